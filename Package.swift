@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+// Strata — a Swift toolkit for LLM hidden-state datasets.
+// Layout and dependency direction: see README.md ("Package layout").
+import PackageDescription
+
+let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "Strata",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "Strata", targets: ["Strata"]),
+        .library(name: "StrataHDF5", targets: ["StrataHDF5"]),
+        .library(name: "StrataModel", targets: ["StrataModel"]),
+        .library(name: "StrataProbe", targets: ["StrataProbe"]),
+        .library(name: "StrataCapture", targets: ["StrataCapture"]),
+        .executable(name: "strata", targets: ["strata"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries from Debian packages (installed by tools/setup), found through pkg-config.
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+
+        // The format: schema, block codec, shard writer/reader, datasets, streaming.
+        .target(name: "Strata", dependencies: ["CZstd"], swiftSettings: optimize),
+        // HDF5 import / export.
+        .target(name: "StrataHDF5", dependencies: ["Strata", "CHDF5", "CZstd"], swiftSettings: optimize),
+        // Transformer runtime: GGUF, tokenizer, Llama-family forward pass, hidden-state taps.
+        .target(name: "StrataModel", dependencies: ["CBLAS"], swiftSettings: optimize),
+        // Tensors on BLAS, probes with backward passes, optimizer, trainer, metrics.
+        .target(name: "StrataProbe", dependencies: ["Strata", "CBLAS"], swiftSettings: optimize),
+        // Text dataset -> model -> Strata dataset.
+        .target(name: "StrataCapture", dependencies: ["Strata", "StrataModel"], swiftSettings: optimize),
+        // The command-line tool.
+        .executableTarget(
+            name: "strata",
+            dependencies: [
+                "Strata", "StrataHDF5", "StrataModel", "StrataProbe", "StrataCapture",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: optimize),
+
+        .testTarget(name: "StrataTests", dependencies: ["Strata"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "StrataHDF5Tests", dependencies: ["StrataHDF5", "Strata"]),
+        .testTarget(name: "StrataModelTests", dependencies: ["StrataModel"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "StrataProbeTests", dependencies: ["StrataProbe", "Strata"]),
+        .testTarget(name: "StrataCLITests", dependencies: ["Strata"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

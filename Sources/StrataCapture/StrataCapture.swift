@@ -1,0 +1,3 @@
+// StrataCapture: text dataset -> model -> Strata dataset.
+import Strata
+import StrataModel

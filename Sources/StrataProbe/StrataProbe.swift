@@ -1,0 +1,3 @@
+// StrataProbe: tensors on BLAS, probes, optimizer, trainer, metrics.
+import CBLAS
+import Strata

@@ -1,0 +1,3 @@
+import Testing
+
+@Test func StrataHDF5TestsBuilds() { #expect(Bool(true)) }
