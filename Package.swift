@@ -48,6 +48,7 @@ let package = Package(
         .testTarget(name: "StrataHDF5Tests", dependencies: ["StrataHDF5", "Strata"]),
         .testTarget(name: "StrataModelTests", dependencies: ["StrataModel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StrataProbeTests", dependencies: ["StrataProbe", "Strata"]),
+        .testTarget(name: "StrataCaptureTests", dependencies: ["StrataCapture"]),
         .testTarget(name: "StrataCLITests", dependencies: ["Strata"]),
     ],
     swiftLanguageModes: [.v5]
