@@ -177,23 +177,29 @@ enum GGMLDecode {
     }
 
     /// Q6_K: 128 bytes low nibbles, 64 bytes of 2-bit highs, 16 int8 scales, f16 d. y = (d·sc)·(q−32).
+    /// Each half-block (128 elements) has four 32-element quarters: element l of quarter k takes its low
+    /// nibble from ql[l + 32·(k & 1)] (high nibble for k ≥ 2) and its top bits from qh[l] >> 2k;
+    /// one scale per 16 elements (computed once, the same float32 product ggml uses per element).
     static func q6_K(_ src: UnsafePointer<UInt8>, _ blocks: Int, _ out: UnsafeMutablePointer<Float>) {
         for b in 0 ..< blocks {
             let p = src + b * 210
             let d = half(p + 208)
             for halfIndex in 0 ..< 2 {
-                let ql = p + 64 * halfIndex, qh = p + 128 + 32 * halfIndex
-                let sc = p + 192 + 8 * halfIndex, y = out + b * 256 + 128 * halfIndex
-                for l in 0 ..< 32 {
-                    let s = l / 16
-                    let q0 = Int32((ql[l] & 0x0F) | ((qh[l] >> 0) & 3) << 4) - 32
-                    let q1 = Int32((ql[l + 32] & 0x0F) | ((qh[l] >> 2) & 3) << 4) - 32
-                    let q2 = Int32((ql[l] >> 4) | ((qh[l] >> 4) & 3) << 4) - 32
-                    let q3 = Int32((ql[l + 32] >> 4) | ((qh[l] >> 6) & 3) << 4) - 32
-                    y[l] = (d * Float(Int8(bitPattern: sc[s]))) * Float(q0)
-                    y[l + 32] = (d * Float(Int8(bitPattern: sc[s + 2]))) * Float(q1)
-                    y[l + 64] = (d * Float(Int8(bitPattern: sc[s + 4]))) * Float(q2)
-                    y[l + 96] = (d * Float(Int8(bitPattern: sc[s + 6]))) * Float(q3)
+                let ql = p + 64 * halfIndex, qh = p + 128 + 32 * halfIndex, sc = p + 192 + 8 * halfIndex
+                let y = out + b * 256 + 128 * halfIndex
+                for part in 0 ..< 2 {
+                    let s0 = d * Float(Int8(bitPattern: sc[part])), s1 = d * Float(Int8(bitPattern: sc[part + 2]))
+                    let s2 = d * Float(Int8(bitPattern: sc[part + 4])), s3 = d * Float(Int8(bitPattern: sc[part + 6]))
+                    for l in 16 * part ..< 16 * part + 16 {
+                        let q0 = Int32((ql[l] & 0x0F) | (qh[l] & 3) << 4) - 32
+                        let q1 = Int32((ql[l + 32] & 0x0F) | ((qh[l] >> 2) & 3) << 4) - 32
+                        let q2 = Int32((ql[l] >> 4) | ((qh[l] >> 4) & 3) << 4) - 32
+                        let q3 = Int32((ql[l + 32] >> 4) | ((qh[l] >> 6) & 3) << 4) - 32
+                        y[l] = s0 * Float(q0)
+                        y[l + 32] = s1 * Float(q1)
+                        y[l + 64] = s2 * Float(q2)
+                        y[l + 96] = s3 * Float(q3)
+                    }
                 }
             }
         }

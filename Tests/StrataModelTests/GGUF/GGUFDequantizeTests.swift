@@ -82,6 +82,20 @@ struct GGUFDequantizeTests {
         }
     }
 
+    #if !(os(macOS) && arch(x86_64))
+    /// Half → float against the standard library's `Float16` (an independent implementation), all patterns.
+    @Test func halfToFloatMatchesStandardLibrary() {
+        for bits in 0 ... UInt16.max {
+            let ours = HalfFloat.toFloat(bits), theirs = Float(Float16(bitPattern: bits))
+            if theirs.isNaN {
+                #expect(ours.isNaN && ours.sign == theirs.sign, "pattern 0x\(String(bits, radix: 16))")
+            } else {
+                #expect(ours.bitPattern == theirs.bitPattern, "pattern 0x\(String(bits, radix: 16))")
+            }
+        }
+    }
+    #endif
+
     /// Rounding to half: ties go to even, overflow goes to infinity, tiny values flush to signed zero.
     @Test func halfFloatRounding() {
         #expect(HalfFloat.fromFloat(1.0 + 0x1p-11) == 0x3C00)          // tie, rounds to even (down)
