@@ -92,40 +92,36 @@ struct GGUFReaderTests {
 
     /// Every truncation of a valid file must fail cleanly with an error naming the file — never crash.
     @Test func everyTruncationFailsCleanly() throws {
-        let bytes = try GGUFFixtures.data("tiny.gguf")
+        let bytes = [UInt8](try GGUFFixtures.data("tiny.gguf"))
+        for length in 0 ..< bytes.count {
+            do {
+                _ = try GGUFFile(bytes: Array(bytes[0 ..< length]), name: "cut.gguf")
+                Issue.record("truncation to \(length) of \(bytes.count) bytes was accepted")
+            } catch let error as GGUFError {
+                #expect(error.file == "cut.gguf")
+            }
+        }
+        // The same through a real (mapped) file, for one cut inside the tensor data.
         let dir = try GGUFFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("cut.gguf").path
-        // Every length through the header and tensor directory, then every 16th byte of tensor data.
-        let headerEnd = try GGUFFile(path: GGUFFixtures.url("tiny.gguf").path).dataOffset
-        let lengths = Array(0 ... headerEnd) + Array(stride(from: headerEnd + 1, to: bytes.count, by: 16))
-        for length in lengths {
-            try bytes.prefix(length).write(to: URL(fileURLWithPath: path))
-            do {
-                _ = try GGUFFile(path: path)
-                Issue.record("truncation to \(length) of \(bytes.count) bytes was accepted")
-            } catch let error as GGUFError {
-                #expect(error.file == path)
-            }
-        }
+        try Data(bytes.dropLast(10)).write(to: URL(fileURLWithPath: path))
+        let error = try #require(throws: GGUFError.self) { try GGUFFile(path: path) }
+        #expect(error.kind == .truncated && error.description.hasPrefix("gguf: \(path): tensor 't.f32_3d'"))
     }
 
     /// Random byte corruption of the header region must never crash (errors are fine, and so is success
-    /// when the change only touched a value).
+    /// when the change only touched a value); whatever opens must also dequantise without crashing.
     @Test func randomCorruptionNeverCrashes() throws {
         let original = [UInt8](try GGUFFixtures.data("tiny.gguf"))
-        let dir = try GGUFFixtures.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("bad.gguf").path
         var generator = SystemRandomNumberGenerator()
-        for _ in 0 ..< 300 {
+        for _ in 0 ..< 2000 {
             var bytes = original
             for _ in 0 ..< Int.random(in: 1 ... 4, using: &generator) {
                 let at = Int.random(in: 8 ..< min(bytes.count, 1200), using: &generator)
-                bytes[at] = [0xFF, 0x00, 0x7F, UInt8.random(in: 0 ... 255, using: &generator)].randomElement(using: &generator)!
+                bytes[at] = [0xFF, 0x00, 0x7F, 0x80, UInt8.random(in: 0 ... 255, using: &generator)].randomElement(using: &generator)!
             }
-            try Data(bytes).write(to: URL(fileURLWithPath: path))
-            if let file = try? GGUFFile(path: path) {
+            if let file = try? GGUFFile(bytes: bytes, name: "bad.gguf") {
                 for tensor in file.tensors where tensor.type.canDequantize {
                     _ = try? file.dequantize(tensor)
                 }
