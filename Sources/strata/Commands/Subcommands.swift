@@ -7,5 +7,7 @@ extension StrataCommand {
         VerifyCommand.self,
         RecoverCommand.self,
         SynthCommand.self,
+        FetchModelCommand.self,
+        GGUFInfoCommand.self,
     ]
 }
