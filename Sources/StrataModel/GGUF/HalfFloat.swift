@@ -1,0 +1,51 @@
+/// IEEE-754 half precision (binary16) ↔ single precision conversion, exact and portable
+/// (Swift's `Float16` is unavailable on some platforms).
+enum HalfFloat {
+    /// Converts half-precision bits to a `Float` exactly (subnormals, infinities, NaN payloads kept).
+    @inline(__always)
+    static func toFloat(_ h: UInt16) -> Float {
+        let sign = UInt32(h & 0x8000) << 16
+        let exponent = UInt32(h >> 10) & 0x1F
+        let mantissa = UInt32(h & 0x3FF)
+        if exponent == 0x1F {
+            return Float(bitPattern: sign | 0x7F80_0000 | (mantissa << 13))
+        }
+        if exponent == 0 {
+            // Zero or subnormal: mantissa × 2^-24, exact in single precision.
+            let magnitude = Float(mantissa) * 0x1p-24
+            return sign == 0 ? magnitude : -magnitude
+        }
+        return Float(bitPattern: sign | ((exponent + 112) << 23) | (mantissa << 13))
+    }
+
+    /// Converts a `Float` to half-precision bits, rounding to nearest even (as numpy and ggml do).
+    static func fromFloat(_ f: Float) -> UInt16 {
+        let bits = f.bitPattern
+        let sign = UInt16((bits >> 16) & 0x8000)
+        let exponent = Int((bits >> 23) & 0xFF)
+        let mantissa = bits & 0x7F_FFFF
+        if exponent == 0xFF {
+            // Infinity or NaN (keep NaN quiet and non-zero).
+            return sign | 0x7C00 | (mantissa != 0 ? UInt16(0x200 | (mantissa >> 13)) : 0)
+        }
+        let halfExponent = exponent - 127 + 15
+        if halfExponent >= 0x1F {
+            return sign | 0x7C00
+        }
+        if halfExponent <= 0 {
+            // Subnormal half (or zero): shift the full significand into place, rounding to nearest even.
+            if halfExponent < -10 { return sign }
+            let significand = mantissa | 0x80_0000
+            let shift = UInt32(14 - halfExponent)
+            let halfway = UInt32(1) << (shift - 1)
+            let remainder = significand & ((UInt32(1) << shift) - 1)
+            var half = significand >> shift
+            if remainder > halfway || (remainder == halfway && (half & 1) == 1) { half += 1 }
+            return sign | UInt16(half)
+        }
+        var half = UInt32(halfExponent) << 10 | (mantissa >> 13)
+        let remainder = mantissa & 0x1FFF
+        if remainder > 0x1000 || (remainder == 0x1000 && (half & 1) == 1) { half += 1 }
+        return sign | UInt16(half)
+    }
+}
