@@ -25,7 +25,7 @@ public struct LlamaConfig: Equatable, Sendable {
     public var keyValueHeadCount: Int
     /// Width of one attention head.
     public var headDimension: Int
-    /// How many leading dimensions of each head RoPE rotates (usually `headDimension`).
+    /// How many dimensions of each head RoPE rotates (llama: all of them, `headDimension`).
     public var ropeDimension: Int
     /// RoPE base θ.
     public var ropeFrequencyBase: Double
@@ -77,8 +77,9 @@ public struct LlamaConfig: Equatable, Sendable {
         try require(keyValueHeadCount > 0 && headCount % keyValueHeadCount == 0,
                     "attention.head_count_kv (\(keyValueHeadCount)) must divide attention.head_count (\(headCount))")
         try require(headDimension > 0, "head dimension must be positive, got \(headDimension)")
-        try require(ropeDimension > 0 && ropeDimension <= headDimension && ropeDimension % 2 == 0,
-                    "rope.dimension_count (\(ropeDimension)) must be even and at most the head dimension (\(headDimension))")
+        try require(headDimension % 2 == 0, "head dimension must be even for RoPE, got \(headDimension)")
+        try require(ropeDimension == headDimension,
+                    "rope.dimension_count (\(ropeDimension)) must equal the head dimension (\(headDimension)) for llama")
         try require(ropeFrequencyBase > 0, "rope.freq_base must be positive, got \(ropeFrequencyBase)")
         try require(rmsNormEpsilon >= 0, "layer_norm_rms_epsilon must not be negative, got \(rmsNormEpsilon)")
         try require(vocabularySize > 0, "vocabulary size must be positive, got \(vocabularySize)")

@@ -1,13 +1,8 @@
-/// What can go wrong while loading or running a Llama-family model.
+/// What can go wrong while loading or running a Llama-family model (missing GGUF keys/tensors and
+/// unsupported architectures are reported as `GGUFError`).
 public enum LlamaError: Error, CustomStringConvertible, Equatable {
-    /// The GGUF file describes an architecture this runtime does not implement.
-    case unsupportedArchitecture(String, supported: [String])
-    /// A metadata key the model needs is absent or has the wrong type.
-    case missingMetadata(key: String, expected: String)
     /// The metadata is present but describes something impossible or unsupported.
     case invalidConfig(String)
-    /// A tensor the model needs is absent.
-    case missingTensor(String)
     /// A tensor has a different shape than the config implies.
     case tensorShape(name: String, expected: [Int], found: [Int])
     /// The forward input is unusable (empty batch, empty sequence, ...).
@@ -19,14 +14,8 @@ public enum LlamaError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case .unsupportedArchitecture(let name, let supported):
-            return "unsupported model architecture '\(name)' (supported: \(supported.joined(separator: ", ")))"
-        case .missingMetadata(let key, let expected):
-            return "GGUF metadata key '\(key)' is missing or not \(expected)"
         case .invalidConfig(let why):
             return "invalid model config: \(why)"
-        case .missingTensor(let name):
-            return "GGUF tensor '\(name)' is missing"
         case .tensorShape(let name, let expected, let found):
             return "GGUF tensor '\(name)' has shape \(found), expected \(expected) (ggml order, row length first)"
         case .invalidInput(let why):

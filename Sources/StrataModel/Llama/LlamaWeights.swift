@@ -38,12 +38,20 @@ public struct LlamaBlockWeights: Sendable {
         try check(gate, "ffn_gate.weight", ff, d)
         try check(up, "ffn_up.weight", ff, d)
         try check(down, "ffn_down.weight", d, ff)
-        self.attentionNorm = FloatBuffer(attentionNorm)
-        self.queryKeyValue = FloatBuffer(query + key + value)
-        self.attentionOutput = FloatBuffer(attentionOutput)
-        self.feedForwardNorm = FloatBuffer(feedForwardNorm)
-        self.gateUp = FloatBuffer(gate + up)
-        self.down = FloatBuffer(down)
+        self.init(attentionNorm: FloatBuffer(attentionNorm), queryKeyValue: FloatBuffer(query + key + value),
+                  attentionOutput: FloatBuffer(attentionOutput), feedForwardNorm: FloatBuffer(feedForwardNorm),
+                  gateUp: FloatBuffer(gate + up), down: FloatBuffer(down))
+    }
+
+    /// Wraps already stacked buffers (sizes checked by the caller).
+    init(attentionNorm: FloatBuffer, queryKeyValue: FloatBuffer, attentionOutput: FloatBuffer,
+         feedForwardNorm: FloatBuffer, gateUp: FloatBuffer, down: FloatBuffer) {
+        self.attentionNorm = attentionNorm
+        self.queryKeyValue = queryKeyValue
+        self.attentionOutput = attentionOutput
+        self.feedForwardNorm = feedForwardNorm
+        self.gateUp = gateUp
+        self.down = down
     }
 }
 
@@ -64,6 +72,14 @@ public struct LlamaWeights: Sendable {
     /// Assembles and size-checks the weights. `output == nil` ties the head to the embedding.
     public init(config: LlamaConfig, tokenEmbedding: [Float], blocks: [LlamaBlockWeights], outputNorm: [Float],
                 output: [Float]?, ropeFrequencyFactors: [Float]? = nil) throws {
+        let embedding = FloatBuffer(tokenEmbedding)
+        try self.init(config: config, tokenEmbedding: embedding, blocks: blocks, outputNorm: FloatBuffer(outputNorm),
+                      output: output.map { FloatBuffer($0) } ?? embedding, ropeFrequencyFactors: ropeFrequencyFactors)
+    }
+
+    /// Assembles and size-checks buffers; pass the embedding itself as `output` for a tied head.
+    init(config: LlamaConfig, tokenEmbedding: FloatBuffer, blocks: [LlamaBlockWeights], outputNorm: FloatBuffer,
+         output: FloatBuffer, ropeFrequencyFactors: [Float]?) throws {
         let d = config.hiddenSize, vocabulary = config.vocabularySize
         guard tokenEmbedding.count == vocabulary * d else {
             throw LlamaError.tensorShape(name: "token_embd.weight", expected: [d, vocabulary], found: [tokenEmbedding.count])
@@ -74,18 +90,17 @@ public struct LlamaWeights: Sendable {
         guard outputNorm.count == d else {
             throw LlamaError.tensorShape(name: "output_norm.weight", expected: [d], found: [outputNorm.count])
         }
-        if let output, output.count != vocabulary * d {
+        if output.count != vocabulary * d {
             throw LlamaError.tensorShape(name: "output.weight", expected: [d, vocabulary], found: [output.count])
         }
         if let factors = ropeFrequencyFactors, factors.count != config.ropeDimension / 2 {
             throw LlamaError.tensorShape(name: "rope_freqs.weight", expected: [config.ropeDimension / 2],
                                          found: [factors.count])
         }
-        let embedding = FloatBuffer(tokenEmbedding)
-        self.tokenEmbedding = embedding
+        self.tokenEmbedding = tokenEmbedding
         self.blocks = blocks
-        self.outputNorm = FloatBuffer(outputNorm)
-        self.output = output.map { FloatBuffer($0) } ?? embedding
+        self.outputNorm = outputNorm
+        self.output = output
         self.ropeFrequencyFactors = ropeFrequencyFactors
     }
 }
