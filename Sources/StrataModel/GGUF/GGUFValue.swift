@@ -88,3 +88,31 @@ public enum GGUFValue: Sendable, Equatable {
         }
     }
 }
+
+extension GGUFValue {
+    /// A short human-readable rendering: scalars as-is, strings quoted (cut at `maxStringLength`),
+    /// arrays with their first `maxElements` elements and their length, e.g. `[49152 × string: "!", "\"", …]`.
+    public func summary(maxElements: Int = 4, maxStringLength: Int = 60) -> String {
+        switch self {
+        case .uint8(let v): return "\(v)"
+        case .int8(let v): return "\(v)"
+        case .uint16(let v): return "\(v)"
+        case .int16(let v): return "\(v)"
+        case .uint32(let v): return "\(v)"
+        case .int32(let v): return "\(v)"
+        case .uint64(let v): return "\(v)"
+        case .int64(let v): return "\(v)"
+        case .float32(let v): return "\(v)"
+        case .float64(let v): return "\(v)"
+        case .bool(let v): return "\(v)"
+        case .string(let s):
+            let escaped = s.prefix(maxStringLength).unicodeScalars.map { $0.escaped(asASCII: false) }.joined()
+            return "\"\(escaped)\(s.count > maxStringLength ? "…" : "")\""
+        case .array(let elements):
+            let type = elements.first?.typeName ?? "empty"
+            let shown = elements.prefix(maxElements).map { $0.summary(maxElements: maxElements, maxStringLength: 20) }
+            let more = elements.count > maxElements ? ", …" : ""
+            return "[\(elements.count) × \(type): \(shown.joined(separator: ", "))\(more)]"
+        }
+    }
+}
