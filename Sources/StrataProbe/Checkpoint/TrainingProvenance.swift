@@ -1,0 +1,33 @@
+/// Where a probe came from: data, layers, options and the metrics it reached.
+public struct TrainingProvenance: Codable, Sendable, Equatable {
+    /// Training dataset path as given.
+    public var dataset: String
+    /// Validation dataset path, or a description of the held-out fraction.
+    public var validation: String?
+    /// Model the states came from (name and file sha256 when the dataset records them).
+    public var model: String?
+    public var modelSHA256: String?
+    /// Model hidden-state indices of the layers the probe reads (0 = embeddings).
+    public var layerIndices: [Int]
+    public var trainRecords: Int
+    public var validationRecords: Int
+    public var options: TrainingOptions
+    public var epochsRun: Int
+    public var bestEpoch: Int
+    public var steps: Int
+    public var validationMetrics: ClassificationReport?
+    /// ISO 8601 UTC.
+    public var created: String
+    public var toolVersion: String
+
+    public init(
+        dataset: String, validation: String?, model: String?, modelSHA256: String?, layerIndices: [Int],
+        trainRecords: Int, validationRecords: Int, options: TrainingOptions, epochsRun: Int, bestEpoch: Int,
+        steps: Int, validationMetrics: ClassificationReport?, created: String, toolVersion: String
+    ) {
+        self.dataset = dataset; self.validation = validation; self.model = model; self.modelSHA256 = modelSHA256
+        self.layerIndices = layerIndices; self.trainRecords = trainRecords; self.validationRecords = validationRecords
+        self.options = options; self.epochsRun = epochsRun; self.bestEpoch = bestEpoch; self.steps = steps
+        self.validationMetrics = validationMetrics; self.created = created; self.toolVersion = toolVersion
+    }
+}

@@ -1,3 +1,0 @@
-// StrataProbe: tensors on BLAS, probes, optimizer, trainer, metrics.
-import CBLAS
-import Strata

@@ -1,0 +1,42 @@
+import Foundation
+
+/// Elementwise maps with their derivatives.
+public enum ElementwiseOps {
+    /// Forward of tanh, in place allowed (`y` may equal `x`).
+    @inline(__always)
+    public static func tanhForward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count n: Int) {
+        for i in 0..<n { y[i] = tanhf(x[i]) }
+    }
+
+    /// Backward of tanh from its output: `dx = dy · (1 − y²)`.
+    @inline(__always)
+    public static func tanhBackward(y: UnsafePointer<Float>, dY: UnsafePointer<Float>, dX: UnsafeMutablePointer<Float>, count n: Int) {
+        for i in 0..<n { dX[i] = dY[i] * (1 - y[i] * y[i]) }
+    }
+
+    /// Logistic sigmoid, stable for large |z|.
+    @inline(__always)
+    public static func sigmoid(_ z: Float) -> Float {
+        z >= 0 ? 1 / (1 + expf(-z)) : { let e = expf(z); return e / (1 + e) }()
+    }
+
+    /// `log(1 + exp(z))`, stable for large |z|.
+    @inline(__always)
+    public static func softplus(_ z: Float) -> Float {
+        z > 0 ? z + log1pf(expf(-z)) : log1pf(expf(z))
+    }
+
+    /// `y += a · x`.
+    @inline(__always)
+    public static func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count n: Int) {
+        for i in 0..<n { y[i] += a * x[i] }
+    }
+
+    /// Dot product in f32.
+    @inline(__always)
+    public static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count n: Int) -> Float {
+        var s: Float = 0
+        for i in 0..<n { s += x[i] * y[i] }
+        return s
+    }
+}

@@ -1,0 +1,89 @@
+/// Reductions over the rows of an n×d matrix, restricted to rows whose mask is non-zero.
+public enum ReductionOps {
+    /// Number of valid rows.
+    @inline(__always)
+    public static func validCount(_ mask: UnsafePointer<UInt8>?, rows n: Int) -> Int {
+        guard let mask else { return n }
+        var c = 0
+        for i in 0..<n where mask[i] != 0 { c += 1 }
+        return c
+    }
+
+    /// Forward of masked mean: `y = (1/|V|) Σ_{i∈V} x_i`; zero when no row is valid.
+    public static func maskedMeanForward(
+        x: UnsafePointer<Float>, mask: UnsafePointer<UInt8>?, rows n: Int, width d: Int, y: UnsafeMutablePointer<Float>
+    ) {
+        y.update(repeating: 0, count: d)
+        let c = validCount(mask, rows: n)
+        if c == 0 { return }
+        for i in 0..<n where mask == nil || mask![i] != 0 {
+            let row = x + i * d
+            for j in 0..<d { y[j] += row[j] }
+        }
+        let s = 1 / Float(c)
+        for j in 0..<d { y[j] *= s }
+    }
+
+    /// Backward of masked mean: `dx_i += dy / |V|` for valid rows, nothing for excluded rows.
+    public static func maskedMeanBackward(
+        dY: UnsafePointer<Float>, mask: UnsafePointer<UInt8>?, rows n: Int, width d: Int, dX: UnsafeMutablePointer<Float>
+    ) {
+        let c = validCount(mask, rows: n)
+        if c == 0 { return }
+        let s = 1 / Float(c)
+        for i in 0..<n where mask == nil || mask![i] != 0 {
+            let row = dX + i * d
+            for j in 0..<d { row[j] += dY[j] * s }
+        }
+    }
+
+    /// Forward of masked max: `y_j = max_{i∈V} x_ij`, recording the winning row per column in
+    /// `argmax` (−1 and y = 0 when no row is valid). Ties go to the first row.
+    public static func maskedMaxForward(
+        x: UnsafePointer<Float>, mask: UnsafePointer<UInt8>?, rows n: Int, width d: Int,
+        y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>
+    ) {
+        y.update(repeating: -Float.infinity, count: d)
+        argmax.update(repeating: -1, count: d)
+        for i in 0..<n where mask == nil || mask![i] != 0 {
+            let row = x + i * d
+            for j in 0..<d where row[j] > y[j] { y[j] = row[j]; argmax[j] = Int32(i) }
+        }
+        for j in 0..<d where argmax[j] < 0 { y[j] = 0 }
+    }
+
+    /// Backward of masked max: the gradient of each column goes to its winning row.
+    public static func maskedMaxBackward(
+        dY: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, width d: Int, dX: UnsafeMutablePointer<Float>
+    ) {
+        for j in 0..<d where argmax[j] >= 0 { dX[Int(argmax[j]) * d + j] += dY[j] }
+    }
+
+    /// Forward of a weighted row sum: `y = Σ_i a_i x_i` (rows with a_i = 0 are skipped).
+    public static func weightedSumForward(
+        x: UnsafePointer<Float>, weights a: UnsafePointer<Float>, rows n: Int, width d: Int, y: UnsafeMutablePointer<Float>
+    ) {
+        y.update(repeating: 0, count: d)
+        for i in 0..<n where a[i] != 0 {
+            let row = x + i * d, w = a[i]
+            for j in 0..<d { y[j] += w * row[j] }
+        }
+    }
+
+    /// Backward of the weighted row sum: `da_i = dy · x_i` (written) and `dx_i += a_i dy` (when dX given).
+    public static func weightedSumBackward(
+        x: UnsafePointer<Float>, weights a: UnsafePointer<Float>, dY: UnsafePointer<Float>, rows n: Int, width d: Int,
+        dWeights: UnsafeMutablePointer<Float>, dX: UnsafeMutablePointer<Float>?
+    ) {
+        for i in 0..<n {
+            let row = x + i * d
+            var s: Float = 0
+            for j in 0..<d { s += dY[j] * row[j] }
+            dWeights[i] = s
+            if let dX, a[i] != 0 {
+                let drow = dX + i * d, w = a[i]
+                for j in 0..<d { drow[j] += w * dY[j] }
+            }
+        }
+    }
+}
