@@ -63,6 +63,8 @@ def fetch(pin: Pin, cache: Path, offline: bool, log) -> Path:
         if sha256_of(target) == pin.sha256:
             log(f"  {pin.filename}: cached, sha256 ok")
             return target
+        if offline:
+            raise SourceError(f"{target}: sha256 does not match the pinned {pin.sha256} (and --offline was given)")
         log(f"  {pin.filename}: cached copy has the wrong sha256, fetching again")
         target.unlink()
     if offline:
