@@ -64,7 +64,7 @@ def build_response_harm(pyrit: Archive):
                     order.append(key)
                     pairs[key] = {"id": f"rh-{'harm' if kind == 'harm' else 'obj'}-{stem}-{number:04d}",
                                   "objective": objective.strip(), "response": response.strip(),
-                                  "harm_category": (row.get("harm_category") or stem).strip(),
+                                  "harm_category": (row.get("harm_category") or stem).strip().lower(),
                                   "sources": [], "harm": [], "objective_achieved": []}
                 pair = pairs[key]
                 pair["sources"].append(f"{kind}/{stem}")
