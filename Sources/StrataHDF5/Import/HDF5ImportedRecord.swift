@@ -7,4 +7,6 @@ public struct HDF5ImportedRecord {
     public var tokenIDs: [Int32]
     public var text: String?
     public var tokenCount: Int
+    /// Per-record metadata (from files Strata exported).
+    public var metadata: [String: String] = [:]
 }

@@ -16,6 +16,9 @@ public final class HDF5RecordSource {
     private var tokenIDWidth = 0
     private var ids: [String]?
     private var texts: [String]?
+    private var labelCounts: [Int]?
+    private var hasText: [Int64]?
+    private var recordMetadata: [String]?
     /// Source-order scratch for one record's values before the transposition to layer-major.
     private var scratch: [UInt8] = []
 
@@ -115,6 +118,21 @@ public final class HDF5RecordSource {
             let dataset = try root.openDataset(name)
             if try dataset.isStringDataset() { texts = try dataset.readStrings() }
         }
+        // Written by Strata's exporter (spec/HDF5.md): per-record label counts for padded label
+        // rows, which records have text, per-record metadata as JSON.
+        if layout.arrangement != .ragged && layout.arrangement != .padded { return }
+        if root.kind(of: "label_counts") == .dataset {
+            let counts = try root.openDataset("label_counts").readIntegers().map { Int($0) }
+            if counts.count == n && counts.allSatisfy({ $0 >= 0 && $0 <= labelWidth }) { labelCounts = counts }
+        }
+        if root.kind(of: "has_text") == .dataset {
+            let flags = try root.openDataset("has_text").readIntegers()
+            if flags.count == n { hasText = flags }
+        }
+        if root.kind(of: "record_metadata") == .dataset {
+            let values = try root.openDataset("record_metadata").readStrings()
+            if values.count == n { recordMetadata = values }
+        }
     }
 
     public var count: Int { layout.recordCount }
@@ -130,7 +148,12 @@ public final class HDF5RecordSource {
         var record = HDF5ImportedRecord(id: ids?[index] ?? String(index), labels: [], tokenIDs: [],
                                         text: texts?[index], tokenCount: count)
         if labelWidth > 0 {
-            record.labels = Array(labels[index * labelWidth ..< (index + 1) * labelWidth])
+            let width = labelCounts?[index] ?? labelWidth
+            record.labels = Array(labels[index * labelWidth ..< index * labelWidth + width])
+        }
+        if let hasText, hasText[index] == 0 { record.text = nil }
+        if let recordMetadata, let data = recordMetadata[index].data(using: .utf8) {
+            record.metadata = (try? JSONDecoder().decode([String: String].self, from: data)) ?? [:]
         }
         switch layout.arrangement {
         case .ragged where !tokenIDs.isEmpty:
@@ -142,6 +165,9 @@ public final class HDF5RecordSource {
             let group = try root.openGroup(groups[index])
             record.id = try group.stringAttribute("id") ?? groups[index]
             record.text = try group.stringAttribute("text")
+            if let json = try group.stringAttribute("metadata"), let data = json.data(using: .utf8) {
+                record.metadata = (try? JSONDecoder().decode([String: String].self, from: data)) ?? [:]
+            }
             if let name = layout.tokenIDsName ?? HDF5LayoutDetector.tokenIDNames.first(where: { group.kind(of: $0) == .dataset }) {
                 record.tokenIDs = try group.openDataset(name).readIntegers().map { Int32(truncatingIfNeeded: $0) }
             }
