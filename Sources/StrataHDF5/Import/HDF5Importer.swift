@@ -1,0 +1,109 @@
+import Foundation
+import Strata
+
+/// What an import did.
+public struct HDF5ImportReport: Sendable {
+    public var layout: String
+    public var records = 0
+    public var tokens = 0
+    public var valueBytes = 0
+}
+
+/// Converts an HDF5 file in any layout `HDF5LayoutDetector` recognises into one sealed Strata
+/// shard (a single shard is a valid dataset). Values are written in the dtype the file stores
+/// (f32, f16, bf16), bit for bit.
+public enum HDF5Importer {
+    @discardableResult
+    public static func importFile(at input: String, to output: String, options: HDF5ImportOptions = .init(),
+                                  writerOptions: WriterOptions = .init()) throws -> HDF5ImportReport {
+        let source = try HDF5RecordSource(path: input, options: options)
+        let layout = source.layout
+        let root = try source.file.root()
+        let metadata = try makeMetadata(source: source, root: root, input: input)
+        let auxiliary = try readAuxiliary(metadata: metadata, root: root, count: source.count, input: input)
+
+        let writer = try ShardWriter(path: output, metadata: metadata, options: writerOptions)
+        var report = HDF5ImportReport(layout: layout.summary)
+        var values = [UInt8]()
+        for index in 0..<source.count {
+            let record = try source.record(index)
+            let byteCount = source.valueByteCount(index)
+            if values.count < byteCount { values = [UInt8](repeating: 0, count: byteCount) }
+            try values.withUnsafeMutableBytes {
+                try source.readValues(index, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<byteCount]))
+            }
+            var input = RecordInput(id: record.id, labels: record.labels, tokenIDs: record.tokenIDs, text: record.text,
+                                    metadata: record.metadata)
+            input.auxiliary = auxiliary.mapValues { $0[index] }
+            if input.tokenIDs.isEmpty && record.tokenCount > 0 {
+                // The file has no token ids; Strata records carry one per token, so mark them unknown.
+                input.tokenIDs = [Int32](repeating: -1, count: record.tokenCount)
+            }
+            try values.withUnsafeBytes { raw in
+                let bytes = UnsafeRawBufferPointer(rebasing: raw[0..<byteCount])
+                switch layout.valueType {
+                case .f32:
+                    try writer.append(input, values: .f32(bytes.bindMemory(to: Float.self)))
+                case .f16:
+                    try writer.append(input, values: .f16(bytes.bindMemory(to: UInt16.self)))
+                case .bf16:
+                    try writer.append(input, values: .bf16(bytes.bindMemory(to: UInt16.self)))
+                }
+            }
+            report.records += 1
+            report.tokens += record.tokenCount
+            report.valueBytes += byteCount
+        }
+        try writer.close()
+        return report
+    }
+
+    /// The Strata metadata stored by Strata's exporter when present and consistent with the
+    /// values; otherwise metadata describing what the file holds.
+    static func makeMetadata(source: HDF5RecordSource, root: HDF5Group, input: String) throws -> StrataMetadata {
+        let layout = source.layout
+        let dtype: StrataDType
+        switch layout.valueType {
+        case .f32: dtype = .f32
+        case .f16: dtype = .f16
+        case .bf16: dtype = .bf16
+        }
+        if let json = try root.stringAttribute("strata_metadata"), let data = json.data(using: .utf8) {
+            let stored = try JSONDecoder().decode(StrataMetadata.self, from: data)
+            guard stored.hidden == layout.hidden, stored.layers.count == layout.layerCount, stored.dtype == dtype else {
+                throw StrataHDF5Error.incompatible(file: input, "the strata_metadata attribute (hidden \(stored.hidden), \(stored.layers.count) layers, \(stored.dtype.rawValue)) does not match the values (hidden \(layout.hidden), \(layout.layerCount) layers, \(dtype.rawValue))")
+            }
+            return stored
+        }
+        // Nothing says which model layers these are: positions become indices.
+        return StrataMetadata(
+            hidden: layout.hidden,
+            layers: (0..<layout.layerCount).map { LayerInfo(index: $0, kind: "block") },
+            dtype: dtype, labelNames: source.labelClassNames,
+            extra: ["source": "hdf5:" + URL(fileURLWithPath: input).lastPathComponent,
+                    "source_layout": layout.summary,
+                    "layer_info": "not recorded in the HDF5 file; layer indices are positions in the file"])
+    }
+
+    /// Auxiliary vectors of files Strata exported: `/auxiliary/<name>` + `<name>_offsets`.
+    static func readAuxiliary(metadata: StrataMetadata, root: HDF5Group, count: Int, input: String) throws -> [String: [[Float]]] {
+        guard !metadata.auxiliary.isEmpty else { return [:] }
+        guard root.kind(of: "auxiliary") == .group else {
+            throw StrataHDF5Error.incompatible(file: input, "metadata declares auxiliary vectors but /auxiliary is missing")
+        }
+        let group = try root.openGroup("auxiliary")
+        var result: [String: [[Float]]] = [:]
+        for auxiliary in metadata.auxiliary {
+            let data = try group.openDataset(auxiliary.name)
+            let offsets = try group.openDataset(auxiliary.name + "_offsets").readIntegers().map { Int($0) }
+            var values = [Float](repeating: 0, count: try data.shape().reduce(1, *))
+            try values.withUnsafeMutableBytes { try data.read(into: $0, as: .float32) }
+            guard offsets.count == count + 1, offsets.first == 0, offsets.last == values.count,
+                  zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }) else {
+                throw StrataHDF5Error.incompatible(file: input, "/auxiliary/\(auxiliary.name)_offsets does not delimit \(count) records")
+            }
+            result[auxiliary.name] = (0..<count).map { Array(values[offsets[$0] ..< offsets[$0 + 1]]) }
+        }
+        return result
+    }
+}
