@@ -1,0 +1,106 @@
+/// Turns one block's values (a layer range × token range of a record) into a stored payload:
+/// convert to the stored dtype, byte-shuffle into planes, compress as one zstd frame (kept
+/// uncompressed when zstd does not shrink it). Owns its scratch buffers; one per writer.
+final class BlockEncoder {
+    private let compressor: ZstdCompressor
+    private var planes: UnsafeMutableRawBufferPointer = .init(start: nil, count: 0)
+    private var chunk: UnsafeMutableRawBufferPointer
+    private static let chunkElements = 8192
+    /// Header followed by the payload of the last encoded block.
+    private(set) var output: UnsafeMutableRawBufferPointer = .init(start: nil, count: 0)
+
+    init(level: Int) throws {
+        compressor = try ZstdCompressor(level: level)
+        chunk = .allocate(byteCount: Self.chunkElements * 4, alignment: 64)
+    }
+
+    deinit {
+        planes.deallocate()
+        output.deallocate()
+        chunk.deallocate()
+    }
+
+    private func ensure(_ buffer: inout UnsafeMutableRawBufferPointer, _ count: Int) {
+        if buffer.count < count {
+            buffer.deallocate()
+            buffer = .allocate(byteCount: max(count, 4096), alignment: 64)
+        }
+    }
+
+    /// Encodes the tile of `values` (layer-major L × T × H) and returns the header and the number of
+    /// bytes (header + payload) now in `output`.
+    func encode(values: HiddenStatesBuffer, tokens: Int, hidden: Int, stored: StrataDType, tile: BlockPlan.Tile,
+                recordOrdinal: Int, idHash: UInt64) throws -> (BlockHeader, Int) {
+        let width = stored.byteWidth
+        let n = tile.layerCount * tile.tokenCount * hidden
+        let rawSize = n * width
+        ensure(&planes, rawSize)
+        let planeBase = planes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        let run = tile.tokenCount * hidden
+        for l in 0..<tile.layerCount {
+            let src = ((tile.layerStart + l) * tokens + tile.tokenStart) * hidden
+            let dst = l * run
+            var done = 0
+            while done < run {
+                let c = min(Self.chunkElements, run - done)
+                scatter(values, from: src + done, count: c, stored: stored, planes: planeBase, planeStride: n, at: dst + done)
+                done += c
+            }
+        }
+        ensure(&output, BlockHeader.size + ZstdCompressor.bound(rawSize))
+        let payload = UnsafeMutableRawBufferPointer(rebasing: output[BlockHeader.size...])
+        let rawView = UnsafeRawBufferPointer(start: planes.baseAddress, count: rawSize)
+        var codec = BlockHeader.codecZstd
+        var storedSize = try compressor.compress(rawView, into: payload)
+        if storedSize >= rawSize {
+            codec = BlockHeader.codecNone
+            storedSize = rawSize
+            payload.baseAddress!.copyMemory(from: rawView.baseAddress!, byteCount: rawSize)
+        }
+        let crc = CRC32C.checksum(UnsafeRawBufferPointer(start: payload.baseAddress, count: storedSize))
+        let header = BlockHeader(recordOrdinal: recordOrdinal, idHash: idHash, layerStart: tile.layerStart, layerCount: tile.layerCount,
+                                 tokenStart: tile.tokenStart, tokenCount: tile.tokenCount, hidden: hidden, dtype: stored,
+                                 codec: codec, shuffled: true, rawSize: rawSize, storedSize: storedSize, payloadCRC: crc)
+        header.encode().withUnsafeBytes { output.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: BlockHeader.size) }
+        return (header, BlockHeader.size + storedSize)
+    }
+
+    /// Converts `count` input elements starting at `from` to the stored dtype and scatters them into the planes.
+    private func scatter(_ values: HiddenStatesBuffer, from: Int, count: Int, stored: StrataDType,
+                         planes: UnsafeMutablePointer<UInt8>, planeStride: Int, at: Int) {
+        let tmp16 = chunk.baseAddress!.assumingMemoryBound(to: UInt16.self)
+        let tmp32 = chunk.baseAddress!.assumingMemoryBound(to: UInt32.self)
+        switch (values, stored) {
+        case (.f32(let b), .f32):
+            UnsafeRawPointer(b.baseAddress! + from).withMemoryRebound(to: UInt32.self, capacity: count) {
+                ByteShuffle.scatter32($0, count: count, planes: planes, planeStride: planeStride, at: at)
+            }
+        case (.f32(let b), .bf16):
+            let s = b.baseAddress! + from
+            for i in 0..<count { tmp16[i] = StrataConvert.f32ToBF16(s[i]) }
+            ByteShuffle.scatter16(tmp16, count: count, planes: planes, planeStride: planeStride, at: at)
+        case (.f32(let b), .f16):
+            let s = b.baseAddress! + from
+            for i in 0..<count { tmp16[i] = StrataConvert.f32ToF16(s[i]) }
+            ByteShuffle.scatter16(tmp16, count: count, planes: planes, planeStride: planeStride, at: at)
+        case (.f16(let b), .f16), (.bf16(let b), .bf16):
+            ByteShuffle.scatter16(b.baseAddress! + from, count: count, planes: planes, planeStride: planeStride, at: at)
+        case (.f16(let b), .f32):
+            let s = b.baseAddress! + from
+            for i in 0..<count { tmp32[i] = StrataConvert.f16ToF32(s[i]).bitPattern }
+            ByteShuffle.scatter32(tmp32, count: count, planes: planes, planeStride: planeStride, at: at)
+        case (.bf16(let b), .f32):
+            let s = b.baseAddress! + from
+            for i in 0..<count { tmp32[i] = UInt32(s[i]) << 16 }
+            ByteShuffle.scatter32(tmp32, count: count, planes: planes, planeStride: planeStride, at: at)
+        case (.f16(let b), .bf16):
+            let s = b.baseAddress! + from
+            for i in 0..<count { tmp16[i] = StrataConvert.f32ToBF16(StrataConvert.f16ToF32(s[i])) }
+            ByteShuffle.scatter16(tmp16, count: count, planes: planes, planeStride: planeStride, at: at)
+        case (.bf16(let b), .f16):
+            let s = b.baseAddress! + from
+            for i in 0..<count { tmp16[i] = StrataConvert.f32ToF16(StrataConvert.bf16ToF32(s[i])) }
+            ByteShuffle.scatter16(tmp16, count: count, planes: planes, planeStride: planeStride, at: at)
+        }
+    }
+}

@@ -1,0 +1,64 @@
+/// Byte shuffle by element width: a block of n elements of width w is stored as w planes of n bytes,
+/// plane k holding byte k (little-endian order) of every element. The kernels fuse the shuffle with
+/// the dtype conversion so each value is touched once.
+enum ByteShuffle {
+    // MARK: Encoding (writer): stored-dtype values -> planes
+
+    /// Scatters `count` 16-bit values into the two planes of a block of `planeStride` elements,
+    /// starting at element `at`.
+    @inline(__always)
+    static func scatter16(_ src: UnsafePointer<UInt16>, count: Int, planes: UnsafeMutablePointer<UInt8>, planeStride: Int, at: Int) {
+        let p0 = planes + at, p1 = planes + planeStride + at
+        for i in 0..<count {
+            let v = src[i]
+            p0[i] = UInt8(truncatingIfNeeded: v)
+            p1[i] = UInt8(truncatingIfNeeded: v >> 8)
+        }
+    }
+
+    /// Scatters `count` 32-bit values into four planes.
+    @inline(__always)
+    static func scatter32(_ src: UnsafePointer<UInt32>, count: Int, planes: UnsafeMutablePointer<UInt8>, planeStride: Int, at: Int) {
+        let p0 = planes + at, p1 = p0 + planeStride, p2 = p1 + planeStride, p3 = p2 + planeStride
+        for i in 0..<count {
+            let v = src[i]
+            p0[i] = UInt8(truncatingIfNeeded: v)
+            p1[i] = UInt8(truncatingIfNeeded: v >> 8)
+            p2[i] = UInt8(truncatingIfNeeded: v >> 16)
+            p3[i] = UInt8(truncatingIfNeeded: v >> 24)
+        }
+    }
+
+    // MARK: Decoding (reader): planes -> f32
+
+    /// Gathers elements [at, at+count) of a shuffled bf16 block and widens them to f32.
+    static func gatherBF16(planes: UnsafePointer<UInt8>, planeStride: Int, at: Int, count: Int, into dst: UnsafeMutablePointer<Float>) {
+        let p0 = planes + at, p1 = planes + planeStride + at
+        for i in 0..<count {
+            dst[i] = Float(bitPattern: UInt32(p0[i]) << 16 | UInt32(p1[i]) << 24)
+        }
+    }
+
+    /// Gathers elements of a shuffled f16 block and widens them to f32.
+    static func gatherF16(planes: UnsafePointer<UInt8>, planeStride: Int, at: Int, count: Int, into dst: UnsafeMutablePointer<Float>) {
+        let p0 = planes + at, p1 = planes + planeStride + at
+        for i in 0..<count {
+            dst[i] = StrataConvert.f16ToF32(UInt16(p0[i]) | UInt16(p1[i]) << 8)
+        }
+    }
+
+    /// Gathers elements of a shuffled f32 block.
+    static func gatherF32(planes: UnsafePointer<UInt8>, planeStride: Int, at: Int, count: Int, into dst: UnsafeMutablePointer<Float>) {
+        let p0 = planes + at, p1 = p0 + planeStride, p2 = p1 + planeStride, p3 = p2 + planeStride
+        for i in 0..<count {
+            dst[i] = Float(bitPattern: UInt32(p0[i]) | UInt32(p1[i]) << 8 | UInt32(p2[i]) << 16 | UInt32(p3[i]) << 24)
+        }
+    }
+
+    /// Converts an unshuffled (element-contiguous, little-endian) payload into planes.
+    static func shuffle(_ src: UnsafePointer<UInt8>, elements n: Int, width w: Int, into dst: UnsafeMutablePointer<UInt8>) {
+        for i in 0..<n {
+            for k in 0..<w { dst[k * n + i] = src[i * w + k] }
+        }
+    }
+}

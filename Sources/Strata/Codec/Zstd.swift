@@ -1,0 +1,63 @@
+import CZstd
+
+/// A reusable zstd compression context (one per writer; not thread-safe).
+final class ZstdCompressor {
+    private let context: OpaquePointer
+    let level: Int32
+
+    init(level: Int) throws {
+        guard let ctx = ZSTD_createCCtx() else { throw StrataError(.io, "zstd: cannot allocate a compression context") }
+        context = ctx
+        self.level = Int32(clamping: level)
+    }
+
+    deinit { ZSTD_freeCCtx(context) }
+
+    /// Upper bound of a compressed frame for `rawCount` input bytes.
+    static func bound(_ rawCount: Int) -> Int { ZSTD_compressBound(rawCount) }
+
+    /// Compresses `source` into one zstd frame (with its content size) in `destination`; returns its size.
+    func compress(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer) throws -> Int {
+        let n = ZSTD_compressCCtx(context, destination.baseAddress, destination.count, source.baseAddress, source.count, level)
+        if ZSTD_isError(n) != 0 {
+            throw StrataError(.io, "zstd compression failed: \(String(cString: ZSTD_getErrorName(n)))")
+        }
+        return n
+    }
+}
+
+/// A reusable zstd decompression context (one per thread at a time; see `ZstdContextPool`).
+final class ZstdDecompressor {
+    private let context: OpaquePointer
+
+    init() throws {
+        guard let ctx = ZSTD_createDCtx() else { throw StrataError(.io, "zstd: cannot allocate a decompression context") }
+        context = ctx
+    }
+
+    deinit { ZSTD_freeDCtx(context) }
+
+    /// Decompresses exactly one frame of `source` into `destination`, whose size is the expected content
+    /// size. The frame's declared content size and compressed size are checked against the expectation
+    /// before any decompression happens.
+    func decompress(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer) throws {
+        let declared = ZSTD_getFrameContentSize(source.baseAddress, source.count)
+        // ZSTD_CONTENTSIZE_UNKNOWN = 0ULL - 1, ZSTD_CONTENTSIZE_ERROR = 0ULL - 2
+        if declared == UInt64.max - 1 { throw StrataError(.corrupt, "payload is not a valid zstd frame") }
+        if declared == UInt64.max { throw StrataError(.corrupt, "zstd frame does not declare its content size") }
+        guard declared == UInt64(destination.count) else {
+            throw StrataError(.corrupt, "zstd frame declares \(declared) bytes but the block header says \(destination.count)")
+        }
+        let frameSize = ZSTD_findFrameCompressedSize(source.baseAddress, source.count)
+        guard ZSTD_isError(frameSize) == 0, frameSize == source.count else {
+            throw StrataError(.corrupt, "zstd frame size does not match the stored size \(source.count)")
+        }
+        let n = ZSTD_decompressDCtx(context, destination.baseAddress, destination.count, source.baseAddress, source.count)
+        if ZSTD_isError(n) != 0 {
+            throw StrataError(.corrupt, "zstd decompression failed: \(String(cString: ZSTD_getErrorName(n)))")
+        }
+        guard n == destination.count else {
+            throw StrataError(.corrupt, "zstd frame decoded to \(n) bytes, expected \(destination.count)")
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+
+/// `manifest.json` of a multi-shard dataset directory (spec/FORMAT.md §Dataset manifest).
+public struct DatasetManifest: Codable, Sendable, Equatable {
+    public static let fileName = "manifest.json"
+    public static let formatName = "strata-dataset"
+
+    /// One shard listed in the manifest.
+    public struct Shard: Codable, Sendable, Equatable {
+        /// Path relative to the dataset directory.
+        public var path: String
+        public var records: Int
+        public var bytes: Int
+        /// CRC32C of the whole shard file, 8 lower-case hex digits.
+        public var crc32c: String
+
+        public init(path: String, records: Int, bytes: Int, crc32c: String) {
+            self.path = path
+            self.records = records
+            self.bytes = bytes
+            self.crc32c = crc32c
+        }
+    }
+
+    /// Always "strata-dataset".
+    public var format: String
+    /// Manifest major version (1).
+    public var version: Int
+    public var metadata: StrataMetadata
+    public var shards: [Shard]
+    /// Total records (sum over shards).
+    public var records: Int
+    /// Free-form dataset-level fields (splits, provenance).
+    public var extra: [String: String]
+
+    public init(metadata: StrataMetadata, shards: [Shard], extra: [String: String] = [:]) {
+        format = Self.formatName
+        version = 1
+        self.metadata = metadata
+        self.shards = shards
+        records = shards.reduce(0) { $0 + $1.records }
+        self.extra = extra
+    }
+
+    enum CodingKeys: String, CodingKey { case format, version, metadata, shards, records, extra }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        format = try c.decode(String.self, forKey: .format)
+        version = try c.decode(Int.self, forKey: .version)
+        metadata = try c.decode(StrataMetadata.self, forKey: .metadata)
+        shards = try c.decode([Shard].self, forKey: .shards)
+        records = try c.decode(Int.self, forKey: .records)
+        extra = try c.decodeIfPresent([String: String].self, forKey: .extra) ?? [:]
+    }
+
+    /// Builds a manifest for sealed shard files inside `directory` (paths relative to it): opens each,
+    /// checks they share the first shard's shape, and computes their sizes and whole-file CRC32C.
+    public static func build(directory: String, shardPaths: [String], extra: [String: String] = [:]) throws -> DatasetManifest {
+        guard !shardPaths.isEmpty else { throw StrataError(.dataset, "a dataset needs at least one shard", path: directory) }
+        var shards: [Shard] = []
+        var metadata: StrataMetadata?
+        for rel in shardPaths {
+            let full = (directory as NSString).appendingPathComponent(rel)
+            let reader = try ShardReader(path: full)
+            if let m = metadata, !m.isShapeCompatible(with: reader.metadata) {
+                throw StrataError(.dataset, "shard's hidden size, layers or dtype differ from the first shard's", path: full)
+            }
+            if metadata == nil { metadata = reader.metadata }
+            let crc = try fileCRC32C(full)
+            shards.append(Shard(path: rel, records: reader.count, bytes: reader.fileSize, crc32c: crc))
+        }
+        return DatasetManifest(metadata: metadata!, shards: shards, extra: extra)
+    }
+
+    /// Writes `manifest.json` into `directory` atomically (temp file + fsync + rename).
+    public func write(directory: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = try encoder.encode(self)
+        let final = (directory as NSString).appendingPathComponent(Self.fileName)
+        let temp = final + ".tmp-\(getpid())"
+        let fd = try FileDescriptor.openForWriting(temp, create: true, truncate: true)
+        try fd.write(Array(data), at: 0)
+        try fd.sync()
+        try fd.close()
+        guard rename(temp, final) == 0 else { throw FileDescriptor.errnoError("cannot rename manifest into place", path: final) }
+    }
+
+    /// Reads and checks a manifest file.
+    public static func read(path: String) throws -> DatasetManifest {
+        guard let data = FileManager.default.contents(atPath: path) else { throw StrataError(.dataset, "cannot read manifest", path: path) }
+        let m: DatasetManifest
+        do { m = try JSONDecoder().decode(DatasetManifest.self, from: data) } catch {
+            throw StrataError(.dataset, "manifest JSON is invalid: \(error)", path: path)
+        }
+        guard m.format == formatName else { throw StrataError(.dataset, "manifest format is \"\(m.format)\", expected \"\(formatName)\"", path: path) }
+        guard m.version == 1 else { throw StrataError(.dataset, "unsupported manifest version \(m.version) (this reader supports 1)", path: path) }
+        guard m.records == m.shards.reduce(0, { $0 + $1.records }) else { throw StrataError(.dataset, "manifest record total \(m.records) is not the sum over its shards", path: path) }
+        return m
+    }
+}
+
+/// CRC32C of a whole file as 8 lower-case hex digits, streamed in 4 MiB chunks.
+public func fileCRC32C(_ path: String) throws -> String {
+    let fd = try FileDescriptor.openForReading(path)
+    defer { try? fd.close() }
+    let size = try fd.size()
+    let chunk = 4 << 20
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 64)
+    defer { buffer.deallocate() }
+    var crc: UInt32 = 0
+    var offset = 0
+    while offset < size {
+        let n = min(chunk, size - offset)
+        try fd.read(into: buffer.baseAddress!, count: n, at: offset)
+        crc = CRC32C.update(crc, UnsafeRawBufferPointer(start: buffer.baseAddress, count: n))
+        offset += n
+    }
+    return String(format: "%08x", crc)
+}

@@ -1,0 +1,91 @@
+import Foundation
+
+/// A dataset = a directory with manifest.json + shards, or a single shard file.
+public final class StrataDataset: @unchecked Sendable {
+    public let path: String
+    public let metadata: StrataMetadata
+    public let shards: [ShardReader]
+    /// The manifest, when the dataset is a directory.
+    public let manifest: DatasetManifest?
+    /// starts[i] = global index of shard i's first record; starts.last = total.
+    private let starts: [Int]
+
+    public var count: Int { starts.last ?? 0 }
+
+    /// Opens a dataset directory (reads manifest.json, opens each shard and checks its record count and
+    /// shape against the manifest) or a single shard file.
+    public init(path: String) throws {
+        self.path = path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw StrataError(.io, "no such file or directory", path: path)
+        }
+        if isDirectory.boolValue {
+            let manifestPath = (path as NSString).appendingPathComponent(DatasetManifest.fileName)
+            guard FileManager.default.fileExists(atPath: manifestPath) else {
+                throw StrataError(.dataset, "directory has no \(DatasetManifest.fileName); a dataset directory needs one (or pass a shard file)", path: path)
+            }
+            let m = try DatasetManifest.read(path: manifestPath)
+            var readers: [ShardReader] = []
+            for s in m.shards {
+                let full = (path as NSString).appendingPathComponent(s.path)
+                let r = try ShardReader(path: full)
+                guard r.count == s.records else {
+                    throw StrataError(.dataset, "shard has \(r.count) records but the manifest says \(s.records)", path: full)
+                }
+                guard r.metadata.isShapeCompatible(with: m.metadata) else {
+                    throw StrataError(.dataset, "shard's hidden size, layers or dtype differ from the manifest's", path: full)
+                }
+                readers.append(r)
+            }
+            manifest = m
+            metadata = m.metadata
+            shards = readers
+        } else {
+            let r = try ShardReader(path: path)
+            manifest = nil
+            metadata = r.metadata
+            shards = [r]
+        }
+        var s = [0]
+        for r in shards { s.append(s.last! + r.count) }
+        starts = s
+    }
+
+    /// Global record index -> (shard, local index). Out-of-range indices give (shards.count, 0).
+    public func locate(_ global: Int) -> (shard: Int, local: Int) {
+        guard global >= 0 && global < count else { return (shards.count, 0) }
+        var lo = 0, hi = shards.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if starts[mid] <= global { lo = mid } else { hi = mid - 1 }
+        }
+        return (lo, global - starts[lo])
+    }
+
+    private func shard(for global: Int) throws -> (ShardReader, Int) {
+        let (s, l) = locate(global)
+        guard s < shards.count else { throw StrataError(.invalidArgument, "record index \(global) is out of range 0..<\(count)", path: path) }
+        return (shards[s], l)
+    }
+
+    public func info(_ global: Int) throws -> RecordInfo {
+        let (r, l) = try shard(for: global)
+        return try r.info(l)
+    }
+
+    public func readFloat(_ global: Int, layers: [Int]? = nil, tokens: Range<Int>? = nil) throws -> [Float] {
+        let (r, l) = try shard(for: global)
+        return try r.readFloat(l, layers: layers, tokens: tokens)
+    }
+
+    public func readFloat(_ global: Int, layers: [Int]?, tokens: Range<Int>?, into: UnsafeMutableBufferPointer<Float>) throws {
+        let (r, l) = try shard(for: global)
+        try r.readFloat(l, layers: layers, tokens: tokens, into: into)
+    }
+
+    public func auxiliary(_ global: Int, name: String) throws -> [Float] {
+        let (r, l) = try shard(for: global)
+        return try r.auxiliary(l, name: name)
+    }
+}

@@ -1,0 +1,20 @@
+/// Tunables of the shard writer.
+public struct WriterOptions: Sendable {
+    /// zstd compression level (1...19; 1 is about as compact as 3 on hidden states and twice as fast).
+    public var zstdLevel: Int = 3
+    /// Target uncompressed bytes per block.
+    public var blockTargetBytes: Int = 256 * 1024
+    /// Layers per block; nil = as many whole layers as fit the block target (at least one).
+    public var layersPerBlock: Int? = nil
+    /// fsync after every record (survives power loss, not just a killed process); slower.
+    public var syncEveryRecord: Bool = false
+
+    public init() {}
+
+    public init(zstdLevel: Int = 3, blockTargetBytes: Int = 256 * 1024, layersPerBlock: Int? = nil, syncEveryRecord: Bool = false) {
+        self.zstdLevel = zstdLevel
+        self.blockTargetBytes = blockTargetBytes
+        self.layersPerBlock = layersPerBlock
+        self.syncEveryRecord = syncEveryRecord
+    }
+}

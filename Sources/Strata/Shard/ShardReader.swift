@@ -1,0 +1,303 @@
+import Foundation
+
+/// Reads one sealed shard. Thread-safe for concurrent reads (pread-based; record entries are parsed
+/// lazily and cached behind a lock).
+public final class ShardReader: @unchecked Sendable {
+    public let path: String
+    public let metadata: StrataMetadata
+    /// Format version (major, minor) from the file header.
+    public let version: (major: Int, minor: Int)
+    /// Size of the file in bytes.
+    public let fileSize: Int
+    private let file: FileDescriptor
+    let bodyStart: Int
+    let indexOffset: Int
+    private let rows: [ShardIndex.Row]
+    private var entries: [RecordEntry?]
+    private let lock = NSLock()
+    private let workspaces = DecodeWorkspacePool()
+    private var blocksDecodedCounter = 0
+
+    /// Number of blocks decompressed by this reader so far (for tests and benchmarks: a layer-subset read
+    /// must touch only the blocks it needs).
+    public var blocksDecoded: Int {
+        lock.lock(); defer { lock.unlock() }
+        return blocksDecodedCounter
+    }
+
+    /// Reads below this many raw bytes are decoded on the calling thread only.
+    public var parallelThresholdBytes = 512 * 1024
+
+    public var count: Int { rows.count }
+
+    /// Opens a sealed shard; throws a clear "unsealed: run strata recover" error for a shard whose writer
+    /// never finished, and `.notAShard` / `.corrupt` errors for anything else wrong with its structure.
+    public init(path: String) throws {
+        self.path = path
+        file = try FileDescriptor.openForReading(path)
+        do {
+            fileSize = try file.size()
+            let (header, meta) = try ShardReader.readHeader(file, fileSize: fileSize)
+            metadata = meta
+            version = (Int(header.major), Int(header.minor))
+            bodyStart = header.bodyStart
+            guard fileSize >= bodyStart + Trailer.size,
+                  let trailer = Trailer.decode(try file.read(count: Trailer.size, at: fileSize - Trailer.size)) else {
+                throw StrataError(.unsealed, "shard is unsealed (no valid trailer: its writer was killed or has not finished); run `strata recover \(path)` to restore its completed records and seal it")
+            }
+            indexOffset = trailer.indexOffset
+            guard indexOffset >= bodyStart, indexOffset <= fileSize - Trailer.size - ShardIndex.headerSize else {
+                throw StrataError(.corrupt, "trailer points to index offset \(indexOffset) outside the file body", offset: fileSize - Trailer.size)
+            }
+            let idx = try ShardIndex.decodeHeader(try file.read(count: ShardIndex.headerSize, at: indexOffset))
+            guard indexOffset + ShardIndex.headerSize + idx.bodyLength + Trailer.size == fileSize else {
+                throw StrataError(.corrupt, "index (\(idx.count) records) does not end where the trailer begins", offset: indexOffset)
+            }
+            guard idx.count == trailer.recordCount else {
+                throw StrataError(.corrupt, "trailer says \(trailer.recordCount) records but the index has \(idx.count)", offset: indexOffset)
+            }
+            let index = try ShardIndex.decodeBody(try file.read(count: idx.bodyLength, at: indexOffset + ShardIndex.headerSize),
+                                                  count: idx.count, crc: idx.bodyCRC)
+            var previousEnd = bodyStart
+            for (i, row) in index.rows.enumerated() {
+                guard row.entryOffset >= previousEnd, row.entryLength >= RecordEntry.headerSize,
+                      row.entryOffset + row.entryLength <= indexOffset else {
+                    throw StrataError(.corrupt, "index row points outside the records area or out of order", record: i, offset: indexOffset + ShardIndex.headerSize + i * ShardIndex.rowSize)
+                }
+                previousEnd = row.entryOffset + row.entryLength
+            }
+            rows = index.rows
+            entries = Array(repeating: nil, count: index.rows.count)
+        } catch let e as StrataError {
+            throw e.located(path: path)
+        }
+    }
+
+    /// Reads and validates the file header and metadata JSON.
+    static func readHeader(_ file: FileDescriptor, fileSize: Int) throws -> (FileHeader, StrataMetadata) {
+        guard fileSize >= FileHeader.size else {
+            throw StrataError(.notAShard, "file is \(fileSize) bytes, shorter than the \(FileHeader.size)-byte Strata header")
+        }
+        let header = try FileHeader.decode(try file.read(count: FileHeader.size, at: 0))
+        guard header.bodyStart <= fileSize else {
+            throw StrataError(.truncated, "metadata (\(header.metadataLength) bytes) extends past the end of the \(fileSize)-byte file", offset: FileHeader.size)
+        }
+        let json = try file.read(count: header.metadataLength, at: FileHeader.size)
+        guard CRC32C.checksum(json) == header.metadataCRC else { throw StrataError(.corrupt, "metadata checksum mismatch", offset: FileHeader.size) }
+        let meta: StrataMetadata
+        do {
+            meta = try JSONDecoder().decode(StrataMetadata.self, from: Data(json))
+        } catch {
+            throw StrataError(.corrupt, "metadata JSON is invalid: \(error)", offset: FileHeader.size)
+        }
+        if let problem = meta.validationProblem() { throw StrataError(.corrupt, "metadata: \(problem)", offset: FileHeader.size) }
+        return (header, meta)
+    }
+
+    private func checkIndex(_ index: Int) throws {
+        guard index >= 0 && index < rows.count else {
+            throw StrataError(.invalidArgument, "record index \(index) is out of range 0..<\(rows.count)", path: path)
+        }
+    }
+
+    /// The parsed and validated record entry of record `index` (cached).
+    func entry(_ index: Int) throws -> RecordEntry {
+        try checkIndex(index)
+        lock.lock()
+        let cached = entries[index]
+        lock.unlock()
+        if let cached { return cached }
+        let row = rows[index]
+        let e: RecordEntry
+        do {
+            let bytes = try file.read(count: row.entryLength, at: row.entryOffset)
+            let header = try RecordEntry.decodeHeader(bytes)
+            guard header.totalLength == row.entryLength, header.ordinal == index else {
+                throw StrataError(.corrupt, "record entry does not match its index row (length \(header.totalLength) vs \(row.entryLength), ordinal \(header.ordinal))")
+            }
+            e = try RecordEntry.decodeBody(Array(bytes[RecordEntry.headerSize...]), header: header)
+            guard e.tokenIDs.count == row.nTokens, e.blocks.count == row.blockCount else {
+                throw StrataError(.corrupt, "record entry does not match its index row (tokens or block count)")
+            }
+            if let problem = e.tilingProblem(layers: metadata.layers.count, hidden: metadata.hidden, width: metadata.dtype.byteWidth) {
+                throw StrataError(.corrupt, "record's blocks are inconsistent: \(problem)")
+            }
+            var previousEnd = index == 0 ? bodyStart : rows[index - 1].entryOffset + rows[index - 1].entryLength
+            for (b, ref) in e.blocks.enumerated() {
+                guard ref.offset >= previousEnd, ref.offset + BlockHeader.size + ref.storedSize <= row.entryOffset else {
+                    throw StrataError(.corrupt, "block reference points outside the record's area", block: b, offset: ref.offset)
+                }
+                previousEnd = ref.offset + BlockHeader.size + ref.storedSize
+            }
+        } catch let err as StrataError {
+            throw err.located(path: path, record: index, offset: row.entryOffset)
+        }
+        lock.lock()
+        entries[index] = e
+        lock.unlock()
+        return e
+    }
+
+    public func info(_ index: Int) throws -> RecordInfo {
+        let e = try entry(index)
+        return RecordInfo(id: e.id, labels: e.labels, nTokens: e.tokenIDs.count, tokenIDs: e.tokenIDs, text: e.text,
+                          metadata: e.metadata, storedBytes: e.storedBytes, rawBytes: e.rawBytes, blockCount: e.blocks.count)
+    }
+
+    /// Number of tokens of record `index`, from the index (no record entry read).
+    public func tokenCount(_ index: Int) throws -> Int {
+        try checkIndex(index)
+        return rows[index].nTokens
+    }
+
+    public func auxiliary(_ index: Int, name: String) throws -> [Float] {
+        let e = try entry(index)
+        guard let v = e.auxiliary[name] else {
+            throw StrataError(.invalidArgument, "record has no auxiliary vector \"\(name)\"", path: path, record: index, recordID: e.id)
+        }
+        return v
+    }
+
+    /// Values as f32, layer-major (selected layers in the order given) × tokens × hidden.
+    /// `layers` are positions in metadata.layers (nil = all); `tokens` a range (nil = all).
+    /// Decodes only the blocks that overlap the request.
+    public func readFloat(_ index: Int, layers: [Int]? = nil, tokens: Range<Int>? = nil) throws -> [Float] {
+        let e = try entry(index)
+        let nl = layers?.count ?? metadata.layers.count
+        let nt = tokens?.count ?? e.tokenIDs.count
+        let total = nl * nt * metadata.hidden
+        return try [Float](unsafeUninitializedCapacity: total) { buffer, initialized in
+            try readFloat(index, layers: layers, tokens: tokens, into: buffer)
+            initialized = total
+        }
+    }
+
+    /// As `readFloat(_:layers:tokens:)`, into a caller-provided buffer of exactly
+    /// selected layers × selected tokens × hidden elements.
+    public func readFloat(_ index: Int, layers: [Int]?, tokens: Range<Int>?, into: UnsafeMutableBufferPointer<Float>) throws {
+        let e = try entry(index)
+        let nTokens = e.tokenIDs.count
+        let hidden = metadata.hidden
+        let layerList = layers ?? Array(0..<metadata.layers.count)
+        for l in layerList where l < 0 || l >= metadata.layers.count {
+            throw StrataError(.invalidArgument, "layer position \(l) is out of range 0..<\(metadata.layers.count)", path: path, record: index, recordID: e.id)
+        }
+        let range = tokens ?? 0..<nTokens
+        guard range.lowerBound >= 0, range.upperBound <= nTokens else {
+            throw StrataError(.invalidArgument, "token range \(range) is outside 0..<\(nTokens)", path: path, record: index, recordID: e.id)
+        }
+        let expected = layerList.count * range.count * hidden
+        guard into.count == expected else {
+            throw StrataError(.invalidArgument, "output buffer holds \(into.count) floats, expected \(expected)", path: path, record: index, recordID: e.id)
+        }
+        guard expected > 0, let out = into.baseAddress else { return }
+
+        // Which blocks overlap, and for each, which (output layer position, block layer) pairs it serves.
+        var jobs: [(block: Int, pairs: [(out: Int, layer: Int)])] = []
+        for (b, ref) in e.blocks.enumerated() {
+            let t0 = max(ref.tokenStart, range.lowerBound), t1 = min(ref.tokenStart + ref.tokenCount, range.upperBound)
+            guard t0 < t1 else { continue }
+            var pairs: [(out: Int, layer: Int)] = []
+            for (j, l) in layerList.enumerated() where l >= ref.layerStart && l < ref.layerStart + ref.layerCount {
+                pairs.append((j, l - ref.layerStart))
+            }
+            if !pairs.isEmpty { jobs.append((b, pairs)) }
+        }
+        let rawTotal = jobs.reduce(0) { $0 + e.blocks[$1.block].rawSize }
+        let outAddress = UInt(bitPattern: out)
+        let work: (Int) throws -> Void = { k in
+            let job = jobs[k]
+            let ref = e.blocks[job.block]
+            let t0 = max(ref.tokenStart, range.lowerBound), t1 = min(ref.tokenStart + ref.tokenCount, range.upperBound)
+            let dst = UnsafeMutablePointer<Float>(bitPattern: outAddress)!
+            try self.decodeBlock(record: index, entry: e, block: job.block) { planes, n in
+                for pair in job.pairs {
+                    let src = (pair.layer * ref.tokenCount + (t0 - ref.tokenStart)) * hidden
+                    let d = dst + (pair.out * range.count + (t0 - range.lowerBound)) * hidden
+                    self.gather(planes: planes, planeStride: n, at: src, count: (t1 - t0) * hidden, into: d)
+                }
+            }
+        }
+        if jobs.count > 1 && rawTotal >= parallelThresholdBytes {
+            let failures = FailureCollector()
+            DispatchQueue.concurrentPerform(iterations: jobs.count) { k in
+                do { try work(k) } catch { failures.record(k, error) }
+            }
+            if let first = failures.first { throw first }
+        } else {
+            for k in 0..<jobs.count { try work(k) }
+        }
+    }
+
+    private func gather(planes: UnsafePointer<UInt8>, planeStride: Int, at: Int, count: Int, into d: UnsafeMutablePointer<Float>) {
+        switch metadata.dtype {
+        case .bf16: ByteShuffle.gatherBF16(planes: planes, planeStride: planeStride, at: at, count: count, into: d)
+        case .f16: ByteShuffle.gatherF16(planes: planes, planeStride: planeStride, at: at, count: count, into: d)
+        case .f32: ByteShuffle.gatherF32(planes: planes, planeStride: planeStride, at: at, count: count, into: d)
+        }
+    }
+
+    /// Reads block `block` of a record, checks its header against the record entry and its payload
+    /// checksum, decompresses it, and hands the byte planes (and element count) to `use`.
+    func decodeBlock(record: Int, entry e: RecordEntry, block: Int, _ use: (UnsafePointer<UInt8>, Int) throws -> Void) throws {
+        let ref = e.blocks[block]
+        let ws = try workspaces.take()
+        defer { workspaces.give(ws) }
+        do {
+            let storedTotal = BlockHeader.size + ref.storedSize
+            ws.reserve(stored: storedTotal, raw: ref.rawSize)
+            try file.read(into: ws.stored.baseAddress!, count: storedTotal, at: ref.offset)
+            let headerBytes = Array(UnsafeRawBufferPointer(rebasing: ws.stored[0..<BlockHeader.size]))
+            let h = try BlockHeader.decode(headerBytes)
+            guard h.recordOrdinal == record, h.idHash == recordIDHash(e.id), h.layerStart == ref.layerStart, h.layerCount == ref.layerCount,
+                  h.tokenStart == ref.tokenStart, h.tokenCount == ref.tokenCount, h.storedSize == ref.storedSize, h.rawSize == ref.rawSize,
+                  h.payloadCRC == ref.payloadCRC else {
+                throw StrataError(.corrupt, "block header does not match the record entry's reference to it")
+            }
+            guard h.hidden == metadata.hidden, h.dtype == metadata.dtype else {
+                throw StrataError(.corrupt, "block hidden size or dtype differs from the shard metadata")
+            }
+            let payload = UnsafeRawBufferPointer(start: ws.stored.baseAddress! + BlockHeader.size, count: h.storedSize)
+            guard CRC32C.checksum(payload) == h.payloadCRC else { throw StrataError(.corrupt, "block payload checksum mismatch") }
+            let n = h.elementCount
+            var planes: UnsafePointer<UInt8>
+            if h.codec == BlockHeader.codecZstd {
+                try ws.decompressor.decompress(payload, into: UnsafeMutableRawBufferPointer(start: ws.raw.baseAddress, count: h.rawSize))
+                planes = UnsafePointer(ws.raw.baseAddress!.assumingMemoryBound(to: UInt8.self))
+            } else {
+                planes = payload.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            }
+            if !h.shuffled {
+                ws.reserveSpare(h.rawSize)
+                let spare = ws.spare.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                ByteShuffle.shuffle(planes, elements: n, width: h.dtype.byteWidth, into: spare)
+                planes = UnsafePointer(spare)
+            }
+            lock.lock()
+            blocksDecodedCounter += 1
+            lock.unlock()
+            try use(planes, n)
+        } catch let err as StrataError {
+            throw err.located(path: path, record: record, recordID: e.id, block: block, offset: ref.offset)
+        }
+    }
+
+    /// Calls `body` with each record's index and info, in order.
+    public func forEachRecord(_ body: (Int, RecordInfo) throws -> Void) throws {
+        for i in 0..<count { try body(i, try info(i)) }
+    }
+}
+
+/// Collects errors thrown by concurrent block decodes; the one with the lowest block order wins.
+final class FailureCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var failures: [(Int, Error)] = []
+
+    func record(_ k: Int, _ error: Error) {
+        lock.lock()
+        failures.append((k, error))
+        lock.unlock()
+    }
+
+    var first: Error? { failures.min { $0.0 < $1.0 }?.1 }
+}

@@ -1,0 +1,91 @@
+import Testing
+@testable import Strata
+
+@Suite struct ConversionTests {
+    @Test func f16ToF32MatchesSwiftFloat16ForAllBitPatterns() {
+        for h in 0...UInt16.max {
+            let ours = StrataConvert.f16ToF32(h)
+            let reference = Float(Float16(bitPattern: h))
+            if reference.isNaN {
+                #expect(ours.isNaN, "NaN pattern \(h)")
+            } else {
+                #expect(ours.bitPattern == reference.bitPattern, "pattern \(h): \(ours) vs \(reference)")
+            }
+        }
+    }
+
+    @Test func f32ToF16MatchesSwiftFloat16RoundToNearestEven() {
+        var rng = SeededRNG(7)
+        var samples: [Float] = [0, -0, 1, -1, 65504, 65519.99, 65520, -65520, 1e-8, 5.9604645e-8, 2.9802322e-8, 2.9802326e-8,
+                                6.097555e-5, 6.1035156e-5, .infinity, -.infinity, .greatestFiniteMagnitude, .leastNonzeroMagnitude, 1.0009766, 1.00048828125]
+        for _ in 0..<200_000 { samples.append(Float(bitPattern: UInt32.random(in: 0...UInt32.max, using: &rng))) }
+        // Exact ties around 1.0: halfway between consecutive f16 values.
+        for k in 0..<1024 { samples.append(1.0 + (Float(k) + 0.5) / 1024) }
+        for f in samples {
+            let ours = StrataConvert.f32ToF16(f)
+            let reference = Float16(f)
+            if reference.isNaN { #expect(Float16(bitPattern: ours).isNaN) } else {
+                #expect(ours == reference.bitPattern, "\(f) (\(String(f.bitPattern, radix: 16))): ours \(String(ours, radix: 16)) vs \(String(reference.bitPattern, radix: 16))")
+            }
+        }
+    }
+
+    @Test func f32ToBF16RoundsToNearestEven() {
+        var rng = SeededRNG(11)
+        var samples: [Float] = [0, -0, 1, -1, 1.00390625, 1.01171875, 3.4028235e38, -3.4028235e38, Float(bitPattern: 0x0001_16C2), .leastNonzeroMagnitude, 26000, -26000.5]
+        for _ in 0..<200_000 {
+            let f = Float(bitPattern: UInt32.random(in: 0...UInt32.max, using: &rng))
+            if f.isFinite && abs(f) < 3.3e38 { samples.append(f) }
+        }
+        for f in samples {
+            #expect(StrataConvert.f32ToBF16(f) == referenceBF16(f), "\(f)")
+        }
+        #expect(StrataConvert.f32ToBF16(.infinity) == 0x7F80)
+        #expect(StrataConvert.f32ToBF16(-.infinity) == 0xFF80)
+        #expect(StrataConvert.bf16ToF32(StrataConvert.f32ToBF16(.nan)).isNaN)
+        // Ties: 1 + 2^-8 is halfway between 1 and 1 + 2^-7 -> even (1); 1 + 3·2^-8 -> 1 + 2^-6.
+        #expect(StrataConvert.f32ToBF16(1.00390625) == 0x3F80)
+        #expect(StrataConvert.f32ToBF16(1.01171875) == 0x3F82)
+    }
+
+    @Test func bulkConversionsAgreeWithScalar() {
+        let values = randomValues(10_000, seed: 3, hidden: 100)
+        var bf = [UInt16](repeating: 0, count: values.count)
+        var h = [UInt16](repeating: 0, count: values.count)
+        var back = [Float](repeating: 0, count: values.count)
+        values.withUnsafeBufferPointer { src in
+            bf.withUnsafeMutableBufferPointer { StrataConvert.f32ToBF16(src, $0) }
+            h.withUnsafeMutableBufferPointer { StrataConvert.f32ToF16(src, $0) }
+        }
+        bf.withUnsafeBufferPointer { s in back.withUnsafeMutableBufferPointer { StrataConvert.bf16ToF32(s, $0) } }
+        for i in values.indices { #expect(back[i] == Float(bitPattern: UInt32(referenceBF16(values[i])) << 16)) }
+        h.withUnsafeBufferPointer { s in back.withUnsafeMutableBufferPointer { StrataConvert.f16ToF32(s, $0) } }
+        for i in values.indices { #expect(back[i] == Float(Float16(values[i]))) }
+    }
+}
+
+@Suite struct ChecksumTests {
+    @Test func crc32cKnownVectors() {
+        #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
+        #expect(CRC32C.checksum([UInt8](repeating: 0, count: 32)) == 0x8A91_36AA)
+        #expect(CRC32C.checksum([UInt8](repeating: 0xFF, count: 32)) == 0x62A8_AB43)
+        #expect(CRC32C.checksum([UInt8]()) == 0)
+    }
+
+    @Test func crc32cIncrementalEqualsWholeAndBitwiseReference() {
+        var rng = SeededRNG(5)
+        let data = (0..<10_007).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        // Bit-at-a-time reference.
+        var ref: UInt32 = 0xFFFF_FFFF
+        for b in data {
+            ref ^= UInt32(b)
+            for _ in 0..<8 { ref = (ref & 1) != 0 ? (ref >> 1) ^ 0x82F6_3B78 : ref >> 1 }
+        }
+        ref = ~ref
+        #expect(CRC32C.checksum(data) == ref)
+        let split = data.withUnsafeBytes { all in
+            CRC32C.update(CRC32C.update(0, UnsafeRawBufferPointer(rebasing: all[0..<3333])), UnsafeRawBufferPointer(rebasing: all[3333...]))
+        }
+        #expect(split == ref)
+    }
+}
