@@ -79,12 +79,8 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data = try encoder.encode(self)
         let final = (directory as NSString).appendingPathComponent(Self.fileName)
-        let temp = final + ".tmp-\(getpid())"
-        let fd = try FileDescriptor.openForWriting(temp, create: true, truncate: true)
-        try fd.write(Array(data), at: 0)
-        try fd.sync()
-        try fd.close()
-        guard rename(temp, final) == 0 else { throw FileDescriptor.errnoError("cannot rename manifest into place", path: final) }
+        // Unique temp name (two writers never share one), fsync, rename, then fsync the directory.
+        try AtomicFile.write(data, to: final)
     }
 
     /// Reads and checks a manifest file.

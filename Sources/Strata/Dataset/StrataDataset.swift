@@ -28,7 +28,8 @@ public final class StrataDataset: @unchecked Sendable {
             let m = try DatasetManifest.read(path: manifestPath)
             var readers: [ShardReader] = []
             for s in m.shards {
-                let full = (path as NSString).appendingPathComponent(s.path)
+                // The manifest is untrusted: a shard path must stay inside the directory.
+                let full = try ShardPathPolicy.resolve(s.path, in: path, manifest: manifestPath)
                 let r = try ShardReader(path: full)
                 guard r.count == s.records else {
                     throw StrataError(.dataset, "shard has \(r.count) records but the manifest says \(s.records)", path: full)
