@@ -8,6 +8,7 @@ one JSON object:
                  robustness set (per subset: AUROC where both classes occur, otherwise the
                  fraction flagged harmful at the 0.5 threshold).
   response_harm  the same two baselines on the composed (objective, response) text.
+  (safety and response_harm also get a log-length-only logistic regression.)
   rotten_tomatoes, imdb  bag-of-words accuracy (and AUROC).
 Regularisation strength C is chosen on val (AUROC), then test is scored once.
 
@@ -56,6 +57,11 @@ def format_features(texts: list[str]) -> np.ndarray:
             float(any(ord(c) > 127 for c in t)),
         ])
     return np.asarray(rows, dtype=np.float64)
+
+
+def length_feature(texts: list[str]) -> np.ndarray:
+    """Log character length alone: the weakest 'format' cue."""
+    return np.log1p(np.array([[len(t)] for t in texts], dtype=np.float64))
 
 
 def bow_model(c: float):
@@ -131,6 +137,7 @@ def main() -> int:
         entry = {"bow_tfidf_logreg": evaluate(bow_model, identity, splits, extra)}
         if name in ("safety", "response_harm"):
             entry["format_features_logreg"] = evaluate(format_model, format_features, splits, extra)
+            entry["length_only_logreg"] = evaluate(format_model, length_feature, splits, extra)
         report[name] = entry
     print(json.dumps(report, indent=2))
     return 0

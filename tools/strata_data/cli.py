@@ -28,7 +28,11 @@ the data files it needs from them, and writes
   $STRATA_HOME/data/<set>/{train,val,test}.jsonl   (+ robustness.jsonl for safety)
   $STRATA_HOME/data/<set>/manifest.json            (sources, counts, split notes)
 with records {"id", "text", "label", "source", ...}. Splits are deterministic and are
-checked against the id lists committed in samples/splits/<set>/. Safe to re-run."""
+checked against the id lists committed in samples/splits/<set>/. Safe to re-run.
+
+Exit status: 0 ok; 1 an archive could not be fetched, verified or parsed; 2 bad usage or
+PyYAML missing; 3 the data was built but differs from the committed id lists or samples.
+Details of every set: samples/DATA.md."""
 
 
 def _log(message: str):
