@@ -69,6 +69,18 @@ struct GGUFReaderTests {
             #expect(values == t.values.map { Float($0) }, "tensor \(t.name)")
         }
         #expect(file.tensor(named: "no.such.tensor") == nil)
+
+        // Row ranges agree with the whole-tensor result.
+        for t in file.tensors {
+            let all = try file.dequantize(t)
+            let rows = 1 ..< t.rowCount
+            var part = [Float](repeating: .nan, count: rows.count * t.rowLength)
+            try part.withUnsafeMutableBufferPointer { try file.dequantizeRows(of: t, rows, into: $0) }
+            #expect(part == Array(all[t.rowLength...]), "rows of \(t.name)")
+        }
+        let q8 = try file.requireTensor("t.q8_0")
+        var small = [Float](repeating: 0, count: 64)
+        #expect(throws: GGUFError.self) { try small.withUnsafeMutableBufferPointer { try file.dequantizeRows(of: q8, 1 ..< 3, into: $0) } }
     }
 
     @Test func architectureCheckNamesTheArchitecture() throws {
