@@ -51,6 +51,25 @@ struct GGUFDequantizeTests {
         }
     }
 
+    /// Every GGMLType's code, block size and block byte size agree with gguf-py's GGML_QUANT_SIZES.
+    @Test func typeTableMatchesPython() throws {
+        guard PythonReference.isAvailable(for: "GGML type table check") else { return }
+        let result = try PythonReference.run("""
+            import json, gguf
+            print(json.dumps({t.name: [int(t), *gguf.GGML_QUANT_SIZES[t]] for t in gguf.GGMLQuantizationType}))
+            """)
+        try #require(result.status == 0, "\(result.stderr)")
+        let table = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: [Int]])
+        for type in GGMLType.allCases {
+            let entry = try #require(table[type.name], "gguf-py has no type \(type.name)")
+            #expect(entry == [Int(type.rawValue), type.blockSize, type.blockByteCount], "\(type.name)")
+        }
+        // Newer gguf-py releases may add types; those are only reported (files using them fail to open
+        // with "unknown ggml type", which is the right behaviour until GGMLType learns them).
+        let missing = Set(table.keys).subtracting(GGMLType.allCases.map(\.name))
+        if !missing.isEmpty { print("note: gguf-py knows types GGMLType lacks: \(missing.sorted())") }
+    }
+
     @Test func unsupportedTypeErrorNamesTheType() throws {
         var out = [Float](repeating: 0, count: 256)
         let source = [UInt8](repeating: 0, count: 1024)
