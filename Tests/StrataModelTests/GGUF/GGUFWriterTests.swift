@@ -54,6 +54,19 @@ struct GGUFWriterTests {
         for tensor in file.tensors { #expect(tensor.offset % alignment == 0) }
     }
 
+    /// A tensor of a type Strata cannot dequantise opens fine; dequantising it names file, tensor and type.
+    @Test func unsupportedTensorTypeErrorNamesFileTensorAndType() throws {
+        var writer = try GGUFWriter()
+        try writer.addTensor(name: "blk.0.attn_q.weight", shape: [256, 2], type: .q3_K,
+                             rawBytes: [UInt8](repeating: 0, count: 2 * GGMLType.q3_K.blockByteCount))
+        let file = try GGUFFile(bytes: writer.serialized(), name: "model.gguf")
+        let tensor = try file.requireTensor("blk.0.attn_q.weight")
+        #expect(file.rawBytes(of: tensor).count == 220)
+        let error = try #require(throws: GGUFError.self) { try file.dequantize(tensor) }
+        #expect(error.kind == .unsupportedType)
+        #expect(error.description.hasPrefix("gguf: model.gguf: tensor 'blk.0.attn_q.weight': dequantising Q3_K (ggml type 11) is not supported"))
+    }
+
     @Test func rejectsBadInput() throws {
         var writer = try GGUFWriter()
         #expect(throws: GGUFError.self) { try writer.set("k", .array([.int32(1), .string("x")])) }
