@@ -75,7 +75,7 @@ struct RealModelTests {
                 try #require(cursor + rowLength <= reference.count, "python returned too few values")
                 let ours = Array(all[row * rowLength ..< (row + 1) * rowLength])
                 let theirs = Array(reference[cursor ..< cursor + rowLength])
-                #expect(ours.map(\.bitPattern) == theirs.map(\.bitPattern), "\(sample.tensor) row \(row)")
+                expectBitEqual(ours, theirs, "\(sample.tensor) row \(row)")
                 cursor += rowLength
             }
         }
