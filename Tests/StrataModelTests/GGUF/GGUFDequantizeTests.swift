@@ -41,14 +41,14 @@ struct GGUFDequantizeTests {
                     try dequantizeRow(type: type, source: raw.baseAddress! + misalignment, count: testCase.elements, into: out.baseAddress!)
                 }
             }
-            expectBitEqual(output, reference, "\(typeName) (misalignment \(misalignment))")
+            GGUFFixtures.expectBitEqual(output, reference, "\(typeName) (misalignment \(misalignment))")
         }
     }
 
     /// Every GGMLType's code, block size and block byte size agree with gguf-py's GGML_QUANT_SIZES.
     @Test func typeTableMatchesPython() throws {
-        guard PythonReference.isAvailable(for: "GGML type table check") else { return }
-        let result = try PythonReference.run("""
+        guard GGUFPython.isAvailable(for: "GGML type table check") else { return }
+        let result = try GGUFPython.run("""
             import json, gguf
             print(json.dumps({t.name: [int(t), *gguf.GGML_QUANT_SIZES[t]] for t in gguf.GGMLQuantizationType}))
             """)

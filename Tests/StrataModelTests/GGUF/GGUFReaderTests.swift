@@ -3,7 +3,7 @@ import Testing
 @testable import StrataModel
 
 /// A typed metadata value as written in tiny.json by tools/gen_gguf_fixtures.py.
-struct ExpectedValue: Decodable {
+struct GGUFExpectedValue: Decodable {
     let value: GGUFValue
 
     private enum Keys: String, CodingKey { case type, value }
@@ -23,14 +23,14 @@ struct ExpectedValue: Decodable {
         case "float64": value = .float64(try c.decode(Double.self, forKey: .value))
         case "bool": value = .bool(try c.decode(Bool.self, forKey: .value))
         case "string": value = .string(try c.decode(String.self, forKey: .value))
-        case "array": value = .array(try c.decode([ExpectedValue].self, forKey: .value).map(\.value))
+        case "array": value = .array(try c.decode([GGUFExpectedValue].self, forKey: .value).map(\.value))
         case let other: throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown type \(other)")
         }
     }
 }
 
-struct TinyDescription: Decodable {
-    struct Entry: Decodable { let key: String; let value: ExpectedValue }
+struct GGUFTinyDescription: Decodable {
+    struct Entry: Decodable { let key: String; let value: GGUFExpectedValue }
     struct Tensor: Decodable { let name: String; let type: String; let shape: [Int]; let values: [Double] }
     let version: Int
     let metadata: [Entry]
@@ -40,7 +40,7 @@ struct TinyDescription: Decodable {
 /// Reading a GGUF file written by gguf-py's GGUFWriter, and rejecting corrupt files.
 struct GGUFReaderTests {
     @Test func readsPythonWrittenFile() throws {
-        let expected = try JSONDecoder().decode(TinyDescription.self, from: GGUFFixtures.data("tiny.json"))
+        let expected = try JSONDecoder().decode(GGUFTinyDescription.self, from: GGUFFixtures.data("tiny.json"))
         let file = try GGUFFile(path: GGUFFixtures.url("tiny.gguf").path)
         #expect(file.version == expected.version)
         #expect(file.architecture == "llama")
@@ -65,7 +65,7 @@ struct GGUFReaderTests {
             #expect(info.offset % file.alignment == 0)
             #expect(file.rawBytes(of: info).count == info.byteCount)
             let values = try file.dequantize(info)
-            expectBitEqual(values, t.values.map { Float($0) }, "tensor \(t.name)")
+            GGUFFixtures.expectBitEqual(values, t.values.map { Float($0) }, "tensor \(t.name)")
         }
         #expect(file.tensor(named: "no.such.tensor") == nil)
 
@@ -75,7 +75,7 @@ struct GGUFReaderTests {
             let rows = 1 ..< t.rowCount
             var part = [Float](repeating: .nan, count: rows.count * t.rowLength)
             try part.withUnsafeMutableBufferPointer { try file.dequantizeRows(of: t, rows, into: $0) }
-            expectBitEqual(part, Array(all[t.rowLength...]), "rows of \(t.name)")
+            GGUFFixtures.expectBitEqual(part, Array(all[t.rowLength...]), "rows of \(t.name)")
         }
         let q8 = try file.requireTensor("t.q8_0")
         var small = [Float](repeating: 0, count: 64)

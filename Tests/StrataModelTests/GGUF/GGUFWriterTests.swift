@@ -80,7 +80,7 @@ struct GGUFWriterTests {
 
     /// gguf-py's GGUFReader must read what the Swift writer wrote: every key with its type, and the tensors.
     @Test func pythonReadsWriterOutput() throws {
-        guard PythonReference.isAvailable(for: "GGUFWriter output check with gguf-py") else { return }
+        guard GGUFPython.isAvailable(for: "GGUFWriter output check with gguf-py") else { return }
         let (writer, values) = try Self.makeWriter()
         let dir = try GGUFFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -103,7 +103,7 @@ struct GGUFWriterTests {
                    for t in r.tensors}
         print(json.dumps({'fields': fields, 'tensors': tensors}))
         """
-        let result = try PythonReference.run(script, [path])
+        let result = try GGUFPython.run(script, [path])
         try #require(result.status == 0, "gguf-py could not read the file: \(result.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any])
         let fields = try #require(json["fields"] as? [String: [String: Any]])
