@@ -33,7 +33,7 @@ enum GGUFFixtures {
     /// Expects `actual` and `expected` to be bit-for-bit equal, reporting the number of differences and the
     /// first few (not whole arrays) when they are not.
     static func expectBitEqual(_ actual: [Float], _ expected: [Float], _ what: String,
-                        sourceLocation: SourceLocation = #_sourceLocation) {
+                               sourceLocation: SourceLocation = #_sourceLocation) {
         guard actual.count == expected.count else {
             Issue.record("\(what): \(actual.count) values, expected \(expected.count)", sourceLocation: sourceLocation)
             return

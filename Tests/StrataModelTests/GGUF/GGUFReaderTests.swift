@@ -97,6 +97,12 @@ struct GGUFReaderTests {
         #expect(missing.description.contains("'llama.embedding_length' is missing"))
         let wrongType = try #require(throws: GGUFError.self) { try file.requireInt("test.string") }
         #expect(wrongType.description.contains("'test.string' is string"))
+        #expect(try file.requireString("general.architecture") == "llama")
+        #expect(try file.requireStringArray("test.strings") == ["<s>", "</s>", "Ġthe", "héllo", "", "🦙"])
+        #expect(try file.requireIntArray("test.i32s") == [1, -2, 3])
+        let notStrings = try #require(throws: GGUFError.self) { try file.requireStringArray("test.i32s") }
+        #expect(notStrings.description.contains("'test.i32s' element 0 is int32, expected a string"))
+        #expect(throws: GGUFError.self) { try file.requireIntArray("test.u8") }
         let noTensor = try #require(throws: GGUFError.self) { try file.requireTensor("output.weight") }
         #expect(noTensor.description.contains("'output.weight'"))
     }
