@@ -176,6 +176,10 @@ struct GGUFReaderTests {
         let name = Array("w".utf8)
         let pastEnd = try attempt(magic + le32(3) + le64(1) + le64(0) + le64(1) + name + le32(1) + le64(1024) + le32(0) + le64(0))
         #expect(pastEnd.kind == .truncated && pastEnd.message.contains("tensor 'w'"))
+        // An absurd alignment is rejected, not used in offset arithmetic.
+        let alignKey = Array("general.alignment".utf8)
+        let badAlign = try attempt(magic + le32(3) + le64(0) + le64(1) + le64(UInt64(alignKey.count)) + alignKey + le32(10) + le64(1 << 62))
+        #expect(badAlign.kind == .malformed && badAlign.message.contains("general.alignment"))
         // Missing file.
         let missing = try #require(throws: GGUFError.self) { try GGUFFile(path: dir.appendingPathComponent("nope.gguf").path) }
         #expect(missing.kind == .io && missing.description.contains("nope.gguf"))
