@@ -29,6 +29,8 @@ public final class GGUFFile: @unchecked Sendable {
     static let magic: UInt32 = 0x4655_4747
     /// Deepest array nesting accepted in metadata (guards against stack exhaustion).
     static let maxArrayDepth = 8
+    /// Largest `general.alignment` accepted (keeps offset arithmetic far from overflow).
+    static let maxAlignment = 1 << 30
     /// Most dimensions a ggml tensor can have.
     static let maxDimensions = 4
 
@@ -84,8 +86,8 @@ public final class GGUFFile: @unchecked Sendable {
 
         var alignment = 32
         if let value = metadata["general.alignment"] {
-            guard let a = value.int, a > 0, a & (a - 1) == 0 else {
-                throw GGUFError(.malformed, file: path, "metadata key 'general.alignment' must be a positive power of two, got \(value)")
+            guard let a = value.int, a > 0, a & (a - 1) == 0, a <= GGUFFile.maxAlignment else {
+                throw GGUFError(.malformed, file: path, "metadata key 'general.alignment' must be a power of two up to \(GGUFFile.maxAlignment), got \(value.summary())")
             }
             alignment = a
         }

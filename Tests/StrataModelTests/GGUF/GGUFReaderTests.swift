@@ -3,7 +3,7 @@ import Testing
 @testable import StrataModel
 
 /// A typed metadata value as written in tiny.json by tools/gen_gguf_fixtures.py.
-struct ExpectedValue: Decodable {
+struct GGUFExpectedValue: Decodable {
     let value: GGUFValue
 
     private enum Keys: String, CodingKey { case type, value }
@@ -23,14 +23,14 @@ struct ExpectedValue: Decodable {
         case "float64": value = .float64(try c.decode(Double.self, forKey: .value))
         case "bool": value = .bool(try c.decode(Bool.self, forKey: .value))
         case "string": value = .string(try c.decode(String.self, forKey: .value))
-        case "array": value = .array(try c.decode([ExpectedValue].self, forKey: .value).map(\.value))
+        case "array": value = .array(try c.decode([GGUFExpectedValue].self, forKey: .value).map(\.value))
         case let other: throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown type \(other)")
         }
     }
 }
 
-struct TinyDescription: Decodable {
-    struct Entry: Decodable { let key: String; let value: ExpectedValue }
+struct GGUFTinyDescription: Decodable {
+    struct Entry: Decodable { let key: String; let value: GGUFExpectedValue }
     struct Tensor: Decodable { let name: String; let type: String; let shape: [Int]; let values: [Double] }
     let version: Int
     let metadata: [Entry]
@@ -40,7 +40,7 @@ struct TinyDescription: Decodable {
 /// Reading a GGUF file written by gguf-py's GGUFWriter, and rejecting corrupt files.
 struct GGUFReaderTests {
     @Test func readsPythonWrittenFile() throws {
-        let expected = try JSONDecoder().decode(TinyDescription.self, from: GGUFFixtures.data("tiny.json"))
+        let expected = try JSONDecoder().decode(GGUFTinyDescription.self, from: GGUFFixtures.data("tiny.json"))
         let file = try GGUFFile(path: GGUFFixtures.url("tiny.gguf").path)
         #expect(file.version == expected.version)
         #expect(file.architecture == "llama")
@@ -65,10 +65,21 @@ struct GGUFReaderTests {
             #expect(info.offset % file.alignment == 0)
             #expect(file.rawBytes(of: info).count == info.byteCount)
             let values = try file.dequantize(info)
-            #expect(values.count == t.values.count)
-            #expect(values == t.values.map { Float($0) }, "tensor \(t.name)")
+            GGUFFixtures.expectBitEqual(values, t.values.map { Float($0) }, "tensor \(t.name)")
         }
         #expect(file.tensor(named: "no.such.tensor") == nil)
+
+        // Row ranges agree with the whole-tensor result.
+        for t in file.tensors {
+            let all = try file.dequantize(t)
+            let rows = 1 ..< t.rowCount
+            var part = [Float](repeating: .nan, count: rows.count * t.rowLength)
+            try part.withUnsafeMutableBufferPointer { try file.dequantizeRows(of: t, rows, into: $0) }
+            GGUFFixtures.expectBitEqual(part, Array(all[t.rowLength...]), "rows of \(t.name)")
+        }
+        let q8 = try file.requireTensor("t.q8_0")
+        var small = [Float](repeating: 0, count: 64)
+        #expect(throws: GGUFError.self) { try small.withUnsafeMutableBufferPointer { try file.dequantizeRows(of: q8, 1 ..< 3, into: $0) } }
     }
 
     @Test func architectureCheckNamesTheArchitecture() throws {
@@ -86,6 +97,12 @@ struct GGUFReaderTests {
         #expect(missing.description.contains("'llama.embedding_length' is missing"))
         let wrongType = try #require(throws: GGUFError.self) { try file.requireInt("test.string") }
         #expect(wrongType.description.contains("'test.string' is string"))
+        #expect(try file.requireString("general.architecture") == "llama")
+        #expect(try file.requireStringArray("test.strings") == ["<s>", "</s>", "Ġthe", "héllo", "", "🦙"])
+        #expect(try file.requireIntArray("test.i32s") == [1, -2, 3])
+        let notStrings = try #require(throws: GGUFError.self) { try file.requireStringArray("test.i32s") }
+        #expect(notStrings.description.contains("'test.i32s' element 0 is int32, expected a string"))
+        #expect(throws: GGUFError.self) { try file.requireIntArray("test.u8") }
         let noTensor = try #require(throws: GGUFError.self) { try file.requireTensor("output.weight") }
         #expect(noTensor.description.contains("'output.weight'"))
     }
@@ -159,6 +176,10 @@ struct GGUFReaderTests {
         let name = Array("w".utf8)
         let pastEnd = try attempt(magic + le32(3) + le64(1) + le64(0) + le64(1) + name + le32(1) + le64(1024) + le32(0) + le64(0))
         #expect(pastEnd.kind == .truncated && pastEnd.message.contains("tensor 'w'"))
+        // An absurd alignment is rejected, not used in offset arithmetic.
+        let alignKey = Array("general.alignment".utf8)
+        let badAlign = try attempt(magic + le32(3) + le64(0) + le64(1) + le64(UInt64(alignKey.count)) + alignKey + le32(10) + le64(1 << 62))
+        #expect(badAlign.kind == .malformed && badAlign.message.contains("general.alignment"))
         // Missing file.
         let missing = try #require(throws: GGUFError.self) { try GGUFFile(path: dir.appendingPathComponent("nope.gguf").path) }
         #expect(missing.kind == .io && missing.description.contains("nope.gguf"))
