@@ -5,5 +5,6 @@ extension StrataCommand {
     static let allSubcommands: [ParsableCommand.Type] = [
         FetchModelCommand.self,
         GGUFInfoCommand.self,
+        TokenizeCommand.self,
     ]
 }
