@@ -3,5 +3,8 @@ import ArgumentParser
 extension StrataCommand {
     /// Every subcommand, in the order `--help` lists them. Add new commands here.
     static let allSubcommands: [ParsableCommand.Type] = [
+        TrainCommand.self,
+        EvalCommand.self,
+        LayersCommand.self,
     ]
 }
