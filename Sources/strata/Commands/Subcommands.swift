@@ -10,5 +10,8 @@ extension StrataCommand {
         FetchModelCommand.self,
         GGUFInfoCommand.self,
         TokenizeCommand.self,
+        TrainCommand.self,
+        EvalCommand.self,
+        LayersCommand.self,
     ]
 }

@@ -1,0 +1,127 @@
+import ArgumentParser
+import Foundation
+import Strata
+import StrataProbe
+
+/// `strata train`: trains a probe on a Strata dataset and writes a checkpoint.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a probe (pooling, gate, mha) or a baseline on a hidden-state dataset.")
+
+    @Option(help: "Training dataset (directory with manifest.json, or a shard file).") var data: String
+    @Option(help: "Probe kind: \(ProbeKind.allCases.map(\.rawValue).joined(separator: "|")).") var probe: String
+    @Option(help: "Checkpoint file to write.") var out: String
+    @Option(help: "Validation dataset (default: hold out --val-fraction of --data).") var val: String?
+    @Option(name: .customLong("val-fraction"), help: "Fraction of --data held out for validation when --val is not given (0 = none).")
+    var valFraction: Double = 0.1
+    @Option(help: "Maximum epochs.") var epochs: Int = 10
+    @Option(name: .customLong("batch-size"), help: "Examples per optimizer step.") var batchSize: Int = 32
+    @Option(help: "Peak learning rate (cosine decay after warm-up).") var lr: Float = 1e-3
+    @Option(name: .customLong("weight-decay"), help: "AdamW decoupled weight decay.") var weightDecay: Float = 0.01
+    @Option(help: "Token pooling for pooling/mha: mean|max.") var pool: String = "mean"
+    @Option(name: .customLong("layer-pool"), help: "Layer pooling for pooling/mha: mean|max.") var layerPool: String = "mean"
+    @Option(help: "MHA heads H.") var heads: Int = 4
+    @Option(help: "MHA downcast factor f (inner width d/f rounded up to a multiple of H).") var downcast: Int = 32
+    @Flag(name: .customLong("gate-scale"), help: "Gate: learn a score scale τ per gate (s = τ·tanh(wᵀx)).") var gateScale = false
+    @Option(help: "Layers: all | last | comma-separated hidden-state indices (default: all; last for last-token/mean-last).")
+    var layers: String?
+    @Option(help: "Seed for initialisation, shuffling and the validation split.") var seed: UInt64 = 0
+    @Option(name: .customLong("memory-budget"), help: "Bound on batch memory (e.g. 512MB, 2GB).") var memoryBudget: String = "2GB"
+    @Option(help: "Validation metric for early stopping and the threshold: f1|accuracy.") var metric: String = "f1"
+    @Option(help: "Early stopping patience in epochs (0 = off).") var patience: Int = 3
+    @Option(help: "Warm-up as a fraction of all steps.") var warmup: Double = 0.05
+    @Option(help: "Gradient-norm clip (0 = off).") var clip: Float = 1.0
+    @Option(name: .customLong("class-weights"), help: "balanced | comma-separated weight per class.") var classWeights: String?
+    @Option(help: "Worker threads (default: one per core).") var threads: Int?
+    @Flag(help: "Only print the final summary.") var quiet = false
+
+    func run() throws {
+        guard let kind = ProbeKind(rawValue: probe) else {
+            throw ValidationError("--probe must be one of \(ProbeKind.allCases.map(\.rawValue).joined(separator: ", ")), not '\(probe)'")
+        }
+        guard let tokenPool = PoolMode(rawValue: pool), let layerPoolMode = PoolMode(rawValue: layerPool) else {
+            throw ValidationError("--pool and --layer-pool must be mean or max")
+        }
+        guard let selection = SelectionMetric(rawValue: metric) else { throw ValidationError("--metric must be f1 or accuracy") }
+        guard epochs >= 1, batchSize >= 1, lr > 0 else { throw ValidationError("--epochs, --batch-size and --lr must be positive") }
+        guard (0..<1).contains(valFraction) else { throw ValidationError("--val-fraction must be in [0, 1)") }
+        let budget = try MemoryBudget(parsing: memoryBudget)
+        let dataset = try StrataDataset(path: data)
+        let meta = dataset.metadata
+        let featureName: String? = kind == .logits ? ProbeSetup.logprobsName : nil
+        let positions = kind == .logits ? [] : try ProbeSetup.layerPositions(layers, kind: kind, metadata: meta)
+
+        // Records and sources.
+        let validationDataset = try val.map { try StrataDataset(path: $0) }
+        let split = validationDataset == nil ? splitRecords(count: dataset.count, validationFraction: valFraction, seed: seed)
+                                             : (train: Array(0..<dataset.count), validation: [])
+        let train = try DatasetBatchSource(dataset: dataset, records: split.train, layers: positions, featureName: featureName, budget: budget)
+        var validation: DatasetBatchSource?
+        if let validationDataset {
+            guard validationDataset.metadata.isShapeCompatible(with: meta) else {
+                throw ValidationError("--val \(val!) has a different hidden size, layer list or dtype than --data")
+            }
+            validation = try DatasetBatchSource(dataset: validationDataset, layers: positions, featureName: featureName, budget: budget)
+        } else if !split.validation.isEmpty {
+            validation = try DatasetBatchSource(dataset: dataset, records: split.validation, layers: positions, featureName: featureName, budget: budget)
+        }
+        let classes = ProbeSetup.classCount(metadata: meta, labels: train.labels + (validation?.labels ?? []))
+        guard train.labels.contains(where: { $0 >= 0 }) else { throw ValidationError("\(data) has no labelled records to train on") }
+
+        var options = TrainingOptions()
+        options.epochs = epochs; options.batchSize = batchSize; options.learningRate = lr; options.weightDecay = weightDecay
+        options.warmupFraction = warmup; options.clipNorm = clip; options.metric = selection; options.patience = patience
+        options.seed = seed; options.workers = threads
+        if let cw = classWeights {
+            if cw == "balanced" {
+                options.classWeights = Trainer.balancedWeights(labels: train.labels, classes: classes)
+            } else {
+                let w = cw.split(separator: ",").compactMap { Float($0.trimmingCharacters(in: .whitespaces)) }
+                guard w.count == classes, w.allSatisfy({ $0 > 0 }) else {
+                    throw ValidationError("--class-weights needs 'balanced' or \(classes) positive numbers")
+                }
+                options.classWeights = w
+            }
+        }
+
+        let config = ProbeConfiguration(
+            kind: kind, hidden: meta.hidden, layers: positions, classes: classes, tokenPool: tokenPool, layerPool: layerPoolMode,
+            heads: heads, downcast: downcast, gateScale: gateScale, featureName: featureName,
+            featureWidth: kind == .logits ? train.featureWidth : nil)
+        let model = try Probe(configuration: config, seed: seed)
+        if !quiet {
+            FileHandle.standardError.write(Data((
+                "training \(kind.rawValue) probe: \(model.parameterCount) parameters, \(positions.count) layers, \(classes) classes, "
+                + "\(train.count) train / \(validation?.count ?? 0) validation records, memory budget \(budget)\n").utf8))
+        }
+        var lastPrint = Date.distantPast
+        let result = try Trainer(probe: model, options: options).fit(train: train, validation: validation) { p in
+            guard !quiet else { return }
+            let now = Date()
+            guard p.isEpochEnd || now.timeIntervalSince(lastPrint) >= 1 else { return }
+            lastPrint = now
+            var line = String(format: "epoch %d/%d  step %d/%d  loss %.4f  %.1f ex/s  lr %.2e",
+                              p.epoch, epochs, p.step, p.totalSteps, p.loss, p.examplesPerSecond, p.learningRate)
+            if let v = p.validationMetric { line += String(format: "  val %@ %.4f", selection.rawValue, v) }
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+
+        let formatter = ISO8601DateFormatter()
+        let provenance = TrainingProvenance(
+            dataset: data, validation: val ?? (split.validation.isEmpty ? nil : "\(split.validation.count) records held out of \(data) (seed \(seed))"),
+            model: meta.model?.name, modelSHA256: meta.model?.fileSHA256, layerIndices: positions.map { meta.layers[$0].index },
+            trainRecords: train.count, validationRecords: validation?.count ?? 0, options: options, epochsRun: result.epochsRun,
+            bestEpoch: result.bestEpoch, steps: result.steps, validationMetrics: result.validation,
+            created: formatter.string(from: Date()), toolVersion: strataToolVersion)
+        try ProbeCheckpoint(probe: model, threshold: result.threshold, labelNames: meta.labelNames, provenance: provenance).write(to: out)
+
+        var summary = "wrote \(out): \(kind.rawValue), \(model.parameterCount) parameters, best epoch \(result.bestEpoch)/\(result.epochsRun)"
+        if let r = result.validation {
+            summary += String(format: ", validation accuracy %.4f f1 %.4f macro-f1 %.4f", r.accuracy, r.f1, r.macroF1)
+            if let t = result.threshold { summary += String(format: ", threshold %.4f", t) }
+        }
+        print(summary)
+        if let peak = ProcessMemory.peakResidentBytes() { print("peak_rss_bytes=\(peak)") }
+    }
+}
