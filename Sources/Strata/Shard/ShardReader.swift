@@ -150,6 +150,23 @@ public final class ShardReader: @unchecked Sendable {
         return rows[index].nTokens
     }
 
+    /// Offset and length of record `index`'s entry, from the index.
+    func rowOffset(_ index: Int) throws -> Int {
+        try checkIndex(index)
+        return rows[index].entryOffset
+    }
+
+    func rowLength(_ index: Int) throws -> Int {
+        try checkIndex(index)
+        return rows[index].entryLength
+    }
+
+    /// Stored (compressed) payload bytes of record `index`, from the index.
+    public func storedBytes(_ index: Int) throws -> Int {
+        try checkIndex(index)
+        return rows[index].storedBytes
+    }
+
     public func auxiliary(_ index: Int, name: String) throws -> [Float] {
         let e = try entry(index)
         guard let v = e.auxiliary[name] else {

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import Strata
+
+/// `strata synth`: write a shard of seeded synthetic hidden states with the real ShardWriter.
+struct SynthCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "synth",
+        abstract: "Write a shard of seeded synthetic hidden states (residual-stream-like: depth-growing scale, outlier channels, token correlation).")
+
+    @Option(name: .long, help: "Output shard path (overwritten).") var out: String
+    @Option(name: .long, help: "Number of records.") var records: Int
+    @Option(name: .long, help: "Minimum tokens per record.") var minTokens: Int = 16
+    @Option(name: .long, help: "Maximum tokens per record.") var maxTokens: Int = 64
+    @Option(name: .long, help: "Captured layers per record.") var layers: Int = 31
+    @Option(name: .long, help: "Hidden size.") var hidden: Int = 576
+    @Option(name: .long, help: "Stored dtype: f32, f16 or bf16.") var dtype: String = "bf16"
+    @Option(name: .long, help: "Random seed.") var seed: UInt64 = 0
+    @Option(name: .long, help: "Number of label classes (0 = unlabelled).") var labels: Int = 0
+    @Option(name: .long, help: "Record id prefix (ids are PREFIX0, PREFIX1, ...).") var idPrefix: String = ""
+    @Option(name: .long, help: "zstd level.") var zstdLevel: Int = 3
+    @Option(name: .long, help: "Block target size in bytes (uncompressed).") var blockSize: Int = 256 * 1024
+    @Option(name: .long, help: "Layers per block (default: derived from the block size).") var layersPerBlock: Int?
+    @Flag(name: .long, help: "fsync after every record.") var syncEveryRecord = false
+
+    func validate() throws {
+        guard StrataDType(rawValue: dtype) != nil else { throw ValidationError("--dtype must be f32, f16 or bf16 (got '\(dtype)')") }
+        guard records >= 0 else { throw ValidationError("--records must be >= 0") }
+        guard minTokens >= 1, maxTokens >= minTokens else { throw ValidationError("need 1 <= --min-tokens <= --max-tokens") }
+        guard layers >= 1, hidden >= 1 else { throw ValidationError("--layers and --hidden must be >= 1") }
+        guard labels >= 0 else { throw ValidationError("--labels must be >= 0") }
+    }
+
+    func run() throws {
+        let type = StrataDType(rawValue: dtype)!
+        let synth = SyntheticStates(layers: layers, hidden: hidden, seed: seed, minTokens: minTokens, maxTokens: maxTokens,
+                                    labelCount: labels, idPrefix: idPrefix)
+        let options = WriterOptions(zstdLevel: zstdLevel, blockTargetBytes: blockSize, layersPerBlock: layersPerBlock, syncEveryRecord: syncEveryRecord)
+        let writer = try ShardWriter(path: out, metadata: synth.metadata(dtype: type), options: options)
+        var values: [Float] = []
+        var lastReport = Date()
+        let start = Date()
+        for i in 0..<records {
+            let record = synth.record(i, values: &values)
+            try values.withUnsafeBufferPointer { try writer.append(record, values: .f32($0)) }
+            if Date().timeIntervalSince(lastReport) >= 1 {
+                lastReport = Date()
+                FileHandle.standardError.write("synth: \(i + 1)/\(records) records, \(writer.byteCount) bytes\n".data(using: .utf8)!)
+            }
+        }
+        try writer.close()
+        let seconds = Date().timeIntervalSince(start)
+        FileHandle.standardError.write("synth: wrote \(records) records to \(out) in \(String(format: "%.2f", seconds)) s\n".data(using: .utf8)!)
+    }
+}

@@ -1,3 +1,0 @@
-import Testing
-
-@Test func StrataCLITestsBuilds() { #expect(Bool(true)) }
