@@ -7,5 +7,7 @@ extension StrataCommand {
         VerifyCommand.self,
         RecoverCommand.self,
         SynthCommand.self,
+        ExportHDF5Command.self,
+        ImportHDF5Command.self,
     ]
 }
