@@ -25,7 +25,7 @@ public struct HDF5Error: Error, CustomStringConvertible, Sendable {
     public var description: String {
         var text = "HDF5: cannot \(operation)"
         if let object { text += " '\(object)'" }
-        if let file { text += " in \(file)" }
+        if let file { text += object == nil ? " \(file)" : " in \(file)" }
         return text + ": \(reason)"
     }
 

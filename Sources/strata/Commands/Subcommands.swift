@@ -13,5 +13,7 @@ extension StrataCommand {
         TrainCommand.self,
         EvalCommand.self,
         LayersCommand.self,
+        ExportHDF5Command.self,
+        ImportHDF5Command.self,
     ]
 }
