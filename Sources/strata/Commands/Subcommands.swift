@@ -7,5 +7,9 @@ extension StrataCommand {
         VerifyCommand.self,
         RecoverCommand.self,
         SynthCommand.self,
+        MergeCommand.self,
+        ShardCommand.self,
+        SplitCommand.self,
+        StreamCommand.self,
     ]
 }
