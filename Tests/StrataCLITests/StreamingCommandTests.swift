@@ -94,6 +94,36 @@ import Strata
         #expect(changed.stderr.contains("dataset changed"))
     }
 
+    /// kill -9 in the middle of an epoch, then resume from the periodically saved state: the ids
+    /// printed up to the saved position plus the resumed run are exactly the uninterrupted epoch.
+    @Test func resumeExactlyAfterKill() throws {
+        let dir = cliTempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try Self.workerDataset(dir)
+        let ds = dir + "/ds", state = dir + "/state.json", out = dir + "/killed.txt"
+        let full = try Self.ids([ds, "--seed", "9", "--epoch", "1"])
+        let victim = try CLIRunner.start(["stream", ds, "--seed", "9", "--epoch", "1", "--ids", "--step-ms", "40",
+                                          "--save-state", state, "--save-every", "3"], stdout: out)
+        let deadline = Date().addingTimeInterval(60)
+        var saved: StreamState?
+        while Date() < deadline, victim.isRunning {
+            if let current = try? StreamState.load(from: state), current.position >= 9 {
+                saved = current
+                break
+            }
+            usleep(5000)
+        }
+        kill(victim.processIdentifier, SIGKILL)
+        victim.waitUntilExit()
+        #expect(victim.terminationReason == .uncaughtSignal)
+        let printed = (try String(contentsOfFile: out, encoding: .utf8)).split(separator: "\n").map(String.init)
+        let position = try StreamState.load(from: state).position
+        #expect(position >= (saved?.position ?? 9) && position < full.count)
+        #expect(printed.count >= position)
+        let rest = try Self.ids([ds, "--resume-state", state])
+        #expect(Array(printed.prefix(position)) + rest == full)
+    }
+
     @Test func splitMakesFixedStratifiedSets() throws {
         let dir = cliTempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }

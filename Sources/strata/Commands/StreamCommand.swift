@@ -24,17 +24,24 @@ struct StreamCommand: ParsableCommand {
     @Flag(name: .long, help: "Dataset order instead of shuffled.") var sequential = false
     @Option(name: .long, help: "Stop after this many records.") var stopAfter: Int?
     @Option(name: .long, help: "Write the stream state here when stopping (or at the end).") var saveState: String?
+    @Option(name: .long, help: "Also save the state every N records (ids printed so far are flushed first), so a killed run can resume.") var saveEvery: Int?
     @Option(name: .long, help: "Resume from a state written by --save-state.") var resumeState: String?
     @Flag(name: .long, help: "Print each record id, one per line, in order.") var ids = false
     @Option(name: .long, help: "Layer positions to decode: all, none, or a list like 0,12,30 (default: none with --ids, else all).") var layers: String?
     @Option(name: .long, help: "Prefetch budget in bytes of decoded values, e.g. 256MB.") var prefetch: String = "256MB"
     @Option(name: .long, help: "Background read/decode threads.") var threads: Int = 1
+    @Option(name: .long, help: "Simulate a consumer that spends this many milliseconds per record (prefetch overlap, kill tests).") var stepMs: Double = 0
 
     func validate() throws {
         if let stopAfter, stopAfter < 0 { throw ValidationError("--stop-after must be >= 0") }
         guard (ByteSize.parse(prefetch) ?? 0) >= 1 else { throw ValidationError("--prefetch must be a positive size like 64MB (got '\(prefetch)')") }
         if let layers { _ = try parseLayers(layers) }
         guard (1 ... 64).contains(threads) else { throw ValidationError("--threads must be in 1...64") }
+        if let saveEvery {
+            guard saveEvery >= 1 else { throw ValidationError("--save-every must be at least 1") }
+            guard saveState != nil else { throw ValidationError("--save-every needs --save-state FILE") }
+        }
+        guard stepMs >= 0 else { throw ValidationError("--step-ms must be >= 0") }
     }
 
     func parseLayers(_ text: String) throws -> StreamOptions.LayerSelection {
@@ -86,6 +93,7 @@ struct StreamCommand: ParsableCommand {
         while delivered < limit, let record = try stream.next() {
             delivered += 1
             valueBytes += record.values.count * MemoryLayout<Float>.size
+            if stepMs > 0 { Thread.sleep(forTimeInterval: stepMs / 1000) }
             if ids {
                 output += record.id
                 output += "\n"
@@ -93,6 +101,12 @@ struct StreamCommand: ParsableCommand {
                     FileHandle.standardOutput.write(Data(output.utf8))
                     output = ""
                 }
+            }
+            if let saveEvery, let saveState, delivered % saveEvery == 0 {
+                // Everything up to the saved position is printed before the state names it.
+                FileHandle.standardOutput.write(Data(output.utf8))
+                output = ""
+                try stream.state.save(to: saveState)
             }
         }
         if !output.isEmpty { FileHandle.standardOutput.write(Data(output.utf8)) }
