@@ -7,6 +7,7 @@ prints the epoch order so that Tests/StrataTests/Streaming/ReferenceVectorTests.
 compare the Swift implementation against it:
 
     python3 tools/stream_reference.py SEED EPOCH N [DOMAIN]     # DOMAIN: stream | split
+    python3 tools/stream_reference.py fingerprint NAME RECORDS BYTES CHECKSUM [...]
 """
 import sys
 
@@ -79,7 +80,28 @@ def epoch_order(seed, epoch, n, domain="stream"):
     return shuffled(n, Xoshiro256ss(seed=generator_seed(seed, domain, epoch)))
 
 
+def fingerprint(shards):
+    """FNV-1a 64 over (name, records, bytes, checksum) of each shard, each field followed by 0x1F."""
+    h = 0xCBF29CE484222325
+    prime = 0x100000001B3
+    for name, records, size, checksum in shards:
+        for field in (name, str(records), str(size), checksum):
+            for b in field.encode("utf-8") + b"\x1f":
+                h = ((h ^ b) * prime) & M64
+    return "%016x" % h
+
+
+def partition(n, rank, world):
+    """Epoch positions owned by `rank`: [floor(r*n/w), floor((r+1)*n/w))."""
+    return range(n * rank // world, n * (rank + 1) // world)
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["fingerprint"]:
+        # fingerprint NAME RECORDS BYTES CHECKSUM [NAME RECORDS BYTES CHECKSUM ...]
+        a = sys.argv[2:]
+        print(fingerprint([(a[i], int(a[i + 1]), int(a[i + 2]), a[i + 3]) for i in range(0, len(a), 4)]))
+        sys.exit(0)
     seed, epoch, n = (int(a) for a in sys.argv[1:4])
     domain = sys.argv[4] if len(sys.argv) > 4 else "stream"
     print(",".join(str(i) for i in epoch_order(seed, epoch, n, domain)))

@@ -36,6 +36,9 @@ final class DecodeWorkspace {
 
 /// A small lock-protected pool of `DecodeWorkspace`s.
 final class DecodeWorkspacePool: @unchecked Sendable {
+    /// The process-wide pool every `ShardReader` draws from.
+    static let shared = DecodeWorkspacePool()
+
     private var free: [DecodeWorkspace] = []
     private let lock = NSLock()
 

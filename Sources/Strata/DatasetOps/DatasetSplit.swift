@@ -5,10 +5,11 @@ import Foundation
 ///
 /// Assignment: records are grouped by stratum key (all one group when not stratifying),
 /// groups are taken in sorted key order, and each group's records (in dataset order) are
-/// permuted by one xoshiro256** generator keyed by (seed, split domain). Split k receives the
-/// permuted positions [round(n·c_{k-1}), round(n·c_k)) where c_k is the cumulative fraction, so
+/// permuted by one xoshiro256** generator keyed by (seed, split domain). The parts take
+/// consecutive runs of the permuted records, part k receiving ⌊n·f_k⌋ or one more, so
 /// every stratum is divided in the requested proportions to within one record, and the same
 /// seed always gives the same sets. Records keep their dataset order inside each split.
+/// (Counts per stratum: `stratumCounts`.)
 public enum DatasetSplit {
     /// What to stratify on.
     public enum Stratify: Sendable, Equatable {
@@ -71,22 +72,43 @@ public enum DatasetSplit {
         for (index, key) in keys.enumerated() { groups[key, default: []].append(index) }
         var generator = ShuffleKey.generator(seed: seed, domain: .split, epoch: 0)
         var result = [[Int]](repeating: [], count: parts.count)
+        let fractions = parts.map(\.fraction)
+        let total = fractions.reduce(0, +)
+        let takesAll = abs(total - 1) < 1e-9
+        var seen = 0
         for key in groups.keys.sorted() {
             let members = groups[key]!
+            seen += members.count
+            let counts = stratumCounts(size: members.count, fractions: fractions, takesAll: takesAll,
+                                       recordsSoFar: seen, assignedSoFar: result.map(\.count))
             let order = Permutation.shuffled(count: members.count, using: &generator)
-            let n = Double(members.count)
-            var cumulative = 0.0
-            var lower = 0
-            for (k, part) in parts.enumerated() {
-                cumulative += part.fraction
-                let upper = k == parts.count - 1 && abs(cumulative - 1) < 1e-9
-                    ? members.count
-                    : min(members.count, Int((n * cumulative).rounded()))
-                for position in lower ..< max(lower, upper) { result[k].append(members[Int(order[position])]) }
-                lower = max(lower, upper)
+            var position = 0
+            for (k, count) in counts.enumerated() {
+                for _ in 0 ..< count {
+                    result[k].append(members[Int(order[position])])
+                    position += 1
+                }
             }
         }
         return result.map { $0.sorted() }
+    }
+
+    /// How many of a stratum's `size` records each part gets: ⌊size·f_k⌋, plus one for the parts
+    /// that are furthest behind their overall target (f_k × records seen so far) until the
+    /// stratum's quota is met — within one record of size·f_k per stratum, and overall totals
+    /// within about one record of the requested fractions.
+    static func stratumCounts(size: Int, fractions: [Double], takesAll: Bool, recordsSoFar: Int, assignedSoFar: [Int]) -> [Int] {
+        let n = Double(size)
+        var counts = fractions.map { Int((n * $0).rounded(.down)) }
+        let quota = takesAll ? size : min(size, Int((n * fractions.reduce(0, +)).rounded()))
+        var leftover = max(0, quota - counts.reduce(0, +))
+        let behind = fractions.indices.map { Double(recordsSoFar) * fractions[$0] - Double(assignedSoFar[$0] + counts[$0]) }
+        let ranked = fractions.indices.filter { fractions[$0] > 0 }.sorted { behind[$0] != behind[$1] ? behind[$0] > behind[$1] : $0 < $1 }
+        for k in ranked where leftover > 0 {
+            counts[k] += 1
+            leftover -= 1
+        }
+        return counts
     }
 
     /// The outcome: each written part's directory and record count.

@@ -13,9 +13,13 @@ public final class ShardReader: @unchecked Sendable {
     let bodyStart: Int
     let indexOffset: Int
     private let rows: [ShardIndex.Row]
-    private var entries: [RecordEntry?]
+    /// Parsed record entries, cached up to `entryCacheLimit` (then the cache starts over), so
+    /// streaming a whole shard keeps per-reader memory bounded.
+    private var entries: [Int: RecordEntry] = [:]
+    static let entryCacheLimit = 1024
     private let lock = NSLock()
-    private let workspaces = DecodeWorkspacePool()
+    /// Shared by all readers: memory for decoding scales with concurrent reads, not open shards.
+    private let workspaces = DecodeWorkspacePool.shared
     private var blocksDecodedCounter = 0
 
     /// Number of blocks decompressed by this reader so far (for tests and benchmarks: a layer-subset read
@@ -67,7 +71,6 @@ public final class ShardReader: @unchecked Sendable {
                 previousEnd = row.entryOffset + row.entryLength
             }
             rows = index.rows
-            entries = Array(repeating: nil, count: index.rows.count)
         } catch let e as StrataError {
             throw e.located(path: path)
         }
@@ -133,6 +136,7 @@ public final class ShardReader: @unchecked Sendable {
             throw err.located(path: path, record: index, offset: row.entryOffset)
         }
         lock.lock()
+        if entries.count >= Self.entryCacheLimit { entries.removeAll(keepingCapacity: true) }
         entries[index] = e
         lock.unlock()
         return e

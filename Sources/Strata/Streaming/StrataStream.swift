@@ -55,6 +55,11 @@ public final class StrataStream {
                                     budget: options.prefetchBytes, threads: options.prefetchThreads)
     }
 
+    /// Opens the dataset at `path` (directory with manifest.json, or a shard file) and streams it.
+    public convenience init(path: String, options: StreamOptions, resume state: StreamState? = nil) throws {
+        try self.init(source: StrataDataset(path: path), options: options, resume: state)
+    }
+
     deinit { pipeline.stop() }
 
     /// The next record of this rank's epoch, nil when the epoch share is done.

@@ -26,6 +26,12 @@ public struct StreamState: Codable, Equatable, Sendable {
     /// `DatasetFingerprint` of those shards.
     public var fingerprint: String
 
+    enum CodingKeys: String, CodingKey {
+        case version, seed, epoch, shuffle, rank, world, position, fingerprint
+        case shardCount = "shard_count"
+        case recordCount = "record_count"
+    }
+
     public init(seed: UInt64, epoch: Int, shuffle: Bool, rank: Int, world: Int, position: Int,
                 shardCount: Int, recordCount: Int, fingerprint: String) {
         version = StreamState.currentVersion

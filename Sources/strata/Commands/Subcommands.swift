@@ -15,5 +15,9 @@ extension StrataCommand {
         LayersCommand.self,
         ExportHDF5Command.self,
         ImportHDF5Command.self,
+        MergeCommand.self,
+        ShardCommand.self,
+        SplitCommand.self,
+        StreamCommand.self,
     ]
 }

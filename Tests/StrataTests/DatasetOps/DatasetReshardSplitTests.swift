@@ -48,6 +48,10 @@ import Testing
                 #expect(abs(Double(share) - Double(members.count) * part.fraction) <= 1)
             }
         }
+        for (part, assigned) in zip(Self.parts, split) { #expect(abs(Double(assigned.count) - 1000 * part.fraction) <= 1) }
+        // Small strata: totals still follow the fractions (33 records in two classes).
+        let small = try DatasetSplit.assign(keys: (0 ..< 33).map { $0 % 2 == 0 ? "x" : "y" }, parts: Self.parts, seed: 1)
+        #expect(small.map(\.count) == [26, 4, 3] || small.map(\.count) == [27, 3, 3] || small.map(\.count) == [26, 3, 4])
         let half = try DatasetSplit.assign(keys: keys, parts: [.init(name: "train", fraction: 0.5)], seed: 5)
         #expect(half[0].count == 500)
         #expect(throws: DatasetOpsError.self) { try DatasetSplit.assign(keys: keys, parts: [.init(name: "a", fraction: 0.7), .init(name: "b", fraction: 0.7)], seed: 1) }

@@ -35,6 +35,13 @@ import Testing
         #expect(order == expected)
     }
 
+    /// `python3 tools/stream_reference.py fingerprint shard-00000.strata 2 12345 1a2b3c4d "wörk/b.strata" 0 99 ""`
+    @Test func datasetFingerprintMatchesPythonReference() {
+        let shards = [ShardSummary(name: "shard-00000.strata", records: 2, bytes: 12345, checksum: "1a2b3c4d"),
+                      ShardSummary(name: "wörk/b.strata", records: 0, bytes: 99, checksum: "")]
+        #expect(DatasetFingerprint.of(shards) == "bea727190ca92dc9")
+    }
+
     @Test func boundedStaysInRangeForAwkwardBounds() {
         var generator = Xoshiro256StarStar(seed: 99)
         for bound: UInt64 in [1, 2, 3, 7, 1 << 32 + 1, UInt64.max / 3 * 2, UInt64.max] {
