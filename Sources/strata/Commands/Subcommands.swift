@@ -9,5 +9,6 @@ extension StrataCommand {
         SynthCommand.self,
         FetchModelCommand.self,
         GGUFInfoCommand.self,
+        TokenizeCommand.self,
     ]
 }
