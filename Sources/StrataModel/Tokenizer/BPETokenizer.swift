@@ -37,7 +37,9 @@ public final class BPETokenizer: @unchecked Sendable {
     private let addedTokens: SpecialTokenMatcher
 
     private let cacheLock = NSLock()
-    private var pieceCache: [[UInt8]: [Int32]] = [:]
+    /// Pieces of up to 16 bytes, keyed without allocating; longer ones by their bytes.
+    private var shortPieceCache: [ShortPieceKey: [Int32]] = [:]
+    private var longPieceCache: [[UInt8]: [Int32]] = [:]
     private static let pieceCacheLimit = 200_000
     /// Pieces longer than this are not cached (rare, and would bloat the cache).
     private static let longestCachedPiece = 256
@@ -199,21 +201,39 @@ public final class BPETokenizer: @unchecked Sendable {
             merge(piece, into: &ids, scratch: &scratch)
             return
         }
-        let key = Array(piece)
-        cacheLock.lock()
-        let cached = pieceCache[key]
-        cacheLock.unlock()
-        if let cached {
-            ids.append(contentsOf: cached)
-            return
+        if piece.count <= ShortPieceKey.capacity {
+            let key = ShortPieceKey(piece)
+            cacheLock.lock()
+            let cached = shortPieceCache[key]
+            cacheLock.unlock()
+            if let cached {
+                ids.append(contentsOf: cached)
+                return
+            }
+            let start = ids.count
+            merge(piece, into: &ids, scratch: &scratch)
+            let result = Array(ids[start...])
+            cacheLock.lock()
+            if shortPieceCache.count >= Self.pieceCacheLimit { shortPieceCache.removeAll(keepingCapacity: true) }
+            shortPieceCache[key] = result
+            cacheLock.unlock()
+        } else {
+            let key = Array(piece)
+            cacheLock.lock()
+            let cached = longPieceCache[key]
+            cacheLock.unlock()
+            if let cached {
+                ids.append(contentsOf: cached)
+                return
+            }
+            let start = ids.count
+            merge(piece, into: &ids, scratch: &scratch)
+            let result = Array(ids[start...])
+            cacheLock.lock()
+            if longPieceCache.count >= Self.pieceCacheLimit { longPieceCache.removeAll(keepingCapacity: true) }
+            longPieceCache[key] = result
+            cacheLock.unlock()
         }
-        let start = ids.count
-        merge(piece, into: &ids, scratch: &scratch)
-        let result = Array(ids[start...])
-        cacheLock.lock()
-        if pieceCache.count >= Self.pieceCacheLimit { pieceCache.removeAll(keepingCapacity: true) }
-        pieceCache[key] = result
-        cacheLock.unlock()
     }
 
     /// Reusable buffers for the merge loop.
@@ -336,6 +356,25 @@ public final class BPETokenizer: @unchecked Sendable {
     public func bytes(ofToken id: Int32) -> [UInt8]? {
         guard id >= 0 && Int(id) < vocabularySize else { return nil }
         return tokenBytes[Int(id)]
+    }
+}
+
+/// The bytes of a piece of at most 16 bytes, packed into two words (zero-padded) plus the length.
+private struct ShortPieceKey: Hashable {
+    static let capacity = 16
+    let low: UInt64
+    let high: UInt64
+    let count: Int
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        var low: UInt64 = 0
+        var high: UInt64 = 0
+        for (index, byte) in bytes.enumerated() {
+            if index < 8 { low |= UInt64(byte) << UInt64(8 * index) } else { high |= UInt64(byte) << UInt64(8 * (index - 8)) }
+        }
+        self.low = low
+        self.high = high
+        count = bytes.count
     }
 }
 
