@@ -115,6 +115,7 @@ HAND_CASES = [
     "It's, it'S, IT'S, don't DON'T, we're WE'RE, I've I'VE, I'm I'M, you'll YOU'LL, he'd HE'D",
     "'s 't 're 've 'm 'll 'd 'S 'T 'RE 'VE 'M 'LL 'D 'x ''s '",
     "rock'n'roll o'clock y'all ma'am 'tis '90s",
+    "case folding: x'\u017fa x'\ufb05a x'\ufb06a x'\u212aa x'SA x'Re x'lLx x'Dd",
     "curly quotes: it’s don’t “quoted” ‘single’",
     "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n"
     "<|im_start|>user\nHi!<|im_end|>\n<|im_start|>assistant\n",
