@@ -1,5 +1,3 @@
-import Foundation
-
 /// A byte-level BPE tokenizer (GPT-2 style) built from a GGUF vocabulary, producing the same ids as the
 /// Hugging Face tokenizer transformers builds from that GGUF file.
 ///
@@ -7,8 +5,8 @@ import Foundation
 /// text between them is split by the family's pre-tokenizer; each piece's UTF-8 bytes become byte tokens
 /// that are merged by rank (lowest first, leftmost on ties). Merge results are cached per piece.
 ///
-/// Thread-safe: the only mutable state is the piece cache, guarded by a lock.
-public final class BPETokenizer: @unchecked Sendable {
+/// Thread-safe: the only mutable state is the piece cache, which guards itself with a lock.
+public final class BPETokenizer: Sendable {
     /// `tokenizer.ggml.model` values this type implements.
     public static let supportedModels = ["gpt2"]
 
@@ -36,13 +34,7 @@ public final class BPETokenizer: @unchecked Sendable {
     private let isAddedToken: [Bool]
     private let addedTokens: SpecialTokenMatcher
 
-    private let cacheLock = NSLock()
-    /// Pieces of up to 16 bytes, keyed without allocating; longer ones by their bytes.
-    private var shortPieceCache: [ShortPieceKey: [Int32]] = [:]
-    private var longPieceCache: [[UInt8]: [Int32]] = [:]
-    private static let pieceCacheLimit = 200_000
-    /// Pieces longer than this are not cached (rare, and would bloat the cache).
-    private static let longestCachedPiece = 256
+    private let pieceCache = PieceCache()
 
     /// Builds the tokenizer. `reference` says whose reading of `vocabulary.pre` to follow; the default
     /// matches Hugging Face transformers loading the same GGUF (see `PreTokenizer.Reference`).
@@ -197,43 +189,13 @@ public final class BPETokenizer: @unchecked Sendable {
             if id >= 0 { ids.append(id) }
             return
         }
-        if piece.count > Self.longestCachedPiece {
-            merge(piece, into: &ids, scratch: &scratch)
+        if let cached = pieceCache.lookup(piece) {
+            ids.append(contentsOf: cached)
             return
         }
-        if piece.count <= ShortPieceKey.capacity {
-            let key = ShortPieceKey(piece)
-            cacheLock.lock()
-            let cached = shortPieceCache[key]
-            cacheLock.unlock()
-            if let cached {
-                ids.append(contentsOf: cached)
-                return
-            }
-            let start = ids.count
-            merge(piece, into: &ids, scratch: &scratch)
-            let result = Array(ids[start...])
-            cacheLock.lock()
-            if shortPieceCache.count >= Self.pieceCacheLimit { shortPieceCache.removeAll(keepingCapacity: true) }
-            shortPieceCache[key] = result
-            cacheLock.unlock()
-        } else {
-            let key = Array(piece)
-            cacheLock.lock()
-            let cached = longPieceCache[key]
-            cacheLock.unlock()
-            if let cached {
-                ids.append(contentsOf: cached)
-                return
-            }
-            let start = ids.count
-            merge(piece, into: &ids, scratch: &scratch)
-            let result = Array(ids[start...])
-            cacheLock.lock()
-            if longPieceCache.count >= Self.pieceCacheLimit { longPieceCache.removeAll(keepingCapacity: true) }
-            longPieceCache[key] = result
-            cacheLock.unlock()
-        }
+        let start = ids.count
+        merge(piece, into: &ids, scratch: &scratch)
+        pieceCache.store(ids[start...], for: piece)
     }
 
     /// Reusable buffers for the merge loop.
@@ -356,25 +318,6 @@ public final class BPETokenizer: @unchecked Sendable {
     public func bytes(ofToken id: Int32) -> [UInt8]? {
         guard id >= 0 && Int(id) < vocabularySize else { return nil }
         return tokenBytes[Int(id)]
-    }
-}
-
-/// The bytes of a piece of at most 16 bytes, packed into two words (zero-padded) plus the length.
-private struct ShortPieceKey: Hashable {
-    static let capacity = 16
-    let low: UInt64
-    let high: UInt64
-    let count: Int
-
-    init(_ bytes: UnsafeBufferPointer<UInt8>) {
-        var low: UInt64 = 0
-        var high: UInt64 = 0
-        for (index, byte) in bytes.enumerated() {
-            if index < 8 { low |= UInt64(byte) << UInt64(8 * index) } else { high |= UInt64(byte) << UInt64(8 * (index - 8)) }
-        }
-        self.low = low
-        self.high = high
-        count = bytes.count
     }
 }
 
