@@ -50,10 +50,17 @@ QWEN2 = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}"
 GPT2 = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"
 
 
+def torch_installed() -> bool:
+    try:
+        return importlib.util.find_spec("torch") is not None
+    except ValueError:  # the placeholder below (no module spec) is already loaded
+        return False
+
+
 def load_reference(model_path: str):
     """The transformers tokenizer for the GGUF file."""
     directory, name = os.path.split(os.path.abspath(model_path))
-    if importlib.util.find_spec("torch") is not None:
+    if torch_installed():
         from transformers import AutoTokenizer
         return AutoTokenizer.from_pretrained(directory, gguf_file=name)
     # Without PyTorch, AutoTokenizer's GGUF path stops at reading the model config, and the GGUF metadata
