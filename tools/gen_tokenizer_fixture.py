@@ -12,6 +12,10 @@ Outputs
                       decode cases.
   pretokenizers.json  for the gpt2 / smollm-digits / llama-bpe / qwen2 families: texts and the pieces HF
                       `tokenizers` pre-tokenizers split them into.
+  mini-llama-bpe.gguf, mini-qwen2.gguf
+                      small GGUF files (no tensors) holding the first 2,000 SmolLM2 tokens and the merges
+                      among them, with pre='llama-bpe' + add_bos_token and pre='qwen2' + add_eos_token, and
+                      extra user-defined tokens; mini.json: texts and the ids transformers gives from them.
 
 Usage:  tools/gen_tokenizer_fixture.py [--model PATH.gguf] [--csv PATH] [--full-reference OUT.jsonl]
   --full-reference also writes every row of the CSV (pipeline-cleaned) with its ids, for the optional
@@ -46,10 +50,17 @@ QWEN2 = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}"
 GPT2 = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"
 
 
+def torch_installed() -> bool:
+    try:
+        return importlib.util.find_spec("torch") is not None
+    except ValueError:  # the placeholder below (no module spec) is already loaded
+        return False
+
+
 def load_reference(model_path: str):
     """The transformers tokenizer for the GGUF file."""
     directory, name = os.path.split(os.path.abspath(model_path))
-    if importlib.util.find_spec("torch") is not None:
+    if torch_installed():
         from transformers import AutoTokenizer
         return AutoTokenizer.from_pretrained(directory, gguf_file=name)
     # Without PyTorch, AutoTokenizer's GGUF path stops at reading the model config, and the GGUF metadata
@@ -115,6 +126,7 @@ HAND_CASES = [
     "It's, it'S, IT'S, don't DON'T, we're WE'RE, I've I'VE, I'm I'M, you'll YOU'LL, he'd HE'D",
     "'s 't 're 've 'm 'll 'd 'S 'T 'RE 'VE 'M 'LL 'D 'x ''s '",
     "rock'n'roll o'clock y'all ma'am 'tis '90s",
+    "case folding: x'\u017fa x'\ufb05a x'\ufb06a x'\u212aa x'SA x'Re x'lLx x'Dd",
     "curly quotes: it’s don’t “quoted” ‘single’",
     "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n"
     "<|im_start|>user\nHi!<|im_end|>\n<|im_start|>assistant\n",
@@ -191,6 +203,66 @@ def byte_level_decoder():
 
 def split_pieces(pre_tokenizer, unspell, text: str) -> list[str]:
     return [unspell(piece) for piece, _ in pre_tokenizer.pre_tokenize_str(text)]
+
+
+MINI_TOKENS = 2000
+MINI_FILES = [  # name, pre, add_bos, add_eos, user-defined tokens appended to the vocabulary
+    ("mini-llama-bpe.gguf", "llama-bpe", True, False, ["<think>", "</think>"]),
+    ("mini-qwen2.gguf", "qwen2", False, True, ["<tool_call>"]),
+]
+
+
+def write_mini_ggufs(model_path: str) -> list[str]:
+    """Small GGUFs that exercise other pre-tokenizers, BOS/EOS flags and user-defined tokens through the
+    same transformers GGUF loading path. The llama.* hyper-parameters are copied so transformers accepts
+    the file; there are no tensors."""
+    from gguf import GGUFReader, GGUFValueType, GGUFWriter
+
+    source = GGUFReader(model_path)
+
+    def value(name):
+        field = source.fields[name]
+        if field.types[0] == GGUFValueType.ARRAY:
+            if field.types[1] == GGUFValueType.STRING:
+                return [bytes(field.parts[i]).decode("utf-8") for i in field.data]
+            return [int(field.parts[i][0]) for i in field.data]
+        if field.types[0] == GGUFValueType.STRING:
+            return bytes(field.parts[field.data[0]]).decode("utf-8")
+        return field.parts[field.data[0]][0]
+
+    tokens = value("tokenizer.ggml.tokens")[:MINI_TOKENS]
+    known = set(tokens)
+    merges = [m for m in value("tokenizer.ggml.merges")
+              if (lambda left, right: left in known and right in known and left + right in known)(*m.split(" "))]
+    types = value("tokenizer.ggml.token_type")[:MINI_TOKENS]
+    paths = []
+    for name, pre, add_bos, add_eos, extra in MINI_FILES:
+        path = os.path.join(OUT_DIR, name)
+        writer = GGUFWriter(path, arch="llama")
+        for key, field in source.fields.items():
+            if key.startswith("llama."):
+                kind = field.types[0]
+                if kind == GGUFValueType.UINT32:
+                    writer.add_uint32(key, int(value(key)))
+                elif kind == GGUFValueType.FLOAT32:
+                    writer.add_float32(key, float(value(key)))
+        writer.add_tokenizer_model("gpt2")
+        writer.add_tokenizer_pre(pre)
+        writer.add_token_list(tokens + extra)
+        writer.add_token_types(types + [4] * len(extra))
+        writer.add_token_merges(merges)
+        writer.add_bos_token_id(1)
+        writer.add_eos_token_id(2)
+        writer.add_unk_token_id(0)
+        writer.add_pad_token_id(2)
+        writer.add_add_bos_token(add_bos)
+        writer.add_add_eos_token(add_eos)
+        writer.write_header_to_file()
+        writer.write_kv_data_to_file()
+        writer.write_tensors_to_file()
+        writer.close()
+        paths.append(path)
+    return paths
 
 
 def main() -> None:
@@ -286,6 +358,22 @@ def main() -> None:
                    "texts": pre_texts, "pieces": families},
                   handle, ensure_ascii=False, separators=(",", ":"))
     print(f"{path}: {len(pre_texts)} texts x {len(families)} families, {os.path.getsize(path) / 1e6:.2f} MB")
+
+    # Other families end to end, through small GGUF files.
+    mini_texts = list(HAND_CASES) + ["<think>reasoning</think> answer <tool_call>{}</tool_call>"]
+    mini_texts += [repair_cp1252(t.strip()) for t in rng.sample(rt, 120)]
+    mini_texts += [imdb_clean(imdb[i]) for i in rng.sample(range(len(imdb)), 25)]
+    mini = {}
+    for path in write_mini_ggufs(args.model):
+        reference = load_reference(path)
+        mini[os.path.basename(path)] = {
+            "add_special_tokens": [reference(t, add_special_tokens=True)["input_ids"] for t in mini_texts],
+            "no_special_tokens": [reference(t, add_special_tokens=False)["input_ids"] for t in mini_texts],
+        }
+    path = os.path.join(OUT_DIR, "mini.json")
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump({"texts": mini_texts, "files": mini}, handle, ensure_ascii=False, separators=(",", ":"))
+    print(f"{path}: {len(mini_texts)} texts x {len(mini)} files, {os.path.getsize(path) / 1e6:.2f} MB")
 
     if args.full_reference:
         with open(args.full_reference, "w", encoding="utf-8") as handle:

@@ -47,8 +47,10 @@ struct TokenizeCommand: ParsableCommand {
 
     func run() throws {
         let path = FileManager.default.fileExists(atPath: model) ? model : (ModelCache.existingPath(for: model) ?? model)
+        let loadStart = DispatchTime.now().uptimeNanoseconds
         let tokenizer = try BPETokenizer(
             gguf: GGUFFile(path: path), reference: reference == "llama-cpp" ? .llamaCpp : .transformersGGUF)
+        let loadSeconds = Double(DispatchTime.now().uptimeNanoseconds - loadStart) / 1e9
 
         var texts: [String] = []
         if let text {
@@ -61,9 +63,12 @@ struct TokenizeCommand: ParsableCommand {
             texts = jsonl ? try Self.records(contents, field: field, file: file) : [contents]
         }
 
+
+        let cpuStart = Self.processCPUSeconds()
         let start = DispatchTime.now().uptimeNanoseconds
         let encoded = texts.map { tokenizer.encode($0, addSpecialTokens: !noSpecial) }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let cpuSeconds = Self.processCPUSeconds() - cpuStart
 
         var output = ""
         for ids in encoded {
@@ -75,11 +80,20 @@ struct TokenizeCommand: ParsableCommand {
             let bytes = texts.reduce(0) { $0 + $1.utf8.count }
             let tokens = encoded.reduce(0) { $0 + $1.count }
             let line = String(
-                format: "texts %d, bytes %d, tokens %d, %.3f s, %.2f MB/s, %.0f tokens/s, tokenizer %@\n",
+                format: "texts %d, bytes %d, tokens %d; wall %.3f s = %.2f MB/s, %.0f tokens/s; "
+                    + "CPU %.3f s = %.2f MB/s, %.0f tokens/s; tokenizer load %.3f s, %@\n",
                 texts.count, bytes, tokens, seconds, Double(bytes) / 1e6 / seconds, Double(tokens) / seconds,
+                cpuSeconds, Double(bytes) / 1e6 / cpuSeconds, Double(tokens) / cpuSeconds, loadSeconds,
                 tokenizer.identity)
             FileHandle.standardError.write(Data(line.utf8))
         }
+    }
+
+    /// CPU time used by this process so far (all threads), in seconds.
+    static func processCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     /// The `field` strings of a JSON Lines document (blank lines skipped).
