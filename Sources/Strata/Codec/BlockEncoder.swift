@@ -51,7 +51,7 @@ final class BlockEncoder {
         let payload = UnsafeMutableRawBufferPointer(rebasing: output[BlockHeader.size...])
         let rawView = UnsafeRawBufferPointer(start: planes.baseAddress, count: rawSize)
         var codec = BlockHeader.codecZstd
-        var storedSize = try compressor.compress(rawView, into: payload)
+        var storedSize = try compressor.compress(planes: rawView, count: width, into: payload)
         if storedSize >= rawSize {
             codec = BlockHeader.codecNone
             storedSize = rawSize

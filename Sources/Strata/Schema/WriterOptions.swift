@@ -4,7 +4,8 @@ public struct WriterOptions: Sendable {
     public var zstdLevel: Int = 3
     /// Target uncompressed bytes per block.
     public var blockTargetBytes: Int = 256 * 1024
-    /// Layers per block; nil = as many whole layers as fit the block target (at least one).
+    /// Layers per block; nil = derived: the fewest layers whose bytes reach a quarter of the block target
+    /// (one layer per block for records longer than ~57 tokens at hidden 576 in bf16).
     public var layersPerBlock: Int? = nil
     /// fsync after every record (survives power loss, not just a killed process); slower.
     public var syncEveryRecord: Bool = false

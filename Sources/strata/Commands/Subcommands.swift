@@ -7,5 +7,6 @@ extension StrataCommand {
         VerifyCommand.self,
         RecoverCommand.self,
         SynthCommand.self,
+        BenchFormatCommand.self,
     ]
 }
