@@ -88,4 +88,18 @@ import Testing
         }
         #expect(split == ref)
     }
+
+    @Test func hardwareAndSoftwarePathsAgreeAtEveryLengthAndAlignment() {
+        var rng = SeededRNG(9)
+        let data = (0..<4200).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        data.withUnsafeBytes { all in
+            for start in 0..<9 {
+                for length in [0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 100, 1000, 4191 - start] {
+                    let slice = UnsafeRawBufferPointer(rebasing: all[start..<(start + length)])
+                    let software = slice.count == 0 ? 0 : CRC32C.softwareUpdate(0, base: slice.baseAddress!, count: slice.count)
+                    #expect(CRC32C.checksum(slice) == software, "start \(start) length \(length) (hardware: \(CRC32C.usesHardware))")
+                }
+            }
+        }
+    }
 }
