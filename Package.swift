@@ -26,9 +26,9 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
         // The format: schema, block codec, shard writer/reader, datasets, streaming.
-        .target(name: "Strata", dependencies: ["CZstd", "CStrataCRC"], swiftSettings: optimize),
-        // Hardware CRC-32C (SSE4.2) for the format's checksums, with runtime CPU detection.
-        .target(name: "CStrataCRC"),
+        .target(name: "Strata", dependencies: ["CZstd", "CStrataKernels"], swiftSettings: optimize),
+        // CPU-specific kernels (SSE4.2 CRC-32C, F16C half conversion) with runtime detection.
+        .target(name: "CStrataKernels"),
         // HDF5 import / export.
         .target(name: "StrataHDF5", dependencies: ["Strata", "CHDF5", "CZstd"], swiftSettings: optimize),
         // Transformer runtime: GGUF, tokenizer, Llama-family forward pass, hidden-state taps.

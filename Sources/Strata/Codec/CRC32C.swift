@@ -1,4 +1,4 @@
-import CStrataCRC
+import CStrataKernels
 
 /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78, initial value and final xor 0xFFFFFFFF) —
 /// the checksum of every structure in a shard. Table-driven, slice-by-16 (16 KiB of tables, L1-resident).
