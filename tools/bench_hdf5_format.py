@@ -10,8 +10,10 @@ Layout: one dataset `hidden_states` of shape [layers, total_tokens, hidden] (rec
 tokens, offsets in a second dataset), chunks of (1 layer, ~chunk-bytes worth of tokens, hidden);
 bf16 is stored as uint16 bit patterns (HDF5 has no bfloat16). Reported MB/s count uncompressed
 stored-dtype bytes, CPU time of the process (wall time in parentheses), like strata bench-format.
-Writes: the whole array in one call (HDF5's best case). Reads: per record, converted to float32 as
-Strata's readFloat returns; one-layer reads: the middle layer of every record.
+Writes: "one call" = the whole array in one h5py call (HDF5's best case, needs all data in RAM);
+"append" = record by record into a resizable dataset (what a capture loop does; 64 MiB chunk cache).
+Reads: per record, converted to float32 as Strata's readFloat returns; one-layer reads: the middle
+layer of every record. Each read pass reopens the file, so no pass starts with a warm chunk cache.
 """
 import argparse
 import json
@@ -65,8 +67,8 @@ def main():
     print(f"h5py {h5py.__version__}, HDF5 {h5py.version.hdf5_version}, hdf5plugin {hdf5plugin.version}, numpy {np.__version__}; "
           f"load average {' '.join(open('/proc/loadavg').read().split()[:3])}")
     print()
-    print("| dtype | zstd | ratio | write MB/s | read MB/s (per record, to f32) | one-layer read MB/s | chunk |")
-    print("|---|---|---|---|---|---|---|")
+    print("| dtype | zstd | ratio | write MB/s, one call | write MB/s, append | read MB/s (per record, to f32) | one-layer read MB/s | chunk |")
+    print("|---|---|---|---|---|---|---|---|")
     for dtype in args.dtypes.split(","):
         L, H, tokens, data = load(args.raw_dir, dtype)
         width = data.dtype.itemsize
@@ -84,25 +86,36 @@ def main():
                         if dtype == "bf16":
                             ds.attrs["dtype"] = "bfloat16"
                         f.create_dataset("offsets", data=offsets)
+                def append():
+                    with h5py.File(path + ".append", "w", rdcc_nbytes=64 << 20) as f:
+                        ds = f.create_dataset("hidden_states", shape=(L, 0, H), maxshape=(L, None, H), dtype=data.dtype,
+                                              chunks=(1, chunk_tokens, H), shuffle=True, **hdf5plugin.Zstd(clevel=level))
+                        for i in range(len(tokens)):
+                            ds.resize(offsets[i + 1], axis=1)
+                            ds[:, offsets[i]:offsets[i + 1], :] = data[:, offsets[i]:offsets[i + 1], :]
+                        f.create_dataset("offsets", data=offsets)
                 w_cpu, w_wall = timed(write)
+                a_cpu, a_wall = timed(append)
                 size = os.path.getsize(path)
                 mid = L // 2
-                with h5py.File(path, "r", rdcc_nbytes=64 << 20) as f:
-                    ds = f["hidden_states"]
 
-                    def read_all():
+                def read_all():
+                    with h5py.File(path, "r", rdcc_nbytes=64 << 20) as f:
+                        ds = f["hidden_states"]
                         for i in range(len(tokens)):
                             to_f32(ds[:, offsets[i]:offsets[i + 1], :], dtype)
 
-                    def read_layer():
+                def read_layer():
+                    with h5py.File(path, "r", rdcc_nbytes=64 << 20) as f:
+                        ds = f["hidden_states"]
                         for i in range(len(tokens)):
                             to_f32(ds[mid, offsets[i]:offsets[i + 1], :], dtype)
 
-                    r_cpu, r_wall = timed(read_all, args.repeats)
-                    l_cpu, l_wall = timed(read_layer, args.repeats)
+                r_cpu, r_wall = timed(read_all, args.repeats)
+                l_cpu, l_wall = timed(read_layer, args.repeats)
                 layer_bytes = raw // L
                 mb = lambda b, s: f"{b / s / 1e6:.0f}"
-                print(f"| {dtype} | {level} | {raw / size:.3f} | {mb(raw, w_cpu)} ({mb(raw, w_wall)}) | {mb(raw, r_cpu)} ({mb(raw, r_wall)}) | "
+                print(f"| {dtype} | {level} | {raw / size:.3f} | {mb(raw, w_cpu)} ({mb(raw, w_wall)}) | {mb(raw, a_cpu)} ({mb(raw, a_wall)}) | {mb(raw, r_cpu)} ({mb(raw, r_wall)}) | "
                       f"{mb(layer_bytes, l_cpu)} ({mb(layer_bytes, l_wall)}) | 1×{chunk_tokens}×{H} |", flush=True)
 
 

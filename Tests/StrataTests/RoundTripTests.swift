@@ -169,6 +169,21 @@ func bitsEqual(_ a: [Float], _ b: [Float]) -> Bool {
         #expect(ok.first == nil)
     }
 
+    @Test func parallelCompressionWritesTheSameBytesAsOneThread() throws {
+        let dir = makeTempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var files: [[UInt8]] = []
+        for threads in [1, 2, 3] {
+            let (p, _, e) = try writeShard(dir: dir, name: "t\(threads).strata", layers: 5, hidden: 64, dtype: .bf16, tokenCounts: [700, 3, 400],
+                                           options: WriterOptions(zstdLevel: 1, blockTargetBytes: 16384, compressionThreads: threads))
+            files.append([UInt8](FileManager.default.contents(atPath: p)!))
+            let r = try ShardReader(path: p)
+            let first = try r.readFloat(0), last = try r.readFloat(2)
+            #expect(bitsEqual(first, e[0]) && bitsEqual(last, e[2]))
+        }
+        #expect(files[0] == files[1] && files[0] == files[2])
+    }
+
     @Test func datasetDirectoryWithManifest() throws {
         let dir = makeTempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
