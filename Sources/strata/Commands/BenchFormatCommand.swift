@@ -10,7 +10,7 @@ struct BenchFormatCommand: ParsableCommand {
         abstract: "Benchmark Strata write MB/s, read MB/s, one-layer read MB/s and compression ratio on synthetic data.",
         discussion: """
         MB/s are 10^6 bytes of uncompressed stored-dtype values (layers × tokens × hidden × width) per second. \
-        Writes start from f32 buffers (what a forward pass produces) and include conversion, shuffle, zstd, \
+        Writes start from the stored dtype (--input stored, like the h5py script) or f32 buffers (--input f32) and include shuffle, zstd, \
         checksums and the final fsync. Reads return f32 (readFloat into a reused buffer) from a warm page cache. \
         Single-thread figures use the thread's CPU time, so they hold on a shared machine; wall time is shown too.
         """)
@@ -27,6 +27,8 @@ struct BenchFormatCommand: ParsableCommand {
     @Option(name: .long, help: "Repetitions of each read pass (best is reported).") var repeats: Int = 3
     @Option(name: .long, help: "Seed.") var seed: UInt64 = 1
     @Option(name: .long, help: "Directory for the benchmark shards (default: a temp dir, removed afterwards).") var dir: String?
+    @Option(name: .long, help: "Writer input: 'stored' (values already in the stored dtype, like the h5py comparison) or 'f32' (a forward pass's f32 buffers; includes the conversion).")
+    var input: String = "stored"
     @Flag(name: .long, help: "Also time each codec stage (conversion, shuffle, zstd, CRC, unshuffle) on one 256 KiB-ish block, in thread CPU time.")
     var stages = false
     @Option(name: .long, help: "Also write the synthetic values (stored dtype, layer-major per record) and a JSON index here, for tools/bench_hdf5_format.py.")
@@ -41,6 +43,7 @@ struct BenchFormatCommand: ParsableCommand {
             guard let l = Int(s) else { throw ValidationError("bad level '\(s)'") }
             return l
         }
+        guard input == "stored" || input == "f32" else { throw ValidationError("--input must be 'stored' or 'f32'") }
         let workDir = dir ?? NSTemporaryDirectory() + "strata-bench-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: workDir, withIntermediateDirectories: true)
         defer { if dir == nil { try? FileManager.default.removeItem(atPath: workDir) } }
@@ -55,6 +58,7 @@ struct BenchFormatCommand: ParsableCommand {
         }
         let totalTokens = inputs.reduce(0) { $0 + $1.tokenIDs.count }
         let maxRecord = values.map(\.count).max() ?? 0
+        print("Writer input: \(input == "stored" ? "values already in the stored dtype" : "f32 buffers (conversion included)")")
         print("Synthetic data: \(records) records, \(totalTokens) tokens, \(layers) layers × \(hidden) hidden, seed \(seed); block target \(blockSize) B, layers/block \(layersPerBlock.map(String.init) ?? "auto")")
         if stages {
             let sample = Array(values[0].prefix(max(1, blockSize / 4) * 4 / 4))
@@ -81,22 +85,35 @@ struct BenchFormatCommand: ParsableCommand {
                 let path = workDir + "/bench-\(type.rawValue)-z\(level).strata"
                 var options = WriterOptions(zstdLevel: level, blockTargetBytes: blockSize, layersPerBlock: layersPerBlock)
                 options.syncEveryRecord = false
+                // The writer's input, prepared outside the timed region.
+                let narrow: [[UInt16]] = input == "stored" && type != .f32 ? values.map { v in
+                    var bits = [UInt16](repeating: 0, count: v.count)
+                    v.withUnsafeBufferPointer { s in
+                        bits.withUnsafeMutableBufferPointer { d in
+                            if type == .bf16 { StrataConvert.f32ToBF16(s, d) } else { StrataConvert.f32ToF16(s, d) }
+                        }
+                    }
+                    return bits
+                } : []
+                func appendRecord(_ w: ShardWriter, _ i: Int) throws {
+                    if narrow.isEmpty {
+                        try values[i].withUnsafeBufferPointer { try w.append(inputs[i], values: .f32($0)) }
+                    } else {
+                        try narrow[i].withUnsafeBufferPointer { try w.append(inputs[i], values: type == .bf16 ? .bf16($0) : .f16($0)) }
+                    }
+                }
                 // Single-thread write (thread CPU time), then a write compressing blocks on every core (wall time).
                 options.compressionThreads = 1
                 let c0 = threadCPUSeconds(), t0 = DispatchTime.now()
                 let writer = try ShardWriter(path: path, metadata: synth.metadata(dtype: type), options: options)
-                for (i, v) in values.enumerated() {
-                    try v.withUnsafeBufferPointer { try writer.append(inputs[i], values: .f32($0)) }
-                }
+                for i in 0..<values.count { try appendRecord(writer, i) }
                 try writer.close()
                 let writeCPU = threadCPUSeconds() - c0
                 let writeWall = seconds(since: t0)
                 options.compressionThreads = 0
                 let t1 = DispatchTime.now()
                 let parallelWriter = try ShardWriter(path: path + ".parallel", metadata: synth.metadata(dtype: type), options: options)
-                for (i, v) in values.enumerated() {
-                    try v.withUnsafeBufferPointer { try parallelWriter.append(inputs[i], values: .f32($0)) }
-                }
+                for i in 0..<values.count { try appendRecord(parallelWriter, i) }
                 try parallelWriter.close()
                 let parallelWriteWall = seconds(since: t1)
                 try? FileManager.default.removeItem(atPath: path + ".parallel")
