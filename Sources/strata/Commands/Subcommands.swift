@@ -19,5 +19,6 @@ extension StrataCommand {
         ShardCommand.self,
         SplitCommand.self,
         StreamCommand.self,
+        BenchFormatCommand.self,
     ]
 }
