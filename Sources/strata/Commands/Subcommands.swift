@@ -5,5 +5,7 @@ extension StrataCommand {
     static let allSubcommands: [ParsableCommand.Type] = [
         FetchModelCommand.self,
         GGUFInfoCommand.self,
+        HiddenCommand.self,
+        BenchCommand.self,
     ]
 }
