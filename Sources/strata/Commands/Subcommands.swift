@@ -20,5 +20,7 @@ extension StrataCommand {
         SplitCommand.self,
         StreamCommand.self,
         BenchFormatCommand.self,
+        HiddenCommand.self,
+        BenchCommand.self,
     ]
 }
