@@ -10,5 +10,6 @@ extension StrataCommand {
         TrainCommand.self,
         EvalCommand.self,
         LayersCommand.self,
+        BenchProbesCommand.self,
     ]
 }
