@@ -22,5 +22,6 @@ extension StrataCommand {
         BenchFormatCommand.self,
         HiddenCommand.self,
         BenchCommand.self,
+        BenchProbesCommand.self,
     ]
 }
