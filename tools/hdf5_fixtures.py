@@ -198,6 +198,19 @@ def main(out):
         f.write(whole[: len(whole) // 3])
     refuse("truncated", "truncated.h5")
 
+    # A zstd chunk whose frame header is overwritten: the read must fail naming the dataset.
+    corrupt = os.path.join(out, "corrupt_chunk.h5")
+    with h5py.File(corrupt, "w") as f:
+        d = f.create_dataset("hidden_states", data=np.ones((8, LAYERS, HIDDEN), dtype=np.float32),
+                             chunks=(8, LAYERS, HIDDEN), **hdf5plugin.Zstd())
+        f["offsets"] = np.array([0, 3, 8])
+    with h5py.File(corrupt, "r") as f:
+        chunk_offset = f["hidden_states"].id.get_chunk_info(0).byte_offset
+    with open(corrupt, "r+b") as f:
+        f.seek(chunk_offset)
+        f.write(b"\x00\x00\x00\x00")
+    refuse("corrupt_chunk", "/hidden_states")
+
     with open(os.path.join(out, "fixtures.json"), "w") as f:
         json.dump(fixtures, f, indent=1, ensure_ascii=False)
 

@@ -38,8 +38,8 @@ def _make_table():
 
 _TABLE = _make_table()
 _TABLE_LIST = [int(v) for v in _TABLE]
-_LANES = 4096
-_SHIFT_CACHE = {}
+_LANE_BYTES = 256          # bytes per lane (a power of two)
+_SHIFTS = {}               # k -> (4, 256) tables: the register after 2**k zero bytes
 
 
 def _crc_register(register, data):
@@ -50,44 +50,52 @@ def _crc_register(register, data):
     return register
 
 
-def _shift_tables(length):
-    """Tables for the linear map 'register after `length` zero bytes', split by register byte."""
-    if length in _SHIFT_CACHE:
-        return _SHIFT_CACHE[length]
-    zeros = bytes(length)
-    basis = [_crc_register(1 << bit, zeros) for bit in range(32)]
-    tables = []
-    for byte_index in range(4):
-        t = [0] * 256
-        for value in range(1, 256):
-            out = 0
-            for bit in range(8):
-                if value >> bit & 1:
-                    out ^= basis[byte_index * 8 + bit]
-            t[value] = out
-        tables.append(t)
-    _SHIFT_CACHE[length] = tables
-    return tables
+def _apply_shift(tables, registers):
+    """The linear map 'feed 2**k zero bytes' applied to an array of registers, byte by byte."""
+    return (tables[0][registers & 0xFF] ^ tables[1][(registers >> 8) & 0xFF]
+            ^ tables[2][(registers >> 16) & 0xFF] ^ tables[3][registers >> 24])
+
+
+def _shift_tables(k):
+    if k not in _SHIFTS:
+        inputs = (np.arange(256, dtype=np.uint32)[None, :] << (8 * np.arange(4, dtype=np.uint32))[:, None])
+        if k == 0:
+            out = _TABLE[inputs & 0xFF] ^ (inputs >> np.uint32(8))
+        else:
+            half = _shift_tables(k - 1)
+            out = _apply_shift(half, _apply_shift(half, inputs))
+        _SHIFTS[k] = out.astype(np.uint32)
+    return _SHIFTS[k]
+
+
+def _crc_lanes(block):
+    """register_0 of `block` (length 2**a × _LANE_BYTES): all lanes at once, then a tree of
+    combines, using register(x ‖ y) = shift_|y|(register(x)) xor register_0(y)."""
+    lanes = block.reshape(-1, _LANE_BYTES).T.copy()     # [_LANE_BYTES, n_lanes], rows contiguous
+    registers = np.zeros(lanes.shape[1], dtype=np.uint32)
+    eight = np.uint32(8)
+    for row in lanes:
+        registers = _TABLE[(registers ^ row) & 0xFF] ^ (registers >> eight)
+    k = _LANE_BYTES.bit_length() - 1
+    while len(registers) > 1:
+        registers = _apply_shift(_shift_tables(k), registers[0::2]) ^ registers[1::2]
+        k += 1
+    return int(registers[0]), k
 
 
 def crc32c(data):
-    """CRC32C of a bytes-like object. Large inputs run as 4096 parallel lanes in numpy, combined
-    with the CRC's linearity (register(a ‖ b) = shift_|b|(register(a)) xor register_0(b))."""
-    view = memoryview(data).cast("B")
-    n = len(view)
+    """CRC32C of a bytes-like object. Large inputs are cut into power-of-two parts, each computed
+    as parallel lanes in numpy and folded into the running register."""
+    view = np.frombuffer(memoryview(data).cast("B"), dtype=np.uint8)
     register = 0xFFFFFFFF
-    lane_length = n // _LANES
-    if lane_length >= 64:
-        body = np.frombuffer(view[: lane_length * _LANES], dtype=np.uint8).reshape(_LANES, lane_length)
-        lanes = np.zeros(_LANES, dtype=np.uint32)
-        for j in range(lane_length):
-            lanes = _TABLE[(lanes ^ body[:, j]) & 0xFF] ^ (lanes >> np.uint32(8))
-        shift = _shift_tables(lane_length)
-        for lane in lanes.tolist():
-            register = (shift[0][register & 0xFF] ^ shift[1][register >> 8 & 0xFF]
-                        ^ shift[2][register >> 16 & 0xFF] ^ shift[3][register >> 24]) ^ lane
-        view = view[lane_length * _LANES:]
-    return _crc_register(register, bytes(view)) ^ 0xFFFFFFFF
+    position = 0
+    while len(view) - position >= 4 * _LANE_BYTES:
+        remaining = len(view) - position
+        size = 1 << (remaining.bit_length() - 1)          # largest power of two that fits
+        part, k = _crc_lanes(view[position:position + size])
+        register = int(_apply_shift(_shift_tables(k), np.array([register], dtype=np.uint32))[0]) ^ part
+        position += size
+    return _crc_register(register, view[position:].tobytes()) ^ 0xFFFFFFFF
 
 
 # --- errors and limits ----------------------------------------------------------------------------

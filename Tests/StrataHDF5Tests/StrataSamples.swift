@@ -28,7 +28,8 @@ struct StrataSample {
         let writer = try ShardWriter(path: path, metadata: metadata, options: options)
         var records: [Record] = []
         for index in 0..<count {
-            let tokens = 1 + Int(generator.next() % 13)
+            // Record 3 has no tokens at all (no blocks): every layout must carry it through.
+            let tokens = index == 3 ? 0 : 1 + Int(generator.next() % 13)
             let halfWords = layers * tokens * hidden * dtype.byteWidth / 2
             let values = (0..<halfWords).map { _ in UInt16(truncatingIfNeeded: generator.next()) }
             let labels: [Int] = index % 3 == 0 ? [1] : index % 3 == 1 ? [0, 2] : []

@@ -173,25 +173,29 @@ final class StrataRawBlocks {
 }
 
 /// HDF5's shuffle filter and Strata's block shuffle are the same transform: byte k of element i
-/// goes to k × n + i (spec/FORMAT.md §5; HDF5 H5Zshuffle). These are the reference loops.
+/// goes to k × n + i (spec/FORMAT.md §5; HDF5 H5Zshuffle). Export only needs the inverse.
 enum ByteShuffling {
-    static func shuffle(_ bytes: [UInt8], width: Int) -> [UInt8] {
-        let n = bytes.count / width
-        var out = [UInt8](repeating: 0, count: bytes.count)
-        bytes.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                for i in 0..<n { for k in 0..<width { dst[k * n + i] = src[i * width + k] } }
-            }
-        }
-        return out
-    }
-
     static func unshuffle(_ planes: [UInt8], width: Int) -> [UInt8] {
         let n = planes.count / width
         var out = [UInt8](repeating: 0, count: planes.count)
         planes.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                for i in 0..<n { for k in 0..<width { dst[i * width + k] = src[k * n + i] } }
+            out.withUnsafeMutableBytes { raw in
+                guard let s = src.baseAddress, let d = raw.baseAddress else { return }
+                switch width {
+                case 2:
+                    let p0 = s, p1 = s + n
+                    let dst = d.bindMemory(to: UInt16.self, capacity: n)
+                    for i in 0..<n { dst[i] = UInt16(p0[i]) | UInt16(p1[i]) << 8 }
+                case 4:
+                    let p0 = s, p1 = s + n, p2 = s + 2 * n, p3 = s + 3 * n
+                    let dst = d.bindMemory(to: UInt32.self, capacity: n)
+                    for i in 0..<n {
+                        dst[i] = UInt32(p0[i]) | UInt32(p1[i]) << 8 | UInt32(p2[i]) << 16 | UInt32(p3[i]) << 24
+                    }
+                default:
+                    let dst = d.bindMemory(to: UInt8.self, capacity: planes.count)
+                    for i in 0..<n { for k in 0..<width { dst[i * width + k] = s[k * n + i] } }
+                }
             }
         }
         return out

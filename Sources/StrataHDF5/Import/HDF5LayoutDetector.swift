@@ -86,12 +86,11 @@ public enum HDF5LayoutDetector {
         func detect() throws -> HDF5SourceLayout {
             let rootLevel = inventory.datasets.filter { $0.path.dropFirst().contains("/") == false }
             var dataEntry: HDF5Inventory.Entry?
-            if let name = options.dataName, let entry = inventory.entry(name), entry.path.dropFirst().contains("/") {
-                // An explicit nested path: a single array deeper in the file.
-                dataEntry = entry
-            } else if let name = options.dataName, inventory.entry(name) != nil {
+            if let name = options.dataName {
+                // An explicit path names one array (possibly nested); a name that is not a dataset
+                // path may still be the per-example dataset of a group-per-example file.
                 dataEntry = inventory.entry(name)
-            } else if options.dataName == nil {
+            } else {
                 let candidates = rootLevel.filter(isActivationCandidate)
                 dataEntry = HDF5LayoutDetector.dataNames.lazy.compactMap { name in
                     candidates.first { $0.path.lowercased() == "/" + name }

@@ -38,15 +38,26 @@ public final class HDF5RecordSource {
                 try Self.requireAvailableFilters(try root.openGroup(first).openDataset(layout.dataName))
             }
         } else {
-            let probe = try root.openDataset(layout.dataName)
-            try Self.requireAvailableFilters(probe)
-            data = try root.openDataset(layout.dataName, chunkCacheBytes: try Self.cacheBytes(for: probe, layout: layout))
+            data = try Self.openActivations(in: root, layout: layout)
         }
         try loadSideData()
     }
 
     /// Class names when the labels were strings (index = label value), else nil.
     public var labelClassNames: [String]? { labelNames }
+
+    /// Opens the activation array with a chunk cache sized for record-by-record reads. It is first
+    /// inspected through a handle that is closed again before the real open: HDF5 shares one
+    /// dataset object between open handles, and its chunk cache is fixed by the first open.
+    private static func openActivations(in root: HDF5Group, layout: HDF5SourceLayout) throws -> HDF5Dataset {
+        let cacheBytes: Int?
+        do {
+            let probe = try root.openDataset(layout.dataName)
+            try requireAvailableFilters(probe)
+            cacheBytes = try Self.cacheBytes(for: probe, layout: layout)
+        }
+        return try root.openDataset(layout.dataName, chunkCacheBytes: cacheBytes)
+    }
 
     /// Filters by registered id that Strata cannot run (it runs deflate, shuffle, fletcher32,
     /// zstd and the other filters built into HDF5).
@@ -157,10 +168,10 @@ public final class HDF5RecordSource {
         }
         switch layout.arrangement {
         case .ragged where !tokenIDs.isEmpty:
-            record.tokenIDs = tokenIDs[start ..< start + count].map { Int32(truncatingIfNeeded: $0) }
+            record.tokenIDs = try tokenIDs32(tokenIDs[start ..< start + count], record: index)
         case .padded where !tokenIDs.isEmpty:
             let base = index * tokenIDWidth + start
-            record.tokenIDs = tokenIDs[base ..< base + count].map { Int32(truncatingIfNeeded: $0) }
+            record.tokenIDs = try tokenIDs32(tokenIDs[base ..< base + count], record: index)
         case .groupPerExample(let groups):
             let group = try root.openGroup(groups[index])
             record.id = try group.stringAttribute("id") ?? groups[index]
@@ -169,7 +180,7 @@ public final class HDF5RecordSource {
                 record.metadata = (try? JSONDecoder().decode([String: String].self, from: data)) ?? [:]
             }
             if let name = layout.tokenIDsName ?? HDF5LayoutDetector.tokenIDNames.first(where: { group.kind(of: $0) == .dataset }) {
-                record.tokenIDs = try group.openDataset(name).readIntegers().map { Int32(truncatingIfNeeded: $0) }
+                record.tokenIDs = try tokenIDs32(try group.openDataset(name).readIntegers()[...], record: index)
             }
             for name in [layout.labelsName].compactMap({ $0 }) + HDF5LayoutDetector.labelNames {
                 if group.kind(of: name) == .dataset {
@@ -185,6 +196,21 @@ public final class HDF5RecordSource {
             break
         }
         return record
+    }
+
+    /// Token ids as Strata stores them (int32); a value outside that range is an error, not a
+    /// silently wrapped id.
+    private func tokenIDs32(_ values: ArraySlice<Int64>, record: Int) throws -> [Int32] {
+        var result = [Int32]()
+        result.reserveCapacity(values.count)
+        for value in values {
+            guard let id = Int32(exactly: value) else {
+                throw HDF5ImportError(file: file.path, problem: "record \(record) has token id \(value), outside int32",
+                                      needed: "token ids that fit in 32 bits")
+            }
+            result.append(id)
+        }
+        return result
     }
 
     /// Reads record `index`'s values, layer-major, into `buffer` (exactly `valueByteCount(index)` bytes).
