@@ -51,6 +51,7 @@ def main():
     ap.add_argument("--prefetch", default="64MB")
     ap.add_argument("--threads", type=int, nargs="+", default=[1])
     ap.add_argument("--subset", default="15", help="layer positions for the layer-subset rows")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per configuration; the median (by records/s) is reported")
     args = ap.parse_args()
 
     ds = os.path.join(args.dir, "ds")
@@ -73,28 +74,39 @@ def main():
     shard_paths = [os.path.join(ds, s["path"]) for s in m["shards"]]
     stored = sum(s["bytes"] for s in m["shards"])
     records = m["records"]
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"dataset: {records} records, {len(shard_paths)} shards, {stored / 1e9:.2f} GB stored "
           f"({m['metadata']['dtype']}, {len(m['metadata']['layers'])} layers x {m['metadata']['hidden']} hidden)")
     print()
-    print("| order | layers | threads | cache | records/s | decoded MB/s | stored MB/s | peak prefetch | peak RSS |")
-    print("|---|---|---|---|---:|---:|---:|---:|---:|")
+    print("| order | layers | threads | cache | records/s | decoded MB/s | stored MB/s | CPU ms/record | decoded MB/CPU-s | peak prefetch | peak RSS |")
+    print("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for threads in args.threads:
         for layers in ["all", args.subset]:
             for order in ["sequential", "shuffled"]:
                 for cache in ["cold", "warm"]:
-                    if cache == "cold":
-                        drop_cache(shard_paths)
                     cmd = [args.strata, "stream", ds, "--seed", "1", "--prefetch", args.prefetch,
                            "--threads", str(threads), "--layers", layers]
                     if order == "sequential":
                         cmd.append("--sequential")
-                    p = run(cmd)
-                    s = json.loads(p.stderr.strip().splitlines()[-1])
+                    runs = []
+                    for _ in range(args.repeat):
+                        if cache == "cold":
+                            drop_cache(shard_paths)
+                        elif not runs:
+                            run(cmd)  # warm the page cache
+                        p = run(cmd)
+                        runs.append(json.loads(p.stderr.strip().splitlines()[-1]))
+                    runs.sort(key=lambda r: r["records_per_s"])
+                    s = runs[len(runs) // 2]
                     assert s["records"] == records
                     stored_rate = stored / 1e6 / s["seconds"] if layers == "all" else float("nan")
+                    cpu_ms = s["cpu_seconds"] * 1000 / records
+                    per_cpu = s["value_bytes"] / 1e6 / s["cpu_seconds"]
                     print(f"| {order} | {layers} | {threads} | {cache} | {s['records_per_s']:.0f} | {s['mb_per_s']:.0f} | "
-                          f"{stored_rate:.0f} | {s['peak_prefetch_bytes'] / 2**20:.1f} MiB | {s['peak_rss_bytes'] / 2**20:.0f} MiB |",
+                          f"{stored_rate:.0f} | {cpu_ms:.2f} | {per_cpu:.0f} | {s['peak_prefetch_bytes'] / 2**20:.1f} MiB | {s['peak_rss_bytes'] / 2**20:.0f} MiB |",
                           flush=True)
+    print()
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

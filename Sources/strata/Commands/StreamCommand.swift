@@ -13,7 +13,7 @@ struct StreamCommand: ParsableCommand {
         contiguous r-th share of it, so the ranks together see every record exactly once. --stop-after N
         --save-state FILE stops after N records and saves the position; --resume-state FILE continues with
         exactly the remaining records (seed, epoch, rank and world default to the saved ones).
-        A JSON summary (records, bytes, seconds, records/s, MB/s, peak prefetch bytes, peak RSS) goes to stderr.
+        A JSON summary (records, bytes, seconds, CPU seconds, records/s, MB/s, peak prefetch bytes, peak RSS) goes to stderr.
         """)
 
     @Argument(help: "Dataset directory or shard file.") var dataset: String
@@ -86,6 +86,7 @@ struct StreamCommand: ParsableCommand {
         let stream = try StrataStream(source: source, options: options, resume: resume)
         defer { stream.close() }
         let start = Date()
+        let cpuAtStart = ProcessResources.cpuSeconds
         var delivered = 0
         var valueBytes = 0
         var output = ""
@@ -113,7 +114,9 @@ struct StreamCommand: ParsableCommand {
         let seconds = Date().timeIntervalSince(start)
         if let saveState { try stream.state.save(to: saveState) }
 
+        let cpuSeconds = ProcessResources.cpuSeconds - cpuAtStart
         let summary: [String: Any] = [
+            "cpu_seconds": cpuSeconds,
             "records": delivered,
             "value_bytes": valueBytes,
             "seconds": seconds,
@@ -121,7 +124,7 @@ struct StreamCommand: ParsableCommand {
             "mb_per_s": seconds > 0 ? Double(valueBytes) / 1e6 / seconds : 0,
             "prefetch_budget_bytes": options.prefetchBytes,
             "peak_prefetch_bytes": stream.peakPrefetchedBytes,
-            "peak_rss_bytes": ProcessMemory.peakResidentBytes ?? -1,
+            "peak_rss_bytes": ProcessResources.peakResidentBytes ?? -1,
             "position": stream.state.position,
             "remaining": stream.remaining,
             "epoch": options.epoch, "rank": options.rank, "world": options.world,
