@@ -118,7 +118,7 @@ public final class CaptureJob {
             recordsInDataset: manifest?.records ?? 0, skipped: perReason,
             skippedRows: Array(plan.skipped.prefix(CaptureReport.skippedRowsLimit)),
             truncated: plan.records.filter { $0.truncatedFrom != nil }.count,
-            seconds: seconds, tokensPerSecond: snapshot.tokensPerSecond, recordsPerSecond: snapshot.recordsPerSecond,
+            seconds: seconds, captureSeconds: snapshot.elapsed, tokensPerSecond: snapshot.tokensPerSecond, recordsPerSecond: snapshot.recordsPerSecond,
             recovered: resumed.recovered.map { CaptureReport.Recovery(part: ($0.path as NSString).lastPathComponent, recordsKept: $0.recordsKept, bytesDropped: $0.bytesDropped) },
             parts: manifest?.shards.map(\.path) ?? [], dryRun: options.dryRun?.rawValue)
         if options.dryRun == nil { try report.write(to: options.outputDirectory) }

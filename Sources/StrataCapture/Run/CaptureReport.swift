@@ -28,7 +28,10 @@ public struct CaptureReport: Codable, Sendable {
     public var skippedRows: [SkippedRow]
     /// Texts shortened by `--truncate`.
     public var truncated: Int
+    /// Wall time of the whole run, and of the capture loop alone (after loading the model and tokenising).
     public var seconds: Double
+    public var captureSeconds: Double
+    /// Rates over the capture loop.
     public var tokensPerSecond: Double
     public var recordsPerSecond: Double
     /// Unsealed parts a resumed run recovered.
@@ -44,7 +47,7 @@ public struct CaptureReport: Codable, Sendable {
     public var summary: String {
         var lines: [String] = []
         let rate = String(format: "%.1f records/s, %.0f tokens/s", recordsPerSecond, tokensPerSecond)
-        lines.append("captured \(recordsWritten) records (\(tokensWritten) tokens) in \(String(format: "%.1f", seconds)) s: \(rate)")
+        lines.append("captured \(recordsWritten) records (\(tokensWritten) tokens): \(rate) over \(String(format: "%.1f", captureSeconds)) s (\(String(format: "%.1f", seconds)) s in all)")
         if alreadyCaptured > 0 { lines.append("resumed: \(alreadyCaptured) records were already captured") }
         for r in recovered { lines.append("recovered \(r.part): kept \(r.recordsKept) records, dropped \(r.bytesDropped) bytes of an unfinished record") }
         let skippedTotal = skipped.values.reduce(0, +)
