@@ -19,5 +19,7 @@ extension StrataCommand {
         ShardCommand.self,
         SplitCommand.self,
         StreamCommand.self,
+        HiddenCommand.self,
+        BenchCommand.self,
     ]
 }
