@@ -35,7 +35,6 @@ public final class ServingProbe: HiddenStateSink {
     public init(checkpoint: ProbeCheckpoint, name: String, config: LlamaConfig) throws {
         self.checkpoint = checkpoint
         self.name = name
-        live = LiveProbe(probe: try checkpoint.makeProbe())
         let c = checkpoint.header.configuration
         if c.kind == .logits {
             modelLayers = []
@@ -60,6 +59,7 @@ public final class ServingProbe: HiddenStateSink {
                 throw ServingError.layerOutOfRange(probe: name, layer: layer, numHiddenStates: config.numHiddenStates)
             }
         }
+        live = LiveProbe(probe: try checkpoint.makeProbe())
         var positions: [Int: [Int]] = [:]
         for (slot, layer) in modelLayers.enumerated() { positions[layer, default: []].append(c.layers[slot]) }
         positionsOfModelLayer = positions
