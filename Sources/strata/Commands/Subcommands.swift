@@ -21,5 +21,7 @@ extension StrataCommand {
         StreamCommand.self,
         HiddenCommand.self,
         BenchCommand.self,
+        ClassifyCommand.self,
+        GenerateCommand.self,
     ]
 }
