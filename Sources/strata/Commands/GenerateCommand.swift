@@ -97,7 +97,7 @@ struct GenerateCommand: ParsableCommand {
         }
         let rest = served.tokenizer.decode(result.tokens)
         if rest.hasPrefix(streamed) { stdout.write(Data(rest.dropFirst(streamed.count).utf8)) }
-        print("")
+        stdout.write(Data("\n".utf8))
         var summary = String(format: "[%d prompt tokens, prefill %.0f ms; %d tokens in %.2f s (%.1f tokens/s); stop: %@]",
                              result.promptTokens, result.prefillSeconds * 1000, result.tokens.count, result.decodeSeconds,
                              Double(result.tokens.count) / max(result.decodeSeconds, 1e-9), result.stop?.rawValue ?? "")
