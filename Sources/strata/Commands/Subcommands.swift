@@ -9,6 +9,8 @@ extension StrataCommand {
         SynthCommand.self,
         FetchModelCommand.self,
         GGUFInfoCommand.self,
+        CaptureCommand.self,
+        SynthModelCommand.self,
         TokenizeCommand.self,
         TrainCommand.self,
         EvalCommand.self,
