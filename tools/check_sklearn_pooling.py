@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Independent check of the pooling probe: scikit-learn logistic regression on the same mean-pooled
 features (mean over valid tokens per layer, then mean over layers) must reach the same test accuracy
-as `strata train --probe pooling` within 1 point.
+as `strata train --probe pooling` within 1 point. Both classify at P = 0.5 (the probe's
+validation-chosen threshold is overridden with `strata eval --threshold 0.5`) so the comparison is
+between the two linear models, not threshold tuning.
 
   python3 tools/check_sklearn_pooling.py                          # synthetic train/test shards (written here)
   python3 tools/check_sklearn_pooling.py --train A --test B       # existing shard files
@@ -31,7 +33,7 @@ def write_synthetic(path, n, seed, layers=9, hidden=64):
         v = rng.normal(size=(layers, t, hidden)).astype(np.float32)
         v += rng.normal(size=(1, 1, hidden)).astype(np.float32) * 0.3          # per-record offset (nuisance)
         tokens = rng.random(t) < 0.3
-        v[3:7, tokens, :] += (0.9 if y else -0.9) * direction
+        v[3:7, tokens, :] += (1.6 if y else -1.6) * direction
         w.append({"id": f"r{i}", "labels": [y], "token_ids": list(range(t)), "text": None, "metadata": {}, "auxiliary": {}},
                  v, tiles=[(0, layers, 0, t)])
     w.close()
@@ -67,7 +69,7 @@ def main():
         subprocess.run([a.strata, "train", "--data", train, "--probe", "pooling", "--out", ckpt, "--epochs", str(a.epochs),
                         "--lr", str(a.lr), "--weight-decay", "0", "--metric", "accuracy", "--patience", "0",
                         "--val-fraction", "0.1", "--seed", str(a.seed), "--quiet"], check=True)
-        report = json.loads(subprocess.run([a.strata, "eval", "--probe", ckpt, "--data", test, "--json"],
+        report = json.loads(subprocess.run([a.strata, "eval", "--probe", ckpt, "--data", test, "--json", "--threshold", "0.5"],
                                            check=True, capture_output=True, text=True).stdout)
         st_acc = report["accuracy"]
     gap = abs(st_acc - sk_acc) * 100

@@ -91,6 +91,7 @@ enum ProbeCLI {
     #expect(lines.count == 60)
     let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
     #expect(first["id"] as? String == "doc-0" && first["probability"] is Double && first["predicted"] is Int)
+    #expect((first["layer_weights"] as? [Double])?.count == 5)
 
     let svg = dir.appendingPathComponent("layers.svg").path
     let (s3, o3, e3) = try ProbeCLI.run(["layers", "--probe", ckpt, "--data", test, "--out", svg])

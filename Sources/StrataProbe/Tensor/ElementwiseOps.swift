@@ -1,3 +1,4 @@
+import CBLAS
 import Foundation
 
 /// Elementwise maps with their derivatives.
@@ -32,11 +33,9 @@ public enum ElementwiseOps {
         for i in 0..<n { y[i] += a * x[i] }
     }
 
-    /// Dot product in f32.
+    /// Dot product in f32 (BLAS sdot: vectorised, unlike a plain Swift float reduction).
     @inline(__always)
     public static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count n: Int) -> Float {
-        var s: Float = 0
-        for i in 0..<n { s += x[i] * y[i] }
-        return s
+        n == 0 ? 0 : cblas_sdot(Int32(n), x, 1, y, 1)
     }
 }

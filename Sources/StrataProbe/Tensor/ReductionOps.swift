@@ -1,3 +1,5 @@
+import CBLAS
+
 /// Reductions over the rows of an n×d matrix, restricted to rows whose mask is non-zero.
 public enum ReductionOps {
     /// Number of valid rows.
@@ -59,31 +61,21 @@ public enum ReductionOps {
         for j in 0..<d where argmax[j] >= 0 { dX[Int(argmax[j]) * d + j] += dY[j] }
     }
 
-    /// Forward of a weighted row sum: `y = Σ_i a_i x_i` (rows with a_i = 0 are skipped).
+    /// Forward of a weighted row sum: `y = Σ_i a_i x_i = Xᵀa` (one sgemv; rows with a_i = 0 add exactly 0).
     public static func weightedSumForward(
         x: UnsafePointer<Float>, weights a: UnsafePointer<Float>, rows n: Int, width d: Int, y: UnsafeMutablePointer<Float>
     ) {
-        y.update(repeating: 0, count: d)
-        for i in 0..<n where a[i] != 0 {
-            let row = x + i * d, w = a[i]
-            for j in 0..<d { y[j] += w * row[j] }
-        }
+        if n == 0 { y.update(repeating: 0, count: d); return }
+        cblas_sgemv(CblasRowMajor, CblasTrans, Int32(n), Int32(d), 1, x, Int32(d), a, 1, 0, y, 1)
     }
 
-    /// Backward of the weighted row sum: `da_i = dy · x_i` (written) and `dx_i += a_i dy` (when dX given).
+    /// Backward of the weighted row sum: `da = X·dy` (written, one sgemv) and `dX += a ⊗ dy` (rank-1, when dX given).
     public static func weightedSumBackward(
         x: UnsafePointer<Float>, weights a: UnsafePointer<Float>, dY: UnsafePointer<Float>, rows n: Int, width d: Int,
         dWeights: UnsafeMutablePointer<Float>, dX: UnsafeMutablePointer<Float>?
     ) {
-        for i in 0..<n {
-            let row = x + i * d
-            var s: Float = 0
-            for j in 0..<d { s += dY[j] * row[j] }
-            dWeights[i] = s
-            if let dX, a[i] != 0 {
-                let drow = dX + i * d, w = a[i]
-                for j in 0..<d { drow[j] += w * dY[j] }
-            }
-        }
+        if n == 0 { return }
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(d), 1, x, Int32(d), dY, 1, 0, dWeights, 1)
+        if let dX { cblas_sger(CblasRowMajor, Int32(n), Int32(d), 1, a, 1, dY, 1, dX, Int32(d)) }
     }
 }

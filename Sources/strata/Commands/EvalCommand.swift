@@ -12,7 +12,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Probe checkpoint written by `strata train`.") var probe: String
     @Option(help: "Dataset to evaluate on.") var data: String
     @Flag(help: "Print the report as JSON.") var json = false
-    @Option(help: "Write per-record predictions as JSON lines (id, label, probability, predicted).") var predictions: String?
+    @Option(help: "Write per-record predictions as JSON lines (id, label, probability, predicted; gate: layer_weights).") var predictions: String?
     @Option(help: "Decision threshold on P(class 1) for binary probes (default: the one chosen on validation).") var threshold: Float?
     @Option(name: .customLong("memory-budget"), help: "Bound on batch memory (e.g. 512MB, 2GB).") var memoryBudget: String = "2GB"
 
@@ -37,6 +37,9 @@ struct EvalCommand: ParsableCommand {
                 var obj: [String: Any] = ["id": out.ids[i], "predicted": predicted[i],
                                           "probability": c.classes == 2 ? Double(p[1]) : p.map(Double.init) as Any]
                 if out.labels[i] >= 0 { obj["label"] = out.labels[i] }
+                if let w = out.layerWeights {
+                    obj["layer_weights"] = w[(i * out.layers)..<((i + 1) * out.layers)].map { Double($0) }
+                }
                 if let names = checkpoint.header.labelNames, predicted[i] < names.count { obj["predicted_name"] = names[predicted[i]] }
                 let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
                 lines += String(decoding: data, as: UTF8.self) + "\n"

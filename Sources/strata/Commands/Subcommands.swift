@@ -25,5 +25,6 @@ extension StrataCommand {
         BenchCommand.self,
         ClassifyCommand.self,
         GenerateCommand.self,
+        BenchProbesCommand.self,
     ]
 }
