@@ -36,7 +36,7 @@ let package = Package(
         // Tensors on BLAS, probes with backward passes, optimizer, trainer, metrics.
         .target(name: "StrataProbe", dependencies: ["Strata", "CBLAS"], swiftSettings: optimize),
         // Text dataset -> model -> Strata dataset.
-        .target(name: "StrataCapture", dependencies: ["Strata", "StrataModel"], swiftSettings: optimize),
+        .target(name: "StrataCapture", dependencies: ["Strata", "StrataModel", "StrataProbe"], swiftSettings: optimize),
         // The command-line tool.
         .executableTarget(
             name: "strata",
@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "StrataHDF5Tests", dependencies: ["StrataHDF5", "Strata"]),
         .testTarget(name: "StrataModelTests", dependencies: ["StrataModel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StrataProbeTests", dependencies: ["StrataProbe", "Strata"]),
-        .testTarget(name: "StrataCaptureTests", dependencies: ["StrataCapture"]),
+        .testTarget(name: "StrataCaptureTests", dependencies: ["StrataCapture", "StrataModel", "StrataProbe"]),
         .testTarget(name: "StrataCLITests", dependencies: ["Strata"]),
     ],
     swiftLanguageModes: [.v5]

@@ -24,6 +24,8 @@ extension StrataCommand {
         BenchFormatCommand.self,
         HiddenCommand.self,
         BenchCommand.self,
+        ClassifyCommand.self,
+        GenerateCommand.self,
         BenchProbesCommand.self,
     ]
 }
