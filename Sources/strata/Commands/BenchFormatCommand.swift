@@ -74,8 +74,8 @@ struct BenchFormatCommand: ParsableCommand {
         print("")
         print("MB/s: thread CPU time (wall time in parentheses; wall is inflated when other processes share the cores). Load average now: \(loadAverage())")
         print("")
-        print("| dtype | zstd | ratio | write MB/s, 1 thread | read MB/s, 1 thread | one-layer read MB/s, 1 thread | write MB/s, all cores (wall) | read MB/s, all cores (wall) |")
-        print("|---|---|---|---|---|---|---|---|")
+        print("| dtype | zstd | ratio | write MB/s, 1 thread | read MB/s, 1 thread | one-layer read MB/s, 1 thread | write MB/s, all cores (wall) | read MB/s, all cores (wall) | all-core CPU ÷ 1-thread CPU (write / read) |")
+        print("|---|---|---|---|---|---|---|---|---|")
         let output = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(1, maxRecord))
         defer { output.deallocate() }
         for type in types {
@@ -111,11 +111,12 @@ struct BenchFormatCommand: ParsableCommand {
                 let writeCPU = threadCPUSeconds() - c0
                 let writeWall = seconds(since: t0)
                 options.compressionThreads = 0
-                let t1 = DispatchTime.now()
+                let t1 = DispatchTime.now(), p1 = processCPUSeconds()
                 let parallelWriter = try ShardWriter(path: path + ".parallel", metadata: synth.metadata(dtype: type), options: options)
                 for i in 0..<values.count { try appendRecord(parallelWriter, i) }
                 try parallelWriter.close()
                 let parallelWriteWall = seconds(since: t1)
+                let parallelWriteCPU = processCPUSeconds() - p1
                 try? FileManager.default.removeItem(atPath: path + ".parallel")
                 let fileBytes = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
 
@@ -136,10 +137,12 @@ struct BenchFormatCommand: ParsableCommand {
                     try reader.readFloat(i, layers: nil, tokens: nil, into: UnsafeMutableBufferPointer(rebasing: output[0..<n]))
                 }
                 reader.parallelThresholdBytes = 512 * 1024
+                let p2 = processCPUSeconds()
                 let parallel = try pass { i in
                     let n = try reader.tokenCount(i) * layers * hidden
                     try reader.readFloat(i, layers: nil, tokens: nil, into: UnsafeMutableBufferPointer(rebasing: output[0..<n]))
                 }
+                let parallelReadCPU = (processCPUSeconds() - p2) / Double(max(1, repeats))
                 reader.parallelThresholdBytes = .max
                 let before = reader.blocksDecoded
                 let oneLayer = try pass { i in
@@ -149,7 +152,7 @@ struct BenchFormatCommand: ParsableCommand {
                 let oneLayerBlocks = (reader.blocksDecoded - before) / max(1, repeats)
                 let oneLayerBytes = totalTokens * hidden * type.byteWidth
                 let mb = { (bytes: Int, s: Double) in String(format: "%.0f", Double(bytes) / s / 1e6) }
-                print("| \(type.rawValue) | \(level) | \(String(format: "%.3f", Double(rawBytes) / Double(fileBytes))) | \(mb(rawBytes, writeCPU)) (\(mb(rawBytes, writeWall))) | \(mb(rawBytes, serial.cpu)) (\(mb(rawBytes, serial.wall))) | \(mb(oneLayerBytes, oneLayer.cpu)) (\(mb(oneLayerBytes, oneLayer.wall))), \(oneLayerBlocks) blocks | \(mb(rawBytes, parallelWriteWall)) | \(mb(rawBytes, parallel.wall)) |")
+                print("| \(type.rawValue) | \(level) | \(String(format: "%.3f", Double(rawBytes) / Double(fileBytes))) | \(mb(rawBytes, writeCPU)) (\(mb(rawBytes, writeWall))) | \(mb(rawBytes, serial.cpu)) (\(mb(rawBytes, serial.wall))) | \(mb(oneLayerBytes, oneLayer.cpu)) (\(mb(oneLayerBytes, oneLayer.wall))), \(oneLayerBlocks) blocks | \(mb(rawBytes, parallelWriteWall)) | \(mb(rawBytes, parallel.wall)) | \(String(format: "%.2f / %.2f", parallelWriteCPU / writeCPU, parallelReadCPU / serial.cpu)) |")
                 fflush(stdout)
             }
         }
