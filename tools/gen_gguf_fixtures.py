@@ -13,6 +13,9 @@ tiny.json describing what was written, for the Swift reader to compare against.
 
 Run from the repository root:  python3 tools/gen_gguf_fixtures.py
 Deterministic (fixed seed); re-running reproduces the same files.
+
+With --bench PATH it instead writes a benchmark file: one 2048 x 2048 tensor of random
+blocks per supported type (about 50 MB), for `strata gguf-info --model PATH --bench`.
 """
 import json
 import os
@@ -160,7 +163,23 @@ def write_tiny_gguf():
         json.dump(desc, f, indent=1, ensure_ascii=False)
 
 
+def write_bench_gguf(path, rows=2048, cols=2048):
+    w = gguf.GGUFWriter(path, arch="bench")
+    for qtype in [T.F32, T.F16, T.BF16, T.Q8_0, T.Q4_0, T.Q4_1, T.Q5_0, T.Q5_1, T.Q4_K, T.Q5_K, T.Q6_K]:
+        block_size, _ = gguf.GGML_QUANT_SIZES[qtype]
+        raw = random_blocks(qtype, rows * cols // block_size).reshape(rows, -1)
+        w.add_tensor(f"bench.{qtype.name.lower()}", raw, raw_dtype=qtype)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    print(f"wrote {path} ({os.path.getsize(path)} bytes)", file=sys.stderr)
+
+
 if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--bench":
+        write_bench_gguf(sys.argv[2])
+        sys.exit(0)
     os.makedirs(OUT, exist_ok=True)
     write_dequant_fixtures()
     write_tiny_gguf()

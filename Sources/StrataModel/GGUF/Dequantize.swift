@@ -92,35 +92,59 @@ enum GGMLDecode {
         }
     }
 
+    /// For each byte value b, eight bytes where byte i is 16 when bit i of b is set (0 otherwise):
+    /// spreads a byte of Q5 "fifth bits" into the high bit of eight 5-bit values at once.
+    static let fifthBitSpread: [UInt64] = (0 ..< 256).map { (byte: Int) -> UInt64 in
+        var spread: UInt64 = 0
+        for bit in 0 ..< 8 where (byte >> bit) & 1 == 1 {
+            spread |= UInt64(0x10) << UInt64(8 * bit)
+        }
+        return spread
+    }
+
+    /// Calls `body` with a 32-byte scratch buffer and a function that fills it with the fifth bits of a
+    /// Q5 block (byte j = 16 · bit j of the little-endian u32 at `qh`).
     @inline(__always)
-    static func loadUInt32(_ p: UnsafePointer<UInt8>) -> UInt32 {
-        UInt32(p[0]) | UInt32(p[1]) << 8 | UInt32(p[2]) << 16 | UInt32(p[3]) << 24
+    static func withFifthBits(_ body: (UnsafeMutableRawPointer, (UnsafePointer<UInt8>) -> Void) -> Void) {
+        fifthBitSpread.withUnsafeBufferPointer { spread in
+            let scratch = UnsafeMutableRawPointer.allocate(byteCount: 32, alignment: 8)
+            defer { scratch.deallocate() }
+            body(scratch) { qh in
+                for i in 0 ..< 4 { scratch.storeBytes(of: spread[Int(qh[i])], toByteOffset: 8 * i, as: UInt64.self) }
+            }
+        }
     }
 
     /// Q5_0: f16 d, u32 of fifth bits, 16 bytes of nibbles; y = d·(q−16).
     static func q5_0(_ src: UnsafePointer<UInt8>, _ blocks: Int, _ out: UnsafeMutablePointer<Float>) {
-        for b in 0 ..< blocks {
-            let p = src + b * 22, y = out + b * 32
-            let d = half(p), qh = loadUInt32(p + 2), qs = p + 6
-            for j in 0 ..< 16 {
-                let lo = UInt32(qs[j] & 0x0F) | ((qh >> UInt32(j)) & 1) << 4
-                let hi = UInt32(qs[j] >> 4) | ((qh >> UInt32(j + 16)) & 1) << 4
-                y[j] = d * Float(Int32(lo) - 16)
-                y[j + 16] = d * Float(Int32(hi) - 16)
+        withFifthBits { high, fill in
+            for b in 0 ..< blocks {
+                let p = src + b * 22, y = out + b * 32
+                let d = half(p), qs = p + 6
+                fill(p + 2)
+                for j in 0 ..< 16 {
+                    let lo = (qs[j] & 0x0F) | high.load(fromByteOffset: j, as: UInt8.self)
+                    let hi = (qs[j] >> 4) | high.load(fromByteOffset: j + 16, as: UInt8.self)
+                    y[j] = d * Float(Int32(lo) - 16)
+                    y[j + 16] = d * Float(Int32(hi) - 16)
+                }
             }
         }
     }
 
     /// Q5_1: f16 d, f16 m, u32 of fifth bits, 16 bytes of nibbles; y = d·q + m.
     static func q5_1(_ src: UnsafePointer<UInt8>, _ blocks: Int, _ out: UnsafeMutablePointer<Float>) {
-        for b in 0 ..< blocks {
-            let p = src + b * 24, y = out + b * 32
-            let d = half(p), m = half(p + 2), qh = loadUInt32(p + 4), qs = p + 8
-            for j in 0 ..< 16 {
-                let lo = UInt32(qs[j] & 0x0F) | ((qh >> UInt32(j)) & 1) << 4
-                let hi = UInt32(qs[j] >> 4) | ((qh >> UInt32(j + 16)) & 1) << 4
-                y[j] = d * Float(lo) + m
-                y[j + 16] = d * Float(hi) + m
+        withFifthBits { high, fill in
+            for b in 0 ..< blocks {
+                let p = src + b * 24, y = out + b * 32
+                let d = half(p), m = half(p + 2), qs = p + 8
+                fill(p + 4)
+                for j in 0 ..< 16 {
+                    let lo = (qs[j] & 0x0F) | high.load(fromByteOffset: j, as: UInt8.self)
+                    let hi = (qs[j] >> 4) | high.load(fromByteOffset: j + 16, as: UInt8.self)
+                    y[j] = d * Float(lo) + m
+                    y[j + 16] = d * Float(hi) + m
+                }
             }
         }
     }
@@ -165,10 +189,11 @@ enum GGMLDecode {
                 let d0 = d * Float(sc0), min0 = dmin * Float(m0)
                 let d1 = d * Float(sc1), min1 = dmin * Float(m1)
                 let q = qs + 32 * group, y0 = y + 64 * group
-                let bit0 = UInt8(2 * group), bit1 = UInt8(2 * group + 1)
+                let mask0 = UInt8(1) << UInt8(2 * group), mask1 = UInt8(1) << UInt8(2 * group + 1)
                 for l in 0 ..< 32 {
-                    let lo = (q[l] & 0x0F) | ((qh[l] >> bit0) & 1) << 4
-                    let hi = (q[l] >> 4) | ((qh[l] >> bit1) & 1) << 4
+                    // A mask test instead of a variable shift keeps the loop vectorisable.
+                    let lo = (q[l] & 0x0F) | (qh[l] & mask0 == 0 ? 0 : 16)
+                    let hi = (q[l] >> 4) | (qh[l] & mask1 == 0 ? 0 : 16)
                     y0[l] = d0 * Float(lo) - min0
                     y0[l + 32] = d1 * Float(hi) - min1
                 }
@@ -177,23 +202,29 @@ enum GGMLDecode {
     }
 
     /// Q6_K: 128 bytes low nibbles, 64 bytes of 2-bit highs, 16 int8 scales, f16 d. y = (d·sc)·(q−32).
+    /// Each half-block (128 elements) has four 32-element quarters: element l of quarter k takes its low
+    /// nibble from ql[l + 32·(k & 1)] (high nibble for k ≥ 2) and its top bits from qh[l] >> 2k;
+    /// one scale per 16 elements (computed once, the same float32 product ggml uses per element).
     static func q6_K(_ src: UnsafePointer<UInt8>, _ blocks: Int, _ out: UnsafeMutablePointer<Float>) {
         for b in 0 ..< blocks {
             let p = src + b * 210
             let d = half(p + 208)
             for halfIndex in 0 ..< 2 {
-                let ql = p + 64 * halfIndex, qh = p + 128 + 32 * halfIndex
-                let sc = p + 192 + 8 * halfIndex, y = out + b * 256 + 128 * halfIndex
-                for l in 0 ..< 32 {
-                    let s = l / 16
-                    let q0 = Int32((ql[l] & 0x0F) | ((qh[l] >> 0) & 3) << 4) - 32
-                    let q1 = Int32((ql[l + 32] & 0x0F) | ((qh[l] >> 2) & 3) << 4) - 32
-                    let q2 = Int32((ql[l] >> 4) | ((qh[l] >> 4) & 3) << 4) - 32
-                    let q3 = Int32((ql[l + 32] >> 4) | ((qh[l] >> 6) & 3) << 4) - 32
-                    y[l] = (d * Float(Int8(bitPattern: sc[s]))) * Float(q0)
-                    y[l + 32] = (d * Float(Int8(bitPattern: sc[s + 2]))) * Float(q1)
-                    y[l + 64] = (d * Float(Int8(bitPattern: sc[s + 4]))) * Float(q2)
-                    y[l + 96] = (d * Float(Int8(bitPattern: sc[s + 6]))) * Float(q3)
+                let ql = p + 64 * halfIndex, qh = p + 128 + 32 * halfIndex, sc = p + 192 + 8 * halfIndex
+                let y = out + b * 256 + 128 * halfIndex
+                for part in 0 ..< 2 {
+                    let s0 = d * Float(Int8(bitPattern: sc[part])), s1 = d * Float(Int8(bitPattern: sc[part + 2]))
+                    let s2 = d * Float(Int8(bitPattern: sc[part + 4])), s3 = d * Float(Int8(bitPattern: sc[part + 6]))
+                    for l in 16 * part ..< 16 * part + 16 {
+                        let q0 = Int32((ql[l] & 0x0F) | (qh[l] & 3) << 4) - 32
+                        let q1 = Int32((ql[l + 32] & 0x0F) | ((qh[l] >> 2) & 3) << 4) - 32
+                        let q2 = Int32((ql[l] >> 4) | ((qh[l] >> 4) & 3) << 4) - 32
+                        let q3 = Int32((ql[l + 32] >> 4) | ((qh[l] >> 6) & 3) << 4) - 32
+                        y[l] = s0 * Float(q0)
+                        y[l + 32] = s1 * Float(q1)
+                        y[l + 64] = s2 * Float(q2)
+                        y[l + 96] = s3 * Float(q3)
+                    }
                 }
             }
         }

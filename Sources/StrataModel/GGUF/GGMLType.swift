@@ -4,7 +4,7 @@ public enum GGMLType: UInt32, Sendable, CaseIterable {
     case q2_K = 10, q3_K = 11, q4_K = 12, q5_K = 13, q6_K = 14, q8_K = 15
     case iq2_xxs = 16, iq2_xs = 17, iq3_xxs = 18, iq1_s = 19, iq4_nl = 20, iq3_s = 21, iq2_s = 22, iq4_xs = 23
     case i8 = 24, i16 = 25, i32 = 26, i64 = 27, f64 = 28, iq1_m = 29, bf16 = 30
-    case tq1_0 = 34, tq2_0 = 35, mxfp4 = 39
+    case tq1_0 = 34, tq2_0 = 35, mxfp4 = 39, nvfp4 = 40, q1_0 = 41
 
     /// The GGML name of the type ("Q4_1", "F32", ...), for messages.
     public var name: String {
@@ -26,6 +26,8 @@ public enum GGMLType: UInt32, Sendable, CaseIterable {
         switch self {
         case .f32, .f16, .bf16, .f64, .i8, .i16, .i32, .i64: return 1
         case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q8_1, .iq4_nl, .mxfp4: return 32
+        case .nvfp4: return 64
+        case .q1_0: return 128
         case .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .q8_K, .iq2_xxs, .iq2_xs, .iq3_xxs, .iq1_s,
              .iq3_s, .iq2_s, .iq4_xs, .iq1_m, .tq1_0, .tq2_0: return 256
         }
@@ -63,6 +65,8 @@ public enum GGMLType: UInt32, Sendable, CaseIterable {
         case .tq1_0: return 2 + 4 * 13
         case .tq2_0: return 2 + 64
         case .mxfp4: return 1 + 16
+        case .nvfp4: return 4 + 32
+        case .q1_0: return 2 + 16
         }
     }
 

@@ -48,4 +48,26 @@ extension GGUFFile {
             throw GGUFError(error.kind, file: path, "tensor '\(tensor.name)': \(error.message)")
         }
     }
+
+    /// Dequantises rows `rows` of `tensor` (rows of `shape[0]` elements, e.g. a few token embeddings)
+    /// into `into`, which must hold `rows.count × rowLength` floats.
+    public func dequantizeRows(of tensor: GGUFTensorInfo, _ rows: Range<Int>, into output: UnsafeMutableBufferPointer<Float>) throws {
+        let rowLength = tensor.rowLength
+        guard rows.lowerBound >= 0, rows.upperBound <= tensor.rowCount else {
+            throw GGUFError(.malformed, file: path, "rows \(rows) of tensor '\(tensor.name)' are out of range (it has \(tensor.rowCount) rows)")
+        }
+        guard output.count >= rows.count * rowLength else {
+            throw GGUFError(.malformed, file: path, "output buffer for rows \(rows) of tensor '\(tensor.name)' holds \(output.count) floats, needs \(rows.count * rowLength)")
+        }
+        guard contains(tensor), tensor.type.byteCount(elements: tensor.elementCount) == tensor.byteCount,
+              let rowBytes = tensor.type.byteCount(elements: rowLength) else {
+            throw GGUFError(.malformed, file: path, "tensor '\(tensor.name)' does not describe a byte range of this file")
+        }
+        guard !rows.isEmpty, let base = rawBytes(of: tensor).baseAddress, let out = output.baseAddress else { return }
+        do {
+            try dequantizeRow(type: tensor.type, source: base + rows.lowerBound * rowBytes, count: rows.count * rowLength, into: out)
+        } catch let error as GGUFError {
+            throw GGUFError(error.kind, file: path, "tensor '\(tensor.name)': \(error.message)")
+        }
+    }
 }

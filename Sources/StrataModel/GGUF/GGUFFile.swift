@@ -29,13 +29,24 @@ public final class GGUFFile: @unchecked Sendable {
     static let magic: UInt32 = 0x4655_4747
     /// Deepest array nesting accepted in metadata (guards against stack exhaustion).
     static let maxArrayDepth = 8
+    /// Largest `general.alignment` accepted (keeps offset arithmetic far from overflow).
+    static let maxAlignment = 1 << 30
     /// Most dimensions a ggml tensor can have.
     static let maxDimensions = 4
 
     /// Opens, maps and validates the GGUF file at `path`.
-    public init(path: String) throws {
+    public convenience init(path: String) throws {
+        try self.init(path: path, mapping: GGUFMapping(path: path))
+    }
+
+    /// Parses and validates GGUF bytes held in memory; `name` stands in for the path in errors.
+    public convenience init(bytes: [UInt8], name: String) throws {
+        try self.init(path: name, mapping: GGUFMapping(copying: bytes))
+    }
+
+    private init(path: String, mapping: GGUFMapping) throws {
         self.path = path
-        mapping = try GGUFMapping(path: path)
+        self.mapping = mapping
         var cursor = GGUFByteCursor(bytes: mapping.bytes, file: path)
 
         guard mapping.bytes.count >= 4 else {
@@ -75,8 +86,8 @@ public final class GGUFFile: @unchecked Sendable {
 
         var alignment = 32
         if let value = metadata["general.alignment"] {
-            guard let a = value.int, a > 0, a & (a - 1) == 0 else {
-                throw GGUFError(.malformed, file: path, "metadata key 'general.alignment' must be a positive power of two, got \(value)")
+            guard let a = value.int, a > 0, a & (a - 1) == 0, a <= GGUFFile.maxAlignment else {
+                throw GGUFError(.malformed, file: path, "metadata key 'general.alignment' must be a power of two up to \(GGUFFile.maxAlignment), got \(value.summary())")
             }
             alignment = a
         }
@@ -145,27 +156,27 @@ public final class GGUFFile: @unchecked Sendable {
 
     /// Reads one metadata value of wire type `typeCode`; `key` is only for messages.
     private static func readValue(typeCode: UInt32, from cursor: inout GGUFByteCursor, key: String, depth: Int) throws -> GGUFValue {
-        let what = "value of metadata key '\(key)'"
+        func what() -> String { "value of metadata key '\(key)'" }
         switch typeCode {
-        case 0: return .uint8(try cursor.read(UInt8.self, what))
-        case 1: return .int8(try cursor.read(Int8.self, what))
-        case 2: return .uint16(try cursor.read(UInt16.self, what))
-        case 3: return .int16(try cursor.read(Int16.self, what))
-        case 4: return .uint32(try cursor.read(UInt32.self, what))
-        case 5: return .int32(try cursor.read(Int32.self, what))
-        case 6: return .float32(Float(bitPattern: try cursor.read(UInt32.self, what)))
+        case 0: return .uint8(try cursor.read(UInt8.self, what()))
+        case 1: return .int8(try cursor.read(Int8.self, what()))
+        case 2: return .uint16(try cursor.read(UInt16.self, what()))
+        case 3: return .int16(try cursor.read(Int16.self, what()))
+        case 4: return .uint32(try cursor.read(UInt32.self, what()))
+        case 5: return .int32(try cursor.read(Int32.self, what()))
+        case 6: return .float32(Float(bitPattern: try cursor.read(UInt32.self, what())))
         case 7:
-            let byte = try cursor.read(UInt8.self, what)
+            let byte = try cursor.read(UInt8.self, what())
             guard byte <= 1 else {
-                throw GGUFError(.malformed, file: cursor.file, "\(what) is a bool stored as \(byte) (expected 0 or 1)")
+                throw GGUFError(.malformed, file: cursor.file, "\(what()) is a bool stored as \(byte) (expected 0 or 1)")
             }
             return .bool(byte == 1)
-        case 8: return .string(try cursor.readString(what))
+        case 8: return .string(try cursor.readString(what()))
         case 9:
             guard depth < maxArrayDepth else {
-                throw GGUFError(.malformed, file: cursor.file, "\(what) nests arrays deeper than \(maxArrayDepth) levels")
+                throw GGUFError(.malformed, file: cursor.file, "\(what()) nests arrays deeper than \(maxArrayDepth) levels")
             }
-            let elementType = try cursor.read(UInt32.self, "element type of \(what)")
+            let elementType = try cursor.read(UInt32.self, "element type of \(what())")
             let minimumSize: Int
             switch elementType {
             case 0, 1, 7: minimumSize = 1
@@ -174,18 +185,18 @@ public final class GGUFFile: @unchecked Sendable {
             case 10, 11, 12, 8: minimumSize = 8
             case 9: minimumSize = 12
             default:
-                throw GGUFError(.malformed, file: cursor.file, "\(what) is an array of unknown type \(elementType)")
+                throw GGUFError(.malformed, file: cursor.file, "\(what()) is an array of unknown type \(elementType)")
             }
-            let count = try cursor.readCount("element count of \(what)", minimumBytesEach: minimumSize)
+            let count = try cursor.readCount("element count of \(what())", minimumBytesEach: minimumSize)
             var elements: [GGUFValue] = []
             elements.reserveCapacity(count)
             for _ in 0 ..< count {
                 elements.append(try readValue(typeCode: elementType, from: &cursor, key: key, depth: depth + 1))
             }
             return .array(elements)
-        case 10: return .uint64(try cursor.read(UInt64.self, what))
-        case 11: return .int64(try cursor.read(Int64.self, what))
-        case 12: return .float64(Double(bitPattern: try cursor.read(UInt64.self, what)))
+        case 10: return .uint64(try cursor.read(UInt64.self, what()))
+        case 11: return .int64(try cursor.read(Int64.self, what()))
+        case 12: return .float64(Double(bitPattern: try cursor.read(UInt64.self, what())))
         default:
             throw GGUFError(.malformed, file: cursor.file, "metadata key '\(key)' has unknown value type \(typeCode)")
         }

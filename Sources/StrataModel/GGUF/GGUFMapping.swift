@@ -4,10 +4,20 @@ import Glibc
 import Darwin
 #endif
 
-/// A read-only memory mapping of a whole file, unmapped when released.
+/// The bytes of a GGUF file: a read-only memory mapping of the whole file (unmapped when released),
+/// or, for tests, a private in-memory copy.
 final class GGUFMapping: @unchecked Sendable {
     /// The mapped bytes (empty for an empty file).
     let bytes: UnsafeRawBufferPointer
+    private let isMapped: Bool
+
+    /// An in-memory copy of `contents`, parsed exactly like a mapped file.
+    init(copying contents: [UInt8]) {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(contents.count, 1), alignment: 64)
+        contents.withUnsafeBytes { buffer.copyMemory(from: $0) }
+        bytes = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[0 ..< contents.count])
+        isMapped = false
+    }
 
     init(path: String) throws {
         let fd = open(path, O_RDONLY)
@@ -23,6 +33,7 @@ final class GGUFMapping: @unchecked Sendable {
             throw GGUFError(.io, file: path, "not a regular file")
         }
         let size = Int(info.st_size)
+        isMapped = true
         guard size > 0 else {
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)
             return
@@ -34,8 +45,11 @@ final class GGUFMapping: @unchecked Sendable {
     }
 
     deinit {
-        if let base = bytes.baseAddress {
+        guard let base = bytes.baseAddress else { return }
+        if isMapped {
             munmap(UnsafeMutableRawPointer(mutating: base), bytes.count)
+        } else {
+            base.deallocate()
         }
     }
 }

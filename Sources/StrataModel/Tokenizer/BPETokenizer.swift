@@ -1,5 +1,3 @@
-import Foundation
-
 /// A byte-level BPE tokenizer (GPT-2 style) built from a GGUF vocabulary, producing the same ids as the
 /// Hugging Face tokenizer transformers builds from that GGUF file.
 ///
@@ -7,8 +5,8 @@ import Foundation
 /// text between them is split by the family's pre-tokenizer; each piece's UTF-8 bytes become byte tokens
 /// that are merged by rank (lowest first, leftmost on ties). Merge results are cached per piece.
 ///
-/// Thread-safe: the only mutable state is the piece cache, guarded by a lock.
-public final class BPETokenizer: @unchecked Sendable {
+/// Thread-safe: the only mutable state is the piece cache, which guards itself with a lock.
+public final class BPETokenizer: Sendable {
     /// `tokenizer.ggml.model` values this type implements.
     public static let supportedModels = ["gpt2"]
 
@@ -36,11 +34,7 @@ public final class BPETokenizer: @unchecked Sendable {
     private let isAddedToken: [Bool]
     private let addedTokens: SpecialTokenMatcher
 
-    private let cacheLock = NSLock()
-    private var pieceCache: [[UInt8]: [Int32]] = [:]
-    private static let pieceCacheLimit = 200_000
-    /// Pieces longer than this are not cached (rare, and would bloat the cache).
-    private static let longestCachedPiece = 256
+    private let pieceCache = PieceCache()
 
     /// Builds the tokenizer. `reference` says whose reading of `vocabulary.pre` to follow; the default
     /// matches Hugging Face transformers loading the same GGUF (see `PreTokenizer.Reference`).
@@ -195,25 +189,13 @@ public final class BPETokenizer: @unchecked Sendable {
             if id >= 0 { ids.append(id) }
             return
         }
-        if piece.count > Self.longestCachedPiece {
-            merge(piece, into: &ids, scratch: &scratch)
-            return
-        }
-        let key = Array(piece)
-        cacheLock.lock()
-        let cached = pieceCache[key]
-        cacheLock.unlock()
-        if let cached {
+        if let cached = pieceCache.lookup(piece) {
             ids.append(contentsOf: cached)
             return
         }
         let start = ids.count
         merge(piece, into: &ids, scratch: &scratch)
-        let result = Array(ids[start...])
-        cacheLock.lock()
-        if pieceCache.count >= Self.pieceCacheLimit { pieceCache.removeAll(keepingCapacity: true) }
-        pieceCache[key] = result
-        cacheLock.unlock()
+        pieceCache.store(ids[start...], for: piece)
     }
 
     /// Reusable buffers for the merge loop.

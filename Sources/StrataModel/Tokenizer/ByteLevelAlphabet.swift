@@ -18,14 +18,19 @@ enum ByteLevelAlphabet {
     }()
 
     /// The byte a character of the alphabet spells, or nil for a character outside the alphabet.
+    @inline(__always)
     static func byte(for scalar: Unicode.Scalar) -> UInt8? {
-        byteForScalar[scalar.value]
+        let value = Int(scalar.value)
+        guard value < byteForScalar.count else { return nil }
+        let byte = byteForScalar[value]
+        return byte < 0 ? nil : UInt8(byte)
     }
 
-    private static let byteForScalar: [UInt32: UInt8] = {
-        var map: [UInt32: UInt8] = [:]
-        for (byte, scalar) in scalarForByte.enumerated() { map[scalar.value] = UInt8(byte) }
-        return map
+    /// Indexed by scalar value (all alphabet characters are below U+0144); -1 outside the alphabet.
+    private static let byteForScalar: [Int16] = {
+        var table = [Int16](repeating: -1, count: 0x144)
+        for (byte, scalar) in scalarForByte.enumerated() { table[Int(scalar.value)] = Int16(byte) }
+        return table
     }()
 
     /// The alphabet spelling of raw bytes (`" hi"` → `"Ġhi"`).

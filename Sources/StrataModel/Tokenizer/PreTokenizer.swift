@@ -15,14 +15,15 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
     case llama3
     case qwen2
 
-    /// How a GGUF `tokenizer.ggml.pre` name is read.
+    /// How a GGUF `tokenizer.ggml.pre` name is read. The two differ only for `smollm`/`starcoder`, and
+    /// there only on whitespace runs before a number (`"a  123"`, `" ½"`): 13 of the 33,530 RT+IMDB reviews.
     public enum Reference: String, Sendable {
         /// What Hugging Face transformers builds from the GGUF file
         /// (`AutoTokenizer.from_pretrained(dir, gguf_file:)`): names it has no regex for, such as
-        /// `smollm`, get GPT-2's byte-level regex.
+        /// `smollm`, get GPT-2's byte-level regex. The default.
         case transformersGGUF
-        /// What llama.cpp runs (and, for SmolLM2, the model's own `tokenizer.json`): `smollm` splits
-        /// every digit first.
+        /// What llama.cpp runs for the name, which for `smollm` is also SmolLM2's own `tokenizer.json`
+        /// (`Digits(individual_digits: true)` then `ByteLevel`): every digit is split off first.
         case llamaCpp
     }
 

@@ -19,14 +19,10 @@ struct SHA256 {
     ]
 
     mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
-        for byte in bytes {
-            pending.append(byte)
-            totalBytes &+= 1
-            if pending.count == 64 {
-                compress(pending)
-                pending.removeAll(keepingCapacity: true)
-            }
-        }
+        let before = pending.count
+        pending.append(contentsOf: bytes)
+        totalBytes &+= UInt64(pending.count - before)
+        if pending.count >= 4096 { compressFullBlocks() }
     }
 
     /// The digest as 64 lowercase hex digits.
@@ -34,9 +30,10 @@ struct SHA256 {
         let bitLength = totalBytes &* 8
         pending.append(0x80)
         while pending.count % 64 != 56 { pending.append(0) }
-        for shift in stride(from: 56, through: 0, by: -8) { pending.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
-        for start in stride(from: 0, to: pending.count, by: 64) { compress(Array(pending[start..<start + 64])) }
-        pending.removeAll()
+        for shift in stride(from: 56, through: 0, by: -8) {
+            pending.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift)))
+        }
+        compressFullBlocks()
         let hex = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         for word in state {
@@ -45,13 +42,28 @@ struct SHA256 {
         return String(decoding: out, as: UTF8.self)
     }
 
-    private mutating func compress(_ block: [UInt8]) {
-        var w = [UInt32](repeating: 0, count: 64)
-        for i in 0..<16 {
-            w[i] = UInt32(block[4 * i]) << 24 | UInt32(block[4 * i + 1]) << 16 | UInt32(block[4 * i + 2]) << 8
-                | UInt32(block[4 * i + 3])
+    /// Compresses every complete 64-byte block of `pending` and keeps the remainder.
+    private mutating func compressFullBlocks() {
+        let blocks = pending.count / 64
+        guard blocks > 0 else { return }
+        var words = [UInt32](repeating: 0, count: 64)
+        var state = self.state
+        pending.withUnsafeBufferPointer { buffer in
+            for block in 0..<blocks { Self.compress(buffer, at: block * 64, words: &words, state: &state) }
         }
-        func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { x >> n | x << (32 - n) }
+        self.state = state
+        pending.removeFirst(blocks * 64)
+    }
+
+    private static func compress(
+        _ buffer: UnsafeBufferPointer<UInt8>, at offset: Int, words w: inout [UInt32], state: inout [UInt32]
+    ) {
+        for i in 0..<16 {
+            let base = offset + 4 * i
+            w[i] = UInt32(buffer[base]) << 24 | UInt32(buffer[base + 1]) << 16 | UInt32(buffer[base + 2]) << 8
+                | UInt32(buffer[base + 3])
+        }
+        @inline(__always) func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { x >> n | x << (32 - n) }
         for i in 16..<64 {
             let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
             let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
@@ -61,7 +73,7 @@ struct SHA256 {
         for i in 0..<64 {
             let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
             let choice = (e & f) ^ (~e & g)
-            let t1 = h &+ s1 &+ choice &+ Self.k[i] &+ w[i]
+            let t1 = h &+ s1 &+ choice &+ k[i] &+ w[i]
             let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
             let majority = (a & b) ^ (a & c) ^ (b & c)
             let t2 = s0 &+ majority

@@ -17,6 +17,9 @@ struct GGUFInfoCommand: ParsableCommand {
     @Flag(help: "List every tensor (name, type, shape).")
     var tensors = false
 
+    @Flag(help: "Also dequantise every tensor and report the speed per type (stored GB/s and output Gfloat/s).")
+    var bench = false
+
     func run() throws {
         let path = FileManager.default.fileExists(atPath: model) ? model : (ModelCache.existingPath(for: model) ?? model)
         let file = try GGUFFile(path: path)
@@ -28,6 +31,8 @@ struct GGUFInfoCommand: ParsableCommand {
         let types = byType.keys.sorted { byType[$0]!.count > byType[$1]!.count || (byType[$0]!.count == byType[$1]!.count && $0.rawValue < $1.rawValue) }
         let parameters = file.tensors.reduce(0) { $0 + $1.elementCount }
 
+        let speeds = bench ? try benchmark(file) : []
+
         if json {
             var object: [String: Any] = [
                 "path": path, "version": file.version, "file_size": file.fileSize, "alignment": file.alignment,
@@ -38,6 +43,9 @@ struct GGUFInfoCommand: ParsableCommand {
                     (type.name, ["count": byType[type]!.count, "bytes": byType[type]!.bytes, "elements": byType[type]!.elements])
                 }),
             ]
+            if bench {
+                object["dequantize_speed"] = speeds.map { ["type": $0.type.name, "bytes": $0.bytes, "elements": $0.elements, "seconds": $0.seconds] as [String: Any] }
+            }
             if tensors {
                 object["tensors"] = file.tensors.map { ["name": $0.name, "type": $0.type.name, "shape": $0.shape, "offset": $0.offset, "bytes": $0.byteCount] as [String: Any] }
             }
@@ -59,10 +67,38 @@ struct GGUFInfoCommand: ParsableCommand {
         for key in file.metadataKeys {
             print("  \(key.padding(toLength: max(width, key.count), withPad: " ", startingAt: 0))  \(file.metadata[key]!.summary())")
         }
+        if bench {
+            print("dequantisation speed (best of 3 passes, \(ProcessInfo.processInfo.activeProcessorCount) cores):")
+            for s in speeds {
+                let gb = Double(s.bytes) / s.seconds / 1e9, gf = Double(s.elements) / s.seconds / 1e9
+                print("  \(s.type.name.padding(toLength: 6, withPad: " ", startingAt: 0)) \(String(format: "%7.2f", gb)) GB/s stored, \(String(format: "%6.2f", gf)) Gfloat/s out")
+            }
+        }
         if tensors {
             print("tensor directory:")
             for t in file.tensors { print("  \(t.name)  \(t.type.name)  \(t.shape)") }
         }
+    }
+
+    /// Dequantises every tensor of each supported type three times (pages touched once first) and
+    /// keeps the best time per type.
+    private func benchmark(_ file: GGUFFile) throws -> [(type: GGMLType, bytes: Int, elements: Int, seconds: Double)] {
+        var results: [(type: GGMLType, bytes: Int, elements: Int, seconds: Double)] = []
+        let groups = Dictionary(grouping: file.tensors.filter { $0.type.canDequantize }, by: \.type)
+        for (type, group) in groups.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            let largest = group.map(\.elementCount).max() ?? 0
+            let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: largest)
+            defer { buffer.deallocate() }
+            for t in group { try file.dequantize(t, into: buffer) }  // warm the page cache and the buffer
+            var best = Double.infinity
+            for _ in 0 ..< 3 {
+                let start = DispatchTime.now().uptimeNanoseconds
+                for t in group { try file.dequantize(t, into: buffer) }
+                best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            }
+            results.append((type, group.reduce(0) { $0 + $1.byteCount }, group.reduce(0) { $0 + $1.elementCount }, best))
+        }
+        return results
     }
 
     /// Metadata as JSON: scalars as values, arrays up to 64 elements in full, longer ones summarised.

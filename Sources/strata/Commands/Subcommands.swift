@@ -5,6 +5,7 @@ extension StrataCommand {
     static let allSubcommands: [ParsableCommand.Type] = [
         FetchModelCommand.self,
         GGUFInfoCommand.self,
+        TokenizeCommand.self,
         HiddenCommand.self,
         BenchCommand.self,
     ]

@@ -34,21 +34,34 @@ struct GGUFDequantizeTests {
 
         // Decode from an odd address too: GGUF data need not be aligned for the float types.
         for misalignment in [0, 1] {
-            var padded = [UInt8](repeating: 0, count: misalignment) + [UInt8](blocks)
+            let padded = [UInt8](repeating: 0, count: misalignment) + [UInt8](blocks)
             var output = [Float](repeating: .nan, count: testCase.elements)
-            try padded.withUnsafeMutableBytes { raw in
+            try padded.withUnsafeBytes { raw in
                 try output.withUnsafeMutableBufferPointer { out in
                     try dequantizeRow(type: type, source: raw.baseAddress! + misalignment, count: testCase.elements, into: out.baseAddress!)
                 }
             }
-            padded.removeAll()
-            var mismatches = 0
-            for i in 0 ..< output.count where output[i].bitPattern != reference[i].bitPattern {
-                if mismatches < 5 { Issue.record("\(typeName)[\(i)]: got \(output[i]), reference \(reference[i])") }
-                mismatches += 1
-            }
-            #expect(mismatches == 0, "\(typeName): \(mismatches) of \(output.count) values differ (misalignment \(misalignment))")
+            GGUFFixtures.expectBitEqual(output, reference, "\(typeName) (misalignment \(misalignment))")
         }
+    }
+
+    /// Every GGMLType's code, block size and block byte size agree with gguf-py's GGML_QUANT_SIZES.
+    @Test func typeTableMatchesPython() throws {
+        guard GGUFPython.isAvailable(for: "GGML type table check") else { return }
+        let result = try GGUFPython.run("""
+            import json, gguf
+            print(json.dumps({t.name: [int(t), *gguf.GGML_QUANT_SIZES[t]] for t in gguf.GGMLQuantizationType}))
+            """)
+        try #require(result.status == 0, "\(result.stderr)")
+        let table = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: [Int]])
+        for type in GGMLType.allCases {
+            let entry = try #require(table[type.name], "gguf-py has no type \(type.name)")
+            #expect(entry == [Int(type.rawValue), type.blockSize, type.blockByteCount], "\(type.name)")
+        }
+        // Newer gguf-py releases may add types; those are only reported (files using them fail to open
+        // with "unknown ggml type", which is the right behaviour until GGMLType learns them).
+        let missing = Set(table.keys).subtracting(GGMLType.allCases.map(\.name))
+        if !missing.isEmpty { print("note: gguf-py knows types GGMLType lacks: \(missing.sorted())") }
     }
 
     @Test func unsupportedTypeErrorNamesTheType() throws {
@@ -81,6 +94,20 @@ struct GGUFDequantizeTests {
             #expect(HalfFloat.fromFloat(value) == bits, "pattern 0x\(String(bits, radix: 16))")
         }
     }
+
+    #if !(os(macOS) && arch(x86_64))
+    /// Half → float against the standard library's `Float16` (an independent implementation), all patterns.
+    @Test func halfToFloatMatchesStandardLibrary() {
+        for bits in 0 ... UInt16.max {
+            let ours = HalfFloat.toFloat(bits), theirs = Float(Float16(bitPattern: bits))
+            if theirs.isNaN {
+                #expect(ours.isNaN && ours.sign == theirs.sign, "pattern 0x\(String(bits, radix: 16))")
+            } else {
+                #expect(ours.bitPattern == theirs.bitPattern, "pattern 0x\(String(bits, radix: 16))")
+            }
+        }
+    }
+    #endif
 
     /// Rounding to half: ties go to even, overflow goes to infinity, tiny values flush to signed zero.
     @Test func halfFloatRounding() {

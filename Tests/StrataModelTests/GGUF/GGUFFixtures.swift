@@ -30,13 +30,28 @@ enum GGUFFixtures {
         return url
     }
 
+    /// Expects `actual` and `expected` to be bit-for-bit equal, reporting the number of differences and the
+    /// first few (not whole arrays) when they are not.
+    static func expectBitEqual(_ actual: [Float], _ expected: [Float], _ what: String,
+                               sourceLocation: SourceLocation = #_sourceLocation) {
+        guard actual.count == expected.count else {
+            Issue.record("\(what): \(actual.count) values, expected \(expected.count)", sourceLocation: sourceLocation)
+            return
+        }
+        let differing = actual.indices.filter { actual[$0].bitPattern != expected[$0].bitPattern }
+        if !differing.isEmpty {
+            let examples = differing.prefix(4).map { "[\($0)] \(actual[$0]) vs \(expected[$0])" }.joined(separator: ", ")
+            Issue.record("\(what): \(differing.count) of \(actual.count) values differ, e.g. \(examples)", sourceLocation: sourceLocation)
+        }
+    }
+
     /// Whether running under CI (then optional dependencies must be present).
     static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
 }
 
 /// Runs `python3 -c script args…`, returning stdout, or nil (with a reason) when python3 or
 /// the gguf module is unavailable. Failures of the script itself are test failures.
-enum PythonReference {
+enum GGUFPython {
     struct Result { let stdout: Data; let status: Int32; let stderr: String }
 
     static func run(_ script: String, _ arguments: [String] = []) throws -> Result {

@@ -54,6 +54,19 @@ struct GGUFWriterTests {
         for tensor in file.tensors { #expect(tensor.offset % alignment == 0) }
     }
 
+    /// A tensor of a type Strata cannot dequantise opens fine; dequantising it names file, tensor and type.
+    @Test func unsupportedTensorTypeErrorNamesFileTensorAndType() throws {
+        var writer = try GGUFWriter()
+        try writer.addTensor(name: "blk.0.attn_q.weight", shape: [256, 2], type: .q3_K,
+                             rawBytes: [UInt8](repeating: 0, count: 2 * GGMLType.q3_K.blockByteCount))
+        let file = try GGUFFile(bytes: writer.serialized(), name: "model.gguf")
+        let tensor = try file.requireTensor("blk.0.attn_q.weight")
+        #expect(file.rawBytes(of: tensor).count == 220)
+        let error = try #require(throws: GGUFError.self) { try file.dequantize(tensor) }
+        #expect(error.kind == .unsupportedType)
+        #expect(error.description.hasPrefix("gguf: model.gguf: tensor 'blk.0.attn_q.weight': dequantising Q3_K (ggml type 11) is not supported"))
+    }
+
     @Test func rejectsBadInput() throws {
         var writer = try GGUFWriter()
         #expect(throws: GGUFError.self) { try writer.set("k", .array([.int32(1), .string("x")])) }
@@ -67,7 +80,7 @@ struct GGUFWriterTests {
 
     /// gguf-py's GGUFReader must read what the Swift writer wrote: every key with its type, and the tensors.
     @Test func pythonReadsWriterOutput() throws {
-        guard PythonReference.isAvailable(for: "GGUFWriter output check with gguf-py") else { return }
+        guard GGUFPython.isAvailable(for: "GGUFWriter output check with gguf-py") else { return }
         let (writer, values) = try Self.makeWriter()
         let dir = try GGUFFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -90,7 +103,7 @@ struct GGUFWriterTests {
                    for t in r.tensors}
         print(json.dumps({'fields': fields, 'tensors': tensors}))
         """
-        let result = try PythonReference.run(script, [path])
+        let result = try GGUFPython.run(script, [path])
         try #require(result.status == 0, "gguf-py could not read the file: \(result.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any])
         let fields = try #require(json["fields"] as? [String: [String: Any]])

@@ -36,6 +36,46 @@ extension GGUFFile {
         return float
     }
 
+    /// The metadata value for `key` as a string, or an error naming the key when missing or not a string.
+    public func requireString(_ key: String) throws -> String {
+        guard let value = metadata[key] else {
+            throw GGUFError(.missingKey, file: path, "metadata key '\(key)' is missing")
+        }
+        guard let string = value.string else {
+            throw GGUFError(.missingKey, file: path, "metadata key '\(key)' is \(value.typeName), expected a string")
+        }
+        return string
+    }
+
+    /// The metadata array at `key` as strings (e.g. `tokenizer.ggml.tokens`), or an error naming the key
+    /// when it is missing, not an array, or holds a non-string element.
+    public func requireStringArray(_ key: String) throws -> [String] {
+        try requireArray(key, of: "string") { $0.string }
+    }
+
+    /// The metadata array at `key` as integers (e.g. `tokenizer.ggml.token_type`), with errors as above.
+    public func requireIntArray(_ key: String) throws -> [Int] {
+        try requireArray(key, of: "integer") { $0.int }
+    }
+
+    private func requireArray<T>(_ key: String, of kind: String, _ convert: (GGUFValue) -> T?) throws -> [T] {
+        guard let value = metadata[key] else {
+            throw GGUFError(.missingKey, file: path, "metadata key '\(key)' is missing")
+        }
+        guard let elements = value.array else {
+            throw GGUFError(.missingKey, file: path, "metadata key '\(key)' is \(value.typeName), expected an array of \(kind)s")
+        }
+        var result: [T] = []
+        result.reserveCapacity(elements.count)
+        for (index, element) in elements.enumerated() {
+            guard let converted = convert(element) else {
+                throw GGUFError(.malformed, file: path, "metadata key '\(key)' element \(index) is \(element.typeName), expected a \(kind)")
+            }
+            result.append(converted)
+        }
+        return result
+    }
+
     /// The tensor called `name`, or an error naming it when the file has none.
     public func requireTensor(_ name: String) throws -> GGUFTensorInfo {
         guard let info = tensor(named: name) else {

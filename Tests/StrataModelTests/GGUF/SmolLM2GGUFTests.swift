@@ -4,7 +4,7 @@ import Testing
 
 /// Checks against the real SmolLM2-135M-Instruct Q4_1 file when it is in the model cache
 /// (tools/fetch-model puts it there). Skipped when absent, except under CI=true where it must be present.
-struct RealModelTests {
+struct SmolLM2GGUFTests {
     static func modelPath() -> String? {
         if let path = ModelCache.existingPath(for: "smollm2") { return path }
         let message = "SmolLM2 model not found at \(ModelCache.path(for: "smollm2")) (run tools/fetch-model)"
@@ -39,7 +39,7 @@ struct RealModelTests {
 
     /// Dequantised rows of token_embd (Q8_0) and blk.0.ffn_down (Q4_1) against gguf-py reading the same file.
     @Test func dequantisedRowsMatchPython() throws {
-        guard let path = Self.modelPath(), PythonReference.isAvailable(for: "real-model dequantisation check") else { return }
+        guard let path = Self.modelPath(), GGUFPython.isAvailable(for: "real-model dequantisation check") else { return }
         let file = try GGUFFile(path: path)
         let samples: [(tensor: String, rows: [Int])] = [
             ("token_embd.weight", [0, 1, 2, 100, 12345, 49151]),
@@ -59,7 +59,7 @@ struct RealModelTests {
             out.write(np.asarray(rows, dtype='<f4').tobytes())
         """
         let spec = String(decoding: try JSONSerialization.data(withJSONObject: samples.map { [$0.tensor, $0.rows] as [Any] }), as: UTF8.self)
-        let result = try PythonReference.run(script, [path, spec])
+        let result = try GGUFPython.run(script, [path, spec])
         try #require(result.status == 0, "python failed: \(result.stderr)")
         let reference: [Float] = result.stdout.withUnsafeBytes { raw in
             (0 ..< raw.count / 4).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
@@ -75,7 +75,7 @@ struct RealModelTests {
                 try #require(cursor + rowLength <= reference.count, "python returned too few values")
                 let ours = Array(all[row * rowLength ..< (row + 1) * rowLength])
                 let theirs = Array(reference[cursor ..< cursor + rowLength])
-                #expect(ours.map(\.bitPattern) == theirs.map(\.bitPattern), "\(sample.tensor) row \(row)")
+                GGUFFixtures.expectBitEqual(ours, theirs, "\(sample.tensor) row \(row)")
                 cursor += rowLength
             }
         }
