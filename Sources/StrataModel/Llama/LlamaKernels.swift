@@ -71,7 +71,8 @@ func swiGLU(_ gateUp: UnsafeMutablePointer<Float>, width: Int, rows: Range<Int>)
     }
 }
 
-/// Dot product of two `count`-long vectors, 16 lanes at a time.
+/// Dot product of two `count`-long vectors, 16 lanes at a time. (Multiply and add are kept separate:
+/// `SIMD.addProduct` becomes a scalar `fmaf` call per lane unless the target has FMA enabled.)
 @inline(__always)
 func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
     var accumulator = SIMD16<Float>()
@@ -79,7 +80,7 @@ func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> 
     while i + 16 <= count {
         let x = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD16<Float>.self)
         let y = UnsafeRawPointer(b + i).loadUnaligned(as: SIMD16<Float>.self)
-        accumulator.addProduct(x, y)
+        accumulator += x * y
         i += 16
     }
     var sum = accumulator.sum()
@@ -98,7 +99,7 @@ func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<F
     while i + 16 <= count {
         let xv = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
         var yv = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD16<Float>.self)
-        yv.addProduct(a, xv)
+        yv += a * xv
         UnsafeMutableRawPointer(y + i).storeBytes(of: yv, as: SIMD16<Float>.self)
         i += 16
     }

@@ -15,7 +15,10 @@ struct HiddenCommand: ParsableCommand {
     @Option(help: "Path to a Llama-family .gguf file, or a cached model name such as 'smollm2'.")
     var model: String
 
-    @Option(help: "Token ids, comma-separated (e.g. 1,2,3).")
+    @Option(help: "The text, tokenized with the GGUF file's own tokenizer (same ids as Hugging Face).")
+    var text: String?
+
+    @Option(help: "Token ids, comma-separated (e.g. 1,2,3), instead of --text.")
     var ids: String?
 
     @Option(help: "Output .npy file.")
@@ -28,16 +31,23 @@ struct HiddenCommand: ParsableCommand {
     var threads: Int?
 
     func validate() throws {
-        guard ids != nil else { throw ValidationError("give the input as --ids 1,2,3") }
+        guard (text == nil) != (ids == nil) else { throw ValidationError("give exactly one of --text and --ids") }
     }
 
     func run() throws {
-        let tokens = try parseIntegerList(ids ?? "", flag: "--ids").map { value -> Int32 in
-            guard let id = Int32(exactly: value) else { throw UsageError("--ids: \(value) is not a valid token id") }
-            return id
+        let file = try GGUFFile(path: resolveModelPath(model))
+        let tokens: [Int32]
+        if let text {
+            tokens = try BPETokenizer(gguf: file).encode(text)
+            guard !tokens.isEmpty else { throw UsageError("--text: the text has no tokens") }
+        } else {
+            tokens = try parseIntegerList(ids ?? "", flag: "--ids").map { value -> Int32 in
+                guard let id = Int32(exactly: value) else { throw UsageError("--ids: \(value) is not a valid token id") }
+                return id
+            }
+            guard !tokens.isEmpty else { throw UsageError("--ids: no token ids given") }
         }
-        guard !tokens.isEmpty else { throw UsageError("--ids: no token ids given") }
-        let llama = try LlamaModel(path: resolveModelPath(model), threads: threads)
+        let llama = try LlamaModel(gguf: file, threads: threads)
         let selected = layers == "all" ? Array(0..<llama.numHiddenStates) : try parseIntegerList(layers, flag: "--layers")
         guard Set(selected).count == selected.count else { throw UsageError("--layers: an index is repeated") }
         for layer in selected where !(0..<llama.numHiddenStates).contains(layer) {
@@ -53,7 +63,7 @@ struct HiddenCommand: ParsableCommand {
             try rows.withUnsafeBufferPointer { try writer.append($0) }
         }
         try writer.finish()
-        print("wrote \(out): [\(selected.count), \(tokens.count), \(llama.config.hiddenSize)] float32")
+        print("wrote \(out): [\(selected.count), \(tokens.count), \(llama.config.hiddenSize)] float32; token ids \(tokens)")
     }
 
     /// Keeps the requested layers of the single sequence.
