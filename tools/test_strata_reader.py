@@ -46,6 +46,20 @@ def check_vector(json_name):
             assert np.array_equal(part.view(np.uint32), values[[-1, 0], 1:].view(np.uint32)), f"{path} subset"
 
 
+def check_iterable():
+    """The DataLoader-facing views: map-style ds[i] and the iterable (plain and shuffled) yield every
+    record once with the values read() returns."""
+    ds = sr.open_dataset(os.path.join(VECTORS, "dataset"))
+    items = list(ds.iterable())
+    assert [item["id"] for item in items] == [ds.info(i)["id"] for i in range(len(ds))]
+    assert all(np.array_equal(item["values"], ds.read(i)) for i, item in enumerate(items))
+    shuffled = [item["id"] for item in ds.iterable(shuffle=True, seed=3)]
+    assert sorted(shuffled) == sorted(item["id"] for item in items)
+    assert np.array_equal(ds[1]["values"], ds.read(1)) and ds[1]["id"] == ds.info(1)["id"]
+    last = next(iter(ds.iterable(layers=[-1])))["values"]
+    assert last.shape[0] == 1 and np.array_equal(last[0], ds.read(0)[-1])
+
+
 def check_corruption():
     """Every flipped byte of a sealed shard is reported as StrataFormatError, never returned as data."""
     source = os.path.join(VECTORS, "f16-many-blocks.strata")
@@ -77,6 +91,7 @@ def main():
     assert names, "no vectors"
     for name in names:
         check_vector(name)
+    check_iterable()
     check_corruption()
     print(f"strata_reader: {len(names)} vectors and byte-flip corruption checks passed")
 

@@ -24,21 +24,26 @@ struct StrataStoredBlock {
 /// stored bytes (for direct chunk writes) and the stored dtype (for bit-exact f16/bf16).
 final class StrataRawBlocks {
     let path: String
-    private let handle: FileHandle
+    private let descriptor: Int32
     private let fileSize: Int
     private var entryOffsets: [(offset: Int, length: Int)] = []
 
     init(path: String) throws {
         self.path = path
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw StrataHDF5Error.shard(path: path, record: nil, "cannot open the shard for reading")
+        descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else {
+            throw StrataHDF5Error.shard(path: path, record: nil, "cannot open the shard for reading: \(String(cString: strerror(errno)))")
         }
-        self.handle = handle
-        fileSize = Int(try handle.seekToEnd())
-        try readIndex()
+        let end = lseek(descriptor, 0, SEEK_END)
+        guard end >= 0 else {
+            close(descriptor)
+            throw StrataHDF5Error.shard(path: path, record: nil, "cannot find the size of the shard")
+        }
+        fileSize = Int(end)
+        do { try readIndex() } catch { close(descriptor); throw error }
     }
 
-    deinit { try? handle.close() }
+    deinit { close(descriptor) }
 
     var count: Int { entryOffsets.count }
 
@@ -46,12 +51,16 @@ final class StrataRawBlocks {
         guard offset >= 0, count >= 0, offset + count <= fileSize else {
             throw StrataHDF5Error.shard(path: path, record: nil, "structure at offset \(offset) (\(count) bytes) runs past the end of the file")
         }
-        try handle.seek(toOffset: UInt64(offset))
-        let data = try handle.read(upToCount: count) ?? Data()
-        guard data.count == count else {
-            throw StrataHDF5Error.shard(path: path, record: nil, "short read at offset \(offset)")
+        var bytes = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let got = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + done, count - done, off_t(offset + done)) }
+            guard got > 0 else {
+                throw StrataHDF5Error.shard(path: path, record: nil, "short read at offset \(offset + done)")
+            }
+            done += got
         }
-        return [UInt8](data)
+        return bytes
     }
 
     private func readIndex() throws {
@@ -99,12 +108,12 @@ final class StrataRawBlocks {
             let blockOffset = Int(entry.u64(r))
             let storedSize = Int(entry.u64(r + 24))
             let payloadCRC = entry.u32(r + 40)
-            let bytes = try read(72 + storedSize, at: blockOffset)
+            let bytes = try read(72, at: blockOffset)
             guard bytes.u32(0) == 0x4B4C_4253, CRC32C.checksum(bytes[0..<68]) == bytes.u32(68),
                   Int(bytes.u64(56)) == storedSize else {
                 throw StrataHDF5Error.shard(path: path, record: index, "bad header of block \(b) at offset \(blockOffset)")
             }
-            let payload = Array(bytes[72...])
+            let payload = try read(storedSize, at: blockOffset + 72)
             guard CRC32C.checksum(payload) == payloadCRC, bytes.u32(64) == payloadCRC else {
                 throw StrataHDF5Error.shard(path: path, record: index, "payload CRC mismatch in block \(b) at offset \(blockOffset)")
             }
