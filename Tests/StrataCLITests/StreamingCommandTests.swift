@@ -179,7 +179,7 @@ import Strata
             .write(toFile: manifestPath, atomically: true, encoding: .utf8)
         let result = try CLIRunner.run(["stream", dir + "/ds", "--ids"])
         #expect(result.status != 0)
-        #expect(result.stderr.contains("refused shard path"))
+        #expect(result.stderr.contains("inside the dataset"))
     }
 
     /// Peak RSS of a decoding `strata stream` over a dataset many times its prefetch budget stays

@@ -7,6 +7,7 @@ extension StrataCommand {
         VerifyCommand.self,
         RecoverCommand.self,
         SynthCommand.self,
+        BenchFormatCommand.self,
         MergeCommand.self,
         ShardCommand.self,
         SplitCommand.self,
