@@ -221,6 +221,12 @@ func bitsEqual(_ a: [Float], _ b: [Float]) -> Bool {
         #expect(bitsEqual(try ds.readFloat(1, layers: [1]), slice(e1[1], layers: 2, tokens: 4, hidden: 8, select: [1], range: 0..<4)))
         #expect(try ds.info(2).id == in2[0].id)
         #expect(try ds.info(0).id == in1[0].id)
+        var seen: [String] = []
+        try ds.forEachRecord { g, info in
+            #expect(g == seen.count)
+            seen.append(info.id)
+        }
+        #expect(seen == (in1 + in2).map(\.id))
         #expect(throws: StrataError.self) { try ds.readFloat(3) }
         // A single shard is a dataset too.
         let single = try StrataDataset(path: dir + "/s1.strata")

@@ -11,6 +11,17 @@ public func threadCPUSeconds() -> Double {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
+/// CPU time of the whole process (all threads, user + system) in seconds.
+public func processCPUSeconds() -> Double {
+    var usage = rusage()
+    #if canImport(Glibc)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    #else
+    getrusage(RUSAGE_SELF, &usage)
+    #endif
+    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+}
+
 /// Measures each stage of the block codec separately on the given values (for `strata bench-format
 /// --stages`): where write and read time goes. Each result is (stage, bytes processed, thread CPU seconds).
 public enum CodecStageTimings {

@@ -27,6 +27,8 @@ struct BenchFormatCommand: ParsableCommand {
     @Option(name: .long, help: "Repetitions of each read pass (best is reported).") var repeats: Int = 3
     @Option(name: .long, help: "Seed.") var seed: UInt64 = 1
     @Option(name: .long, help: "Directory for the benchmark shards (default: a temp dir, removed afterwards).") var dir: String?
+    @Option(name: .long, help: "Benchmark on the first --records records of this shard or dataset (e.g. real captured states) instead of synthetic data; --layers/--hidden/--*-tokens are then taken from it.")
+    var from: String?
     @Option(name: .long, help: "Writer input: 'stored' (values already in the stored dtype, like the h5py comparison) or 'f32' (a forward pass's f32 buffers; includes the conversion).")
     var input: String = "stored"
     @Flag(name: .long, help: "Also time each codec stage (conversion, shuffle, zstd, CRC, unshuffle) on one 256 KiB-ish block, in thread CPU time.")
@@ -51,15 +53,35 @@ struct BenchFormatCommand: ParsableCommand {
         let synth = SyntheticStates(layers: layers, hidden: hidden, seed: seed, minTokens: minTokens, maxTokens: maxTokens, labelCount: 2)
         var inputs: [RecordInput] = []
         var values: [[Float]] = []
-        for i in 0..<records {
-            var v: [Float] = []
-            inputs.append(synth.record(i, values: &v))
-            values.append(v)
+        var layers = self.layers, hidden = self.hidden
+        var sourceMetadata: StrataMetadata?
+        if let from {
+            let source = try StrataDataset(path: from)
+            layers = source.metadata.layers.count
+            hidden = source.metadata.hidden
+            sourceMetadata = source.metadata
+            for i in 0..<min(records, source.count) {
+                let info = try source.info(i)
+                inputs.append(RecordInput(id: info.id, labels: info.labels, tokenIDs: info.tokenIDs, text: info.text, metadata: info.metadata))
+                values.append(try source.readFloat(i))
+            }
+        } else {
+            for i in 0..<records {
+                var v: [Float] = []
+                inputs.append(synth.record(i, values: &v))
+                values.append(v)
+            }
+        }
+        func metadata(_ type: StrataDType) -> StrataMetadata {
+            guard var m = sourceMetadata else { return synth.metadata(dtype: type) }
+            m.dtype = type
+            m.auxiliary = []
+            return m
         }
         let totalTokens = inputs.reduce(0) { $0 + $1.tokenIDs.count }
         let maxRecord = values.map(\.count).max() ?? 0
         print("Writer input: \(input == "stored" ? "values already in the stored dtype" : "f32 buffers (conversion included)")")
-        print("Synthetic data: \(records) records, \(totalTokens) tokens, \(layers) layers × \(hidden) hidden, seed \(seed); block target \(blockSize) B, layers/block \(layersPerBlock.map(String.init) ?? "auto")")
+        print("\(from.map { "Data: \($0) (\(sourceMetadata?.dtype.rawValue ?? "?") as captured)" } ?? "Synthetic data"): \(values.count) records, \(totalTokens) tokens, \(layers) layers × \(hidden) hidden, seed \(seed); block target \(blockSize) B, layers/block \(layersPerBlock.map(String.init) ?? "auto")")
         if stages {
             let sample = Array(values[0].prefix(max(1, blockSize / 4) * 4 / 4))
             print("")
@@ -74,8 +96,8 @@ struct BenchFormatCommand: ParsableCommand {
         print("")
         print("MB/s: thread CPU time (wall time in parentheses; wall is inflated when other processes share the cores). Load average now: \(loadAverage())")
         print("")
-        print("| dtype | zstd | ratio | write MB/s, 1 thread | read MB/s, 1 thread | one-layer read MB/s, 1 thread | write MB/s, all cores (wall) | read MB/s, all cores (wall) |")
-        print("|---|---|---|---|---|---|---|---|")
+        print("| dtype | zstd | ratio | write MB/s, 1 thread | read MB/s, 1 thread | one-layer read MB/s, 1 thread | write MB/s, all cores (wall) | read MB/s, all cores (wall) | all-core CPU ÷ 1-thread CPU (write / read) |")
+        print("|---|---|---|---|---|---|---|---|---|")
         let output = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(1, maxRecord))
         defer { output.deallocate() }
         for type in types {
@@ -105,17 +127,18 @@ struct BenchFormatCommand: ParsableCommand {
                 // Single-thread write (thread CPU time), then a write compressing blocks on every core (wall time).
                 options.compressionThreads = 1
                 let c0 = threadCPUSeconds(), t0 = DispatchTime.now()
-                let writer = try ShardWriter(path: path, metadata: synth.metadata(dtype: type), options: options)
+                let writer = try ShardWriter(path: path, metadata: metadata(type), options: options)
                 for i in 0..<values.count { try appendRecord(writer, i) }
                 try writer.close()
                 let writeCPU = threadCPUSeconds() - c0
                 let writeWall = seconds(since: t0)
                 options.compressionThreads = 0
-                let t1 = DispatchTime.now()
-                let parallelWriter = try ShardWriter(path: path + ".parallel", metadata: synth.metadata(dtype: type), options: options)
+                let t1 = DispatchTime.now(), p1 = processCPUSeconds()
+                let parallelWriter = try ShardWriter(path: path + ".parallel", metadata: metadata(type), options: options)
                 for i in 0..<values.count { try appendRecord(parallelWriter, i) }
                 try parallelWriter.close()
                 let parallelWriteWall = seconds(since: t1)
+                let parallelWriteCPU = processCPUSeconds() - p1
                 try? FileManager.default.removeItem(atPath: path + ".parallel")
                 let fileBytes = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
 
@@ -136,10 +159,12 @@ struct BenchFormatCommand: ParsableCommand {
                     try reader.readFloat(i, layers: nil, tokens: nil, into: UnsafeMutableBufferPointer(rebasing: output[0..<n]))
                 }
                 reader.parallelThresholdBytes = 512 * 1024
+                let p2 = processCPUSeconds()
                 let parallel = try pass { i in
                     let n = try reader.tokenCount(i) * layers * hidden
                     try reader.readFloat(i, layers: nil, tokens: nil, into: UnsafeMutableBufferPointer(rebasing: output[0..<n]))
                 }
+                let parallelReadCPU = (processCPUSeconds() - p2) / Double(max(1, repeats))
                 reader.parallelThresholdBytes = .max
                 let before = reader.blocksDecoded
                 let oneLayer = try pass { i in
@@ -149,7 +174,7 @@ struct BenchFormatCommand: ParsableCommand {
                 let oneLayerBlocks = (reader.blocksDecoded - before) / max(1, repeats)
                 let oneLayerBytes = totalTokens * hidden * type.byteWidth
                 let mb = { (bytes: Int, s: Double) in String(format: "%.0f", Double(bytes) / s / 1e6) }
-                print("| \(type.rawValue) | \(level) | \(String(format: "%.3f", Double(rawBytes) / Double(fileBytes))) | \(mb(rawBytes, writeCPU)) (\(mb(rawBytes, writeWall))) | \(mb(rawBytes, serial.cpu)) (\(mb(rawBytes, serial.wall))) | \(mb(oneLayerBytes, oneLayer.cpu)) (\(mb(oneLayerBytes, oneLayer.wall))), \(oneLayerBlocks) blocks | \(mb(rawBytes, parallelWriteWall)) | \(mb(rawBytes, parallel.wall)) |")
+                print("| \(type.rawValue) | \(level) | \(String(format: "%.3f", Double(rawBytes) / Double(fileBytes))) | \(mb(rawBytes, writeCPU)) (\(mb(rawBytes, writeWall))) | \(mb(rawBytes, serial.cpu)) (\(mb(rawBytes, serial.wall))) | \(mb(oneLayerBytes, oneLayer.cpu)) (\(mb(oneLayerBytes, oneLayer.wall))), \(oneLayerBlocks) blocks | \(mb(rawBytes, parallelWriteWall)) | \(mb(rawBytes, parallel.wall)) | \(String(format: "%.2f / %.2f", parallelWriteCPU / writeCPU, parallelReadCPU / serial.cpu)) |")
                 fflush(stdout)
             }
         }
