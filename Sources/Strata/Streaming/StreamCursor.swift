@@ -22,6 +22,9 @@ public struct StreamCursor: Sendable {
     /// Resumes `state` on a dataset whose current shard list is `shards`. The state's shard
     /// prefix must be unchanged; shards appended since are left for later epochs.
     public init(resuming state: StreamState, shards current: [ShardSummary]) throws {
+        guard state.shardCount >= 0, state.position >= 0, state.epoch >= 0 else {
+            throw StreamError.badState(path: "state", reason: "negative shard count, position or epoch")
+        }
         guard state.shardCount <= current.count else {
             throw StreamError.datasetChanged(detail: "the state covers \(state.shardCount) shards, the dataset now has \(current.count)")
         }

@@ -82,6 +82,11 @@ import Testing
         var future = state
         future.version = 99
         #expect(throws: StreamError.self) { try StreamState.decode(future.jsonData(), source: "x") }
+        for mutate in [{ (s: inout StreamState) in s.position = -1 }, { $0.shardCount = -2 }, { $0.epoch = -1 }] {
+            var bad = state
+            mutate(&bad)
+            #expect(throws: StreamError.self) { try StreamCursor(resuming: bad, shards: Self.shards([4])) }
+        }
         var badRank = state
         badRank.rank = 3
         #expect(throws: StreamError.self) { try StreamCursor(resuming: badRank, shards: Self.shards([4])) }
