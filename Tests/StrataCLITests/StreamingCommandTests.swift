@@ -60,6 +60,13 @@ import Strata
                 union += part
             }
             #expect(union == epoch1)  // the ranks' shares tile the epoch order
+            var even: [String] = []
+            for rank in 0 ..< world {
+                let part = try Self.ids([ds, "--seed", "7", "--epoch", "1", "--rank", "\(rank)", "--world", "\(world)", "--even-shares"])
+                #expect(part.count == all.count / world)
+                even += part
+            }
+            #expect(even == Array(epoch1.prefix(all.count - all.count % world)))
         }
     }
 
