@@ -60,6 +60,13 @@ import Strata
                 union += part
             }
             #expect(union == epoch1)  // the ranks' shares tile the epoch order
+            var even: [String] = []
+            for rank in 0 ..< world {
+                let part = try Self.ids([ds, "--seed", "7", "--epoch", "1", "--rank", "\(rank)", "--world", "\(world)", "--even-shares"])
+                #expect(part.count == all.count / world)
+                even += part
+            }
+            #expect(even == Array(epoch1.prefix(all.count - all.count % world)))
         }
     }
 
@@ -179,7 +186,7 @@ import Strata
             .write(toFile: manifestPath, atomically: true, encoding: .utf8)
         let result = try CLIRunner.run(["stream", dir + "/ds", "--ids"])
         #expect(result.status != 0)
-        #expect(result.stderr.contains("refused shard path"))
+        #expect(result.stderr.contains("inside the dataset"))
     }
 
     /// Peak RSS of a decoding `strata stream` over a dataset many times its prefetch budget stays

@@ -101,9 +101,7 @@ public enum DatasetMerge {
                 relative = uniqueName(for: (shard.path as NSString).lastPathComponent, avoiding: usedNames, in: directory)
                 action = try ShardPlacement.place(shard.path, at: (directory as NSString).appendingPathComponent(relative), mode: mode)
             }
-            guard usedNames.insert(relative).inserted || action == .referenced else {
-                throw DatasetOpsError.invalidArgument("cannot merge: \(relative) would be listed twice in the manifest")
-            }
+            usedNames.insert(relative)  // unique: placed names avoid it, referenced paths are distinct files
             let full = (directory as NSString).appendingPathComponent(relative)
             entries.append(DatasetManifest.Shard(path: relative, records: shard.reader.count, bytes: shard.reader.fileSize,
                                                  crc32c: try fileCRC32C(full)))

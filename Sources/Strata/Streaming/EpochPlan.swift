@@ -11,13 +11,17 @@ public struct EpochPlan: Sendable {
     public let epoch: Int
     public let shuffle: Bool
     public let partition: RankPartition
+    /// When true, the last `recordCount mod world` positions of the epoch order are left out so
+    /// that every rank gets exactly ⌊recordCount / world⌋ records (equal step counts for
+    /// data-parallel training); shuffled, the left-out records differ from epoch to epoch.
+    public let evenShares: Bool
     /// This rank's range of epoch positions.
     public let positions: Range<Int>
     /// The rank's slice of the permutation; nil when the order is sequential.
     private let order: [UInt32]?
 
     public init(recordCount: Int, seed: UInt64, epoch: Int, shuffle: Bool = true,
-                partition: RankPartition = .whole) throws {
+                partition: RankPartition = .whole, evenShares: Bool = false) throws {
         guard recordCount >= 0, recordCount <= Permutation.maxCount else {
             throw StreamError.tooManyRecords(recordCount)
         }
@@ -27,7 +31,8 @@ public struct EpochPlan: Sendable {
         self.epoch = epoch
         self.shuffle = shuffle
         self.partition = partition
-        positions = partition.positions(of: recordCount)
+        self.evenShares = evenShares
+        positions = partition.positions(of: evenShares ? recordCount - recordCount % partition.world : recordCount)
         if shuffle {
             var generator = ShuffleKey.generator(seed: seed, domain: .streamEpoch, epoch: UInt64(epoch))
             let full = Permutation.shuffled(count: recordCount, using: &generator)

@@ -13,6 +13,9 @@ import Foundation
 final class PrefetchPipeline: @unchecked Sendable {
     /// Fixed per-record overhead counted on top of the value bytes (id, labels, bookkeeping).
     static let recordOverheadBytes = 256
+    /// Largest decoded record the stream will allocate (a corrupt or absurd token count fails
+    /// cleanly instead of exhausting memory).
+    static let maxRecordBytes = 1 << 36
 
     private struct Slot {
         var result: Result<StreamedRecord, Error>
@@ -123,8 +126,12 @@ final class PrefetchPipeline: @unchecked Sendable {
             var result: Result<StreamedRecord, Error>
             do {
                 let known = try source.streamHeader(global)
+                let decoded = layerCount.multipliedReportingOverflow(by: max(0, known.nTokens) * hidden * MemoryLayout<Float>.size)
+                guard !decoded.overflow, decoded.partialValue <= PrefetchPipeline.maxRecordBytes else {
+                    throw StreamError.invalidRequest("record \(global) (id \"\(known.id)\") would decode to more than \(PrefetchPipeline.maxRecordBytes >> 30) GiB")
+                }
                 header = known
-                bytes = layerCount * known.nTokens * hidden * MemoryLayout<Float>.size + PrefetchPipeline.recordOverheadBytes
+                bytes = decoded.partialValue + PrefetchPipeline.recordOverheadBytes
                 result = .failure(StreamError.closed)  // replaced below
             } catch {
                 result = .failure(error)

@@ -42,11 +42,12 @@ public final class StrataStream {
         let shards = source.streamShards
         if let state {
             try StreamCursor.check(state, seed: options.seed, epoch: options.epoch, rank: options.rank,
-                                   world: options.world, shuffle: options.shuffle)
+                                   world: options.world, shuffle: options.shuffle, evenShares: options.evenShares)
             cursor = try StreamCursor(resuming: state, shards: shards)
         } else {
             cursor = try StreamCursor(shards: shards, seed: options.seed, epoch: options.epoch, shuffle: options.shuffle,
-                                      partition: RankPartition(rank: options.rank, world: options.world))
+                                      partition: RankPartition(rank: options.rank, world: options.world),
+                                      evenShares: options.evenShares)
         }
         self.source = source
         self.options = options

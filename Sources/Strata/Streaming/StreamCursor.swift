@@ -11,9 +11,10 @@ public struct StreamCursor: Sendable {
 
     /// A fresh epoch over all of `shards`.
     public init(shards: [ShardSummary], seed: UInt64, epoch: Int, shuffle: Bool = true,
-                partition: RankPartition = .whole) throws {
+                partition: RankPartition = .whole, evenShares: Bool = false) throws {
         let total = shards.reduce(0) { $0 + $1.records }
-        plan = try EpochPlan(recordCount: total, seed: seed, epoch: epoch, shuffle: shuffle, partition: partition)
+        plan = try EpochPlan(recordCount: total, seed: seed, epoch: epoch, shuffle: shuffle, partition: partition,
+                             evenShares: evenShares)
         self.shards = shards
         fingerprint = DatasetFingerprint.of(shards)
         position = 0
@@ -22,6 +23,9 @@ public struct StreamCursor: Sendable {
     /// Resumes `state` on a dataset whose current shard list is `shards`. The state's shard
     /// prefix must be unchanged; shards appended since are left for later epochs.
     public init(resuming state: StreamState, shards current: [ShardSummary]) throws {
+        guard state.shardCount >= 0, state.position >= 0, state.epoch >= 0 else {
+            throw StreamError.badState(path: "state", reason: "negative shard count, position or epoch")
+        }
         guard state.shardCount <= current.count else {
             throw StreamError.datasetChanged(detail: "the state covers \(state.shardCount) shards, the dataset now has \(current.count)")
         }
@@ -32,7 +36,8 @@ public struct StreamCursor: Sendable {
             throw StreamError.datasetChanged(detail: "its first \(state.shardCount) shards held \(state.recordCount) records with fingerprint \(state.fingerprint); they now hold \(total) records with fingerprint \(fingerprint) — a shard was replaced, removed, resized or reordered")
         }
         let partition = try RankPartition(rank: state.rank, world: state.world)
-        plan = try EpochPlan(recordCount: total, seed: state.seed, epoch: state.epoch, shuffle: state.shuffle, partition: partition)
+        plan = try EpochPlan(recordCount: total, seed: state.seed, epoch: state.epoch, shuffle: state.shuffle, partition: partition,
+                             evenShares: state.evenShares ?? false)
         guard state.position <= plan.count else {
             throw StreamError.positionOutOfRange(position: state.position, count: plan.count)
         }
@@ -69,12 +74,17 @@ public struct StreamCursor: Sendable {
     public var state: StreamState {
         StreamState(seed: plan.seed, epoch: plan.epoch, shuffle: plan.shuffle,
                     rank: plan.partition.rank, world: plan.partition.world, position: position,
-                    shardCount: shards.count, recordCount: plan.recordCount, fingerprint: fingerprint)
+                    shardCount: shards.count, recordCount: plan.recordCount, fingerprint: fingerprint,
+                    evenShares: plan.evenShares ? true : nil)
     }
 
     /// Checks that a state asked to resume matches what the caller requested (same seed,
     /// epoch, partition, shuffle mode); nil fields are not checked.
-    public static func check(_ state: StreamState, seed: UInt64?, epoch: Int?, rank: Int?, world: Int?, shuffle: Bool?) throws {
+    public static func check(_ state: StreamState, seed: UInt64?, epoch: Int?, rank: Int?, world: Int?, shuffle: Bool?,
+                             evenShares: Bool? = nil) throws {
+        if let evenShares, evenShares != (state.evenShares ?? false) {
+            throw StreamError.stateMismatch(field: "even shares", state: "\(state.evenShares ?? false)", requested: "\(evenShares)")
+        }
         if let seed, seed != state.seed { throw StreamError.stateMismatch(field: "seed", state: "\(state.seed)", requested: "\(seed)") }
         if let epoch, epoch != state.epoch { throw StreamError.stateMismatch(field: "epoch", state: "\(state.epoch)", requested: "\(epoch)") }
         if let rank, rank != state.rank { throw StreamError.stateMismatch(field: "rank", state: "\(state.rank)", requested: "\(rank)") }

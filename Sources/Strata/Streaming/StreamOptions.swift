@@ -14,6 +14,9 @@ public struct StreamOptions: Sendable {
     public var shuffle: Bool = true
     public var rank: Int = 0
     public var world: Int = 1
+    /// Give every rank exactly ⌊N / world⌋ records, leaving the last N mod world of the epoch
+    /// order out (see `EpochPlan.evenShares`).
+    public var evenShares: Bool = false
     public var layers: LayerSelection = .all
     /// Auxiliary vectors to read with each record.
     public var auxiliary: [String] = []

@@ -25,15 +25,18 @@ public struct StreamState: Codable, Equatable, Sendable {
     public var recordCount: Int
     /// `DatasetFingerprint` of those shards.
     public var fingerprint: String
+    /// Whether the epoch was planned with equal shares (`EpochPlan.evenShares`); absent = false.
+    public var evenShares: Bool?
 
     enum CodingKeys: String, CodingKey {
         case version, seed, epoch, shuffle, rank, world, position, fingerprint
         case shardCount = "shard_count"
         case recordCount = "record_count"
+        case evenShares = "even_shares"
     }
 
     public init(seed: UInt64, epoch: Int, shuffle: Bool, rank: Int, world: Int, position: Int,
-                shardCount: Int, recordCount: Int, fingerprint: String) {
+                shardCount: Int, recordCount: Int, fingerprint: String, evenShares: Bool? = nil) {
         version = StreamState.currentVersion
         self.seed = seed
         self.epoch = epoch
@@ -44,6 +47,7 @@ public struct StreamState: Codable, Equatable, Sendable {
         self.shardCount = shardCount
         self.recordCount = recordCount
         self.fingerprint = fingerprint
+        self.evenShares = evenShares
     }
 
     /// The state as pretty, key-sorted JSON.

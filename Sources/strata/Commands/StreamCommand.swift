@@ -22,6 +22,7 @@ struct StreamCommand: ParsableCommand {
     @Option(name: .long, help: "This worker's rank (default 0).") var rank: Int?
     @Option(name: .long, help: "Number of workers (default 1).") var world: Int?
     @Flag(name: .long, help: "Dataset order instead of shuffled.") var sequential = false
+    @Flag(name: .long, help: "Equal shares: every rank gets floor(N/world) records; the last N mod world of the epoch order are left out.") var evenShares = false
     @Option(name: .long, help: "Stop after this many records.") var stopAfter: Int?
     @Option(name: .long, help: "Write the stream state here when stopping (or at the end).") var saveState: String?
     @Option(name: .long, help: "Also save the state every N records (ids printed so far are flushed first), so a killed run can resume.") var saveEvery: Int?
@@ -71,6 +72,7 @@ struct StreamCommand: ParsableCommand {
             options.rank = rank ?? state.rank
             options.world = world ?? state.world
             options.shuffle = state.shuffle
+            options.evenShares = evenShares || (state.evenShares ?? false)
             resume = state
         } else {
             options.seed = seed ?? 0
@@ -78,6 +80,7 @@ struct StreamCommand: ParsableCommand {
             options.rank = rank ?? 0
             options.world = world ?? 1
             options.shuffle = !sequential
+            options.evenShares = evenShares
         }
         options.layers = try layers.map(parseLayers) ?? (ids ? .none : .all)
         options.prefetchBytes = ByteSize.parse(prefetch) ?? (256 << 20)

@@ -32,6 +32,25 @@ import Testing
         }
     }
 
+    @Test func evenSharesGiveEveryRankTheSameCountAndNoRecordTwice() throws {
+        for count in 0 ... 20 {
+            for world in 1 ... 4 {
+                for epoch in 0 ..< 3 {
+                    let whole = try EpochPlan(recordCount: count, seed: 2, epoch: epoch).globalIndices
+                    var concatenated: [Int] = []
+                    for rank in 0 ..< world {
+                        let plan = try EpochPlan(recordCount: count, seed: 2, epoch: epoch,
+                                                 partition: RankPartition(rank: rank, world: world), evenShares: true)
+                        #expect(plan.count == count / world)
+                        concatenated += plan.globalIndices
+                    }
+                    // The leading count - count % world positions of the normal epoch order.
+                    #expect(concatenated == Array(whole.prefix(count - count % world)))
+                }
+            }
+        }
+    }
+
     @Test func sameSeedSameOrderDifferentEpochOrSeedDifferentOrder() throws {
         let count = 50
         let first = try EpochPlan(recordCount: count, seed: 9, epoch: 0).globalIndices

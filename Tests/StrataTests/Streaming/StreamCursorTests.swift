@@ -35,6 +35,29 @@ import Testing
         }
     }
 
+    @Test func evenSharesSurviveResume() throws {
+        let shards = Self.shards([7, 4])
+        let partition = try RankPartition(rank: 1, world: 3)
+        var cursor = try StreamCursor(shards: shards, seed: 8, epoch: 1, partition: partition, evenShares: true)
+        var full: [Int] = []
+        while let index = cursor.next() { full.append(index) }
+        #expect(full.count == 3)
+        var first = try StreamCursor(shards: shards, seed: 8, epoch: 1, partition: partition, evenShares: true)
+        let head = [first.next()!]
+        let state = try StreamState.decode(first.state.jsonData(), source: "memory")
+        #expect(state.evenShares == true)
+        var resumed = try StreamCursor(resuming: state, shards: shards)
+        var tail: [Int] = []
+        while let index = resumed.next() { tail.append(index) }
+        #expect(head + tail == full)
+        #expect(throws: StreamError.self) {
+            try StreamCursor.check(state, seed: 8, epoch: 1, rank: 1, world: 3, shuffle: true, evenShares: false)
+        }
+        // A state written without the key decodes as false.
+        let legacy = Data(#"{"version":1,"seed":1,"epoch":0,"shuffle":true,"rank":0,"world":1,"position":0,"shard_count":1,"record_count":7,"fingerprint":"x"}"#.utf8)
+        #expect(try StreamState.decode(legacy, source: "memory").evenShares == nil)
+    }
+
     @Test func stateRoundTripsLargeSeedsExactly() throws {
         var cursor = try StreamCursor(shards: Self.shards([7]), seed: UInt64.max - 1, epoch: 3)
         _ = cursor.next()
@@ -82,6 +105,11 @@ import Testing
         var future = state
         future.version = 99
         #expect(throws: StreamError.self) { try StreamState.decode(future.jsonData(), source: "x") }
+        for mutate in [{ (s: inout StreamState) in s.position = -1 }, { $0.shardCount = -2 }, { $0.epoch = -1 }] {
+            var bad = state
+            mutate(&bad)
+            #expect(throws: StreamError.self) { try StreamCursor(resuming: bad, shards: Self.shards([4])) }
+        }
         var badRank = state
         badRank.rank = 3
         #expect(throws: StreamError.self) { try StreamCursor(resuming: badRank, shards: Self.shards([4])) }
