@@ -1,15 +1,15 @@
 #!/usr/bin/env python3
 """h5py + hdf5plugin (zstd, with the byte-shuffle filter) on exactly the synthetic values that
-`strata bench-format --export-raw DIR` wrote, for a side-by-side comparison with Strata
+`strata bench format --export-raw DIR` wrote, for a side-by-side comparison with Strata
 (benchmarks/format.md). Single thread (HDF5's filter pipeline and numpy conversion are serial).
 
-    .build/release/strata bench-format --export-raw /tmp/strata-bench-raw ...
+    .build/release/strata bench format --export-raw /tmp/strata-bench-raw ...
     python3 tools/bench_hdf5_format.py /tmp/strata-bench-raw [--levels 1,3] [--dtypes f32,f16,bf16] [--chunk-bytes 262144]
 
 Layout: one dataset `hidden_states` of shape [layers, total_tokens, hidden] (records concatenated along
 tokens, offsets in a second dataset), chunks of (1 layer, ~chunk-bytes worth of tokens, hidden);
 bf16 is stored as uint16 bit patterns (HDF5 has no bfloat16). Reported MB/s count uncompressed
-stored-dtype bytes, CPU time of the process (wall time in parentheses), like strata bench-format.
+stored-dtype bytes, CPU time of the process (wall time in parentheses), like strata bench format.
 Writes: "one call" = the whole array in one h5py call (HDF5's best case, needs all data in RAM);
 "append" = record by record into a resizable dataset (what a capture loop does; 64 MiB chunk cache).
 Reads: per record, converted to float32 as Strata's readFloat returns; one-layer reads: the middle

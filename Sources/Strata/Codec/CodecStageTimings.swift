@@ -22,7 +22,7 @@ public func processCPUSeconds() -> Double {
     return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
 }
 
-/// Measures each stage of the block codec separately on the given values (for `strata bench-format
+/// Measures each stage of the block codec separately on the given values (for `strata bench format
 /// --stages`): where write and read time goes. Each result is (stage, bytes processed, thread CPU seconds).
 public enum CodecStageTimings {
     public static func measure(values: [Float], dtype: StrataDType, level: Int, repeats: Int = 5) throws -> [(stage: String, bytes: Int, seconds: Double)] {

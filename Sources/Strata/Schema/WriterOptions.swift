@@ -1,7 +1,7 @@
 /// Tunables of the shard writer.
 public struct WriterOptions: Sendable {
     /// zstd compression level (1...19; 1 is about as compact as 3 on hidden states and twice as fast).
-    public var zstdLevel: Int = 3
+    public var zstdLevel: Int = 1
     /// Target uncompressed bytes per block.
     public var blockTargetBytes: Int = 256 * 1024
     /// Layers per block; nil = derived: the fewest layers whose bytes reach a quarter of the block target
@@ -15,7 +15,7 @@ public struct WriterOptions: Sendable {
 
     public init() {}
 
-    public init(zstdLevel: Int = 3, blockTargetBytes: Int = 256 * 1024, layersPerBlock: Int? = nil, syncEveryRecord: Bool = false,
+    public init(zstdLevel: Int = 1, blockTargetBytes: Int = 256 * 1024, layersPerBlock: Int? = nil, syncEveryRecord: Bool = false,
                 compressionThreads: Int = 0) {
         self.compressionThreads = compressionThreads
         self.zstdLevel = zstdLevel

@@ -2,11 +2,11 @@ import ArgumentParser
 import Foundation
 import Strata
 
-/// `strata bench-format`: write/read throughput and compression of the Strata format on synthetic
+/// `strata bench format`: write/read throughput and compression of the Strata format on synthetic
 /// hidden states (a benchmark, not a test). Prints a markdown table.
 struct BenchFormatCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench-format",
+        commandName: "format",
         abstract: "Benchmark Strata write MB/s, read MB/s, one-layer read MB/s and compression ratio on synthetic data.",
         discussion: """
         MB/s are 10^6 bytes of uncompressed stored-dtype values (layers × tokens × hidden × width) per second. \

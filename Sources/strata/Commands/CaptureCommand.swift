@@ -51,7 +51,7 @@ struct CaptureCommand: ParsableCommand {
         """) var saveLogits = false
     @Option(help: "Tokens per packed forward batch; a longer text runs alone.") var batchTokens = 1024
     @Option(help: "Bad input rows: skip (count and list them) or fail (stop, naming file and row).") var onBadRow = "skip"
-    @Option(help: "zstd compression level (1-22).") var zstdLevel = 3
+    @Option(help: "zstd compression level (1-22; 1 is both faster and smaller than 3 on real hidden states, see BENCHMARKS.md).") var zstdLevel = 1
     @Option(help: "Class names, comma-separated: label k means the k-th name; string labels are mapped through them.")
     var labelNames: String?
     @Option(help: "Seal a part file and start a new one at this many bytes (suffixes K, M, G).") var partSize = "1G"

@@ -17,7 +17,6 @@ extension StrataCommand {
         LayersCommand.self,
         ExportHDF5Command.self,
         ImportHDF5Command.self,
-        BenchFormatCommand.self,
         MergeCommand.self,
         ShardCommand.self,
         SplitCommand.self,
