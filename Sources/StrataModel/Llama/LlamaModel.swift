@@ -11,6 +11,10 @@ import Foundation
 /// threads; OpenBLAS is set to the same number of threads.
 ///
 /// Query/key weights are used in GGUF row order with adjacent-pair RoPE; see `RotaryEmbedding`.
+///
+/// Weights are read-only and every call allocates its own activations, so `forward` may be called from
+/// several threads; each call already uses `threads` threads, so serialise calls for throughput.
+/// Creating a model sets OpenBLAS's process-wide thread count to `threads`.
 public final class LlamaModel: @unchecked Sendable {
     public let config: LlamaConfig
     public let weights: LlamaWeights
