@@ -110,7 +110,8 @@ struct ProbeCase: CustomStringConvertible {
     let kind: ProbeKind
     let classes: Int
     let weights: [Float]?
-    var description: String { "\(kind.rawValue) C=\(classes) weights=\(weights.map { "\($0)" } ?? "none")" }
+    var norm: InputNormalization = .none
+    var description: String { "\(kind.rawValue) C=\(classes) weights=\(weights.map { "\($0)" } ?? "none") norm=\(norm)" }
 }
 
 @Test("whole probe gradient (loss through head, layer stage, token stage) matches central differences",
@@ -119,12 +120,13 @@ struct ProbeCase: CustomStringConvertible {
         ProbeCase(kind: .gate, classes: 3, weights: nil), ProbeCase(kind: .mha, classes: 2, weights: nil),
         ProbeCase(kind: .mha, classes: 3, weights: [0.5, 1, 2]), ProbeCase(kind: .lastToken, classes: 2, weights: nil),
         ProbeCase(kind: .meanLast, classes: 3, weights: nil), ProbeCase(kind: .logits, classes: 2, weights: nil),
+        ProbeCase(kind: .gate, classes: 2, weights: nil, norm: .rms), ProbeCase(kind: .mha, classes: 3, weights: nil, norm: .rms),
       ])
 func probeGradientCheck(_ c: ProbeCase) throws {
     let d = 8, L = c.kind.readsOneLayer ? 1 : 3, T = 6, B = 3
     let config = ProbeConfiguration(
         kind: c.kind, hidden: d, layers: Array(0..<L), classes: c.classes, tokenPool: .max, layerPool: .mean,
-        heads: 2, downcast: 2, gateScale: c.kind == .gate, featureName: c.kind == .logits ? "lp" : nil,
+        heads: 2, downcast: 2, gateScale: c.kind == .gate, inputNormalization: c.norm, featureName: c.kind == .logits ? "lp" : nil,
         featureWidth: c.kind == .logits ? 10 : nil)
     let probe = try Probe(configuration: config, seed: 3)
     let lengths = [6, 4, 2]
@@ -169,4 +171,20 @@ func workerCountInvariance() throws {
     #expect(abs(r1.loss - r2.loss) < 1e-5)
     #expect(g1 == g1b, "same worker count must be bit-identical")
     for j in 0..<g1.count { #expect(abs(g1[j] - g2[j]) <= 1e-5 + 1e-4 * abs(g1[j])) }
+}
+
+@Test("rms input normalisation makes predictions invariant to each token's scale (massive activations)")
+func rmsNormalisationIsScaleInvariant() throws {
+    let d = 8, L = 2, T = 5
+    for kind in [ProbeKind.gate, .mha, .pooling] {
+        let probe = try Probe(configuration: ProbeConfiguration(kind: kind, hidden: d, layers: [0, 1], classes: 2, heads: 2, downcast: 2,
+                                                               inputNormalization: .rms), seed: 2)
+        let values = GradCheck.random(L * T * d, seed: 8)
+        var scaled = values
+        for t in 0..<T { for l in 0..<L { for j in 0..<d { scaled[(l * T + t) * d + j] *= Float(t + 1) * 1000 } } }
+        let mask = [UInt8](repeating: 1, count: T)
+        let a = try probe.predict(batch: Batch(count: 1, layers: L, tokens: T, hidden: d, values: values, mask: mask, labels: [0], ids: ["x"]))
+        let b = try probe.predict(batch: Batch(count: 1, layers: L, tokens: T, hidden: d, values: scaled, mask: mask, labels: [0], ids: ["x"]))
+        #expect(abs(a.probabilities[1] - b.probabilities[1]) < 1e-5, "\(kind)")
+    }
 }

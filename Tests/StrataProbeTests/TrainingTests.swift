@@ -124,3 +124,12 @@ func probesLearn(_ kind: ProbeKind) throws {
     let pool = try Probe(configuration: ProbeConfiguration(kind: .pooling, hidden: 576, layers: Array(0..<31), classes: 2), parameters: nil)
     #expect(pool.parameterCount == 577)
 }
+
+@Test func fixedThresholdOverridesValidationChoice() throws {
+    let train = Synthetic.source(count: 48, seed: 20), val = Synthetic.source(count: 30, seed: 21)
+    var o = options(epochs: 2)
+    o.fixedThreshold = 0.5
+    let r = try Trainer(probe: try Probe(configuration: config(.pooling), seed: 1), options: o).fit(train: train, validation: val)
+    #expect(r.threshold == 0.5)
+    #expect(r.validation?.threshold == 0.5)
+}

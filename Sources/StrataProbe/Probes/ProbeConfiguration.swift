@@ -17,6 +17,8 @@ public struct ProbeConfiguration: Codable, Sendable, Equatable {
     public var downcast: Int
     /// Gate: learn a score scale τ per gate (s = τ·tanh(wᵀx)); false = the paper's τ = 1.
     public var gateScale: Bool
+    /// Per-token normalisation of the hidden states before the token stage.
+    public var inputNormalization: InputNormalization
     /// Logit baseline: auxiliary vector name and width.
     public var featureName: String?
     public var featureWidth: Int?
@@ -24,11 +26,11 @@ public struct ProbeConfiguration: Codable, Sendable, Equatable {
     public init(
         kind: ProbeKind, hidden: Int, layers: [Int], classes: Int,
         tokenPool: PoolMode = .mean, layerPool: PoolMode = .mean, heads: Int = 4, downcast: Int = 32,
-        gateScale: Bool = false, featureName: String? = nil, featureWidth: Int? = nil
+        gateScale: Bool = false, inputNormalization: InputNormalization = .none, featureName: String? = nil, featureWidth: Int? = nil
     ) {
         self.kind = kind; self.hidden = hidden; self.layers = layers; self.classes = classes
         self.tokenPool = tokenPool; self.layerPool = layerPool; self.heads = heads; self.downcast = downcast
-        self.gateScale = gateScale; self.featureName = featureName; self.featureWidth = featureWidth
+        self.gateScale = gateScale; self.inputNormalization = inputNormalization; self.featureName = featureName; self.featureWidth = featureWidth
     }
 
     /// Logits the head produces: 1 for binary tasks, C otherwise.

@@ -105,10 +105,9 @@ public final class Trainer {
             var metricValue: Double?
             if let validation {
                 let out = try Self.evaluate(probe: probe, source: validation, workers: options.workers)
-                let threshold: Float? = binary
-                    ? Metrics.bestThreshold(positiveScores: stride(from: 1, to: out.probabilities.count, by: 2).map { out.probabilities[$0] },
+                let threshold: Float? = !binary ? nil : options.fixedThreshold ??
+                    Metrics.bestThreshold(positiveScores: stride(from: 1, to: out.probabilities.count, by: 2).map { out.probabilities[$0] },
                                             labels: out.labels, metric: options.metric)
-                    : nil
                 let report = Metrics.report(probabilities: out.probabilities, labels: out.labels, classes: out.classes, threshold: threshold)
                 let value = report.value(of: options.metric)
                 metricValue = value
@@ -131,7 +130,7 @@ public final class Trainer {
         probe.parameters = bestParameters
         return TrainingResult(
             epochsRun: epochsRun, bestEpoch: bestEpoch, steps: step, validation: bestReport,
-            threshold: binary ? (bestThreshold ?? 0.5) : nil, history: history)
+            threshold: binary ? (bestThreshold ?? options.fixedThreshold ?? 0.5) : nil, history: history)
     }
 
     /// Runs the probe over every record of `source` in order.

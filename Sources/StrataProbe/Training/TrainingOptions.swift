@@ -13,6 +13,8 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     public var classWeights: [Float]?
     /// Validation metric for early stopping and threshold choice.
     public var metric: SelectionMetric = .f1
+    /// Binary decision threshold: nil = choose on validation (maximising `metric`), else this value.
+    public var fixedThreshold: Float?
     /// Stop after this many epochs without validation improvement (0 = never stop early).
     public var patience: Int = 3
     public var seed: UInt64 = 0

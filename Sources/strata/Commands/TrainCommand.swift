@@ -24,6 +24,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "MHA heads H.") var heads: Int = 4
     @Option(help: "MHA downcast factor f (inner width d/f rounded up to a multiple of H).") var downcast: Int = 32
     @Flag(name: .customLong("gate-scale"), help: "Gate: learn a score scale τ per gate (s = τ·tanh(wᵀx)).") var gateScale = false
+    @Option(help: "Per-token input normalisation before the token stage: rms|none (see spec/PROBES.md).")
+    var normalize: String = "rms"
     @Option(help: "Layers: all | last | comma-separated hidden-state indices (default: all; last for last-token/mean-last).")
     var layers: String?
     @Option(help: "Seed for initialisation, shuffling and the validation split.") var seed: UInt64 = 0
@@ -32,6 +34,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Early stopping patience in epochs (0 = off).") var patience: Int = 3
     @Option(help: "Warm-up as a fraction of all steps.") var warmup: Double = 0.05
     @Option(help: "Gradient-norm clip (0 = off).") var clip: Float = 1.0
+    @Option(help: "Binary decision threshold: auto (chosen on validation to maximise --metric) or a probability.")
+    var threshold: String = "auto"
     @Option(name: .customLong("class-weights"), help: "balanced | comma-separated weight per class.") var classWeights: String?
     @Option(help: "Worker threads (default: one per core).") var threads: Int?
     @Flag(help: "Only print the final summary.") var quiet = false
@@ -43,6 +47,7 @@ struct TrainCommand: ParsableCommand {
         guard let tokenPool = PoolMode(rawValue: pool), let layerPoolMode = PoolMode(rawValue: layerPool) else {
             throw ValidationError("--pool and --layer-pool must be mean or max")
         }
+        guard let normalization = InputNormalization(rawValue: normalize) else { throw ValidationError("--normalize must be rms or none") }
         guard let selection = SelectionMetric(rawValue: metric) else { throw ValidationError("--metric must be f1 or accuracy") }
         guard epochs >= 1, batchSize >= 1, lr > 0 else { throw ValidationError("--epochs, --batch-size and --lr must be positive") }
         guard (0..<1).contains(valFraction) else { throw ValidationError("--val-fraction must be in [0, 1)") }
@@ -73,6 +78,10 @@ struct TrainCommand: ParsableCommand {
         options.epochs = epochs; options.batchSize = batchSize; options.learningRate = lr; options.weightDecay = weightDecay
         options.warmupFraction = warmup; options.clipNorm = clip; options.metric = selection; options.patience = patience
         options.seed = seed; options.workers = threads
+        if threshold != "auto" {
+            guard let t = Float(threshold), t > 0, t < 1 else { throw ValidationError("--threshold must be auto or a number in (0, 1)") }
+            options.fixedThreshold = t
+        }
         if let cw = classWeights {
             if cw == "balanced" {
                 options.classWeights = Trainer.balancedWeights(labels: train.labels, classes: classes)
@@ -87,7 +96,8 @@ struct TrainCommand: ParsableCommand {
 
         let config = ProbeConfiguration(
             kind: kind, hidden: meta.hidden, layers: positions, classes: classes, tokenPool: tokenPool, layerPool: layerPoolMode,
-            heads: heads, downcast: downcast, gateScale: gateScale, featureName: featureName,
+            heads: heads, downcast: downcast, gateScale: gateScale,
+            inputNormalization: kind == .logits ? .none : normalization, featureName: featureName,
             featureWidth: kind == .logits ? train.featureWidth : nil)
         let model = try Probe(configuration: config, seed: seed)
         if !quiet {
