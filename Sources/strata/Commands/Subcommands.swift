@@ -7,6 +7,7 @@ extension StrataCommand {
         VerifyCommand.self,
         RecoverCommand.self,
         SynthCommand.self,
+        BenchFormatCommand.self,
         ExportHDF5Command.self,
         ImportHDF5Command.self,
     ]
