@@ -159,6 +159,17 @@ def main(out):
     add("ragged_single_layer", recs, {}, "f32", "ragged", with_tokens=False)
     LAYERS = saved
 
+    # 8. float64 holding float32-representable values: imports with --allow-float64, exactly.
+    recs = make_records(3, np.float32)
+    with h5py.File(os.path.join(out, "padded_float64_allowed.h5"), "w") as f:
+        tmax = max(v.shape[1] for v, _ in recs)
+        padded = np.zeros((3, tmax, LAYERS, HIDDEN), dtype=np.float64)
+        for i, (v, _) in enumerate(recs):
+            padded[i, :v.shape[1]] = v.transpose(1, 0, 2)
+        f["hidden_states"] = padded
+        f["lengths"] = np.array([v.shape[1] for v, _ in recs])
+    add("padded_float64_allowed", recs, {"allow_float64": "1"}, "f32", "padded", with_tokens=False)
+
     # Files that must be refused, with the text the error must contain.
     def refuse(name, error, options=None):
         fixtures.append({"name": name, "options": options or {}, "error": error})

@@ -270,6 +270,14 @@ private final class ExportWriter {
                 if !info.metadata.isEmpty {
                     try group.setAttribute("metadata", string: String(decoding: try encoder.encode(info.metadata), as: UTF8.self))
                 }
+                if !metadata.auxiliary.isEmpty {
+                    let auxiliaryGroup = try group.createGroup("auxiliary")
+                    for auxiliary in metadata.auxiliary {
+                        let values = try dataset.auxiliary(global, name: auxiliary.name)
+                        let data = try auxiliaryGroup.createDataset(auxiliary.name, type: .float32, shape: [values.count])
+                        try values.withUnsafeBytes { try data.write($0, as: .float32) }
+                    }
+                }
                 let tokenIDs = try group.createDataset("token_ids", type: .int32, shape: [info.nTokens])
                 try info.tokenIDs.withUnsafeBytes { try tokenIDs.write($0, as: .int32) }
                 let tokens = info.nTokens

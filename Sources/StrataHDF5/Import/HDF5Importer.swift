@@ -43,7 +43,7 @@ public enum HDF5Importer {
         let layout = source.layout
         let root = try source.file.root()
         let metadata = try makeMetadata(source: source, root: root, input: input)
-        let auxiliary = try readAuxiliary(metadata: metadata, root: root, count: source.count, input: input)
+        let auxiliary = try readAuxiliary(metadata: metadata, layout: layout, root: root, count: source.count, input: input)
 
         let writer = try ShardWriter(path: output, metadata: metadata, options: writerOptions)
         var report = HDF5ImportReport(layout: layout.summary)
@@ -130,8 +130,26 @@ public enum HDF5Importer {
     }
 
     /// Auxiliary vectors of files Strata exported: `/auxiliary/<name>` + `<name>_offsets`.
-    static func readAuxiliary(metadata: StrataMetadata, root: HDF5Group, count: Int, input: String) throws -> [String: [[Float]]] {
+    static func readAuxiliary(metadata: StrataMetadata, layout: HDF5SourceLayout, root: HDF5Group, count: Int,
+                              input: String) throws -> [String: [[Float]]] {
         guard !metadata.auxiliary.isEmpty else { return [:] }
+        if case .groupPerExample(let groups) = layout.arrangement {
+            // groups layout: /<i>/auxiliary/<name>
+            var result: [String: [[Float]]] = [:]
+            for auxiliary in metadata.auxiliary {
+                result[auxiliary.name] = try groups.map { name in
+                    let group = try root.openGroup(name)
+                    guard group.kind(of: "auxiliary") == .group else {
+                        throw StrataHDF5Error.incompatible(file: input, "metadata declares auxiliary vectors but /\(name)/auxiliary is missing")
+                    }
+                    let data = try group.openGroup("auxiliary").openDataset(auxiliary.name)
+                    var values = [Float](repeating: 0, count: try data.shape().reduce(1, *))
+                    try values.withUnsafeMutableBytes { try data.read(into: $0, as: .float32) }
+                    return values
+                }
+            }
+            return result
+        }
         guard root.kind(of: "auxiliary") == .group else {
             throw StrataHDF5Error.incompatible(file: input, "metadata declares auxiliary vectors but /auxiliary is missing")
         }

@@ -26,5 +26,6 @@ extension StrataCommand {
         ClassifyCommand.self,
         GenerateCommand.self,
         BenchProbesCommand.self,
+        BenchFormatCommand.self,
     ]
 }
