@@ -71,21 +71,26 @@ final class ZstdDecompressor {
 
     deinit { ZSTD_freeDCtx(context) }
 
-    /// Decompresses exactly one frame of `source` into `destination`, whose size is the expected content
-    /// size. The frame's declared content size and compressed size are checked against the expectation
-    /// before any decompression happens.
-    func decompress(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer) throws {
+    /// Checks that `source` is exactly one zstd frame declaring `expectedContentSize` bytes of content.
+    static func checkFrame(_ source: UnsafeRawBufferPointer, expectedContentSize: Int) throws {
         let declared = ZSTD_getFrameContentSize(source.baseAddress, source.count)
         // ZSTD_CONTENTSIZE_UNKNOWN = 0ULL - 1, ZSTD_CONTENTSIZE_ERROR = 0ULL - 2
         if declared == UInt64.max - 1 { throw StrataError(.corrupt, "payload is not a valid zstd frame") }
         if declared == UInt64.max { throw StrataError(.corrupt, "zstd frame does not declare its content size") }
-        guard declared == UInt64(destination.count) else {
-            throw StrataError(.corrupt, "zstd frame declares \(declared) bytes but the block header says \(destination.count)")
+        guard declared == UInt64(expectedContentSize) else {
+            throw StrataError(.corrupt, "zstd frame declares \(declared) bytes but the block header says \(expectedContentSize)")
         }
         let frameSize = ZSTD_findFrameCompressedSize(source.baseAddress, source.count)
         guard ZSTD_isError(frameSize) == 0, frameSize == source.count else {
             throw StrataError(.corrupt, "zstd frame size does not match the stored size \(source.count)")
         }
+    }
+
+    /// Decompresses exactly one frame of `source` into `destination`, whose size is the expected content
+    /// size. The frame's declared content size and compressed size are checked against the expectation
+    /// before any decompression happens.
+    func decompress(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer) throws {
+        try Self.checkFrame(source, expectedContentSize: destination.count)
         let n = ZSTD_decompressDCtx(context, destination.baseAddress, destination.count, source.baseAddress, source.count)
         if ZSTD_isError(n) != 0 {
             throw StrataError(.corrupt, "zstd decompression failed: \(String(cString: ZSTD_getErrorName(n)))")

@@ -263,7 +263,7 @@ public final class ShardReader: @unchecked Sendable {
     private func loadBlock(record: Int, entry e: RecordEntry, block: Int, into ws: DecodeWorkspace) throws -> BlockHeader {
         let ref = e.blocks[block]
         let storedTotal = BlockHeader.size + ref.storedSize
-        ws.reserve(stored: storedTotal, raw: ref.rawSize)
+        ws.reserveStored(storedTotal)
         try file.read(into: ws.stored.baseAddress!, count: storedTotal, at: ref.offset)
         let headerBytes = Array(UnsafeRawBufferPointer(rebasing: ws.stored[0..<BlockHeader.size]))
         let h = try BlockHeader.decode(headerBytes)
@@ -291,6 +291,9 @@ public final class ShardReader: @unchecked Sendable {
             let n = h.elementCount
             var planes: UnsafePointer<UInt8>
             if h.codec == BlockHeader.codecZstd {
+                // The frame must declare exactly the header's raw size before any buffer of that size exists.
+                try ZstdDecompressor.checkFrame(payload, expectedContentSize: h.rawSize)
+                ws.reserveRaw(h.rawSize)
                 try ws.decompressor.decompress(payload, into: UnsafeMutableRawBufferPointer(start: ws.raw.baseAddress, count: h.rawSize))
                 planes = UnsafePointer(ws.raw.baseAddress!.assumingMemoryBound(to: UInt8.self))
             } else {

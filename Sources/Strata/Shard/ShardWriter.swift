@@ -48,6 +48,32 @@ public final class ShardWriter {
         committedEnd = bodyStart
     }
 
+    /// Reopens an existing shard — sealed, or unsealed after a crash — to append more records (resume).
+    /// Every intact record is kept (as `strata recover` would); the old index/trailer and any partial
+    /// record are cut off, and `close()` seals the shard again. The shard keeps its original metadata;
+    /// `options` apply to the records appended now.
+    public init(appendingTo path: String, options: WriterOptions = .init()) throws {
+        guard (1...22).contains(options.zstdLevel) else { throw StrataError(.invalidArgument, "zstd level \(options.zstdLevel) is outside 1...22", path: path) }
+        guard options.blockTargetBytes >= 1 && options.blockTargetBytes <= StrataLimits.maxBlockRawBytes, options.compressionThreads >= 0,
+              (options.layersPerBlock ?? 1) >= 1 else {
+            throw StrataError(.invalidArgument, "invalid writer options", path: path)
+        }
+        let file = try FileDescriptor.openForWriting(path, create: false, truncate: false)
+        let scan: ShardScanner.Result
+        do { scan = try ShardScanner.scan(file) } catch let e as StrataError { throw e.located(path: path) }
+        try file.truncate(to: scan.committedEnd)
+        self.path = path
+        self.metadata = scan.metadata
+        self.options = options
+        self.file = file
+        let threads = options.compressionThreads > 0 ? options.compressionThreads : ProcessInfo.processInfo.activeProcessorCount
+        self.encoders = try (0..<max(1, min(threads, 64))).map { _ in try BlockEncoder(level: options.zstdLevel) }
+        bodyStart = scan.header.bodyStart
+        committedEnd = scan.committedEnd
+        rows = scan.rows
+        ids = scan.ids
+    }
+
     static func encodeMetadata(_ meta: StrataMetadata) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
