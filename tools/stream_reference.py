@@ -8,6 +8,7 @@ compare the Swift implementation against it:
 
     python3 tools/stream_reference.py SEED EPOCH N [DOMAIN]     # DOMAIN: stream | split
     python3 tools/stream_reference.py fingerprint NAME RECORDS BYTES CHECKSUM [...]
+    python3 tools/stream_reference.py split SEED 0.8,0.1,0.1 KEY0,KEY1,...
 """
 import sys
 
@@ -91,12 +92,56 @@ def fingerprint(shards):
     return "%016x" % h
 
 
+def split_assign(keys, fractions, seed):
+    """strata split's assignment (spec/DATASETS.md section 4): sorted record indices of each part."""
+    groups = {}
+    for i, k in enumerate(keys):
+        groups.setdefault(k, []).append(i)
+    rng = Xoshiro256ss(seed=generator_seed(seed, "split", 0))
+    total = sum(fractions)
+    takes_all = abs(total - 1) < 1e-9
+    result = [[] for _ in fractions]
+    seen = 0
+    for key in sorted(groups, key=lambda k: k.encode("utf-8")):
+        members = groups[key]
+        n = len(members)
+        seen += n
+        counts = [int(n * f // 1) for f in fractions]
+        quota = n if takes_all else min(n, round_half_away(n * total))
+        leftover = max(0, quota - sum(counts))
+        behind = [seen * f - (len(result[k]) + counts[k]) for k, f in enumerate(fractions)]
+        ranked = sorted((k for k, f in enumerate(fractions) if f > 0), key=lambda k: (-behind[k], k))
+        for k in ranked:
+            if leftover == 0:
+                break
+            counts[k] += 1
+            leftover -= 1
+        order = shuffled(n, rng)
+        pos = 0
+        for k, c in enumerate(counts):
+            for _ in range(c):
+                result[k].append(members[order[pos]])
+                pos += 1
+    return [sorted(r) for r in result]
+
+
+def round_half_away(x):
+    return int(x + 0.5) if x >= 0 else -int(-x + 0.5)
+
+
 def partition(n, rank, world):
     """Epoch positions owned by `rank`: [floor(r*n/w), floor((r+1)*n/w))."""
     return range(n * rank // world, n * (rank + 1) // world)
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["split"]:
+        # split SEED FRACTIONS(comma) KEYS(comma)
+        seed = int(sys.argv[2])
+        fractions = [float(f) for f in sys.argv[3].split(",")]
+        keys = sys.argv[4].split(",")
+        print(" | ".join(",".join(map(str, part)) for part in split_assign(keys, fractions, seed)))
+        sys.exit(0)
     if sys.argv[1:2] == ["fingerprint"]:
         # fingerprint NAME RECORDS BYTES CHECKSUM [NAME RECORDS BYTES CHECKSUM ...]
         a = sys.argv[2:]

@@ -76,7 +76,7 @@ public enum DatasetSplit {
         let total = fractions.reduce(0, +)
         let takesAll = abs(total - 1) < 1e-9
         var seen = 0
-        for key in groups.keys.sorted() {
+        for key in groups.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
             let members = groups[key]!
             seen += members.count
             let counts = stratumCounts(size: members.count, fractions: fractions, takesAll: takesAll,

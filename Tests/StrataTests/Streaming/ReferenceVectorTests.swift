@@ -42,6 +42,17 @@ import Testing
         #expect(DatasetFingerprint.of(shards) == "bea727190ca92dc9")
     }
 
+    /// `python3 tools/stream_reference.py split SEED FRACTIONS KEYS`.
+    @Test func splitAssignmentMatchesPythonReference() throws {
+        let parts = [DatasetSplit.Part(name: "train", fraction: 0.6), .init(name: "val", fraction: 0.2), .init(name: "test", fraction: 0.2)]
+        let keys = "a,b,a,a,b,c,a,b,b,a,c,a,b,a,a,c,b,a,a,b".split(separator: ",").map(String.init)
+        #expect(try DatasetSplit.assign(keys: keys, parts: parts, seed: 5) ==
+            [[0, 1, 2, 3, 6, 8, 10, 14, 15, 16, 18, 19], [7, 9, 12, 13], [4, 5, 11, 17]])
+        let partial = [DatasetSplit.Part(name: "train", fraction: 0.5), .init(name: "val", fraction: 0.25)]
+        let keys2 = "x,y,x,x,y,y,x,y,x,x,x,y".split(separator: ",").map(String.init)
+        #expect(try DatasetSplit.assign(keys: keys2, parts: partial, seed: 9) == [[1, 3, 4, 6, 7, 9], [8, 10, 11]])
+    }
+
     @Test func boundedStaysInRangeForAwkwardBounds() {
         var generator = Xoshiro256StarStar(seed: 99)
         for bound: UInt64 in [1, 2, 3, 7, 1 << 32 + 1, UInt64.max / 3 * 2, UInt64.max] {
