@@ -91,8 +91,9 @@ import Testing
         let first = try Self.contents(dir + "/s0").map(\.id), second = try Self.contents(dir + "/s1").map(\.id)
         #expect(first == ["r0", "r2", "r4", "r6", "r8"])
         #expect(second == ["r1", "r3", "r5", "r7"])
-        let merged = try DatasetMerge.merge(inputs: [dir + "/s0", dir + "/s1"], into: dir + "/all", mode: .copy)
-        #expect(merged.manifest.records == 9)
+        let merge = try CLIRunner.run(["merge", dir + "/s0", dir + "/s1", "--out", dir + "/all"])
+        #expect(merge.status == 0, "\(merge.stderr)")
+        #expect(try StrataDataset(path: dir + "/all").count == 9)
         #expect(try Self.contents(dir + "/all").map(\.id).sorted() == (0..<9).map { "r\($0)" }.sorted())
         #expect(try CLIRunner.run(["verify", dir + "/all"]).status == 0)
     }

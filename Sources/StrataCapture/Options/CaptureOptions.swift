@@ -26,13 +26,17 @@ public struct CaptureOptions: Sendable {
     /// Tokens per packed forward batch (a longer text forms a batch of its own).
     public var batchTokens = 1024
     public var badRowPolicy: BadRowPolicy = .skip
-    public var zstdLevel = 3
+    /// zstd level; 1 is the default because on hidden states it was both faster and smaller than 3
+    /// (benchmarks/capture.md).
+    public var zstdLevel = 1
     /// A part file is sealed and a new one started once it holds this many bytes.
     public var partBytes = 1 << 30
     /// ... or once it has been open this long (seconds); each seal rewrites manifest.json (a checkpoint).
     public var checkpointSeconds: Double = 600
-    /// Compress and write batch k on a background thread while the model computes batch k+1.
-    public var overlapWriting = true
+    /// Compress and write batch k on a background thread while the model computes batch k+1. Off by
+    /// default: with BLAS already using every core it cost more CPU than writing inline
+    /// (benchmarks/capture.md); it helps when the forward pass leaves cores idle (`threads` < cores).
+    public var overlapWriting = false
     /// Measure instead of capturing: run the model but write nothing.
     public var dryRun: DryRun?
     /// Threads for the forward pass (nil = all active processors).

@@ -51,13 +51,16 @@ struct CaptureCommand: ParsableCommand {
         """) var saveLogits = false
     @Option(help: "Tokens per packed forward batch; a longer text runs alone.") var batchTokens = 1024
     @Option(help: "Bad input rows: skip (count and list them) or fail (stop, naming file and row).") var onBadRow = "skip"
-    @Option(help: "zstd compression level (1-22; 1 is both faster and smaller than 3 on real hidden states, see BENCHMARKS.md).") var zstdLevel = 1
+    @Option(help: "zstd compression level (1-22); 1 was faster and as compact as 3 on hidden states.") var zstdLevel = 1
     @Option(help: "Class names, comma-separated: label k means the k-th name; string labels are mapped through them.")
     var labelNames: String?
     @Option(help: "Seal a part file and start a new one at this many bytes (suffixes K, M, G).") var partSize = "1G"
     @Option(help: "Seal the part file and rewrite manifest.json at least this often (seconds).") var checkpointInterval: Double = 600
-    @Flag(inversion: .prefixedNo, help: "Compress and write batch k on a background thread while the model computes batch k+1.")
-    var overlap = true
+    @Flag(inversion: .prefixedNo, help: """
+        Compress and write batch k on a background thread while the model computes batch k+1. Off by default: \
+        it costs CPU when BLAS already uses every core; use it with --threads below the core count.
+        """)
+    var overlap = false
     @Option(help: "Forward-pass threads (default: all cores).") var threads: Int?
     @Option(help: "Progress line interval in seconds (0 = none).") var progressInterval: Double = 1
     @Option(help: ArgumentHelp("""

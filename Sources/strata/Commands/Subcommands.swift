@@ -26,6 +26,5 @@ extension StrataCommand {
         ClassifyCommand.self,
         GenerateCommand.self,
         BenchProbesCommand.self,
-        BenchFormatCommand.self,
     ]
 }
