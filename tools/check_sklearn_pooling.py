@@ -67,7 +67,7 @@ def main():
 
         ckpt = os.path.join(tmp, "pooling.probe")
         subprocess.run([a.strata, "train", "--data", train, "--probe", "pooling", "--out", ckpt, "--epochs", str(a.epochs),
-                        "--lr", str(a.lr), "--weight-decay", "0", "--metric", "accuracy", "--patience", "0",
+                        "--lr", str(a.lr), "--weight-decay", "0", "--normalize", "none", "--metric", "accuracy", "--patience", "0",
                         "--val-fraction", "0.1", "--seed", str(a.seed), "--quiet"], check=True)
         report = json.loads(subprocess.run([a.strata, "eval", "--probe", ckpt, "--data", test, "--json", "--threshold", "0.5"],
                                            check=True, capture_output=True, text=True).stdout)

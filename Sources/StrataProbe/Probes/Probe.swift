@@ -97,31 +97,29 @@ public final class Probe {
         let L = tokenStage.count
         let summaries = ws.summaries.ensure(L * d), pooled = ws.pooled.ensure(d)
         ws.prepare(layers: L)
-        let values = tokenInput(ex, ws: ws)
         for l in 0..<L {
             tokenStage[l].forward(
-                x: values + l * ex.tokens * d, rows: ex.tokens, mask: ex.mask, params: params,
+                x: layerInput(ex, layer: l, ws: ws), rows: ex.tokens, mask: ex.mask, params: params,
                 cache: ws.tokenCaches[l], shared: ws.shared, out: summaries + l * d)
         }
         layerStage.forward(x: summaries, rows: L, mask: nil, params: params, cache: ws.layerCache, shared: ws.shared, out: pooled)
         head.forward(v: pooled, params: params, logits: ws.logits.ensure(head.outputs))
     }
 
-    /// The token stage's input: the example's values, or their normalised copy (kept in the workspace
-    /// for the backward pass).
-    private func tokenInput(_ ex: ExampleView, ws: ProbeWorkspace) -> UnsafePointer<Float> {
-        let d = configuration.hidden, L = tokenStage.count
+    /// Layer `l`'s rows as the token stage sees them: the example's values, or (with input
+    /// normalisation) a normalised copy in one per-thread T × d buffer. The backward recomputes the
+    /// copy layer by layer (one cheap pass) instead of keeping all layers, so a worker's memory does
+    /// not grow with the number of layers.
+    private func layerInput(_ ex: ExampleView, layer l: Int, ws: ProbeWorkspace) -> UnsafePointer<Float> {
+        let d = configuration.hidden, raw = ex.values + l * ex.tokens * d
         switch configuration.inputNormalization {
         case .none:
-            ws.tokenInput = ex.values
+            return raw
         case .rms:
-            let out = ws.normalized.ensure(L * ex.tokens * d)
-            for l in 0..<L {
-                InputNormalization.rmsForward(x: ex.values + l * ex.tokens * d, rows: ex.tokens, width: d, mask: ex.mask, out: out + l * ex.tokens * d)
-            }
-            ws.tokenInput = UnsafePointer(out)
+            let out = ws.normalized.ensure(ex.tokens * d)
+            InputNormalization.rmsForward(x: raw, rows: ex.tokens, width: d, mask: ex.mask, out: out)
+            return UnsafePointer(out)
         }
-        return ws.tokenInput!
     }
 
     /// Backward of `forward` for the same example, from `ws.dLogits`; accumulates into `grads`.
@@ -143,7 +141,7 @@ public final class Probe {
             dOut: dPooled, grads: grads, dX: dSummaries)
         for l in 0..<L {
             tokenStage[l].backward(
-                x: ws.tokenInput! + l * ex.tokens * d, rows: ex.tokens, mask: ex.mask, params: params,
+                x: layerInput(ex, layer: l, ws: ws), rows: ex.tokens, mask: ex.mask, params: params,
                 cache: ws.tokenCaches[l], shared: ws.shared, dOut: dSummaries + l * d, grads: grads, dX: nil)
         }
     }
@@ -314,9 +312,8 @@ final class ProbeWorkspace {
     let summaries = FloatScratch(), dSummaries = FloatScratch()
     let pooled = FloatScratch(), dPooled = FloatScratch()
     let logits = FloatScratch(), dLogits = FloatScratch()
-    /// Normalised token-stage input (when the probe normalises) and the pointer the last forward used.
+    /// One layer's normalised rows (when the probe normalises its input).
     let normalized = FloatScratch()
-    var tokenInput: UnsafePointer<Float>?
 
     func prepare(layers: Int) {
         while tokenCaches.count < layers { tokenCaches.append(AggregatorCache()) }
