@@ -30,7 +30,12 @@ import Testing
                 if layout == .groups, case .zstd = compression {
                     #expect(exported.chunksCopied > 0, "\(label): no block was copied as a chunk")
                 }
-                try HDF5Importer.importFile(at: h5, to: back)
+                do {
+                    try HDF5Importer.importFile(at: h5, to: back)
+                } catch {
+                    Issue.record("\(label): \(error)")
+                    continue
+                }
                 let reader = try ShardReader(path: back)
                 #expect(reader.metadata.isShapeCompatible(with: originalReader.metadata), "\(label)")
                 #expect(reader.metadata.labelNames == ["neg", "pos", "other"], "\(label)")

@@ -16,7 +16,15 @@ public final class HDF5File {
             throw HDF5Error(file: path, operation: "open file", reason: "not an HDF5 file (no HDF5 signature found)")
         }
         let flags = writable ? HDF5Library.accessReadWrite : HDF5Library.accessReadOnly
-        handle = try HDF5Handle(H5Fopen(path, flags, HDF5Library.defaultID), closer: H5Fclose,
+        let fapl = try HDF5Handle(H5Pcreate(H5P_CLS_FILE_ACCESS_ID_g), closer: H5Pclose, file: path, object: nil,
+                                  operation: "create file access properties")
+        if !writable {
+            // Read-only opens take no flock: HDF5's lock only guards SWMR writers, fails on file
+            // systems without flock (NFS), and a lock still held elsewhere in the process on the
+            // same inode would refuse a plain read.
+            try checkHDF5(H5Pset_file_locking(fapl.id, false, true), file: path, object: nil, "disable file locking")
+        }
+        handle = try HDF5Handle(H5Fopen(path, flags, fapl.id), closer: H5Fclose,
                                 file: path, object: nil, operation: "open file")
     }
 

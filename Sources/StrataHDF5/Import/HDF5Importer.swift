@@ -51,6 +51,9 @@ public enum HDF5Importer {
         // HDF5 (decompression there overlaps compression here).
         let slots = [PrefetchSlot(), PrefetchSlot()]
         let reader = DispatchQueue(label: "strata.hdf5.import.read")
+        // The read-ahead blocks hold the source (and so the open HDF5 file) until the queue has
+        // released them; wait for that so the file is closed when this function returns.
+        defer { reader.sync {} }
         func prefetch(_ index: Int) -> DispatchGroup {
             let group = DispatchGroup()
             guard index < source.count else { return group }

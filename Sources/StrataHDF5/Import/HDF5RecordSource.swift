@@ -95,9 +95,9 @@ public final class HDF5RecordSource {
 
     private func loadSideData() throws {
         let n = layout.recordCount
-        if let name = layout.labelsName, case .groupPerExample = layout.arrangement {
-            _ = name   // per-group labels are read with each record
-        } else if let name = layout.labelsName {
+        let singleArray = layout.arrangement == .ragged || layout.arrangement == .padded
+        // (Group-per-example files keep labels in each group; they are read with each record.)
+        if let name = layout.labelsName, singleArray {
             let dataset = try root.openDataset(name)
             let shape = try dataset.shape()
             if try dataset.isStringDataset() {
@@ -116,7 +116,7 @@ public final class HDF5RecordSource {
                                       needed: "one label (or one row of labels) per record")
             }
         }
-        if let name = layout.tokenIDsName, layout.arrangement == .ragged || layout.arrangement == .padded {
+        if let name = layout.tokenIDsName, singleArray {
             let dataset = try root.openDataset(name)
             tokenIDs = try dataset.readIntegers()
             tokenIDWidth = layout.arrangement == .padded ? (try dataset.shape().last ?? 0) : 0
@@ -131,7 +131,7 @@ public final class HDF5RecordSource {
         }
         // Written by Strata's exporter (spec/HDF5.md): per-record label counts for padded label
         // rows, which records have text, per-record metadata as JSON.
-        if layout.arrangement != .ragged && layout.arrangement != .padded { return }
+        if !singleArray { return }
         if root.kind(of: "label_counts") == .dataset {
             let counts = try root.openDataset("label_counts").readIntegers().map { Int($0) }
             if counts.count == n && counts.allSatisfy({ $0 >= 0 && $0 <= labelWidth }) { labelCounts = counts }
