@@ -76,10 +76,11 @@ public final class LiveProbe {
         }
         let summaries = workspace.summaries.ensure(filled.count * d)
         let maskPointer = UnsafePointer(mask.pointer)
+        let input = probe.tokenStageInput(x, tokens: tokens, mask: maskPointer, ws: workspace)
         probe.parameters.withUnsafeBufferPointer { parameters in
             for slot in slots {
                 probe.tokenStage[slot].forward(
-                    x: x, rows: tokens, mask: maskPointer, params: parameters.baseAddress!,
+                    x: input, rows: tokens, mask: maskPointer, params: parameters.baseAddress!,
                     cache: tokenCache, shared: workspace.shared, out: summaries + slot * d)
                 filled[slot] = true
             }

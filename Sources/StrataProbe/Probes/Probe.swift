@@ -111,13 +111,20 @@ public final class Probe {
     /// copy layer by layer (one cheap pass) instead of keeping all layers, so a worker's memory does
     /// not grow with the number of layers.
     private func layerInput(_ ex: ExampleView, layer l: Int, ws: ProbeWorkspace) -> UnsafePointer<Float> {
-        let d = configuration.hidden, raw = ex.values + l * ex.tokens * d
+        let d = configuration.hidden
+        return tokenStageInput(ex.values + l * ex.tokens * d, tokens: ex.tokens, mask: ex.mask, ws: ws)
+    }
+
+    /// One layer's `tokens × d` rows as the token stage sees them: `raw` itself, or (with input
+    /// normalisation) a normalised copy in `ws.normalized`. Shared by training, `predict` and
+    /// `LiveProbe`, so every path feeds the token stage the same values.
+    func tokenStageInput(_ raw: UnsafePointer<Float>, tokens: Int, mask: UnsafePointer<UInt8>, ws: ProbeWorkspace) -> UnsafePointer<Float> {
         switch configuration.inputNormalization {
         case .none:
             return raw
         case .rms:
-            let out = ws.normalized.ensure(ex.tokens * d)
-            InputNormalization.rmsForward(x: raw, rows: ex.tokens, width: d, mask: ex.mask, out: out)
+            let out = ws.normalized.ensure(tokens * configuration.hidden)
+            InputNormalization.rmsForward(x: raw, rows: tokens, width: configuration.hidden, mask: mask, out: out)
             return UnsafePointer(out)
         }
     }
