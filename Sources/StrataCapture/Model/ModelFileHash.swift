@@ -1,4 +1,5 @@
 import Foundation
+import StrataModel
 
 /// The SHA-256 of a model file, computed once and cached in a sidecar file `<model>.sha256`
 /// (`<hex> <size> <mtime>`), reused while the model's size and modification time are unchanged.

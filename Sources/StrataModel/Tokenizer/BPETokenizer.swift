@@ -136,7 +136,7 @@ public final class BPETokenizer: Sendable {
     }
 
     private static func identity(of vocabulary: TokenizerVocabulary, family: PreTokenizer) -> String {
-        var hasher = SHA256()
+        var hasher = SHA256Digest()
         func field(_ text: String) {
             let bytes = Array(text.utf8)
             var length = UInt64(bytes.count)

@@ -1,5 +1,5 @@
 import Foundation
-@testable import StrataCapture
+@testable import StrataModel
 import Testing
 
 /// The model-file hash against FIPS 180-4 test vectors and chunking.
@@ -31,16 +31,5 @@ struct SHA256DigestTests {
         let bytes = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
         let whole = Self.digest(bytes)
         for chunk in [1, 3, 63, 64, 65, 200] { #expect(Self.digest(bytes, chunk: chunk) == whole) }
-    }
-
-    @Test func fileHashIsCachedBesideTheFileAndRefreshedWhenItChanges() throws {
-        let dir = try CaptureFixture.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let path = dir + "/m.gguf"
-        try Data("abc".utf8).write(to: URL(fileURLWithPath: path))
-        #expect(try ModelFileHash.sha256(of: path) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(FileManager.default.fileExists(atPath: path + ".sha256"))
-        try Data("abcd".utf8).write(to: URL(fileURLWithPath: path))
-        #expect(try ModelFileHash.sha256(of: path) == "88d4266fd4e6338d13b845fcf289579d209c897823b9217da3e161936f031589")
     }
 }

@@ -1,10 +1,13 @@
-/// Streaming SHA-256 (FIPS 180-4) over raw memory, for hashing model files of hundreds of MB.
+/// Streaming SHA-256 (FIPS 180-4) over raw memory: model-file hashes (hundreds of MB) and the
+/// tokenizer identity.
 /// Whole 64-byte blocks are compressed straight from the caller's buffer; only a partial tail is copied.
-struct SHA256Digest {
+public struct SHA256Digest {
     private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
         (0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19)
     private var tail: [UInt8] = []
     private var totalBytes: UInt64 = 0
+
+    public init() {}
 
     private static let k: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -17,7 +20,7 @@ struct SHA256Digest {
         0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
     ]
 
-    mutating func update(_ bytes: UnsafeRawBufferPointer) {
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
         totalBytes &+= UInt64(bytes.count)
         var offset = 0
@@ -36,12 +39,12 @@ struct SHA256Digest {
         if offset < bytes.count { tail += UnsafeRawBufferPointer(start: base + offset, count: bytes.count - offset) }
     }
 
-    mutating func update(_ bytes: [UInt8]) {
+    public mutating func update(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { update($0) }
     }
 
     /// The digest as 64 lower-case hex digits.
-    mutating func finalize() -> String {
+    public mutating func finalize() -> String {
         let bitLength = totalBytes &* 8
         var padding = tail
         padding.append(0x80)
