@@ -257,7 +257,7 @@ final class HiddenStateCollector: HiddenStateSink {
     func receive(layer: Int, sequence: Int, rows: UnsafeBufferPointer<Float>, tokens: Int) throws {
         let start = layer * self.tokens * hiddenSize
         values.withUnsafeMutableBufferPointer { destination in
-            _ = UnsafeMutableBufferPointer(rebasing: destination[start..<start + rows.count]).initialize(from: rows)
+            _ = UnsafeMutableBufferPointer(rebasing: destination[start..<start + rows.count]).update(fromContentsOf: rows)
         }
     }
 }
