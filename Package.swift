@@ -26,7 +26,9 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
         // The format: schema, block codec, shard writer/reader, datasets, streaming.
-        .target(name: "Strata", dependencies: ["CZstd"], swiftSettings: optimize),
+        .target(name: "Strata", dependencies: ["CZstd", "CStrataKernels"], swiftSettings: optimize),
+        // CPU-specific kernels (SSE4.2 CRC-32C, F16C half conversion) with runtime detection.
+        .target(name: "CStrataKernels"),
         // HDF5 import / export.
         .target(name: "StrataHDF5", dependencies: ["Strata", "CHDF5", "CZstd"], swiftSettings: optimize),
         // Transformer runtime: GGUF, tokenizer, Llama-family forward pass, hidden-state taps.

@@ -26,10 +26,9 @@ final class DecodeWorkspace {
         }
     }
 
-    func reserve(stored s: Int, raw r: Int) {
-        Self.grow(&stored, s)
-        Self.grow(&raw, r)
-    }
+    func reserveStored(_ n: Int) { Self.grow(&stored, n) }
+
+    func reserveRaw(_ n: Int) { Self.grow(&raw, n) }
 
     func reserveSpare(_ n: Int) { Self.grow(&spare, n) }
 }

@@ -96,6 +96,9 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
         }
         guard m.format == formatName else { throw StrataError(.dataset, "manifest format is \"\(m.format)\", expected \"\(formatName)\"", path: path) }
         guard m.version == 1 else { throw StrataError(.dataset, "unsupported manifest version \(m.version) (this reader supports 1)", path: path) }
+        for s in m.shards where s.path.isEmpty || s.path.hasPrefix("/") || s.path.split(separator: "/").contains("..") {
+            throw StrataError(.dataset, "shard path \"\(s.path)\" must be relative and stay inside the dataset directory", path: path)
+        }
         guard m.records == m.shards.reduce(0, { $0 + $1.records }) else { throw StrataError(.dataset, "manifest record total \(m.records) is not the sum over its shards", path: path) }
         return m
     }

@@ -84,6 +84,13 @@ public final class StrataDataset: @unchecked Sendable {
         try r.readFloat(l, layers: layers, tokens: tokens, into: into)
     }
 
+    /// Calls `body` with each record's global index and info, in dataset order (shard by shard).
+    public func forEachRecord(_ body: (Int, RecordInfo) throws -> Void) throws {
+        for (s, shard) in shards.enumerated() {
+            for local in 0..<shard.count { try body(starts[s] + local, try shard.info(local)) }
+        }
+    }
+
     public func auxiliary(_ global: Int, name: String) throws -> [Float] {
         let (r, l) = try shard(for: global)
         return try r.auxiliary(l, name: name)

@@ -7,6 +7,7 @@ extension StrataCommand {
         VerifyCommand.self,
         RecoverCommand.self,
         SynthCommand.self,
+        BenchFormatCommand.self,
         TrainCommand.self,
         EvalCommand.self,
         LayersCommand.self,
