@@ -25,6 +25,5 @@ extension StrataCommand {
         BenchCommand.self,
         ClassifyCommand.self,
         GenerateCommand.self,
-        BenchProbesCommand.self,
     ]
 }
