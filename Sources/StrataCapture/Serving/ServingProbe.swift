@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import StrataModel
 import StrataProbe
@@ -29,6 +30,9 @@ public final class ServingProbe: HiddenStateSink {
     public let layerSource: LayerSource
     /// For each model hidden-state index, the dataset positions it feeds.
     private let positionsOfModelLayer: [Int: [Int]]
+    /// Nanoseconds spent inside the probe (layer summaries, layer stage, head) for the current or last
+    /// example: the latency the probe adds to a pass, since the tap calls it synchronously.
+    public private(set) var busyNanoseconds: UInt64 = 0
 
     /// Attaches `checkpoint` to a model described by `config`; throws `ServingError` when the probe
     /// cannot read this model's hidden states.
@@ -82,10 +86,15 @@ public final class ServingProbe: HiddenStateSink {
     }
 
     /// Starts an example of `tokens` tokens.
-    public func begin(tokens: Int) throws { try live.beginExample(tokens: tokens) }
+    public func begin(tokens: Int) throws {
+        busyNanoseconds = 0
+        try live.beginExample(tokens: tokens)
+    }
 
     public func receive(layer: Int, sequence: Int, rows: UnsafeBufferPointer<Float>, tokens: Int) throws {
         guard let positions = positionsOfModelLayer[layer] else { return }
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { busyNanoseconds += DispatchTime.now().uptimeNanoseconds - start }
         for position in positions { try live.consumeLayer(position: position, rows: rows) }
     }
 
@@ -109,7 +118,9 @@ public final class ServingProbe: HiddenStateSink {
 
     /// The verdict on the example whose layers were received since `begin`.
     public func finish(threshold explicit: Float? = nil) throws -> ProbeVerdict {
+        let start = DispatchTime.now().uptimeNanoseconds
         let output = try live.finish()
+        busyNanoseconds += DispatchTime.now().uptimeNanoseconds - start
         let classes = checkpoint.header.configuration.classes
         let threshold = threshold(explicit)
         let predicted = Metrics.predictions(probabilities: output.probabilities, classes: classes, threshold: threshold)[0]

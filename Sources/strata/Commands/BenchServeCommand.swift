@@ -17,7 +17,9 @@ struct BenchServeCommand: ParsableCommand {
             --probe attached (its layers handed out by the tap and summarised as they arrive, then its layer \
             stage and head). Runs are interleaved (base, probe 1, probe 2, …) and the median of --runs is \
             reported. extra_bytes is what a probe adds: its parameters plus the scratch it holds after the \
-            run. Without --probe, a randomly initialised pooling, gate and MHA probe over every hidden state \
+            run. probe_ms is the median time spent inside the probe during the pass (the tap calls it \
+            synchronously, so this is the latency it adds, measured within each run and so robust to load \
+            changes between runs); probe_pct relates it to base_ms. Without --probe, a randomly initialised pooling, gate and MHA probe over every hidden state \
             is used (same cost as trained ones).
 
             --json prints (and --out writes) {"prompts":[{"tokens":512,"base_ms":…,"probes":{"gate":{"ms":…,\
@@ -70,7 +72,8 @@ struct BenchServeCommand: ParsableCommand {
             guard length > 0 else { throw UsageError("--lengths: lengths must be positive") }
             let (tokens, source) = Self.prompt(of: length, from: pool)
             let cache = try KVCache(model: llama, capacity: length)
-            func prefill(_ attached: ServingProbe?) throws -> Double {
+            /// One prefill; returns (total ms, ms inside the probe).
+            func prefill(_ attached: ServingProbe?) throws -> (total: Double, probe: Double) {
                 cache.reset()
                 let start = DispatchTime.now().uptimeNanoseconds
                 if let attached {
@@ -82,22 +85,29 @@ struct BenchServeCommand: ParsableCommand {
                 } else {
                     _ = try llama.extend(tokens, cache: cache)
                 }
-                return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+                return (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6,
+                        Double(attached?.busyNanoseconds ?? 0) / 1e6)
             }
             _ = try prefill(nil)                                   // warm-up: page in weights, size scratch
             for entry in probes { _ = try prefill(entry.serving) }
             var base: [Double] = [], timed = [[Double]](repeating: [], count: probes.count)
+            var inside = [[Double]](repeating: [], count: probes.count)
             for _ in 0..<runs {
-                base.append(try prefill(nil))
-                for (i, entry) in probes.enumerated() { timed[i].append(try prefill(entry.serving)) }
+                base.append(try prefill(nil).total)
+                for (i, entry) in probes.enumerated() {
+                    let (total, probe) = try prefill(entry.serving)
+                    timed[i].append(total)
+                    inside[i].append(probe)
+                }
             }
             let baseMs = Self.median(base)
             var probeResults: [String: Any] = [:]
             for (i, entry) in probes.enumerated() {
-                let ms = Self.median(timed[i])
+                let ms = Self.median(timed[i]), probeMs = Self.median(inside[i])
                 let live = entry.serving.live
                 probeResults[entry.name] = [
                     "ms": Self.round(ms), "overhead_pct": Self.round((ms - baseMs) / baseMs * 100),
+                    "probe_ms": Self.round(probeMs), "probe_pct": Self.round(probeMs / baseMs * 100),
                     "extra_bytes": live.probe.parameterCount * 4 + live.scratchBytes,
                     "parameters": live.probe.parameterCount, "layers": entry.serving.modelLayers.count,
                     "probe": entry.path,
@@ -121,15 +131,18 @@ struct BenchServeCommand: ParsableCommand {
             return
         }
         print("model \(served.path), \(llama.threads) threads, median of \(runs) runs, batch 1")
-        print("tokens  setting        prefill ms  overhead   extra memory")
+        print("tokens  setting       prefill ms  overhead  in probe ms  in probe  extra memory")
+        func pad(_ text: String) -> String { text.padding(toLength: 12, withPad: " ", startingAt: 0) }
         for result in results {
             let tokens = result["tokens"] as? Int ?? 0
-            print(String(format: "%6d  %-13@  %10.2f", tokens, "no probe", result["base_ms"] as? Double ?? 0))
+            print(String(format: "%6d  ", tokens) + pad("no probe") + String(format: "  %10.2f", result["base_ms"] as? Double ?? 0))
             let entries = (result["probes"] as? [String: Any]) ?? [:]
             for entry in probes {
                 guard let row = entries[entry.name] as? [String: Any] else { continue }
-                print(String(format: "%6d  %-13@  %10.2f  %+7.1f%%  %9.2f MB", tokens, entry.name, row["ms"] as? Double ?? 0,
-                             row["overhead_pct"] as? Double ?? 0, Double(row["extra_bytes"] as? Int ?? 0) / 1e6))
+                print(String(format: "%6d  ", tokens) + pad(entry.name) + String(
+                    format: "  %10.2f  %+7.1f%%  %11.2f  %7.2f%%  %9.2f MB", row["ms"] as? Double ?? 0,
+                    row["overhead_pct"] as? Double ?? 0, row["probe_ms"] as? Double ?? 0, row["probe_pct"] as? Double ?? 0,
+                    Double(row["extra_bytes"] as? Int ?? 0) / 1e6))
             }
         }
     }
