@@ -38,7 +38,7 @@ def _make_table():
 
 _TABLE = _make_table()
 _TABLE_LIST = [int(v) for v in _TABLE]
-_LANE_BYTES = 256          # bytes per lane (a power of two)
+_LANE_BYTES = 16           # bytes per lane (a power of two): few numpy steps, many lanes
 _SHIFTS = {}               # k -> (4, 256) tables: the register after 2**k zero bytes
 
 
@@ -68,34 +68,41 @@ def _shift_tables(k):
     return _SHIFTS[k]
 
 
-def _crc_lanes(block):
-    """register_0 of `block` (length 2**a × _LANE_BYTES): all lanes at once, then a tree of
-    combines, using register(x ‖ y) = shift_|y|(register(x)) xor register_0(y)."""
-    lanes = block.reshape(-1, _LANE_BYTES).T.copy()     # [_LANE_BYTES, n_lanes], rows contiguous
-    registers = np.zeros(lanes.shape[1], dtype=np.uint32)
-    eight = np.uint32(8)
-    for row in lanes:
-        registers = _TABLE[(registers ^ row) & 0xFF] ^ (registers >> eight)
-    k = _LANE_BYTES.bit_length() - 1
-    while len(registers) > 1:
-        registers = _apply_shift(_shift_tables(k), registers[0::2]) ^ registers[1::2]
+def _shift_scalar(register, length):
+    """The register after `length` zero bytes (binary decomposition over the 2**k tables)."""
+    value = np.array([register], dtype=np.uint32)
+    k = 0
+    while length:
+        if length & 1:
+            value = _apply_shift(_shift_tables(k), value)
+        length >>= 1
         k += 1
-    return int(registers[0]), k
+    return int(value[0])
 
 
 def crc32c(data):
-    """CRC32C of a bytes-like object. Large inputs are cut into power-of-two parts, each computed
-    as parallel lanes in numpy and folded into the running register."""
+    """CRC32C of a bytes-like object. The input is cut into m lanes of 16 bytes whose registers are
+    computed together in numpy; lane j is then moved to the end of the input by feeding it
+    (m-1-j)·16 zero bytes (linear maps applied bit by bit of the distance) and the lanes are
+    XOR-ed, because register(x ‖ y) = shift_|y|(register(x)) xor register_0(y)."""
     view = np.frombuffer(memoryview(data).cast("B"), dtype=np.uint8)
+    lane_count = len(view) // _LANE_BYTES
     register = 0xFFFFFFFF
-    position = 0
-    while len(view) - position >= 4 * _LANE_BYTES:
-        remaining = len(view) - position
-        size = 1 << (remaining.bit_length() - 1)          # largest power of two that fits
-        part, k = _crc_lanes(view[position:position + size])
-        register = int(_apply_shift(_shift_tables(k), np.array([register], dtype=np.uint32))[0]) ^ part
-        position += size
-    return _crc_register(register, view[position:].tobytes()) ^ 0xFFFFFFFF
+    if lane_count >= 8:
+        lanes = view[: lane_count * _LANE_BYTES].reshape(lane_count, _LANE_BYTES).T.copy()
+        registers = np.zeros(lane_count, dtype=np.uint32)
+        eight = np.uint32(8)
+        for row in lanes:
+            registers = _TABLE[(registers ^ row) & 0xFF] ^ (registers >> eight)
+        distance = np.arange(lane_count - 1, -1, -1)          # lanes still to come after lane j
+        k, bit = _LANE_BYTES.bit_length() - 1, 0
+        while (1 << bit) < lane_count:
+            selected = (distance >> bit) & 1 == 1
+            registers[selected] = _apply_shift(_shift_tables(k + bit), registers[selected])
+            bit += 1
+        register = _shift_scalar(register, lane_count * _LANE_BYTES) ^ int(np.bitwise_xor.reduce(registers))
+        view = view[lane_count * _LANE_BYTES:]
+    return _crc_register(register, view.tobytes()) ^ 0xFFFFFFFF
 
 
 # --- errors and limits ----------------------------------------------------------------------------
