@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch CPU reference for `strata bench-probes`: the same probe architectures (pooling, gate,
+"""PyTorch CPU reference for `strata bench probes`: the same probe architectures (pooling, gate,
 downcast MHA; two-stage template, padding masked, one logit + BCE, AdamW, clipping), the same batch
 shapes and record lengths, timed the same way (warm-up steps, then timed steps of
 forward + backward + clip + AdamW). Each probe kind runs in a fresh process so peak RSS is per kind.
@@ -126,7 +126,7 @@ def main():
     for kind in a.kinds.split(","):
         t = subprocess.run([sys.executable, __file__, "--only-torch", "--kind", kind, "--threads", str(a.threads)] + common,
                            check=True, capture_output=True, text=True).stdout
-        s = subprocess.run([a.strata, "bench-probes", "--kinds", kind, "--threads", str(a.threads), "--json"] + common,
+        s = subprocess.run([a.strata, "bench", "probes", "--kinds", kind, "--threads", str(a.threads), "--json"] + common,
                            check=True, capture_output=True, text=True).stdout
         rows.append((json.loads(s.strip().splitlines()[-1]), json.loads(t.strip().splitlines()[-1])))
     print(f"B={a.batch_size}, T={a.min_tokens}-{a.tokens}, L={a.layers}, d={a.hidden}, heads={a.heads}, f={a.downcast}, "

@@ -5,5 +5,5 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the speed of Strata's parts.",
-        subcommands: [BenchFormatCommand.self, BenchForwardCommand.self, BenchServeCommand.self])
+        subcommands: [BenchFormatCommand.self, BenchForwardCommand.self, BenchProbesCommand.self, BenchServeCommand.self])
 }

@@ -2,12 +2,12 @@ import ArgumentParser
 import Foundation
 import StrataProbe
 
-/// `strata bench-probes`: training throughput (examples/s) and peak RSS of each probe kind on
+/// `strata bench probes`: training throughput (examples/s) and peak RSS of each probe kind on
 /// in-memory synthetic batches (a benchmark, not a test). tools/bench_probes_torch.py runs the same
 /// architectures and batch shapes in PyTorch for comparison.
 struct BenchProbesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench-probes",
+        commandName: "probes",
         abstract: "Benchmark probe training steps (forward, backward, clip, AdamW) per probe kind on synthetic batches.",
         discussion: """
         Batches are B records of layer-major hidden states with lengths spread evenly over \
