@@ -26,7 +26,9 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
         // The format: schema, block codec, shard writer/reader, datasets, streaming.
-        .target(name: "Strata", dependencies: ["CZstd"], swiftSettings: optimize),
+        .target(name: "Strata", dependencies: ["CZstd", "CStrataKernels"], swiftSettings: optimize),
+        // CPU-specific kernels (SSE4.2 CRC-32C, F16C half conversion) with runtime detection.
+        .target(name: "CStrataKernels"),
         // HDF5 import / export.
         .target(name: "StrataHDF5", dependencies: ["Strata", "CHDF5", "CZstd"], swiftSettings: optimize),
         // Transformer runtime: GGUF, tokenizer, Llama-family forward pass, hidden-state taps.
@@ -34,7 +36,7 @@ let package = Package(
         // Tensors on BLAS, probes with backward passes, optimizer, trainer, metrics.
         .target(name: "StrataProbe", dependencies: ["Strata", "CBLAS"], swiftSettings: optimize),
         // Text dataset -> model -> Strata dataset.
-        .target(name: "StrataCapture", dependencies: ["Strata", "StrataModel"], swiftSettings: optimize),
+        .target(name: "StrataCapture", dependencies: ["Strata", "StrataModel", "StrataProbe"], swiftSettings: optimize),
         // The command-line tool.
         .executableTarget(
             name: "strata",
@@ -48,6 +50,7 @@ let package = Package(
         .testTarget(name: "StrataHDF5Tests", dependencies: ["StrataHDF5", "Strata"]),
         .testTarget(name: "StrataModelTests", dependencies: ["StrataModel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StrataProbeTests", dependencies: ["StrataProbe", "Strata"]),
+        .testTarget(name: "StrataCaptureTests", dependencies: ["StrataCapture", "StrataModel", "StrataProbe"]),
         .testTarget(name: "StrataCLITests", dependencies: ["Strata"]),
     ],
     swiftLanguageModes: [.v5]

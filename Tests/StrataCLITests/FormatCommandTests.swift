@@ -97,12 +97,14 @@ func expectedSynthValues(_ synth: SyntheticStates, _ index: Int, dtype: StrataDT
         let layers = 6, hidden = 64, maxTokens = 48
         let generator = SyntheticStates(layers: layers, hidden: hidden, seed: 9, minTokens: 8, maxTokens: maxTokens, idPrefix: "k")
         var droppedTotal = 0
+        // zstd level 19 makes compressing a record's 18 blocks take longer than generating it, so most
+        // kills land in the middle of a record.
         // Kill after the file has grown past several different sizes.
         for (n, threshold) in [20_000, 90_000, 250_000, 600_000].enumerated() {
             let path = dir + "/k\(n).strata"
             let p = try CLIRunner.start(["synth", "--out", path, "--records", "100000", "--layers", "\(layers)", "--hidden", "\(hidden)",
                                          "--min-tokens", "8", "--max-tokens", "\(maxTokens)", "--dtype", "bf16", "--seed", "9",
-                                         "--id-prefix", "k", "--zstd-level", "1", "--block-size", "2048"])
+                                         "--id-prefix", "k", "--zstd-level", "19", "--block-size", "2048"])
             let deadline = Date().addingTimeInterval(60)
             while Date() < deadline {
                 let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0

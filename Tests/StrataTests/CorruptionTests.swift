@@ -143,6 +143,37 @@ func readAll(_ path: String) -> [[Float]]? {
         }
     }
 
+    @Test func appendingToARecoveredOrSealedShardResumes() throws {
+        let dir = makeTempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (path, expected, original) = try Self.makeShard(dir)
+        let entryEnds = try regions(of: path).filter { $0.name.hasSuffix("entry body") }.map(\.range.upperBound)
+        // A writer killed in the middle of record 2: records 0 and 1 survive, then we resume.
+        try Data(original[0..<(entryEnds[1] + 100)]).write(to: URL(fileURLWithPath: path))
+        let writer = try ShardWriter(appendingTo: path, options: WriterOptions(zstdLevel: 1))
+        #expect(writer.recordCount == 2)
+        #expect(writer.metadata.hidden == 16)
+        let extra = randomValues(3 * 4 * 16, seed: 99, hidden: 16)
+        // Ids already present are refused; new ones appended.
+        #expect(throws: StrataError.self) {
+            try extra.withUnsafeBufferPointer { try writer.append(RecordInput(id: "rec-0-ünï©ødé-🙂", tokenIDs: [1, 2, 3, 4], auxiliary: ["logprobs": [0, 0, 0]]), values: .f32($0)) }
+        }
+        try extra.withUnsafeBufferPointer { try writer.append(RecordInput(id: "resumed", tokenIDs: [1, 2, 3, 4], auxiliary: ["logprobs": [0, 0, 0]]), values: .f32($0)) }
+        try writer.close()
+        let r = try ShardReader(path: path)
+        #expect(r.count == 3)
+        let r0 = try r.readFloat(0), r1 = try r.readFloat(1)
+        #expect(bitsEqual(r0, expected[0]) && bitsEqual(r1, expected[1]))
+        #expect(bitsEqual(try r.readFloat(2), expectedStored(extra, .bf16)))
+        #expect(try r.info(2).id == "resumed")
+        #expect(try StrataVerifier.verify(path: path).records == 3)
+        // Appending to a sealed shard works the same way.
+        let again = try ShardWriter(appendingTo: path)
+        #expect(again.recordCount == 3)
+        try again.close()
+        #expect(try ShardReader(path: path).count == 3)
+    }
+
     @Test func hostileSizesAreRefusedBeforeAllocating() throws {
         let dir = makeTempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -51,7 +51,7 @@ final class BlockEncoder {
         let payload = UnsafeMutableRawBufferPointer(rebasing: output[BlockHeader.size...])
         let rawView = UnsafeRawBufferPointer(start: planes.baseAddress, count: rawSize)
         var codec = BlockHeader.codecZstd
-        var storedSize = try compressor.compress(rawView, into: payload)
+        var storedSize = try compressor.compress(planes: rawView, count: width, into: payload)
         if storedSize >= rawSize {
             codec = BlockHeader.codecNone
             storedSize = rawSize
@@ -76,12 +76,10 @@ final class BlockEncoder {
                 ByteShuffle.scatter32($0, count: count, planes: planes, planeStride: planeStride, at: at)
             }
         case (.f32(let b), .bf16):
-            let s = b.baseAddress! + from
-            for i in 0..<count { tmp16[i] = StrataConvert.f32ToBF16(s[i]) }
+            StrataConvert.f32ToBF16(UnsafeBufferPointer(start: b.baseAddress! + from, count: count), UnsafeMutableBufferPointer(start: tmp16, count: count))
             ByteShuffle.scatter16(tmp16, count: count, planes: planes, planeStride: planeStride, at: at)
         case (.f32(let b), .f16):
-            let s = b.baseAddress! + from
-            for i in 0..<count { tmp16[i] = StrataConvert.f32ToF16(s[i]) }
+            StrataConvert.f32ToF16(UnsafeBufferPointer(start: b.baseAddress! + from, count: count), UnsafeMutableBufferPointer(start: tmp16, count: count))
             ByteShuffle.scatter16(tmp16, count: count, planes: planes, planeStride: planeStride, at: at)
         case (.f16(let b), .f16), (.bf16(let b), .bf16):
             ByteShuffle.scatter16(b.baseAddress! + from, count: count, planes: planes, planeStride: planeStride, at: at)

@@ -1,7 +1,12 @@
+import CStrataKernels
+
 /// Byte shuffle by element width: a block of n elements of width w is stored as w planes of n bytes,
 /// plane k holding byte k (little-endian order) of every element. The kernels fuse the shuffle with
 /// the dtype conversion so each value is touched once.
 enum ByteShuffle {
+    /// True when the CPU has F16C (hardware half <-> float conversion).
+    static let hasF16C = strata_f16c_available() != 0
+
     // MARK: Encoding (writer): stored-dtype values -> planes
 
     /// Scatters `count` 16-bit values into the two planes of a block of `planeStride` elements,
@@ -39,9 +44,13 @@ enum ByteShuffle {
         }
     }
 
-    /// Gathers elements of a shuffled f16 block and widens them to f32.
+    /// Gathers elements of a shuffled f16 block and widens them to f32 (F16C instructions when present).
     static func gatherF16(planes: UnsafePointer<UInt8>, planeStride: Int, at: Int, count: Int, into dst: UnsafeMutablePointer<Float>) {
         let p0 = planes + at, p1 = planes + planeStride + at
+        if hasF16C {
+            strata_gather_f16_f16c(p0, p1, count, dst)
+            return
+        }
         for i in 0..<count {
             dst[i] = StrataConvert.f16ToF32(UInt16(p0[i]) | UInt16(p1[i]) << 8)
         }

@@ -1,3 +1,5 @@
+import CStrataKernels
+
 /// Scalar and bulk conversions between f32, IEEE f16 and bfloat16 bit patterns.
 /// Narrowing conversions round to nearest, ties to even; NaN stays NaN (quiet), ±Inf stays ±Inf,
 /// values beyond the target's range become ±Inf. Widening conversions are exact.
@@ -67,10 +69,14 @@ public enum StrataConvert {
         for i in 0..<source.count { d[i] = f32ToBF16(s[i]) }
     }
 
-    /// Bulk f32 -> f16 (round to nearest even).
+    /// Bulk f32 -> f16 (round to nearest even; F16C instructions when present).
     public static func f32ToF16(_ source: UnsafeBufferPointer<Float>, _ destination: UnsafeMutableBufferPointer<UInt16>) {
         precondition(source.count == destination.count, "f32ToF16: count mismatch")
         guard let s = source.baseAddress, let d = destination.baseAddress else { return }
+        if ByteShuffle.hasF16C {
+            strata_f32_to_f16_f16c(s, source.count, d)
+            return
+        }
         for i in 0..<source.count { d[i] = f32ToF16(s[i]) }
     }
 }

@@ -26,16 +26,18 @@ final class DecodeWorkspace {
         }
     }
 
-    func reserve(stored s: Int, raw r: Int) {
-        Self.grow(&stored, s)
-        Self.grow(&raw, r)
-    }
+    func reserveStored(_ n: Int) { Self.grow(&stored, n) }
+
+    func reserveRaw(_ n: Int) { Self.grow(&raw, n) }
 
     func reserveSpare(_ n: Int) { Self.grow(&spare, n) }
 }
 
 /// A small lock-protected pool of `DecodeWorkspace`s.
 final class DecodeWorkspacePool: @unchecked Sendable {
+    /// The process-wide pool every `ShardReader` draws from.
+    static let shared = DecodeWorkspacePool()
+
     private var free: [DecodeWorkspace] = []
     private let lock = NSLock()
 

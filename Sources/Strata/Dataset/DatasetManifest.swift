@@ -79,12 +79,8 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data = try encoder.encode(self)
         let final = (directory as NSString).appendingPathComponent(Self.fileName)
-        let temp = final + ".tmp-\(getpid())"
-        let fd = try FileDescriptor.openForWriting(temp, create: true, truncate: true)
-        try fd.write(Array(data), at: 0)
-        try fd.sync()
-        try fd.close()
-        guard rename(temp, final) == 0 else { throw FileDescriptor.errnoError("cannot rename manifest into place", path: final) }
+        // Unique temp name (two writers never share one), fsync, rename, then fsync the directory.
+        try AtomicFile.write(data, to: final)
     }
 
     /// Reads and checks a manifest file.
@@ -96,6 +92,9 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
         }
         guard m.format == formatName else { throw StrataError(.dataset, "manifest format is \"\(m.format)\", expected \"\(formatName)\"", path: path) }
         guard m.version == 1 else { throw StrataError(.dataset, "unsupported manifest version \(m.version) (this reader supports 1)", path: path) }
+        for s in m.shards where s.path.isEmpty || s.path.hasPrefix("/") || s.path.split(separator: "/").contains("..") {
+            throw StrataError(.dataset, "shard path \"\(s.path)\" must be relative and stay inside the dataset directory", path: path)
+        }
         guard m.records == m.shards.reduce(0, { $0 + $1.records }) else { throw StrataError(.dataset, "manifest record total \(m.records) is not the sum over its shards", path: path) }
         return m
     }

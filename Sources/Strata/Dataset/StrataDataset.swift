@@ -28,7 +28,8 @@ public final class StrataDataset: @unchecked Sendable {
             let m = try DatasetManifest.read(path: manifestPath)
             var readers: [ShardReader] = []
             for s in m.shards {
-                let full = (path as NSString).appendingPathComponent(s.path)
+                // The manifest is untrusted: a shard path must stay inside the directory.
+                let full = try ShardPathPolicy.resolve(s.path, in: path, manifest: manifestPath)
                 let r = try ShardReader(path: full)
                 guard r.count == s.records else {
                     throw StrataError(.dataset, "shard has \(r.count) records but the manifest says \(s.records)", path: full)
@@ -82,6 +83,13 @@ public final class StrataDataset: @unchecked Sendable {
     public func readFloat(_ global: Int, layers: [Int]?, tokens: Range<Int>?, into: UnsafeMutableBufferPointer<Float>) throws {
         let (r, l) = try shard(for: global)
         try r.readFloat(l, layers: layers, tokens: tokens, into: into)
+    }
+
+    /// Calls `body` with each record's global index and info, in dataset order (shard by shard).
+    public func forEachRecord(_ body: (Int, RecordInfo) throws -> Void) throws {
+        for (s, shard) in shards.enumerated() {
+            for local in 0..<shard.count { try body(starts[s] + local, try shard.info(local)) }
+        }
     }
 
     public func auxiliary(_ global: Int, name: String) throws -> [Float] {

@@ -32,12 +32,12 @@ struct RecordEntry: Equatable {
             body.u8(0)
         }
         body.u32(UInt32(metadata.count))
-        for key in metadata.keys.sorted() {
+        for key in metadata.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
             body.string(key)
             body.string(metadata[key]!)
         }
         body.u32(UInt32(auxiliary.count))
-        for name in auxiliary.keys.sorted() {
+        for name in auxiliary.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
             let v = auxiliary[name]!
             body.string(name)
             body.u32(UInt32(v.count))
@@ -112,7 +112,9 @@ struct RecordEntry: Equatable {
         var metadata: [String: String] = [:]
         for _ in 0..<nMeta {
             let k = try r.string("metadata key")
-            metadata[k] = try r.string("metadata value")
+            guard metadata.updateValue(try r.string("metadata value"), forKey: k) == nil else {
+                throw StrataError(.corrupt, "record metadata key \"\(k)\" appears twice")
+            }
         }
         let nAux = try r.count32("auxiliary count", limit: r.remaining / 8)
         var aux: [String: [Float]] = [:]
@@ -122,7 +124,7 @@ struct RecordEntry: Equatable {
             var v = [Float]()
             v.reserveCapacity(n)
             for _ in 0..<n { v.append(Float(bitPattern: try r.u32())) }
-            aux[name] = v
+            guard aux.updateValue(v, forKey: name) == nil else { throw StrataError(.corrupt, "auxiliary vector \"\(name)\" appears twice") }
         }
         let nBlocks = try r.count32("block count", limit: r.remaining / BlockRef.size)
         guard nBlocks == header.blockCount else { throw StrataError(.corrupt, "record body lists \(nBlocks) blocks but its header says \(header.blockCount)") }

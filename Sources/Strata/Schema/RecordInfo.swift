@@ -12,4 +12,17 @@ public struct RecordInfo: Sendable, Equatable {
     public var rawBytes: Int
     /// Number of blocks the record's values are split into.
     public var blockCount: Int
+
+    public init(id: String, labels: [Int], nTokens: Int, tokenIDs: [Int32], text: String?, metadata: [String: String],
+                storedBytes: Int, rawBytes: Int, blockCount: Int) {
+        self.id = id
+        self.labels = labels
+        self.nTokens = nTokens
+        self.tokenIDs = tokenIDs
+        self.text = text
+        self.metadata = metadata
+        self.storedBytes = storedBytes
+        self.rawBytes = rawBytes
+        self.blockCount = blockCount
+    }
 }

@@ -13,9 +13,13 @@ public final class ShardReader: @unchecked Sendable {
     let bodyStart: Int
     let indexOffset: Int
     private let rows: [ShardIndex.Row]
-    private var entries: [RecordEntry?]
+    /// Parsed record entries, cached up to `entryCacheLimit` (then the cache starts over), so
+    /// streaming a whole shard keeps per-reader memory bounded.
+    private var entries: [Int: RecordEntry] = [:]
+    static let entryCacheLimit = 1024
     private let lock = NSLock()
-    private let workspaces = DecodeWorkspacePool()
+    /// Shared by all readers: memory for decoding scales with concurrent reads, not open shards.
+    private let workspaces = DecodeWorkspacePool.shared
     private var blocksDecodedCounter = 0
 
     /// Number of blocks decompressed by this reader so far (for tests and benchmarks: a layer-subset read
@@ -67,7 +71,6 @@ public final class ShardReader: @unchecked Sendable {
                 previousEnd = row.entryOffset + row.entryLength
             }
             rows = index.rows
-            entries = Array(repeating: nil, count: index.rows.count)
         } catch let e as StrataError {
             throw e.located(path: path)
         }
@@ -133,6 +136,7 @@ public final class ShardReader: @unchecked Sendable {
             throw err.located(path: path, record: index, offset: row.entryOffset)
         }
         lock.lock()
+        if entries.count >= Self.entryCacheLimit { entries.removeAll(keepingCapacity: true) }
         entries[index] = e
         lock.unlock()
         return e
@@ -254,31 +258,42 @@ public final class ShardReader: @unchecked Sendable {
         }
     }
 
-    /// Reads block `block` of a record, checks its header against the record entry and its payload
-    /// checksum, decompresses it, and hands the byte planes (and element count) to `use`.
-    func decodeBlock(record: Int, entry e: RecordEntry, block: Int, _ use: (UnsafePointer<UInt8>, Int) throws -> Void) throws {
+    /// Reads block `block` of a record (header + payload) into `ws.stored` and checks the header against
+    /// the record entry and the shard metadata, and the payload against its checksum.
+    private func loadBlock(record: Int, entry e: RecordEntry, block: Int, into ws: DecodeWorkspace) throws -> BlockHeader {
         let ref = e.blocks[block]
+        let storedTotal = BlockHeader.size + ref.storedSize
+        ws.reserveStored(storedTotal)
+        try file.read(into: ws.stored.baseAddress!, count: storedTotal, at: ref.offset)
+        let headerBytes = Array(UnsafeRawBufferPointer(rebasing: ws.stored[0..<BlockHeader.size]))
+        let h = try BlockHeader.decode(headerBytes)
+        guard h.recordOrdinal == record, h.idHash == recordIDHash(e.id), h.layerStart == ref.layerStart, h.layerCount == ref.layerCount,
+              h.tokenStart == ref.tokenStart, h.tokenCount == ref.tokenCount, h.storedSize == ref.storedSize, h.rawSize == ref.rawSize,
+              h.payloadCRC == ref.payloadCRC else {
+            throw StrataError(.corrupt, "block header does not match the record entry's reference to it")
+        }
+        guard h.hidden == metadata.hidden, h.dtype == metadata.dtype else {
+            throw StrataError(.corrupt, "block hidden size or dtype differs from the shard metadata")
+        }
+        let payload = UnsafeRawBufferPointer(start: ws.stored.baseAddress! + BlockHeader.size, count: h.storedSize)
+        guard CRC32C.checksum(payload) == h.payloadCRC else { throw StrataError(.corrupt, "block payload checksum mismatch") }
+        return h
+    }
+
+    /// Reads block `block` of a record, checks it (`loadBlock`), decompresses it, and hands the byte
+    /// planes (and element count) to `use`.
+    func decodeBlock(record: Int, entry e: RecordEntry, block: Int, _ use: (UnsafePointer<UInt8>, Int) throws -> Void) throws {
         let ws = try workspaces.take()
         defer { workspaces.give(ws) }
         do {
-            let storedTotal = BlockHeader.size + ref.storedSize
-            ws.reserve(stored: storedTotal, raw: ref.rawSize)
-            try file.read(into: ws.stored.baseAddress!, count: storedTotal, at: ref.offset)
-            let headerBytes = Array(UnsafeRawBufferPointer(rebasing: ws.stored[0..<BlockHeader.size]))
-            let h = try BlockHeader.decode(headerBytes)
-            guard h.recordOrdinal == record, h.idHash == recordIDHash(e.id), h.layerStart == ref.layerStart, h.layerCount == ref.layerCount,
-                  h.tokenStart == ref.tokenStart, h.tokenCount == ref.tokenCount, h.storedSize == ref.storedSize, h.rawSize == ref.rawSize,
-                  h.payloadCRC == ref.payloadCRC else {
-                throw StrataError(.corrupt, "block header does not match the record entry's reference to it")
-            }
-            guard h.hidden == metadata.hidden, h.dtype == metadata.dtype else {
-                throw StrataError(.corrupt, "block hidden size or dtype differs from the shard metadata")
-            }
+            let h = try loadBlock(record: record, entry: e, block: block, into: ws)
             let payload = UnsafeRawBufferPointer(start: ws.stored.baseAddress! + BlockHeader.size, count: h.storedSize)
-            guard CRC32C.checksum(payload) == h.payloadCRC else { throw StrataError(.corrupt, "block payload checksum mismatch") }
             let n = h.elementCount
             var planes: UnsafePointer<UInt8>
             if h.codec == BlockHeader.codecZstd {
+                // The frame must declare exactly the header's raw size before any buffer of that size exists.
+                try ZstdDecompressor.checkFrame(payload, expectedContentSize: h.rawSize)
+                ws.reserveRaw(h.rawSize)
                 try ws.decompressor.decompress(payload, into: UnsafeMutableRawBufferPointer(start: ws.raw.baseAddress, count: h.rawSize))
                 planes = UnsafePointer(ws.raw.baseAddress!.assumingMemoryBound(to: UInt8.self))
             } else {
@@ -295,7 +310,19 @@ public final class ShardReader: @unchecked Sendable {
             lock.unlock()
             try use(planes, n)
         } catch let err as StrataError {
-            throw err.located(path: path, record: record, recordID: e.id, block: block, offset: ref.offset)
+            throw err.located(path: path, record: record, recordID: e.id, block: block, offset: e.blocks[block].offset)
+        }
+    }
+
+    /// Block `block` of a loaded record as stored (checked, not decompressed).
+    func storedBlock(record: Int, entry e: RecordEntry, block: Int) throws -> (BlockHeader, [UInt8]) {
+        let ws = try workspaces.take()
+        defer { workspaces.give(ws) }
+        do {
+            let h = try loadBlock(record: record, entry: e, block: block, into: ws)
+            return (h, Array(UnsafeRawBufferPointer(start: ws.stored.baseAddress! + BlockHeader.size, count: h.storedSize)))
+        } catch let err as StrataError {
+            throw err.located(path: path, record: record, recordID: e.id, block: block, offset: e.blocks[block].offset)
         }
     }
 

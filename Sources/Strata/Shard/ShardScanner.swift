@@ -15,6 +15,8 @@ struct ShardScanner {
         var stopOffset: Int
         /// True when the scan stopped at an index entry (the shard had been sealed or partly sealed).
         var stoppedAtIndex: Bool
+        /// Ids of the committed records.
+        var ids: Set<String>
     }
 
     static func scan(_ file: FileDescriptor) throws -> Result {
@@ -81,6 +83,6 @@ struct ShardScanner {
             }
         }
         return Result(header: header, metadata: metadata, rows: rows, committedEnd: committedEnd, fileSize: size,
-                      stopReason: stop, stopOffset: offset, stoppedAtIndex: atIndex)
+                      stopReason: stop, stopOffset: offset, stoppedAtIndex: atIndex, ids: ids)
     }
 }

@@ -9,7 +9,8 @@ public final class ShardWriter {
     public let metadata: StrataMetadata
     public let options: WriterOptions
     private let file: FileDescriptor
-    private let encoder: BlockEncoder
+    /// One block encoder per compression thread.
+    private let encoders: [BlockEncoder]
     private let bodyStart: Int
     /// End of the last complete record entry (where a failed append rolls back to).
     private var committedEnd: Int
@@ -30,19 +31,47 @@ public final class ShardWriter {
         guard options.blockTargetBytes >= 1 && options.blockTargetBytes <= StrataLimits.maxBlockRawBytes else {
             throw StrataError(.invalidArgument, "block target \(options.blockTargetBytes) bytes is outside 1...\(StrataLimits.maxBlockRawBytes)", path: path)
         }
+        guard options.compressionThreads >= 0 else { throw StrataError(.invalidArgument, "compression threads must be >= 0", path: path) }
         if let lpb = options.layersPerBlock, lpb < 1 { throw StrataError(.invalidArgument, "layers per block must be at least 1", path: path) }
         var meta = metadata
         meta.codec = CodecSettings(level: options.zstdLevel, blockTargetBytes: options.blockTargetBytes, layersPerBlock: options.layersPerBlock)
         self.path = path
         self.metadata = meta
         self.options = options
-        self.encoder = try BlockEncoder(level: options.zstdLevel)
+        let threads = options.compressionThreads > 0 ? options.compressionThreads : ProcessInfo.processInfo.activeProcessorCount
+        self.encoders = try (0..<max(1, min(threads, 64))).map { _ in try BlockEncoder(level: options.zstdLevel) }
         let json = try ShardWriter.encodeMetadata(meta)
         self.file = try FileDescriptor.openForWriting(path, create: true, truncate: true)
         let header = FileHeader(metadataLength: json.count, metadataCRC: CRC32C.checksum(json))
         try file.write(header.encode() + json, at: 0)
         bodyStart = FileHeader.size + json.count
         committedEnd = bodyStart
+    }
+
+    /// Reopens an existing shard — sealed, or unsealed after a crash — to append more records (resume).
+    /// Every intact record is kept (as `strata recover` would); the old index/trailer and any partial
+    /// record are cut off, and `close()` seals the shard again. The shard keeps its original metadata;
+    /// `options` apply to the records appended now.
+    public init(appendingTo path: String, options: WriterOptions = .init()) throws {
+        guard (1...22).contains(options.zstdLevel) else { throw StrataError(.invalidArgument, "zstd level \(options.zstdLevel) is outside 1...22", path: path) }
+        guard options.blockTargetBytes >= 1 && options.blockTargetBytes <= StrataLimits.maxBlockRawBytes, options.compressionThreads >= 0,
+              (options.layersPerBlock ?? 1) >= 1 else {
+            throw StrataError(.invalidArgument, "invalid writer options", path: path)
+        }
+        let file = try FileDescriptor.openForWriting(path, create: false, truncate: false)
+        let scan: ShardScanner.Result
+        do { scan = try ShardScanner.scan(file) } catch let e as StrataError { throw e.located(path: path) }
+        try file.truncate(to: scan.committedEnd)
+        self.path = path
+        self.metadata = scan.metadata
+        self.options = options
+        self.file = file
+        let threads = options.compressionThreads > 0 ? options.compressionThreads : ProcessInfo.processInfo.activeProcessorCount
+        self.encoders = try (0..<max(1, min(threads, 64))).map { _ in try BlockEncoder(level: options.zstdLevel) }
+        bodyStart = scan.header.bodyStart
+        committedEnd = scan.committedEnd
+        rows = scan.rows
+        ids = scan.ids
     }
 
     static func encodeMetadata(_ meta: StrataMetadata) throws -> [UInt8] {
@@ -90,13 +119,40 @@ public final class ShardWriter {
         do {
             var refs: [BlockRef] = []
             refs.reserveCapacity(plan.tiles.count)
-            for tile in plan.tiles {
-                let (header, length) = try encoder.encode(values: values, tokens: nTokens, hidden: metadata.hidden, stored: metadata.dtype,
-                                                          tile: tile, recordOrdinal: ordinal, idHash: idHash)
-                try file.write(UnsafeRawBufferPointer(start: encoder.output.baseAddress, count: length), at: offset)
-                refs.append(BlockRef(offset: offset, layerStart: tile.layerStart, layerCount: tile.layerCount, tokenStart: tile.tokenStart,
-                                     tokenCount: tile.tokenCount, storedSize: header.storedSize, rawSize: header.rawSize, payloadCRC: header.payloadCRC))
-                offset += length
+            let hidden = metadata.hidden, stored = metadata.dtype
+            let recordRaw = metadata.layers.count * nTokens * hidden * stored.byteWidth
+            let parallel = encoders.count > 1 && plan.tiles.count > 1 && recordRaw >= 256 * 1024
+            var next = 0
+            while next < plan.tiles.count {
+                // Encode a batch of blocks (in parallel when worthwhile), then write them in order.
+                let batch = parallel ? min(encoders.count, plan.tiles.count - next) : 1
+                var results = [(BlockHeader, Int)?](repeating: nil, count: batch)
+                if batch > 1 {
+                    let failures = FailureCollector()
+                    let base = next
+                    results.withUnsafeMutableBufferPointer { slots in
+                        let slotAddress = slots.baseAddress!
+                        DispatchQueue.concurrentPerform(iterations: batch) { k in
+                            do {
+                                slotAddress[k] = try encoders[k].encode(values: values, tokens: nTokens, hidden: hidden, stored: stored,
+                                                                        tile: plan.tiles[base + k], recordOrdinal: ordinal, idHash: idHash)
+                            } catch { failures.record(k, error) }
+                        }
+                    }
+                    if let failure = failures.first { throw failure }
+                } else {
+                    results[0] = try encoders[0].encode(values: values, tokens: nTokens, hidden: hidden, stored: stored,
+                                                        tile: plan.tiles[next], recordOrdinal: ordinal, idHash: idHash)
+                }
+                for k in 0..<batch {
+                    guard let (header, length) = results[k] else { continue }
+                    let tile = plan.tiles[next + k]
+                    try file.write(UnsafeRawBufferPointer(start: encoders[k].output.baseAddress, count: length), at: offset)
+                    refs.append(BlockRef(offset: offset, layerStart: tile.layerStart, layerCount: tile.layerCount, tokenStart: tile.tokenStart,
+                                         tokenCount: tile.tokenCount, storedSize: header.storedSize, rawSize: header.rawSize, payloadCRC: header.payloadCRC))
+                    offset += length
+                }
+                next += batch
             }
             let entry = RecordEntry(ordinal: ordinal, id: record.id, labels: record.labels, tokenIDs: record.tokenIDs, text: record.text,
                                     metadata: record.metadata, auxiliary: record.auxiliary, blocks: refs)

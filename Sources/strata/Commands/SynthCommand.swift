@@ -18,9 +18,10 @@ struct SynthCommand: ParsableCommand {
     @Option(name: .long, help: "Random seed.") var seed: UInt64 = 0
     @Option(name: .long, help: "Number of label classes (0 = unlabelled).") var labels: Int = 0
     @Option(name: .long, help: "Record id prefix (ids are PREFIX0, PREFIX1, ...).") var idPrefix: String = ""
-    @Option(name: .long, help: "zstd level.") var zstdLevel: Int = 3
+    @Option(name: .long, help: "zstd level (default 1: faster and as small as 3 on residual streams).") var zstdLevel: Int = 1
     @Option(name: .long, help: "Block target size in bytes (uncompressed).") var blockSize: Int = 256 * 1024
     @Option(name: .long, help: "Layers per block (default: derived from the block size).") var layersPerBlock: Int?
+    @Option(name: .long, help: "Threads compressing each record's blocks (0 = one per core).") var threads: Int = 0
     @Flag(name: .long, help: "fsync after every record.") var syncEveryRecord = false
 
     func validate() throws {
@@ -29,13 +30,15 @@ struct SynthCommand: ParsableCommand {
         guard minTokens >= 1, maxTokens >= minTokens else { throw ValidationError("need 1 <= --min-tokens <= --max-tokens") }
         guard layers >= 1, hidden >= 1 else { throw ValidationError("--layers and --hidden must be >= 1") }
         guard labels >= 0 else { throw ValidationError("--labels must be >= 0") }
+        guard threads >= 0 else { throw ValidationError("--threads must be >= 0") }
     }
 
     func run() throws {
         let type = StrataDType(rawValue: dtype)!
         let synth = SyntheticStates(layers: layers, hidden: hidden, seed: seed, minTokens: minTokens, maxTokens: maxTokens,
                                     labelCount: labels, idPrefix: idPrefix)
-        let options = WriterOptions(zstdLevel: zstdLevel, blockTargetBytes: blockSize, layersPerBlock: layersPerBlock, syncEveryRecord: syncEveryRecord)
+        let options = WriterOptions(zstdLevel: zstdLevel, blockTargetBytes: blockSize, layersPerBlock: layersPerBlock, syncEveryRecord: syncEveryRecord,
+                                    compressionThreads: threads)
         let writer = try ShardWriter(path: out, metadata: synth.metadata(dtype: type), options: options)
         var values: [Float] = []
         var lastReport = Date()

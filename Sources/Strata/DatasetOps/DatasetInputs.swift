@@ -1,0 +1,54 @@
+import Foundation
+
+/// One shard found among the inputs of a dataset operation.
+struct InputShard {
+    /// Real (symlink-free, absolute) path of the shard file.
+    let path: String
+    /// How to name it in messages: the argument it came from, plus the shard inside it.
+    let label: String
+    let reader: ShardReader
+}
+
+/// Turns command-line inputs into shard files: a shard file stands for itself; a dataset
+/// directory for the shards its manifest lists (each checked by `ShardPathPolicy`); a
+/// directory without a manifest for the `*.strata` files directly inside it, by name.
+enum DatasetInputs {
+    static let shardExtension = "strata"
+
+    static func shards(of input: String) throws -> [InputShard] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else {
+            throw DatasetOpsError.invalidArgument("\(input): no such file or directory")
+        }
+        guard isDirectory.boolValue else {
+            let real = ShardPathPolicy.realPath(input) ?? input
+            return [InputShard(path: real, label: input, reader: try ShardReader(path: real))]
+        }
+        let manifestPath = (input as NSString).appendingPathComponent(DatasetManifest.fileName)
+        if FileManager.default.fileExists(atPath: manifestPath) {
+            let manifest = try DatasetManifest.read(path: manifestPath)
+            return try manifest.shards.map { entry in
+                let real = try ShardPathPolicy.resolve(entry.path, in: input, manifest: manifestPath)
+                return InputShard(path: real, label: (input as NSString).appendingPathComponent(entry.path),
+                                  reader: try ShardReader(path: real))
+            }
+        }
+        let names = try FileManager.default.contentsOfDirectory(atPath: input)
+            .filter { ($0 as NSString).pathExtension == shardExtension }
+            .sorted()
+        guard !names.isEmpty else {
+            throw DatasetOpsError.invalidArgument("\(input): a directory with neither \(DatasetManifest.fileName) nor .\(shardExtension) shard files")
+        }
+        return try names.map { name in
+            let full = (input as NSString).appendingPathComponent(name)
+            let real = ShardPathPolicy.realPath(full) ?? full
+            return InputShard(path: real, label: full, reader: try ShardReader(path: real))
+        }
+    }
+
+    /// True when `directory` exists and holds at least one entry.
+    static func isNonEmptyDirectory(_ directory: String) -> Bool {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return false }
+        return !entries.isEmpty
+    }
+}

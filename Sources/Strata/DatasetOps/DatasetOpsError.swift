@@ -1,0 +1,36 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Errors of dataset-level operations (manifest safety, merge, re-shard, split). Each says
+/// what failed, on which path or field, and why.
+public enum DatasetOpsError: Error, CustomStringConvertible, Equatable {
+    case io(path: String, operation: String, errno: Int32)
+    /// A manifest names a shard outside the dataset directory (absolute path, `..`, or a
+    /// symbolic link that resolves elsewhere).
+    case unsafeShardPath(manifest: String, entry: String, reason: String)
+    /// Inputs to merge disagree on a metadata field.
+    case incompatibleMetadata(field: String, first: String, firstValue: String, other: String, otherValue: String)
+    case duplicateRecordID(id: String, first: String, second: String)
+    case invalidArgument(String)
+    case outputExists(String)
+
+    public var description: String {
+        switch self {
+        case let .io(path, operation, code):
+            return "\(path): cannot \(operation): \(String(cString: strerror(code)))"
+        case let .unsafeShardPath(manifest, entry, reason):
+            return "\(manifest): refused shard path \"\(entry)\": \(reason); a manifest may only name files inside its dataset directory"
+        case let .incompatibleMetadata(field, first, firstValue, other, otherValue):
+            return "cannot merge: metadata field '\(field)' differs: \(first) has \(firstValue), \(other) has \(otherValue)"
+        case let .duplicateRecordID(id, first, second):
+            return "cannot merge: record id \"\(id)\" appears in both \(first) and \(second) (was the same capture shard given twice?)"
+        case let .invalidArgument(reason):
+            return reason
+        case let .outputExists(path):
+            return "\(path) already exists and is not empty; choose a new output directory"
+        }
+    }
+}

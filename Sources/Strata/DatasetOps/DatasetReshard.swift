@@ -1,0 +1,32 @@
+/// `strata shard`: rewrites a dataset into shards of a chosen record count or byte size,
+/// keeping record order, metadata and (by default) the input's codec settings.
+public enum DatasetReshard {
+    /// Re-shards `input` (a dataset directory or shard file) into the new directory `output`.
+    /// Exactly one of `recordsPerShard` and `shardBytes` must be given.
+    @discardableResult
+    public static func reshard(input: String, output: String, recordsPerShard: Int?, shardBytes: Int?,
+                               options: WriterOptions? = nil) throws -> DatasetManifest {
+        guard (recordsPerShard == nil) != (shardBytes == nil) else {
+            throw DatasetOpsError.invalidArgument("give exactly one of --records-per-shard and --shard-size")
+        }
+        let source = try StrataDataset(path: input)
+        let writer = try RollingDatasetWriter(directory: output, metadata: source.metadata,
+                                              options: options ?? WriterOptions(matching: source.metadata),
+                                              recordsPerShard: recordsPerShard, shardBytes: shardBytes)
+        let copier = RecordCopier(source: source)
+        for global in 0 ..< source.count { try copier.copy(global, to: writer) }
+        return try writer.finish(extra: source.manifest?.extra ?? [:])
+    }
+}
+
+extension WriterOptions {
+    /// The codec settings a shard was written with (defaults where it does not say).
+    init(matching metadata: StrataMetadata) {
+        self.init()
+        if let codec = metadata.codec {
+            zstdLevel = codec.level
+            blockTargetBytes = codec.blockTargetBytes
+            layersPerBlock = codec.layersPerBlock
+        }
+    }
+}

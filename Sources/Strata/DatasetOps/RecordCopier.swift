@@ -1,0 +1,47 @@
+/// Copies records between datasets without loss: values are decoded to f32 and re-encoded in
+/// the stored dtype (f16 → f32 → f16 and bf16 → f32 → bf16 are exact), with id, labels,
+/// token ids, text, metadata and auxiliary vectors carried over. Buffers are reused across
+/// records.
+final class RecordCopier {
+    let source: StrataDataset
+    private var floats: [Float] = []
+    private var halves: [UInt16] = []
+
+    init(source: StrataDataset) { self.source = source }
+
+    func copy(_ global: Int, to writer: RollingDatasetWriter) throws {
+        let info = try source.info(global)
+        var auxiliary: [String: [Float]] = [:]
+        for declared in source.metadata.auxiliary {
+            auxiliary[declared.name] = try source.auxiliary(global, name: declared.name)
+        }
+        let record = RecordInput(id: info.id, labels: info.labels, tokenIDs: info.tokenIDs, text: info.text,
+                                 metadata: info.metadata, auxiliary: auxiliary)
+        let count = source.metadata.layers.count * info.nTokens * source.metadata.hidden
+        if floats.count < count { floats = [Float](repeating: 0, count: count) }
+        try floats.withUnsafeMutableBufferPointer { buffer in
+            let values = UnsafeMutableBufferPointer(rebasing: buffer[0 ..< count])
+            try source.readFloat(global, layers: nil, tokens: nil, into: values)
+        }
+        switch source.metadata.dtype {
+        case .f32:
+            try floats.withUnsafeBufferPointer { buffer in
+                try writer.append(record, values: .f32(UnsafeBufferPointer(rebasing: buffer[0 ..< count])))
+            }
+        case .f16, .bf16:
+            if halves.count < count { halves = [UInt16](repeating: 0, count: count) }
+            let isBF16 = source.metadata.dtype == .bf16
+            floats.withUnsafeBufferPointer { input in
+                halves.withUnsafeMutableBufferPointer { output in
+                    let from = UnsafeBufferPointer(rebasing: input[0 ..< count])
+                    let to = UnsafeMutableBufferPointer(rebasing: output[0 ..< count])
+                    if isBF16 { StrataConvert.f32ToBF16(from, to) } else { StrataConvert.f32ToF16(from, to) }
+                }
+            }
+            try halves.withUnsafeBufferPointer { buffer in
+                let stored = UnsafeBufferPointer(rebasing: buffer[0 ..< count])
+                try writer.append(record, values: isBF16 ? .bf16(stored) : .f16(stored))
+            }
+        }
+    }
+}

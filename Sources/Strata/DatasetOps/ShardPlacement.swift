@@ -1,0 +1,88 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How `strata merge` brings a shard file into the output directory. Shard bytes are never
+/// re-encoded: a shard already inside the directory is referenced where it is; otherwise it is
+/// hard-linked (same file system), moved, or copied byte for byte.
+public enum ShardPlacementMode: String, Sendable, CaseIterable {
+    /// Hard link, falling back to a byte copy across file systems.
+    case link
+    /// Byte copy (the inputs stay untouched and independent).
+    case copy
+    /// rename(2), falling back to copy + unlink across file systems.
+    case move
+}
+
+/// What happened to one shard.
+public enum ShardPlacementAction: String, Sendable {
+    case referenced, linked, copied, moved
+}
+
+enum ShardPlacement {
+    /// Places `source` at `destination` (which must not exist) according to `mode`; the file
+    /// appears under its final name only once complete (copies go through a temporary name).
+    static func place(_ source: String, at destination: String, mode: ShardPlacementMode) throws -> ShardPlacementAction {
+        switch mode {
+        case .link:
+            if link(source, destination) == 0 { return .linked }
+            let code = errno
+            guard code == EXDEV || code == EPERM || code == EMLINK || code == ENOTSUP else {
+                throw DatasetOpsError.io(path: destination, operation: "hard-link \(source)", errno: code)
+            }
+            try copy(source, to: destination)
+            return .copied
+        case .copy:
+            try copy(source, to: destination)
+            return .copied
+        case .move:
+            if rename(source, destination) == 0 { return .moved }
+            let code = errno
+            guard code == EXDEV else { throw DatasetOpsError.io(path: destination, operation: "move \(source)", errno: code) }
+            try copy(source, to: destination)
+            guard unlink(source) == 0 else { throw DatasetOpsError.io(path: source, operation: "remove after copying", errno: errno) }
+            return .moved
+        }
+    }
+
+    /// Byte copy through a temporary file, fsynced, then renamed into place.
+    static func copy(_ source: String, to destination: String) throws {
+        let input = open(source, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw DatasetOpsError.io(path: source, operation: "open", errno: errno) }
+        defer { close(input) }
+        let temporary = destination + ".partial-\(getpid())"
+        let output = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard output >= 0 else { throw DatasetOpsError.io(path: temporary, operation: "create", errno: errno) }
+        var done = false
+        defer {
+            close(output)
+            if !done { unlink(temporary) }
+        }
+        let chunk = 8 << 20
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 64)
+        defer { buffer.deallocate() }
+        while true {
+            let got = read(input, buffer, chunk)
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw DatasetOpsError.io(path: source, operation: "read", errno: errno)
+            }
+            if got == 0 { break }
+            var offset = 0
+            while offset < got {
+                let put = write(output, buffer + offset, got - offset)
+                if put < 0 {
+                    if errno == EINTR { continue }
+                    throw DatasetOpsError.io(path: temporary, operation: "write", errno: errno)
+                }
+                offset += put
+            }
+        }
+        guard fsync(output) == 0 else { throw DatasetOpsError.io(path: temporary, operation: "fsync", errno: errno) }
+        guard rename(temporary, destination) == 0 else { throw DatasetOpsError.io(path: destination, operation: "rename into place", errno: errno) }
+        done = true
+    }
+}

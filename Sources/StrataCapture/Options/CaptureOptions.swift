@@ -1,0 +1,89 @@
+import Strata
+
+/// Everything a capture job needs to know; the CLI maps its flags onto this one to one.
+public struct CaptureOptions: Sendable {
+    /// The GGUF model (weights and tokenizer).
+    public var modelPath: String
+    /// `.jsonl` or `.csv` input (see `TextRecordReader`).
+    public var inputPath: String
+    /// The output dataset directory.
+    public var outputDirectory: String
+    public var fields = TextFields()
+    /// Class names; label value k means `labelNames[k]`. String labels in the input are mapped through it.
+    public var labelNames: [String]?
+    public var layers: LayerSelection = .all
+    /// Stored element type.
+    public var dtype: StrataDType = .bf16
+    /// Longest text in tokens; nil = the model's context length.
+    public var maxTokens: Int?
+    /// Keep the first `maxTokens` tokens of longer texts instead of skipping them.
+    public var truncate = false
+    public var shard: CaptureShard = .whole
+    /// Continue a capture whose output directory already holds records.
+    public var resume = false
+    /// Store the last position's next-token log-probabilities (`next_token_logprobs`, vocabulary-sized).
+    public var saveLogits = false
+    /// Tokens per packed forward batch (a longer text forms a batch of its own).
+    public var batchTokens = 1024
+    public var badRowPolicy: BadRowPolicy = .skip
+    /// zstd level; 1 is the default because on hidden states it was both faster and smaller than 3
+    /// (benchmarks/capture.md).
+    public var zstdLevel = 1
+    /// A part file is sealed and a new one started once it holds this many bytes.
+    public var partBytes = 1 << 30
+    /// ... or once it has been open this long (seconds); each seal rewrites manifest.json (a checkpoint).
+    public var checkpointSeconds: Double = 600
+    /// Compress and write batch k on a background thread while the model computes batch k+1. Off by
+    /// default: with BLAS already using every core it cost more CPU than writing inline
+    /// (benchmarks/capture.md); it helps when the forward pass leaves cores idle (`threads` < cores).
+    public var overlapWriting = false
+    /// Measure instead of capturing: run the model but write nothing.
+    public var dryRun: DryRun?
+    /// Threads for the forward pass (nil = all active processors).
+    public var threads: Int?
+
+    /// Measurement modes that write no dataset.
+    public enum DryRun: String, Sendable, CaseIterable {
+        /// The forward pass alone: no hidden states are handed out.
+        case forward
+        /// The forward pass plus assembling each record's layer-major buffer (everything but compressing and writing).
+        case assemble
+    }
+
+    public init(modelPath: String, inputPath: String, outputDirectory: String) {
+        self.modelPath = modelPath
+        self.inputPath = inputPath
+        self.outputDirectory = outputDirectory
+    }
+
+    /// Checks values that do not depend on the model.
+    func validate() throws {
+        if let maxTokens, maxTokens < 1 {
+            throw CaptureError.invalidOption(flag: "--max-tokens", value: String(maxTokens), why: "must be at least 1")
+        }
+        if truncate && maxTokens == nil {
+            throw CaptureError.invalidOption(flag: "--truncate", value: "", why: "needs --max-tokens N (the number of tokens to keep)")
+        }
+        guard batchTokens >= 1 else {
+            throw CaptureError.invalidOption(flag: "--batch-tokens", value: String(batchTokens), why: "must be at least 1")
+        }
+        guard (1...22).contains(zstdLevel) else {
+            throw CaptureError.invalidOption(flag: "--zstd-level", value: String(zstdLevel), why: "must be in 1...22")
+        }
+        guard partBytes >= 1 else {
+            throw CaptureError.invalidOption(flag: "--part-size", value: String(partBytes), why: "must be positive")
+        }
+        guard checkpointSeconds > 0 else {
+            throw CaptureError.invalidOption(flag: "--checkpoint-interval", value: String(checkpointSeconds), why: "must be positive")
+        }
+        if let labelNames {
+            guard !labelNames.isEmpty, Set(labelNames).count == labelNames.count, !labelNames.contains("") else {
+                throw CaptureError.invalidOption(flag: "--label-names", value: labelNames.joined(separator: ","),
+                                                 why: "need distinct, non-empty class names")
+            }
+        }
+        if let threads, threads < 1 {
+            throw CaptureError.invalidOption(flag: "--threads", value: String(threads), why: "must be at least 1")
+        }
+    }
+}

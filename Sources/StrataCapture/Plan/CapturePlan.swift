@@ -1,0 +1,148 @@
+import Dispatch
+import Foundation
+import StrataModel
+
+/// One input row that will become a record.
+public struct PlannedRecord: Sendable {
+    /// 1-based data row in the input file.
+    public var row: Int
+    public var id: String
+    public var label: Int?
+    public var text: String
+    /// Token ids as stored in the record (after `--truncate`).
+    public var tokens: [Int32]
+    /// The text's full token count when `--truncate` shortened it.
+    public var truncatedFrom: Int?
+}
+
+/// One input row that will not become a record, and why.
+public struct SkippedRow: Sendable, Equatable, Codable {
+    public var row: Int
+    public var reason: SkipReason
+    public var detail: String
+}
+
+/// The rows of this shard, read and tokenised up front: the records to capture in input order and
+/// the rows left out. Doing this before the model runs makes `--on-bad-row fail` stop before any
+/// compute, gives the progress line an exact token total, and fixes batch boundaries independently
+/// of what a resumed run has already captured.
+public struct CapturePlan: Sendable {
+    /// Data rows in the input file (all shards).
+    public var rowsInFile: Int
+    /// Data rows that belong to this shard.
+    public var rowsInShard: Int
+    public var records: [PlannedRecord]
+    public var skipped: [SkippedRow]
+
+    public var totalTokens: Int { records.reduce(0) { $0 + $1.tokens.count } }
+
+    /// Reads `reader`'s file and plans the rows of `shard`.
+    /// - Parameters:
+    ///   - maxTokens: longest allowed text; longer ones are skipped (`too_long`) or, with `truncate`, cut.
+    ///   - policy: `.fail` throws `CaptureError.badRow` for the first row that cannot be captured.
+    public init(reader: TextRecordReader, tokenizer: BPETokenizer, shard: CaptureShard, maxTokens: Int,
+                truncate: Bool, labelCount: Int?, policy: BadRowPolicy) throws {
+        let rows = try reader.readAll()
+        rowsInFile = rows.count
+        var candidates: [TextRecord] = []
+        var skipped: [SkippedRow] = []
+        var inShard = 0
+        for result in rows {
+            switch result {
+            case .success(let record):
+                guard shard.contains(row: record.row) else { continue }
+                inShard += 1
+                if let label = record.label, let labelCount, label < 0 || label >= labelCount {
+                    skipped.append(SkippedRow(row: record.row, reason: .badLabel,
+                                              detail: "label \(label) is outside the \(labelCount) --label-names classes"))
+                } else {
+                    candidates.append(record)
+                }
+            case .failure(let failure):
+                guard shard.contains(row: failure.row) else { continue }
+                inShard += 1
+                skipped.append(SkippedRow(row: failure.row, reason: Self.reason(failure.problem), detail: failure.problem.description))
+            }
+        }
+        rowsInShard = inShard
+
+        let tokenized = Self.tokenize(candidates.map(\.text), tokenizer)
+        var records: [PlannedRecord] = []
+        records.reserveCapacity(candidates.count)
+        var seenIDs: [String: Int] = [:]
+        for (record, fullTokens) in zip(candidates, tokenized) {
+            if fullTokens.isEmpty {
+                skipped.append(SkippedRow(row: record.row, reason: .emptyText, detail: "the text encodes to no tokens"))
+                continue
+            }
+            var tokens = fullTokens
+            var truncatedFrom: Int?
+            if tokens.count > maxTokens {
+                guard truncate else {
+                    skipped.append(SkippedRow(row: record.row, reason: .tooLong,
+                                              detail: "\(tokens.count) tokens, over --max-tokens \(maxTokens) (pass --truncate to keep the first \(maxTokens))"))
+                    continue
+                }
+                truncatedFrom = tokens.count
+                tokens = Array(tokens.prefix(maxTokens))
+            }
+            if let first = seenIDs[record.id] {
+                skipped.append(SkippedRow(row: record.row, reason: .duplicateID, detail: "id \"\(record.id)\" was already used by row \(first)"))
+                continue
+            }
+            seenIDs[record.id] = record.row
+            records.append(PlannedRecord(row: record.row, id: record.id, label: record.label, text: record.text,
+                                         tokens: tokens, truncatedFrom: truncatedFrom))
+        }
+        skipped.sort { $0.row < $1.row }
+        if policy == .fail, let first = skipped.first {
+            throw CaptureError.badRow(path: reader.path, row: first.row, reason: first.reason, detail: first.detail)
+        }
+        self.records = records
+        self.skipped = skipped
+    }
+
+    static func reason(_ problem: TextRowProblem) -> SkipReason {
+        switch problem {
+        case .malformed, .missingField: return .malformed
+        case .emptyText: return .emptyText
+        case .invalidUTF8: return .invalidUTF8
+        case .badLabel: return .badLabel
+        }
+    }
+
+    /// Tokenises on every core (the tokenizer is thread-safe); results in input order.
+    static func tokenize(_ texts: [String], _ tokenizer: BPETokenizer) -> [[Int32]] {
+        var out = [[Int32]](repeating: [], count: texts.count)
+        let chunk = 64
+        let chunks = (texts.count + chunk - 1) / chunk
+        out.withUnsafeMutableBufferPointer { results in
+            let base = results.baseAddress!
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                for i in (c * chunk)..<min(texts.count, (c + 1) * chunk) {
+                    (base + i).pointee = tokenizer.encode(texts[i])
+                }
+            }
+        }
+        return out
+    }
+
+    /// Consecutive runs of records whose token counts add up to at most `batchTokens` (a longer record
+    /// is a batch of its own), in input order. Depends only on the plan, not on what is already
+    /// captured, so a resumed run recomputes exactly the batches of an uninterrupted one.
+    public func batches(batchTokens: Int) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        var start = 0, tokens = 0
+        for (i, record) in records.enumerated() {
+            let n = record.tokens.count
+            if i > start && tokens + n > batchTokens {
+                out.append(start..<i)
+                start = i
+                tokens = 0
+            }
+            tokens += n
+        }
+        if start < records.count { out.append(start..<records.count) }
+        return out
+    }
+}

@@ -1,3 +1,0 @@
-// StrataCapture: text dataset -> model -> Strata dataset.
-import Strata
-import StrataModel

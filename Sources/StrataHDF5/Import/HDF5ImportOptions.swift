@@ -1,0 +1,27 @@
+/// How the records are delimited inside a token-concatenated or padded array.
+public enum HDF5RecordBoundaries: Sendable, Equatable {
+    /// N+1 cumulative token offsets (`data[offsets[i] ..< offsets[i+1]]`), or N start offsets.
+    case offsets(String)
+    /// N token counts.
+    case lengths(String)
+    /// [N, T] attention mask (1 = real token); the ones of a record must be contiguous.
+    case mask(String)
+}
+
+/// What the user told `import-hdf5` about the file; everything nil = detect.
+public struct HDF5ImportOptions: Sendable {
+    /// Path of the activation dataset (`--data`).
+    public var dataName: String?
+    public var boundaries: HDF5RecordBoundaries?
+    public var labelsName: String?
+    public var tokenIDsName: String?
+    /// Axis order of the activation dataset (`--layout`).
+    public var layout: [HDF5Axis]?
+    /// Treat a uint16 activation dataset as bf16 bit patterns (also implied by the attribute
+    /// `strata_dtype = "bf16"`).
+    public var uint16IsBF16: Bool = false
+    /// Accept float64 activations by converting them to float32 (lossy; off by default).
+    public var allowFloat64Downcast: Bool = false
+
+    public init() {}
+}

@@ -1,4 +1,0 @@
-// StrataHDF5: HDF5 import / export of Strata datasets.
-import CHDF5
-import CZstd
-import Strata

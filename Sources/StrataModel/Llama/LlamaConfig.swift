@@ -1,0 +1,96 @@
+/// How rotary position embeddings stretch to longer contexts (GGUF `<arch>.rope.scaling.*`).
+public enum RopeScaling: Equatable, Sendable {
+    /// Plain RoPE.
+    case none
+    /// Position interpolation: every frequency divided by `factor` (Hugging Face `"linear"`).
+    case linear(factor: Double)
+    /// Llama 3.1 scaling: low frequencies divided by `factor`, high ones kept, a smooth ramp in between
+    /// (Hugging Face `"llama3"`).
+    case llama3(factor: Double, lowFrequencyFactor: Double, highFrequencyFactor: Double, originalContextLength: Int)
+}
+
+/// The shape and hyper-parameters of a Llama-family decoder, as read from GGUF metadata.
+public struct LlamaConfig: Equatable, Sendable {
+    /// `general.architecture` of the file the config came from (e.g. `"llama"`).
+    public var architecture: String
+    /// Number of transformer blocks, L.
+    public var blockCount: Int
+    /// Residual stream width, d.
+    public var hiddenSize: Int
+    /// Width of the SwiGLU feed-forward layer.
+    public var feedForwardSize: Int
+    /// Number of query heads.
+    public var headCount: Int
+    /// Number of key/value heads (grouped-query attention when smaller than `headCount`).
+    public var keyValueHeadCount: Int
+    /// Width of one attention head.
+    public var headDimension: Int
+    /// How many dimensions of each head RoPE rotates (llama: all of them, `headDimension`).
+    public var ropeDimension: Int
+    /// RoPE base θ.
+    public var ropeFrequencyBase: Double
+    /// RoPE context scaling.
+    public var ropeScaling: RopeScaling
+    /// ε added to the mean square in every RMSNorm.
+    public var rmsNormEpsilon: Float
+    /// Vocabulary size (rows of the token embedding).
+    public var vocabularySize: Int
+    /// True when the output head reuses the token embedding (no `output.weight` tensor).
+    public var tiedOutput: Bool
+
+    public init(architecture: String = "llama", blockCount: Int, hiddenSize: Int, feedForwardSize: Int,
+                headCount: Int, keyValueHeadCount: Int, headDimension: Int? = nil, ropeDimension: Int? = nil,
+                ropeFrequencyBase: Double = 10_000, ropeScaling: RopeScaling = .none, rmsNormEpsilon: Float = 1e-5,
+                vocabularySize: Int, tiedOutput: Bool) {
+        self.architecture = architecture
+        self.blockCount = blockCount
+        self.hiddenSize = hiddenSize
+        self.feedForwardSize = feedForwardSize
+        self.headCount = headCount
+        self.keyValueHeadCount = keyValueHeadCount
+        let head = headDimension ?? (headCount > 0 ? hiddenSize / headCount : 0)
+        self.headDimension = head
+        self.ropeDimension = ropeDimension ?? head
+        self.ropeFrequencyBase = ropeFrequencyBase
+        self.ropeScaling = ropeScaling
+        self.rmsNormEpsilon = rmsNormEpsilon
+        self.vocabularySize = vocabularySize
+        self.tiedOutput = tiedOutput
+    }
+
+    /// Number of hidden states a forward pass exposes: the embedding output plus one per block (L + 1).
+    public var numHiddenStates: Int { blockCount + 1 }
+    /// Width of all query heads together.
+    public var queryWidth: Int { headCount * headDimension }
+    /// Width of all key (or value) heads together.
+    public var keyValueWidth: Int { keyValueHeadCount * headDimension }
+
+    /// Checks that the numbers describe a model this runtime can run; throws `LlamaError.invalidConfig`.
+    public func validate() throws {
+        func require(_ condition: Bool, _ why: String) throws {
+            if !condition { throw LlamaError.invalidConfig(why) }
+        }
+        try require(blockCount > 0, "block_count must be positive, got \(blockCount)")
+        try require(hiddenSize > 0, "embedding_length must be positive, got \(hiddenSize)")
+        try require(feedForwardSize > 0, "feed_forward_length must be positive, got \(feedForwardSize)")
+        try require(headCount > 0, "attention.head_count must be positive, got \(headCount)")
+        try require(keyValueHeadCount > 0 && headCount % keyValueHeadCount == 0,
+                    "attention.head_count_kv (\(keyValueHeadCount)) must divide attention.head_count (\(headCount))")
+        try require(headDimension > 0, "head dimension must be positive, got \(headDimension)")
+        try require(headDimension % 2 == 0, "head dimension must be even for RoPE, got \(headDimension)")
+        try require(ropeDimension == headDimension,
+                    "rope.dimension_count (\(ropeDimension)) must equal the head dimension (\(headDimension)) for llama")
+        try require(ropeFrequencyBase > 0, "rope.freq_base must be positive, got \(ropeFrequencyBase)")
+        try require(rmsNormEpsilon >= 0, "layer_norm_rms_epsilon must not be negative, got \(rmsNormEpsilon)")
+        try require(vocabularySize > 0, "vocabulary size must be positive, got \(vocabularySize)")
+        switch ropeScaling {
+        case .none: break
+        case .linear(let factor):
+            try require(factor > 0, "rope.scaling.factor must be positive, got \(factor)")
+        case .llama3(let factor, let low, let high, let original):
+            try require(factor > 0, "rope.scaling.factor must be positive, got \(factor)")
+            try require(high > low && low > 0, "rope.scaling high_freq_factor (\(high)) must exceed low_freq_factor (\(low)) > 0")
+            try require(original > 0, "rope.scaling.original_context_length must be positive, got \(original)")
+        }
+    }
+}

@@ -1,0 +1,192 @@
+import CBLAS
+import Foundation
+
+// The numeric building blocks of the Llama forward pass, on raw row-major f32 buffers.
+// Each kernel works on a range of rows so that the caller can split rows across threads.
+
+/// `C[m×n] = A[m×k] · B[n×k]ᵀ (+ C when accumulate)`: a `Linear` layer whose weight `B` is stored
+/// `[outputs × inputs]`. `lda`/`ldc` let A and C be column slices of wider row-major matrices.
+@inline(__always)
+func linear(_ a: UnsafePointer<Float>, rows m: Int, inputs k: Int, lda: Int,
+            weight b: UnsafePointer<Float>, outputs n: Int,
+            into c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false) {
+    guard m > 0, n > 0, k > 0 else { return }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k),
+                1, a, Int32(lda), b, Int32(k), accumulate ? 1 : 0, c, Int32(ldc))
+}
+
+/// RMSNorm of rows `rows` of `input` (`width` wide) into `output`: `y = g ⊙ (x / sqrt(mean(x²) + ε))`.
+///
+/// The mean square is accumulated in Double: Llama residual streams carry a few "massive activation"
+/// channels (~26,000 in SmolLM2's middle layers) next to values of order 1.
+@inline(__always)
+func rmsNorm(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, gain: UnsafePointer<Float>,
+             width: Int, epsilon: Float, rows: Range<Int>) {
+    for row in rows {
+        let x = input + row * width
+        let y = output + row * width
+        var sumOfSquares: Double = 0
+        for i in 0..<width {
+            let value = Double(x[i])
+            sumOfSquares += value * value
+        }
+        let scale = Float(1 / (sumOfSquares / Double(width) + Double(epsilon)).squareRoot())
+        for i in 0..<width {
+            y[i] = gain[i] * (x[i] * scale)
+        }
+    }
+}
+
+/// Applies RoPE in place to `heads` heads of `headDimension` values starting at `base` in each row,
+/// rotating adjacent pairs `(2i, 2i+1)` of the first `2·pairs` dimensions (GGUF head order).
+@inline(__always)
+func applyRotary(_ base: UnsafeMutablePointer<Float>, rowStride: Int, heads: Int, headDimension: Int,
+                 positions: UnsafePointer<Int32>, cos: UnsafePointer<Float>, sin: UnsafePointer<Float>,
+                 pairs: Int, rows: Range<Int>) {
+    for row in rows {
+        let position = Int(positions[row])
+        let c = cos + position * pairs
+        let s = sin + position * pairs
+        for head in 0..<heads {
+            let v = base + row * rowStride + head * headDimension
+            for pair in 0..<pairs {
+                let x0 = v[2 * pair], x1 = v[2 * pair + 1]
+                v[2 * pair] = x0 * c[pair] - x1 * s[pair]
+                v[2 * pair + 1] = x0 * s[pair] + x1 * c[pair]
+            }
+        }
+    }
+}
+
+/// SwiGLU in place: for each row of `[gate | up]` (`2·width` wide), `gate ← silu(gate) ⊙ up`,
+/// with `silu(g) = g / (1 + e^(−g))`, eight lanes at a time.
+@inline(__always)
+func swiGLU(_ gateUp: UnsafeMutablePointer<Float>, width: Int, rows: Range<Int>) {
+    for row in rows {
+        let gate = gateUp + row * 2 * width
+        let up = gate + width
+        var i = 0
+        while i + 8 <= width {
+            let g = UnsafeRawPointer(gate + i).loadUnaligned(as: SIMD8<Float>.self)
+            let u = UnsafeRawPointer(up + i).loadUnaligned(as: SIMD8<Float>.self)
+            // Below −87, e^(−g) is clamped, so set silu(g) = g·e^g (< 10⁻³⁶) to its limit 0 explicitly.
+            let silu = (g / (1 + exponential(-g))).replacing(with: 0, where: g .< -87)
+            let result = silu * u
+            UnsafeMutableRawPointer(gate + i).storeBytes(of: result, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < width {
+            let g = gate[i]
+            gate[i] = g / (1 + expf(-g)) * up[i]
+            i += 1
+        }
+    }
+}
+
+/// `e^x` per lane, to a few ulp of `expf`, for |x| ≤ 87; outside that the argument is clamped to ±87 (where
+/// `e^x` is still a normal float), so nothing overflows to infinity or NaN.
+///
+/// `e^x = 2^n · e^f` with `n = round(x·log₂e)` and `f = x − n·ln 2` (ln 2 split in two parts, Cody–Waite, so
+/// `f` is exact enough); `e^f` for |f| ≤ ½ln 2 from its Taylor series to degree 7 (error < 10⁻⁸ relative);
+/// `2^n` is built directly in the exponent bits.
+@inline(__always)
+func exponential(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    let clamped = pointwiseMax(pointwiseMin(x, SIMD8(repeating: 87)), SIMD8(repeating: -87))
+    let magic = SIMD8<Float>(repeating: 12_582_912)             // 1.5·2²³: adding it rounds to an integer
+    let shifted = clamped * 1.442_695_04 + magic
+    let n = shifted - magic
+    let f = clamped - n * 0.693_359_375 + n * 2.121_944_4e-4   // 0.693359375 = 355/512: n·C1 is exact
+    var p = SIMD8<Float>(repeating: 1.0 / 5040)
+    p = p * f + 1.0 / 720
+    p = p * f + 1.0 / 120
+    p = p * f + 1.0 / 24
+    p = p * f + 1.0 / 6
+    p = p * f + 0.5
+    p = p * f + 1
+    p = p * f + 1
+    // The low bits of `shifted` hold n + 0x40_0000; move n + 127 into the exponent field.
+    let bits = (unsafeBitCast(shifted, to: SIMD8<UInt32>.self) &- 0x4B40_0000 &+ 127) &<< 23
+    return p * unsafeBitCast(bits, to: SIMD8<Float>.self)
+}
+
+/// Dot product of two `count`-long vectors, 16 lanes at a time. (Multiply and add are kept separate:
+/// `SIMD.addProduct` becomes a scalar `fmaf` call per lane unless the target has FMA enabled.)
+@inline(__always)
+func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
+    var accumulator = SIMD16<Float>()
+    var i = 0
+    while i + 16 <= count {
+        let x = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD16<Float>.self)
+        let y = UnsafeRawPointer(b + i).loadUnaligned(as: SIMD16<Float>.self)
+        accumulator += x * y
+        i += 16
+    }
+    var sum = accumulator.sum()
+    while i < count {
+        sum += a[i] * b[i]
+        i += 1
+    }
+    return sum
+}
+
+/// `y += alpha · x` over `count` values, 16 lanes at a time.
+@inline(__always)
+func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int) {
+    let a = SIMD16<Float>(repeating: alpha)
+    var i = 0
+    while i + 16 <= count {
+        let xv = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
+        var yv = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD16<Float>.self)
+        yv += a * xv
+        UnsafeMutableRawPointer(y + i).storeBytes(of: yv, as: SIMD16<Float>.self)
+        i += 16
+    }
+    while i < count {
+        y[i] += alpha * x[i]
+        i += 1
+    }
+}
+
+/// Causal softmax attention of one query head over one packed sequence.
+///
+/// `queries`, `keys` and `values` point at the head's first element in the sequence's first row; rows are
+/// `rowStride` apart. Writes `tokens` output rows (`outputStride` apart). `scores` is scratch of `tokens`
+/// floats.
+@inline(__always)
+func causalAttentionHead(queries: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+                         rowStride: Int, tokens: Int, headDimension: Int, scale: Float,
+                         output: UnsafeMutablePointer<Float>, outputStride: Int,
+                         scores: UnsafeMutablePointer<Float>) {
+    for i in 0..<tokens {
+        let query = queries + i * rowStride
+        var maximum = -Float.infinity
+        for j in 0...i {
+            let score = dot(query, keys + j * rowStride, headDimension) * scale
+            scores[j] = score
+            maximum = max(maximum, score)
+        }
+        var total: Float = 0
+        for j in 0...i {
+            let weight = expf(scores[j] - maximum)
+            scores[j] = weight
+            total += weight
+        }
+        let normalizer = 1 / total
+        let out = output + i * outputStride
+        out.update(repeating: 0, count: headDimension)
+        for j in 0...i {
+            axpy(scores[j] * normalizer, values + j * rowStride, out, headDimension)
+        }
+    }
+}
+
+/// Log-softmax of `count` logits in place, with the normaliser summed in Double.
+@inline(__always)
+func logSoftmax(_ logits: UnsafeMutablePointer<Float>, count: Int) {
+    var maximum = -Float.infinity
+    for i in 0..<count { maximum = max(maximum, logits[i]) }
+    var total: Double = 0
+    for i in 0..<count { total += exp(Double(logits[i] - maximum)) }
+    let shift = maximum + Float(log(total))
+    for i in 0..<count { logits[i] -= shift }
+}

@@ -1,0 +1,174 @@
+import Dispatch
+import Foundation
+
+extension LlamaModel {
+    /// Runs `tokens` as the continuation of the sequence held in `cache` (positions `cache.count...`),
+    /// appends their keys and values to the cache, streams the requested hidden states of the new
+    /// tokens to `sink` (as `sequence` 0), and returns the output logits (not normalised) at the last
+    /// new position — the distribution of the token that follows.
+    ///
+    /// The first call on an empty cache is the prefill: with the same kernels in the same order as
+    /// `forward(batch:request:sink:)`, its hidden states equal a one-sequence `forward`. Later calls
+    /// (usually one token each) are decode steps. `request.wantLastLogProbs` is ignored: the logits are
+    /// always returned. On error the cache keeps its previous length.
+    public func extend(_ tokens: [Int32], cache: KVCache, request: HiddenStateRequest = HiddenStateRequest(layers: []),
+                       sink: HiddenStateSink? = nil) throws -> [Float] {
+        guard !tokens.isEmpty else { throw LlamaError.invalidInput("extend needs at least one token") }
+        guard cache.keys.count == config.blockCount, cache.keyValueWidth == config.keyValueWidth else {
+            throw LlamaError.invalidInput("the KV cache was made for a model of a different shape")
+        }
+        guard cache.count + tokens.count <= cache.capacity else {
+            throw LlamaError.invalidInput(
+                "the KV cache holds \(cache.count) of \(cache.capacity) tokens; \(tokens.count) more do not fit")
+        }
+        for (position, id) in tokens.enumerated() where id < 0 || Int(id) >= config.vocabularySize {
+            throw LlamaError.tokenOutOfRange(sequence: 0, position: cache.count + position, token: id,
+                                             vocabularySize: config.vocabularySize)
+        }
+        var deliver = Set(0..<numHiddenStates)
+        if let layers = request.layers {
+            for layer in layers where layer < 0 || layer >= numHiddenStates {
+                throw LlamaError.layerOutOfRange(layer: layer, numHiddenStates: numHiddenStates)
+            }
+            deliver = Set(layers)
+        }
+        if sink == nil { deliver = [] }
+
+        let d = config.hiddenSize, ff = config.feedForwardSize
+        let queryWidth = config.queryWidth, kvWidth = config.keyValueWidth
+        let qkvWidth = queryWidth + 2 * kvWidth
+        let rows = tokens.count, start = cache.count
+        let epsilon = config.rmsNormEpsilon
+
+        let residual = FloatBuffer(count: rows * d)
+        let normed = FloatBuffer(count: rows * d)
+        let qkv = FloatBuffer(count: rows * qkvWidth)
+        let attention = FloatBuffer(count: rows * queryWidth)
+        let gateUp = FloatBuffer(count: rows * 2 * ff)
+        let positions = (start..<(start + rows)).map { Int32($0) }
+        let x = residual.pointer, h = normed.pointer
+
+        func emit(_ layer: Int, _ states: UnsafeMutablePointer<Float>) throws {
+            guard let sink, deliver.contains(layer) else { return }
+            try sink.receive(layer: layer, sequence: 0, rows: UnsafeBufferPointer(start: states, count: rows * d),
+                             tokens: rows)
+        }
+
+        tokens.withUnsafeBufferPointer { ids in
+            for row in 0..<rows {
+                (x + row * d).update(from: weights.tokenEmbedding.pointer + Int(ids[row]) * d, count: d)
+            }
+        }
+        try emit(0, x)
+
+        for (index, block) in weights.blocks.enumerated() {
+            parallelChunks(rows, threads: threads, minimumChunk: 16) { range in
+                rmsNorm(x, h, gain: block.attentionNorm.pointer, width: d, epsilon: epsilon, rows: range)
+            }
+            linear(h, rows: rows, inputs: d, lda: d, weight: block.queryKeyValue.pointer, outputs: qkvWidth,
+                   into: qkv.pointer, ldc: qkvWidth)
+            positions.withUnsafeBufferPointer { positions in
+                parallelChunks(rows, threads: threads, minimumChunk: 16) { range in
+                    applyRotary(qkv.pointer, rowStride: qkvWidth, heads: config.headCount + config.keyValueHeadCount,
+                                headDimension: config.headDimension, positions: positions.baseAddress!,
+                                cos: cache.cosines.pointer, sin: cache.sines.pointer, pairs: config.ropeDimension / 2,
+                                rows: range)
+                }
+            }
+            let keys = cache.keys[index].pointer, values = cache.values[index].pointer
+            for row in 0..<rows {
+                let source = qkv.pointer + row * qkvWidth + queryWidth
+                (keys + (start + row) * kvWidth).update(from: source, count: kvWidth)
+                (values + (start + row) * kvWidth).update(from: source + kvWidth, count: kvWidth)
+            }
+            attendCached(queries: qkv.pointer, queryStride: qkvWidth, keys: keys, values: values, start: start,
+                         rows: rows, into: attention.pointer)
+            linear(attention.pointer, rows: rows, inputs: queryWidth, lda: queryWidth,
+                   weight: block.attentionOutput.pointer, outputs: d, into: x, ldc: d, accumulate: true)
+
+            parallelChunks(rows, threads: threads, minimumChunk: 16) { range in
+                rmsNorm(x, h, gain: block.feedForwardNorm.pointer, width: d, epsilon: epsilon, rows: range)
+            }
+            linear(h, rows: rows, inputs: d, lda: d, weight: block.gateUp.pointer, outputs: 2 * ff,
+                   into: gateUp.pointer, ldc: 2 * ff)
+            parallelChunks(rows, threads: threads, minimumChunk: 4) { range in
+                swiGLU(gateUp.pointer, width: ff, rows: range)
+            }
+            linear(gateUp.pointer, rows: rows, inputs: ff, lda: 2 * ff, weight: block.down.pointer, outputs: d,
+                   into: x, ldc: d, accumulate: true)
+            if index + 1 < config.blockCount { try emit(index + 1, x) }
+        }
+
+        if deliver.contains(config.blockCount) {
+            parallelChunks(rows, threads: threads, minimumChunk: 16) { range in
+                rmsNorm(x, h, gain: weights.outputNorm.pointer, width: d, epsilon: epsilon, rows: range)
+            }
+            try emit(config.blockCount, h)
+        }
+
+        // Output head on the last new row only.
+        let lastNormed = FloatBuffer(count: d)
+        rmsNorm(x + (rows - 1) * d, lastNormed.pointer, gain: weights.outputNorm.pointer, width: d,
+                epsilon: epsilon, rows: 0..<1)
+        var logits = [Float](repeating: 0, count: config.vocabularySize)
+        logits.withUnsafeMutableBufferPointer { out in
+            linear(lastNormed.pointer, rows: 1, inputs: d, lda: d, weight: weights.output.pointer,
+                   outputs: config.vocabularySize, into: out.baseAddress!, ldc: config.vocabularySize)
+        }
+        cache.advance(by: rows)
+        return logits
+    }
+
+    /// Causal attention of `rows` new query rows (absolute positions `start...`) against the cached keys
+    /// and values of positions `0...start + row`, one query head per work unit.
+    private func attendCached(queries: UnsafePointer<Float>, queryStride: Int, keys: UnsafePointer<Float>,
+                              values: UnsafePointer<Float>, start: Int, rows: Int,
+                              into output: UnsafeMutablePointer<Float>) {
+        let heads = config.headCount, headDimension = config.headDimension
+        let queryWidth = config.queryWidth, kvWidth = config.keyValueWidth
+        let group = heads / config.keyValueHeadCount
+        let scale = 1 / Float(headDimension).squareRoot()
+        let work: (Int) -> Void = { head in
+            let kvOffset = (head / group) * headDimension
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: start + rows) { scores in
+                for row in 0..<rows {
+                    cachedAttentionRow(
+                        query: queries + row * queryStride + head * headDimension,
+                        keys: keys + kvOffset, values: values + kvOffset, stride: kvWidth, length: start + row + 1,
+                        headDimension: headDimension, scale: scale,
+                        output: output + row * queryWidth + head * headDimension, scores: scores.baseAddress!)
+                }
+            }
+        }
+        if threads == 1 || heads == 1 {
+            for head in 0..<heads { work(head) }
+        } else {
+            DispatchQueue.concurrentPerform(iterations: heads, execute: work)
+        }
+    }
+}
+
+/// Softmax attention of one query row over `length` cached key/value rows (`stride` apart), with the same
+/// arithmetic as `causalAttentionHead` (so a prefill through the cache equals the packed forward pass).
+@inline(__always)
+func cachedAttentionRow(query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+                        stride: Int, length: Int, headDimension: Int, scale: Float,
+                        output: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>) {
+    var maximum = -Float.infinity
+    for j in 0..<length {
+        let score = dot(query, keys + j * stride, headDimension) * scale
+        scores[j] = score
+        maximum = max(maximum, score)
+    }
+    var total: Float = 0
+    for j in 0..<length {
+        let weight = expf(scores[j] - maximum)
+        scores[j] = weight
+        total += weight
+    }
+    let normalizer = 1 / total
+    output.update(repeating: 0, count: headDimension)
+    for j in 0..<length {
+        axpy(scores[j] * normalizer, values + j * stride, output, headDimension)
+    }
+}

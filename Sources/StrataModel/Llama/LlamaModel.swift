@@ -1,0 +1,263 @@
+import CBLAS
+import Dispatch
+import Foundation
+
+/// A Llama-family decoder (RMSNorm, RoPE, grouped-query attention, SwiGLU) running in float32 on the CPU,
+/// which hands out every layer's hidden states.
+///
+/// Several texts are packed into one forward batch: the rows of all sequences are concatenated so that the
+/// projections are single large matrix products (OpenBLAS), while attention stays block-diagonal and causal,
+/// with positions restarting at 0 in every sequence. Attention and element-wise steps run on `threads`
+/// threads; OpenBLAS is set to the same number of threads.
+///
+/// Query/key weights are used in GGUF row order with adjacent-pair RoPE; see `RotaryEmbedding`.
+///
+/// Weights are read-only and every call allocates its own activations, so `forward` may be called from
+/// several threads; each call already uses `threads` threads, so serialise calls for throughput.
+/// Creating a model sets OpenBLAS's process-wide thread count to `threads`.
+public final class LlamaModel: @unchecked Sendable {
+    public let config: LlamaConfig
+    public let weights: LlamaWeights
+    /// Threads used for attention and element-wise work (and given to OpenBLAS).
+    public let threads: Int
+    let rotary: RotaryEmbedding
+
+    /// A model from already-dequantised weights. `threads` defaults to the number of active processors.
+    public init(config: LlamaConfig, weights: LlamaWeights, threads: Int? = nil) throws {
+        try config.validate()
+        self.config = config
+        self.weights = weights
+        self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        self.rotary = RotaryEmbedding(config: config, frequencyFactors: weights.ropeFrequencyFactors)
+        openblas_set_num_threads(Int32(self.threads))
+    }
+
+    /// Number of hidden states per token: the embedding output plus one per block (L + 1).
+    public var numHiddenStates: Int { config.numHiddenStates }
+
+    /// Runs the packed `batch` (one token-id array per text) and streams the requested hidden states to `sink`.
+    ///
+    /// Positions restart at 0 in every sequence and no sequence attends to another, so each result equals
+    /// that of running the sequence alone (up to float rounding of the matrix products).
+    public func forward(batch: [[Int32]], request: HiddenStateRequest = .allLayers,
+                        sink: HiddenStateSink?) throws -> ForwardResult {
+        let layout = try PackedBatch(batch, vocabularySize: config.vocabularySize)
+        let deliver = try deliveredLayers(request)
+        let d = config.hiddenSize, ff = config.feedForwardSize
+        let queryWidth = config.queryWidth, kvWidth = config.keyValueWidth
+        let qkvWidth = queryWidth + 2 * kvWidth
+        let rows = layout.totalTokens
+        let epsilon = config.rmsNormEpsilon
+
+        // Activations: the residual stream and scratch for one block, all row-major [rows × width].
+        let residual = FloatBuffer(count: rows * d)
+        let normed = FloatBuffer(count: rows * d)
+        let qkv = FloatBuffer(count: rows * qkvWidth)
+        let attention = FloatBuffer(count: rows * queryWidth)
+        let gateUp = FloatBuffer(count: rows * 2 * ff)
+        let (cosines, sines) = rotary.tables(positions: layout.longest)
+        let x = residual.pointer, h = normed.pointer
+
+        func emit(_ layer: Int, _ states: UnsafeMutablePointer<Float>) throws {
+            guard let sink, deliver.contains(layer) else { return }
+            for sequence in 0..<layout.count {
+                let start = layout.offsets[sequence], tokens = layout.lengths[sequence]
+                try sink.receive(layer: layer, sequence: sequence,
+                                 rows: UnsafeBufferPointer(start: states + start * d, count: tokens * d),
+                                 tokens: tokens)
+            }
+        }
+
+        // Token embeddings: hidden state 0.
+        layout.tokens.withUnsafeBufferPointer { ids in
+            for row in 0..<rows {
+                (x + row * d).update(from: weights.tokenEmbedding.pointer + Int(ids[row]) * d, count: d)
+            }
+        }
+        try emit(0, x)
+
+        for (index, block) in weights.blocks.enumerated() {
+            // Attention sub-layer: x += Wo · attention(RoPE(Wq h), RoPE(Wk h), Wv h), h = RMSNorm(x).
+            parallelChunks(rows, threads: threads, minimumChunk: 16) { range in
+                rmsNorm(x, h, gain: block.attentionNorm.pointer, width: d, epsilon: epsilon, rows: range)
+            }
+            linear(h, rows: rows, inputs: d, lda: d, weight: block.queryKeyValue.pointer, outputs: qkvWidth,
+                   into: qkv.pointer, ldc: qkvWidth)
+            layout.positions.withUnsafeBufferPointer { positions in
+                parallelChunks(rows, threads: threads, minimumChunk: 16) { range in
+                    applyRotary(qkv.pointer, rowStride: qkvWidth, heads: config.headCount + config.keyValueHeadCount,
+                                headDimension: config.headDimension, positions: positions.baseAddress!,
+                                cos: cosines.pointer, sin: sines.pointer, pairs: config.ropeDimension / 2, rows: range)
+                }
+            }
+            attend(qkv: qkv.pointer, into: attention.pointer, layout: layout)
+            linear(attention.pointer, rows: rows, inputs: queryWidth, lda: queryWidth,
+                   weight: block.attentionOutput.pointer, outputs: d, into: x, ldc: d, accumulate: true)
+
+            // Feed-forward sub-layer: x += W_down · (silu(W_gate h) ⊙ W_up h), h = RMSNorm(x).
+            parallelChunks(rows, threads: threads, minimumChunk: 16) { range in
+                rmsNorm(x, h, gain: block.feedForwardNorm.pointer, width: d, epsilon: epsilon, rows: range)
+            }
+            linear(h, rows: rows, inputs: d, lda: d, weight: block.gateUp.pointer, outputs: 2 * ff,
+                   into: gateUp.pointer, ldc: 2 * ff)
+            parallelChunks(rows, threads: threads, minimumChunk: 4) { range in
+                swiGLU(gateUp.pointer, width: ff, rows: range)
+            }
+            linear(gateUp.pointer, rows: rows, inputs: ff, lda: 2 * ff, weight: block.down.pointer, outputs: d,
+                   into: x, ldc: d, accumulate: true)
+
+            // Hidden state index+1; the last one is replaced by the final-norm output below (HF semantics).
+            if index + 1 < config.blockCount { try emit(index + 1, x) }
+        }
+
+        // Final RMSNorm: hidden state L.
+        if deliver.contains(config.blockCount) {
+            parallelChunks(rows, threads: threads, minimumChunk: 16) { range in
+                rmsNorm(x, h, gain: weights.outputNorm.pointer, width: d, epsilon: epsilon, rows: range)
+            }
+            try emit(config.blockCount, h)
+        }
+
+        var lastLogProbs: [[Float]] = []
+        if request.wantLastLogProbs {
+            lastLogProbs = try lastPositionLogProbs(residual: x, layout: layout, sink: sink)
+        }
+        return ForwardResult(tokenCounts: layout.lengths, layers: deliver.sorted(), lastLogProbs: lastLogProbs)
+    }
+
+    /// All hidden states of one text, `[numHiddenStates][tokens][hiddenSize]` flattened.
+    public func hiddenStates(tokens: [Int32]) throws -> [Float] {
+        let collector = HiddenStateCollector(numHiddenStates: numHiddenStates, tokens: tokens.count,
+                                             hiddenSize: config.hiddenSize)
+        _ = try forward(batch: [tokens], request: .allLayers, sink: collector)
+        return collector.values
+    }
+
+    // MARK: - Steps
+
+    /// The requested hidden-state indices as a set, validated against 0...L.
+    private func deliveredLayers(_ request: HiddenStateRequest) throws -> Set<Int> {
+        guard let layers = request.layers else { return Set(0..<numHiddenStates) }
+        for layer in layers where layer < 0 || layer >= numHiddenStates {
+            throw LlamaError.layerOutOfRange(layer: layer, numHiddenStates: numHiddenStates)
+        }
+        return Set(layers)
+    }
+
+    /// Causal attention of every (sequence, query head) pair, reading the RoPE'd `[q | k | v]` rows.
+    private func attend(qkv: UnsafeMutablePointer<Float>, into output: UnsafeMutablePointer<Float>,
+                        layout: PackedBatch) {
+        let heads = config.headCount, headDimension = config.headDimension
+        let queryWidth = config.queryWidth, kvWidth = config.keyValueWidth
+        let qkvWidth = queryWidth + 2 * kvWidth
+        let group = heads / config.keyValueHeadCount
+        let scale = 1 / Float(headDimension).squareRoot()
+        let units = layout.count * heads
+        let work: (Int) -> Void = { unit in
+            let sequence = unit / heads, head = unit % heads, kvHead = head / group
+            let start = layout.offsets[sequence], tokens = layout.lengths[sequence]
+            let firstRow = qkv + start * qkvWidth
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: tokens) { scores in
+                causalAttentionHead(
+                    queries: firstRow + head * headDimension,
+                    keys: firstRow + queryWidth + kvHead * headDimension,
+                    values: firstRow + queryWidth + kvWidth + kvHead * headDimension,
+                    rowStride: qkvWidth, tokens: tokens, headDimension: headDimension, scale: scale,
+                    output: output + start * queryWidth + head * headDimension, outputStride: queryWidth,
+                    scores: scores.baseAddress!)
+            }
+        }
+        if threads == 1 || units == 1 {
+            for unit in 0..<units { work(unit) }
+        } else {
+            DispatchQueue.concurrentPerform(iterations: units, execute: work)
+        }
+    }
+
+    /// Final norm and output head on the last row of each sequence only, then log-softmax.
+    private func lastPositionLogProbs(residual x: UnsafeMutablePointer<Float>, layout: PackedBatch,
+                                      sink: HiddenStateSink?) throws -> [[Float]] {
+        let d = config.hiddenSize, vocabulary = config.vocabularySize, count = layout.count
+        let lastRows = FloatBuffer(count: count * d)
+        let lastNormed = FloatBuffer(count: count * d)
+        for sequence in 0..<count {
+            let row = layout.offsets[sequence] + layout.lengths[sequence] - 1
+            (lastRows.pointer + sequence * d).update(from: x + row * d, count: d)
+        }
+        rmsNorm(lastRows.pointer, lastNormed.pointer, gain: weights.outputNorm.pointer, width: d,
+                epsilon: config.rmsNormEpsilon, rows: 0..<count)
+        let logits = FloatBuffer(count: count * vocabulary)
+        linear(lastNormed.pointer, rows: count, inputs: d, lda: d, weight: weights.output.pointer,
+               outputs: vocabulary, into: logits.pointer, ldc: vocabulary)
+        var result: [[Float]] = []
+        result.reserveCapacity(count)
+        for sequence in 0..<count {
+            let row = logits.pointer + sequence * vocabulary
+            logSoftmax(row, count: vocabulary)
+            let buffer = UnsafeBufferPointer(start: row, count: vocabulary)
+            try sink?.receiveLastLogProbs(sequence: sequence, logProbs: buffer)
+            result.append(Array(buffer))
+        }
+        return result
+    }
+}
+
+/// The row layout of a packed batch: sequences concatenated, with per-row positions.
+struct PackedBatch {
+    /// All token ids, sequence after sequence.
+    let tokens: [Int32]
+    /// Position of every row within its own sequence.
+    let positions: [Int32]
+    /// First row of each sequence.
+    let offsets: [Int]
+    /// Number of tokens of each sequence.
+    let lengths: [Int]
+    /// Length of the longest sequence.
+    let longest: Int
+
+    var count: Int { lengths.count }
+    var totalTokens: Int { tokens.count }
+
+    init(_ batch: [[Int32]], vocabularySize: Int) throws {
+        guard !batch.isEmpty else { throw LlamaError.invalidInput("the batch has no sequences") }
+        var tokens: [Int32] = [], positions: [Int32] = [], offsets: [Int] = [], lengths: [Int] = []
+        let total = batch.reduce(0) { $0 + $1.count }
+        tokens.reserveCapacity(total)
+        positions.reserveCapacity(total)
+        for (sequence, ids) in batch.enumerated() {
+            guard !ids.isEmpty else { throw LlamaError.invalidInput("sequence \(sequence) has no tokens") }
+            for (position, id) in ids.enumerated() where id < 0 || Int(id) >= vocabularySize {
+                throw LlamaError.tokenOutOfRange(sequence: sequence, position: position, token: id,
+                                                 vocabularySize: vocabularySize)
+            }
+            offsets.append(tokens.count)
+            lengths.append(ids.count)
+            tokens.append(contentsOf: ids)
+            positions.append(contentsOf: (0..<ids.count).map { Int32($0) })
+        }
+        self.tokens = tokens
+        self.positions = positions
+        self.offsets = offsets
+        self.lengths = lengths
+        self.longest = lengths.max() ?? 0
+    }
+}
+
+/// A sink that keeps every hidden state of a single sequence, `[layers][tokens][hidden]`.
+final class HiddenStateCollector: HiddenStateSink {
+    private(set) var values: [Float]
+    private let tokens: Int, hiddenSize: Int
+
+    init(numHiddenStates: Int, tokens: Int, hiddenSize: Int) {
+        self.tokens = tokens
+        self.hiddenSize = hiddenSize
+        values = [Float](repeating: 0, count: numHiddenStates * tokens * hiddenSize)
+    }
+
+    func receive(layer: Int, sequence: Int, rows: UnsafeBufferPointer<Float>, tokens: Int) throws {
+        let start = layer * self.tokens * hiddenSize
+        values.withUnsafeMutableBufferPointer { destination in
+            _ = UnsafeMutableBufferPointer(rebasing: destination[start..<start + rows.count]).initialize(from: rows)
+        }
+    }
+}

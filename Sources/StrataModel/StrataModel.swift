@@ -1,2 +1,0 @@
-// StrataModel: GGUF reader, tokenizer, Llama-family forward pass, hidden-state taps.
-import CBLAS

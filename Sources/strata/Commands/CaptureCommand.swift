@@ -1,0 +1,161 @@
+import ArgumentParser
+import Foundation
+import Strata
+import StrataCapture
+import StrataModel
+
+/// `strata capture`: run a GGUF model over a text file and store every requested layer's hidden states.
+struct CaptureCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "capture",
+        abstract: "Run a GGUF model over texts (.jsonl or .csv) and store their hidden states as a Strata dataset.",
+        discussion: """
+            Texts are tokenised with the model's own tokenizer and packed several to a forward batch \
+            (--batch-tokens); records are written in input order with their id, label, token ids, text \
+            and source row. Layers follow Hugging Face output_hidden_states: 0 = embeddings, l = output of \
+            block l, the last = after the final norm.
+
+            Bad rows (malformed, empty, not UTF-8, longer than --max-tokens, bad label, duplicate id) are \
+            skipped and counted per reason (listed in DIR/capture-report.json), or with --on-bad-row fail \
+            stop the run before the model starts, naming the file and row.
+
+            Distributed: --shard i/n keeps data row r (1-based; blank JSONL lines and the CSV header are \
+            not rows) when (r - 1) mod n = i, so n workers (Slurm array: --shard $SLURM_ARRAY_TASK_ID/N; \
+            Kubernetes Indexed Job: $JOB_COMPLETION_INDEX/N) write disjoint datasets that together cover \
+            the input. Give each its own --out; `strata merge` combines them.
+
+            Interrupted (even by kill -9)? Rerun the same command with --resume: unsealed part files are \
+            recovered, records already captured are skipped, and the run continues in a new part file.
+
+            Output: DIR/manifest.json (rewritten at every checkpoint and at the end), part files \
+            DIR/<capture|capture-s<i>of<n>>.part-NNNNN.strata, DIR/capture-report.json.
+            """)
+
+    @Option(help: "The GGUF model: a path, or a cached model name such as 'smollm2'.") var model: String
+    @Option(help: "Input texts: .jsonl (one JSON object per line) or .csv with a header row.") var input: String
+    @Option(help: "Output dataset directory (must be empty or absent unless --resume).") var out: String
+    @Option(help: "Field holding the text.") var textField = "text"
+    @Option(help: "Field holding the label (integer, or a name from --label-names); absent = unlabelled.") var labelField = "label"
+    @Option(help: "Field holding the record id (default when absent: row-<n>).") var idField = "id"
+    @Option(help: "Layers to keep: 'all', or indices and ranges such as 0,5,10 or 0-4,last.") var layers = "all"
+    @Option(help: "Stored dtype: bf16, f16 or f32.") var dtype = "bf16"
+    @Option(help: "Longest text in tokens (default: the model's context length); longer texts are skipped unless --truncate.")
+    var maxTokens: Int?
+    @Flag(help: "Keep the first --max-tokens tokens of longer texts instead of skipping them.") var truncate = false
+    @Option(help: "Capture only shard i of n (0 <= i < n): rows with (row - 1) mod n = i.") var shard: String?
+    @Flag(help: "Continue a capture in --out that was interrupted; never duplicates or rewrites records.") var resume = false
+    @Flag(help: """
+        Also store the last position's next-token log-probabilities as the auxiliary vector \
+        'next_token_logprobs' (for the logit-only baseline). Costs vocab × 4 bytes per record, uncompressed: \
+        196,608 bytes for a 49,152-token vocabulary (about 2 GB per 10,000 records).
+        """) var saveLogits = false
+    @Option(help: "Tokens per packed forward batch; a longer text runs alone.") var batchTokens = 1024
+    @Option(help: "Bad input rows: skip (count and list them) or fail (stop, naming file and row).") var onBadRow = "skip"
+    @Option(help: "zstd compression level (1-22); 1 was faster and as compact as 3 on hidden states.") var zstdLevel = 1
+    @Option(help: "Class names, comma-separated: label k means the k-th name; string labels are mapped through them.")
+    var labelNames: String?
+    @Option(help: "Seal a part file and start a new one at this many bytes (suffixes K, M, G).") var partSize = "1G"
+    @Option(help: "Seal the part file and rewrite manifest.json at least this often (seconds).") var checkpointInterval: Double = 600
+    @Flag(inversion: .prefixedNo, help: """
+        Compress and write batch k on a background thread while the model computes batch k+1. Off by default: \
+        it costs CPU when BLAS already uses every core; use it with --threads below the core count.
+        """)
+    var overlap = false
+    @Option(help: "Forward-pass threads (default: all cores).") var threads: Int?
+    @Option(help: "Progress line interval in seconds (0 = none).") var progressInterval: Double = 1
+    @Option(help: ArgumentHelp("""
+        Measure only, write nothing: 'forward' runs the forward pass alone, 'assemble' also assembles \
+        every record's hidden states (all but compression and writing).
+        """, valueName: "forward|assemble")) var dryRun: String?
+
+    func validate() throws {
+        guard StrataDType(rawValue: dtype) != nil else { throw ValidationError("--dtype must be bf16, f16 or f32 (got '\(dtype)')") }
+        guard BadRowPolicy(rawValue: onBadRow) != nil else { throw ValidationError("--on-bad-row must be skip or fail (got '\(onBadRow)')") }
+        if let dryRun, CaptureOptions.DryRun(rawValue: dryRun) == nil {
+            throw ValidationError("--dry-run must be forward or assemble (got '\(dryRun)')")
+        }
+        guard Self.parseBytes(partSize) != nil else { throw ValidationError("--part-size must be a byte count such as 512M or 2G (got '\(partSize)')") }
+    }
+
+    /// `123`, `64K`, `512M`, `2G` (powers of 1024).
+    static func parseBytes(_ text: String) -> Int? {
+        let t = text.trimmingCharacters(in: .whitespaces).uppercased()
+        let multipliers: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
+        if let last = t.last, let m = multipliers[last] {
+            return Int(t.dropLast()).flatMap { $0 > 0 ? $0 * m : nil }
+        }
+        return Int(t).flatMap { $0 > 0 ? $0 : nil }
+    }
+
+    func run() throws {
+        let modelPath = FileManager.default.fileExists(atPath: model) ? model : (ModelCache.existingPath(for: model) ?? model)
+        var options = CaptureOptions(modelPath: modelPath, inputPath: input, outputDirectory: out)
+        options.fields = TextFields(text: textField, label: labelField, id: idField)
+        options.labelNames = labelNames.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
+        options.layers = try LayerSelection(parsing: layers)
+        options.dtype = StrataDType(rawValue: dtype)!
+        options.maxTokens = maxTokens
+        options.truncate = truncate
+        if let shard { options.shard = try CaptureShard(parsing: shard) }
+        options.resume = resume
+        options.saveLogits = saveLogits
+        options.batchTokens = batchTokens
+        options.badRowPolicy = BadRowPolicy(rawValue: onBadRow)!
+        options.zstdLevel = zstdLevel
+        options.partBytes = Self.parseBytes(partSize)!
+        options.checkpointSeconds = checkpointInterval
+        options.overlapWriting = overlap
+        options.threads = threads
+        options.dryRun = dryRun.flatMap(CaptureOptions.DryRun.init(rawValue:))
+
+        let job = CaptureJob(options: options)
+        let line = ProgressLine()
+        job.log = { message in line.message(message) }
+        job.progressInterval = progressInterval
+        job.progress = { snapshot in line.update(snapshot.line) }
+        let report = try job.run()
+        line.finish()
+        line.message(report.summary)
+        if options.dryRun == nil { print(out) }
+    }
+}
+
+/// The stderr progress line: rewritten in place on a terminal, one line per update otherwise.
+final class ProgressLine: @unchecked Sendable {
+    private let lock = NSLock()
+    private let isTerminal = isatty(STDERR_FILENO) != 0
+    private var showing = false
+
+    func update(_ text: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        if isTerminal {
+            write("\r\u{1B}[K" + text)
+            showing = true
+        } else {
+            write(text + "\n")
+        }
+    }
+
+    /// A message on its own line (ends an in-place progress line first).
+    func message(_ text: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        endLine()
+        write(text + "\n")
+    }
+
+    func finish() {
+        lock.lock()
+        defer { lock.unlock() }
+        endLine()
+    }
+
+    private func endLine() {
+        if showing { write("\n"); showing = false }
+    }
+
+    private func write(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}

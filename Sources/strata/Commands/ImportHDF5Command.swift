@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import Strata
+import StrataHDF5
+
+/// `strata import-hdf5 IN.h5 OUT`: an HDF5 file of activations as a Strata shard.
+struct ImportHDF5Command: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import-hdf5",
+        abstract: "Convert activations stored in HDF5 (ragged + offsets/lengths, padded + lengths/mask, or one group per example) to a Strata shard.",
+        discussion: """
+            Without options the layout is detected from conventional names (hidden_states, offsets, \
+            lengths, attention_mask, labels, token_ids, ids, texts) and shapes; a file that fits no \
+            layout gets an error listing its datasets. gzip, shuffle and zstd (32015) compressed files \
+            read without any plugin.
+            """)
+
+    @Argument(help: "The HDF5 file to read.")
+    var input: String
+
+    @Argument(help: "The Strata shard file to write.")
+    var output: String
+
+    @Option(name: .long, help: "Path of the activation dataset.")
+    var data: String?
+
+    @Option(name: .long, help: "N+1 cumulative token offsets of a token-concatenated array.")
+    var offsets: String?
+
+    @Option(name: .long, help: "N token counts (ragged or padded).")
+    var lengths: String?
+
+    @Option(name: .long, help: "[N, T] attention mask of a padded array (1 = token).")
+    var mask: String?
+
+    @Option(name: .long, help: "Labels dataset ([N] or [N, k] integers, or strings).")
+    var labels: String?
+
+    @Option(name: .long, help: "Token ids dataset.")
+    var tokenIds: String?
+
+    @Option(name: .long, help: "Axis order of the activation dataset, e.g. tokens,layers,hidden or records,layers,tokens,hidden.")
+    var layout: String?
+
+    @Flag(name: .long, help: "The activations are uint16 bfloat16 bit patterns.")
+    var bf16 = false
+
+    @Flag(name: .customLong("allow-float64"), help: "Accept float64 activations, converted to float32 (lossy).")
+    var allowFloat64 = false
+
+    @Option(name: .long, help: "zstd level of the Strata blocks (1 compresses hidden states as well as 3, twice as fast).")
+    var level: Int = 1
+
+    func run() throws {
+        var options = HDF5ImportOptions()
+        options.dataName = data
+        options.labelsName = labels
+        options.tokenIDsName = tokenIds
+        let boundaries = [offsets.map(HDF5RecordBoundaries.offsets), lengths.map(HDF5RecordBoundaries.lengths),
+                          mask.map(HDF5RecordBoundaries.mask)].compactMap { $0 }
+        guard boundaries.count <= 1 else { throw ValidationError("give at most one of --offsets, --lengths, --mask") }
+        options.boundaries = boundaries.first
+        options.layout = try layout.map(HDF5Axis.parseOrder)
+        options.uint16IsBF16 = bf16
+        options.allowFloat64Downcast = allowFloat64
+        var writerOptions = WriterOptions()
+        writerOptions.zstdLevel = level
+        let started = Date()
+        let report = try HDF5Importer.importFile(at: input, to: output, options: options, writerOptions: writerOptions)
+        let seconds = Date().timeIntervalSince(started)
+        print("detected: \(report.layout)")
+        print("imported \(report.records) records (\(report.tokens) tokens, \(report.valueBytes) value bytes) to \(output) in "
+              + String(format: "%.2f s", seconds))
+    }
+}

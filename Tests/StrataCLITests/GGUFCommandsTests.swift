@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+
+/// End-to-end checks of `strata gguf-info` and `strata fetch-model` through the built binary.
+struct GGUFCommandsTests {
+    /// The `strata` executable next to the test bundle, or nil when it was not built.
+    fileprivate static let binary: URL? = {
+        var candidates = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(),
+                          URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
+        candidates += candidates.map { $0.deletingLastPathComponent() }
+        return candidates.map { $0.appendingPathComponent("strata") }
+            .first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    }()
+
+    /// tiny.gguf, written by gguf-py (tools/gen_gguf_fixtures.py).
+    fileprivate static let tinyGGUF = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../StrataModelTests/Fixtures/gguf/tiny.gguf").standardizedFileURL
+
+    fileprivate static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let exe = try #require(binary, "strata executable not found next to the tests")
+        let process = Process()
+        process.executableURL = exe
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("strata-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let outURL = dir.appendingPathComponent("out"), errURL = dir.appendingPathComponent("err")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        process.waitUntilExit()
+        try out.close()
+        try err.close()
+        return (process.terminationStatus, try String(contentsOf: outURL, encoding: .utf8), try String(contentsOf: errURL, encoding: .utf8))
+    }
+
+    @Test func ggufInfoJSON() throws {
+        let result = try Self.run(["gguf-info", "--model", Self.tinyGGUF.path, "--json"])
+        try #require(result.status == 0, "gguf-info failed: \(result.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(json["version"] as? Int == 3)
+        #expect(json["architecture"] as? String == "llama")
+        #expect(json["tensor_count"] as? Int == 6)
+        let types = try #require(json["tensor_types"] as? [String: [String: Int]])
+        #expect(types.mapValues { $0["count"] ?? 0 } == ["F32": 2, "F16": 1, "Q8_0": 1, "Q4_1": 1, "Q6_K": 1])
+        let metadata = try #require(json["metadata"] as? [String: Any])
+        #expect(metadata["test.u8"] as? Int == 200)
+        #expect(metadata["test.strings"] as? [String] == ["<s>", "</s>", "Ġthe", "héllo", "", "🦙"])
+    }
+
+    @Test func ggufInfoText() throws {
+        let result = try Self.run(["gguf-info", "--model", Self.tinyGGUF.path, "--tensors"])
+        try #require(result.status == 0, "gguf-info failed: \(result.stderr)")
+        #expect(result.stdout.contains("GGUF version:  3"))
+        #expect(result.stdout.contains("architecture:  llama"))
+        #expect(result.stdout.contains("t.q4_1  Q4_1  [32, 3]"))
+    }
+
+    @Test func ggufInfoRejectsNonGGUF() throws {
+        let result = try Self.run(["gguf-info", "--model", #filePath])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("not a GGUF file"))
+        #expect(result.stderr.contains("GGUFCommandsTests.swift"))
+    }
+
+    @Test func fetchModelRejectsUnknownModel() throws {
+        let result = try Self.run(["fetch-model", "no-such-model"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("unknown model 'no-such-model' (known: smollm2)"))
+    }
+
+    /// With the model already cached (here: a symbolic link to the real file), fetch-model verifies it,
+    /// downloads nothing and prints the path. Skipped when the model is not on this machine.
+    @Test func fetchModelIsIdempotent() throws {
+        let home = ProcessInfo.processInfo.environment["STRATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? NSString(string: "~/.cache/strata").expandingTildeInPath
+        let real = home + "/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+        guard FileManager.default.fileExists(atPath: real) else {
+            print("skipping fetch-model idempotence check: \(real) not present")
+            return
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("strata-home-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("models"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cached = dir.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
+        try FileManager.default.createSymbolicLink(atPath: cached, withDestinationPath: real)
+        let result = try Self.run(["fetch-model", "smollm2"], environment: ["STRATA_HOME": dir.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == cached + "\n")
+        #expect(result.stderr.contains("already present and verified"))
+        #expect(!result.stderr.contains("downloading"))
+    }
+}

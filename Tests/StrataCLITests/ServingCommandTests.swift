@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+
+/// `strata classify` and `strata generate` end to end on a tiny synthetic model, against the offline path
+/// (`strata capture --dtype f32` → `strata train` → `strata eval --predictions`).
+struct ServingCommandTests {
+    static let texts = [
+        "the cat sat on the mat", "it is a fine day and the sun is out", "an awful, terrible film; hated it",
+        "the best thing in the world", "bad bad bad and worse", "on the other hand it was fine",
+        "what a waste of time", "I loved it, the end is great", "a",
+    ]
+
+    /// A working folder with a tiny model, its input texts and a capture of them.
+    static func setUp(_ tag: String) throws -> String {
+        let dir = NSTemporaryDirectory() + "strata-serving-\(tag)-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try expectOK(["synth-model", "--out", dir + "/tiny.gguf", "--blocks", "3", "--seed", "4"])
+        var lines = ""
+        for (i, text) in texts.enumerated() {
+            let data = try JSONSerialization.data(withJSONObject: ["id": "t\(i)", "text": text, "label": i % 2], options: [.sortedKeys])
+            lines += String(decoding: data, as: UTF8.self) + "\n"
+        }
+        try lines.write(toFile: dir + "/in.jsonl", atomically: true, encoding: .utf8)
+        return dir
+    }
+
+    @discardableResult
+    static func expectOK(_ args: [String]) throws -> CLIRunner.Result {
+        let result = try CLIRunner.run(args)
+        #expect(result.status == 0, "strata \(args.joined(separator: " ")) failed: \(result.stderr)")
+        return result
+    }
+
+    static func jsonLines(_ text: String) throws -> [[String: Any]] {
+        try text.split(separator: "\n").map { line in
+            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        }
+    }
+
+    /// Same pass, same answer: classify's probability equals the offline path's for every text and kind.
+    @Test(arguments: ["pooling", "gate", "mha"])
+    func classifyEqualsCaptureAndEval(kind: String) throws {
+        let dir = try Self.setUp(kind)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // Captured layers 0, 2, 3 and a probe on two of them: classify must map positions to hidden states.
+        try Self.expectOK(["capture", "--model", dir + "/tiny.gguf", "--input", dir + "/in.jsonl", "--out", dir + "/ds",
+                           "--dtype", "f32", "--layers", "0,2,3", "--label-names", "benign,harmful"])
+        try Self.expectOK(["train", "--data", dir + "/ds", "--probe", kind, "--out", dir + "/p.probe", "--epochs", "2",
+                           "--val-fraction", "0", "--layers", "3,0", "--heads", "2", "--downcast", "4", "--quiet"])
+        try Self.expectOK(["eval", "--probe", dir + "/p.probe", "--data", dir + "/ds", "--predictions", dir + "/offline.jsonl"])
+        let classified = try Self.expectOK(["classify", "--model", dir + "/tiny.gguf", "--probe", dir + "/p.probe",
+                                            "--input", dir + "/in.jsonl", "--json"])
+        #expect(!classified.stderr.contains("warning"), "the layer map should come from the checkpoint: \(classified.stderr)")
+        let offline = try Self.jsonLines(String(contentsOfFile: dir + "/offline.jsonl", encoding: .utf8))
+        let live = try Self.jsonLines(classified.stdout)
+        #expect(live.count == Self.texts.count && offline.count == Self.texts.count)
+        let offlineByID = Dictionary(uniqueKeysWithValues: offline.map { ($0["id"] as? String ?? "", $0) })
+        for row in live {
+            let id = try #require(row["id"] as? String)
+            let reference = try #require(offlineByID[id])
+            let p = try #require(row["probability"] as? Double), q = try #require(reference["probability"] as? Double)
+            #expect(abs(p - q) <= 1e-4, "\(kind) \(id): classify \(p) vs capture+eval \(q)")
+            #expect(row["predicted"] as? Int == reference["predicted"] as? Int)
+            #expect(row["predicted_name"] as? String == (row["predicted"] as? Int == 1 ? "harmful" : "benign"))
+        }
+
+        // --text gives the same probability as the record in the file.
+        let single = try Self.expectOK(["classify", "--model", dir + "/tiny.gguf", "--probe", dir + "/p.probe",
+                                        "--text", Self.texts[2], "--json"])
+        let p = try #require(try Self.jsonLines(single.stdout).first?["probability"] as? Double)
+        let q = try #require(offlineByID["t2"]?["probability"] as? Double)
+        #expect(abs(p - q) <= 1e-4)
+    }
+
+    /// The guard decides before any token: threshold 0 flags every prompt, a threshold above 1 none.
+    @Test func generateWithGuard() throws {
+        let dir = try Self.setUp("guard")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Self.expectOK(["capture", "--model", dir + "/tiny.gguf", "--input", dir + "/in.jsonl", "--out", dir + "/ds",
+                           "--dtype", "f32"])
+        try Self.expectOK(["train", "--data", dir + "/ds", "--probe", "gate", "--out", dir + "/p.probe", "--epochs", "1",
+                           "--val-fraction", "0", "--quiet"])
+        let model = dir + "/tiny.gguf", probe = dir + "/p.probe"
+        let plain = try Self.jsonLines(Self.expectOK(["generate", "--model", model, "--prompt", "the cat", "--raw",
+                                                      "--max-tokens", "6", "--json"]).stdout)[0]
+        #expect(plain["refused"] as? Bool == false)
+        #expect((plain["tokens"] as? Int ?? 99) <= 6)
+
+        let refused = try Self.jsonLines(Self.expectOK(["generate", "--model", model, "--prompt", "the cat", "--raw",
+                                                        "--max-tokens", "6", "--guard", probe, "--threshold", "0", "--json"]).stdout)[0]
+        #expect(refused["refused"] as? Bool == true)
+        #expect(refused["text"] == nil && refused["tokens"] == nil)
+        let p = try #require(refused["probability"] as? Double)
+        #expect(p > 0 && p < 1)
+
+        let answered = try Self.jsonLines(Self.expectOK(["generate", "--model", model, "--prompt", "the cat", "--raw",
+                                                         "--max-tokens", "6", "--guard", probe, "--threshold", "1.5", "--json"]).stdout)[0]
+        #expect(answered["refused"] as? Bool == false)
+        #expect(answered["text"] as? String == plain["text"] as? String)
+        #expect(abs((answered["probability"] as? Double ?? -1) - p) <= 1e-6)
+
+        let text = try Self.expectOK(["generate", "--model", model, "--prompt", "the cat", "--raw", "--max-tokens", "6",
+                                      "--guard", probe, "--threshold", "0"])
+        #expect(text.stdout.hasPrefix("refused:"))
+    }
+
+    @Test func badArgumentsAreReported() throws {
+        let dir = try Self.setUp("args")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let both = try CLIRunner.run(["classify", "--model", dir + "/tiny.gguf", "--probe", "x", "--text", "a", "--input", "b"])
+        #expect(both.status != 0 && both.stderr.contains("exactly one of --text and --input"))
+        let missing = try CLIRunner.run(["classify", "--model", dir + "/tiny.gguf", "--probe", dir + "/none.probe", "--text", "a"])
+        #expect(missing.status != 0 && missing.stderr.contains("none.probe"))
+    }
+}

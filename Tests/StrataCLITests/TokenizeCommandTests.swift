@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+
+/// End-to-end checks of `strata tokenize` through the built binary, against the Hugging Face ids of the
+/// committed fixture (Tests/StrataModelTests/Fixtures/tokenizer/smollm2.json).
+struct TokenizeCommandTests {
+    private static let binary: URL? = {
+        var candidates = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(),
+                          URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
+        candidates += candidates.map { $0.deletingLastPathComponent() }
+        return candidates.map { $0.appendingPathComponent("strata") }
+            .first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    }()
+
+    private static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../StrataModelTests/Fixtures").standardizedFileURL
+
+    /// The cached SmolLM2 file (as `ModelCache` finds it), or nil (skip) — under CI=true its absence fails.
+    private static func modelPresent() -> Bool {
+        let environment = ProcessInfo.processInfo.environment
+        let home = environment["STRATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? NSString(string: "~/.cache/strata").expandingTildeInPath
+        let path = home + "/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+        if FileManager.default.fileExists(atPath: path) { return true }
+        if environment["CI"] == "true" { Issue.record("SmolLM2 model not found at \(path)") }
+        else { print("skipping: SmolLM2 model not found at \(path)") }
+        return false
+    }
+
+    private struct Case: Decodable { let text: String; let ids: [Int32] }
+    private struct Fixture: Decodable { let cases: [Case] }
+
+    private static func fixtureCases() throws -> [Case] {
+        let data = try Data(contentsOf: fixtures.appendingPathComponent("tokenizer/smollm2.json"))
+        return try JSONDecoder().decode(Fixture.self, from: data).cases
+    }
+
+    private static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let executable = try #require(binary, "strata executable not found next to the tests")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("strata-tokenize-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let outURL = directory.appendingPathComponent("out"), errURL = directory.appendingPathComponent("err")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
+        defer { try? out.close(); try? err.close() }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        process.waitUntilExit()
+        return (process.terminationStatus, try String(contentsOf: outURL, encoding: .utf8),
+                try String(contentsOf: errURL, encoding: .utf8))
+    }
+
+    private static func parseLines(_ stdout: String) throws -> [[Int32]] {
+        try stdout.split(separator: "\n").map { try JSONDecoder().decode([Int32].self, from: Data($0.utf8)) }
+    }
+
+    @Test func textPrintsTheTransformersIds() throws {
+        guard Self.modelPresent() else { return }
+        // Each run loads the tokenizer (slow in debug builds), so only a few hand-written cases: special
+        // tokens, whitespace runs, contractions, scripts and emoji.
+        let wanted = ["<|im_start|>system", "mixed \t", "'s 't", "Emoji:"]
+        let cases = try Self.fixtureCases().filter { c in wanted.contains { c.text.hasPrefix($0) } }
+        #expect(cases.count == wanted.count)
+        for testCase in cases {
+            let result = try Self.run(["tokenize", "--model", "smollm2", "--text", testCase.text])
+            try #require(result.status == 0, "tokenize failed: \(result.stderr)")
+            #expect(try Self.parseLines(result.stdout) == [testCase.ids], "text \(testCase.text.debugDescription)")
+        }
+    }
+
+    @Test func jsonlFilePrintsOneArrayPerRecord() throws {
+        guard Self.modelPresent() else { return }
+        let cases = Array(try Self.fixtureCases().suffix(50))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("strata-tokenize-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("texts.jsonl")
+        let lines = try cases.map { String(decoding: try JSONEncoder().encode(["text": $0.text]), as: UTF8.self) }
+        try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+        let result = try Self.run(["tokenize", "--model", "smollm2", "--file", file.path, "--jsonl", "--stats"])
+        try #require(result.status == 0, "tokenize failed: \(result.stderr)")
+        #expect(try Self.parseLines(result.stdout) == cases.map(\.ids))
+        #expect(result.stderr.contains("texts 50,"))
+    }
+
+    @Test func modelWithoutTokenizerIsReported() throws {
+        let tiny = Self.fixtures.appendingPathComponent("gguf/tiny.gguf")
+        let result = try Self.run(["tokenize", "--model", tiny.path, "--text", "hi"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("tokenizer.ggml"), "stderr: \(result.stderr)")
+    }
+
+    @Test func textAndFileTogetherAreRejected() throws {
+        let result = try Self.run(["tokenize", "--model", "smollm2", "--text", "a", "--file", "b"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("exactly one of --text and --file"))
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+
+/// Runs the committed Python generators (h5py, hdf5plugin) once per test process and finds the
+/// repository's tools/ folder. Without python3 + h5py the tests that need them are skipped with
+/// a message — unless the environment says CI=true, where a missing interpreter is a failure.
+enum PythonTools {
+    static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+
+    /// Runs `python3 args...`; returns (exit status, combined output).
+    @discardableResult
+    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3"] + arguments
+        process.currentDirectoryURL = repositoryRoot
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Whether python3 with the given modules can run here.
+    static func available(_ modules: [String]) -> Bool {
+        let check = (try? run(["-c", "import " + modules.joined(separator: ", ")]))?.status == 0
+        if !check {
+            if isCI {
+                Issue.record("CI=true but python3 with \(modules.joined(separator: ", ")) is missing")
+            } else {
+                print("skipped: python3 with \(modules.joined(separator: ", ")) is not available (pip install h5py hdf5plugin numpy zstandard)")
+            }
+        }
+        return check
+    }
+
+    /// A new empty temporary directory.
+    static func temporaryDirectory(_ label: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("strata-hdf5-\(label)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}
+
+/// One fixture listed in fixtures.json by tools/hdf5_fixtures.py.
+struct HDF5Fixture: Decodable {
+    struct Record: Decodable {
+        var id: String
+        var labels: [Int]
+        var token_ids: [Int32]
+        var text: String?
+        var tokens: Int
+    }
+    var name: String
+    var options: [String: String]
+    var value_type: String?
+    var layout: String?
+    var layers: Int?
+    var hidden: Int?
+    var records: [Record]?
+    var error: String?
+}
+
+/// The h5py-written fixture set, generated once per test process into a temporary directory.
+enum HDF5Fixtures {
+    struct Set {
+        var directory: URL
+        var fixtures: [HDF5Fixture]
+        func path(_ name: String) -> String { directory.appendingPathComponent(name + ".h5").path }
+        func expected(_ name: String) throws -> Data {
+            try Data(contentsOf: directory.appendingPathComponent(name + ".expected.bin"))
+        }
+    }
+
+    static let shared: Result<Set, Error>? = {
+        guard PythonTools.available(["h5py", "hdf5plugin", "numpy"]) else { return nil }
+        do {
+            let directory = try PythonTools.temporaryDirectory("fixtures")
+            let result = try PythonTools.run(["tools/hdf5_fixtures.py", directory.path])
+            guard result.status == 0 else {
+                throw FixtureError(message: "tools/hdf5_fixtures.py failed: \(result.output)")
+            }
+            let json = try Data(contentsOf: directory.appendingPathComponent("fixtures.json"))
+            return .success(Set(directory: directory, fixtures: try JSONDecoder().decode([HDF5Fixture].self, from: json)))
+        } catch {
+            return .failure(error)
+        }
+    }()
+
+    /// The fixture set, or nil (test skipped) when Python is unavailable.
+    static func load() throws -> Set? {
+        guard let shared else { return nil }
+        return try shared.get()
+    }
+}
+
+struct FixtureError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}

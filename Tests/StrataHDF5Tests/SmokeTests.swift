@@ -1,3 +1,0 @@
-import Testing
-
-@Test func StrataHDF5TestsBuilds() { #expect(Bool(true)) }

@@ -1,0 +1,86 @@
+import Foundation
+import Strata
+@testable import StrataHDF5
+
+/// Small Strata shards with random bit patterns (NaN payloads, infinities, subnormals included),
+/// several blocks per record, multi-label, missing texts, metadata — the worst case for "no value
+/// changes in any round trip".
+struct StrataSample {
+    struct Record {
+        var input: RecordInput
+        var values: [UInt16]      // f16/bf16 bit patterns, or f32 as pairs of UInt16 (little-endian)
+        var tokens: Int
+    }
+    var path: String
+    var dtype: StrataDType
+    var layers: Int
+    var hidden: Int
+    var records: [Record]
+
+    static func write(dtype: StrataDType, in directory: URL, records count: Int = 6, layers: Int = 5, hidden: Int = 16,
+                      seed: UInt64 = 7, options: WriterOptions = WriterOptions(blockTargetBytes: 512, layersPerBlock: 2))
+        throws -> StrataSample {
+        var generator = SplitMix(seed: seed &+ UInt64(dtype.byteWidth) &* 31 &+ UInt64(dtype.rawValue.count))
+        let metadata = StrataMetadata(hidden: hidden, layers: LayerInfo.huggingFaceHiddenStates(blocks: layers - 1),
+                                      dtype: dtype, labelNames: ["neg", "pos", "other"],
+                                      extra: ["task": "round trip"])
+        let path = directory.appendingPathComponent("sample-\(dtype.rawValue).strata").path
+        let writer = try ShardWriter(path: path, metadata: metadata, options: options)
+        var records: [Record] = []
+        for index in 0..<count {
+            // Record 3 has no tokens at all (no blocks): every layout must carry it through.
+            let tokens = index == 3 ? 0 : 1 + Int(generator.next() % 13)
+            let halfWords = layers * tokens * hidden * dtype.byteWidth / 2
+            let values = (0..<halfWords).map { _ in UInt16(truncatingIfNeeded: generator.next()) }
+            let labels: [Int] = index % 3 == 0 ? [1] : index % 3 == 1 ? [0, 2] : []
+            let input = RecordInput(id: "rec-\(index)", labels: labels,
+                                    tokenIDs: (0..<tokens).map { _ in Int32(generator.next() % 49152) },
+                                    text: index % 2 == 0 ? "text \(index) ✓" : nil,
+                                    metadata: index == 1 ? ["source": "unit"] : [:])
+            try values.withUnsafeBufferPointer { bits in
+                switch dtype {
+                case .f32:
+                    try UnsafeRawBufferPointer(bits).withMemoryRebound(to: Float.self) {
+                        try writer.append(input, values: .f32($0))
+                    }
+                case .f16: try writer.append(input, values: .f16(bits))
+                case .bf16: try writer.append(input, values: .bf16(bits))
+                }
+            }
+            records.append(Record(input: input, values: values, tokens: tokens))
+        }
+        try writer.close()
+        return StrataSample(path: path, dtype: dtype, layers: layers, hidden: hidden, records: records)
+    }
+
+    /// Stored value bytes of every record of the shard at `path`, concatenated (via the raw reader).
+    static func storedValues(_ path: String, layers: Int, hidden: Int, width: Int) throws -> [UInt8] {
+        let raw = try StrataRawBlocks(path: path)
+        let reader = try ShardReader(path: path)
+        var all: [UInt8] = []
+        var buffer: [UInt8] = []
+        for index in 0..<raw.count {
+            let tokens = try reader.info(index).nTokens
+            try raw.values(index, layers: layers, tokens: tokens, hidden: hidden, width: width, into: &buffer)
+            all.append(contentsOf: buffer[0 ..< layers * tokens * hidden * width])
+        }
+        return all
+    }
+
+    var expectedValueBytes: [UInt8] {
+        records.flatMap { record in record.values.flatMap { [UInt8(truncatingIfNeeded: $0), UInt8(truncatingIfNeeded: $0 >> 8)] } }
+    }
+}
+
+/// A small deterministic generator (tests must not depend on the system RNG).
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

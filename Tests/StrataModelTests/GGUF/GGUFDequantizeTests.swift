@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+@testable import StrataModel
+
+/// Dequantisation against gguf-py's `gguf.quants.dequantize` on random blocks
+/// (fixtures from tools/gen_gguf_fixtures.py). All types are compared bit for bit: the
+/// Swift decoders compute in the same order as the reference (single float32 ops, no fused multiply-add).
+struct GGUFDequantizeTests {
+    struct Case: Decodable { let type: String; let ggml_type: UInt32; let elements: Int }
+    struct Manifest: Decodable { let cases: [Case] }
+
+    static let cases: [Case] = {
+        guard let data = try? GGUFFixtures.data("dequant.json"),
+              let manifest = try? JSONDecoder().decode(Manifest.self, from: data) else { return [] }
+        return manifest.cases
+    }()
+
+    @Test func manifestCoversEverySupportedType() throws {
+        let covered = Set(Self.cases.map(\.ggml_type))
+        for type in GGMLType.allCases where type.canDequantize {
+            #expect(covered.contains(type.rawValue), "no fixture for \(type.name)")
+        }
+    }
+
+    @Test(arguments: cases.map(\.type))
+    func matchesPythonReferenceBitExact(typeName: String) throws {
+        let testCase = try #require(Self.cases.first { $0.type == typeName })
+        let type = try #require(GGMLType(rawValue: testCase.ggml_type))
+        #expect(type.name == typeName)
+        let blocks = try GGUFFixtures.data("\(typeName).blocks")
+        let reference = try GGUFFixtures.floats("\(typeName).f32")
+        #expect(blocks.count == type.byteCount(elements: testCase.elements))
+        #expect(reference.count == testCase.elements)
+
+        // Decode from an odd address too: GGUF data need not be aligned for the float types.
+        for misalignment in [0, 1] {
+            let padded = [UInt8](repeating: 0, count: misalignment) + [UInt8](blocks)
+            var output = [Float](repeating: .nan, count: testCase.elements)
+            try padded.withUnsafeBytes { raw in
+                try output.withUnsafeMutableBufferPointer { out in
+                    try dequantizeRow(type: type, source: raw.baseAddress! + misalignment, count: testCase.elements, into: out.baseAddress!)
+                }
+            }
+            GGUFFixtures.expectBitEqual(output, reference, "\(typeName) (misalignment \(misalignment))")
+        }
+    }
+
+    /// Every GGMLType's code, block size and block byte size agree with gguf-py's GGML_QUANT_SIZES.
+    @Test func typeTableMatchesPython() throws {
+        guard GGUFPython.isAvailable(for: "GGML type table check") else { return }
+        let result = try GGUFPython.run("""
+            import json, gguf
+            print(json.dumps({t.name: [int(t), *gguf.GGML_QUANT_SIZES[t]] for t in gguf.GGMLQuantizationType}))
+            """)
+        try #require(result.status == 0, "\(result.stderr)")
+        let table = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: [Int]])
+        for type in GGMLType.allCases {
+            let entry = try #require(table[type.name], "gguf-py has no type \(type.name)")
+            #expect(entry == [Int(type.rawValue), type.blockSize, type.blockByteCount], "\(type.name)")
+        }
+        // Newer gguf-py releases may add types; those are only reported (files using them fail to open
+        // with "unknown ggml type", which is the right behaviour until GGMLType learns them).
+        let missing = Set(table.keys).subtracting(GGMLType.allCases.map(\.name))
+        if !missing.isEmpty { print("note: gguf-py knows types GGMLType lacks: \(missing.sorted())") }
+    }
+
+    @Test func unsupportedTypeErrorNamesTheType() throws {
+        var out = [Float](repeating: 0, count: 256)
+        let source = [UInt8](repeating: 0, count: 1024)
+        let error = try #require(throws: GGUFError.self) {
+            try source.withUnsafeBytes { raw in
+                try dequantizeRow(type: .q3_K, source: raw.baseAddress!, count: 256, into: &out)
+            }
+        }
+        #expect(error.kind == .unsupportedType)
+        #expect(error.description.contains("Q3_K"))
+    }
+
+    @Test func countMustBeWholeBlocks() throws {
+        var out = [Float](repeating: 0, count: 64)
+        let source = [UInt8](repeating: 0, count: 64)
+        #expect(throws: GGUFError.self) {
+            try source.withUnsafeBytes { raw in
+                try dequantizeRow(type: .q8_0, source: raw.baseAddress!, count: 33, into: &out)
+            }
+        }
+    }
+
+    /// Half-precision conversion both ways over all 65,536 bit patterns (NaNs excluded from the round trip).
+    @Test func halfFloatRoundTripsEveryPattern() {
+        for bits in 0 ... UInt16.max {
+            let value = HalfFloat.toFloat(bits)
+            if value.isNaN { #expect(HalfFloat.fromFloat(value) & 0x7C00 == 0x7C00); continue }
+            #expect(HalfFloat.fromFloat(value) == bits, "pattern 0x\(String(bits, radix: 16))")
+        }
+    }
+
+    #if !(os(macOS) && arch(x86_64))
+    /// Half → float against the standard library's `Float16` (an independent implementation), all patterns.
+    @Test func halfToFloatMatchesStandardLibrary() {
+        for bits in 0 ... UInt16.max {
+            let ours = HalfFloat.toFloat(bits), theirs = Float(Float16(bitPattern: bits))
+            if theirs.isNaN {
+                #expect(ours.isNaN && ours.sign == theirs.sign, "pattern 0x\(String(bits, radix: 16))")
+            } else {
+                #expect(ours.bitPattern == theirs.bitPattern, "pattern 0x\(String(bits, radix: 16))")
+            }
+        }
+    }
+    #endif
+
+    /// Rounding to half: ties go to even, overflow goes to infinity, tiny values flush to signed zero.
+    @Test func halfFloatRounding() {
+        #expect(HalfFloat.fromFloat(1.0 + 0x1p-11) == 0x3C00)          // tie, rounds to even (down)
+        #expect(HalfFloat.fromFloat(1.0 + 3 * 0x1p-11) == 0x3C02)      // tie, rounds to even (up)
+        #expect(HalfFloat.fromFloat(65520) == 0x7C00)                  // rounds up to infinity
+        #expect(HalfFloat.fromFloat(-1e-10) == 0x8000)
+        #expect(HalfFloat.fromFloat(0x1p-25 * 1.5) == 0x0001)          // above half the smallest subnormal
+        #expect(HalfFloat.fromFloat(0x1p-25) == 0x0000)                // exactly half: ties to even (zero)
+    }
+}

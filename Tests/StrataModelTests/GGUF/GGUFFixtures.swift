@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+@testable import StrataModel
+
+/// Locates the committed GGUF fixtures (made by tools/gen_gguf_fixtures.py) and shared test helpers.
+enum GGUFFixtures {
+    static var directory: URL {
+        get throws {
+            let base = try #require(Bundle.module.resourceURL, "test bundle has no resource URL")
+            return base.appendingPathComponent("Fixtures/gguf")
+        }
+    }
+
+    static func url(_ name: String) throws -> URL { try directory.appendingPathComponent(name) }
+
+    static func data(_ name: String) throws -> Data { try Data(contentsOf: url(name)) }
+
+    /// Little-endian float32 values of a fixture file.
+    static func floats(_ name: String) throws -> [Float] {
+        let data = try data(name)
+        return data.withUnsafeBytes { raw in
+            (0 ..< data.count / 4).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+        }
+    }
+
+    /// A fresh temporary directory, unique per call.
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("strata-gguf-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Expects `actual` and `expected` to be bit-for-bit equal, reporting the number of differences and the
+    /// first few (not whole arrays) when they are not.
+    static func expectBitEqual(_ actual: [Float], _ expected: [Float], _ what: String,
+                               sourceLocation: SourceLocation = #_sourceLocation) {
+        guard actual.count == expected.count else {
+            Issue.record("\(what): \(actual.count) values, expected \(expected.count)", sourceLocation: sourceLocation)
+            return
+        }
+        let differing = actual.indices.filter { actual[$0].bitPattern != expected[$0].bitPattern }
+        if !differing.isEmpty {
+            let examples = differing.prefix(4).map { "[\($0)] \(actual[$0]) vs \(expected[$0])" }.joined(separator: ", ")
+            Issue.record("\(what): \(differing.count) of \(actual.count) values differ, e.g. \(examples)", sourceLocation: sourceLocation)
+        }
+    }
+
+    /// Whether running under CI (then optional dependencies must be present).
+    static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+}
+
+/// Runs `python3 -c script args…`, returning stdout, or nil (with a reason) when python3 or
+/// the gguf module is unavailable. Failures of the script itself are test failures.
+enum GGUFPython {
+    struct Result { let stdout: Data; let status: Int32; let stderr: String }
+
+    static func run(_ script: String, _ arguments: [String] = []) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script] + arguments
+        // stderr goes to a file so that only one pipe has to be drained (no deadlock on big output).
+        let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("strata-py-\(UUID().uuidString).err")
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errURL) }
+        let errHandle = try FileHandle(forWritingTo: errURL)
+        defer { try? errHandle.close() }
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = errHandle
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let stderrData = (try? Data(contentsOf: errURL)) ?? Data()
+        return Result(stdout: stdout, status: process.terminationStatus, stderr: String(decoding: stderrData, as: UTF8.self))
+    }
+
+    /// Nil when python3 with the gguf module can be used; otherwise why not.
+    static let unavailableReason: String? = {
+        guard let result = try? run("import gguf, numpy"), result.status == 0 else {
+            return "python3 with the 'gguf' and 'numpy' modules is not available"
+        }
+        return nil
+    }()
+
+    /// True when the Python reference is usable. When it is not: records an issue in CI
+    /// (CI=true), otherwise prints why the check is skipped.
+    static func isAvailable(for check: String) -> Bool {
+        guard let reason = unavailableReason else { return true }
+        if GGUFFixtures.isCI {
+            Issue.record("\(check): \(reason) (required when CI=true)")
+        } else {
+            print("skipping \(check): \(reason)")
+        }
+        return false
+    }
+}

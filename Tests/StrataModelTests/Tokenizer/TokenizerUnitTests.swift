@@ -1,0 +1,181 @@
+import Foundation
+import Testing
+@testable import StrataModel
+
+/// Tokenizer parts that need no model: BPE merge order against a textbook implementation, added tokens,
+/// errors, the byte alphabet and SHA-256.
+struct TokenizerUnitTests {
+    /// A vocabulary of the 256 byte tokens plus `mergeCount` random merges over the letters a–d, each
+    /// merge joining two tokens that already exist (as trained BPE merges do).
+    static func syntheticVocabulary(mergeCount: Int, seed: UInt64) -> TokenizerVocabulary {
+        var generator = SeededGenerator(state: seed)
+        var tokens = (0..<256).map { String(Character(ByteLevelAlphabet.scalarForByte[$0])) }
+        var known = Set(tokens)
+        var pool = ["a", "b", "c", "d"]
+        var merges: [String] = []
+        while merges.count < mergeCount {
+            let left = pool.randomElement(using: &generator)!
+            let right = pool.randomElement(using: &generator)!
+            let joined = left + right
+            guard !known.contains(joined), joined.count <= 12 else { continue }
+            known.insert(joined)
+            tokens.append(joined)
+            pool.append(joined)
+            merges.append("\(left) \(right)")
+        }
+        return TokenizerVocabulary(tokens: tokens, merges: merges, model: "gpt2", pre: "gpt2")
+    }
+
+    /// GPT-2's original algorithm: repeatedly merge every occurrence of the best-ranked adjacent pair.
+    static func textbookBPE(_ word: String, vocabulary: TokenizerVocabulary) -> [Int32] {
+        var rank: [String: Int] = [:]
+        for (index, merge) in vocabulary.merges.enumerated() { rank[merge] = index }
+        var parts = word.map(String.init)
+        while parts.count > 1 {
+            var best: (rank: Int, pair: (String, String))? = nil
+            for index in 0..<(parts.count - 1) {
+                if let r = rank[parts[index] + " " + parts[index + 1]], r < (best?.rank ?? Int.max) {
+                    best = (r, (parts[index], parts[index + 1]))
+                }
+            }
+            guard let best else { break }
+            var merged: [String] = []
+            var index = 0
+            while index < parts.count {
+                if index + 1 < parts.count && parts[index] == best.pair.0 && parts[index + 1] == best.pair.1 {
+                    merged.append(best.pair.0 + best.pair.1)
+                    index += 2
+                } else {
+                    merged.append(parts[index])
+                    index += 1
+                }
+            }
+            parts = merged
+        }
+        let ids = Dictionary(vocabulary.tokens.enumerated().map { ($1, Int32($0)) }, uniquingKeysWith: { $1 })
+        return parts.map { ids[$0]! }
+    }
+
+    @Test func mergeOrderMatchesTextbookBPEShortAndLongWords() throws {
+        let vocabulary = Self.syntheticVocabulary(mergeCount: 300, seed: 7)
+        let tokenizer = try BPETokenizer(vocabulary: vocabulary)
+        var generator = SeededGenerator(state: 99)
+        // Lengths on both sides of the linear/heap switch-over.
+        for length in [1, 2, 3, 5, 8, 13, 30, 47, 48, 49, 64, 100, 257, 600] {
+            for _ in 0..<20 {
+                let word = String((0..<length).map { _ in "abcd".randomElement(using: &generator)! })
+                let expected = Self.textbookBPE(word, vocabulary: vocabulary)
+                #expect(tokenizer.encode(word) == expected, "word \(word)")
+                #expect(tokenizer.decode(expected) == word)
+            }
+        }
+    }
+
+    @Test func addedTokensMatchWholeAndLongestFirst() throws {
+        var vocabulary = Self.syntheticVocabulary(mergeCount: 20, seed: 3)
+        let base = vocabulary.tokens.count
+        vocabulary.tokens += ["<s>", "<think>", "<thinking>", "<｜begin▁of▁sentence｜>"]
+        vocabulary.tokenTypes = [Int32](repeating: 1, count: base) + [3, 4, 4, 3]
+        vocabulary.bosID = base
+        vocabulary.addBOS = true
+        let tokenizer = try BPETokenizer(vocabulary: vocabulary)
+        let s = Int32(base), think = Int32(base + 1), thinking = Int32(base + 2)
+        #expect(tokenizer.encode("<s>", addSpecialTokens: false) == [s])
+        #expect(tokenizer.encode("<s>") == [s, s])
+        #expect(tokenizer.encode("<thinking><think>", addSpecialTokens: false) == [thinking, think])
+        let mixed = tokenizer.encode("a<think>b", addSpecialTokens: false)
+        #expect(mixed.count == 3 && mixed[1] == think)
+        // A control token outside the byte alphabet is not added (as transformers skips it): its text is
+        // encoded as ordinary bytes.
+        #expect(tokenizer.encode("<｜begin▁of▁sentence｜>", addSpecialTokens: false).count > 1)
+        #expect(tokenizer.decode([s, think]) == "<s><think>")
+    }
+
+    @Test func unsupportedNamesAreReported() {
+        var vocabulary = Self.syntheticVocabulary(mergeCount: 5, seed: 1)
+        vocabulary.model = "llama"
+        #expect(throws: TokenizerError.unsupportedModel("llama")) { try BPETokenizer(vocabulary: vocabulary) }
+        #expect(TokenizerError.unsupportedModel("llama").description.contains("'llama'"))
+        vocabulary.model = "gpt2"
+        vocabulary.pre = "deepseek-llm"
+        #expect(throws: TokenizerError.unsupportedPreTokenizer("deepseek-llm")) {
+            try BPETokenizer(vocabulary: vocabulary)
+        }
+        #expect(TokenizerError.unsupportedPreTokenizer("deepseek-llm").description.contains("'deepseek-llm'"))
+    }
+
+    @Test func badVocabulariesAreReported() {
+        var vocabulary = Self.syntheticVocabulary(mergeCount: 5, seed: 1)
+        vocabulary.merges.append("a zz")
+        #expect(throws: TokenizerError.mergeTokenMissing(index: 5, merge: "a zz", token: "zz")) {
+            try BPETokenizer(vocabulary: vocabulary)
+        }
+        vocabulary.merges[5] = "abc"
+        #expect(throws: TokenizerError.malformedMerge(index: 5, merge: "abc")) {
+            try BPETokenizer(vocabulary: vocabulary)
+        }
+        vocabulary.merges.removeLast()
+        vocabulary.eosID = 10_000
+        #expect(throws: TokenizerError.self) { try BPETokenizer(vocabulary: vocabulary) }
+        vocabulary.eosID = nil
+        vocabulary.tokenTypes = [1, 1]
+        #expect(throws: TokenizerError.self) { try BPETokenizer(vocabulary: vocabulary) }
+    }
+
+    @Test func byteAlphabetIsGPT2s() {
+        let alphabet = ByteLevelAlphabet.scalarForByte
+        #expect(Set(alphabet).count == 256)
+        #expect(alphabet[0x20] == "Ġ" && alphabet[0x0A] == "Ċ" && alphabet[0x41] == "A" && alphabet[0xAD] == "Ń")
+        for byte in 0..<256 { #expect(ByteLevelAlphabet.byte(for: alphabet[byte]) == UInt8(byte)) }
+        #expect(ByteLevelAlphabet.bytes(ofSpelling: "Ġhi") == [0x20, 0x68, 0x69])
+        #expect(ByteLevelAlphabet.bytes(ofSpelling: "▁") == nil)
+    }
+
+    @Test func sha256KnownAnswers() {
+        func digest(_ bytes: [UInt8]) -> String {
+            var hasher = SHA256()
+            hasher.update(bytes)
+            return hasher.finalize()
+        }
+        #expect(digest([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(digest(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(digest(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+            == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(digest([UInt8](repeating: 0x61, count: 1000))
+            == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
+    }
+
+    @Test func identityChangesWithTheVocabulary() throws {
+        let vocabulary = Self.syntheticVocabulary(mergeCount: 30, seed: 5)
+        var changed = vocabulary
+        changed.merges.removeLast()
+        #expect(try BPETokenizer(vocabulary: vocabulary).identity == BPETokenizer(vocabulary: vocabulary).identity)
+        #expect(try BPETokenizer(vocabulary: vocabulary).identity != BPETokenizer(vocabulary: changed).identity)
+    }
+
+    @Test func concurrentEncodingAgrees() async throws {
+        let vocabulary = Self.syntheticVocabulary(mergeCount: 200, seed: 11)
+        let tokenizer = try BPETokenizer(vocabulary: vocabulary)
+        let texts = (0..<64).map { index in String(repeating: "abcd dcba cab ", count: index % 7 + 1) + "\(index)" }
+        let serial = texts.map { tokenizer.encode($0) }
+        let parallel = await withTaskGroup(of: (Int, [Int32]).self) { group in
+            for (index, text) in texts.enumerated() { group.addTask { (index, tokenizer.encode(text)) } }
+            var results = [[Int32]](repeating: [], count: texts.count)
+            for await (index, ids) in group { results[index] = ids }
+            return results
+        }
+        #expect(parallel == serial)
+    }
+}
+
+/// SplitMix64, so that test inputs are the same on every run.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+@testable import Strata
+
+/// `strata shard` and `strata split`: record-preserving rewrites.
+@Suite struct DatasetReshardSplitTests {
+    @Test(arguments: [StrataDType.f16, .bf16, .f32])
+    func reshardByRecordCountKeepsOrderAndValuesBitExact(dtype: StrataDType) throws {
+        let root = makeTempDir()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try DatasetFixtures.writeShard(root + "/in/a.strata", keys: Array(0 ..< 6), metadata: DatasetFixtures.metadata(dtype: dtype))
+        try DatasetFixtures.writeShard(root + "/in/b.strata", keys: Array(6 ..< 10), metadata: DatasetFixtures.metadata(dtype: dtype))
+        _ = try DatasetMerge.merge(inputs: [root + "/in"], into: root + "/in")
+        let manifest = try DatasetReshard.reshard(input: root + "/in", output: root + "/out", recordsPerShard: 3, shardBytes: nil)
+        #expect(manifest.shards.map(\.records) == [3, 3, 3, 1])
+        let out = try StrataDataset(path: root + "/out")
+        #expect(out.metadata.dtype == dtype)
+        #expect(try DatasetFixtures.ids(out) == (0 ..< 10).map(DatasetFixtures.id))
+        try DatasetFixtures.expectFaithful(out)
+    }
+
+    @Test func reshardBySizeAndArgumentErrors() throws {
+        let root = makeTempDir()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let input = try DatasetFixtures.writeShard(root + "/a.strata", keys: Array(0 ..< 12))
+        let size = try ShardReader(path: input).fileSize
+        let manifest = try DatasetReshard.reshard(input: input, output: root + "/out", recordsPerShard: nil, shardBytes: size / 3)
+        #expect(manifest.shards.count >= 3)
+        #expect(manifest.records == 12)
+        try DatasetFixtures.expectFaithful(StrataDataset(path: root + "/out"))
+        #expect(throws: DatasetOpsError.self) { try DatasetReshard.reshard(input: input, output: root + "/x", recordsPerShard: 2, shardBytes: 10) }
+        #expect(throws: DatasetOpsError.self) { try DatasetReshard.reshard(input: input, output: root + "/x", recordsPerShard: nil, shardBytes: nil) }
+        #expect(throws: DatasetOpsError.self) { try DatasetReshard.reshard(input: input, output: root + "/out", recordsPerShard: 2, shardBytes: nil) }
+    }
+
+    static let parts = [DatasetSplit.Part(name: "train", fraction: 0.8), .init(name: "val", fraction: 0.1), .init(name: "test", fraction: 0.1)]
+
+    @Test func assignmentIsAStratifiedDeterministicPartition() throws {
+        let keys = (0 ..< 1000).map { i in i % 10 == 0 ? "rare" : (i % 3 == 0 ? "b" : "a") }
+        let split = try DatasetSplit.assign(keys: keys, parts: Self.parts, seed: 5)
+        #expect(split.joined().sorted() == Array(0 ..< 1000))
+        #expect(try DatasetSplit.assign(keys: keys, parts: Self.parts, seed: 5) == split)
+        #expect(try DatasetSplit.assign(keys: keys, parts: Self.parts, seed: 6) != split)
+        for stratum in ["a", "b", "rare"] {
+            let members = keys.indices.filter { keys[$0] == stratum }
+            for (part, assigned) in zip(Self.parts, split) {
+                let share = assigned.filter { keys[$0] == stratum }.count
+                #expect(abs(Double(share) - Double(members.count) * part.fraction) <= 1)
+            }
+        }
+        for (part, assigned) in zip(Self.parts, split) { #expect(abs(Double(assigned.count) - 1000 * part.fraction) <= 1) }
+        // Small strata: totals still follow the fractions (33 records in two classes).
+        let small = try DatasetSplit.assign(keys: (0 ..< 33).map { $0 % 2 == 0 ? "x" : "y" }, parts: Self.parts, seed: 1)
+        #expect(small.map(\.count) == [26, 4, 3] || small.map(\.count) == [27, 3, 3] || small.map(\.count) == [26, 3, 4])
+        let half = try DatasetSplit.assign(keys: keys, parts: [.init(name: "train", fraction: 0.5)], seed: 5)
+        #expect(half[0].count == 500)
+        #expect(throws: DatasetOpsError.self) { try DatasetSplit.assign(keys: keys, parts: [.init(name: "a", fraction: 0.7), .init(name: "b", fraction: 0.7)], seed: 1) }
+        #expect(throws: DatasetOpsError.self) { try DatasetSplit.assign(keys: keys, parts: [.init(name: "a", fraction: -0.1)], seed: 1) }
+    }
+
+    @Test func splitWritesFixedStratifiedSubDatasets() throws {
+        let root = makeTempDir()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let input = try DatasetFixtures.writeShard(root + "/all.strata", keys: Array(0 ..< 40))
+        let result = try DatasetSplit.split(input: input, output: root + "/s1", parts: Self.parts, stratify: .label, seed: 3, recordsPerShard: 10)
+        #expect(result.parts.map(\.name) == ["train", "val", "test"])
+        var seen: [String] = []
+        var byPart: [String: [String]] = [:]
+        for part in result.parts {
+            let dataset = try StrataDataset(path: part.directory)
+            try DatasetFixtures.expectFaithful(dataset)
+            #expect(dataset.manifest?.extra["split"] == part.name)
+            byPart[part.name] = try DatasetFixtures.ids(dataset)
+            seen += byPart[part.name]!
+        }
+        #expect(seen.sorted() == (0 ..< 40).map(DatasetFixtures.id).sorted())
+        // Labels: 14 records of class 1 (keys divisible by 3), 26 of class 0.
+        let positives = byPart["train"]!.filter { DatasetFixtures.label(DatasetFixtures.key(ofID: $0)!) == 1 }.count
+        #expect(abs(Double(positives) - 14 * 0.8) <= 1)
+        // Same seed, same sets.
+        let again = try DatasetSplit.split(input: input, output: root + "/s2", parts: Self.parts, stratify: .label, seed: 3)
+        for part in again.parts { #expect(try DatasetFixtures.ids(StrataDataset(path: part.directory)) == byPart[part.name]) }
+        #expect(throws: DatasetOpsError.self) {
+            try DatasetSplit.split(input: input, output: root + "/s3", parts: Self.parts, stratify: .metadata("missing"), seed: 3)
+        }
+        #expect(try DatasetSplit.Stratify(parsing: "meta:source") == .metadata("source"))
+        #expect(throws: DatasetOpsError.self) { try DatasetSplit.Stratify(parsing: "labels") }
+    }
+}
