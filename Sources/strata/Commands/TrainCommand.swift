@@ -38,6 +38,19 @@ struct TrainCommand: ParsableCommand {
     var threshold: String = "auto"
     @Option(name: .customLong("class-weights"), help: "balanced | comma-separated weight per class.") var classWeights: String?
     @Option(help: "Worker threads (default: one per core).") var threads: Int?
+    @Option(help: "Append one JSON line per epoch to this file: epoch, step, train_loss, val_metric, val_loss, examples_per_second, seconds.")
+    var log: String?
+    @Option(help: "Data-parallel rank (0..<world): this process reads only its share of every epoch (partitioned reading; gradients are NOT synchronised across processes, each rank trains its own probe).")
+    var rank: Int = 0
+    @Option(help: "Data-parallel world size (number of ranks).") var world: Int = 1
+    @Flag(help: "Continue from OUT.state (saved by an interrupted run with the same flags); starts fresh when there is none.")
+    var resume = false
+    @Option(name: .customLong("checkpoint-every"), help: "Also save OUT.state every N optimizer steps (0 = only at epoch ends and every --checkpoint-seconds).")
+    var checkpointEvery: Int = 0
+    @Option(name: .customLong("checkpoint-seconds"), help: "Save OUT.state after a step when this many seconds passed since the last save (0 = off).")
+    var checkpointSeconds: Double = 30
+    @Option(name: .customLong("step-delay-ms"), help: "Sleep this many milliseconds after each optimizer step (throttle, for testing interruption).")
+    var stepDelayMs: Int = 0
     @Flag(help: "Only print the final summary.") var quiet = false
 
     func run() throws {
@@ -61,7 +74,13 @@ struct TrainCommand: ParsableCommand {
         let validationDataset = try val.map { try StrataDataset(path: $0) }
         let split = validationDataset == nil ? splitRecords(count: dataset.count, validationFraction: valFraction, seed: seed)
                                              : (train: Array(0..<dataset.count), validation: [])
-        let train = try DatasetBatchSource(dataset: dataset, records: split.train, layers: positions, featureName: featureName, budget: budget)
+        guard world >= 1, (0..<world).contains(rank) else { throw ValidationError("--rank must be in 0..<--world (world ≥ 1)") }
+        guard checkpointEvery >= 0, checkpointSeconds >= 0, stepDelayMs >= 0 else {
+            throw ValidationError("--checkpoint-every, --checkpoint-seconds and --step-delay-ms must not be negative")
+        }
+        let train = try StreamBatchSource(
+            base: DatasetBatchSource(dataset: dataset, records: split.train, layers: positions, featureName: featureName, budget: budget),
+            rank: rank, world: world)
         var validation: DatasetBatchSource?
         if let validationDataset {
             guard validationDataset.metadata.isShapeCompatible(with: meta) else {
@@ -98,15 +117,36 @@ struct TrainCommand: ParsableCommand {
             kind: kind, hidden: meta.hidden, layers: positions, classes: classes, tokenPool: tokenPool, layerPool: layerPoolMode,
             heads: heads, downcast: downcast, gateScale: gateScale,
             inputNormalization: kind == .logits ? .none : normalization, featureName: featureName,
-            featureWidth: kind == .logits ? train.featureWidth : nil)
+            featureWidth: kind == .logits ? train.base.featureWidth : nil)
         let model = try Probe(configuration: config, seed: seed)
         if !quiet {
             FileHandle.standardError.write(Data((
                 "training \(kind.rawValue) probe: \(model.parameterCount) parameters, \(positions.count) layers, \(classes) classes, "
                 + "\(train.count) train / \(validation?.count ?? 0) validation records, memory budget \(budget)\n").utf8))
         }
+        let statePath = out + ".state"
+        var resumeState: TrainingState?
+        if resume {
+            if FileManager.default.fileExists(atPath: statePath) {
+                resumeState = try TrainingState.load(from: statePath)
+                if !quiet {
+                    FileHandle.standardError.write(Data("resuming from \(statePath): epoch \(resumeState!.epoch), step \(resumeState!.step)\n".utf8))
+                }
+            } else if !quiet {
+                FileHandle.standardError.write(Data("no \(statePath) to resume: starting fresh\n".utf8))
+            }
+        }
+        let logWriter = try log.map { try EpochLogWriter(path: $0, existing: resumeState?.epochs ?? []) }
+        var logFailure: Error?
         var lastPrint = Date.distantPast
-        let result = try Trainer(probe: model, options: options).fit(train: train, validation: validation) { p in
+        let policy = StateCheckpointPolicy(path: statePath, everySteps: checkpointEvery, everySeconds: checkpointSeconds)
+        let result = try Trainer(probe: model, options: options).fit(
+            train: train, validation: validation, checkpoints: policy, resume: resumeState
+        ) { p in
+            if let record = p.epochRecord, let logWriter, logFailure == nil {
+                do { try logWriter.append(record) } catch { logFailure = error }
+            }
+            if stepDelayMs > 0 && !p.isEpochEnd { Thread.sleep(forTimeInterval: Double(stepDelayMs) / 1000) }
             guard !quiet else { return }
             let now = Date()
             guard p.isEpochEnd || now.timeIntervalSince(lastPrint) >= 1 else { return }
@@ -117,14 +157,17 @@ struct TrainCommand: ParsableCommand {
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
 
+        if let logFailure { throw logFailure }
         let formatter = ISO8601DateFormatter()
-        let provenance = TrainingProvenance(
+        var provenance = TrainingProvenance(
             dataset: data, validation: val ?? (split.validation.isEmpty ? nil : "\(split.validation.count) records held out of \(data) (seed \(seed))"),
             model: meta.model?.name, modelSHA256: meta.model?.fileSHA256, layerIndices: positions.map { meta.layers[$0].index },
             trainRecords: train.count, validationRecords: validation?.count ?? 0, options: options, epochsRun: result.epochsRun,
             bestEpoch: result.bestEpoch, steps: result.steps, validationMetrics: result.validation,
             created: formatter.string(from: Date()), toolVersion: strataToolVersion)
+        provenance.history = result.epochs
         try ProbeCheckpoint(probe: model, threshold: result.threshold, labelNames: meta.labelNames, provenance: provenance).write(to: out)
+        try? FileManager.default.removeItem(atPath: statePath)
 
         var summary = "wrote \(out): \(kind.rawValue), \(model.parameterCount) parameters, best epoch \(result.bestEpoch)/\(result.epochsRun)"
         if let r = result.validation {
