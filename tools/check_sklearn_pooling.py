@@ -6,7 +6,7 @@ validation-chosen threshold is overridden with `strata eval --threshold 0.5`) so
 between the two linear models, not threshold tuning.
 
   python3 tools/check_sklearn_pooling.py                          # synthetic train/test shards (written here)
-  python3 tools/check_sklearn_pooling.py --train A --test B       # existing shard files
+  python3 tools/check_sklearn_pooling.py --train A --test B       # existing datasets (shard files or directories)
 Options: --strata PATH (default .build/release/strata), --epochs, --lr, --seed. Exit status 1 if the gap > 1 point.
 Needs numpy, zstandard, scikit-learn; reads shards with tools/strata_format.py (an independent reader).
 """
@@ -39,11 +39,21 @@ def write_synthetic(path, n, seed, layers=9, hidden=64):
     w.close()
 
 
+def shard_paths(path):
+    """A shard file, or a dataset directory's shards in manifest order."""
+    if not os.path.isdir(path):
+        return [path]
+    manifest = json.load(open(os.path.join(path, "manifest.json")))
+    return [os.path.join(path, s["path"]) for s in manifest["shards"]]
+
+
 def pooled_features(path):
-    _, recs = sf.read_shard(path)
-    x = np.stack([r["values"].mean(axis=1).mean(axis=0) for r in recs]).astype(np.float64)
-    y = np.array([r["labels"][0] for r in recs])
-    return x, y
+    xs, ys = [], []
+    for shard in shard_paths(path):
+        _, recs = sf.read_shard(shard)
+        xs += [r["values"].mean(axis=1).mean(axis=0) for r in recs]   # tokens, then layers
+        ys += [r["labels"][0] for r in recs]
+    return np.stack(xs).astype(np.float64), np.array(ys)
 
 
 def main():

@@ -24,7 +24,7 @@ private func drain(_ stream: BatchStream) throws -> (ids: [String], steps: [Int]
     let dataset = try StrataDataset(path: path)
     let records = Array(stride(from: 0, to: 41, by: 1)).filter { $0 % 5 != 0 }   // a "train split" of 32
     let budget = MemoryBudget(bytes: 64 << 20)
-    let base = try DatasetBatchSource(dataset: dataset, records: records, layers: [0, 2], budget: budget)
+    let base = try DatasetBatchSource(dataset: dataset, records: records, layers: [2, 0], budget: budget)   // unsorted on purpose
     let expectedIDs = Set(records.map { "rec-\($0)" })
 
     var union: [String] = []

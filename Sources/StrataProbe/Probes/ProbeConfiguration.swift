@@ -33,6 +33,28 @@ public struct ProbeConfiguration: Codable, Sendable, Equatable {
         self.gateScale = gateScale; self.inputNormalization = inputNormalization; self.featureName = featureName; self.featureWidth = featureWidth
     }
 
+    enum CodingKeys: String, CodingKey {
+        case kind, hidden, layers, classes, tokenPool, layerPool, heads, downcast, gateScale, inputNormalization, featureName, featureWidth
+    }
+
+    /// Decodes a stored configuration; fields added after the first files were written
+    /// (`inputNormalization`) default to the behaviour those files had (`none`).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        kind = try c.decode(ProbeKind.self, forKey: .kind)
+        hidden = try c.decode(Int.self, forKey: .hidden)
+        layers = try c.decode([Int].self, forKey: .layers)
+        classes = try c.decode(Int.self, forKey: .classes)
+        tokenPool = try c.decode(PoolMode.self, forKey: .tokenPool)
+        layerPool = try c.decode(PoolMode.self, forKey: .layerPool)
+        heads = try c.decode(Int.self, forKey: .heads)
+        downcast = try c.decode(Int.self, forKey: .downcast)
+        gateScale = try c.decode(Bool.self, forKey: .gateScale)
+        inputNormalization = try c.decodeIfPresent(InputNormalization.self, forKey: .inputNormalization) ?? .none
+        featureName = try c.decodeIfPresent(String.self, forKey: .featureName)
+        featureWidth = try c.decodeIfPresent(Int.self, forKey: .featureWidth)
+    }
+
     /// Logits the head produces: 1 for binary tasks, C otherwise.
     public var outputs: Int { classes == 2 ? 1 : classes }
 

@@ -4,6 +4,8 @@ import Strata
 /// A batch source whose passes can be saved and resumed exactly: at a step boundary the
 /// stream's `state` says which records of the epoch were consumed.
 public protocol ResumableBatchSource: BatchSource {
+    /// Records one pass of this process visits (its rank's share of `count`).
+    var recordsPerEpoch: Int { get }
     /// A pass over epoch `epoch`, starting where `resume` left off (nil = from the start).
     func makeResumableStream(epoch: Int, shuffle: Bool, seed: UInt64, batchSize: Int, resume: StreamState?) throws -> ResumableBatchStream
 }

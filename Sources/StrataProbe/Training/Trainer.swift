@@ -76,7 +76,7 @@ public final class Trainer {
         progress: (TrainingProgress) -> Void = { _ in }
     ) throws -> TrainingResult {
         let batchSize = max(1, options.batchSize)
-        let perEpoch = (train as? StreamBatchSource)?.recordsPerEpoch ?? train.count
+        let perEpoch = (train as? ResumableBatchSource)?.recordsPerEpoch ?? train.count
         let stepsPerEpoch = (perEpoch + batchSize - 1) / batchSize
         let totalSteps = max(1, stepsPerEpoch * options.epochs)
         let schedule = CosineSchedule(

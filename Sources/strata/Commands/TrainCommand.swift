@@ -51,6 +51,8 @@ struct TrainCommand: ParsableCommand {
     var checkpointSeconds: Double = 30
     @Option(name: .customLong("step-delay-ms"), help: "Sleep this many milliseconds after each optimizer step (throttle, for testing interruption).")
     var stepDelayMs: Int = 0
+    @Option(name: .customLong("feature-cache"), help: "pooling/last-token/mean-last/logits: auto = pool every record once and train the head on the stored vectors when they fit in a fifth of --memory-budget; off = decode every epoch.")
+    var featureCache: String = "auto"
     @Flag(help: "Only print the final summary.") var quiet = false
 
     func run() throws {
@@ -78,10 +80,11 @@ struct TrainCommand: ParsableCommand {
         guard checkpointEvery >= 0, checkpointSeconds >= 0, stepDelayMs >= 0 else {
             throw ValidationError("--checkpoint-every, --checkpoint-seconds and --step-delay-ms must not be negative")
         }
-        let train = try StreamBatchSource(
-            base: DatasetBatchSource(dataset: dataset, records: split.train, layers: positions, featureName: featureName, budget: budget),
-            rank: rank, world: world)
-        var validation: DatasetBatchSource?
+        guard ["auto", "off"].contains(featureCache) else { throw ValidationError("--feature-cache must be auto or off") }
+        let trainBase = try DatasetBatchSource(dataset: dataset, records: split.train, layers: positions, featureName: featureName, budget: budget)
+        let streamed = try StreamBatchSource(base: trainBase, rank: rank, world: world)
+        var train: ResumableBatchSource = streamed
+        var validation: BatchSource?
         if let validationDataset {
             guard validationDataset.metadata.isShapeCompatible(with: meta) else {
                 throw ValidationError("--val \(val!) has a different hidden size, layer list or dtype than --data")
@@ -117,12 +120,20 @@ struct TrainCommand: ParsableCommand {
             kind: kind, hidden: meta.hidden, layers: positions, classes: classes, tokenPool: tokenPool, layerPool: layerPoolMode,
             heads: heads, downcast: downcast, gateScale: gateScale,
             inputNormalization: kind == .logits ? .none : normalization, featureName: featureName,
-            featureWidth: kind == .logits ? train.base.featureWidth : nil)
+            featureWidth: kind == .logits ? trainBase.featureWidth : nil)
         let model = try Probe(configuration: config, seed: seed)
+        var cachedFeatures = false
+        if featureCache == "auto", model.isHeadOnly,
+           PooledFeatureSource.byteCount(records: train.count + (validation?.count ?? 0), probe: model) <= budget.bytes / 5 {
+            train = try PooledFeatureSource(probe: model, base: trainBase, rank: rank, world: world, workers: threads)
+            if let v = validation as? DatasetBatchSource { validation = try PooledFeatureSource(probe: model, base: v, workers: threads) }
+            cachedFeatures = true
+        }
         if !quiet {
             FileHandle.standardError.write(Data((
                 "training \(kind.rawValue) probe: \(model.parameterCount) parameters, \(positions.count) layers, \(classes) classes, "
-                + "\(train.count) train / \(validation?.count ?? 0) validation records, memory budget \(budget)\n").utf8))
+                + "\(train.count) train / \(validation?.count ?? 0) validation records, memory budget \(budget)"
+                + (cachedFeatures ? ", head trained on pooled features computed once" : "") + "\n").utf8))
         }
         let statePath = out + ".state"
         var resumeState: TrainingState?
