@@ -26,3 +26,24 @@ func featureCacheTrainsTheSameHeadAsDecodingEveryEpoch(_ probe: [String]) throws
     let worst = zip(predictions[0], predictions[1]).map { abs($0 - $1) }.max() ?? 1
     #expect(worst <= 1e-5, "largest difference \(worst)")
 }
+
+/// A gate probe trained with decoded records cached after epoch 1 has exactly the parameters
+/// of one trained by decoding every epoch.
+@Test func epochCacheTrainsBitIdenticalParameters() throws {
+    let dir = try ProbeCLI.tempDir("epochcache")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let data = dir.appendingPathComponent("d.strata").path
+    try ProbeCLI.writeShard(data, count: 60)
+    var parameters: [[UInt8]] = []
+    for mode in ["off", "auto"] {
+        let ckpt = dir.appendingPathComponent("\(mode).probe").path
+        let (status, _, stderr) = try ProbeCLI.run(["train", "--data", data, "--probe", "gate", "--out", ckpt, "--epochs", "3",
+                                                    "--batch-size", "8", "--seed", "4", "--threads", "2", "--epoch-cache", mode])
+        #expect(status == 0, "\(stderr)")
+        #expect(stderr.contains("cached after epoch 1") == (mode == "auto"))
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: ckpt)))
+        let length = Int(bytes[12]) | Int(bytes[13]) << 8 | Int(bytes[14]) << 16 | Int(bytes[15]) << 24
+        parameters.append(Array(bytes[((16 + length + 15) / 16 * 16)..<(bytes.count - 4)]))
+    }
+    #expect(parameters[0] == parameters[1])
+}

@@ -78,3 +78,35 @@ private func drain(_ stream: BatchStream) throws -> (ids: [String], steps: [Int]
     let rest = try drain(try source.makeResumableStream(epoch: 3, shuffle: true, seed: 4, batchSize: 8, resume: saved)).ids
     #expect(seen + rest == full.ids)
 }
+
+/// With the epoch cache, the first epoch fills it with every record (stored f16 bytes) and
+/// later epochs deliver the same values, bit for bit, as a source that decodes every time; a
+/// budget too small for the cache leaves it off.
+@Test func epochCacheDeliversTheDecodedValuesBitForBit() throws {
+    let dir = try temporaryDirectory("epochcache")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let path = dir.appendingPathComponent("d.strata").path
+    try writeSyntheticShard(at: path, count: 25, hidden: 16, maxTokens: 12)
+    let dataset = try StrataDataset(path: path)
+    let base = try DatasetBatchSource(dataset: dataset, layers: [1, 0, 2], budget: MemoryBudget(bytes: 8 << 20))
+    let cached = try StreamBatchSource(base: base, epochCache: true)
+    let plain = try StreamBatchSource(base: base)
+    #expect(cached.cachesEpochs && !plain.cachesEpochs)
+    for epoch in 1...3 {
+        let a = try cached.makeStream(epoch: epoch, shuffle: true, seed: 1, batchSize: 6)
+        let b = try plain.makeStream(epoch: epoch, shuffle: true, seed: 1, batchSize: 6)
+        while let x = try a.next() {
+            let y = try #require(try b.next())
+            #expect(x.ids == y.ids && x.values.map(\.bitPattern) == y.values.map(\.bitPattern) && x.mask == y.mask)
+        }
+        #expect(try b.next() == nil)
+        let expected = base.tokenCounts.reduce(0, +) * 3 * 16 * 2
+        #expect(cached.subset.cache?.storedBytes == expected)
+    }
+    // ~170 records' worth of 1 MiB × 3/20: 25 records × ≤ 12 tokens × 3 × 16 × 2 bytes fit, 1 MiB/8 of them do not.
+    let need = base.tokenCounts.reduce(0, +) * 3 * 16 * 2
+    let tight = try DatasetBatchSource(dataset: dataset, layers: [1, 0, 2], budget: MemoryBudget(bytes: need * 20 / 3 - 64))
+    #expect(try !StreamBatchSource(base: tight, epochCache: true).cachesEpochs)
+    let roomy = try DatasetBatchSource(dataset: dataset, layers: [1, 0, 2], budget: MemoryBudget(bytes: need * 20 / 3 + 64))
+    #expect(try StreamBatchSource(base: roomy, epochCache: true).cachesEpochs)
+}

@@ -13,6 +13,8 @@ public final class RecordSubsetSource: StreamSource {
     /// Global dataset record index of each subset position.
     public let records: [Int]
     public let streamShards: [ShardSummary]
+    /// When set, decoded values are kept after their first read (`DecodedRecordCache`).
+    public var cache: DecodedRecordCache?
 
     public init(dataset: StrataDataset, records: [Int]) {
         self.dataset = dataset
@@ -40,7 +42,9 @@ public final class RecordSubsetSource: StreamSource {
     public func streamHeader(_ i: Int) throws -> StreamRecordHeader { try dataset.streamHeader(global(i)) }
 
     public func streamValues(_ i: Int, layers: [Int]?, into buffer: UnsafeMutableBufferPointer<Float>) throws {
+        if let cache, cache.read(i, layers: layers, into: buffer) { return }
         try dataset.streamValues(global(i), layers: layers, into: buffer)
+        cache?.store(i, layers: layers, from: buffer)
     }
 
     public func streamAuxiliary(_ i: Int, name: String) throws -> [Float] { try dataset.streamAuxiliary(global(i), name: name) }

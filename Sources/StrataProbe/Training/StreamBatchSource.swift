@@ -31,12 +31,26 @@ public final class StreamBatchSource: ResumableBatchSource {
 
     /// - Parameters:
     ///   - rank, world: this process reads positions [⌊rank·n/world⌋, ⌊(rank+1)·n/world⌋) of each epoch's order.
-    public init(base: DatasetBatchSource, rank: Int = 0, world: Int = 1, prefetchThreads: Int = 1) throws {
+    ///   - epochCache: keep this rank's decoded records in memory (stored dtype) after the first
+    ///     epoch when they fit in 3/20 of the memory budget; the prefetch queue then shrinks from
+    ///     1/5 to 1/20 of the budget, so the budget's bound on peak memory still holds.
+    public init(base: DatasetBatchSource, rank: Int = 0, world: Int = 1, prefetchThreads: Int = 1, epochCache: Bool = false) throws {
         self.base = base
         partition = try RankPartition(rank: rank, world: world)
         subset = RecordSubsetSource(dataset: base.dataset, records: base.records)
         self.prefetchThreads = max(1, prefetchThreads)
+        if epochCache, base.featureName == nil {
+            // Every rank's share differs per epoch, so the whole split must fit.
+            let need = DecodedRecordCache.byteCount(tokenCounts: base.tokenCounts, layers: base.layers?.count ?? 0,
+                                                    hidden: base.dataset.metadata.hidden, dtype: base.dataset.metadata.dtype)
+            if need <= base.budget.bytes * 3 / 20 {
+                subset.cache = DecodedRecordCache(records: base.count, dtype: base.dataset.metadata.dtype)
+            }
+        }
     }
+
+    /// Whether decoded records are kept in memory after their first read.
+    public var cachesEpochs: Bool { subset.cache != nil }
 
     /// All records of the split (every rank).
     public var count: Int { base.count }
@@ -61,7 +75,7 @@ public final class StreamBatchSource: ResumableBatchSource {
         } else {
             options.layers = .positions(base.layers ?? [])
         }
-        options.prefetchBytes = max(1, base.budget.queueBytes)
+        options.prefetchBytes = max(1, subset.cache == nil ? base.budget.queueBytes : base.budget.bytes / 20)
         options.prefetchThreads = prefetchThreads
         let stream = try StrataStream(source: subset, options: options, resume: resume)
         return StreamBatchStream(stream: stream, base: base, batchSize: max(1, batchSize))

@@ -53,6 +53,8 @@ struct TrainCommand: ParsableCommand {
     var stepDelayMs: Int = 0
     @Option(name: .customLong("feature-cache"), help: "pooling/last-token/mean-last/logits: auto = pool every record once and train the head on the stored vectors when they fit in a fifth of --memory-budget; off = decode every epoch.")
     var featureCache: String = "auto"
+    @Option(name: .customLong("epoch-cache"), help: "auto = keep decoded training records in memory (stored dtype) after the first epoch when they fit in 3/20 of --memory-budget; off = decode every epoch.")
+    var epochCache: String = "auto"
     @Flag(help: "Only print the final summary.") var quiet = false
 
     func run() throws {
@@ -82,7 +84,8 @@ struct TrainCommand: ParsableCommand {
         }
         guard ["auto", "off"].contains(featureCache) else { throw ValidationError("--feature-cache must be auto or off") }
         let trainBase = try DatasetBatchSource(dataset: dataset, records: split.train, layers: positions, featureName: featureName, budget: budget)
-        let streamed = try StreamBatchSource(base: trainBase, rank: rank, world: world)
+        guard ["auto", "off"].contains(epochCache) else { throw ValidationError("--epoch-cache must be auto or off") }
+        let streamed = try StreamBatchSource(base: trainBase, rank: rank, world: world, epochCache: epochCache == "auto" && epochs > 1)
         var train: ResumableBatchSource = streamed
         var validation: BatchSource?
         if let validationDataset {
@@ -133,7 +136,8 @@ struct TrainCommand: ParsableCommand {
             FileHandle.standardError.write(Data((
                 "training \(kind.rawValue) probe: \(model.parameterCount) parameters, \(positions.count) layers, \(classes) classes, "
                 + "\(train.count) train / \(validation?.count ?? 0) validation records, memory budget \(budget)"
-                + (cachedFeatures ? ", head trained on pooled features computed once" : "") + "\n").utf8))
+                + (cachedFeatures ? ", head trained on pooled features computed once" : streamed.cachesEpochs ? ", decoded records cached after epoch 1" : "")
+                + "\n").utf8))
         }
         let statePath = out + ".state"
         var resumeState: TrainingState?
