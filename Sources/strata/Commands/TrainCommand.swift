@@ -69,6 +69,7 @@ struct TrainCommand: ParsableCommand {
         guard epochs >= 1, batchSize >= 1, lr > 0 else { throw ValidationError("--epochs, --batch-size and --lr must be positive") }
         guard (0..<1).contains(valFraction) else { throw ValidationError("--val-fraction must be in [0, 1)") }
         let budget = try MemoryBudget(parsing: memoryBudget)
+        AllocatorTuning.keepLargeBlocksInHeap(upTo: min(budget.bytes, 1 << 30))
         let dataset = try StrataDataset(path: data)
         let meta = dataset.metadata
         let featureName: String? = kind == .logits ? ProbeSetup.logprobsName : nil
