@@ -55,3 +55,26 @@ func probeCheckpointHeader(_ path: String) throws -> [String: Any] {
         }
     }
 }
+
+/// `--rank r --world w` trains on the rank's share of every epoch: the two ranks of a world of 2
+/// take ⌈share / batch⌉ steps per epoch, and a rank outside the world is refused.
+@Test func rankAndWorldPartitionTheTrainingSplit() throws {
+    let dir = try ProbeCLI.tempDir("rank")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let data = dir.appendingPathComponent("d.strata").path
+    try ProbeCLI.writeShard(data, count: 50)
+    for (rank, share) in [(0, 25), (1, 25)] {
+        let logPath = dir.appendingPathComponent("r\(rank).jsonl").path
+        let (status, _, stderr) = try ProbeCLI.run([
+            "train", "--data", data, "--probe", "gate", "--out", dir.appendingPathComponent("r\(rank).probe").path,
+            "--epochs", "2", "--batch-size", "4", "--val-fraction", "0", "--rank", "\(rank)", "--world", "2", "--log", logPath, "--quiet"])
+        #expect(status == 0, "\(stderr)")
+        let steps = try String(contentsOfFile: logPath, encoding: .utf8).split(separator: "\n").map {
+            (try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["step"] as! Int
+        }
+        #expect(steps == [(share + 3) / 4, 2 * ((share + 3) / 4)])
+    }
+    let (status, _, stderr) = try ProbeCLI.run([
+        "train", "--data", data, "--probe", "gate", "--out", dir.appendingPathComponent("bad.probe").path, "--rank", "2", "--world", "2"])
+    #expect(status != 0 && stderr.contains("--rank"))
+}

@@ -18,13 +18,15 @@ private func jsonLines(_ path: String) throws -> [[String: Any]] {
 /// `strata train` killed with SIGKILL in the middle of an epoch and rerun with `--resume` ends
 /// with the same probe parameters, bit for bit, and the same per-epoch log as a run that was
 /// never interrupted.
-@Test func trainKilledMidEpochResumesToTheUninterruptedResult() throws {
+/// Gate reads hidden states through the stream; pooling trains its head on precomputed features.
+@Test(arguments: ["gate", "pooling"])
+func trainKilledMidEpochResumesToTheUninterruptedResult(probe: String) throws {
     let dir = try ProbeCLI.tempDir("resume")
     defer { try? FileManager.default.removeItem(at: dir) }
     let data = dir.appendingPathComponent("d.strata").path
     try ProbeCLI.writeShard(data, count: 180)
     func args(_ name: String, _ extra: [String] = []) -> [String] {
-        ["train", "--data", data, "--probe", "gate", "--out", dir.appendingPathComponent("\(name).probe").path,
+        ["train", "--data", data, "--probe", probe, "--out", dir.appendingPathComponent("\(name).probe").path,
          "--epochs", "3", "--batch-size", "8", "--lr", "0.01", "--seed", "5", "--patience", "0", "--threads", "2",
          "--checkpoint-every", "4", "--log", dir.appendingPathComponent("\(name).jsonl").path, "--quiet"] + extra
     }
