@@ -38,7 +38,7 @@ struct TrainCommand: ParsableCommand {
     var threshold: String = "auto"
     @Option(name: .customLong("class-weights"), help: "balanced | comma-separated weight per class.") var classWeights: String?
     @Option(help: "Worker threads (default: one per core).") var threads: Int?
-    @Option(help: "Append one JSON line per epoch to this file: epoch, step, train_loss, val_metric, val_loss, examples_per_second, seconds.")
+    @Option(help: "Write one JSON line per epoch to this file (rewritten; --resume keeps the finished epochs): epoch, step, train_loss, val_metric, val_loss, examples_per_second, seconds.")
     var log: String?
     @Option(help: "Data-parallel rank (0..<world): this process reads only its share of every epoch (partitioned reading; gradients are NOT synchronised across processes, each rank trains its own probe).")
     var rank: Int = 0
