@@ -36,3 +36,14 @@ import Testing
         _ = try Trainer(probe: try Probe(configuration: config, seed: 1), options: other).fit(train: train, validation: validation, resume: state)
     }
 }
+
+/// Packed f32 arrays round-trip bit for bit (signed zeros, subnormals, infinities, NaN payloads)
+/// and are little-endian on disk.
+@Test func packedFloatsRoundTripBitForBit() {
+    let values: [Float] = [0, -0.0, 1, -2.5, .leastNonzeroMagnitude, .greatestFiniteMagnitude, .infinity, -.infinity,
+                           Float(bitPattern: 0x7FC0_1234), 1e-30]
+    let data = TrainingState.pack(values)
+    #expect(Array(data.prefix(12)) == [0, 0, 0, 0, 0, 0, 0, 0x80, 0, 0, 0x80, 0x3F])
+    #expect(TrainingState.unpack(data, count: values.count)?.map(\.bitPattern) == values.map(\.bitPattern))
+    #expect(TrainingState.unpack(data, count: values.count + 1) == nil)
+}

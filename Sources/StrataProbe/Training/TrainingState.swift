@@ -46,18 +46,15 @@ public struct TrainingState: Codable, Sendable {
 
     /// Little-endian f32 bytes of `values`.
     public static func pack(_ values: [Float]) -> Data {
-        var data = Data(capacity: values.count * 4)
-        for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
-        return data
+        values.map { $0.bitPattern.littleEndian }.withUnsafeBytes { Data($0) }
     }
 
     /// The inverse of `pack`; nil when the byte count is not `count × 4`.
     public static func unpack(_ data: Data, count: Int) -> [Float]? {
         guard data.count == count * 4 else { return nil }
-        let bytes = [UInt8](data)
-        return (0..<count).map { i in
-            Float(bitPattern: UInt32(bytes[4 * i]) | UInt32(bytes[4 * i + 1]) << 8 | UInt32(bytes[4 * i + 2]) << 16 | UInt32(bytes[4 * i + 3]) << 24)
-        }
+        var words = [UInt32](repeating: 0, count: count)
+        words.withUnsafeMutableBytes { _ = data.copyBytes(to: $0) }
+        return words.map { Float(bitPattern: UInt32(littleEndian: $0)) }
     }
 
     private static func encoder() -> JSONEncoder {
