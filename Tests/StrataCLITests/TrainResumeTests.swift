@@ -62,6 +62,7 @@ func trainKilledMidEpochResumesToTheUninterruptedResult(probe: String) throws {
     #expect(s1 == 0, "\(e1)")
     #expect(try parameterBytes(dir.appendingPathComponent("killed.probe").path) == parameterBytes(dir.appendingPathComponent("straight.probe").path))
     #expect(!FileManager.default.fileExists(atPath: statePath))
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).allSatisfy { !$0.contains(".state") })
     let straight = try jsonLines(dir.appendingPathComponent("straight.jsonl").path)
     let resumed = try jsonLines(dir.appendingPathComponent("killed.jsonl").path)
     #expect(resumed.count == 3)

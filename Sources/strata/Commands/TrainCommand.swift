@@ -183,7 +183,7 @@ struct TrainCommand: ParsableCommand {
             created: formatter.string(from: Date()), toolVersion: strataToolVersion)
         provenance.history = result.epochs
         try ProbeCheckpoint(probe: model, threshold: result.threshold, labelNames: meta.labelNames, provenance: provenance).write(to: out)
-        try? FileManager.default.removeItem(atPath: statePath)
+        removeTrainingState(statePath)
 
         var summary = "wrote \(out): \(kind.rawValue), \(model.parameterCount) parameters, best epoch \(result.bestEpoch)/\(result.epochsRun)"
         if let r = result.validation {
@@ -192,5 +192,17 @@ struct TrainCommand: ParsableCommand {
         }
         print(summary)
         if let peak = ProcessMemory.peakResidentBytes() { print("peak_rss_bytes=\(peak)") }
+    }
+}
+
+/// Deletes a finished run's state file and the temporary files a kill during a save can leave
+/// beside it (`.NAME.tmp-PID-N`, see `AtomicFile`).
+private func removeTrainingState(_ path: String) {
+    let fm = FileManager.default
+    try? fm.removeItem(atPath: path)
+    let directory = (path as NSString).deletingLastPathComponent, name = (path as NSString).lastPathComponent
+    let dir = directory.isEmpty ? "." : directory
+    for entry in (try? fm.contentsOfDirectory(atPath: dir)) ?? [] where entry.hasPrefix(".\(name).tmp-") {
+        try? fm.removeItem(atPath: dir + "/" + entry)
     }
 }
