@@ -19,6 +19,8 @@ public struct TrainingProvenance: Codable, Sendable, Equatable {
     /// ISO 8601 UTC.
     public var created: String
     public var toolVersion: String
+    /// Per-epoch training curve (optional field, added within format version 1).
+    public var history: [EpochRecord]? = nil
 
     public init(
         dataset: String, validation: String?, model: String?, modelSHA256: String?, layerIndices: [Int],

@@ -89,11 +89,30 @@ public final class Probe {
 
     /// Forward through token stage, layer stage and head; logits land in `ws.logits`.
     func forward(_ ex: ExampleView, params: UnsafePointer<Float>, ws: ProbeWorkspace) {
-        let d = configuration.hidden
-        if configuration.kind == .logits {
-            head.forward(v: ex.features!, params: params, logits: ws.logits.ensure(head.outputs))
+        if let features = headInput(ex) {
+            head.forward(v: features, params: params, logits: ws.logits.ensure(head.outputs))
             return
         }
+        head.forward(v: pool(ex, params: params, ws: ws), params: params, logits: ws.logits.ensure(head.outputs))
+    }
+
+    /// Whether nothing below the head is trainable (pooling, last-token, mean-last, logits): the
+    /// head's input is then a fixed function of the example and can be computed once.
+    public var isHeadOnly: Bool { layout.totalCount == head.parameterCount }
+
+    /// Width of the vector the head reads (`hidden`, or the feature width of the logit baseline).
+    public var headInputWidth: Int { head.inputWidth }
+
+    /// The head's input when the example carries it as features: the logit baseline's auxiliary
+    /// vector, or a head-only probe's precomputed pooled vector (`PooledFeatureSource`).
+    private func headInput(_ ex: ExampleView) -> UnsafePointer<Float>? {
+        guard let features = ex.features, configuration.kind == .logits || isHeadOnly else { return nil }
+        return features
+    }
+
+    /// Token and layer stages of one example: the pooled vector the head reads (in `ws.pooled`).
+    func pool(_ ex: ExampleView, params: UnsafePointer<Float>, ws: ProbeWorkspace) -> UnsafeMutablePointer<Float> {
+        let d = configuration.hidden
         let L = tokenStage.count
         let summaries = ws.summaries.ensure(L * d), pooled = ws.pooled.ensure(d)
         ws.prepare(layers: L)
@@ -103,7 +122,7 @@ public final class Probe {
                 cache: ws.tokenCaches[l], shared: ws.shared, out: summaries + l * d)
         }
         layerStage.forward(x: summaries, rows: L, mask: nil, params: params, cache: ws.layerCache, shared: ws.shared, out: pooled)
-        head.forward(v: pooled, params: params, logits: ws.logits.ensure(head.outputs))
+        return pooled
     }
 
     /// Layer `l`'s rows as the token stage sees them: the example's values, or (with input
@@ -133,8 +152,8 @@ public final class Probe {
     /// Hidden states are frozen, so the token stage computes no input gradient.
     func backward(_ ex: ExampleView, params: UnsafePointer<Float>, ws: ProbeWorkspace, grads: UnsafeMutablePointer<Float>) {
         let d = configuration.hidden
-        if configuration.kind == .logits {
-            head.backward(v: ex.features!, params: params, dLogits: ws.dLogits.pointer, grads: grads, dV: nil)
+        if let features = headInput(ex) {
+            head.backward(v: features, params: params, dLogits: ws.dLogits.pointer, grads: grads, dV: nil)
             return
         }
         let L = tokenStage.count
@@ -277,9 +296,9 @@ public final class Probe {
 
     private func checkBatch(_ batch: Batch) throws {
         try batch.validate()
-        if configuration.kind == .logits {
-            guard batch.featureWidth == configuration.featureWidth else {
-                throw ProbeError.shapeMismatch(what: "batch features", expected: [batch.count, configuration.featureWidth ?? 0], actualCount: batch.features.count)
+        if configuration.kind == .logits || (isHeadOnly && batch.featureWidth > 0) {
+            guard batch.featureWidth == head.inputWidth else {
+                throw ProbeError.shapeMismatch(what: "batch features", expected: [batch.count, head.inputWidth], actualCount: batch.features.count)
             }
         } else {
             guard batch.layers == tokenStage.count, batch.hidden == configuration.hidden else {

@@ -22,6 +22,17 @@ public struct AdamW: Sendable {
         decayMask = mask
     }
 
+    /// First and second moment estimates (saved with the step count for exact resume).
+    public var moments: (first: [Float], second: [Float]) { (m, v) }
+
+    /// Restores a saved optimizer position (moments must match the layout's size).
+    public mutating func restore(step: Int, first: [Float], second: [Float]) throws {
+        guard first.count == m.count, second.count == v.count, step >= 0 else {
+            throw ProbeError.shapeMismatch(what: "AdamW moments", expected: [m.count], actualCount: first.count)
+        }
+        self.step = step; m = first; v = second
+    }
+
     /// One update of `parameters` from `gradients` at learning rate `lr`.
     public mutating func update(parameters: inout [Float], gradients: [Float], learningRate lr: Float) {
         step += 1

@@ -17,7 +17,8 @@ public final class DatasetBatchSource: BatchSource {
     public let featureWidth: Int
     public let budget: MemoryBudget
     public let labels: [Int]
-    private let tokenCounts: [Int]
+    /// Token count of each record of `records`.
+    public let tokenCounts: [Int]
 
     public var count: Int { records.count }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Strata
 
 /// One progress report (after every optimizer step, and at the end of each epoch).
 public struct TrainingProgress: Sendable {
@@ -13,6 +14,8 @@ public struct TrainingProgress: Sendable {
     /// Validation metric at the end of an epoch (nil during the epoch or without validation).
     public var validationMetric: Double?
     public var isEpochEnd: Bool
+    /// The finished epoch's summary (at epoch ends only).
+    public var epochRecord: EpochRecord? = nil
 }
 
 /// What a finished run returns.
@@ -25,6 +28,8 @@ public struct TrainingResult: Sendable {
     public var threshold: Float?
     /// Validation metric per epoch.
     public var history: [Double]
+    /// Per-epoch summaries (what `strata train --log` writes).
+    public var epochs: [EpochRecord] = []
 }
 
 /// Everything an evaluation pass produces.
@@ -58,27 +63,79 @@ public final class Trainer {
         return counts.map { $0 > 0 ? Float(n) / Float(classes * $0) : 1 }
     }
 
+    /// Trains on `train`, selecting the best epoch on `validation`.
+    ///
+    /// - Parameters:
+    ///   - checkpoints: where and how often to save a `TrainingState` (nil = never). Mid-epoch
+    ///     saves need a `ResumableBatchSource`; other sources are saved at epoch ends only.
+    ///   - resume: a state saved by an earlier run with the same configuration and options; the
+    ///     run continues from it and ends with the same parameters, bit for bit, as a run that
+    ///     was never interrupted.
     public func fit(
-        train: BatchSource, validation: BatchSource?, progress: (TrainingProgress) -> Void = { _ in }
+        train: BatchSource, validation: BatchSource?, checkpoints: StateCheckpointPolicy? = nil, resume: TrainingState? = nil,
+        progress: (TrainingProgress) -> Void = { _ in }
     ) throws -> TrainingResult {
         let batchSize = max(1, options.batchSize)
-        let stepsPerEpoch = (train.count + batchSize - 1) / batchSize
+        let perEpoch = (train as? ResumableBatchSource)?.recordsPerEpoch ?? train.count
+        let stepsPerEpoch = (perEpoch + batchSize - 1) / batchSize
         let totalSteps = max(1, stepsPerEpoch * options.epochs)
         let schedule = CosineSchedule(
             peak: options.learningRate, warmupSteps: Int((Double(totalSteps) * options.warmupFraction).rounded()), totalSteps: totalSteps)
         var optimizer = AdamW(layout: probe.layout, weightDecay: options.weightDecay)
         var gradients = [Float](repeating: 0, count: probe.parameterCount)
-        var step = 0, bestEpoch = 0, bestValue = -Double.infinity, sinceBest = 0, epochsRun = 0
+        var step = 0, bestEpoch = 0, bestValue: Double?, sinceBest = 0, epochsRun = 0, firstEpoch = 1
         var bestParameters = probe.parameters, bestReport: ClassificationReport?, bestThreshold: Float?
         var history: [Double] = []
+        var epochRecords: [EpochRecord] = []
+        var resumeStream: StreamState?
+        var carried = (loss: 0.0, weight: 0.0, examples: 0, seconds: 0.0)
         let binary = probe.configuration.classes == 2
 
-        for epoch in 1...max(1, options.epochs) {
+        if let state = resume {
+            try checkResumable(state, recordsPerEpoch: perEpoch)
+            let n = probe.parameterCount
+            guard let params = TrainingState.unpack(state.parameters, count: n), let best = TrainingState.unpack(state.bestParameters, count: n),
+                  let m = TrainingState.unpack(state.adamFirst, count: n), let v = TrainingState.unpack(state.adamSecond, count: n) else {
+                throw ProbeError.invalidOption(name: "--resume", value: "state", reason: "the saved arrays do not hold \(n) parameters each")
+            }
+            probe.parameters = params
+            try optimizer.restore(step: state.adamStep, first: m, second: v)
+            step = state.step; firstEpoch = state.epoch; epochsRun = state.epoch - 1
+            bestEpoch = state.bestEpoch; bestValue = state.bestValue; sinceBest = state.sinceBest; bestParameters = best
+            bestReport = state.bestReport; bestThreshold = state.bestThreshold; history = state.history; epochRecords = state.epochs
+            resumeStream = state.stream
+            if state.stream != nil {
+                carried = (state.epochLossSum, state.epochWeightSum, state.epochExamples, state.epochTrainSeconds)
+            }
+        }
+        var lastSave = Date()
+        func makeState(epoch: Int, stream: StreamState?, lossSum: Double, weightSum: Double, examples: Int, seconds: Double) -> TrainingState {
+            let moments = optimizer.moments
+            return TrainingState(
+                configuration: probe.configuration, options: options, recordsPerEpoch: perEpoch,
+                parameters: TrainingState.pack(probe.parameters), adamFirst: TrainingState.pack(moments.first),
+                adamSecond: TrainingState.pack(moments.second), adamStep: optimizer.step, step: step, epoch: epoch, stream: stream,
+                epochLossSum: lossSum, epochWeightSum: weightSum, epochExamples: examples, epochTrainSeconds: seconds,
+                bestEpoch: bestEpoch, bestValue: bestValue, sinceBest: sinceBest, bestParameters: TrainingState.pack(bestParameters),
+                bestReport: bestReport, bestThreshold: bestThreshold, history: history, epochs: epochRecords)
+        }
+
+        var epoch = firstEpoch
+        while epoch <= max(1, options.epochs) {
+            if options.patience > 0 && sinceBest >= options.patience { break }
             epochsRun = epoch
-            let stream = try train.makeStream(epoch: epoch, shuffle: true, seed: options.seed, batchSize: batchSize)
+            let stream: BatchStream
+            if let resumable = train as? ResumableBatchSource {
+                stream = try resumable.makeResumableStream(epoch: epoch, shuffle: true, seed: options.seed, batchSize: batchSize, resume: resumeStream)
+            } else {
+                stream = try train.makeStream(epoch: epoch, shuffle: true, seed: options.seed, batchSize: batchSize)
+            }
+            resumeStream = nil
             defer { stream.close() }
             let started = Date()
-            var lossSum = 0.0, weightSum = 0.0, stepLoss = 0.0, stepWeight = 0.0, examples = 0
+            var lossSum = carried.loss, weightSum = carried.weight, stepLoss = 0.0, stepWeight = 0.0, examples = carried.examples
+            let secondsBefore = carried.seconds
+            carried = (0, 0, 0, 0)
             while let chunk = try stream.next() {
                 let r = try probe.accumulateGradients(
                     batch: chunk, classWeights: options.classWeights, gradients: &gradients, workers: options.workers)
@@ -94,17 +151,25 @@ public final class Trainer {
                     for j in 0..<gradients.count { gradients[j] = 0 }
                     step += 1
                     lossSum += stepLoss; weightSum += stepWeight; stepLoss = 0; stepWeight = 0
-                    let elapsed = max(1e-9, Date().timeIntervalSince(started))
+                    let elapsed = max(1e-9, secondsBefore + Date().timeIntervalSince(started))
+                    if let checkpoints, let resumable = stream as? ResumableBatchStream,
+                       (checkpoints.everySteps > 0 && step % checkpoints.everySteps == 0)
+                        || (checkpoints.everySeconds > 0 && Date().timeIntervalSince(lastSave) >= checkpoints.everySeconds) {
+                        try makeState(epoch: epoch, stream: resumable.state, lossSum: lossSum, weightSum: weightSum,
+                                      examples: examples, seconds: elapsed).save(to: checkpoints.path)
+                        lastSave = Date()
+                    }
                     progress(TrainingProgress(
                         epoch: epoch, step: step, totalSteps: totalSteps, loss: weightSum > 0 ? lossSum / weightSum : 0,
                         examplesPerSecond: Double(examples) / elapsed, learningRate: schedule.rate(at: max(0, step - 1)),
                         validationMetric: nil, isEpochEnd: false))
                 }
             }
-            let elapsed = max(1e-9, Date().timeIntervalSince(started))
-            var metricValue: Double?
+            let trainSeconds = max(1e-9, secondsBefore + Date().timeIntervalSince(started))
+            var metricValue: Double?, validationLoss: Double?
             if let validation {
                 let out = try Self.evaluate(probe: probe, source: validation, workers: options.workers)
+                validationLoss = EpochRecord.meanCrossEntropy(probabilities: out.probabilities, labels: out.labels, classes: out.classes)
                 let threshold: Float? = !binary ? nil : options.fixedThreshold ??
                     Metrics.bestThreshold(positiveScores: stride(from: 1, to: out.probabilities.count, by: 2).map { out.probabilities[$0] },
                                             labels: out.labels, metric: options.metric)
@@ -112,7 +177,7 @@ public final class Trainer {
                 let value = report.value(of: options.metric)
                 metricValue = value
                 history.append(value)
-                if value > bestValue {
+                if bestValue.map({ value > $0 }) ?? true {
                     bestValue = value; bestEpoch = epoch; bestParameters = probe.parameters
                     bestReport = report; bestThreshold = threshold; sinceBest = 0
                 } else {
@@ -121,16 +186,40 @@ public final class Trainer {
             } else {
                 bestEpoch = epoch; bestParameters = probe.parameters
             }
+            let record = EpochRecord(
+                epoch: epoch, step: step, trainLoss: weightSum > 0 ? lossSum / weightSum : 0, valMetric: metricValue,
+                valLoss: validationLoss, examplesPerSecond: Double(examples) / trainSeconds,
+                seconds: secondsBefore + Date().timeIntervalSince(started))
+            epochRecords.append(record)
             progress(TrainingProgress(
-                epoch: epoch, step: step, totalSteps: totalSteps, loss: weightSum > 0 ? lossSum / weightSum : 0,
-                examplesPerSecond: Double(examples) / elapsed, learningRate: schedule.rate(at: max(0, step - 1)),
-                validationMetric: metricValue, isEpochEnd: true))
-            if options.patience > 0 && sinceBest >= options.patience { break }
+                epoch: epoch, step: step, totalSteps: totalSteps, loss: record.trainLoss,
+                examplesPerSecond: record.examplesPerSecond, learningRate: schedule.rate(at: max(0, step - 1)),
+                validationMetric: metricValue, isEpochEnd: true, epochRecord: record))
+            epoch += 1
+            if let checkpoints {
+                try makeState(epoch: epoch, stream: nil, lossSum: 0, weightSum: 0, examples: 0, seconds: 0).save(to: checkpoints.path)
+                lastSave = Date()
+            }
         }
         probe.parameters = bestParameters
         return TrainingResult(
             epochsRun: epochsRun, bestEpoch: bestEpoch, steps: step, validation: bestReport,
-            threshold: binary ? (bestThreshold ?? options.fixedThreshold ?? 0.5) : nil, history: history)
+            threshold: binary ? (bestThreshold ?? options.fixedThreshold ?? 0.5) : nil, history: history,
+            epochs: epochRecords)
+    }
+
+    /// Checks that `state` was saved by a run of this probe configuration, these options and
+    /// this many records per epoch.
+    private func checkResumable(_ state: TrainingState, recordsPerEpoch: Int) throws {
+        guard state.configuration == probe.configuration else {
+            throw ProbeError.invalidOption(name: "--resume", value: "state", reason: "the saved run trained a different probe configuration")
+        }
+        guard state.options == options else {
+            throw ProbeError.invalidOption(name: "--resume", value: "state", reason: "the saved run used different training options (epochs, batch size, learning rate, seed, ...): resume with the same flags")
+        }
+        guard state.recordsPerEpoch == recordsPerEpoch else {
+            throw ProbeError.invalidOption(name: "--resume", value: "state", reason: "the saved run read \(state.recordsPerEpoch) records per epoch, this one \(recordsPerEpoch)")
+        }
     }
 
     /// Runs the probe over every record of `source` in order.

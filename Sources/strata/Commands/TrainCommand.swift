@@ -38,6 +38,23 @@ struct TrainCommand: ParsableCommand {
     var threshold: String = "auto"
     @Option(name: .customLong("class-weights"), help: "balanced | comma-separated weight per class.") var classWeights: String?
     @Option(help: "Worker threads (default: one per core).") var threads: Int?
+    @Option(help: "Write one JSON line per epoch to this file (rewritten; --resume keeps the finished epochs): epoch, step, train_loss, val_metric, val_loss, examples_per_second, seconds.")
+    var log: String?
+    @Option(help: "Data-parallel rank (0..<world): this process reads only its share of every epoch (partitioned reading; gradients are NOT synchronised across processes, each rank trains its own probe).")
+    var rank: Int = 0
+    @Option(help: "Data-parallel world size (number of ranks).") var world: Int = 1
+    @Flag(help: "Continue from OUT.state (saved by an interrupted run with the same flags); starts fresh when there is none.")
+    var resume = false
+    @Option(name: .customLong("checkpoint-every"), help: "Also save OUT.state every N optimizer steps (0 = only at epoch ends and every --checkpoint-seconds).")
+    var checkpointEvery: Int = 0
+    @Option(name: .customLong("checkpoint-seconds"), help: "Save OUT.state after a step when this many seconds passed since the last save (0 = off).")
+    var checkpointSeconds: Double = 30
+    @Option(name: .customLong("step-delay-ms"), help: "Sleep this many milliseconds after each optimizer step (throttle, for testing interruption).")
+    var stepDelayMs: Int = 0
+    @Option(name: .customLong("feature-cache"), help: "pooling/last-token/mean-last/logits: auto = pool every record once and train the head on the stored vectors when they fit in a fifth of --memory-budget; off = decode every epoch.")
+    var featureCache: String = "auto"
+    @Option(name: .customLong("epoch-cache"), help: "auto = keep decoded training records in memory (stored dtype) after the first epoch when they fit in 3/20 of --memory-budget; off = decode every epoch.")
+    var epochCache: String = "auto"
     @Flag(help: "Only print the final summary.") var quiet = false
 
     func run() throws {
@@ -52,6 +69,7 @@ struct TrainCommand: ParsableCommand {
         guard epochs >= 1, batchSize >= 1, lr > 0 else { throw ValidationError("--epochs, --batch-size and --lr must be positive") }
         guard (0..<1).contains(valFraction) else { throw ValidationError("--val-fraction must be in [0, 1)") }
         let budget = try MemoryBudget(parsing: memoryBudget)
+        AllocatorTuning.keepLargeBlocksInHeap(upTo: min(budget.bytes, 1 << 30))
         let dataset = try StrataDataset(path: data)
         let meta = dataset.metadata
         let featureName: String? = kind == .logits ? ProbeSetup.logprobsName : nil
@@ -61,8 +79,16 @@ struct TrainCommand: ParsableCommand {
         let validationDataset = try val.map { try StrataDataset(path: $0) }
         let split = validationDataset == nil ? splitRecords(count: dataset.count, validationFraction: valFraction, seed: seed)
                                              : (train: Array(0..<dataset.count), validation: [])
-        let train = try DatasetBatchSource(dataset: dataset, records: split.train, layers: positions, featureName: featureName, budget: budget)
-        var validation: DatasetBatchSource?
+        guard world >= 1, (0..<world).contains(rank) else { throw ValidationError("--rank must be in 0..<--world (world ≥ 1)") }
+        guard checkpointEvery >= 0, checkpointSeconds >= 0, stepDelayMs >= 0 else {
+            throw ValidationError("--checkpoint-every, --checkpoint-seconds and --step-delay-ms must not be negative")
+        }
+        guard ["auto", "off"].contains(featureCache) else { throw ValidationError("--feature-cache must be auto or off") }
+        let trainBase = try DatasetBatchSource(dataset: dataset, records: split.train, layers: positions, featureName: featureName, budget: budget)
+        guard ["auto", "off"].contains(epochCache) else { throw ValidationError("--epoch-cache must be auto or off") }
+        let streamed = try StreamBatchSource(base: trainBase, rank: rank, world: world, epochCache: epochCache == "auto" && epochs > 1)
+        var train: ResumableBatchSource = streamed
+        var validation: BatchSource?
         if let validationDataset {
             guard validationDataset.metadata.isShapeCompatible(with: meta) else {
                 throw ValidationError("--val \(val!) has a different hidden size, layer list or dtype than --data")
@@ -98,15 +124,45 @@ struct TrainCommand: ParsableCommand {
             kind: kind, hidden: meta.hidden, layers: positions, classes: classes, tokenPool: tokenPool, layerPool: layerPoolMode,
             heads: heads, downcast: downcast, gateScale: gateScale,
             inputNormalization: kind == .logits ? .none : normalization, featureName: featureName,
-            featureWidth: kind == .logits ? train.featureWidth : nil)
+            featureWidth: kind == .logits ? trainBase.featureWidth : nil)
         let model = try Probe(configuration: config, seed: seed)
+        var cachedFeatures = false
+        if featureCache == "auto", model.isHeadOnly,
+           PooledFeatureSource.byteCount(records: train.count + (validation?.count ?? 0), probe: model) <= budget.bytes / 5 {
+            train = try PooledFeatureSource(probe: model, base: trainBase, rank: rank, world: world, workers: threads)
+            if let v = validation as? DatasetBatchSource { validation = try PooledFeatureSource(probe: model, base: v, workers: threads) }
+            cachedFeatures = true
+        }
         if !quiet {
             FileHandle.standardError.write(Data((
                 "training \(kind.rawValue) probe: \(model.parameterCount) parameters, \(positions.count) layers, \(classes) classes, "
-                + "\(train.count) train / \(validation?.count ?? 0) validation records, memory budget \(budget)\n").utf8))
+                + "\(train.count) train / \(validation?.count ?? 0) validation records, memory budget \(budget)"
+                + (cachedFeatures ? ", head trained on pooled features computed once" : streamed.cachesEpochs ? ", decoded records cached after epoch 1" : "")
+                + "\n").utf8))
         }
+        let statePath = out + ".state"
+        var resumeState: TrainingState?
+        if resume {
+            if FileManager.default.fileExists(atPath: statePath) {
+                resumeState = try TrainingState.load(from: statePath)
+                if !quiet {
+                    FileHandle.standardError.write(Data("resuming from \(statePath): epoch \(resumeState!.epoch), step \(resumeState!.step)\n".utf8))
+                }
+            } else if !quiet {
+                FileHandle.standardError.write(Data("no \(statePath) to resume: starting fresh\n".utf8))
+            }
+        }
+        let logWriter = try log.map { try EpochLogWriter(path: $0, existing: resumeState?.epochs ?? []) }
+        var logFailure: Error?
         var lastPrint = Date.distantPast
-        let result = try Trainer(probe: model, options: options).fit(train: train, validation: validation) { p in
+        let policy = StateCheckpointPolicy(path: statePath, everySteps: checkpointEvery, everySeconds: checkpointSeconds)
+        let result = try Trainer(probe: model, options: options).fit(
+            train: train, validation: validation, checkpoints: policy, resume: resumeState
+        ) { p in
+            if let record = p.epochRecord, let logWriter, logFailure == nil {
+                do { try logWriter.append(record) } catch { logFailure = error }
+            }
+            if stepDelayMs > 0 && !p.isEpochEnd { Thread.sleep(forTimeInterval: Double(stepDelayMs) / 1000) }
             guard !quiet else { return }
             let now = Date()
             guard p.isEpochEnd || now.timeIntervalSince(lastPrint) >= 1 else { return }
@@ -117,14 +173,17 @@ struct TrainCommand: ParsableCommand {
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
 
+        if let logFailure { throw logFailure }
         let formatter = ISO8601DateFormatter()
-        let provenance = TrainingProvenance(
+        var provenance = TrainingProvenance(
             dataset: data, validation: val ?? (split.validation.isEmpty ? nil : "\(split.validation.count) records held out of \(data) (seed \(seed))"),
             model: meta.model?.name, modelSHA256: meta.model?.fileSHA256, layerIndices: positions.map { meta.layers[$0].index },
             trainRecords: train.count, validationRecords: validation?.count ?? 0, options: options, epochsRun: result.epochsRun,
             bestEpoch: result.bestEpoch, steps: result.steps, validationMetrics: result.validation,
             created: formatter.string(from: Date()), toolVersion: strataToolVersion)
+        provenance.history = result.epochs
         try ProbeCheckpoint(probe: model, threshold: result.threshold, labelNames: meta.labelNames, provenance: provenance).write(to: out)
+        removeTrainingState(statePath)
 
         var summary = "wrote \(out): \(kind.rawValue), \(model.parameterCount) parameters, best epoch \(result.bestEpoch)/\(result.epochsRun)"
         if let r = result.validation {
@@ -133,5 +192,17 @@ struct TrainCommand: ParsableCommand {
         }
         print(summary)
         if let peak = ProcessMemory.peakResidentBytes() { print("peak_rss_bytes=\(peak)") }
+    }
+}
+
+/// Deletes a finished run's state file and the temporary files a kill during a save can leave
+/// beside it (`.NAME.tmp-PID-N`, see `AtomicFile`).
+private func removeTrainingState(_ path: String) {
+    let fm = FileManager.default
+    try? fm.removeItem(atPath: path)
+    let directory = (path as NSString).deletingLastPathComponent, name = (path as NSString).lastPathComponent
+    let dir = directory.isEmpty ? "." : directory
+    for entry in (try? fm.contentsOfDirectory(atPath: dir)) ?? [] where entry.hasPrefix(".\(name).tmp-") {
+        try? fm.removeItem(atPath: dir + "/" + entry)
     }
 }

@@ -1,0 +1,140 @@
+import Dispatch
+import Foundation
+import Strata
+
+/// Batches of precomputed head inputs for probes with nothing trainable below the head
+/// (pooling, last-token, mean-last, logits): the token and layer stages are fixed functions of
+/// a record, so they run once over the split (one decoding pass) and every epoch then trains
+/// the head on the stored d-wide vectors — the same math as decoding and pooling every epoch.
+///
+/// Epoch order, rank partition and resume state are those of `StreamBatchSource` over the
+/// same split (the same `StreamCursor` over the same virtual shard), so a run can switch
+/// between the two paths and resume either from the other's state.
+public final class PooledFeatureSource: ResumableBatchSource {
+    public let ids: [String]
+    public let labels: [Int]
+    /// count × width head inputs, in split order.
+    public let features: [Float]
+    public let width: Int
+    public let partition: RankPartition
+    private let shards: [ShardSummary]
+
+    /// Bytes the features of `records` records need for `probe`.
+    public static func byteCount(records: Int, probe: Probe) -> Int { records * probe.headInputWidth * 4 }
+
+    /// Runs `probe`'s token and layer stages over every record of `base` (in split order).
+    /// - Throws: `ProbeError.invalidOption` when the probe trains parameters below its head.
+    public init(probe: Probe, base: DatasetBatchSource, rank: Int = 0, world: Int = 1, workers: Int? = nil) throws {
+        guard probe.isHeadOnly else {
+            throw ProbeError.invalidOption(name: "--feature-cache", value: probe.configuration.kind.rawValue,
+                                           reason: "only probes without trainable parameters below the head can train on precomputed features")
+        }
+        partition = try RankPartition(rank: rank, world: world)
+        shards = RecordSubsetSource(dataset: base.dataset, records: base.records).streamShards
+        width = probe.headInputWidth
+        var ids: [String] = [], features = [Float]()
+        ids.reserveCapacity(base.count)
+        features.reserveCapacity(base.count * width)
+        let stream = try base.makeStream(epoch: 0, shuffle: false, seed: 0, batchSize: 64)
+        defer { stream.close() }
+        while let batch = try stream.next() {
+            ids += batch.ids
+            features += try probe.headInputs(batch: batch, workers: workers)
+        }
+        self.ids = ids
+        self.labels = base.labels
+        self.features = features
+    }
+
+    public var count: Int { ids.count }
+    public var recordsPerEpoch: Int { partition.positions(of: count).count }
+
+    public func makeStream(epoch: Int, shuffle: Bool, seed: UInt64, batchSize: Int) throws -> BatchStream {
+        try makeResumableStream(epoch: epoch, shuffle: shuffle, seed: seed, batchSize: batchSize, resume: nil)
+    }
+
+    public func makeResumableStream(epoch: Int, shuffle: Bool, seed: UInt64, batchSize: Int, resume: StreamState?) throws -> ResumableBatchStream {
+        let cursor: StreamCursor
+        if let resume {
+            try StreamCursor.check(resume, seed: seed, epoch: epoch, rank: partition.rank, world: partition.world, shuffle: shuffle)
+            cursor = try StreamCursor(resuming: resume, shards: shards)
+        } else {
+            cursor = try StreamCursor(shards: shards, seed: seed, epoch: epoch, shuffle: shuffle, partition: partition)
+        }
+        return Stream(source: self, cursor: cursor, batchSize: max(1, batchSize))
+    }
+
+    private final class Stream: ResumableBatchStream {
+        let source: PooledFeatureSource
+        var cursor: StreamCursor
+        let batchSize: Int
+
+        init(source: PooledFeatureSource, cursor: StreamCursor, batchSize: Int) {
+            self.source = source; self.cursor = cursor; self.batchSize = batchSize
+        }
+
+        var state: StreamState { cursor.state }
+
+        func next() throws -> Batch? {
+            let w = source.width
+            var rows: [Int] = []
+            while rows.count < batchSize, let i = cursor.next() { rows.append(i) }
+            guard !rows.isEmpty else { return nil }
+            var features = [Float](repeating: 0, count: rows.count * w)
+            features.withUnsafeMutableBufferPointer { dst in
+                source.features.withUnsafeBufferPointer { src in
+                    for (slot, i) in rows.enumerated() {
+                        (dst.baseAddress! + slot * w).update(from: src.baseAddress! + i * w, count: w)
+                    }
+                }
+            }
+            return Batch(count: rows.count, layers: 0, tokens: 0, hidden: 0, values: [], mask: [],
+                         labels: rows.map { source.labels[$0] }, ids: rows.map { source.ids[$0] },
+                         featureWidth: w, features: features, endsStep: true)
+        }
+
+        func close() {}
+    }
+}
+
+extension Probe {
+    /// The vector the head reads for every example of `batch` (B × `headInputWidth`): the pooled
+    /// token/layer summary, or the batch's own features for the logit baseline.
+    public func headInputs(batch: Batch, workers requested: Int? = nil) throws -> [Float] {
+        try batch.validate()
+        let w = headInputWidth
+        if configuration.kind == .logits || batch.featureWidth > 0 {
+            guard batch.featureWidth == w else {
+                throw ProbeError.shapeMismatch(what: "batch features", expected: [batch.count, w], actualCount: batch.features.count)
+            }
+            return batch.features
+        }
+        guard batch.layers == configuration.layers.count, batch.hidden == configuration.hidden else {
+            throw ProbeError.shapeMismatch(what: "batch hidden states", expected: [batch.count, configuration.layers.count, batch.tokens, configuration.hidden],
+                                           actualCount: batch.values.count)
+        }
+        let workers = Self.workerCount(batch.count, requested: requested)
+        let spaces = (0..<workers).map { _ in ProbeWorkspace() }
+        var out = [Float](repeating: 0, count: batch.count * w)
+        if workers > 1 { MatrixOps.setBLASThreads(1) }
+        defer { if workers > 1 { MatrixOps.setBLASThreads(ProcessInfo.processInfo.activeProcessorCount) } }
+        parameters.withUnsafeBufferPointer { pbuf in
+            batch.values.withUnsafeBufferPointer { vbuf in
+                batch.mask.withUnsafeBufferPointer { mbuf in
+                    out.withUnsafeMutableBufferPointer { obuf in
+                        DispatchQueue.concurrentPerform(iterations: workers) { k in
+                            var i = k
+                            while i < batch.count {
+                                let ex = ExampleView(batch: batch, index: i, values: vbuf.baseAddress, mask: mbuf.baseAddress, features: nil)
+                                let pooled = pool(ex, params: pbuf.baseAddress!, ws: spaces[k])
+                                (obuf.baseAddress! + i * w).update(from: pooled, count: w)
+                                i += workers
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+}
