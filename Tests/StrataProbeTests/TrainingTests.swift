@@ -133,3 +133,21 @@ func probesLearn(_ kind: ProbeKind) throws {
     #expect(r.threshold == 0.5)
     #expect(r.validation?.threshold == 0.5)
 }
+
+@Test func emptyRecordsAndEmptyBatchesDoNotCrash() throws {
+    let records: [InMemoryBatchSource.Record] = [
+        .init(id: "empty", label: 1, tokens: 0, values: []),
+        .init(id: "one", label: 0, tokens: 1, values: [Float](repeating: 0.5, count: 3 * 12)),
+    ]
+    let source = InMemoryBatchSource(records: records, layers: 3, hidden: 12)
+    for kind in [ProbeKind.pooling, .gate, .mha] {
+        let probe = try Probe(configuration: config(kind), seed: 1)
+        let out = try Trainer.evaluate(probe: probe, source: source)
+        #expect(out.probabilities.allSatisfy { $0.isFinite })
+        _ = try Trainer(probe: probe, options: options(epochs: 1)).fit(train: source, validation: nil)
+        #expect(probe.parameters.allSatisfy { $0.isFinite })
+    }
+    let onlyEmpty = InMemoryBatchSource(records: [records[0]], layers: 3, hidden: 12)
+    let probe = try Probe(configuration: config(.mha), seed: 1)
+    #expect(try Trainer.evaluate(probe: probe, source: onlyEmpty).probabilities.count == 2)
+}

@@ -24,9 +24,10 @@ public struct PaddedBatchBuilder {
     /// Copies record `slot`'s values from a layer-major [L][n][d] buffer into the padded layout.
     public mutating func setValues(slot: Int, from source: UnsafeBufferPointer<Float>, tokens n: Int) {
         let L = batch.layers, d = batch.hidden, T = batch.tokens
+        guard n > 0, L > 0, d > 0, let src = source.baseAddress, source.count >= L * n * d else { return }
         batch.values.withUnsafeMutableBufferPointer { dst in
             for l in 0..<L {
-                (dst.baseAddress! + ((slot * L + l) * T) * d).update(from: source.baseAddress! + l * n * d, count: n * d)
+                (dst.baseAddress! + ((slot * L + l) * T) * d).update(from: src + l * n * d, count: n * d)
             }
         }
     }
