@@ -104,6 +104,43 @@ struct ServingCommandTests {
         #expect(text.stdout.hasPrefix("refused:"))
     }
 
+    /// `bench serve` keeps the interface tools/main-job relies on: --probe (repeatable), --json, --out.
+    @Test func benchServeWritesTheServingTable() throws {
+        let dir = try Self.setUp("bench")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Self.expectOK(["capture", "--model", dir + "/tiny.gguf", "--input", dir + "/in.jsonl", "--out", dir + "/ds",
+                           "--dtype", "f32"])
+        for kind in ["pooling", "gate"] {
+            try Self.expectOK(["train", "--data", dir + "/ds", "--probe", kind, "--out", dir + "/\(kind).probe",
+                               "--epochs", "1", "--val-fraction", "0", "--quiet"])
+        }
+        let result = try Self.expectOK(["bench", "serve", "--model", dir + "/tiny.gguf", "--json", "--out", dir + "/serving.json",
+                                        "--probe", dir + "/pooling.probe", "--probe", dir + "/gate.probe",
+                                        "--texts", dir + "/in.jsonl", "--lengths", "12,3", "--runs", "1"])
+        let written = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/serving.json"))) as? [String: Any])
+        let printed = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        for report in [written, printed] {
+            let prompts = try #require(report["prompts"] as? [[String: Any]])
+            #expect(prompts.map { $0["tokens"] as? Int } == [12, 3])
+            for prompt in prompts {
+                #expect((prompt["base_ms"] as? Double ?? 0) > 0)
+                let probes = try #require(prompt["probes"] as? [String: [String: Any]])
+                #expect(Set(probes.keys) == ["pooling", "gate"])
+                for (kind, row) in probes {
+                    #expect(row["ms"] is Double && row["overhead_pct"] is Double, "\(kind)")
+                    // At least the parameters' bytes (the scratch comes on top).
+                    #expect((row["extra_bytes"] as? Int ?? 0) >= (row["parameters"] as? Int ?? 1) * 4)
+                }
+            }
+        }
+        // Without --probe, random pooling, gate and MHA probes over every hidden state are measured.
+        let random = try Self.expectOK(["bench", "serve", "--model", dir + "/tiny.gguf", "--json", "--texts", dir + "/in.jsonl",
+                                        "--lengths", "5", "--runs", "1"])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(random.stdout.utf8)) as? [String: Any])
+        let probes = try #require((report["prompts"] as? [[String: Any]])?.first?["probes"] as? [String: Any])
+        #expect(Set(probes.keys) == ["pooling", "gate", "mha"])
+    }
+
     @Test func badArgumentsAreReported() throws {
         let dir = try Self.setUp("args")
         defer { try? FileManager.default.removeItem(atPath: dir) }
