@@ -62,18 +62,9 @@ extension LlamaModel {
         try emit(0, x)
 
         for (index, block) in weights.blocks.enumerated() {
-            parallelChunks(rows, threads: threads, minimumChunk: 16) { range in
-                rmsNorm(x, h, gain: block.attentionNorm.pointer, width: d, epsilon: epsilon, rows: range)
-            }
-            linear(h, rows: rows, inputs: d, lda: d, weight: block.queryKeyValue.pointer, outputs: qkvWidth,
-                   into: qkv.pointer, ldc: qkvWidth)
             positions.withUnsafeBufferPointer { positions in
-                parallelChunks(rows, threads: threads, minimumChunk: 16) { range in
-                    applyRotary(qkv.pointer, rowStride: qkvWidth, heads: config.headCount + config.keyValueHeadCount,
-                                headDimension: config.headDimension, positions: positions.baseAddress!,
-                                cos: cache.cosines.pointer, sin: cache.sines.pointer, pairs: config.ropeDimension / 2,
-                                rows: range)
-                }
+                projectQueryKeyValue(block, x: x, h: h, qkv: qkv.pointer, rows: rows, positions: positions.baseAddress!,
+                                     cos: cache.cosines.pointer, sin: cache.sines.pointer)
             }
             let keys = cache.keys[index].pointer, values = cache.values[index].pointer
             for row in 0..<rows {
@@ -86,23 +77,12 @@ extension LlamaModel {
             linear(attention.pointer, rows: rows, inputs: queryWidth, lda: queryWidth,
                    weight: block.attentionOutput.pointer, outputs: d, into: x, ldc: d, accumulate: true)
 
-            parallelChunks(rows, threads: threads, minimumChunk: 16) { range in
-                rmsNorm(x, h, gain: block.feedForwardNorm.pointer, width: d, epsilon: epsilon, rows: range)
-            }
-            linear(h, rows: rows, inputs: d, lda: d, weight: block.gateUp.pointer, outputs: 2 * ff,
-                   into: gateUp.pointer, ldc: 2 * ff)
-            parallelChunks(rows, threads: threads, minimumChunk: 4) { range in
-                swiGLU(gateUp.pointer, width: ff, rows: range)
-            }
-            linear(gateUp.pointer, rows: rows, inputs: ff, lda: 2 * ff, weight: block.down.pointer, outputs: d,
-                   into: x, ldc: d, accumulate: true)
+            feedForward(block, x: x, h: h, gateUp: gateUp.pointer, rows: rows)
             if index + 1 < config.blockCount { try emit(index + 1, x) }
         }
 
         if deliver.contains(config.blockCount) {
-            parallelChunks(rows, threads: threads, minimumChunk: 16) { range in
-                rmsNorm(x, h, gain: weights.outputNorm.pointer, width: d, epsilon: epsilon, rows: range)
-            }
+            normalizeRows(x, into: h, gain: weights.outputNorm, rows: rows)
             try emit(config.blockCount, h)
         }
 

@@ -47,7 +47,6 @@ public final class LlamaModel: @unchecked Sendable {
         let queryWidth = config.queryWidth, kvWidth = config.keyValueWidth
         let qkvWidth = queryWidth + 2 * kvWidth
         let rows = layout.totalTokens
-        let epsilon = config.rmsNormEpsilon
 
         // Activations: the residual stream and scratch for one block, all row-major [rows × width].
         let residual = FloatBuffer(count: rows * d)
@@ -78,33 +77,16 @@ public final class LlamaModel: @unchecked Sendable {
 
         for (index, block) in weights.blocks.enumerated() {
             // Attention sub-layer: x += Wo · attention(RoPE(Wq h), RoPE(Wk h), Wv h), h = RMSNorm(x).
-            parallelChunks(rows, threads: threads, minimumChunk: 16) { range in
-                rmsNorm(x, h, gain: block.attentionNorm.pointer, width: d, epsilon: epsilon, rows: range)
-            }
-            linear(h, rows: rows, inputs: d, lda: d, weight: block.queryKeyValue.pointer, outputs: qkvWidth,
-                   into: qkv.pointer, ldc: qkvWidth)
             layout.positions.withUnsafeBufferPointer { positions in
-                parallelChunks(rows, threads: threads, minimumChunk: 16) { range in
-                    applyRotary(qkv.pointer, rowStride: qkvWidth, heads: config.headCount + config.keyValueHeadCount,
-                                headDimension: config.headDimension, positions: positions.baseAddress!,
-                                cos: cosines.pointer, sin: sines.pointer, pairs: config.ropeDimension / 2, rows: range)
-                }
+                projectQueryKeyValue(block, x: x, h: h, qkv: qkv.pointer, rows: rows, positions: positions.baseAddress!,
+                                     cos: cosines.pointer, sin: sines.pointer)
             }
             attend(qkv: qkv.pointer, into: attention.pointer, layout: layout)
             linear(attention.pointer, rows: rows, inputs: queryWidth, lda: queryWidth,
                    weight: block.attentionOutput.pointer, outputs: d, into: x, ldc: d, accumulate: true)
 
             // Feed-forward sub-layer: x += W_down · (silu(W_gate h) ⊙ W_up h), h = RMSNorm(x).
-            parallelChunks(rows, threads: threads, minimumChunk: 16) { range in
-                rmsNorm(x, h, gain: block.feedForwardNorm.pointer, width: d, epsilon: epsilon, rows: range)
-            }
-            linear(h, rows: rows, inputs: d, lda: d, weight: block.gateUp.pointer, outputs: 2 * ff,
-                   into: gateUp.pointer, ldc: 2 * ff)
-            parallelChunks(rows, threads: threads, minimumChunk: 4) { range in
-                swiGLU(gateUp.pointer, width: ff, rows: range)
-            }
-            linear(gateUp.pointer, rows: rows, inputs: ff, lda: 2 * ff, weight: block.down.pointer, outputs: d,
-                   into: x, ldc: d, accumulate: true)
+            feedForward(block, x: x, h: h, gateUp: gateUp.pointer, rows: rows)
 
             // Hidden state index+1; the last one is replaced by the final-norm output below (HF semantics).
             if index + 1 < config.blockCount { try emit(index + 1, x) }
@@ -112,9 +94,7 @@ public final class LlamaModel: @unchecked Sendable {
 
         // Final RMSNorm: hidden state L.
         if deliver.contains(config.blockCount) {
-            parallelChunks(rows, threads: threads, minimumChunk: 16) { range in
-                rmsNorm(x, h, gain: weights.outputNorm.pointer, width: d, epsilon: epsilon, rows: range)
-            }
+            normalizeRows(x, into: h, gain: weights.outputNorm, rows: rows)
             try emit(config.blockCount, h)
         }
 
