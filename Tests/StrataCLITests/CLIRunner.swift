@@ -44,11 +44,16 @@ enum CLIRunner {
         throw NotFound(searched: searched)
     }
 
-    /// Starts `strata args...` with stdout/stderr going to the given files (or discarded).
-    static func start(_ args: [String], stdout: String? = nil, stderr: String? = nil) throws -> Process {
+    /// Starts `strata args...` with stdout/stderr going to the given files (or discarded);
+    /// `environment` entries are added to (or override) the test process's environment.
+    static func start(_ args: [String], stdout: String? = nil, stderr: String? = nil,
+                      environment: [String: String] = [:]) throws -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: try binaryPath())
         p.arguments = args
+        if !environment.isEmpty {
+            p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         p.standardOutput = try stdout.map { path -> FileHandle in
             _ = FileManager.default.createFile(atPath: path, contents: nil)
             return try FileHandle(forWritingTo: URL(fileURLWithPath: path))
@@ -62,12 +67,12 @@ enum CLIRunner {
     }
 
     /// Runs `strata args...` to completion (killing it after `timeout` seconds) and captures its output.
-    static func run(_ args: [String], timeout: TimeInterval = 120) throws -> Result {
+    static func run(_ args: [String], timeout: TimeInterval = 120, environment: [String: String] = [:]) throws -> Result {
         let dir = NSTemporaryDirectory() + "strata-cli-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let out = dir + "/stdout", err = dir + "/stderr"
-        let p = try start(args, stdout: out, stderr: err)
+        let p = try start(args, stdout: out, stderr: err, environment: environment)
         let deadline = Date().addingTimeInterval(timeout)
         while p.isRunning && Date() < deadline { usleep(2000) }
         if p.isRunning {

@@ -3,39 +3,12 @@ import Testing
 
 /// End-to-end checks of `strata gguf-info` and `strata fetch-model` through the built binary.
 struct GGUFCommandsTests {
-    /// The `strata` executable next to the test bundle, or nil when it was not built.
-    fileprivate static let binary: URL? = {
-        var candidates = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(),
-                          URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
-        candidates += candidates.map { $0.deletingLastPathComponent() }
-        return candidates.map { $0.appendingPathComponent("strata") }
-            .first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }()
-
     /// tiny.gguf, written by gguf-py (tools/gen_gguf_fixtures.py).
     fileprivate static let tinyGGUF = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../StrataModelTests/Fixtures/gguf/tiny.gguf").standardizedFileURL
 
-    fileprivate static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let exe = try #require(binary, "strata executable not found next to the tests")
-        let process = Process()
-        process.executableURL = exe
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("strata-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let outURL = dir.appendingPathComponent("out"), errURL = dir.appendingPathComponent("err")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        process.waitUntilExit()
-        try out.close()
-        try err.close()
-        return (process.terminationStatus, try String(contentsOf: outURL, encoding: .utf8), try String(contentsOf: errURL, encoding: .utf8))
+    fileprivate static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CLIRunner.Result {
+        try CLIRunner.run(arguments, environment: environment)
     }
 
     @Test func ggufInfoJSON() throws {

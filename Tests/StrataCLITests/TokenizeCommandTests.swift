@@ -4,14 +4,6 @@ import Testing
 /// End-to-end checks of `strata tokenize` through the built binary, against the Hugging Face ids of the
 /// committed fixture (Tests/StrataModelTests/Fixtures/tokenizer/smollm2.json).
 struct TokenizeCommandTests {
-    private static let binary: URL? = {
-        var candidates = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(),
-                          URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
-        candidates += candidates.map { $0.deletingLastPathComponent() }
-        return candidates.map { $0.appendingPathComponent("strata") }
-            .first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }()
-
     private static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../StrataModelTests/Fixtures").standardizedFileURL
 
@@ -35,25 +27,8 @@ struct TokenizeCommandTests {
         return try JSONDecoder().decode(Fixture.self, from: data).cases
     }
 
-    private static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let executable = try #require(binary, "strata executable not found next to the tests")
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("strata-tokenize-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let outURL = directory.appendingPathComponent("out"), errURL = directory.appendingPathComponent("err")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
-        defer { try? out.close(); try? err.close() }
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        process.waitUntilExit()
-        return (process.terminationStatus, try String(contentsOf: outURL, encoding: .utf8),
-                try String(contentsOf: errURL, encoding: .utf8))
+    private static func run(_ arguments: [String]) throws -> CLIRunner.Result {
+        try CLIRunner.run(arguments)
     }
 
     private static func parseLines(_ stdout: String) throws -> [[Int32]] {
