@@ -313,6 +313,10 @@ class Shard:
         if c.pos != len(body):
             raise fail("record entry body has bytes after the last block reference")
         self._check_tiling(blocks, n_tokens, fail)
+        row = self.rows[i]
+        if (n_tokens, n_blocks, sum(b["stored_size"] for b in blocks)) != \
+                (int(row["tokens"]), int(row["blocks"]), int(row["stored"])):
+            raise fail("record entry does not match its index row (tokens, block count or stored bytes)")
         entry = dict(id=record_id, labels=labels, token_ids=token_ids, text=text, metadata=metadata,
                      auxiliary=auxiliary, n_tokens=n_tokens, blocks=blocks)
         self._entries[i] = entry

@@ -119,8 +119,8 @@ public final class ShardReader: @unchecked Sendable {
                 throw StrataError(.corrupt, "record entry does not match its index row (length \(header.totalLength) vs \(row.entryLength), ordinal \(header.ordinal))")
             }
             e = try RecordEntry.decodeBody(Array(bytes[RecordEntry.headerSize...]), header: header)
-            guard e.tokenIDs.count == row.nTokens, e.blocks.count == row.blockCount else {
-                throw StrataError(.corrupt, "record entry does not match its index row (tokens or block count)")
+            guard e.tokenIDs.count == row.nTokens, e.blocks.count == row.blockCount, e.storedBytes == row.storedBytes else {
+                throw StrataError(.corrupt, "record entry does not match its index row (tokens, block count or stored bytes)")
             }
             if let problem = e.tilingProblem(layers: metadata.layers.count, hidden: metadata.hidden, width: metadata.dtype.byteWidth) {
                 throw StrataError(.corrupt, "record's blocks are inconsistent: \(problem)")
