@@ -182,6 +182,7 @@ struct TrainCommand: ParsableCommand {
             bestEpoch: result.bestEpoch, steps: result.steps, validationMetrics: result.validation,
             created: formatter.string(from: Date()), toolVersion: strataToolVersion)
         provenance.history = result.epochs
+        provenance.promptFormat = PromptFormat(metadataExtra: meta.extra)
         try ProbeCheckpoint(probe: model, threshold: result.threshold, labelNames: meta.labelNames, provenance: provenance).write(to: out)
         removeTrainingState(statePath)
 
