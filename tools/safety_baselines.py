@@ -5,8 +5,8 @@ Reads the splits built by tools/fetch-data from $STRATA_HOME/data (or --home) an
 one JSON object:
   safety         TF-IDF bag-of-words + logistic regression, and format-features-only
                  logistic regression: balanced accuracy and AUROC on val/test, plus the
-                 robustness set (per subset: AUROC where both classes occur, otherwise the
-                 fraction flagged harmful at the 0.5 threshold).
+                 robustness set (per subset: recall on harmful and false-positive rate on
+                 benign prompts at the 0.5 threshold, plus AUROC where both classes occur).
   response_harm  the same two baselines on the composed (objective, response) text.
   (safety and response_harm also get a log-length-only logistic regression.)
   rotten_tomatoes, imdb  bag-of-words accuracy (and AUROC).
@@ -77,6 +77,10 @@ def scores(y: np.ndarray, p: np.ndarray) -> dict:
     """Balanced accuracy (threshold 0.5) and AUROC; for a one-class subset only the
     fraction predicted positive is meaningful, so only that is reported."""
     out = {"n": int(len(y)), "positives": int(y.sum())}
+    if y.sum() > 0:
+        out["recall"] = round(float((p[y == 1] >= 0.5).mean()), 4)
+    if y.sum() < len(y):
+        out["false_positive_rate"] = round(float((p[y == 0] >= 0.5).mean()), 4)
     if 0 < y.sum() < len(y):
         out["balanced_accuracy"] = round(float(balanced_accuracy_score(y, p >= 0.5)), 4)
         out["accuracy"] = round(float(accuracy_score(y, p >= 0.5)), 4)

@@ -37,20 +37,21 @@ struct ServingCommandTests {
         }
     }
 
-    /// Same pass, same answer: classify's probability equals the offline path's for every text and kind.
-    @Test(arguments: ["pooling", "gate", "mha"])
-    func classifyEqualsCaptureAndEval(kind: String) throws {
-        let dir = try Self.setUp(kind)
+    /// Same pass, same answer: classify's probability equals the offline path's for every text and kind,
+    /// on raw texts and with the chat template (capture and classify both given --chat-template --system).
+    @Test(arguments: ["pooling", "gate", "mha"], [[], ["--chat-template", "--system", "Be brief."]])
+    func classifyEqualsCaptureAndEval(kind: String, prompt: [String]) throws {
+        let dir = try Self.setUp(kind + (prompt.isEmpty ? "" : "-chat"))
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // Captured layers 0, 2, 3 and a probe on two of them: classify must map positions to hidden states.
         try Self.expectOK(["capture", "--model", dir + "/tiny.gguf", "--input", dir + "/in.jsonl", "--out", dir + "/ds",
-                           "--dtype", "f32", "--layers", "0,2,3", "--label-names", "benign,harmful"])
+                           "--dtype", "f32", "--layers", "0,2,3", "--label-names", "benign,harmful"] + prompt)
         try Self.expectOK(["train", "--data", dir + "/ds", "--probe", kind, "--out", dir + "/p.probe", "--epochs", "2",
                            "--val-fraction", "0", "--layers", "3,0", "--heads", "2", "--downcast", "4", "--quiet"])
         try Self.expectOK(["eval", "--probe", dir + "/p.probe", "--data", dir + "/ds", "--predictions", dir + "/offline.jsonl"])
         let classified = try Self.expectOK(["classify", "--model", dir + "/tiny.gguf", "--probe", dir + "/p.probe",
-                                            "--input", dir + "/in.jsonl", "--json"])
-        #expect(!classified.stderr.contains("warning"), "the layer map should come from the checkpoint: \(classified.stderr)")
+                                            "--input", dir + "/in.jsonl", "--json"] + prompt)
+        #expect(!classified.stderr.contains("warning"), "layer map and prompt format should match the checkpoint: \(classified.stderr)")
         let offline = try Self.jsonLines(String(contentsOfFile: dir + "/offline.jsonl", encoding: .utf8))
         let live = try Self.jsonLines(classified.stdout)
         #expect(live.count == Self.texts.count && offline.count == Self.texts.count)
@@ -66,9 +67,40 @@ struct ServingCommandTests {
 
         // --text gives the same probability as the record in the file.
         let single = try Self.expectOK(["classify", "--model", dir + "/tiny.gguf", "--probe", dir + "/p.probe",
-                                        "--text", Self.texts[2], "--json"])
+                                        "--text", Self.texts[2], "--json"] + prompt)
         let p = try #require(try Self.jsonLines(single.stdout).first?["probability"] as? Double)
         let q = try #require(offlineByID["t2"]?["probability"] as? Double)
+        #expect(abs(p - q) <= 1e-4)
+
+        // Fed the other way, the probe sees other tokens: classify warns, naming the training format.
+        let other = prompt.isEmpty ? ["--chat-template"] : []
+        let mismatched = try Self.expectOK(["classify", "--model", dir + "/tiny.gguf", "--probe", dir + "/p.probe",
+                                            "--text", Self.texts[2], "--json"] + other)
+        #expect(mismatched.stderr.contains("warning") && mismatched.stderr.contains(prompt.isEmpty ? "raw texts" : "chatml"),
+                "\(mismatched.stderr)")
+        let q2 = try #require(try Self.jsonLines(mismatched.stdout).first?["probability"] as? Double)
+        #expect(abs(q2 - q) > 1e-6, "another prompt format gives another probability")
+    }
+
+    /// A guard trained on templated captures is fed the prompt generate builds (no warning); --raw warns.
+    @Test func generateWarnsWhenTheGuardsPromptFormatDiffers() throws {
+        let dir = try Self.setUp("guard-format")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Self.expectOK(["capture", "--model", dir + "/tiny.gguf", "--input", dir + "/in.jsonl", "--out", dir + "/ds",
+                           "--dtype", "f32", "--chat-template"])
+        try Self.expectOK(["train", "--data", dir + "/ds", "--probe", "pooling", "--out", dir + "/p.probe", "--epochs", "1",
+                           "--val-fraction", "0", "--quiet"])
+        let base = ["generate", "--model", dir + "/tiny.gguf", "--prompt", "the cat", "--max-tokens", "2",
+                    "--guard", dir + "/p.probe", "--json"]
+        let templated = try Self.expectOK(base)
+        #expect(!templated.stderr.contains("warning"), "\(templated.stderr)")
+        let raw = try Self.expectOK(base + ["--raw"])
+        #expect(raw.stderr.contains("warning") && raw.stderr.contains("chatml"), "\(raw.stderr)")
+        // The templated guard's probability on the prompt equals classify --chat-template's.
+        let classified = try Self.expectOK(["classify", "--model", dir + "/tiny.gguf", "--probe", dir + "/p.probe",
+                                            "--text", "the cat", "--chat-template", "--json"])
+        let p = try #require(try Self.jsonLines(templated.stdout).first?["probability"] as? Double)
+        let q = try #require(try Self.jsonLines(classified.stdout).first?["probability"] as? Double)
         #expect(abs(p - q) <= 1e-4)
     }
 

@@ -8,6 +8,8 @@ public final class CaptureModel {
     public let path: String
     public let model: LlamaModel
     public let tokenizer: BPETokenizer
+    /// The chat template from the same file (`--chat-template`).
+    public let chat: ChatTemplate
     /// `<arch>.context_length`, when the file declares it.
     public let contextLength: Int?
     public let identity: ModelIdentity
@@ -25,6 +27,7 @@ public final class CaptureModel {
         self.path = path
         self.model = try LlamaModel(gguf: file, threads: threads)
         self.tokenizer = tokenizer
+        self.chat = ChatTemplate(gguf: file)
         self.contextLength = file.metadata["\(config.architecture).context_length"]?.int
         let fileName = (path as NSString).lastPathComponent
         let name = file.metadata["general.name"]?.string ?? (fileName as NSString).deletingPathExtension

@@ -14,7 +14,12 @@ public struct CaptureOptions: Sendable {
     public var layers: LayerSelection = .all
     /// Stored element type.
     public var dtype: StrataDType = .bf16
-    /// Longest text in tokens; nil = the model's context length.
+    /// Wrap each text as a user turn in the model's chat template before tokenising, exactly as
+    /// `strata generate` builds its prompt (so a guard probe trains on what it will see when serving).
+    public var chatTemplate = false
+    /// System message for `chatTemplate` (nil = the template's default, as `strata generate`).
+    public var chatSystem: String?
+    /// Longest text in tokens (chat template included); nil = the model's context length.
     public var maxTokens: Int?
     /// Keep the first `maxTokens` tokens of longer texts instead of skipping them.
     public var truncate = false
@@ -81,6 +86,9 @@ public struct CaptureOptions: Sendable {
                 throw CaptureError.invalidOption(flag: "--label-names", value: labelNames.joined(separator: ","),
                                                  why: "need distinct, non-empty class names")
             }
+        }
+        if chatSystem != nil && !chatTemplate {
+            throw CaptureError.invalidOption(flag: "--system", value: chatSystem ?? "", why: "needs --chat-template")
         }
         if let threads, threads < 1 {
             throw CaptureError.invalidOption(flag: "--threads", value: String(threads), why: "must be at least 1")

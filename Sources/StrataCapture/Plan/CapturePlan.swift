@@ -38,10 +38,13 @@ public struct CapturePlan: Sendable {
 
     /// Reads `reader`'s file and plans the rows of `shard`.
     /// - Parameters:
+    ///   - chat: when given, each text is tokenised as `chat.template.prompt(user: text, system: chat.system)`
+    ///     (the record keeps the text as read; the token ids are the templated prompt's).
     ///   - maxTokens: longest allowed text; longer ones are skipped (`too_long`) or, with `truncate`, cut.
     ///   - policy: `.fail` throws `CaptureError.badRow` for the first row that cannot be captured.
     public init(reader: TextRecordReader, tokenizer: BPETokenizer, shard: CaptureShard, maxTokens: Int,
-                truncate: Bool, labelCount: Int?, policy: BadRowPolicy) throws {
+                truncate: Bool, labelCount: Int?, policy: BadRowPolicy,
+                chat: (template: ChatTemplate, system: String?)? = nil) throws {
         let rows = try reader.readAll()
         rowsInFile = rows.count
         var candidates: [TextRecord] = []
@@ -66,7 +69,8 @@ public struct CapturePlan: Sendable {
         }
         rowsInShard = inShard
 
-        let tokenized = Self.tokenize(candidates.map(\.text), tokenizer)
+        let prompts = chat.map { chat in candidates.map { chat.template.prompt(user: $0.text, system: chat.system) } }
+        let tokenized = Self.tokenize(prompts ?? candidates.map(\.text), tokenizer)
         var records: [PlannedRecord] = []
         records.reserveCapacity(candidates.count)
         var seenIDs: [String: Int] = [:]

@@ -1,5 +1,6 @@
 import Foundation
 import Strata
+import StrataProbe
 import StrataModel
 
 /// `strata capture`: reads texts, runs them through a GGUF model in packed batches and writes every
@@ -49,17 +50,23 @@ public final class CaptureJob {
         let planStart = Date()
         let reader = TextRecordReader(path: options.inputPath, fields: options.fields, labelNames: options.labelNames)
         let plan = try CapturePlan(reader: reader, tokenizer: loaded.tokenizer, shard: options.shard, maxTokens: maxTokens,
-                                   truncate: options.truncate, labelCount: options.labelNames?.count, policy: options.badRowPolicy)
+                                   truncate: options.truncate, labelCount: options.labelNames?.count, policy: options.badRowPolicy,
+                                   chat: options.chatTemplate ? (loaded.chat, options.chatSystem) : nil)
         log("read \(plan.rowsInFile) rows, \(plan.rowsInShard) in shard \(options.shard): \(plan.records.count) to capture (\(plan.totalTokens) tokens), \(plan.skipped.count) skipped; tokenised in \(String(format: "%.1f", Date().timeIntervalSince(planStart))) s")
 
+        var extra = ["capture.input": (options.inputPath as NSString).lastPathComponent,
+                     "capture.max_tokens": String(maxTokens),
+                     "capture.truncate": String(options.truncate),
+                     "capture.text_field": options.fields.text]
+        if options.chatTemplate {
+            let format = PromptFormat(chatTemplate: ChatTemplate.formatName, system: loaded.chat.systemMessage(options.chatSystem))
+            extra.merge(format.metadataExtra) { _, new in new }
+        }
         let metadata = StrataMetadata(
             hidden: config.hiddenSize, layers: layers, dtype: options.dtype, model: loaded.identity,
             tokenizer: loaded.tokenizerIdentity, labelNames: options.labelNames,
             auxiliary: options.saveLogits ? [AuxiliaryInfo(name: Self.logProbsName, length: config.vocabularySize)] : [],
-            extra: ["capture.input": (options.inputPath as NSString).lastPathComponent,
-                    "capture.max_tokens": String(maxTokens),
-                    "capture.truncate": String(options.truncate),
-                    "capture.text_field": options.fields.text])
+            extra: extra)
         var writerOptions = WriterOptions()
         writerOptions.zstdLevel = options.zstdLevel
 

@@ -1,5 +1,6 @@
 import Foundation
 import Strata
+import StrataProbe
 
 /// The output dataset directory of one capture shard: a series of part files
 /// `<tag>.part-NNNNN.strata` (tag = `capture` or `capture-s<i>of<n>`) and `manifest.json`.
@@ -40,7 +41,8 @@ final class CaptureOutput {
     static let reportName = "capture-report.json"
 
     /// Metadata `extra` keys whose values must match on resume (they change what a record holds).
-    static let settingsKeys = ["capture.max_tokens", "capture.truncate", "capture.input"]
+    static let settingsKeys = ["capture.max_tokens", "capture.truncate", "capture.input",
+                               PromptFormat.templateKey, PromptFormat.systemKey]
 
     static func partName(tag: String, number: Int) -> String { String(format: "%@.part-%05d.strata", tag, number) }
 

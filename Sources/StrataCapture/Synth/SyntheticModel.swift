@@ -13,6 +13,8 @@ public struct SyntheticModel: Sendable {
     public var keyValueHeads = 2
     public var contextLength = 256
     public var seed: UInt64 = 1
+    /// `tokenizer.chat_template` to store (a Jinja text as in real GGUF files); nil = none.
+    public var chatTemplate: String?
 
     public init(blocks: Int = 2, hidden: Int = 32, feedForward: Int = 64, heads: Int = 4, keyValueHeads: Int = 2,
                 contextLength: Int = 256, seed: UInt64 = 1) {
@@ -78,6 +80,7 @@ public struct SyntheticModel: Sendable {
         try writer.set("tokenizer.ggml.bos_token_id", .uint32(UInt32(vocabulary - 1)))
         try writer.set("tokenizer.ggml.eos_token_id", .uint32(UInt32(vocabulary - 1)))
         try writer.set("tokenizer.ggml.add_bos_token", .bool(false))
+        if let chatTemplate { try writer.set("tokenizer.chat_template", .string(chatTemplate)) }
 
         let scale = 1 / Float(hidden).squareRoot()
         try writer.addTensor(name: "token_embd.weight", shape: [hidden, vocabulary], values: uniform(hidden * vocabulary, scale: 1))

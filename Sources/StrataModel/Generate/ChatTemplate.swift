@@ -5,6 +5,10 @@
 /// message from `tokenizer.chat_template` when that template is ChatML and inserts a system turn
 /// "if the first message is not a system message", as SmolLM2's does.
 public struct ChatTemplate: Sendable, Equatable {
+    /// The name datasets and probe checkpoints record for prompts rendered by this template
+    /// (`capture.chat_template` in a capture's metadata, `provenance.chatTemplate` in a probe).
+    public static let formatName = "chatml"
+
     /// System message used when the caller gives none (nil = no system turn).
     public var defaultSystem: String?
 
@@ -17,10 +21,16 @@ public struct ChatTemplate: Sendable, Equatable {
         self.init(defaultSystem: Self.defaultSystem(in: file.metadata["tokenizer.chat_template"]?.string ?? ""))
     }
 
-    /// One user turn and the opening of the assistant's turn (`add_generation_prompt`).
+    /// The system message a prompt gets: `system` when given (even empty), else the default (nil = no system turn).
+    public func systemMessage(_ system: String? = nil) -> String? {
+        system ?? defaultSystem
+    }
+
+    /// One user turn and the opening of the assistant's turn (`add_generation_prompt`): the text
+    /// `strata generate`, `classify --chat-template` and `capture --chat-template` tokenise.
     public func prompt(user: String, system: String? = nil) -> String {
         var text = ""
-        if let system = system ?? defaultSystem { text += "<|im_start|>system\n\(system)<|im_end|>\n" }
+        if let system = systemMessage(system) { text += "<|im_start|>system\n\(system)<|im_end|>\n" }
         text += "<|im_start|>user\n\(user)<|im_end|>\n<|im_start|>assistant\n"
         return text
     }

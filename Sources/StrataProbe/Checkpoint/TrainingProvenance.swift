@@ -21,6 +21,10 @@ public struct TrainingProvenance: Codable, Sendable, Equatable {
     public var toolVersion: String
     /// Per-epoch training curve (optional field, added within format version 1).
     public var history: [EpochRecord]? = nil
+    /// Chat template the training texts were wrapped in (`none` = raw texts; absent = unknown), and its
+    /// system message (optional fields, added within format version 1; see `promptFormat`).
+    public var chatTemplate: String? = nil
+    public var chatSystem: String? = nil
 
     public init(
         dataset: String, validation: String?, model: String?, modelSHA256: String?, layerIndices: [Int],

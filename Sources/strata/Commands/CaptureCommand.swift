@@ -24,6 +24,13 @@ struct CaptureCommand: ParsableCommand {
             Kubernetes Indexed Job: $JOB_COMPLETION_INDEX/N) write disjoint datasets that together cover \
             the input. Give each its own --out; `strata merge` combines them.
 
+            --chat-template wraps each text as a user turn in the model's chat template (ChatML, with the \
+            template's default system message unless --system) before tokenising — exactly the prompt \
+            `strata generate` feeds the model — so a guard probe for `generate --guard` or \
+            `classify --chat-template` trains on what it will see when serving. Records keep the text as \
+            read; their token ids are the templated prompt's, and the dataset metadata records the \
+            template (capture.chat_template, capture.chat_system); `strata train` copies it into the probe.
+
             Interrupted (even by kill -9)? Rerun the same command with --resume: unsealed part files are \
             recovered, records already captured are skipped, and the run continues in a new part file.
 
@@ -39,7 +46,10 @@ struct CaptureCommand: ParsableCommand {
     @Option(help: "Field holding the record id (default when absent: row-<n>).") var idField = "id"
     @Option(help: "Layers to keep: 'all', or indices and ranges such as 0,5,10 or 0-4,last.") var layers = "all"
     @Option(help: "Stored dtype: bf16, f16 or f32.") var dtype = "bf16"
-    @Option(help: "Longest text in tokens (default: the model's context length); longer texts are skipped unless --truncate.")
+    @Flag(help: "Wrap each text as a user turn in the model's chat template, as `strata generate` does.")
+    var chatTemplate = false
+    @Option(help: "System message for --chat-template (default: the template's, as `strata generate`).") var system: String?
+    @Option(help: "Longest text in tokens, chat template included (default: the model's context length); longer texts are skipped unless --truncate.")
     var maxTokens: Int?
     @Flag(help: "Keep the first --max-tokens tokens of longer texts instead of skipping them.") var truncate = false
     @Option(help: "Capture only shard i of n (0 <= i < n): rows with (row - 1) mod n = i.") var shard: String?
@@ -94,6 +104,8 @@ struct CaptureCommand: ParsableCommand {
         options.labelNames = labelNames.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
         options.layers = try LayerSelection(parsing: layers)
         options.dtype = StrataDType(rawValue: dtype)!
+        options.chatTemplate = chatTemplate
+        options.chatSystem = system
         options.maxTokens = maxTokens
         options.truncate = truncate
         if let shard { options.shard = try CaptureShard(parsing: shard) }

@@ -14,7 +14,10 @@ struct ClassifyCommand: ParsableCommand {
             The forward pass computes only the layers the probe reads (its checkpoint records which hidden \
             states it was trained on) and the probe summarises each layer as soon as the pass emits it. The \
             probability equals what `strata capture --dtype f32` followed by `strata eval --predictions` gives \
-            for the same text. Texts are tokenised as capture does (no chat template) unless --chat.
+            for the same text — captured with the same --chat-template/--system choice. Texts are tokenised as \
+            read unless --chat-template, which wraps each as a user turn in the model's chat template exactly \
+            as `strata generate` and `strata capture --chat-template` do. A warning is printed when the \
+            probe's checkpoint records that it was trained on texts prepared the other way.
 
             Output: one line per text — label, P(class 1) for binary probes (else the predicted class's \
             probability), id. --json prints one JSON object per text: id, probability, predicted, \
@@ -30,20 +33,25 @@ struct ClassifyCommand: ParsableCommand {
     @Option(help: "Field holding a reference label (--input; reported next to the prediction).") var labelField = "label"
     @Option(help: "Decision threshold on P(class 1) (default: the checkpoint's validation threshold, else 0.5).")
     var threshold: Float?
-    @Flag(help: "Wrap each text in the model's chat template (as `strata generate` does without --raw).") var chat = false
-    @Option(help: "System message for --chat (default: the template's).") var system: String?
+    @Flag(name: [.customLong("chat-template"), .customLong("chat")],
+          help: "Wrap each text as a user turn in the model's chat template (as `strata generate` does without --raw).")
+    var chatTemplate = false
+    @Option(help: "System message for --chat-template (default: the template's).") var system: String?
     @Option(help: "Keep only the first N tokens of longer texts.") var maxTokens: Int?
     @Flag(help: "Print one JSON object per text.") var json = false
     @Option(help: "Forward-pass threads (default: all cores).") var threads: Int?
 
     func validate() throws {
         guard (text == nil) != (input == nil) else { throw ValidationError("give exactly one of --text and --input") }
+        if system != nil && !chatTemplate { throw ValidationError("--system needs --chat-template") }
         if let maxTokens, maxTokens < 1 { throw ValidationError("--max-tokens must be positive") }
     }
 
     func run() throws {
         let served = try ServedModel(model, threads: threads)
         let probe = try served.attach(probe: probe)
+        served.warnIfPromptFormatDiffers(probe, raw: !chatTemplate, system: system,
+                                         hint: chatTemplate ? "drop --chat-template or retrain" : "pass --chat-template, or retrain")
         var records: [(row: Int, id: String, text: String, label: Int?)] = []
         if let text {
             records = [(row: 1, id: "text", text: text, label: nil)]
@@ -60,7 +68,7 @@ struct ClassifyCommand: ParsableCommand {
         var correct = 0, labelled = 0
         let start = DispatchTime.now().uptimeNanoseconds
         for record in records {
-            var tokens = served.encode(record.text, raw: !chat, system: system)
+            var tokens = served.encode(record.text, raw: !chatTemplate, system: system)
             if let maxTokens, tokens.count > maxTokens { tokens.removeLast(tokens.count - maxTokens) }
             guard !tokens.isEmpty else { throw ServingError.emptyPrompt(source: "\(input ?? "--text") row \(record.row)") }
             let began = DispatchTime.now().uptimeNanoseconds

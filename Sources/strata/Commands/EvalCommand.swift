@@ -21,6 +21,10 @@ struct EvalCommand: ParsableCommand {
         let model = try checkpoint.makeProbe()
         let dataset = try StrataDataset(path: data)
         try ProbeSetup.checkCompatible(checkpoint.header, metadata: dataset.metadata, datasetPath: data)
+        if let trained = checkpoint.header.provenance?.promptFormat, let given = PromptFormat(metadataExtra: dataset.metadata.extra),
+           trained != given {
+            FileHandle.standardError.write(Data("warning: \(probe) was trained on \(trained) but \(data) holds \(given)\n".utf8))
+        }
         let c = model.configuration
         let source = try DatasetBatchSource(
             dataset: dataset, layers: c.kind == .logits ? nil : c.layers, featureName: c.featureName,

@@ -18,8 +18,9 @@ struct GenerateCommand: ParsableCommand {
             the prompt (P(class 1) >= --threshold, default the checkpoint's validation threshold, else 0.5) \
             the command prints a refusal with the probability and exits 0 before generating any token; \
             otherwise the reply is decoded from the same KV cache — no second model, no second prefill. \
-            The probe sees the prompt as the model does (template included): train guards on texts captured \
-            the same way for best results.
+            The probe sees the prompt as the model does (template included): train guards on datasets made \
+            by `strata capture --chat-template` (same --system); a warning is printed when the checkpoint \
+            records that its training texts were prepared otherwise.
 
             --json prints one object: {"refused":true,"probability":…} for a refusal, else the reply with \
             token counts and timings.
@@ -48,6 +49,10 @@ struct GenerateCommand: ParsableCommand {
     func run() throws {
         let served = try ServedModel(model, threads: threads)
         let guardian = try guardProbe.map { try served.attach(probe: $0) }
+        if let guardian {
+            served.warnIfPromptFormatDiffers(guardian, raw: raw, system: system,
+                                             hint: "train the guard on `strata capture --chat-template` data with the same --system")
+        }
         let tokens = served.encode(prompt, raw: raw, system: system)
         guard !tokens.isEmpty else { throw ServingError.emptyPrompt(source: "--prompt") }
 

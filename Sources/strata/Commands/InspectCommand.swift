@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Strata
+import StrataProbe
 
 /// `strata inspect PATH [--json] [--records N]`: summary of a shard or dataset.
 struct InspectCommand: ParsableCommand {
@@ -75,6 +76,7 @@ struct InspectCommand: ParsableCommand {
         if let t = meta.tokenizer { print("  tokenizer: \(t.kind)\(t.pre.map { " / " + $0 } ?? ""), vocab \(t.vocabSize)") }
         if let names = meta.labelNames { print("  labels: \(names.joined(separator: ", "))") }
         if !meta.auxiliary.isEmpty { print("  auxiliary: \(meta.auxiliary.map(\.name).joined(separator: ", "))") }
+        if let format = PromptFormat(metadataExtra: meta.extra) { print("  texts: \(format)") }
         print("  tool version: \(meta.toolVersion)")
         for row in listed {
             print("  [\(row["index"]!)] id=\(row["id"]!) labels=\(row["labels"]!) tokens=\(row["tokens"]!) stored=\(row["stored_bytes"]!) B blocks=\(row["blocks"]!)")

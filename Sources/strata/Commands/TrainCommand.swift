@@ -93,6 +93,10 @@ struct TrainCommand: ParsableCommand {
             guard validationDataset.metadata.isShapeCompatible(with: meta) else {
                 throw ValidationError("--val \(val!) has a different hidden size, layer list or dtype than --data")
             }
+            if let trainFormat = PromptFormat(metadataExtra: meta.extra),
+               let valFormat = PromptFormat(metadataExtra: validationDataset.metadata.extra), trainFormat != valFormat {
+                FileHandle.standardError.write(Data("warning: --data holds \(trainFormat) but --val holds \(valFormat)\n".utf8))
+            }
             validation = try DatasetBatchSource(dataset: validationDataset, layers: positions, featureName: featureName, budget: budget)
         } else if !split.validation.isEmpty {
             validation = try DatasetBatchSource(dataset: dataset, records: split.validation, layers: positions, featureName: featureName, budget: budget)
@@ -182,6 +186,7 @@ struct TrainCommand: ParsableCommand {
             bestEpoch: result.bestEpoch, steps: result.steps, validationMetrics: result.validation,
             created: formatter.string(from: Date()), toolVersion: strataToolVersion)
         provenance.history = result.epochs
+        provenance.promptFormat = PromptFormat(metadataExtra: meta.extra)
         try ProbeCheckpoint(probe: model, threshold: result.threshold, labelNames: meta.labelNames, provenance: provenance).write(to: out)
         removeTrainingState(statePath)
 

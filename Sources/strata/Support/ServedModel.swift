@@ -1,6 +1,7 @@
 import Foundation
 import StrataCapture
 import StrataModel
+import StrataProbe
 
 /// A GGUF model loaded for serving: weights, its tokenizer, its chat template and end-of-turn tokens
 /// (shared by `strata classify`, `generate` and `bench serve`).
@@ -21,6 +22,22 @@ struct ServedModel {
     /// Token ids of `text`, wrapped in the chat template unless `raw`.
     func encode(_ text: String, raw: Bool, system: String? = nil) -> [Int32] {
         tokenizer.encode(raw ? text : chat.prompt(user: text, system: system))
+    }
+
+    /// How `encode(_:raw:system:)` prepares a text, in the terms datasets and probe checkpoints record.
+    func promptFormat(raw: Bool, system: String?) -> PromptFormat {
+        raw ? .raw : PromptFormat(chatTemplate: ChatTemplate.formatName, system: chat.systemMessage(system))
+    }
+
+    /// Warns on stderr when `probe` was trained on texts prepared differently from how this command feeds
+    /// them (`hint` says which flag changes that); silent when the checkpoint does not record its format.
+    func warnIfPromptFormatDiffers(_ probe: ServingProbe, raw: Bool, system: String?, hint: String) {
+        guard let trained = probe.checkpoint.header.provenance?.promptFormat else { return }
+        let served = promptFormat(raw: raw, system: system)
+        guard trained != served else { return }
+        FileHandle.standardError.write(Data((
+            "warning: \(probe.name) was trained on \(trained) but this command feeds it \(served); "
+            + "its probabilities may be off (\(hint))\n").utf8))
     }
 
     /// Tokens that end the assistant's turn: EOS and, when they are single tokens, `<|im_end|>` and
