@@ -1,3 +1,5 @@
+import Strata
+
 /// How a dataset's token ids were made from its texts: tokenised as read, or wrapped as a user turn in a
 /// chat template first (`strata capture --chat-template`). A probe reads hidden states of the tokens it
 /// was trained on, so serving it on texts prepared differently (`classify` without `--chat-template`,
@@ -5,9 +7,9 @@
 /// metadata and the probe's provenance lets the serving commands warn.
 public struct PromptFormat: Sendable, Equatable, CustomStringConvertible {
     /// Dataset metadata `extra` key: the template's name (absent = raw texts).
-    public static let templateKey = "capture.chat_template"
+    public static let templateKey = StrataMetadata.PromptKey.chatTemplate
     /// Dataset metadata `extra` key: the system message (absent = no system turn).
-    public static let systemKey = "capture.chat_system"
+    public static let systemKey = StrataMetadata.PromptKey.chatSystem
     /// `provenance.chatTemplate` value for raw texts.
     static let rawName = "none"
 

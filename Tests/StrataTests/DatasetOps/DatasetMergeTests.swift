@@ -96,6 +96,23 @@ import Testing
         #expect(MetadataCompatibility.firstDifference(DatasetFixtures.metadata(), newerTool) == nil)
     }
 
+    /// Raw texts and chat-templated prompts give different hidden states for the same text: merge
+    /// refuses to mix them, and names the key and both values.
+    @Test func promptFormatDifferenceIsNamed() throws {
+        var templated = DatasetFixtures.metadata()
+        templated.extra = [StrataMetadata.PromptKey.chatTemplate: "chatml", "capture.input": "a.jsonl"]
+        var raw = DatasetFixtures.metadata()
+        raw.extra = ["capture.input": "b.jsonl"]
+        let difference = MetadataCompatibility.firstDifference(raw, templated)
+        #expect(difference?.field == "extra.capture.chat_template")
+        #expect(difference?.first == "none")
+        #expect(difference?.second == "\"chatml\"")
+        var otherSystem = templated
+        otherSystem.extra[StrataMetadata.PromptKey.chatSystem] = "Be brief."
+        #expect(MetadataCompatibility.firstDifference(templated, otherSystem)?.field == "extra.capture.chat_system")
+        #expect(MetadataCompatibility.firstDifference(templated, templated) == nil)
+    }
+
     @Test func duplicateIDsAndRepeatedShardsAreRefused() throws {
         let root = makeTempDir()
         defer { try? FileManager.default.removeItem(atPath: root) }
