@@ -112,17 +112,23 @@ public final class Probe {
 
     /// Token and layer stages of one example: the pooled vector the head reads (in `ws.pooled`).
     func pool(_ ex: ExampleView, params: UnsafePointer<Float>, ws: ProbeWorkspace) -> UnsafeMutablePointer<Float> {
+        let summaries = summarizeLayers(ex, params: params, ws: ws), pooled = ws.pooled.ensure(configuration.hidden)
+        layerStage.forward(x: summaries, rows: tokenStage.count, mask: nil, params: params, cache: ws.layerCache, shared: ws.shared, out: pooled)
+        return pooled
+    }
+
+    /// Token stage of one example: one d-wide summary per layer (L × d, in `ws.summaries`).
+    func summarizeLayers(_ ex: ExampleView, params: UnsafePointer<Float>, ws: ProbeWorkspace) -> UnsafeMutablePointer<Float> {
         let d = configuration.hidden
         let L = tokenStage.count
-        let summaries = ws.summaries.ensure(L * d), pooled = ws.pooled.ensure(d)
+        let summaries = ws.summaries.ensure(L * d)
         ws.prepare(layers: L)
         for l in 0..<L {
             tokenStage[l].forward(
                 x: layerInput(ex, layer: l, ws: ws), rows: ex.tokens, mask: ex.mask, params: params,
                 cache: ws.tokenCaches[l], shared: ws.shared, out: summaries + l * d)
         }
-        layerStage.forward(x: summaries, rows: L, mask: nil, params: params, cache: ws.layerCache, shared: ws.shared, out: pooled)
-        return pooled
+        return summaries
     }
 
     /// Layer `l`'s rows as the token stage sees them: the example's values, or (with input

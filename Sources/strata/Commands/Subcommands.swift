@@ -13,6 +13,7 @@ extension StrataCommand {
         SynthModelCommand.self,
         TokenizeCommand.self,
         TrainCommand.self,
+        FeaturesCommand.self,
         EvalCommand.self,
         LayersCommand.self,
         ExportHDF5Command.self,

@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import Strata
+import StrataProbe
+
+/// `strata features`: exports the pooling probe's input features (per-record pooled hidden states)
+/// as a NumPy array, for independent checks and for training other classifiers on them.
+struct FeaturesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "features",
+        abstract: "Export pooled per-record features (the pooling probe's head input) as a float32 .npy.",
+        discussion: """
+            Each record's selected layers are normalised per token (--normalize), pooled over its valid tokens \
+            (--pool), then pooled over layers (--layer-pool) — the same code the pooling probe trains on, so \
+            `strata train --probe pooling` with the same --pool/--layer-pool/--layers/--normalize sees exactly \
+            these vectors. Writes OUT (float32, C order) of shape [N, d], or [N, L, d] with --layer-pool none, \
+            rows in dataset order, and beside it a JSON sidecar (OUT with .npy replaced by .json) holding \
+            "ids" and "labels" (primary label, -1 when unlabelled) per row, "label_names", "shape", \
+            "layer_indices" (hidden-state indices of the L layers), "pool", "layer_pool", "normalize", "dataset". \
+            Records are streamed in bounded memory (--memory-budget); progress goes to stderr.
+            """)
+
+    @Option(help: "Dataset (directory with manifest.json, or a shard file).") var data: String
+    @Option(help: "Output .npy file (the JSON sidecar goes next to it).") var out: String
+    @Option(help: "Pooling over each layer's valid tokens: mean|max.") var pool: String = "mean"
+    @Option(name: .customLong("layer-pool"), help: "Pooling over layers: mean|max|none (none keeps one row per layer: [N, L, d]).")
+    var layerPool: String = "mean"
+    @Option(help: "Layers: all | last | comma-separated hidden-state indices such as 0,5,10.") var layers: String = "all"
+    @Option(help: "Per-token input normalisation before pooling: rms|none (the probes' default is rms).") var normalize: String = "rms"
+    @Option(name: .customLong("memory-budget"), help: "Bound on decoded batch memory (e.g. 512MB, 2GB).") var memoryBudget: String = "2GB"
+    @Option(help: "Worker threads (default: one per core).") var threads: Int?
+    @Flag(help: "No progress on stderr.") var quiet = false
+
+    func run() throws {
+        guard let tokenPool = PoolMode(rawValue: pool) else { throw ValidationError("--pool must be mean or max, not '\(pool)'") }
+        let layerPoolMode: PoolMode?
+        if layerPool == "none" { layerPoolMode = nil } else {
+            guard let mode = PoolMode(rawValue: layerPool) else { throw ValidationError("--layer-pool must be mean, max or none, not '\(layerPool)'") }
+            layerPoolMode = mode
+        }
+        guard let normalization = InputNormalization(rawValue: normalize) else { throw ValidationError("--normalize must be rms or none, not '\(normalize)'") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        let budget = try MemoryBudget(parsing: memoryBudget)
+        let dataset = try StrataDataset(path: data)
+        let meta = dataset.metadata
+        let positions = try ProbeSetup.layerPositions(layers, kind: .pooling, metadata: meta)
+        let d = meta.hidden, count = dataset.count
+
+        // A pooling probe computes the features; its (unused) head is never read.
+        let probe = try Probe(configuration: ProbeConfiguration(
+            kind: .pooling, hidden: d, layers: positions, classes: 2, tokenPool: tokenPool, layerPool: layerPoolMode ?? .mean,
+            inputNormalization: normalization), parameters: nil)
+        let shape = layerPoolMode == nil ? [count, positions.count, d] : [count, d]
+        let source = try DatasetBatchSource(dataset: dataset, layers: positions, budget: budget)
+        let writer = try NumpyFileWriter(path: out, shape: shape)
+        var ids: [String] = [], labels: [Int] = []
+        ids.reserveCapacity(count); labels.reserveCapacity(count)
+        let stream = try source.makeStream(epoch: 0, shuffle: false, seed: 0, batchSize: 64)
+        defer { stream.close() }
+        let start = Date()
+        var lastPrint = start
+        while let batch = try stream.next() {
+            let rows = layerPoolMode == nil ? try probe.layerSummaries(batch: batch, workers: threads)
+                                            : try probe.headInputs(batch: batch, workers: threads)
+            try rows.withUnsafeBufferPointer { try writer.append($0) }
+            ids += batch.ids
+            labels += batch.labels
+            let now = Date()
+            if !quiet, now.timeIntervalSince(lastPrint) >= 1 || ids.count == count {
+                lastPrint = now
+                let rate = Double(ids.count) / max(now.timeIntervalSince(start), 1e-9)
+                FileHandle.standardError.write(Data(String(format: "features: %d/%d records  %.0f records/s\n", ids.count, count, rate).utf8))
+            }
+        }
+        try writer.finish()
+
+        let sidecar = Self.sidecarPath(out)
+        let info: [String: Any] = [
+            "dataset": data, "shape": shape, "dtype": "float32", "ids": ids, "labels": labels,
+            "label_names": meta.labelNames.map { $0 as Any } ?? NSNull(),
+            "layer_indices": positions.map { meta.layers[$0].index }, "pool": tokenPool.rawValue, "layer_pool": layerPool,
+            "normalize": normalization.rawValue, "tool_version": strataToolVersion,
+        ]
+        let json = try JSONSerialization.data(withJSONObject: info, options: [.sortedKeys])
+        do { try json.write(to: URL(fileURLWithPath: sidecar), options: .atomic) }
+        catch { throw ProbeError.io(path: sidecar, reason: "cannot write the features sidecar: \(error.localizedDescription)") }
+        print("wrote \(out): \(shape) float32 (\(tokenPool.rawValue) over tokens, \(layerPool) over \(positions.count) layers, normalize \(normalization.rawValue)); ids and labels in \(sidecar)")
+    }
+
+    /// The sidecar of `features.npy` is `features.json` (any other name gets `.json` appended).
+    static func sidecarPath(_ out: String) -> String {
+        out.hasSuffix(".npy") ? String(out.dropLast(4)) + ".json" : out + ".json"
+    }
+}
