@@ -70,6 +70,9 @@ public final class HDF5Dataset: HDF5Object {
 
     public func isStringDataset() throws -> Bool { try datatype().isString }
 
+    /// Whether the stored elements are little-endian (numeric types).
+    public func storesLittleEndian() throws -> Bool { try datatype().isLittleEndian }
+
     private func creationProperties() throws -> HDF5Handle {
         try HDF5Handle(H5Dget_create_plist(objectID), closer: H5Pclose, file: filePath, object: path,
                        operation: "read dataset creation properties")
