@@ -219,6 +219,18 @@ public final class HDF5Dataset: HDF5Object {
                   "write raw chunk at \(offset)")
     }
 
+    /// Where the chunk whose first element is at `offset` lies in the file: byte address and stored
+    /// size (H5Dget_chunk_info_by_coord; for tools and tests that inspect the file itself).
+    public func chunkLocation(at offset: [Int]) throws -> (address: Int, size: Int) {
+        HDF5Library.prepare()
+        let origin = offset.map { hsize_t($0) }
+        var mask: UInt32 = 0
+        var address: haddr_t = 0
+        var size: hsize_t = 0
+        try check(H5Dget_chunk_info_by_coord(objectID, origin, &mask, &address, &size), "locate chunk at \(offset)")
+        return (Int(address), Int(size))
+    }
+
     /// Reads one chunk's stored (still filtered) bytes and its filter mask.
     public func readChunk(at offset: [Int]) throws -> (filterMask: UInt32, bytes: [UInt8]) {
         HDF5Library.prepare()
