@@ -69,12 +69,11 @@ final class BlockEncoder {
         return (header, BlockHeader.size + storedSize)
     }
 
-    /// Checks a payload encoded elsewhere and builds its header (written to the first
-    /// `BlockHeader.size` bytes of `output`; the payload itself is not copied). A zstd payload must
-    /// be one frame declaring `rawSize` bytes and occupying the whole payload, and it is decoded
-    /// once into scratch memory: the CRC computed here would otherwise vouch for bytes nobody has
-    /// checked (spec/HDF5.md §5.1). Shapes, dtype and sizes were checked by the caller.
-    func accept(_ block: StoredBlock, recordOrdinal: Int, idHash: UInt64) throws -> BlockHeader {
+    /// Checks a payload encoded elsewhere and returns its header. A zstd payload must be one frame
+    /// declaring `rawSize` bytes and occupying the whole payload, and it is decoded once into scratch
+    /// memory: the CRC computed here would otherwise vouch for bytes nobody has checked
+    /// (spec/HDF5.md §5.1). Shapes, dtype and sizes were checked by the caller.
+    func check(_ block: StoredBlock, recordOrdinal: Int, idHash: UInt64) throws -> BlockHeader {
         let codec = block.codec == "zstd" ? BlockHeader.codecZstd : BlockHeader.codecNone
         let crc = try block.payload.withUnsafeBytes { payload -> UInt32 in
             if codec == BlockHeader.codecZstd {
@@ -84,13 +83,17 @@ final class BlockEncoder {
             }
             return CRC32C.checksum(payload)
         }
-        let header = BlockHeader(recordOrdinal: recordOrdinal, idHash: idHash, layerStart: block.layerStart, layerCount: block.layerCount,
-                                 tokenStart: block.tokenStart, tokenCount: block.tokenCount, hidden: block.hidden, dtype: block.dtype,
-                                 codec: codec, shuffled: block.shuffled, rawSize: block.rawSize, storedSize: block.payload.count,
-                                 payloadCRC: crc)
+        return BlockHeader(recordOrdinal: recordOrdinal, idHash: idHash, layerStart: block.layerStart, layerCount: block.layerCount,
+                           tokenStart: block.tokenStart, tokenCount: block.tokenCount, hidden: block.hidden, dtype: block.dtype,
+                           codec: codec, shuffled: block.shuffled, rawSize: block.rawSize, storedSize: block.payload.count,
+                           payloadCRC: crc)
+    }
+
+    /// Puts `header` alone into `output` (its payload is written from elsewhere); returns its length.
+    func stage(_ header: BlockHeader) -> Int {
         ensure(&output, BlockHeader.size)
         header.encode().withUnsafeBytes { output.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: BlockHeader.size) }
-        return header
+        return BlockHeader.size
     }
 
     /// Converts `count` input elements starting at `from` to the stored dtype and scatters them into the planes.

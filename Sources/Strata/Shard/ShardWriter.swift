@@ -176,26 +176,64 @@ public final class ShardWriter {
         let shape = RecordEntry(ordinal: ordinal, id: record.id, labels: record.labels, tokenIDs: record.tokenIDs, text: record.text,
                                 metadata: record.metadata, auxiliary: record.auxiliary, blocks: refs)
         if let problem = shape.tilingProblem(layers: metadata.layers.count, hidden: hidden, width: width) { throw bad(nil, problem) }
-        try commit(record, blockCount: blocks.count, parallel: rawTotal >= 256 * 1024,
+        let checked = try checkEncoded(blocks, record: record, ordinal: ordinal, idHash: idHash, parallel: rawTotal >= 256 * 1024)
+        let valueBytes = blocks.reduce(0) { total, block in
+            if case .values(_, let lc, _, let tc, _) = block { return total + lc * tc * hidden * width }
+            return total
+        }
+        try commit(record, blockCount: blocks.count, parallel: valueBytes >= 256 * 1024,
                    prepare: { encoder, k in
                        switch blocks[k] {
                        case .values(let layerStart, let lc, let tokenStart, let tc, let values):
                            return try encoder.encode(values: values, tokens: tc, hidden: hidden, stored: stored,
                                                      tile: BlockPlan.Tile(layerStart: 0, layerCount: lc, tokenStart: 0, tokenCount: tc),
                                                      recordOrdinal: ordinal, idHash: idHash, origin: (layerStart, tokenStart))
-                       case .encoded(let encoded):
-                           do {
-                               return (try encoder.accept(encoded, recordOrdinal: ordinal, idHash: idHash), BlockHeader.size)
-                           } catch let error as StrataError {
-                               var located = error.located(block: k)
-                               located.message = "pre-encoded block \(k) (layers \(encoded.layerStart)..<\(encoded.layerStart + encoded.layerCount), tokens \(encoded.tokenStart)..<\(encoded.tokenStart + encoded.tokenCount)) is damaged: " + error.message
-                               throw located
-                           }
+                       case .encoded:
+                           let header = checked[k]!
+                           return (header, encoder.stage(header))
                        }
                    }, payload: { k in
                        if case .encoded(let encoded) = blocks[k] { return encoded.payload }
                        return nil
                    })
+    }
+
+    /// Checks every pre-encoded block of a record (zstd frames decoded once, CRC32C computed) — in
+    /// one pass spread over the compression threads when `parallel` — and returns their headers by
+    /// block index. Throws `.corrupt` naming the first damaged block; nothing has been written then.
+    private func checkEncoded(_ blocks: [RecordBlock], record: RecordInput, ordinal: Int, idHash: UInt64,
+                              parallel: Bool) throws -> [BlockHeader?] {
+        let indices = blocks.indices.filter { if case .encoded = blocks[$0] { return true } else { return false } }
+        var headers = [BlockHeader?](repeating: nil, count: blocks.count)
+        let workers = parallel ? min(encoders.count, indices.count) : 1
+        let failures = FailureCollector()
+        func run(_ worker: Int, _ slots: UnsafeMutablePointer<BlockHeader?>) {
+            for j in stride(from: worker, to: indices.count, by: workers) {
+                let k = indices[j]
+                guard case .encoded(let encoded) = blocks[k] else { continue }
+                do {
+                    slots[k] = try encoders[worker].check(encoded, recordOrdinal: ordinal, idHash: idHash)
+                } catch let error as StrataError {
+                    var located = error.located(path: path, record: ordinal, recordID: record.id, block: k)
+                    located.message = "pre-encoded block \(k) (layers \(encoded.layerStart)..<\(encoded.layerStart + encoded.layerCount), tokens \(encoded.tokenStart)..<\(encoded.tokenStart + encoded.tokenCount)) is damaged: " + error.message
+                    failures.record(k, located)
+                    return
+                } catch {
+                    failures.record(k, error)
+                    return
+                }
+            }
+        }
+        headers.withUnsafeMutableBufferPointer { slots in
+            let base = slots.baseAddress!
+            if workers > 1 {
+                DispatchQueue.concurrentPerform(iterations: workers) { run($0, base) }
+            } else if workers == 1 {
+                run(0, base)
+            }
+        }
+        if let failure = failures.first { throw failure }
+        return headers
     }
 
     /// Writes a record's blocks in order — `prepare(encoder, k)` builds block k into `encoder.output`

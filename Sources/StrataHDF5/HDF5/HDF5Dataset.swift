@@ -237,9 +237,14 @@ public final class HDF5Dataset: HDF5Object {
         let origin = offset.map { hsize_t($0) }
         var size: hsize_t = 0
         try check(H5Dget_chunk_storage_size(objectID, origin, &size), "find raw chunk at \(offset)")
-        var bytes = [UInt8](repeating: 0, count: Int(size))
         var mask: UInt32 = 0
-        try check(H5Dread_chunk(objectID, HDF5Library.defaultID, origin, &mask, &bytes), "read raw chunk at \(offset)")
+        var status: herr_t = 0
+        // Filled completely by H5Dread_chunk (the chunk's stored size), so not zeroed first.
+        let bytes = [UInt8](unsafeUninitializedCapacity: Int(size)) { buffer, count in
+            status = H5Dread_chunk(objectID, HDF5Library.defaultID, origin, &mask, buffer.baseAddress)
+            count = status < 0 ? 0 : buffer.count
+        }
+        try check(status, "read raw chunk at \(offset)")
         return (mask, bytes)
     }
 }
