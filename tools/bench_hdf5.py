@@ -2,15 +2,19 @@
 """Benchmark: Strata ⇄ HDF5 conversion against h5py doing the same work with the same filter.
 
 Usage: python3 tools/bench_hdf5.py [--strata .build/release/strata] [--records 200] [--dtype bf16]
-                                   [--work /tmp/strata-bench-hdf5]
+                                   [--work /tmp/strata-bench-hdf5] [--repeat 3] [--import-only]
 
 Writes a synthetic residual-stream-like shard (strata synth: 31 layers × 576 hidden, 16–64 tokens per
 record), then times (wall clock, best of --repeat runs):
   copy       cp of the Strata shard (the floor for "export without recompression")
   export     strata export-hdf5 in each layout/compression
   h5py write h5py + hdf5plugin writing the same array with the same chunks and filters
-  import     strata import-hdf5 of the exported files
+  import     strata import-hdf5 of the exported files, and of an h5py-written per-record file
+             ([L, T, H] per group, one chunk per layer, shuffle + zstd) whose chunks qualify for the
+             direct path; each next to h5py reading the same file
   h5py read  h5py reading the same files (whole array; and record by record)
+--import-only writes the input files untimed and times only the import rows and their h5py reads.
+The load average (1 min) is printed before and after: wall times on a shared machine are noisy.
   py reader  tools/strata_reader.py reading every record of the shard as float32
 MB/s are raw value bytes (layers × tokens × hidden × width) per second. Prints a markdown table.
 """
@@ -60,7 +64,9 @@ def main():
     parser.add_argument("--dtype", default="bf16")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--work", default="/tmp/strata-bench-hdf5")
+    parser.add_argument("--import-only", action="store_true")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     strata, repeat = args.strata, args.repeat
     os.makedirs(args.work, exist_ok=True)
     w = lambda name: os.path.join(args.work, name)  # noqa: E731
@@ -81,24 +87,27 @@ def main():
         rows.append((name, seconds, cpu, mb / seconds, mb / cpu if cpu > 0.01 else float("nan"), size, note))
 
     shard_size = os.path.getsize(shard)
-    row("cp Strata shard", timed(lambda: shutil.copyfile(shard, w("copy.strata")), repeat), shard_size,
-        "file copy floor")
+    full = not args.import_only
+    if full:
+        row("cp Strata shard", timed(lambda: shutil.copyfile(shard, w("copy.strata")), repeat), shard_size,
+            "file copy floor")
 
     exports = [("groups", "zstd"), ("layer-major", "zstd"), ("token-major", "zstd"), ("layer-major", "gzip")]
     for layout, compression in exports:
         out = w(f"{layout}-{compression}.h5")
         measured = timed(lambda: run(strata, "export-hdf5", shard, out, "--layout", layout,
-                                     "--compression", compression), repeat)
-        row(f"strata export-hdf5 --layout {layout} --compression {compression}", measured, os.path.getsize(out),
-            "blocks copied as chunks" if layout == "groups" else "decode + HDF5 pipeline")
+                                     "--compression", compression), repeat if full else 1)
+        if full:
+            row(f"strata export-hdf5 --layout {layout} --compression {compression}", measured, os.path.getsize(out),
+                "blocks copied as chunks" if layout == "groups" else "decode + HDF5 pipeline")
 
     # h5py writing the same array (from memory) with the same chunking and filters.
     with h5py.File(w("layer-major-zstd.h5"), "r") as f:
         data = f["hidden_states"][...]
         chunks = f["hidden_states"].chunks
         offsets = f["offsets"][...]
-    for compression, filters in [("zstd", dict(shuffle=True, **hdf5plugin.Zstd(clevel=3))),
-                                 ("gzip", dict(shuffle=True, compression="gzip", compression_opts=4))]:
+    for compression, filters in ([("zstd", dict(shuffle=True, **hdf5plugin.Zstd(clevel=3))),
+                                  ("gzip", dict(shuffle=True, compression="gzip", compression_opts=4))] if full else []):
         out = w(f"h5py-{compression}.h5")
 
         def write():
@@ -108,43 +117,63 @@ def main():
         row(f"h5py write (from RAM) layer-major {compression}", timed(write, repeat), os.path.getsize(out),
             "same chunks + filters")
 
-    for layout, compression in [("groups", "zstd"), ("layer-major", "zstd"), ("layer-major", "gzip")]:
-        source = w(f"{layout}-{compression}.h5")
-        measured = timed(lambda: run(strata, "import-hdf5", source, w("imported.strata")), repeat)
-        row(f"strata import-hdf5 ({layout} {compression})", measured, os.path.getsize(w("imported.strata")),
-            "HDF5 decode + Strata encode")
+    # An h5py-written per-record file whose chunks qualify for import's direct path: one group per
+    # record, [L, T_i, H] in the stored dtype, one chunk per layer, shuffle + zstd (hdf5plugin).
+    per_record = w("h5py-per-record-zstd.h5")
+    with h5py.File(w("groups-zstd.h5"), "r") as source, h5py.File(per_record, "w") as f:
+        for name in source:
+            values = source[name]["hidden"][...]
+            g = f.create_group(name)
+            d = g.create_dataset("hidden", data=values, chunks=(1,) + values.shape[1:], shuffle=True,
+                                 **hdf5plugin.Zstd(clevel=3))
+            if args.dtype == "bf16":
+                d.attrs["strata_dtype"] = "bf16"
+            g["token_ids"] = source[name]["token_ids"][...]
 
-    for compression in ["zstd", "gzip"]:
-        source = w(f"layer-major-{compression}.h5")
+    def h5py_read_groups(path):
+        def read():
+            with h5py.File(path, "r") as f:
+                for name in f:
+                    f[name]["hidden"][...]
+        return read
 
-        def read_whole():
-            with h5py.File(source, "r") as f:
-                f["hidden_states"][...]
-
-        def read_records():
-            with h5py.File(source, "r") as f:
+    def h5py_read_records(path):
+        def read():
+            with h5py.File(path, "r") as f:
                 x, off = f["hidden_states"], f["offsets"][...]
                 for i in range(len(off) - 1):
                     x[:, off[i]:off[i + 1], :]
-        row(f"h5py read whole array (layer-major {compression})", timed(read_whole, repeat), None, "decode only")
-        row(f"h5py read record by record (layer-major {compression})", timed(read_records, repeat), None,
-            "decode only")
+        return read
 
-    def read_groups():
-        with h5py.File(w("groups-zstd.h5"), "r") as f:
-            for name in f:
-                f[name]["hidden"][...]
-    row("h5py read record by record (groups zstd)", timed(read_groups, repeat), None, "decode only")
+    imports = [("groups zstd, Strata export", w("groups-zstd.h5"), h5py_read_groups, "direct: chunks copied as blocks"),
+               ("per-record zstd, h5py-written", per_record, h5py_read_groups, "direct: chunks copied as blocks"),
+               ("layer-major zstd", w("layer-major-zstd.h5"), h5py_read_records, "fallback: HDF5 decode + Strata encode"),
+               ("layer-major gzip", w("layer-major-gzip.h5"), h5py_read_records, "fallback: HDF5 decode + Strata encode")]
+    for name, source, reader, note in imports:
+        measured = timed(lambda: run(strata, "import-hdf5", source, w("imported.strata")), repeat)
+        row(f"strata import-hdf5 ({name})", measured, os.path.getsize(w("imported.strata")), note)
+        row(f"h5py read record by record ({name})", timed(reader(source), repeat), None, "decode only")
+
+    if full:
+        for compression in ["zstd", "gzip"]:
+            source = w(f"layer-major-{compression}.h5")
+
+            def read_whole():
+                with h5py.File(source, "r") as f:
+                    f["hidden_states"][...]
+            row(f"h5py read whole array (layer-major {compression})", timed(read_whole, repeat), None, "decode only")
 
     def python_reader():
         reader = strata_reader.open_dataset(shard)
         for i in range(len(reader)):
             reader.read(i, stored=True)
-    row("tools/strata_reader.py read every record (stored dtype)", timed(python_reader, repeat), None,
-        "CRC + zstd + unshuffle")
+    if full:
+        row("tools/strata_reader.py read every record (stored dtype)", timed(python_reader, repeat), None,
+            "CRC + zstd + unshuffle")
 
     print(f"\nData: {args.records} records, {tokens} tokens, {layers} layers × {hidden} hidden, {args.dtype}: "
-          f"{raw / 1e6:.1f} MB raw; Strata shard {shard_size / 1e6:.1f} MB ({raw / shard_size:.3f}×)\n")
+          f"{raw / 1e6:.1f} MB raw; Strata shard {shard_size / 1e6:.1f} MB ({raw / shard_size:.3f}×); "
+          f"load average (1 min) {load_before:.1f} before, {os.getloadavg()[0]:.1f} after\n")
     print("| Operation | Wall (s) | CPU (s) | MB/s wall | MB/s per CPU-s | Output (MB) | Ratio | Note |")
     print("|---|---:|---:|---:|---:|---:|---:|---|")
     for name, seconds, cpu, rate, cpu_rate, size, note in rows:

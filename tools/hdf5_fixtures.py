@@ -170,6 +170,31 @@ def main(out):
         f["lengths"] = np.array([v.shape[1] for v, _ in recs])
     add("padded_float64_allowed", recs, {"allow_float64": "1"}, "f32", "padded", with_tokens=False)
 
+    # 9. One group per example, [L, T, H] bf16 (uint16 + attribute) with [shuffle, zstd] chunks
+    #    chosen per group: one layer × all tokens (every chunk whole: copied as Strata blocks),
+    #    2 layers × 4 tokens (edge chunks partial: those pieces are re-encoded), and one layer × half
+    #    the hidden size (no chunk spans a row: the whole record is decoded and re-encoded). ex3 has
+    #    zstd without shuffle (copied as unshuffled blocks, spec/FORMAT.md §5 shuffle = 0).
+    #    "chunks_copied" is how many whole chunks the importer must copy.
+    recs = make_records(6, "bf16", min_tokens=3, max_tokens=12)
+    copied = 0
+    with h5py.File(os.path.join(out, "groups_chunked_bf16_zstd.h5"), "w") as f:
+        for i, (v, t) in enumerate(recs):
+            g = f.create_group(f"ex{i}")
+            if i % 3 == 0:
+                chunks = (1, v.shape[1], HIDDEN)
+                copied += LAYERS
+            elif i % 3 == 1:
+                chunks = (2, 4, HIDDEN)
+                copied += (LAYERS // 2) * (v.shape[1] // 4)
+            else:
+                chunks = (1, v.shape[1], HIDDEN // 2)
+            d = g.create_dataset("hidden", data=v, chunks=chunks, shuffle=i != 3, **hdf5plugin.Zstd(clevel=3))
+            d.attrs["strata_dtype"] = "bf16"
+            g["token_ids"] = t
+    add("groups_chunked_bf16_zstd", recs, {}, "bf16", "groups", ids=[f"ex{i}" for i in range(6)])
+    fixtures[-1]["chunks_copied"] = copied
+
     # Files that must be refused, with the text the error must contain.
     def refuse(name, error, options=None):
         fixtures.append({"name": name, "options": options or {}, "error": error})

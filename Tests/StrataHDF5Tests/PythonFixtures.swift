@@ -64,6 +64,8 @@ struct HDF5Fixture: Decodable {
     var hidden: Int?
     var records: [Record]?
     var error: String?
+    /// Whole HDF5 chunks the importer must store as Strata blocks without re-encoding.
+    var chunks_copied: Int?
 }
 
 /// The h5py-written fixture set, generated once per test process into a temporary directory.

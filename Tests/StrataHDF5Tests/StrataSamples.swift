@@ -18,8 +18,8 @@ struct StrataSample {
     var records: [Record]
 
     static func write(dtype: StrataDType, in directory: URL, records count: Int = 6, layers: Int = 5, hidden: Int = 16,
-                      seed: UInt64 = 7, options: WriterOptions = WriterOptions(blockTargetBytes: 512, layersPerBlock: 2))
-        throws -> StrataSample {
+                      seed: UInt64 = 7, options: WriterOptions = WriterOptions(blockTargetBytes: 512, layersPerBlock: 2),
+                      compressible: Bool = false) throws -> StrataSample {
         var generator = SplitMix(seed: seed &+ UInt64(dtype.byteWidth) &* 31 &+ UInt64(dtype.rawValue.count))
         let metadata = StrataMetadata(hidden: hidden, layers: LayerInfo.huggingFaceHiddenStates(blocks: layers - 1),
                                       dtype: dtype, labelNames: ["neg", "pos", "other"],
@@ -31,7 +31,13 @@ struct StrataSample {
             // Record 3 has no tokens at all (no blocks): every layout must carry it through.
             let tokens = index == 3 ? 0 : 1 + Int(generator.next() % 13)
             let halfWords = layers * tokens * hidden * dtype.byteWidth / 2
-            let values = (0..<halfWords).map { _ in UInt16(truncatingIfNeeded: generator.next()) }
+            // Compressible: every 16-bit half keeps random low bits under a nearly constant high byte
+            // (like the exponent plane of real states), so zstd shrinks the blocks and they are
+            // stored as zstd frames rather than raw.
+            let values = (0..<halfWords).map { _ in
+                let bits = UInt16(truncatingIfNeeded: generator.next())
+                return compressible ? (bits & 0x01FF) | 0x3C00 : bits
+            }
             let labels: [Int] = index % 3 == 0 ? [1] : index % 3 == 1 ? [0, 2] : []
             let input = RecordInput(id: "rec-\(index)", labels: labels,
                                     tokenIDs: (0..<tokens).map { _ in Int32(generator.next() % 49152) },

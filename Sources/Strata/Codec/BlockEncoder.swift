@@ -3,6 +3,8 @@
 /// uncompressed when zstd does not shrink it). Owns its scratch buffers; one per writer.
 final class BlockEncoder {
     private let compressor: ZstdCompressor
+    /// Created on first use, to check pre-encoded zstd payloads.
+    private var decompressor: ZstdDecompressor?
     private var planes: UnsafeMutableRawBufferPointer = .init(start: nil, count: 0)
     private var chunk: UnsafeMutableRawBufferPointer
     private static let chunkElements = 8192
@@ -28,9 +30,10 @@ final class BlockEncoder {
     }
 
     /// Encodes the tile of `values` (layer-major L × T × H) and returns the header and the number of
-    /// bytes (header + payload) now in `output`.
+    /// bytes (header + payload) now in `output`. `origin` (layer, token) is where the block lies in
+    /// its record when `values` hold only the tile (default: the tile's own start).
     func encode(values: HiddenStatesBuffer, tokens: Int, hidden: Int, stored: StrataDType, tile: BlockPlan.Tile,
-                recordOrdinal: Int, idHash: UInt64) throws -> (BlockHeader, Int) {
+                recordOrdinal: Int, idHash: UInt64, origin: (layer: Int, token: Int)? = nil) throws -> (BlockHeader, Int) {
         let width = stored.byteWidth
         let n = tile.layerCount * tile.tokenCount * hidden
         let rawSize = n * width
@@ -58,11 +61,39 @@ final class BlockEncoder {
             payload.baseAddress!.copyMemory(from: rawView.baseAddress!, byteCount: rawSize)
         }
         let crc = CRC32C.checksum(UnsafeRawBufferPointer(start: payload.baseAddress, count: storedSize))
-        let header = BlockHeader(recordOrdinal: recordOrdinal, idHash: idHash, layerStart: tile.layerStart, layerCount: tile.layerCount,
-                                 tokenStart: tile.tokenStart, tokenCount: tile.tokenCount, hidden: hidden, dtype: stored,
-                                 codec: codec, shuffled: true, rawSize: rawSize, storedSize: storedSize, payloadCRC: crc)
+        let header = BlockHeader(recordOrdinal: recordOrdinal, idHash: idHash, layerStart: origin?.layer ?? tile.layerStart,
+                                 layerCount: tile.layerCount, tokenStart: origin?.token ?? tile.tokenStart, tokenCount: tile.tokenCount,
+                                 hidden: hidden, dtype: stored, codec: codec, shuffled: true, rawSize: rawSize, storedSize: storedSize,
+                                 payloadCRC: crc)
         header.encode().withUnsafeBytes { output.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: BlockHeader.size) }
         return (header, BlockHeader.size + storedSize)
+    }
+
+    /// Checks a payload encoded elsewhere and returns its header. A zstd payload must be one frame
+    /// declaring `rawSize` bytes and occupying the whole payload, and it is decoded once into scratch
+    /// memory: the CRC computed here would otherwise vouch for bytes nobody has checked
+    /// (spec/HDF5.md §5.1). Shapes, dtype and sizes were checked by the caller.
+    func check(_ block: StoredBlock, recordOrdinal: Int, idHash: UInt64) throws -> BlockHeader {
+        let codec = block.codec == "zstd" ? BlockHeader.codecZstd : BlockHeader.codecNone
+        let crc = try block.payload.withUnsafeBytes { payload -> UInt32 in
+            if codec == BlockHeader.codecZstd {
+                if decompressor == nil { decompressor = try ZstdDecompressor() }
+                ensure(&planes, block.rawSize)
+                try decompressor!.decompress(payload, into: UnsafeMutableRawBufferPointer(rebasing: planes[0..<block.rawSize]))
+            }
+            return CRC32C.checksum(payload)
+        }
+        return BlockHeader(recordOrdinal: recordOrdinal, idHash: idHash, layerStart: block.layerStart, layerCount: block.layerCount,
+                           tokenStart: block.tokenStart, tokenCount: block.tokenCount, hidden: block.hidden, dtype: block.dtype,
+                           codec: codec, shuffled: block.shuffled, rawSize: block.rawSize, storedSize: block.payload.count,
+                           payloadCRC: crc)
+    }
+
+    /// Puts `header` alone into `output` (its payload is written from elsewhere); returns its length.
+    func stage(_ header: BlockHeader) -> Int {
+        ensure(&output, BlockHeader.size)
+        header.encode().withUnsafeBytes { output.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: BlockHeader.size) }
+        return BlockHeader.size
     }
 
     /// Converts `count` input elements starting at `from` to the stored dtype and scatters them into the planes.

@@ -85,16 +85,12 @@ public final class ShardWriter {
         if closed { throw StrataError(.invalidArgument, "writer is already closed", path: path) }
     }
 
-    /// Validates `record` and `values` against the metadata; throws before anything is written.
-    private func validate(_ record: RecordInput, values: HiddenStatesBuffer) throws {
+    /// Validates `record` (everything but its values) against the metadata; throws before anything is written.
+    private func validate(_ record: RecordInput) throws {
         func bad(_ why: String) -> StrataError { StrataError(.invalidArgument, why, path: path, record: rows.count, recordID: record.id) }
         let t = record.tokenIDs.count
         guard t <= StrataLimits.maxTokens else { throw bad("\(t) tokens exceed the limit \(StrataLimits.maxTokens)") }
         guard record.labels.count <= StrataLimits.maxLabels else { throw bad("too many labels (\(record.labels.count))") }
-        let expected = metadata.layers.count * t * metadata.hidden
-        guard values.count == expected else {
-            throw bad("values hold \(values.count) elements, expected layers \(metadata.layers.count) × tokens \(t) × hidden \(metadata.hidden) = \(expected)")
-        }
         guard !ids.contains(record.id) else { throw bad("duplicate record id in this shard") }
         let declared = Set(metadata.auxiliary.map(\.name))
         for name in record.auxiliary.keys where !declared.contains(name) { throw bad("auxiliary vector \"\(name)\" is not declared in the metadata") }
@@ -109,23 +105,153 @@ public final class ShardWriter {
     /// record is truncated away, so the shard still holds exactly the earlier records.
     public func append(_ record: RecordInput, values: HiddenStatesBuffer) throws {
         try checkUsable()
-        try validate(record, values: values)
-        let ordinal = rows.count
-        let idHash = recordIDHash(record.id)
-        let nTokens = record.tokenIDs.count
-        let plan = BlockPlan(layers: metadata.layers.count, tokens: nTokens, hidden: metadata.hidden, width: metadata.dtype.byteWidth,
+        try validate(record)
+        let t = record.tokenIDs.count
+        let expected = metadata.layers.count * t * metadata.hidden
+        guard values.count == expected else {
+            throw StrataError(.invalidArgument, "values hold \(values.count) elements, expected layers \(metadata.layers.count) × tokens \(t) × hidden \(metadata.hidden) = \(expected)",
+                              path: path, record: rows.count, recordID: record.id)
+        }
+        let plan = BlockPlan(layers: metadata.layers.count, tokens: t, hidden: metadata.hidden, width: metadata.dtype.byteWidth,
                              targetBytes: options.blockTargetBytes, layersPerBlock: options.layersPerBlock)
+        let hidden = metadata.hidden, stored = metadata.dtype
+        let ordinal = rows.count, idHash = recordIDHash(record.id)
+        try commit(record, blockCount: plan.tiles.count, parallel: expected * stored.byteWidth >= 256 * 1024,
+                   prepare: { encoder, k in
+                       try encoder.encode(values: values, tokens: t, hidden: hidden, stored: stored, tile: plan.tiles[k],
+                                          recordOrdinal: ordinal, idHash: idHash)
+                   }, payload: { _ in nil })
+    }
+
+    /// Appends one record from blocks the caller has already cut: some as values the writer encodes,
+    /// some pre-encoded (`RecordBlock.encoded`) and stored byte for byte — a converter's way to copy
+    /// compressed data without recompressing it. The blocks must tile the record as spec/FORMAT.md §5
+    /// requires (layer groups in order, each cut into consecutive token ranges), in that order.
+    ///
+    /// A pre-encoded block must match the metadata's hidden size and dtype, declare
+    /// `raw_size = layers × tokens × hidden × width`, and hold either exactly that many bytes
+    /// (codec "none") or one zstd frame declaring that content size and ending exactly at the end of
+    /// the payload (codec "zstd"). The writer decodes every zstd payload once (into scratch memory,
+    /// on the compression threads) before computing its CRC32C, so a damaged payload is refused here
+    /// (`StrataError.Kind.corrupt`, naming the block) instead of being sealed under a valid
+    /// checksum. Nothing is written for a record that fails any check.
+    public func append(_ record: RecordInput, blocks: [RecordBlock]) throws {
+        try checkUsable()
+        try validate(record)
+        let ordinal = rows.count, idHash = recordIDHash(record.id)
+        let hidden = metadata.hidden, stored = metadata.dtype, width = stored.byteWidth
+        func bad(_ k: Int?, _ why: String) -> StrataError {
+            StrataError(.invalidArgument, why, path: path, record: ordinal, recordID: record.id, block: k)
+        }
+        var rawTotal = 0
+        var refs: [BlockRef] = []
+        for (k, block) in blocks.enumerated() {
+            let lc = block.layerCount, tc = block.tokenCount
+            guard lc > 0, tc > 0, lc <= StrataLimits.maxLayers, tc <= StrataLimits.maxTokens else { throw bad(k, "empty or oversized block \(lc) layers × \(tc) tokens") }
+            let raw = lc * tc * hidden * width
+            guard raw <= StrataLimits.maxBlockRawBytes else { throw bad(k, "block of \(raw) raw bytes exceeds the limit \(StrataLimits.maxBlockRawBytes)") }
+            switch block {
+            case .values(_, _, _, _, let values):
+                guard values.count == lc * tc * hidden else { throw bad(k, "values hold \(values.count) elements, expected \(lc) × \(tc) × \(hidden)") }
+            case .encoded(let encoded):
+                guard encoded.hidden == hidden, encoded.dtype == stored else {
+                    throw bad(k, "pre-encoded block has hidden \(encoded.hidden) \(encoded.dtype.rawValue), the shard holds hidden \(hidden) \(stored.rawValue)")
+                }
+                guard encoded.rawSize == raw else { throw bad(k, "pre-encoded block declares \(encoded.rawSize) raw bytes, its shape needs \(raw)") }
+                switch encoded.codec {
+                case "none":
+                    guard encoded.payload.count == raw else { throw bad(k, "uncompressed block holds \(encoded.payload.count) bytes, expected \(raw)") }
+                case "zstd":
+                    guard !encoded.payload.isEmpty, encoded.payload.count <= ZstdCompressor.bound(raw) else {
+                        throw bad(k, "zstd payload of \(encoded.payload.count) bytes is impossible for \(raw) raw bytes")
+                    }
+                default:
+                    throw bad(k, "unknown codec \"\(encoded.codec)\" (expected zstd or none)")
+                }
+            }
+            rawTotal += raw
+            refs.append(BlockRef(offset: 0, layerStart: block.layerStart, layerCount: lc, tokenStart: block.tokenStart, tokenCount: tc,
+                                 storedSize: 0, rawSize: raw, payloadCRC: 0))
+        }
+        let shape = RecordEntry(ordinal: ordinal, id: record.id, labels: record.labels, tokenIDs: record.tokenIDs, text: record.text,
+                                metadata: record.metadata, auxiliary: record.auxiliary, blocks: refs)
+        if let problem = shape.tilingProblem(layers: metadata.layers.count, hidden: hidden, width: width) { throw bad(nil, problem) }
+        let checked = try checkEncoded(blocks, record: record, ordinal: ordinal, idHash: idHash, parallel: rawTotal >= 256 * 1024)
+        let valueBytes = blocks.reduce(0) { total, block in
+            if case .values(_, let lc, _, let tc, _) = block { return total + lc * tc * hidden * width }
+            return total
+        }
+        try commit(record, blockCount: blocks.count, parallel: valueBytes >= 256 * 1024,
+                   prepare: { encoder, k in
+                       switch blocks[k] {
+                       case .values(let layerStart, let lc, let tokenStart, let tc, let values):
+                           return try encoder.encode(values: values, tokens: tc, hidden: hidden, stored: stored,
+                                                     tile: BlockPlan.Tile(layerStart: 0, layerCount: lc, tokenStart: 0, tokenCount: tc),
+                                                     recordOrdinal: ordinal, idHash: idHash, origin: (layerStart, tokenStart))
+                       case .encoded:
+                           let header = checked[k]!
+                           return (header, encoder.stage(header))
+                       }
+                   }, payload: { k in
+                       if case .encoded(let encoded) = blocks[k] { return encoded.payload }
+                       return nil
+                   })
+    }
+
+    /// Checks every pre-encoded block of a record (zstd frames decoded once, CRC32C computed) — in
+    /// one pass spread over the compression threads when `parallel` — and returns their headers by
+    /// block index. Throws `.corrupt` naming the first damaged block; nothing has been written then.
+    private func checkEncoded(_ blocks: [RecordBlock], record: RecordInput, ordinal: Int, idHash: UInt64,
+                              parallel: Bool) throws -> [BlockHeader?] {
+        let indices = blocks.indices.filter { if case .encoded = blocks[$0] { return true } else { return false } }
+        var headers = [BlockHeader?](repeating: nil, count: blocks.count)
+        let workers = parallel ? min(encoders.count, indices.count) : 1
+        let failures = FailureCollector()
+        func run(_ worker: Int, _ slots: UnsafeMutablePointer<BlockHeader?>) {
+            for j in stride(from: worker, to: indices.count, by: workers) {
+                let k = indices[j]
+                guard case .encoded(let encoded) = blocks[k] else { continue }
+                do {
+                    slots[k] = try encoders[worker].check(encoded, recordOrdinal: ordinal, idHash: idHash)
+                } catch let error as StrataError {
+                    var located = error.located(path: path, record: ordinal, recordID: record.id, block: k)
+                    located.message = "pre-encoded block \(k) (layers \(encoded.layerStart)..<\(encoded.layerStart + encoded.layerCount), tokens \(encoded.tokenStart)..<\(encoded.tokenStart + encoded.tokenCount)) is damaged: " + error.message
+                    failures.record(k, located)
+                    return
+                } catch {
+                    failures.record(k, error)
+                    return
+                }
+            }
+        }
+        headers.withUnsafeMutableBufferPointer { slots in
+            let base = slots.baseAddress!
+            if workers > 1 {
+                DispatchQueue.concurrentPerform(iterations: workers) { run($0, base) }
+            } else if workers == 1 {
+                run(0, base)
+            }
+        }
+        if let failure = failures.first { throw failure }
+        return headers
+    }
+
+    /// Writes a record's blocks in order — `prepare(encoder, k)` builds block k into `encoder.output`
+    /// (header + payload, or only the header when `payload(k)` supplies the payload bytes), batches
+    /// of blocks in parallel when `parallel` — then its commit entry. Rolls back on any failure.
+    private func commit(_ record: RecordInput, blockCount: Int, parallel wanted: Bool,
+                        prepare: (BlockEncoder, Int) throws -> (BlockHeader, Int), payload: (Int) -> [UInt8]?) throws {
+        let ordinal = rows.count
+        let nTokens = record.tokenIDs.count
         var offset = committedEnd
         do {
             var refs: [BlockRef] = []
-            refs.reserveCapacity(plan.tiles.count)
-            let hidden = metadata.hidden, stored = metadata.dtype
-            let recordRaw = metadata.layers.count * nTokens * hidden * stored.byteWidth
-            let parallel = encoders.count > 1 && plan.tiles.count > 1 && recordRaw >= 256 * 1024
+            refs.reserveCapacity(blockCount)
+            let parallel = wanted && encoders.count > 1 && blockCount > 1
             var next = 0
-            while next < plan.tiles.count {
-                // Encode a batch of blocks (in parallel when worthwhile), then write them in order.
-                let batch = parallel ? min(encoders.count, plan.tiles.count - next) : 1
+            while next < blockCount {
+                // Prepare a batch of blocks (in parallel when worthwhile), then write them in order.
+                let batch = parallel ? min(encoders.count, blockCount - next) : 1
                 var results = [(BlockHeader, Int)?](repeating: nil, count: batch)
                 if batch > 1 {
                     let failures = FailureCollector()
@@ -134,23 +260,25 @@ public final class ShardWriter {
                         let slotAddress = slots.baseAddress!
                         DispatchQueue.concurrentPerform(iterations: batch) { k in
                             do {
-                                slotAddress[k] = try encoders[k].encode(values: values, tokens: nTokens, hidden: hidden, stored: stored,
-                                                                        tile: plan.tiles[base + k], recordOrdinal: ordinal, idHash: idHash)
+                                slotAddress[k] = try prepare(encoders[k], base + k)
                             } catch { failures.record(k, error) }
                         }
                     }
                     if let failure = failures.first { throw failure }
                 } else {
-                    results[0] = try encoders[0].encode(values: values, tokens: nTokens, hidden: hidden, stored: stored,
-                                                        tile: plan.tiles[next], recordOrdinal: ordinal, idHash: idHash)
+                    results[0] = try prepare(encoders[0], next)
                 }
                 for k in 0..<batch {
                     guard let (header, length) = results[k] else { continue }
-                    let tile = plan.tiles[next + k]
                     try file.write(UnsafeRawBufferPointer(start: encoders[k].output.baseAddress, count: length), at: offset)
-                    refs.append(BlockRef(offset: offset, layerStart: tile.layerStart, layerCount: tile.layerCount, tokenStart: tile.tokenStart,
-                                         tokenCount: tile.tokenCount, storedSize: header.storedSize, rawSize: header.rawSize, payloadCRC: header.payloadCRC))
                     offset += length
+                    if let bytes = payload(next + k) {
+                        try bytes.withUnsafeBytes { try file.write($0, at: offset) }
+                        offset += bytes.count
+                    }
+                    refs.append(BlockRef(offset: offset - BlockHeader.size - header.storedSize, layerStart: header.layerStart,
+                                         layerCount: header.layerCount, tokenStart: header.tokenStart, tokenCount: header.tokenCount,
+                                         storedSize: header.storedSize, rawSize: header.rawSize, payloadCRC: header.payloadCRC))
                 }
                 next += batch
             }
@@ -169,6 +297,9 @@ public final class ShardWriter {
         } catch let error as StrataError {
             rollBack()
             throw error.located(path: path, record: ordinal, recordID: record.id)
+        } catch {
+            rollBack()
+            throw error
         }
     }
 

@@ -16,6 +16,20 @@ public struct StoredBlock: Sendable, Equatable {
     public var rawSize: Int
     /// The payload (a single zstd frame when codec == "zstd").
     public var payload: [UInt8]
+
+    public init(layerStart: Int, layerCount: Int, tokenStart: Int, tokenCount: Int, hidden: Int, dtype: StrataDType,
+                codec: String, shuffled: Bool, rawSize: Int, payload: [UInt8]) {
+        self.layerStart = layerStart
+        self.layerCount = layerCount
+        self.tokenStart = tokenStart
+        self.tokenCount = tokenCount
+        self.hidden = hidden
+        self.dtype = dtype
+        self.codec = codec
+        self.shuffled = shuffled
+        self.rawSize = rawSize
+        self.payload = payload
+    }
 }
 
 extension ShardReader {

@@ -70,6 +70,9 @@ public final class HDF5Dataset: HDF5Object {
 
     public func isStringDataset() throws -> Bool { try datatype().isString }
 
+    /// Whether the stored elements are little-endian (numeric types).
+    public func storesLittleEndian() throws -> Bool { try datatype().isLittleEndian }
+
     private func creationProperties() throws -> HDF5Handle {
         try HDF5Handle(H5Dget_create_plist(objectID), closer: H5Pclose, file: filePath, object: path,
                        operation: "read dataset creation properties")
@@ -216,15 +219,32 @@ public final class HDF5Dataset: HDF5Object {
                   "write raw chunk at \(offset)")
     }
 
+    /// Where the chunk whose first element is at `offset` lies in the file: byte address and stored
+    /// size (H5Dget_chunk_info_by_coord; for tools and tests that inspect the file itself).
+    public func chunkLocation(at offset: [Int]) throws -> (address: Int, size: Int) {
+        HDF5Library.prepare()
+        let origin = offset.map { hsize_t($0) }
+        var mask: UInt32 = 0
+        var address: haddr_t = 0
+        var size: hsize_t = 0
+        try check(H5Dget_chunk_info_by_coord(objectID, origin, &mask, &address, &size), "locate chunk at \(offset)")
+        return (Int(address), Int(size))
+    }
+
     /// Reads one chunk's stored (still filtered) bytes and its filter mask.
     public func readChunk(at offset: [Int]) throws -> (filterMask: UInt32, bytes: [UInt8]) {
         HDF5Library.prepare()
         let origin = offset.map { hsize_t($0) }
         var size: hsize_t = 0
         try check(H5Dget_chunk_storage_size(objectID, origin, &size), "find raw chunk at \(offset)")
-        var bytes = [UInt8](repeating: 0, count: Int(size))
         var mask: UInt32 = 0
-        try check(H5Dread_chunk(objectID, HDF5Library.defaultID, origin, &mask, &bytes), "read raw chunk at \(offset)")
+        var status: herr_t = 0
+        // Filled completely by H5Dread_chunk (the chunk's stored size), so not zeroed first.
+        let bytes = [UInt8](unsafeUninitializedCapacity: Int(size)) { buffer, count in
+            status = H5Dread_chunk(objectID, HDF5Library.defaultID, origin, &mask, buffer.baseAddress)
+            count = status < 0 ? 0 : buffer.count
+        }
+        try check(status, "read raw chunk at \(offset)")
         return (mask, bytes)
     }
 }

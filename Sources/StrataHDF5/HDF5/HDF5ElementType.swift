@@ -85,6 +85,8 @@ public final class HDF5Datatype {
     var size: Int { H5Tget_size(id) }
     var isVariableLengthString: Bool { H5Tis_variable_str(id) > 0 }
     var isString: Bool { typeClass == H5T_STRING }
+    /// Little-endian byte order (the order of Strata's stored values).
+    var isLittleEndian: Bool { H5Tget_order(id) == H5T_ORDER_LE }
 
     /// The numeric element type, or nil for strings, compounds, opaque and other types.
     /// An h5py `bool` (enum over int8 with FALSE/TRUE) reads as `.bool`.

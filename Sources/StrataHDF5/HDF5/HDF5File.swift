@@ -18,23 +18,33 @@ public final class HDF5File {
         let flags = writable ? HDF5Library.accessReadWrite : HDF5Library.accessReadOnly
         let fapl = try HDF5Handle(H5Pcreate(H5P_CLS_FILE_ACCESS_ID_g), closer: H5Pclose, file: path, object: nil,
                                   operation: "create file access properties")
-        if !writable {
-            // Read-only opens take no flock: HDF5's lock only guards SWMR writers, fails on file
-            // systems without flock (NFS), and a lock still held elsewhere in the process on the
-            // same inode would refuse a plain read.
-            try checkHDF5(H5Pset_file_locking(fapl.id, false, true), file: path, object: nil, "disable file locking")
-        }
+        if !writable { try Self.disableFileLocking(fapl, path: path) }
         handle = try HDF5Handle(H5Fopen(path, flags, fapl.id), closer: H5Fclose,
                                 file: path, object: nil, operation: "open file")
     }
 
     /// Creates a new file, replacing any existing file at `path`.
+    /// Strata writes new files under a private temporary name and renames them into place when
+    /// complete (see `HDF5Exporter`), so no other process can see a file while it is written.
     public init(creatingAt path: String) throws {
         HDF5Library.prepare()
         self.path = path
+        let fapl = try HDF5Handle(H5Pcreate(H5P_CLS_FILE_ACCESS_ID_g), closer: H5Pclose, file: path, object: nil,
+                                  operation: "create file access properties")
+        try Self.disableFileLocking(fapl, path: path)
         handle = try HDF5Handle(
-            H5Fcreate(path, HDF5Library.accessTruncate, HDF5Library.defaultID, HDF5Library.defaultID),
+            H5Fcreate(path, HDF5Library.accessTruncate, HDF5Library.defaultID, fapl.id),
             closer: H5Fclose, file: path, object: nil, operation: "create file")
+    }
+
+    /// Turns HDF5's `flock` off for a file. HDF5's lock only guards SWMR readers and writers, which
+    /// Strata never uses; it fails on file systems without flock (NFS); and a flock lives on the
+    /// open file description, which every child process forked while the file is open shares until
+    /// that child execs or exits — so on a loaded machine a lock could outlive `H5Fclose` by
+    /// milliseconds and refuse the next open of the same file ("Unable to lock file", the flaky
+    /// round-trip test: export, then import of the same path, while other tests spawn processes).
+    private static func disableFileLocking(_ fapl: HDF5Handle, path: String) throws {
+        try checkHDF5(H5Pset_file_locking(fapl.id, false, true), file: path, object: nil, "disable file locking")
     }
 
     /// The root group `/`.

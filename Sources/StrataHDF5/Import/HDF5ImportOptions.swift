@@ -22,6 +22,9 @@ public struct HDF5ImportOptions: Sendable {
     public var uint16IsBF16: Bool = false
     /// Accept float64 activations by converting them to float32 (lossy; off by default).
     public var allowFloat64Downcast: Bool = false
+    /// Store `[shuffle, zstd]` / `[zstd]` chunks that cover exactly a Strata block as that block,
+    /// without decompressing and recompressing (spec/HDF5.md §5.1). Off = always decode + encode.
+    public var copyChunks: Bool = true
 
     public init() {}
 }

@@ -7,6 +7,10 @@ public struct HDF5ImportReport: Sendable {
     public var records = 0
     public var tokens = 0
     public var valueBytes = 0
+    /// HDF5 chunks stored as Strata blocks without re-encoding (spec/HDF5.md §5.1).
+    public var chunksCopied = 0
+    /// Records read along the chunk grid (at least one chunk copied) / decoded and encoded.
+    public var recordsCopied = 0
 }
 
 /// One record read ahead of the writer: its values buffer is reused from record to record.
@@ -14,12 +18,20 @@ private final class PrefetchSlot {
     var record = HDF5ImportedRecord(id: "", labels: [], tokenIDs: [], text: nil, tokenCount: 0)
     var values = [UInt8]()
     var byteCount = 0
+    /// Set when the record was read along the chunk grid (then `values` holds only the pieces
+    /// that are not whole chunks).
+    var chunked: HDF5ChunkedRecord?
     var error: Error?
 
-    func fill(from source: HDF5RecordSource, index: Int) {
+    func fill(from source: HDF5RecordSource, index: Int, copyChunks: Bool) {
         do {
             record = try source.record(index)
             byteCount = source.valueByteCount(index)
+            chunked = copyChunks ? try source.readChunked(index, values: &values) : nil
+            if chunked != nil {
+                error = nil
+                return
+            }
             if values.count < byteCount { values = [UInt8](repeating: 0, count: byteCount) }
             try values.withUnsafeMutableBytes {
                 try source.readValues(index, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<byteCount]))
@@ -59,7 +71,7 @@ public enum HDF5Importer {
             guard index < source.count else { return group }
             group.enter()
             reader.async {
-                slots[index % 2].fill(from: source, index: index)
+                slots[index % 2].fill(from: source, index: index, copyChunks: options.copyChunks)
                 group.leave()
             }
             return group
@@ -71,7 +83,7 @@ public enum HDF5Importer {
             if let error = slot.error { throw error }
             let next = prefetch(index + 1)
             do {
-                try append(slot, index: index, valueType: layout.valueType, auxiliary: auxiliary, to: writer)
+                try append(slot, index: index, valueType: layout.valueType, auxiliary: auxiliary, to: writer, input: input)
             } catch {
                 next.wait()
                 throw error
@@ -79,6 +91,10 @@ public enum HDF5Importer {
             report.records += 1
             report.tokens += slot.record.tokenCount
             report.valueBytes += slot.byteCount
+            if let chunked = slot.chunked {
+                report.chunksCopied += chunked.chunksCopied
+                report.recordsCopied += 1
+            }
             pending = next
         }
         try writer.close()
@@ -86,7 +102,7 @@ public enum HDF5Importer {
     }
 
     private static func append(_ slot: PrefetchSlot, index: Int, valueType: HDF5ValueType,
-                               auxiliary: [String: [[Float]]], to writer: ShardWriter) throws {
+                               auxiliary: [String: [[Float]]], to writer: ShardWriter, input path: String) throws {
         let record = slot.record
         var input = RecordInput(id: record.id, labels: record.labels, tokenIDs: record.tokenIDs, text: record.text,
                                 metadata: record.metadata)
@@ -95,12 +111,50 @@ public enum HDF5Importer {
             // The file has no token ids; Strata records carry one per token, so mark them unknown.
             input.tokenIDs = [Int32](repeating: -1, count: record.tokenCount)
         }
+        if let chunked = slot.chunked {
+            try appendChunked(chunked, record: input, index: index, valueType: valueType, values: slot.values, to: writer, input: path)
+            return
+        }
         try slot.values.withUnsafeBytes { raw in
             let bytes = UnsafeRawBufferPointer(rebasing: raw[0..<slot.byteCount])
             switch valueType {
             case .f32: try writer.append(input, values: .f32(bytes.bindMemory(to: Float.self)))
             case .f16: try writer.append(input, values: .f16(bytes.bindMemory(to: UInt16.self)))
             case .bf16: try writer.append(input, values: .bf16(bytes.bindMemory(to: UInt16.self)))
+            }
+        }
+    }
+
+    /// Appends a record read along the chunk grid: whole chunks as pre-encoded blocks, the other
+    /// pieces as values. A chunk the writer refuses (damaged zstd frame, wrong size) is reported
+    /// with the HDF5 dataset, the chunk's position and the record.
+    private static func appendChunked(_ chunked: HDF5ChunkedRecord, record: RecordInput, index: Int, valueType: HDF5ValueType,
+                                      values: [UInt8], to writer: ShardWriter, input path: String) throws {
+        try values.withUnsafeBytes { raw in
+            let blocks: [RecordBlock] = chunked.blocks.map { block in
+                switch block {
+                case .chunk(let stored, _):
+                    return .encoded(stored)
+                case .values(let layerStart, let layerCount, let tokenStart, let tokenCount, let offset, let count):
+                    let bytes = UnsafeRawBufferPointer(rebasing: raw[offset ..< offset + count])
+                    let buffer: HiddenStatesBuffer
+                    switch valueType {
+                    case .f32: buffer = .f32(bytes.bindMemory(to: Float.self))
+                    case .f16: buffer = .f16(bytes.bindMemory(to: UInt16.self))
+                    case .bf16: buffer = .bf16(bytes.bindMemory(to: UInt16.self))
+                    }
+                    return .values(layerStart: layerStart, layerCount: layerCount, tokenStart: tokenStart, tokenCount: tokenCount, buffer)
+                }
+            }
+            do {
+                try writer.append(record, blocks: blocks)
+            } catch let error as StrataError where error.kind == .corrupt {
+                var chunk = ""
+                if let k = error.block, k < chunked.blocks.count, case .chunk(_, let origin) = chunked.blocks[k] {
+                    chunk = "chunk at \(origin) "
+                }
+                throw HDF5Error(file: path, object: chunked.datasetPath, operation: "import \(chunk)of record \(index) (id \"\(record.id)\")",
+                                reason: "the stored chunk is damaged (\(error.message)); nothing of this record was written")
             }
         }
     }

@@ -6,9 +6,11 @@ import Foundation
 public final class HDF5RecordSource {
     public let layout: HDF5SourceLayout
     public let file: HDF5File
-    private let root: HDF5Group
+    let root: HDF5Group
     /// The activation dataset (ragged and padded layouts).
-    private let data: HDF5Dataset?
+    let data: HDF5Dataset?
+    /// The chunk grid of `data` when its chunks can be copied as blocks (computed on first use).
+    var sharedChunkGrid: HDF5ChunkGrid?? = nil
     private var labels: [Int] = []
     private var labelWidth = 0
     private var labelNames: [String]?

@@ -71,5 +71,8 @@ struct ImportHDF5Command: ParsableCommand {
         print("detected: \(report.layout)")
         print("imported \(report.records) records (\(report.tokens) tokens, \(report.valueBytes) value bytes) to \(output) in "
               + String(format: "%.2f s", seconds))
+        if report.chunksCopied > 0 {
+            print("copied \(report.chunksCopied) HDF5 chunks as Strata blocks without re-encoding (\(report.recordsCopied) of \(report.records) records)")
+        }
     }
 }
