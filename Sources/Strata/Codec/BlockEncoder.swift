@@ -72,10 +72,19 @@ final class BlockEncoder {
     /// Checks a payload encoded elsewhere and returns its header. A zstd payload must be one frame
     /// declaring `rawSize` bytes and occupying the whole payload, and it is decoded once into scratch
     /// memory: the CRC computed here would otherwise vouch for bytes nobody has checked
-    /// (spec/HDF5.md §5.1). Shapes, dtype and sizes were checked by the caller.
+    /// (spec/HDF5.md §5.1). A payload copied from another Strata shard (`sourceCRC` set) is vouched for
+    /// by that shard's verified checksum instead: it must match it, and is not decoded.
+    /// Shapes, dtype and sizes were checked by the caller.
     func check(_ block: StoredBlock, recordOrdinal: Int, idHash: UInt64) throws -> BlockHeader {
         let codec = block.codec == "zstd" ? BlockHeader.codecZstd : BlockHeader.codecNone
         let crc = try block.payload.withUnsafeBytes { payload -> UInt32 in
+            if let expected = block.sourceCRC {
+                let crc = CRC32C.checksum(payload)
+                guard crc == expected else {
+                    throw StrataError(.corrupt, "payload CRC32C \(String(format: "%08x", crc)) differs from its source shard's \(String(format: "%08x", expected))")
+                }
+                return crc
+            }
             if codec == BlockHeader.codecZstd {
                 if decompressor == nil { decompressor = try ZstdDecompressor() }
                 ensure(&planes, block.rawSize)

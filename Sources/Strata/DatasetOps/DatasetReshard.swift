@@ -2,7 +2,9 @@
 /// keeping record order, metadata and (by default) the input's codec settings.
 public enum DatasetReshard {
     /// Re-shards `input` (a dataset directory or shard file) into the new directory `output`.
-    /// Exactly one of `recordsPerShard` and `shardBytes` must be given.
+    /// Exactly one of `recordsPerShard` and `shardBytes` must be given. Without `options` every
+    /// stored block is copied byte for byte (CRC-checked, not decompressed); with `options` the values
+    /// are re-encoded with those codec settings.
     @discardableResult
     public static func reshard(input: String, output: String, recordsPerShard: Int?, shardBytes: Int?,
                                options: WriterOptions? = nil) throws -> DatasetManifest {
@@ -13,7 +15,8 @@ public enum DatasetReshard {
         let writer = try RollingDatasetWriter(directory: output, metadata: source.metadata,
                                               options: options ?? WriterOptions(matching: source.metadata),
                                               recordsPerShard: recordsPerShard, shardBytes: shardBytes)
-        let copier = RecordCopier(source: source)
+        // Codec settings as the source's: stored blocks are copied as they are; other settings re-encode.
+        let copier = RecordCopier(source: source, reencode: options != nil)
         for global in 0 ..< source.count { try copier.copy(global, to: writer) }
         return try writer.finish(extra: source.manifest?.extra ?? [:])
     }

@@ -1,13 +1,19 @@
-/// Copies records between datasets without loss: values are decoded to f32 and re-encoded in
-/// the stored dtype (f16 → f32 → f16 and bf16 → f32 → bf16 are exact), with id, labels,
-/// token ids, text, metadata and auxiliary vectors carried over. Buffers are reused across
-/// records.
+/// Copies records between datasets without loss, with id, labels, token ids, text, metadata and
+/// auxiliary vectors carried over. By default each stored block is copied byte for byte (checked
+/// against its CRC32C, never decompressed), so the copy keeps the source's block layout and
+/// compression and costs about a file copy. With `reencode`, values are decoded to f32 and
+/// re-encoded with the writer's options (f16 → f32 → f16 and bf16 → f32 → bf16 are exact), for a
+/// caller that changes the codec settings. Buffers are reused across records.
 final class RecordCopier {
     let source: StrataDataset
+    let reencode: Bool
     private var floats: [Float] = []
     private var halves: [UInt16] = []
 
-    init(source: StrataDataset) { self.source = source }
+    init(source: StrataDataset, reencode: Bool = false) {
+        self.source = source
+        self.reencode = reencode
+    }
 
     func copy(_ global: Int, to writer: RollingDatasetWriter) throws {
         let info = try source.info(global)
@@ -17,6 +23,13 @@ final class RecordCopier {
         }
         let record = RecordInput(id: info.id, labels: info.labels, tokenIDs: info.tokenIDs, text: info.text,
                                  metadata: info.metadata, auxiliary: auxiliary)
+        if !reencode {
+            let (s, local) = source.locate(global)
+            let shard = source.shards[s]
+            let blocks = try (0 ..< shard.blockCount(local)).map { RecordBlock.encoded(try shard.storedBlock(local, block: $0)) }
+            try writer.append(record, blocks: blocks)
+            return
+        }
         let count = source.metadata.layers.count * info.nTokens * source.metadata.hidden
         if floats.count < count { floats = [Float](repeating: 0, count: count) }
         try floats.withUnsafeMutableBufferPointer { buffer in

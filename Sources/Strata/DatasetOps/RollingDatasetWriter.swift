@@ -33,13 +33,23 @@ final class RollingDatasetWriter {
     private var currentName: String { String(format: "shard-%05d.strata", closedShards.count) }
 
     func append(_ record: RecordInput, values: HiddenStatesBuffer) throws {
+        try writerForNextRecord().append(record, values: values)
+    }
+
+    /// Appends a record from blocks (some pre-encoded, e.g. copied from another Strata shard).
+    func append(_ record: RecordInput, blocks: [RecordBlock]) throws {
+        try writerForNextRecord().append(record, blocks: blocks)
+    }
+
+    /// The shard the next record goes to, after starting a new one when the current one is full.
+    private func writerForNextRecord() throws -> ShardWriter {
         if let writer = current {
             let full = recordsPerShard.map { writer.recordCount >= $0 } ?? false
             let big = shardBytes.map { writer.byteCount >= $0 } ?? false
             if full || big { try rollOver() }
         }
         if current == nil { try open() }
-        try current!.append(record, values: values)
+        return current!
     }
 
     private func open() throws {

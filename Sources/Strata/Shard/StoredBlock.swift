@@ -16,9 +16,14 @@ public struct StoredBlock: Sendable, Equatable {
     public var rawSize: Int
     /// The payload (a single zstd frame when codec == "zstd").
     public var payload: [UInt8]
+    /// The CRC32C this payload carried in the Strata shard it was read from, which the reader verified
+    /// (`ShardReader.storedBlock` sets it). `ShardWriter.append(_:blocks:)` then checks the payload
+    /// against it instead of decoding it: the bytes are vouched for by the source shard's checksum, so
+    /// copying between Strata datasets costs a CRC, not a decompression. Nil for payloads from elsewhere.
+    public var sourceCRC: UInt32?
 
     public init(layerStart: Int, layerCount: Int, tokenStart: Int, tokenCount: Int, hidden: Int, dtype: StrataDType,
-                codec: String, shuffled: Bool, rawSize: Int, payload: [UInt8]) {
+                codec: String, shuffled: Bool, rawSize: Int, payload: [UInt8], sourceCRC: UInt32? = nil) {
         self.layerStart = layerStart
         self.layerCount = layerCount
         self.tokenStart = tokenStart
@@ -29,6 +34,7 @@ public struct StoredBlock: Sendable, Equatable {
         self.shuffled = shuffled
         self.rawSize = rawSize
         self.payload = payload
+        self.sourceCRC = sourceCRC
     }
 }
 
@@ -47,6 +53,6 @@ extension ShardReader {
         let (header, bytes) = try storedBlock(record: index, entry: e, block: block)
         return StoredBlock(layerStart: ref.layerStart, layerCount: ref.layerCount, tokenStart: ref.tokenStart, tokenCount: ref.tokenCount,
                            hidden: header.hidden, dtype: header.dtype, codec: header.codec == BlockHeader.codecZstd ? "zstd" : "none",
-                           shuffled: header.shuffled, rawSize: header.rawSize, payload: bytes)
+                           shuffled: header.shuffled, rawSize: header.rawSize, payload: bytes, sourceCRC: header.payloadCRC)
     }
 }

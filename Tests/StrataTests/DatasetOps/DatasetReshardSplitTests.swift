@@ -19,6 +19,72 @@ import Testing
         try DatasetFixtures.expectFaithful(out)
     }
 
+    /// Every block of every record, as stored (payload bytes, codec, ranges), in global order.
+    static func storedBlocks(_ dataset: StrataDataset) throws -> [StoredBlock] {
+        var out: [StoredBlock] = []
+        for global in 0 ..< dataset.count {
+            let (s, local) = dataset.locate(global)
+            for b in 0 ..< (try dataset.shards[s].blockCount(local)) { out.append(try dataset.shards[s].storedBlock(local, block: b)) }
+        }
+        return out
+    }
+
+    @Test func reshardCopiesStoredBlocksByteForByteUnlessCodecSettingsChange() throws {
+        let root = makeTempDir()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        // Small blocks and level 5, so a re-encode with default settings would give other blocks.
+        var options = WriterOptions()
+        options.zstdLevel = 5
+        options.blockTargetBytes = 64
+        options.layersPerBlock = 1
+        let input = root + "/a.strata"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let writer = try ShardWriter(path: input, metadata: DatasetFixtures.metadata(dtype: .bf16), options: options)
+        for key in 0 ..< 5 {
+            let t = DatasetFixtures.tokens(key)
+            let record = RecordInput(id: DatasetFixtures.id(key), labels: [DatasetFixtures.label(key)], tokenIDs: (0 ..< t).map { Int32(key * 10 + $0) },
+                                     text: "text \(key)", metadata: ["source": key % 2 == 0 ? "even" : "odd"], auxiliary: ["logp": [Float(key), -1]])
+            let bits = DatasetFixtures.values(key).map { UInt16($0.bitPattern >> 16) }  // exact: small integers
+            try bits.withUnsafeBufferPointer { try writer.append(record, values: .bf16($0)) }
+        }
+        try writer.close()
+        let source = try StrataDataset(path: input)
+        try DatasetReshard.reshard(input: input, output: root + "/copied", recordsPerShard: 2, shardBytes: nil)
+        let copied = try Self.storedBlocks(StrataDataset(path: root + "/copied"))
+        #expect(copied.map(\.payload) == (try Self.storedBlocks(source)).map(\.payload))
+        #expect(copied.count > 5)
+        try DatasetFixtures.expectFaithful(StrataDataset(path: root + "/copied"))
+        // Other codec settings re-encode: same values, other blocks.
+        try DatasetReshard.reshard(input: input, output: root + "/reencoded", recordsPerShard: 2, shardBytes: nil, options: WriterOptions())
+        let reencoded = try Self.storedBlocks(StrataDataset(path: root + "/reencoded"))
+        #expect(reencoded.count < copied.count)
+        try DatasetFixtures.expectFaithful(StrataDataset(path: root + "/reencoded"))
+    }
+
+    @Test func copiedBlockThatDisagreesWithItsSourceChecksumIsRefused() throws {
+        let root = makeTempDir()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let input = try DatasetFixtures.writeShard(root + "/a.strata", keys: [0, 1])
+        var block = try ShardReader(path: input).storedBlock(0, block: 0)
+        block.payload[block.payload.count / 2] ^= 0x10
+        let out = try ShardWriter(path: root + "/b.strata", metadata: DatasetFixtures.metadata())
+        let info = try ShardReader(path: input).info(0)
+        let record = RecordInput(id: info.id, labels: info.labels, tokenIDs: info.tokenIDs, text: info.text, metadata: info.metadata,
+                                 auxiliary: ["logp": try ShardReader(path: input).auxiliary(0, name: "logp")])
+        let blocks = try (0 ..< ShardReader(path: input).blockCount(0)).map { b in
+            RecordBlock.encoded(b == 0 ? block : try ShardReader(path: input).storedBlock(0, block: b))
+        }
+        do {
+            try out.append(record, blocks: blocks)
+            Issue.record("a payload that no longer matches its source CRC32C was accepted")
+        } catch let error as StrataError {
+            #expect(error.kind == .corrupt)
+            #expect("\(error)".contains("source shard"))
+        }
+        #expect(out.recordCount == 0)
+        try out.close()
+    }
+
     @Test func reshardBySizeAndArgumentErrors() throws {
         let root = makeTempDir()
         defer { try? FileManager.default.removeItem(atPath: root) }
