@@ -7,7 +7,9 @@ import Foundation
 /// On a few cores this beats one pass at a time with every matrix product split over threads: each worker's
 /// OpenBLAS calls run single-threaded on the worker's own thread (no hand-off and wait per product), and the
 /// steps between products (RMSNorm, RoPE, attention, SwiGLU) run in parallel with no barriers. Each worker
-/// uses the model's `threads` (so make the model with `threads: 1` for one core per worker).
+/// uses the model's `threads` (so make the model with `threads: 1` for one core per worker). OpenBLAS's
+/// pthreads build locks around its shared state, so concurrent single-threaded products are safe; with
+/// `threads` > 1 it serialises multi-threaded products issued by different workers (correct, but slower).
 ///
 /// Memory stays bounded: a worker starts batch k only while fewer than `count + 1` batches are computed or
 /// waiting for, or being handed to, the caller. With one worker there are no extra threads at all: each
