@@ -47,7 +47,7 @@ struct BenchForwardCommand: ParsableCommand {
         print(String(format: "model %@: loaded in %.1f s; %d texts, %d tokens; %d worker(s) × %d thread(s)",
                      model, Date().timeIntervalSince(loadStart), sequences.count, totalTokens, pool.count, llama.threads))
         let sinks = (0..<pool.count).map { _ in CopyingSink(hiddenSize: llama.config.hiddenSize) }
-        /// Every batch through the workers, the sink of the worker that runs it (or none).
+        // Every batch through the workers, with the sink of the worker that runs it (or none).
         func pass(_ batches: [[[Int32]]], request: HiddenStateRequest, sink: Bool) throws {
             try pool.run(jobs: batches.count, compute: { job, workspace in
                 _ = try llama.forward(batch: batches[job], request: request, sink: sink ? sinks[workspace.index] : nil,
