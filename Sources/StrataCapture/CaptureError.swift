@@ -1,5 +1,6 @@
 /// Failures of a capture job that are not the format's or the model's own errors (those pass through
-/// unchanged: `StrataError`, `GGUFError`, `LlamaError`, `TokenizerError`).
+/// unchanged: `StrataError`, `GGUFError`, `LlamaError`, `TokenizerError`; a forward-pass failure is wrapped
+/// in `forward` to say which batch it was).
 public enum CaptureError: Error, CustomStringConvertible, Equatable {
     /// A command-line value that cannot be used.
     case invalidOption(flag: String, value: String, why: String)
@@ -13,6 +14,8 @@ public enum CaptureError: Error, CustomStringConvertible, Equatable {
     case foreignFiles(directory: String, files: [String], why: String)
     /// The model file cannot be used for capture.
     case model(path: String, why: String)
+    /// The forward pass of one packed batch failed (`why` is the model's error).
+    case forward(path: String, firstRow: Int, lastRow: Int, firstRecord: String, lastRecord: String, why: String)
 
     public var description: String {
         switch self {
@@ -29,6 +32,8 @@ public enum CaptureError: Error, CustomStringConvertible, Equatable {
             return "\(directory): \(why): \(files.prefix(5).joined(separator: ", "))"
         case .model(let path, let why):
             return "\(path): \(why)"
+        case .forward(let path, let firstRow, let lastRow, let firstRecord, let lastRecord, let why):
+            return "\(path): rows \(firstRow)-\(lastRow) (records \(firstRecord) … \(lastRecord)): the forward pass failed: \(why)"
         }
     }
 }

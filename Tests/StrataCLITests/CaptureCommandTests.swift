@@ -137,4 +137,30 @@ import Testing
         }
         #expect(try CLIRunner.run(["verify", dir + "/killed"]).status == 0)
     }
+
+    @Test func workersWriteTheSameDatasetAsOneWorkerAndBenchUsesThem() throws {
+        let dir = cliTempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Self.synthModel(dir + "/m.gguf")
+        try Self.writeInput(dir + "/in.jsonl", count: 40)
+        for workers in ["1", "3"] {
+            let run = try CLIRunner.run(["capture", "--model", dir + "/m.gguf", "--input", dir + "/in.jsonl", "--out",
+                                         dir + "/w" + workers, "--batch-tokens", "40", "--workers", workers, "--threads", "1"])
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.stderr.contains("\(workers) worker(s) × 1 thread(s)"))
+        }
+        let one = try Data(contentsOf: URL(fileURLWithPath: dir + "/w1/capture.part-00000.strata"))
+        let three = try Data(contentsOf: URL(fileURLWithPath: dir + "/w3/capture.part-00000.strata"))
+        #expect(one == three)
+
+        let zero = try CLIRunner.run(["capture", "--model", dir + "/m.gguf", "--input", dir + "/in.jsonl", "--out", dir + "/w0",
+                                      "--workers", "0"])
+        #expect(zero.status != 0 && zero.stderr.contains("--workers 0: must be at least 1"))
+
+        try "1 2 3 4\n5 6 7\n8 9\n".write(toFile: dir + "/t.ids", atomically: true, encoding: .utf8)
+        let bench = try CLIRunner.run(["bench", "forward", "--model", dir + "/m.gguf", "--texts", dir + "/t.ids",
+                                       "--batch-tokens", "4", "--workers", "2", "--threads", "1", "--repeats", "1"])
+        #expect(bench.status == 0, "\(bench.stderr)")
+        #expect(bench.stdout.contains("2 worker(s) × 1 thread(s)") && bench.stdout.contains("(  3 batches)"))
+    }
 }

@@ -41,10 +41,15 @@ public struct CaptureOptions: Sendable {
     /// Compress and write batch k on a background thread while the model computes batch k+1. Off by
     /// default: with BLAS already using every core it cost more CPU than writing inline
     /// (benchmarks/capture.md); it helps when the forward pass leaves cores idle (`threads` < cores).
+    /// With several workers the calling thread already writes while the workers compute.
     public var overlapWriting = false
     /// Measure instead of capturing: run the model but write nothing.
     public var dryRun: DryRun?
-    /// Threads for the forward pass (nil = all active processors).
+    /// Forward passes run at once, one packed batch each, sharing the weights (nil = one per active
+    /// processor). 1 runs one batch at a time, as before workers existed.
+    public var workers: Int?
+    /// Threads of each worker's forward pass, for BLAS and the other steps (nil = the processors divided
+    /// among the workers: 1 with the default workers, all processors with one worker).
     public var threads: Int?
 
     /// Measurement modes that write no dataset.
@@ -89,6 +94,9 @@ public struct CaptureOptions: Sendable {
         }
         if chatSystem != nil && !chatTemplate {
             throw CaptureError.invalidOption(flag: "--system", value: chatSystem ?? "", why: "needs --chat-template")
+        }
+        if let workers, workers < 1 {
+            throw CaptureError.invalidOption(flag: "--workers", value: String(workers), why: "must be at least 1")
         }
         if let threads, threads < 1 {
             throw CaptureError.invalidOption(flag: "--threads", value: String(threads), why: "must be at least 1")

@@ -8,9 +8,11 @@ import StrataModel
 ///
 /// Steps: check the output directory; load the model and tokenizer; read and tokenise this shard's
 /// rows (`CapturePlan`; bad rows skipped or fatal); on `--resume` recover and read back what is
-/// already captured; then for each batch run the forward pass with a `CapturedBatch` sink that
-/// assembles each sequence's L × T × d values and hand it to the `BatchWriter`, which appends the
-/// records to the `CaptureOutput` (inline or on a background thread).
+/// already captured; then run each batch's forward pass on one of the `ForwardWorkers` (several
+/// batches at once, sharing the weights) with a `CapturedBatch` sink that assembles each sequence's
+/// L × T × d values, and hand the batches, in input order, to the `BatchWriter`, which appends the
+/// records to the `CaptureOutput` (inline or on a background thread). The dataset does not depend on
+/// the number of workers.
 public final class CaptureJob {
     /// Name of the auxiliary vector `--save-logits` stores.
     public static let logProbsName = "next_token_logprobs"
@@ -38,9 +40,11 @@ public final class CaptureJob {
         }
 
         let loadStart = Date()
-        let loaded = try CaptureModel(path: options.modelPath, threads: options.threads)
+        let workerCount = options.workers ?? ForwardWorkers.defaultCount
+        let loaded = try CaptureModel(path: options.modelPath,
+                                      threads: options.threads ?? ForwardWorkers.defaultThreads(workers: workerCount))
         let config = loaded.config
-        log("model \(loaded.identity.name) (\(config.blockCount) blocks, hidden \(config.hiddenSize), vocab \(config.vocabularySize)) loaded in \(String(format: "%.1f", Date().timeIntervalSince(loadStart))) s on \(loaded.model.threads) threads")
+        log("model \(loaded.identity.name) (\(config.blockCount) blocks, hidden \(config.hiddenSize), vocab \(config.vocabularySize)) loaded in \(String(format: "%.1f", Date().timeIntervalSince(loadStart))) s; \(workerCount) worker(s) × \(loaded.model.threads) thread(s)")
         let layers = try options.layers.resolve(blocks: config.blockCount)
         let maxTokens = options.maxTokens ?? loaded.contextLength ?? StrataLimits.maxTokens
         if maxTokens > StrataLimits.maxTokens {
@@ -79,7 +83,9 @@ public final class CaptureJob {
         for r in resumed.recovered { log("recovered unsealed part \(r.path): kept \(r.recordsKept) records, dropped \(r.bytesDropped) bytes") }
         if options.resume && output != nil { log("resume: \(resumed.records) records already captured") }
 
+        // Batches with at least one record still to capture (all of them unless resuming).
         let batches = plan.batches(batchTokens: options.batchTokens)
+            .filter { range in plan.records[range].contains { !resumed.ids.contains($0.id) } }
         let pending = plan.records.filter { !resumed.ids.contains($0.id) }
         let progress = CaptureProgress(recordsToDo: pending.count, tokensToDo: pending.reduce(0) { $0 + $1.tokens.count },
                                        skipped: plan.skipped.count, alreadyCaptured: plan.records.count - pending.count)
@@ -91,20 +97,29 @@ public final class CaptureJob {
         }
         let request = HiddenStateRequest(layers: options.dryRun == .forward ? [] : layers.map(\.index),
                                          wantLastLogProbs: options.saveLogits && options.dryRun != .forward)
+        let workers = ForwardWorkers(model: loaded.model, count: workerCount)
+        let options = self.options
         do {
-            for range in batches {
-                let slice = plan.records[range]
+            try workers.run(jobs: batches.count, compute: { job, workspace in
+                // On a worker thread: plan, resumed ids and the model are only read.
+                let slice = plan.records[batches[job]]
                 let inputs: [RecordInput?] = slice.map { planned in
                     resumed.ids.contains(planned.id) ? nil : Self.recordInput(planned)
                 }
-                if inputs.allSatisfy({ $0 == nil }) { continue }
                 let batch = CapturedBatch(records: inputs, tokenCounts: slice.map(\.tokens.count), layers: layers,
                                           numHiddenStates: config.numHiddenStates, hidden: config.hiddenSize, dtype: options.dtype,
                                           keepLogProbs: options.saveLogits, allocateValues: options.dryRun != .forward)
-                _ = try loaded.model.forward(batch: slice.map(\.tokens), request: request,
-                                             sink: options.dryRun == .forward ? nil : batch)
+                do {
+                    _ = try loaded.model.forward(batch: slice.map(\.tokens), request: request,
+                                                 sink: options.dryRun == .forward ? nil : batch, workspace: workspace)
+                } catch {
+                    throw CaptureError.forward(path: options.inputPath, firstRow: slice.first!.row, lastRow: slice.last!.row,
+                                               firstRecord: slice.first!.id, lastRecord: slice.last!.id, why: "\(error)")
+                }
+                return batch
+            }, deliver: { _, batch in
                 try writer.submit(batch)
-            }
+            })
             try writer.finish()
         } catch {
             try? writer.finish()

@@ -64,7 +64,7 @@ extension LlamaModel {
         for (index, block) in weights.blocks.enumerated() {
             positions.withUnsafeBufferPointer { positions in
                 projectQueryKeyValue(block, x: x, h: h, qkv: qkv.pointer, rows: rows, positions: positions.baseAddress!,
-                                     cos: cache.cosines.pointer, sin: cache.sines.pointer)
+                                     cos: cache.cosines.pointer, sin: cache.sines.pointer, threads: threads)
             }
             let keys = cache.keys[index].pointer, values = cache.values[index].pointer
             for row in 0..<rows {
@@ -77,12 +77,12 @@ extension LlamaModel {
             linear(attention.pointer, rows: rows, inputs: queryWidth, lda: queryWidth,
                    weight: block.attentionOutput.pointer, outputs: d, into: x, ldc: d, accumulate: true)
 
-            feedForward(block, x: x, h: h, gateUp: gateUp.pointer, rows: rows)
+            feedForward(block, x: x, h: h, gateUp: gateUp.pointer, rows: rows, threads: threads)
             if index + 1 < config.blockCount { try emit(index + 1, x) }
         }
 
         if deliver.contains(config.blockCount) {
-            normalizeRows(x, into: h, gain: weights.outputNorm, rows: rows)
+            normalizeRows(x, into: h, gain: weights.outputNorm, rows: rows, threads: threads)
             try emit(config.blockCount, h)
         }
 

@@ -12,13 +12,15 @@ import Foundation
 ///
 /// Query/key weights are used in GGUF row order with adjacent-pair RoPE; see `RotaryEmbedding`.
 ///
-/// Weights are read-only and every call allocates its own activations, so `forward` may be called from
-/// several threads; each call already uses `threads` threads, so serialise calls for throughput.
-/// Creating a model sets OpenBLAS's process-wide thread count to `threads`.
+/// Weights are read-only and a forward pass keeps its activations in a `ForwardWorkspace`, so passes with
+/// different workspaces may run at once: `ForwardWorkers` runs one packed batch per worker, each worker with
+/// its own workspace and single-threaded BLAS, which on few cores beats splitting every matrix product over
+/// threads. Creating a model sets OpenBLAS's process-wide thread count to `threads`.
 public final class LlamaModel: @unchecked Sendable {
     public let config: LlamaConfig
     public let weights: LlamaWeights
-    /// Threads used for attention and element-wise work (and given to OpenBLAS).
+    /// Threads of a forward pass without an explicit workspace, and of `extend`: used for attention and
+    /// element-wise work, and given to OpenBLAS.
     public let threads: Int
     let rotary: RotaryEmbedding
 
@@ -39,23 +41,24 @@ public final class LlamaModel: @unchecked Sendable {
     ///
     /// Positions restart at 0 in every sequence and no sequence attends to another, so each result equals
     /// that of running the sequence alone (up to float rounding of the matrix products).
+    ///
+    /// `workspace` holds the activations and the thread count of the non-BLAS steps; without one, a fresh
+    /// workspace with `threads` threads is used. Concurrent calls need distinct workspaces.
     public func forward(batch: [[Int32]], request: HiddenStateRequest = .allLayers,
-                        sink: HiddenStateSink?) throws -> ForwardResult {
+                        sink: HiddenStateSink?, workspace: ForwardWorkspace? = nil) throws -> ForwardResult {
         let layout = try PackedBatch(batch, vocabularySize: config.vocabularySize)
         let deliver = try deliveredLayers(request)
-        let d = config.hiddenSize, ff = config.feedForwardSize
-        let queryWidth = config.queryWidth, kvWidth = config.keyValueWidth
-        let qkvWidth = queryWidth + 2 * kvWidth
+        let d = config.hiddenSize
+        let queryWidth = config.queryWidth
         let rows = layout.totalTokens
+        let workspace = workspace ?? ForwardWorkspace(threads: threads)
+        let threads = workspace.threads
 
         // Activations: the residual stream and scratch for one block, all row-major [rows × width].
-        let residual = FloatBuffer(count: rows * d)
-        let normed = FloatBuffer(count: rows * d)
-        let qkv = FloatBuffer(count: rows * qkvWidth)
-        let attention = FloatBuffer(count: rows * queryWidth)
-        let gateUp = FloatBuffer(count: rows * 2 * ff)
+        let activations = workspace.activations(rows: rows, config: config)
+        let x = activations.residual, h = activations.normed
+        let qkv = activations.queryKeyValue, attention = activations.attention
         let (cosines, sines) = rotary.tables(positions: layout.longest)
-        let x = residual.pointer, h = normed.pointer
 
         func emit(_ layer: Int, _ states: UnsafeMutablePointer<Float>) throws {
             guard let sink, deliver.contains(layer) else { return }
@@ -78,15 +81,15 @@ public final class LlamaModel: @unchecked Sendable {
         for (index, block) in weights.blocks.enumerated() {
             // Attention sub-layer: x += Wo · attention(RoPE(Wq h), RoPE(Wk h), Wv h), h = RMSNorm(x).
             layout.positions.withUnsafeBufferPointer { positions in
-                projectQueryKeyValue(block, x: x, h: h, qkv: qkv.pointer, rows: rows, positions: positions.baseAddress!,
-                                     cos: cosines.pointer, sin: sines.pointer)
+                projectQueryKeyValue(block, x: x, h: h, qkv: qkv, rows: rows, positions: positions.baseAddress!,
+                                     cos: cosines.pointer, sin: sines.pointer, threads: threads)
             }
-            attend(qkv: qkv.pointer, into: attention.pointer, layout: layout)
-            linear(attention.pointer, rows: rows, inputs: queryWidth, lda: queryWidth,
+            attend(qkv: qkv, into: attention, layout: layout, threads: threads)
+            linear(attention, rows: rows, inputs: queryWidth, lda: queryWidth,
                    weight: block.attentionOutput.pointer, outputs: d, into: x, ldc: d, accumulate: true)
 
             // Feed-forward sub-layer: x += W_down · (silu(W_gate h) ⊙ W_up h), h = RMSNorm(x).
-            feedForward(block, x: x, h: h, gateUp: gateUp.pointer, rows: rows)
+            feedForward(block, x: x, h: h, gateUp: activations.gateUp, rows: rows, threads: threads)
 
             // Hidden state index+1; the last one is replaced by the final-norm output below (HF semantics).
             if index + 1 < config.blockCount { try emit(index + 1, x) }
@@ -94,7 +97,7 @@ public final class LlamaModel: @unchecked Sendable {
 
         // Final RMSNorm: hidden state L.
         if deliver.contains(config.blockCount) {
-            normalizeRows(x, into: h, gain: weights.outputNorm, rows: rows)
+            normalizeRows(x, into: h, gain: weights.outputNorm, rows: rows, threads: threads)
             try emit(config.blockCount, h)
         }
 
@@ -126,7 +129,7 @@ public final class LlamaModel: @unchecked Sendable {
 
     /// Causal attention of every (sequence, query head) pair, reading the RoPE'd `[q | k | v]` rows.
     private func attend(qkv: UnsafeMutablePointer<Float>, into output: UnsafeMutablePointer<Float>,
-                        layout: PackedBatch) {
+                        layout: PackedBatch, threads: Int) {
         let heads = config.headCount, headDimension = config.headDimension
         let queryWidth = config.queryWidth, kvWidth = config.keyValueWidth
         let qkvWidth = queryWidth + 2 * kvWidth

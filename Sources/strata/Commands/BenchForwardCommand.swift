@@ -11,6 +11,9 @@ struct BenchForwardCommand: ParsableCommand {
             Texts are packed in their file order into batches of about --batch-tokens tokens. Two figures per \
             batch size: the forward pass alone, and the forward pass plus copying every layer's hidden states \
             (all L+1) into a sink, which is what capture pays before the format module writes them.
+
+            Batches run on --workers forward passes at once (each with --threads threads), exactly as \
+            `strata capture` runs them; the defaults are the same as capture's.
             """)
 
     @Option(help: "Path to a Llama-family .gguf file, or a cached model name such as 'smollm2'.")
@@ -22,7 +25,10 @@ struct BenchForwardCommand: ParsableCommand {
     @Option(help: "Target tokens per packed batch; a comma-separated list measures each.")
     var batchTokens: String = "1024"
 
-    @Option(help: "Threads (default: all processors).")
+    @Option(help: "Forward passes run at once, one packed batch each (default: one per core).")
+    var workers: Int?
+
+    @Option(help: "Threads of each worker, for BLAS and the rest of its pass (default: cores / workers).")
     var threads: Int?
 
     @Option(help: "Timed passes over the texts per setting; the fastest is reported.")
@@ -32,22 +38,32 @@ struct BenchForwardCommand: ParsableCommand {
         let sequences = try Self.readTokenFile(texts)
         let totalTokens = sequences.reduce(0) { $0 + $1.count }
         let loadStart = Date()
-        let llama = try LlamaModel(path: resolveModelPath(model), threads: threads)
-        print(String(format: "model %@: loaded in %.1f s; %d texts, %d tokens; %d threads",
-                     model, Date().timeIntervalSince(loadStart), sequences.count, totalTokens, llama.threads))
-        let sink = CopyingSink(hiddenSize: llama.config.hiddenSize)
+        if let workers, workers < 1 { throw UsageError("--workers must be at least 1") }
+        if let threads, threads < 1 { throw UsageError("--threads must be at least 1") }
+        let workerCount = workers ?? ForwardWorkers.defaultCount
+        let llama = try LlamaModel(path: resolveModelPath(model),
+                                   threads: threads ?? ForwardWorkers.defaultThreads(workers: workerCount))
+        let pool = ForwardWorkers(model: llama, count: workerCount)
+        print(String(format: "model %@: loaded in %.1f s; %d texts, %d tokens; %d worker(s) × %d thread(s)",
+                     model, Date().timeIntervalSince(loadStart), sequences.count, totalTokens, pool.count, llama.threads))
+        let sinks = (0..<pool.count).map { _ in CopyingSink(hiddenSize: llama.config.hiddenSize) }
+        // Every batch through the workers, with the sink of the worker that runs it (or none).
+        func pass(_ batches: [[[Int32]]], request: HiddenStateRequest, sink: Bool) throws {
+            try pool.run(jobs: batches.count, compute: { job, workspace in
+                _ = try llama.forward(batch: batches[job], request: request, sink: sink ? sinks[workspace.index] : nil,
+                                      workspace: workspace)
+            }, deliver: { _, _ in })
+        }
         for target in try parseIntegerList(batchTokens, flag: "--batch-tokens") {
             guard target > 0 else { throw UsageError("--batch-tokens must be positive") }
             let batches = Self.pack(sequences, targetTokens: target)
-            _ = try llama.forward(batch: batches[0], request: HiddenStateRequest(layers: []), sink: nil)  // warm-up
+            try pass(Array(batches.prefix(pool.count)), request: HiddenStateRequest(layers: []), sink: false)  // warm-up
             var forward = Timing.slowest, withSink = Timing.slowest
             for _ in 0..<max(repeats, 1) {
-                forward = min(forward, try Timing.measure { for batch in batches {
-                    _ = try llama.forward(batch: batch, request: HiddenStateRequest(layers: []), sink: nil)
-                } })
-                withSink = min(withSink, try Timing.measure { for batch in batches {
-                    _ = try llama.forward(batch: batch, request: .allLayers, sink: sink)
-                } })
+                forward = min(forward, try Timing.measure {
+                    try pass(batches, request: HiddenStateRequest(layers: []), sink: false)
+                })
+                withSink = min(withSink, try Timing.measure { try pass(batches, request: .allLayers, sink: true) })
             }
             let tokens = Double(totalTokens)
             print(String(format: "batch ~%5d tokens (%3d batches): forward %7.1f tokens/s (%7.1f per CPU-s) | "
