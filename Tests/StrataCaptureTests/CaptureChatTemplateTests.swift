@@ -86,7 +86,7 @@ struct CaptureChatTemplateTests {
             try CaptureJob(options: raw).run()
         } throws: { error in
             guard case CaptureError.resumeMismatch(_, let field, _, _) = error else { return false }
-            return field == "capture.chat_template"
+            return field == "extra.capture.chat_template"
         }
         var other = options
         other.resume = true
@@ -95,7 +95,7 @@ struct CaptureChatTemplateTests {
             try CaptureJob(options: other).run()
         } throws: { error in
             guard case CaptureError.resumeMismatch(_, let field, _, _) = error else { return false }
-            return field == "capture.chat_system"
+            return field == "extra.capture.chat_system"
         }
         // --system without --chat-template is a usage error.
         var lonely = CaptureFixture.options(model: modelPath, input: try CaptureFixture.jsonl(in: dir), out: dir + "/other")
