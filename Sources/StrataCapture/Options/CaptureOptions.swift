@@ -29,7 +29,7 @@ public struct CaptureOptions: Sendable {
     /// Store the last position's next-token log-probabilities (`next_token_logprobs`, vocabulary-sized).
     public var saveLogits = false
     /// Tokens per packed forward batch (a longer text forms a batch of its own).
-    public var batchTokens = 2048
+    public var batchTokens = 512
     public var badRowPolicy: BadRowPolicy = .skip
     /// zstd level; 1 is the default because on hidden states it was both faster and smaller than 3
     /// (benchmarks/capture.md).

@@ -23,7 +23,7 @@ struct BenchForwardCommand: ParsableCommand {
     var texts: String = "samples/bench/rotten_tomatoes_200.ids"
 
     @Option(help: "Target tokens per packed batch; a comma-separated list measures each.")
-    var batchTokens: String = "1024"
+    var batchTokens: String = "512"
 
     @Option(help: "Forward passes run at once, one packed batch each (default: one per core).")
     var workers: Int?

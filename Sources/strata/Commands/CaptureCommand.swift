@@ -59,7 +59,7 @@ struct CaptureCommand: ParsableCommand {
         'next_token_logprobs' (for the logit-only baseline). Costs vocab × 4 bytes per record, uncompressed: \
         196,608 bytes for a 49,152-token vocabulary (about 2 GB per 10,000 records).
         """) var saveLogits = false
-    @Option(help: "Tokens per packed forward batch; a longer text runs alone.") var batchTokens = 2048
+    @Option(help: "Tokens per packed forward batch; a longer text runs alone. With several workers, smaller batches keep every worker busy to the end of the input.") var batchTokens = 512
     @Option(help: "Bad input rows: skip (count and list them) or fail (stop, naming file and row).") var onBadRow = "skip"
     @Option(help: "zstd compression level (1-22); 1 was faster and as compact as 3 on hidden states.") var zstdLevel = 1
     @Option(help: "Class names, comma-separated: label k means the k-th name; string labels are mapped through them.")
