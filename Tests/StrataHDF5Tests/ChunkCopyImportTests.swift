@@ -144,4 +144,48 @@ import Testing
         slow.copyChunks = false
         #expect(throws: (any Error).self) { try HDF5Importer.importFile(at: h5, to: back, options: slow) }
     }
+    /// A groups export keeps the CRC32C of every chunk it copied (`strata_chunk_crc32c`), so import
+    /// checks copied chunks against Strata's own checksums: a changed byte that no decode can notice —
+    /// invisible to h5py too — stops the import.
+    @Test func changedByteIsCaughtByTheExportChecksums() throws {
+        let directory = try PythonTools.temporaryDirectory("chunkcopy-crc")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let sample = try StrataSample.write(dtype: .bf16, in: directory, compressible: false)
+        let h5 = directory.appendingPathComponent("groups.h5").path
+        let exported = try HDF5Exporter.export(datasetAt: sample.path, to: h5,
+                                               options: HDF5ExportOptions(compression: .zstd(level: 3), layout: .groups))
+        let (address, original, chunkFilterMask): (Int, [UInt8], UInt32) = try {
+            let file = try HDF5File(openingAt: h5)
+            var recorded = 0
+            for index in 0..<sample.records.count {
+                let dataset = try file.root().openGroup(String(format: "%06d", index)).openDataset("hidden")
+                recorded += (try dataset.integerAttribute(HDF5ChunkChecksums.attributeName)?.count ?? 0) / 3
+            }
+            #expect(recorded == exported.chunksCopied, "one checksum per copied chunk")
+            let dataset = try file.root().openGroup("000000").openDataset("hidden")
+            let chunk = try dataset.readChunk(at: [0, 0, 0])
+            #expect(try HDF5ChunkChecksums(dataset: dataset)?.checksum(origin: [0, 0, 0]) == CRC32C.checksum(chunk.bytes))
+            return (try dataset.chunkLocation(at: [0, 0, 0]).address, chunk.bytes, UInt32(chunk.filterMask))
+        }()
+        // Incompressible values: the block is stored without zstd (filter mask 0b10), so nothing but a
+        // checksum can notice a changed byte — a decode check has no frame to check.
+        #expect(chunkFilterMask == 0b10)
+        var damaged = original
+        damaged[damaged.count / 2] ^= 0x01
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: h5))
+        try handle.seek(toOffset: UInt64(address))
+        try handle.write(contentsOf: damaged)
+        try handle.close()
+
+        let back = directory.appendingPathComponent("back.strata").path
+        do {
+            try HDF5Importer.importFile(at: h5, to: back)
+            Issue.record("a chunk that no longer matches its export checksum was imported")
+        } catch {
+            let message = String(describing: error)
+            #expect(message.contains("/000000/hidden") && message.contains("record 0") && message.contains("[0, 0, 0]")
+                    && message.contains("checksum recorded"), "\(message)")
+        }
+        #expect(throws: (any Error).self, "no sealed shard may come out of it") { _ = try ShardReader(path: back) }
+    }
 }

@@ -81,7 +81,7 @@ final class BlockEncoder {
             if let expected = block.sourceCRC {
                 let crc = CRC32C.checksum(payload)
                 guard crc == expected else {
-                    throw StrataError(.corrupt, "payload CRC32C \(String(format: "%08x", crc)) differs from its source shard's \(String(format: "%08x", expected))")
+                    throw StrataError(.corrupt, "payload CRC32C \(String(format: "%08x", crc)) differs from the checksum recorded with it at its source (\(String(format: "%08x", expected)))")
                 }
                 return crc
             }

@@ -16,10 +16,11 @@ public struct StoredBlock: Sendable, Equatable {
     public var rawSize: Int
     /// The payload (a single zstd frame when codec == "zstd").
     public var payload: [UInt8]
-    /// The CRC32C this payload carried in the Strata shard it was read from, which the reader verified
-    /// (`ShardReader.storedBlock` sets it). `ShardWriter.append(_:blocks:)` then checks the payload
-    /// against it instead of decoding it: the bytes are vouched for by the source shard's checksum, so
-    /// copying between Strata datasets costs a CRC, not a decompression. Nil for payloads from elsewhere.
+    /// The CRC32C recorded for this payload where it came from: the Strata shard it was read from
+    /// (`ShardReader.storedBlock` sets it after verifying it), or the checksums `strata export-hdf5`
+    /// keeps next to the chunks it copied. `ShardWriter.append(_:blocks:)` then checks the payload
+    /// against it instead of decoding it: copying costs a CRC, not a decompression, and any changed
+    /// byte is caught. Nil when nothing vouches for the payload (it is then decoded once to check it).
     public var sourceCRC: UInt32?
 
     public init(layerStart: Int, layerCount: Int, tokenStart: Int, tokenCount: Int, hidden: Int, dtype: StrataDType,

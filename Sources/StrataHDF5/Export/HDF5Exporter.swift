@@ -288,6 +288,7 @@ private final class ExportWriter {
                                                    chunk: useChunks ? chunk : nil, filters: useChunks ? options.filters : [])
                 try data.setAttribute("strata_axes", string: "layers,tokens,hidden")
                 try data.setAttribute("strata_dtype", string: metadata.dtype.rawValue)
+                var chunkChecksums: [Int64] = []  // (layer start, token start, CRC32C) per copied chunk
                 for block in blocks {
                     let fitsChunk = chunk.map {
                         block.layerCount == $0[0] && block.tokenCount == $0[1]
@@ -300,6 +301,7 @@ private final class ExportWriter {
                             try data.writeChunk(at: [block.layerStart, block.tokenStart, 0],
                                                 filterMask: block.codec == 1 ? 0 : 0b10, bytes: $0)
                         }
+                        chunkChecksums += [Int64(block.layerStart), Int64(block.tokenStart), Int64(CRC32C.checksum(block.payload))]
                         report.chunksCopied += 1
                     } else {
                         record = try StrataRawBlocks.decode(block, width: width, path: raw.path, record: local)
@@ -309,6 +311,9 @@ private final class ExportWriter {
                         }
                         report.blocksRecompressed += 1
                     }
+                }
+                if !chunkChecksums.isEmpty {
+                    try data.setAttribute(HDF5ChunkChecksums.attributeName, integers: chunkChecksums)
                 }
                 report.records += 1
                 report.tokens += tokens

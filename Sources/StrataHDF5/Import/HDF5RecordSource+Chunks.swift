@@ -43,6 +43,11 @@ extension HDF5RecordSource {
         let dtype: StrataDType = layout.valueType == .f32 ? .f32 : layout.valueType == .f16 ? .f16 : .bf16
         let valueBytes = pieces.filter { !$0.isWholeChunk }.reduce(0) { $0 + $1.layerCount * $1.tokenCount * hidden * width }
         if values.count < valueBytes { values = [UInt8](repeating: 0, count: valueBytes) }
+        // A groups export carries each copied chunk's CRC32C: check against it instead of decoding.
+        let checksums: HDF5ChunkChecksums? = {
+            if case .groupPerExample = layout.arrangement { return try? HDF5ChunkChecksums(dataset: dataset) }
+            return nil
+        }()
         var blocks: [HDF5ChunkedRecord.Block] = []
         var used = 0, copied = 0
         for piece in pieces {
@@ -52,7 +57,8 @@ extension HDF5RecordSource {
                 let encoding = grid.encoding(filterMask: mask)
                 let block = StoredBlock(layerStart: piece.layerStart, layerCount: piece.layerCount, tokenStart: piece.tokenStart,
                                         tokenCount: piece.tokenCount, hidden: hidden, dtype: dtype, codec: encoding.codec,
-                                        shuffled: encoding.shuffled, rawSize: raw, payload: bytes)
+                                        shuffled: encoding.shuffled, rawSize: raw, payload: bytes,
+                                        sourceCRC: checksums?.checksum(origin: piece.origin))
                 blocks.append(.chunk(block, origin: piece.origin))
                 copied += 1
             } else {

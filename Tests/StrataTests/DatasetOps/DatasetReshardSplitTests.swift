@@ -79,7 +79,7 @@ import Testing
             Issue.record("a payload that no longer matches its source CRC32C was accepted")
         } catch let error as StrataError {
             #expect(error.kind == .corrupt)
-            #expect("\(error)".contains("source shard"))
+            #expect("\(error)".contains("recorded with it at its source"))
         }
         #expect(out.recordCount == 0)
         try out.close()
