@@ -124,21 +124,8 @@ import Testing
             }
             try #require(position > 8, "no detectable damage position found")
         }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: h5))
-        try handle.seek(toOffset: UInt64(address))
-        try handle.write(contentsOf: damaged)
-        try handle.close()
-
         let back = directory.appendingPathComponent("back.strata").path
-        do {
-            try HDF5Importer.importFile(at: h5, to: back)
-            Issue.record("a damaged chunk was imported (\(damage))")
-        } catch {
-            let message = String(describing: error)
-            #expect(message.contains("/000000/hidden") && message.contains("record 0") && message.contains("rec-0")
-                    && message.contains("damaged") && message.contains("[0, 0, 0]"), "\(message)")
-        }
-        #expect(throws: (any Error).self, "no sealed shard may come out of it") { _ = try ShardReader(path: back) }
+        try Self.expectImportRefused(h5, to: back, afterWriting: damaged, at: address, mentioning: ["rec-0", "damaged"])
         // The decode + encode path refuses it too (HDF5's zstd filter fails).
         var slow = HDF5ImportOptions()
         slow.copyChunks = false
@@ -172,20 +159,26 @@ import Testing
         #expect(chunkFilterMask == 0b10)
         var damaged = original
         damaged[damaged.count / 2] ^= 0x01
+        let back = directory.appendingPathComponent("back.strata").path
+        try Self.expectImportRefused(h5, to: back, afterWriting: damaged, at: address, mentioning: ["checksum recorded"])
+    }
+
+    /// Overwrites record 0's first chunk (at file offset `address`) with `bytes`, then expects the import
+    /// to fail naming the dataset, the record and the chunk (plus `words`), with no sealed shard left.
+    static func expectImportRefused(_ h5: String, to back: String, afterWriting bytes: [UInt8], at address: Int,
+                                    mentioning words: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: h5))
         try handle.seek(toOffset: UInt64(address))
-        try handle.write(contentsOf: damaged)
+        try handle.write(contentsOf: bytes)
         try handle.close()
-
-        let back = directory.appendingPathComponent("back.strata").path
         do {
             try HDF5Importer.importFile(at: h5, to: back)
-            Issue.record("a chunk that no longer matches its export checksum was imported")
+            Issue.record("a damaged chunk was imported", sourceLocation: sourceLocation)
         } catch {
             let message = String(describing: error)
-            #expect(message.contains("/000000/hidden") && message.contains("record 0") && message.contains("[0, 0, 0]")
-                    && message.contains("checksum recorded"), "\(message)")
+            let expected = ["/000000/hidden", "record 0", "[0, 0, 0]"] + words
+            #expect(expected.allSatisfy { message.contains($0) }, "\(message)", sourceLocation: sourceLocation)
         }
-        #expect(throws: (any Error).self, "no sealed shard may come out of it") { _ = try ShardReader(path: back) }
+        #expect(throws: (any Error).self, "no sealed shard may come out of it", sourceLocation: sourceLocation) { _ = try ShardReader(path: back) }
     }
 }
