@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 from collections import defaultdict
 from pathlib import Path
 
@@ -99,3 +101,18 @@ def check_or_write(set_dir: Path, built: dict[str, list[str]], write: bool, log)
     if problems:
         raise SplitMismatch("\n".join(problems))
     log(f"  splits match {set_dir}")
+
+
+def hashed_subset(src: Path, dst: Path, n: int) -> Path:
+    """A deterministic random subset of n records of a JSONL split: the n ids with the smallest
+    SHA-256, kept in file order (split files are grouped by source and label, so taking the first n
+    would give a one-class subset). Written atomically; an existing dst is kept as it is."""
+    if dst.exists():
+        return dst
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    lines = [line for line in src.read_text(encoding="utf-8").splitlines() if line.strip()]
+    keyed = sorted(range(len(lines)), key=lambda i: hashlib.sha256(json.loads(lines[i])["id"].encode()).hexdigest())
+    tmp = Path(str(dst) + ".tmp")
+    tmp.write_text("".join(lines[i] + "\n" for i in sorted(keyed[:n])), encoding="utf-8")
+    os.replace(tmp, dst)
+    return dst

@@ -15,7 +15,6 @@ splits (tools/fetch-data --sets rotten_tomatoes); skipped without them. About 2 
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
@@ -25,6 +24,9 @@ import unittest
 from pathlib import Path
 
 TOOLS = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(TOOLS))
+from strata_data.splitting import hashed_subset  # noqa: E402
+
 REPO = TOOLS.parent
 HOME = Path(os.environ.get("STRATA_HOME", Path.home() / ".cache" / "strata"))
 MODEL = HOME / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -46,13 +48,6 @@ def strata_binary() -> tuple[str | None, str]:
     return str(REPO / ".build" / "release" / "strata"), ""
 
 
-def subset(src: Path, dst: Path, n: int) -> None:
-    """The n records with the smallest SHA-256 of their id, in file order (as tools/main-job --quick)."""
-    lines = [l for l in src.read_text(encoding="utf-8").splitlines() if l.strip()]
-    keyed = sorted(range(len(lines)), key=lambda i: hashlib.sha256(json.loads(lines[i])["id"].encode()).hexdigest())
-    dst.write_text("".join(lines[i] + "\n" for i in sorted(keyed[:n])), encoding="utf-8")
-
-
 class SklearnPoolingCheck(unittest.TestCase):
     def test_logistic_regression_matches_the_pooling_probe_on_real_states(self):
         missing = [str(p) for p in [MODEL] + [DATA / f"{s}.jsonl" for s in SIZES] if not p.exists()]
@@ -65,7 +60,7 @@ class SklearnPoolingCheck(unittest.TestCase):
         with tempfile.TemporaryDirectory(prefix="strata-sklearn-pooling-") as tmp:
             work = Path(tmp)
             for split, n in SIZES.items():
-                subset(DATA / f"{split}.jsonl", work / f"{split}.jsonl", n)
+                hashed_subset(DATA / f"{split}.jsonl", work / f"{split}.jsonl", n)
                 subprocess.run([strata, "capture", "--model", str(MODEL), "--input", str(work / f"{split}.jsonl"),
                                 "--out", str(work / split), "--layers", LAYERS, "--dtype", "bf16"],
                                check=True, capture_output=True)

@@ -132,9 +132,10 @@ public final class ShardWriter {
     /// `raw_size = layers × tokens × hidden × width`, and hold either exactly that many bytes
     /// (codec "none") or one zstd frame declaring that content size and ending exactly at the end of
     /// the payload (codec "zstd"). The writer decodes every zstd payload once (into scratch memory,
-    /// on the compression threads) before computing its CRC32C, so a damaged payload is refused here
-    /// (`StrataError.Kind.corrupt`, naming the block) instead of being sealed under a valid
-    /// checksum. Nothing is written for a record that fails any check.
+    /// on the compression threads) before computing its CRC32C — or, when the block carries the
+    /// checksum recorded at its source (`StoredBlock.sourceCRC`), checks the payload against that
+    /// instead — so a damaged payload is refused here (`StrataError.Kind.corrupt`, naming the block)
+    /// instead of being sealed under a valid checksum. Nothing is written for a record that fails any check.
     public func append(_ record: RecordInput, blocks: [RecordBlock]) throws {
         try checkUsable()
         try validate(record)

@@ -63,8 +63,7 @@ public final class CaptureJob {
                      "capture.truncate": String(options.truncate),
                      "capture.text_field": options.fields.text]
         if options.chatTemplate {
-            let format = PromptFormat(chatTemplate: ChatTemplate.formatName, system: loaded.chat.systemMessage(options.chatSystem))
-            extra.merge(format.metadataExtra) { _, new in new }
+            extra.merge(PromptFormat(template: loaded.chat, system: options.chatSystem).metadataExtra) { _, new in new }
         }
         let metadata = StrataMetadata(
             hidden: config.hiddenSize, layers: layers, dtype: options.dtype, model: loaded.identity,

@@ -1,6 +1,5 @@
 import Foundation
 import Strata
-import StrataProbe
 
 /// The output dataset directory of one capture shard: a series of part files
 /// `<tag>.part-NNNNN.strata` (tag = `capture` or `capture-s<i>of<n>`) and `manifest.json`.
@@ -40,9 +39,9 @@ final class CaptureOutput {
     static let manifestName = DatasetManifest.fileName
     static let reportName = "capture-report.json"
 
-    /// Metadata `extra` keys whose values must match on resume (they change what a record holds).
-    static let settingsKeys = ["capture.max_tokens", "capture.truncate", "capture.input",
-                               PromptFormat.templateKey, PromptFormat.systemKey]
+    /// Metadata `extra` keys whose values must match on resume (they change what a record holds), beyond
+    /// those `MetadataCompatibility` already compares (the prompt-format keys).
+    static let settingsKeys = ["capture.max_tokens", "capture.truncate", "capture.input"]
 
     static func partName(tag: String, number: Int) -> String { String(format: "%@.part-%05d.strata", tag, number) }
 

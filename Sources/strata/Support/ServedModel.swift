@@ -26,7 +26,7 @@ struct ServedModel {
 
     /// How `encode(_:raw:system:)` prepares a text, in the terms datasets and probe checkpoints record.
     func promptFormat(raw: Bool, system: String?) -> PromptFormat {
-        raw ? .raw : PromptFormat(chatTemplate: ChatTemplate.formatName, system: chat.systemMessage(system))
+        raw ? .raw : PromptFormat(template: chat, system: system)
     }
 
     /// Warns on stderr when `probe` was trained on texts prepared differently from how this command feeds
