@@ -15,36 +15,24 @@ extension GGUFFile {
     }
 
     /// The metadata value for `key` as an integer, or an error naming the key when missing or not an integer.
-    public func requireInt(_ key: String) throws -> Int {
-        guard let value = metadata[key] else {
-            throw GGUFError(.missingKey, file: path, "metadata key '\(key)' is missing")
-        }
-        guard let int = value.int else {
-            throw GGUFError(.missingKey, file: path, "metadata key '\(key)' is \(value.typeName), expected an integer")
-        }
-        return int
-    }
+    public func requireInt(_ key: String) throws -> Int { try require(key, as: "an integer") { $0.int } }
 
     /// The metadata value for `key` as a number, or an error naming the key when missing or not numeric.
-    public func requireFloat(_ key: String) throws -> Double {
-        guard let value = metadata[key] else {
-            throw GGUFError(.missingKey, file: path, "metadata key '\(key)' is missing")
-        }
-        guard let float = value.float else {
-            throw GGUFError(.missingKey, file: path, "metadata key '\(key)' is \(value.typeName), expected a number")
-        }
-        return float
-    }
+    public func requireFloat(_ key: String) throws -> Double { try require(key, as: "a number") { $0.float } }
 
     /// The metadata value for `key` as a string, or an error naming the key when missing or not a string.
-    public func requireString(_ key: String) throws -> String {
+    public func requireString(_ key: String) throws -> String { try require(key, as: "a string") { $0.string } }
+
+    /// The metadata value for `key` converted by `convert`; an error naming the key and `expected`
+    /// when it is missing or `convert` gives nil.
+    private func require<T>(_ key: String, as expected: String, _ convert: (GGUFValue) -> T?) throws -> T {
         guard let value = metadata[key] else {
             throw GGUFError(.missingKey, file: path, "metadata key '\(key)' is missing")
         }
-        guard let string = value.string else {
-            throw GGUFError(.missingKey, file: path, "metadata key '\(key)' is \(value.typeName), expected a string")
+        guard let converted = convert(value) else {
+            throw GGUFError(.missingKey, file: path, "metadata key '\(key)' is \(value.typeName), expected \(expected)")
         }
-        return string
+        return converted
     }
 
     /// The metadata array at `key` as strings (e.g. `tokenizer.ggml.tokens`), or an error naming the key
