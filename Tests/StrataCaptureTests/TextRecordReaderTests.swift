@@ -1,11 +1,13 @@
 import Foundation
+import StrataTestSupport
 import Testing
 @testable import StrataCapture
 
+/// The input files of these tests: one folder for the test process, removed when it exits.
+private let inputFolder = Result { try TemporaryDirectories.processLifetime("text-record-inputs") }
+
 private func tempFile(_ name: String, _ bytes: [UInt8]) throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("strata-capture-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    let path = dir.appendingPathComponent(name).path
+    let path = try inputFolder.get().appendingPathComponent(UUID().uuidString + "-" + name).path
     try Data(bytes).write(to: URL(fileURLWithPath: path))
     return path
 }
