@@ -50,7 +50,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let good = dir + "/good.strata", h5 = dir + "/out.h5"
         try ProbeCLI.writeShard(good, count: 6)
-        let dead = FileReplacement.partialPath(of: h5, pid: try OutputFixtures.deadPID())
+        let dead = FileReplacement.partialPath(of: h5, pid: OutputFixtures.deadPID)
         let running = FileReplacement.partialPath(of: h5, pid: getpid())
         for path in [dead, running] { try Data(repeating: 7, count: 4096).write(to: URL(fileURLWithPath: path)) }
         let export = try CLIRunner.run(["export-hdf5", good, h5])

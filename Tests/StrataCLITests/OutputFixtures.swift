@@ -34,14 +34,8 @@ enum OutputFixtures {
         try handle.write(contentsOf: Data([byte ^ 0xFF]))
     }
 
-    /// A pid that is certainly not running: a child that has exited and been reaped.
-    static func deadPID() throws -> Int32 {
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: "/bin/true")
-        try child.run()
-        child.waitUntilExit()
-        return child.processIdentifier
-    }
+    /// A pid no process can have (Linux pids stay below pid_max, at most 2^22).
+    static let deadPID = Int32.max
 
     /// Files in `directory` whose names start with `prefix`.
     static func files(in directory: String, prefix: String) -> [String] {

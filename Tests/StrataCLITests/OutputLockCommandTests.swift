@@ -91,7 +91,7 @@ import Testing
         let first = try CLIRunner.run(["capture", "--model", dir + "/m.gguf", "--input", dir + "/in.jsonl", "--out", out, "--threads", "1"])
         try #require(first.status == 0, "\(first.stderr)")
         let stale = out + "/" + OutputLock.directoryLockName
-        try "{\"command\":\"strata capture\",\"pid\":\(try OutputFixtures.deadPID())}\n".write(toFile: stale, atomically: false, encoding: .utf8)
+        try "{\"command\":\"strata capture\",\"pid\":\(OutputFixtures.deadPID)}\n".write(toFile: stale, atomically: false, encoding: .utf8)
         // Readers ignore the lock file.
         #expect(try CLIRunner.run(["verify", out]).status == 0)
         #expect(try CLIRunner.run(["inspect", out]).status == 0)

@@ -44,7 +44,7 @@ import Testing
         let dir = makeTempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let target = dir + "/out.h5"
-        let dead = FileReplacement.partialPath(of: target, pid: try OutputLockTests.deadPID())
+        let dead = FileReplacement.partialPath(of: target, pid: OutputLockTests.deadPID)
         let alive = FileReplacement.partialPath(of: target, pid: getppid())
         let unrelated = dir + "/other.h5.partial-1"
         for path in [dead, alive, unrelated] { try Data([0]).write(to: URL(fileURLWithPath: path)) }
