@@ -17,6 +17,8 @@ public struct StrataError: Error, CustomStringConvertible, Sendable {
         case io
         /// A manifest or dataset directory is malformed or inconsistent.
         case dataset
+        /// Another process holds the output's lock (`OutputLock`): it is writing the same output.
+        case locked
     }
 
     public var kind: Kind

@@ -22,7 +22,20 @@ struct StrataCommand: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch {
-            exit(withError: error)
+            // A Foundation or POSIX error prints as "PATH: cannot write: read-only file system", not as
+            // `NSCocoaErrorDomain Code=642 …`.
+            exit(withError: SystemErrorMessage(error) ?? error)
         }
+    }
+}
+
+/// A Foundation or POSIX error, with the message `SystemErrorText` gives it.
+struct SystemErrorMessage: Error, CustomStringConvertible {
+    let description: String
+
+    /// nil for errors that are not Foundation's or POSIX's (they keep their own messages).
+    init?(_ error: Error) {
+        guard SystemErrorText.isSystemError(error) else { return nil }
+        description = SystemErrorText.message(for: error)
     }
 }

@@ -96,10 +96,12 @@ func expectedSynthValues(_ synth: SyntheticStates, _ index: Int, dtype: StrataDT
             // kills land in the middle of a record.
             // Kill after the file has grown past several different sizes.
             for (n, threshold) in [20_000, 90_000, 250_000, 600_000].enumerated() {
-                let path = dir + "/k\(n).strata"
-                let p = try CLIRunner.start(["synth", "--out", path, "--records", "100000", "--layers", "\(layers)", "--hidden", "\(hidden)",
+                let out = dir + "/k\(n).strata"
+                let p = try CLIRunner.start(["synth", "--out", out, "--records", "100000", "--layers", "\(layers)", "--hidden", "\(hidden)",
                                              "--min-tokens", "8", "--max-tokens", "\(maxTokens)", "--dtype", "bf16", "--seed", "9",
                                              "--id-prefix", "k", "--zstd-level", "19", "--block-size", "2048"])
+                // synth writes OUT.partial-PID and renames it over OUT when done: the killed writer's file is the partial one.
+                let path = FileReplacement.partialPath(of: out, pid: p.processIdentifier)
                 let deadline = Date().addingTimeInterval(60)
                 while Date() < deadline {
                     let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
@@ -111,6 +113,7 @@ func expectedSynthValues(_ synth: SyntheticStates, _ index: Int, dtype: StrataDT
                 p.waitUntilExit()
                 #expect(p.terminationReason == .uncaughtSignal)
                 let killedSize = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
+                #expect(!FileManager.default.fileExists(atPath: out), "a killed synth must not leave a file under the output name")
 
                 #expect(throws: StrataError.self) { try ShardReader(path: path) }
                 let report = try ShardRecovery.recover(path: path)

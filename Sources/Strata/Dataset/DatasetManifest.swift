@@ -85,7 +85,7 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
 
     /// Reads and checks a manifest file.
     public static func read(path: String) throws -> DatasetManifest {
-        guard let data = FileManager.default.contents(atPath: path) else { throw StrataError(.dataset, "cannot read manifest", path: path) }
+        let data = try readManifestBytes(path)
         let m: DatasetManifest
         do { m = try JSONDecoder().decode(DatasetManifest.self, from: data) } catch {
             throw StrataError(.dataset, "manifest JSON is invalid: \(error)", path: path)
@@ -98,6 +98,16 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
         guard m.records == m.shards.reduce(0, { $0 + $1.records }) else { throw StrataError(.dataset, "manifest record total \(m.records) is not the sum over its shards", path: path) }
         return m
     }
+}
+
+/// The bytes of a manifest file, opened as a regular file (a FIFO or device is refused, not waited on).
+private func readManifestBytes(_ path: String) throws -> Data {
+    let file: FileDescriptor
+    do { file = try FileDescriptor.openForReading(path) } catch let error as StrataError {
+        throw StrataError(.dataset, "cannot read manifest: \(error.message)", path: path)
+    }
+    defer { try? file.close() }
+    return Data(try file.read(count: try file.size(), at: 0))
 }
 
 /// CRC32C of a whole file as 8 lower-case hex digits, streamed in 4 MiB chunks.

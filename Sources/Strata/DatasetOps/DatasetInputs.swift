@@ -45,10 +45,4 @@ enum DatasetInputs {
             return InputShard(path: real, label: full, reader: try ShardReader(path: real))
         }
     }
-
-    /// True when `directory` exists and holds at least one entry.
-    static func isNonEmptyDirectory(_ directory: String) -> Bool {
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return false }
-        return !entries.isEmpty
-    }
 }

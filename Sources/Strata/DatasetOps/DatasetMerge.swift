@@ -21,7 +21,7 @@ public enum DatasetMerge {
         public var manifest: DatasetManifest
     }
 
-    /// Merges the shards of `inputs` into `directory`.
+    /// Merges the shards of `inputs` into `directory` (created if absent), holding its `OutputLock`.
     /// - Parameters:
     ///   - append: add to the dataset already in `directory` (its manifest must exist);
     ///     without it, a directory that already has a manifest is refused.
@@ -30,6 +30,9 @@ public enum DatasetMerge {
                              append: Bool = false, checkDuplicateIDs: Bool = true) throws -> Result {
         guard !inputs.isEmpty else { throw DatasetOpsError.invalidArgument("merge needs at least one input") }
         let fm = FileManager.default
+        // Before the existing manifest is read: two merges into one directory must not both append to it.
+        let lock = try OutputLock(directory: directory)
+        defer { lock.release() }
         let manifestPath = (directory as NSString).appendingPathComponent(DatasetManifest.fileName)
         var existing: [DatasetManifest.Shard] = []
         var existingShards: [InputShard] = []
@@ -84,7 +87,6 @@ public enum DatasetMerge {
             }
         }
 
-        try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
         guard let root = ShardPathPolicy.realPath(directory) else {
             throw DatasetOpsError.invalidArgument("\(directory): cannot resolve the output directory")
         }

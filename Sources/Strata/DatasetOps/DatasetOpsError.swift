@@ -16,6 +16,8 @@ public enum DatasetOpsError: Error, CustomStringConvertible, Equatable {
     case duplicateRecordID(id: String, first: String, second: String)
     case invalidArgument(String)
     case outputExists(String)
+    /// The output directory holds what an interrupted run left (`why` says what is missing).
+    case unfinishedOutput(String, why: String)
 
     public var description: String {
         switch self {
@@ -31,6 +33,8 @@ public enum DatasetOpsError: Error, CustomStringConvertible, Equatable {
             return reason
         case let .outputExists(path):
             return "\(path) already exists and is not empty; choose a new output directory"
+        case let .unfinishedOutput(path, why):
+            return "\(path) holds the unfinished output of an interrupted run (\(why)); it cannot be resumed: remove it (rm -r \(path)) and run the command again, or choose a new output directory"
         }
     }
 }

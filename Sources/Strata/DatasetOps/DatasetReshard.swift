@@ -1,7 +1,8 @@
 /// `strata shard`: rewrites a dataset into shards of a chosen record count or byte size,
 /// keeping record order, metadata and (by default) the input's codec settings.
 public enum DatasetReshard {
-    /// Re-shards `input` (a dataset directory or shard file) into the new directory `output`.
+    /// Re-shards `input` (a dataset directory or shard file) into the new directory `output`, under its
+    /// `OutputLock`; an existing non-empty `output` is refused (`NewOutputDirectory`).
     /// Exactly one of `recordsPerShard` and `shardBytes` must be given. Without `options` every
     /// stored block is copied byte for byte (CRC-checked, not decompressed); with `options` the values
     /// are re-encoded with those codec settings.
@@ -11,6 +12,8 @@ public enum DatasetReshard {
         guard (recordsPerShard == nil) != (shardBytes == nil) else {
             throw DatasetOpsError.invalidArgument("give exactly one of --records-per-shard and --shard-size")
         }
+        let lock = try OutputLock(directory: output)
+        defer { lock.release() }
         let source = try StrataDataset(path: input)
         let writer = try RollingDatasetWriter(directory: output, metadata: source.metadata,
                                               options: options ?? WriterOptions(matching: source.metadata),

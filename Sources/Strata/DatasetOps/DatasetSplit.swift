@@ -117,11 +117,14 @@ public enum DatasetSplit {
         public var leftOut: Int
     }
 
-    /// Splits `input` into `output/<part>/` datasets (parts with fraction 0 are not written).
+    /// Splits `input` into `output/<part>/` datasets (parts with fraction 0 are not written), under the
+    /// `OutputLock` of `output`, which must be absent or empty (`NewOutputDirectory`).
     public static func split(input: String, output: String, parts: [Part], stratify: Stratify, seed: UInt64,
                              recordsPerShard: Int? = nil, shardBytes: Int? = 256 << 20) throws -> Result {
         try validate(parts)
-        if DatasetInputs.isNonEmptyDirectory(output) { throw DatasetOpsError.outputExists(output) }
+        let lock = try OutputLock(directory: output)
+        defer { lock.release() }
+        try NewOutputDirectory.requireEmpty(output, datasets: parts.filter { $0.fraction > 0 }.map(\.name))
         let source = try StrataDataset(path: input)
         var keys: [String] = []
         keys.reserveCapacity(source.count)

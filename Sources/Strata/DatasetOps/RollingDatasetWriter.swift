@@ -3,7 +3,7 @@ import Foundation
 /// Writes records into a new dataset directory as a series of shards
 /// (`shard-00000.strata`, `shard-00001.strata`, …), starting the next shard when the current
 /// one reaches `recordsPerShard` records or `shardBytes` bytes, and writes the manifest when
-/// finished. Used by `strata shard` and `strata split`.
+/// finished. Used by `strata shard` and `strata split`, which hold the output's `OutputLock`.
 final class RollingDatasetWriter {
     let directory: String
     let metadata: StrataMetadata
@@ -19,7 +19,7 @@ final class RollingDatasetWriter {
             throw DatasetOpsError.invalidArgument("--records-per-shard must be at least 1, got \(recordsPerShard)")
         }
         if let shardBytes, shardBytes < 1 { throw DatasetOpsError.invalidArgument("--shard-size must be positive") }
-        if DatasetInputs.isNonEmptyDirectory(directory) { throw DatasetOpsError.outputExists(directory) }
+        try NewOutputDirectory.requireEmpty(directory, datasets: ["."])
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         self.directory = directory
         self.metadata = metadata

@@ -48,12 +48,14 @@ enum ShardPlacement {
         }
     }
 
-    /// Byte copy through a temporary file, fsynced, then renamed into place.
+    /// Byte copy through a temporary file (`FileReplacement`'s partial name; a killed copy's is removed
+    /// by the next), fsynced, then renamed into place. The caller holds the directory's `OutputLock`.
     static func copy(_ source: String, to destination: String) throws {
         let input = open(source, O_RDONLY | O_CLOEXEC)
         guard input >= 0 else { throw DatasetOpsError.io(path: source, operation: "open", errno: errno) }
         defer { close(input) }
-        let temporary = destination + ".partial-\(getpid())"
+        FileReplacement.removeStalePartials(of: destination)
+        let temporary = FileReplacement.partialPath(of: destination, pid: getpid())
         let output = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard output >= 0 else { throw DatasetOpsError.io(path: temporary, operation: "create", errno: errno) }
         var done = false

@@ -18,21 +18,55 @@ final class FileDescriptor: @unchecked Sendable {
 
     deinit { if !closed { _ = systemClose(fd) } }
 
+    /// Opens a regular file for reading; anything else (a FIFO, a device, a directory) is refused
+    /// without blocking (see `regularFile`).
     static func openForReading(_ path: String) throws -> FileDescriptor {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw errnoError("cannot open for reading", path: path) }
-        return FileDescriptor(fd: fd, path: path)
+        return try regularFile(fd, path: path)
     }
 
     /// Opens for reading and writing; `create` makes a new file (failing if `exclusive` and it exists) and
     /// `truncate` empties an existing one.
     static func openForWriting(_ path: String, create: Bool, truncate: Bool) throws -> FileDescriptor {
-        var flags = O_RDWR | O_CLOEXEC
+        var flags = O_RDWR | O_CLOEXEC | O_NONBLOCK
         if create { flags |= O_CREAT }
         if truncate { flags |= O_TRUNC }
         let fd = open(path, flags, 0o644)
         guard fd >= 0 else { throw errnoError("cannot open for writing", path: path) }
+        return try regularFile(fd, path: path)
+    }
+
+    /// Keeps `fd` if it is a regular file (and clears the `O_NONBLOCK` it was opened with), else
+    /// closes it and throws. Opening with `O_NONBLOCK` is what keeps a FIFO from blocking the open
+    /// itself (a reader would otherwise wait forever for a writer); a read from a FIFO would block too.
+    private static func regularFile(_ fd: Int32, path: String) throws -> FileDescriptor {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            let error = errnoError("fstat failed", path: path)
+            _ = systemClose(fd)
+            throw error
+        }
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            _ = systemClose(fd)
+            throw StrataError(.io, "not a regular file (\(fileTypeName(st.st_mode))); a shard, manifest or dataset file must be a regular file", path: path)
+        }
+        let flags = fcntl(fd, F_GETFL)
+        if flags >= 0 { _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) }
         return FileDescriptor(fd: fd, path: path)
+    }
+
+    /// "a FIFO", "a directory", … for a `st_mode`.
+    static func fileTypeName(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFIFO: return "a FIFO"
+        case S_IFDIR: return "a directory"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFSOCK: return "a socket"
+        case S_IFLNK: return "a symbolic link"
+        default: return "an unknown kind of file"
+        }
     }
 
     func close() throws {

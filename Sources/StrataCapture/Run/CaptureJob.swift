@@ -143,6 +143,7 @@ public final class CaptureJob {
             recovered: resumed.recovered.map { CaptureReport.Recovery(part: ($0.path as NSString).lastPathComponent, recordsKept: $0.recordsKept, bytesDropped: $0.bytesDropped) },
             parts: manifest?.shards.map(\.path) ?? [], dryRun: options.dryRun?.rawValue)
         if options.dryRun == nil { try report.write(to: options.outputDirectory) }
+        output?.release()
         return report
     }
 

@@ -24,6 +24,8 @@ final class CaptureOutput {
     private var currentName = ""
     private var currentOpened = Date()
     private var nextPart: Int
+    /// The directory's lock, held from `init` until `release()` (or until this object goes away).
+    private let lock: OutputLock
 
     /// What `prepare` found in an existing directory.
     struct Resumed {
@@ -54,7 +56,9 @@ final class CaptureOutput {
         return Int(digits)
     }
 
-    /// Opens the output directory. Without `resume` it must be absent or empty. With `resume`, the
+    /// Locks the output directory (creating it when absent; a second writer is refused, naming the first's
+    /// pid) and opens it. Without `resume` it must be absent or empty (hidden files such as the lock file
+    /// aside). With `resume`, the
     /// tag's part files are recovered if unsealed, checked against `metadata`, and their ids returned.
     init(directory: String, tag: String, metadata: StrataMetadata, writerOptions: WriterOptions, partBytes: Int,
          checkpointSeconds: Double, manifestExtra: [String: String], resume: Bool, resumed: inout Resumed) throws {
@@ -67,13 +71,11 @@ final class CaptureOutput {
         self.manifestExtra = manifestExtra
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
-        if fm.fileExists(atPath: directory, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else {
-                throw CaptureError.invalidOption(flag: "--out", value: directory, why: "exists and is not a directory")
-            }
-        } else {
-            try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        if fm.fileExists(atPath: directory, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw CaptureError.invalidOption(flag: "--out", value: directory, why: "exists and is not a directory")
         }
+        // Taken before the directory is looked at, so two captures into one --out cannot both find it empty.
+        lock = try OutputLock(directory: directory)
         let entries = try fm.contentsOfDirectory(atPath: directory).filter { !$0.hasPrefix(".") }.sorted()
         guard resume || entries.isEmpty else { throw CaptureError.outputNotEmpty(directory: directory, entries: entries) }
 
@@ -195,5 +197,10 @@ final class CaptureOutput {
     /// Seals what was written so far after a failure, so the directory stays a valid, resumable dataset.
     func abandon() {
         _ = try? finish()
+    }
+
+    /// Releases the directory's lock (after the last file this run writes there).
+    func release() {
+        lock.release()
     }
 }

@@ -47,4 +47,6 @@ public struct HDF5ExportReport: Sendable, Equatable {
     /// Strata blocks decoded and written through HDF5's filter pipeline.
     public var blocksRecompressed = 0
     public var bytesWritten = 0
+    /// Partial files of killed exports to the same OUT (`OUT.partial-PID` of dead pids), removed first.
+    public var removedStalePartials: [String] = []
 }

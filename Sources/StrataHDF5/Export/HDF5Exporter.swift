@@ -3,7 +3,8 @@ import Strata
 
 /// Writes a Strata dataset (directory or single shard) as an HDF5 file in the layout of
 /// spec/HDF5.md. Values are copied bit for bit in the stored dtype (f32, f16, bf16 as uint16).
-/// The file is written under a temporary name and renamed into place when complete.
+/// The file is written through a `FileReplacement` (locked, `OUT.partial-PID`, renamed into place when
+/// complete), so a failed or killed export leaves an existing OUT untouched.
 public enum HDF5Exporter {
     /// Layout marker and version stored as root attributes.
     public static let formatName = "strata-hdf5"
@@ -12,18 +13,15 @@ public enum HDF5Exporter {
     @discardableResult
     public static func export(datasetAt input: String, to output: String,
                               options: HDF5ExportOptions = .init()) throws -> HDF5ExportReport {
+        let replacement = try FileReplacement(target: output)
         let dataset = try StrataDataset(path: input)
-        let temporary = output + ".partial-\(ProcessInfo.processInfo.processIdentifier)"
-        defer { try? FileManager.default.removeItem(atPath: temporary) }
-        var report: HDF5ExportReport
-        do {
-            let file = try HDF5File(creatingAt: temporary)
-            let writer = try ExportWriter(dataset: dataset, file: file, options: options)
-            report = try writer.run()
+        var report = try replacement.write { partial in
+            let file = try HDF5File(creatingAt: partial)
+            let report = try ExportWriter(dataset: dataset, file: file, options: options).run()
             try file.flush()
+            return report
         }
-        if FileManager.default.fileExists(atPath: output) { try FileManager.default.removeItem(atPath: output) }
-        try FileManager.default.moveItem(atPath: temporary, toPath: output)
+        report.removedStalePartials = replacement.removedStalePartials
         report.bytesWritten = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
         return report
     }

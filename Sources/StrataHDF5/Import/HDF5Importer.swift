@@ -47,10 +47,20 @@ private final class PrefetchSlot {
 /// shard (a single shard is a valid dataset). Values are written in the dtype the file stores
 /// (f32, f16, bf16), bit for bit. zstd level 1 by default: on hidden states it compresses as
 /// well as level 3 at about twice the speed (measured, see benchmarks/hdf5.md).
+///
+/// The shard is written through a `FileReplacement` (locked, `OUT.partial-PID`, renamed over OUT when
+/// sealed), so an import that fails or is killed leaves an existing OUT exactly as it was.
 public enum HDF5Importer {
     @discardableResult
     public static func importFile(at input: String, to output: String, options: HDF5ImportOptions = .init(),
                                   writerOptions: WriterOptions = WriterOptions(zstdLevel: 1)) throws -> HDF5ImportReport {
+        try FileReplacement(target: output).write { partial in
+            try importFile(at: input, writingTo: partial, options: options, writerOptions: writerOptions)
+        }
+    }
+
+    private static func importFile(at input: String, writingTo output: String, options: HDF5ImportOptions,
+                                   writerOptions: WriterOptions) throws -> HDF5ImportReport {
         let source = try HDF5RecordSource(path: input, options: options)
         let layout = source.layout
         let root = try source.file.root()

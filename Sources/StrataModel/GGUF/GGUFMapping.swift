@@ -20,7 +20,8 @@ final class GGUFMapping: @unchecked Sendable {
     }
 
     init(path: String) throws {
-        let fd = open(path, O_RDONLY)
+        // O_NONBLOCK: opening a FIFO must not wait for a writer (the regular-file check below refuses it).
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else {
             throw GGUFError(.io, file: path, "cannot open: \(String(cString: strerror(errno)))")
         }

@@ -17,7 +17,7 @@ struct ExportHDF5Command: ParsableCommand {
     @Argument(help: "A Strata shard file or dataset directory.")
     var input: String
 
-    @Argument(help: "The HDF5 file to write (replaced if it exists).")
+    @Argument(help: "The HDF5 file to write (an existing one is replaced only once the export is complete).")
     var output: String
 
     @Option(name: .long, help: "zstd (filter 32015, needs hdf5plugin in Python), gzip (every HDF5 reads it) or none.")
@@ -44,6 +44,7 @@ struct ExportHDF5Command: ParsableCommand {
         let started = Date()
         let report = try HDF5Exporter.export(datasetAt: input, to: output, options: options)
         let seconds = Date().timeIntervalSince(started)
+        for partial in report.removedStalePartials { print("removed \(partial), left by a killed export") }
         print("exported \(report.records) records (\(report.tokens) tokens) to \(output): \(report.bytesWritten) bytes, "
               + "\(report.chunksCopied) blocks copied as chunks, \(report.blocksRecompressed) blocks recompressed, "
               + String(format: "%.2f s", seconds))

@@ -18,7 +18,7 @@ struct ImportHDF5Command: ParsableCommand {
     @Argument(help: "The HDF5 file to read.")
     var input: String
 
-    @Argument(help: "The Strata shard file to write.")
+    @Argument(help: "The Strata shard file to write (an existing one is replaced only once the new shard is complete).")
     var output: String
 
     @Option(name: .long, help: "Path of the activation dataset.")

@@ -16,7 +16,7 @@ struct MergeCommand: ParsableCommand {
         """)
 
     @Argument(help: "Shard files or dataset directories to merge.") var inputs: [String]
-    @Option(name: .long, help: "Output dataset directory.") var out: String
+    @Option(name: .long, help: "Output dataset directory (new, or an existing dataset with --append).") var out: String
     @Option(name: .long, help: "How to bring shards into --out: link, copy or move.") var mode: String = "link"
     @Flag(name: .long, help: "Add the inputs to the dataset already in --out.") var append = false
     @Flag(name: .long, help: "Skip the duplicate record id check (it reads every record header).") var allowDuplicateIds = false

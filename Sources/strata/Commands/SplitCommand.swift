@@ -14,7 +14,7 @@ struct SplitCommand: ParsableCommand {
         """)
 
     @Argument(help: "Input dataset directory or shard file.") var input: String
-    @Option(name: .long, help: "Output directory; parts are written to OUT/<name>.") var out: String
+    @Option(name: .long, help: "Output directory (must be new or empty); parts are written to OUT/<name>.") var out: String
     @Option(name: .long, help: "Fraction of records for train.") var train: Double = 0.8
     @Option(name: .long, help: "Fraction of records for val.") var val: Double = 0.1
     @Option(name: .long, help: "Fraction of records for test.") var test: Double = 0.1

@@ -8,7 +8,7 @@ struct SynthCommand: ParsableCommand {
         commandName: "synth",
         abstract: "Write a shard of seeded synthetic hidden states (residual-stream-like: depth-growing scale, outlier channels, token correlation).")
 
-    @Option(name: .long, help: "Output shard path (overwritten).") var out: String
+    @Option(name: .long, help: "Output shard path (replaced when the new shard is complete).") var out: String
     @Option(name: .long, help: "Number of records.") var records: Int
     @Option(name: .long, help: "Minimum tokens per record.") var minTokens: Int = 16
     @Option(name: .long, help: "Maximum tokens per record.") var maxTokens: Int = 64
@@ -39,10 +39,18 @@ struct SynthCommand: ParsableCommand {
                                     labelCount: labels, idPrefix: idPrefix)
         let options = WriterOptions(zstdLevel: zstdLevel, blockTargetBytes: blockSize, layersPerBlock: layersPerBlock, syncEveryRecord: syncEveryRecord,
                                     compressionThreads: threads)
-        let writer = try ShardWriter(path: out, metadata: synth.metadata(dtype: type), options: options)
+        let start = Date()
+        try FileReplacement(target: out).write { partial in
+            try write(synth, dtype: type, options: options, to: partial)
+        }
+        let seconds = Date().timeIntervalSince(start)
+        FileHandle.standardError.write("synth: wrote \(records) records to \(out) in \(String(format: "%.2f", seconds)) s\n".data(using: .utf8)!)
+    }
+
+    private func write(_ synth: SyntheticStates, dtype type: StrataDType, options: WriterOptions, to path: String) throws {
+        let writer = try ShardWriter(path: path, metadata: synth.metadata(dtype: type), options: options)
         var values: [Float] = []
         var lastReport = Date()
-        let start = Date()
         for i in 0..<records {
             let record = synth.record(i, values: &values)
             try values.withUnsafeBufferPointer { try writer.append(record, values: .f32($0)) }
@@ -52,7 +60,5 @@ struct SynthCommand: ParsableCommand {
             }
         }
         try writer.close()
-        let seconds = Date().timeIntervalSince(start)
-        FileHandle.standardError.write("synth: wrote \(records) records to \(out) in \(String(format: "%.2f", seconds)) s\n".data(using: .utf8)!)
     }
 }

@@ -11,7 +11,7 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "Training dataset (directory with manifest.json, or a shard file).") var data: String
     @Option(help: "Probe kind: \(ProbeKind.allCases.map(\.rawValue).joined(separator: "|")).") var probe: String
-    @Option(help: "Checkpoint file to write.") var out: String
+    @Option(help: "Checkpoint file to write (an existing one is replaced only once training has finished).") var out: String
     @Option(help: "Validation dataset (default: hold out --val-fraction of --data).") var val: String?
     @Option(name: .customLong("val-fraction"), help: "Fraction of --data held out for validation when --val is not given (0 = none).")
     var valFraction: Double = 0.1
@@ -144,6 +144,9 @@ struct TrainCommand: ParsableCommand {
                 + (cachedFeatures ? ", head trained on pooled features computed once" : streamed.cachesEpochs ? ", decoded records cached after epoch 1" : "")
                 + "\n").utf8))
         }
+        // One training run per --out: the checkpoint, its .state file and the log are this run's alone.
+        let lock = try OutputLock(file: out)
+        defer { lock.release() }
         let statePath = out + ".state"
         var resumeState: TrainingState?
         if resume {

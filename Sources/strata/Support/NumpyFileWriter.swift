@@ -1,8 +1,10 @@
 import Foundation
+import Strata
 
 /// Writes a little-endian float32 `.npy` file (NumPy format 1.0) whose rows arrive in order, so arrays larger
-/// than memory can be streamed. The file is written under a temporary name and renamed into place by
-/// `finish()`, so a failed or interrupted write never leaves a truncated file under the final name.
+/// than memory can be streamed. The file is written through a `FileReplacement` (locked, `PATH.partial-PID`,
+/// renamed into place by `finish()`), so a failed or interrupted write never leaves a truncated file under
+/// the final name and never touches an existing one.
 final class NumpyFileWriter {
     struct WriteError: Error, CustomStringConvertible {
         let path: String
@@ -12,29 +14,26 @@ final class NumpyFileWriter {
 
     let path: String
     let shape: [Int]
-    private let temporaryPath: String
+    private let replacement: FileReplacement
     private let handle: FileHandle
     private var written = 0
-    private var finished = false
+    private var closed = false
 
     /// Opens `path` for a float32 array of `shape` (C order) and writes the header.
     init(path: String, shape: [Int]) throws {
         self.path = path
         self.shape = shape
-        temporaryPath = path + ".partial-\(ProcessInfo.processInfo.processIdentifier)"
-        guard FileManager.default.createFile(atPath: temporaryPath, contents: nil),
-              let handle = FileHandle(forWritingAtPath: temporaryPath) else {
-            throw WriteError(path: path, reason: "cannot create \(temporaryPath)")
+        replacement = try FileReplacement(target: path)
+        guard FileManager.default.createFile(atPath: replacement.partialPath, contents: nil),
+              let handle = FileHandle(forWritingAtPath: replacement.partialPath) else {
+            throw WriteError(path: path, reason: "cannot create \(replacement.partialPath)")
         }
         self.handle = handle
         try handle.write(contentsOf: NumpyFileWriter.header(shape: shape))
     }
 
     deinit {
-        if !finished {
-            try? handle.close()
-            try? FileManager.default.removeItem(atPath: temporaryPath)
-        }
+        if !closed { try? handle.close() }
     }
 
     /// The NumPy 1.0 header: magic, version, header length, then the dict padded with spaces so that the
@@ -67,8 +66,7 @@ final class NumpyFileWriter {
             throw WriteError(path: path, reason: "wrote \(written) of \(shape.reduce(1, *)) values")
         }
         try handle.close()
-        finished = true
-        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-        try FileManager.default.moveItem(atPath: temporaryPath, toPath: path)
+        closed = true
+        try replacement.commit()
     }
 }
