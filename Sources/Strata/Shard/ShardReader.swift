@@ -64,8 +64,9 @@ public final class ShardReader: @unchecked Sendable {
                                                   count: idx.count, crc: idx.bodyCRC)
             var previousEnd = bodyStart
             for (i, row) in index.rows.enumerated() {
+                // Compared by subtraction: an offset read from the file may be near Int.max (fuzz/README.md).
                 guard row.entryOffset >= previousEnd, row.entryLength >= RecordEntry.headerSize,
-                      row.entryOffset + row.entryLength <= indexOffset else {
+                      row.entryLength <= indexOffset - row.entryOffset else {
                     throw StrataError(.corrupt, "index row points outside the records area or out of order", record: i, offset: indexOffset + ShardIndex.headerSize + i * ShardIndex.rowSize)
                 }
                 previousEnd = row.entryOffset + row.entryLength
@@ -127,7 +128,9 @@ public final class ShardReader: @unchecked Sendable {
             }
             var previousEnd = index == 0 ? bodyStart : rows[index - 1].entryOffset + rows[index - 1].entryLength
             for (b, ref) in e.blocks.enumerated() {
-                guard ref.offset >= previousEnd, ref.offset + BlockHeader.size + ref.storedSize <= row.entryOffset else {
+                // Compared by subtraction: an offset read from the file may be near Int.max (fuzz/README.md).
+                let areaEnd = row.entryOffset - BlockHeader.size
+                guard ref.offset >= previousEnd, ref.offset <= areaEnd, ref.storedSize <= areaEnd - ref.offset else {
                     throw StrataError(.corrupt, "block reference points outside the record's area", block: b, offset: ref.offset)
                 }
                 previousEnd = ref.offset + BlockHeader.size + ref.storedSize
