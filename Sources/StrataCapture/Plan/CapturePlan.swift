@@ -42,7 +42,7 @@ public struct CapturePlan: Sendable {
     ///     (the record keeps the text as read; the token ids are the templated prompt's).
     ///   - maxTokens: longest allowed text; longer ones are skipped (`too_long`) or, with `truncate`, cut.
     ///   - policy: `.fail` throws `CaptureError.badRow` for the first row that cannot be captured.
-    public init(reader: TextRecordReader, tokenizer: BPETokenizer, shard: CaptureShard, maxTokens: Int,
+    public init(reader: TextRecordReader, tokenizer: Tokenizer, shard: CaptureShard, maxTokens: Int,
                 truncate: Bool, labelCount: Int?, policy: BadRowPolicy,
                 chat: (template: ChatTemplate, system: String?)? = nil) throws {
         let rows = try reader.readAll()
@@ -116,7 +116,7 @@ public struct CapturePlan: Sendable {
     }
 
     /// Tokenises on every core (the tokenizer is thread-safe); results in input order.
-    static func tokenize(_ texts: [String], _ tokenizer: BPETokenizer) -> [[Int32]] {
+    static func tokenize(_ texts: [String], _ tokenizer: Tokenizer) -> [[Int32]] {
         var out = [[Int32]](repeating: [], count: texts.count)
         let chunk = 64
         let chunks = (texts.count + chunk - 1) / chunk

@@ -148,7 +148,7 @@ struct BenchServeCommand: ParsableCommand {
     }
 
     /// Texts to cut prompts from: --texts, else the cached IMDB test set, else the samples folder.
-    private func promptPool(tokenizer: BPETokenizer) throws -> [(tokens: [Int32], source: String)] {
+    private func promptPool(tokenizer: Tokenizer) throws -> [(tokens: [Int32], source: String)] {
         var candidates: [String] = []
         if let texts { candidates = [texts] } else {
             let home = NSHomeDirectory()

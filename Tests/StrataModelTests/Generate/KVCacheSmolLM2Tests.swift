@@ -9,7 +9,7 @@ struct KVCacheSmolLM2Tests {
         let model = try #require(try LlamaGoldenTests.loadModel())
         // "<|im_start|>user\nWhat is the capital of France?<|im_end|>\n<|im_start|>assistant\n" in SmolLM2 ids.
         let path = try #require(ModelCache.existingPath(for: "smollm2"))
-        let tokenizer = try BPETokenizer(gguf: try GGUFFile(path: path))
+        let tokenizer = try Tokenizer(gguf: try GGUFFile(path: path))
         var sequence = tokenizer.encode(ChatTemplate().prompt(user: "What is the capital of France?"))
         let cache = try KVCache(model: model, capacity: sequence.count + 4)
         var logits = try model.extend(sequence, cache: cache)

@@ -35,13 +35,32 @@ extension TokenizerVocabulary {
             }
             return number
         }
-        func flag(_ key: String) throws -> Bool {
-            guard let value = metadata[key] else { return false }
+        func flag(_ key: String) throws -> Bool? {
+            guard let value = metadata[key] else { return nil }
             guard let flag = value.bool else {
                 throw TokenizerError.metadata(key: key, problem: "is \(value.typeName), expected bool")
             }
             return flag
         }
+        var scores: [Float] = []
+        if let value = metadata["tokenizer.ggml.scores"] {
+            guard let elements = value.array else {
+                throw TokenizerError.metadata(
+                    key: "tokenizer.ggml.scores", problem: "is \(value.typeName), expected array of numbers")
+            }
+            scores.reserveCapacity(elements.count)
+            for (index, element) in elements.enumerated() {
+                // float32 as llama.cpp's converter writes them; llama.cpp also reads int32 scores.
+                guard let score = element.float ?? element.int.map(Double.init) else {
+                    throw TokenizerError.metadata(
+                        key: "tokenizer.ggml.scores", problem: "element \(index) is \(element.typeName), expected a number")
+                }
+                scores.append(Float(score))
+            }
+        }
+        let model = try string("tokenizer.ggml.model")
+        let pre = metadata["tokenizer.ggml.pre"]?.string ?? "default"
+        let defaults = Self.llamaCppDefaults(model: model, pre: pre)
         var tokenTypes: [Int32] = []
         if let value = metadata["tokenizer.ggml.token_type"] {
             guard let elements = value.array else {
@@ -61,21 +80,23 @@ extension TokenizerVocabulary {
             tokens: try strings("tokenizer.ggml.tokens", required: true),
             merges: try strings("tokenizer.ggml.merges", required: false),
             tokenTypes: tokenTypes,
+            scores: scores,
             bosID: try optionalInt("tokenizer.ggml.bos_token_id"),
             eosID: try optionalInt("tokenizer.ggml.eos_token_id"),
             unknownID: try optionalInt("tokenizer.ggml.unknown_token_id"),
             paddingID: try optionalInt("tokenizer.ggml.padding_token_id"),
-            addBOS: try flag("tokenizer.ggml.add_bos_token"),
-            addEOS: try flag("tokenizer.ggml.add_eos_token"),
-            model: try string("tokenizer.ggml.model"),
-            pre: metadata["tokenizer.ggml.pre"]?.string ?? "default")
+            addBOS: try flag("tokenizer.ggml.add_bos_token") ?? defaults.addBOS,
+            addEOS: try flag("tokenizer.ggml.add_eos_token") ?? false,
+            addSpacePrefix: try flag("tokenizer.ggml.add_space_prefix") ?? defaults.addSpacePrefix,
+            model: model,
+            pre: pre)
     }
-}
 
-extension BPETokenizer {
-    /// The tokenizer a GGUF file describes (`tokenizer.ggml.*`). Throws `TokenizerError` naming the
-    /// key or the unsupported model / pre-tokenizer.
-    public convenience init(gguf: GGUFFile, reference: PreTokenizer.Reference = .transformersGGUF) throws {
-        try self.init(vocabulary: TokenizerVocabulary(gguf: gguf), reference: reference)
+    /// What llama.cpp assumes when a file lacks `add_bos_token` / `add_space_prefix`: a SentencePiece
+    /// vocabulary adds BOS and a dummy-prefix space (as Hugging Face's LlamaTokenizer does by default); a
+    /// byte-level one adds neither, except for the pre-tokenizers whose models add BOS (Llama 3).
+    static func llamaCppDefaults(model: String, pre: String) -> (addBOS: Bool, addSpacePrefix: Bool) {
+        if model == SentencePieceTokenizer.model { return (true, true) }
+        return (PreTokenizer.reading(forGGUFName: pre)?.addsBOSByDefault ?? false, false)
     }
 }
