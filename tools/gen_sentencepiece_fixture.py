@@ -110,7 +110,6 @@ SENTENCEPIECE_CASES = [
 
 def load_hand_cases() -> list[str]:
     """The hand-written cases of the byte-level fixture (tools/gen_tokenizer_fixture.py), shared."""
-    sys.path.insert(0, str(ROOT / "tools"))
     return list(importlib.import_module("gen_tokenizer_fixture").HAND_CASES)
 
 
@@ -207,31 +206,7 @@ def tokenizer_config(variant: dict, vocab_size: int, sp, user_defined: list[str]
     return config
 
 
-# --- llama.cpp's converter --------------------------------------------------------------------------------
-
-def llama_cpp_conversion(llama_cpp: Path):
-    """llama.cpp's conversion/base.py and its gguf-py, imported without PyTorch."""
-    import transformers  # noqa: F401  (records that torch is absent before the placeholder exists)
-    import transformers.utils.import_utils  # noqa: F401
-
-    class _Placeholder:
-        def __getattr__(self, _name):
-            return _Placeholder()
-
-        def __call__(self, *args, **kwargs):
-            return _Placeholder()
-
-    placeholder = types.ModuleType("torch")
-    placeholder.__getattr__ = lambda _name: _Placeholder()
-    sys.modules.setdefault("torch", placeholder)
-    sys.path.insert(0, str(llama_cpp / "gguf-py"))
-    sys.path.insert(0, str(llama_cpp))
-    base = importlib.import_module("conversion.base")
-    gguf = importlib.import_module("gguf")
-    if not Path(gguf.__file__).resolve().is_relative_to(llama_cpp.resolve()):
-        raise SystemExit(f"gguf was imported from {gguf.__file__}, not from {llama_cpp}/gguf-py")
-    return base, gguf
-
+# --- llama.cpp's converter (tools/llama_cpp_reference.py imports it) ---------------------------------------
 
 def write_gguf(base, gguf, model_dir: Path, out_path: Path, variant: dict) -> None:
     """Runs TextModel._set_vocab_sentencepiece on `model_dir` into a GGUF with no tensors."""
@@ -258,7 +233,9 @@ def main() -> None:
     parser.add_argument("--llama-cpp", type=Path, required=True,
                         help="llama.cpp source tree (has convert_hf_to_gguf.py, conversion/, gguf-py/)")
     args = parser.parse_args()
-    base, gguf = llama_cpp_conversion(args.llama_cpp)
+    sys.path.insert(0, str(ROOT / "tools"))
+    import llama_cpp_reference
+    base, gguf = llama_cpp_reference.import_converter(args.llama_cpp)
 
     samples = sample_texts()
     corpus = samples + EXTRA_TRAINING_LINES * 5

@@ -54,13 +54,8 @@ public final class BPETokenizer: TokenizerModel {
         }
         try vocabulary.checkShape()
         let tokens = vocabulary.tokens
-        bosID = try vocabulary.checkedID(vocabulary.bosID, name: "BOS")
-        eosID = try vocabulary.checkedID(vocabulary.eosID, name: "EOS")
-        unknownID = try vocabulary.checkedID(vocabulary.unknownID, name: "unknown")
-        paddingID = try vocabulary.checkedID(vocabulary.paddingID, name: "padding")
-        vocabularySize = tokens.count
-        addBOS = vocabulary.addBOS
-        addEOS = vocabulary.addEOS
+        (bosID, eosID, unknownID, paddingID) = try vocabulary.checkedSpecialIDs()
+        (vocabularySize, addBOS, addEOS) = (tokens.count, vocabulary.addBOS, vocabulary.addEOS)
         preTokenizer = reading.family
         ignoresMerges = reading.ignoresMerges
 

@@ -56,13 +56,8 @@ public final class SentencePieceTokenizer: TokenizerModel {
         guard vocabulary.scores.count == tokens.count else {
             throw TokenizerError.scoreCountMismatch(tokens: tokens.count, scores: vocabulary.scores.count)
         }
-        bosID = try vocabulary.checkedID(vocabulary.bosID, name: "BOS")
-        eosID = try vocabulary.checkedID(vocabulary.eosID, name: "EOS")
-        unknownID = try vocabulary.checkedID(vocabulary.unknownID, name: "unknown")
-        paddingID = try vocabulary.checkedID(vocabulary.paddingID, name: "padding")
-        vocabularySize = tokens.count
-        addBOS = vocabulary.addBOS
-        addEOS = vocabulary.addEOS
+        (bosID, eosID, unknownID, paddingID) = try vocabulary.checkedSpecialIDs()
+        (vocabularySize, addBOS, addEOS) = (tokens.count, vocabulary.addBOS, vocabulary.addEOS)
         addSpacePrefix = vocabulary.addSpacePrefix
 
         // Token ids by text; a later duplicate wins (llama.cpp's and Hugging Face's maps do the same).

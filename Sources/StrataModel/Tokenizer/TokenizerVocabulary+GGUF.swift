@@ -9,22 +9,26 @@ extension TokenizerVocabulary {
             }
             return text
         }
-        func strings(_ key: String, required: Bool) throws -> [String] {
+        /// The elements of array `key` converted by `convert` (nil for a wrong element); [] when absent and
+        /// not required.
+        func array<Element>(
+            _ key: String, required: Bool = false, of elementName: String, _ convert: (GGUFValue) -> Element?
+        ) throws -> [Element] {
             guard let value = metadata[key] else {
                 if required { throw TokenizerError.metadata(key: key, problem: "missing") }
                 return []
             }
             guard let elements = value.array else {
-                throw TokenizerError.metadata(key: key, problem: "is \(value.typeName), expected array of strings")
+                throw TokenizerError.metadata(key: key, problem: "is \(value.typeName), expected array of \(elementName)s")
             }
-            var result: [String] = []
+            var result: [Element] = []
             result.reserveCapacity(elements.count)
             for (index, element) in elements.enumerated() {
-                guard let text = element.string else {
+                guard let converted = convert(element) else {
                     throw TokenizerError.metadata(
-                        key: key, problem: "element \(index) is \(element.typeName), expected string")
+                        key: key, problem: "element \(index) is \(element.typeName), expected \(elementName)")
                 }
-                result.append(text)
+                result.append(converted)
             }
             return result
         }
@@ -42,45 +46,15 @@ extension TokenizerVocabulary {
             }
             return flag
         }
-        var scores: [Float] = []
-        if let value = metadata["tokenizer.ggml.scores"] {
-            guard let elements = value.array else {
-                throw TokenizerError.metadata(
-                    key: "tokenizer.ggml.scores", problem: "is \(value.typeName), expected array of numbers")
-            }
-            scores.reserveCapacity(elements.count)
-            for (index, element) in elements.enumerated() {
-                // float32 as llama.cpp's converter writes them; llama.cpp also reads int32 scores.
-                guard let score = element.float ?? element.int.map(Double.init) else {
-                    throw TokenizerError.metadata(
-                        key: "tokenizer.ggml.scores", problem: "element \(index) is \(element.typeName), expected a number")
-                }
-                scores.append(Float(score))
-            }
-        }
         let model = try string("tokenizer.ggml.model")
         let pre = metadata["tokenizer.ggml.pre"]?.string ?? "default"
         let defaults = Self.llamaCppDefaults(model: model, pre: pre)
-        var tokenTypes: [Int32] = []
-        if let value = metadata["tokenizer.ggml.token_type"] {
-            guard let elements = value.array else {
-                throw TokenizerError.metadata(
-                    key: "tokenizer.ggml.token_type", problem: "is \(value.typeName), expected array of integers")
-            }
-            tokenTypes.reserveCapacity(elements.count)
-            for (index, element) in elements.enumerated() {
-                guard let type = element.int, let narrow = Int32(exactly: type) else {
-                    throw TokenizerError.metadata(
-                        key: "tokenizer.ggml.token_type", problem: "element \(index) is not a 32-bit integer")
-                }
-                tokenTypes.append(narrow)
-            }
-        }
         self.init(
-            tokens: try strings("tokenizer.ggml.tokens", required: true),
-            merges: try strings("tokenizer.ggml.merges", required: false),
-            tokenTypes: tokenTypes,
-            scores: scores,
+            tokens: try array("tokenizer.ggml.tokens", required: true, of: "string") { $0.string },
+            merges: try array("tokenizer.ggml.merges", of: "string") { $0.string },
+            tokenTypes: try array("tokenizer.ggml.token_type", of: "32-bit integer") { $0.int.flatMap { Int32(exactly: $0) } },
+            // float32 as llama.cpp's converter writes them; llama.cpp also reads int32 scores.
+            scores: try array("tokenizer.ggml.scores", of: "number") { ($0.float ?? $0.int.map(Double.init)).map(Float.init) },
             bosID: try optionalInt("tokenizer.ggml.bos_token_id"),
             eosID: try optionalInt("tokenizer.ggml.eos_token_id"),
             unknownID: try optionalInt("tokenizer.ggml.unknown_token_id"),

@@ -64,6 +64,27 @@ enum TokenizerFixtures {
         return tokenizer
     }
 
+    /// Encodes every text with and without special tokens against the expected ids; records the first few
+    /// differences and returns how many encodings differ.
+    static func countMismatches(
+        _ tokenizer: any TokenizerModel, texts: [String], withSpecialTokens: [[Int32]], withoutSpecialTokens: [[Int32]],
+        label: String
+    ) -> Int {
+        var failures = 0
+        for (index, text) in texts.enumerated() {
+            for (addSpecial, ids) in [(true, withSpecialTokens[index]), (false, withoutSpecialTokens[index])] {
+                let actual = tokenizer.encode(text, addSpecialTokens: addSpecial)
+                guard actual != ids else { continue }
+                failures += 1
+                if failures <= 3 {
+                    Issue.record(Comment(rawValue: "\(label) addSpecialTokens=\(addSpecial) " + mismatch(
+                        text: text, expected: ids, actual: actual, tokenizer: tokenizer)))
+                }
+            }
+        }
+        return failures
+    }
+
     /// A message locating the first difference between two id lists, with the tokens around it.
     static func mismatch(text: String, expected: [Int32], actual: [Int32], tokenizer: any TokenizerModel) -> String {
         let position = (0..<min(expected.count, actual.count)).first { expected[$0] != actual[$0] } ?? min(expected.count, actual.count)

@@ -31,19 +31,9 @@ struct TokenizerMiniGGUFTests {
         #expect(tokenizer.addBOS == addBOS && tokenizer.addEOS == addEOS)
         let fixture = try TokenizerFixtures.load("mini.json", as: Fixture.self)
         let expected = try #require(fixture.files[name])
-        var failures = 0
-        for (index, text) in fixture.texts.enumerated() {
-            for (addSpecial, ids) in [(true, expected.add_special_tokens[index]), (false, expected.no_special_tokens[index])] {
-                let actual = tokenizer.encode(text, addSpecialTokens: addSpecial)
-                if actual != ids {
-                    failures += 1
-                    if failures <= 3 {
-                        Issue.record(Comment(rawValue: "\(name) addSpecialTokens=\(addSpecial) " + TokenizerFixtures.mismatch(
-                            text: text, expected: ids, actual: actual, tokenizer: tokenizer)))
-                    }
-                }
-            }
-        }
+        let failures = TokenizerFixtures.countMismatches(
+            tokenizer, texts: fixture.texts, withSpecialTokens: expected.add_special_tokens,
+            withoutSpecialTokens: expected.no_special_tokens, label: name)
         #expect(failures == 0, "\(failures) encodings differ")
     }
 }
