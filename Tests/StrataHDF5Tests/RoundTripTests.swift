@@ -64,7 +64,7 @@ import StrataTestSupport
                     let prefix = directory.appendingPathComponent("readback").path
                     try HDF5Exporter.export(datasetAt: sample.path, to: h5,
                                             options: HDF5ExportOptions(compression: compression, layout: layout))
-                    let result = try PythonTools.run(["tools/hdf5_readback.py", h5, prefix])
+                    let result = try Python.run(["tools/hdf5_readback.py", h5, prefix])
                     #expect(result.status == 0, "\(label): \(result.output)")
                     guard result.status == 0 else { continue }
                     let values = [UInt8](try Data(contentsOf: URL(fileURLWithPath: prefix + ".bin")))
@@ -103,7 +103,7 @@ import StrataTestSupport
 /// The spec's test vectors — a two-shard dataset directory and a shard with auxiliary vectors and
 /// per-record metadata — survive Strata → HDF5 → Strata in every layout.
 @Suite struct VectorRoundTripTests {
-    static let vectors = PythonTools.repositoryRoot.appendingPathComponent("spec/vectors")
+    static let vectors = Python.repositoryRoot.appendingPathComponent("spec/vectors")
 
     @Test(arguments: ["dataset", "bf16-two-records.strata", "f16-many-blocks.strata", "f32-uncompressed.strata"])
     func vectorRoundTrip(name: String) throws {
