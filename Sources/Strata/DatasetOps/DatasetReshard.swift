@@ -11,7 +11,7 @@ public enum DatasetReshard {
         guard (recordsPerShard == nil) != (shardBytes == nil) else {
             throw DatasetOpsError.invalidArgument("give exactly one of --records-per-shard and --shard-size")
         }
-        let source = try StrataDataset(path: input)
+        let source = try StrataDataset(path: input, checkShardChecksums: true)  // a whole-dataset rewrite (spec/FORMAT.md §11)
         let writer = try RollingDatasetWriter(directory: output, metadata: source.metadata,
                                               options: options ?? WriterOptions(matching: source.metadata),
                                               recordsPerShard: recordsPerShard, shardBytes: shardBytes)

@@ -122,7 +122,7 @@ public enum DatasetSplit {
                              recordsPerShard: Int? = nil, shardBytes: Int? = 256 << 20) throws -> Result {
         try validate(parts)
         if DatasetInputs.isNonEmptyDirectory(output) { throw DatasetOpsError.outputExists(output) }
-        let source = try StrataDataset(path: input)
+        let source = try StrataDataset(path: input, checkShardChecksums: true)  // a whole-dataset rewrite (spec/FORMAT.md §11)
         var keys: [String] = []
         keys.reserveCapacity(source.count)
         for global in 0 ..< source.count {

@@ -35,7 +35,8 @@ public final class ShardReader: @unchecked Sendable {
     public var count: Int { rows.count }
 
     /// Opens a sealed shard; throws a clear "unsealed: run strata recover" error for a shard whose writer
-    /// never finished, and `.notAShard` / `.corrupt` errors for anything else wrong with its structure.
+    /// never finished, `.brokenSeal` for a valid trailer whose index is damaged (`ShardSeal`), and
+    /// `.notAShard` / `.corrupt` errors for anything else wrong with its structure.
     public init(path: String) throws {
         self.path = path
         file = try FileDescriptor.openForReading(path)
@@ -45,32 +46,9 @@ public final class ShardReader: @unchecked Sendable {
             metadata = meta
             version = (Int(header.major), Int(header.minor))
             bodyStart = header.bodyStart
-            guard fileSize >= bodyStart + Trailer.size,
-                  let trailer = Trailer.decode(try file.read(count: Trailer.size, at: fileSize - Trailer.size)) else {
-                throw StrataError(.unsealed, "shard is unsealed (no valid trailer: its writer was killed or has not finished); run `strata recover \(path)` to restore its completed records and seal it")
-            }
-            indexOffset = trailer.indexOffset
-            guard indexOffset >= bodyStart, indexOffset <= fileSize - Trailer.size - ShardIndex.headerSize else {
-                throw StrataError(.corrupt, "trailer points to index offset \(indexOffset) outside the file body", offset: fileSize - Trailer.size)
-            }
-            let idx = try ShardIndex.decodeHeader(try file.read(count: ShardIndex.headerSize, at: indexOffset))
-            guard indexOffset + ShardIndex.headerSize + idx.bodyLength + Trailer.size == fileSize else {
-                throw StrataError(.corrupt, "index (\(idx.count) records) does not end where the trailer begins", offset: indexOffset)
-            }
-            guard idx.count == trailer.recordCount else {
-                throw StrataError(.corrupt, "trailer says \(trailer.recordCount) records but the index has \(idx.count)", offset: indexOffset)
-            }
-            let index = try ShardIndex.decodeBody(try file.read(count: idx.bodyLength, at: indexOffset + ShardIndex.headerSize),
-                                                  count: idx.count, crc: idx.bodyCRC)
-            var previousEnd = bodyStart
-            for (i, row) in index.rows.enumerated() {
-                guard row.entryOffset >= previousEnd, row.entryLength >= RecordEntry.headerSize,
-                      row.entryOffset + row.entryLength <= indexOffset else {
-                    throw StrataError(.corrupt, "index row points outside the records area or out of order", record: i, offset: indexOffset + ShardIndex.headerSize + i * ShardIndex.rowSize)
-                }
-                previousEnd = row.entryOffset + row.entryLength
-            }
-            rows = index.rows
+            let seal = try ShardSeal.read(file, fileSize: fileSize, bodyStart: bodyStart, path: path)
+            indexOffset = seal.indexOffset
+            rows = seal.rows
         } catch let e as StrataError {
             throw e.located(path: path)
         }
@@ -125,12 +103,17 @@ public final class ShardReader: @unchecked Sendable {
             if let problem = e.tilingProblem(layers: metadata.layers.count, hidden: metadata.hidden, width: metadata.dtype.byteWidth) {
                 throw StrataError(.corrupt, "record's blocks are inconsistent: \(problem)")
             }
-            var previousEnd = index == 0 ? bodyStart : rows[index - 1].entryOffset + rows[index - 1].entryLength
+            if let problem = metadata.auxiliary.problem(with: e.auxiliary) { throw StrataError(.corrupt, problem) }
+            // The blocks fill the record's area (after the previous entry, before its own) without a gap (§1).
+            var blockStart = index == 0 ? bodyStart : rows[index - 1].entryOffset + rows[index - 1].entryLength
             for (b, ref) in e.blocks.enumerated() {
-                guard ref.offset >= previousEnd, ref.offset + BlockHeader.size + ref.storedSize <= row.entryOffset else {
-                    throw StrataError(.corrupt, "block reference points outside the record's area", block: b, offset: ref.offset)
+                guard ref.offset == blockStart else {
+                    throw StrataError(.corrupt, "block reference points to offset \(ref.offset), expected \(blockStart) (right after the previous block or record entry)", block: b, offset: ref.offset)
                 }
-                previousEnd = ref.offset + BlockHeader.size + ref.storedSize
+                blockStart = ref.offset + BlockHeader.size + ref.storedSize
+            }
+            guard blockStart == row.entryOffset else {
+                throw StrataError(.corrupt, "the record's blocks end at offset \(blockStart), not where its entry begins (\(row.entryOffset))")
             }
         } catch let err as StrataError {
             throw err.located(path: path, record: index, offset: row.entryOffset)

@@ -12,7 +12,7 @@ public enum HDF5Exporter {
     @discardableResult
     public static func export(datasetAt input: String, to output: String,
                               options: HDF5ExportOptions = .init()) throws -> HDF5ExportReport {
-        let dataset = try StrataDataset(path: input)
+        let dataset = try StrataDataset(path: input, checkShardChecksums: true)  // a whole-dataset rewrite (spec/FORMAT.md §11)
         let temporary = output + ".partial-\(ProcessInfo.processInfo.processIdentifier)"
         defer { try? FileManager.default.removeItem(atPath: temporary) }
         var report: HDF5ExportReport
