@@ -133,6 +133,13 @@ def reseal_crc(data, start, length):
     put(data, start + length, "<I", sf.crc32c(bytes(data[start:start + length])))
 
 
+def set_field(data, start, offset, fmt, value, crc_length):
+    """Sets the field at `offset` of the structure at `start`, then rewrites the structure's own CRC
+    over its first `crc_length` bytes: a wrong value under a valid CRC."""
+    put(data, start + offset, fmt, value)
+    reseal_crc(data, start, crc_length)
+
+
 def reseal_entry(data, entry):
     """Recomputes a record entry's body CRC and then its header CRC."""
     body_length = struct.unpack_from("<Q", data, entry + 24)[0]
@@ -295,39 +302,22 @@ def write_refused_shards(rng):
                  "brokenSeal", "open", recoverable=2)
 
     path, w = two_records(rng, "bad-index-offset.strata")
-
-    def move_index_offset(d):
-        put(d, len(d) - 24, "<Q", struct.unpack_from("<Q", d, len(d) - 24)[0] - 8)
-        reseal_crc(d, len(d) - 32, 28)
-    patch(path, move_index_offset)
+    index = w.rows[-1][0] + w.rows[-1][1]
+    patch(path, lambda d: set_field(d, len(d) - 32, 8, "<Q", index - 8, 28))
     refused_json(path, "the trailer (CRC valid) points 8 bytes before the index: a broken seal (§7)",
                  "brokenSeal", "open", recoverable=2)
 
     path, w = two_records(rng, "bad-reserved-trailer.strata")
-
-    def trailer_reserved(d):
-        put(d, len(d) - 8, "<I", 1)
-        reseal_crc(d, len(d) - 32, 28)
-    patch(path, trailer_reserved)
+    patch(path, lambda d: set_field(d, len(d) - 32, 24, "<I", 1, 28))
     refused_json(path, "the trailer's reserved field is 1 (CRC valid): a broken seal (§1, §7)",
                  "brokenSeal", "open", recoverable=2)
 
     path, w = two_records(rng, "bad-reserved-block.strata")
-
-    def block_reserved(d):
-        block = w.block_offsets[0][1]
-        d[block + 47] = 1
-        reseal_crc(d, block, 68)
-    patch(path, block_reserved)
+    patch(path, lambda d: set_field(d, w.block_offsets[0][1], 47, "<B", 1, 68))
     refused_json(path, "byte 47 of record 0's second block header is 1 (header CRC valid) (§1, §5)", "corrupt", "read", record=0)
 
     path, w = two_records(rng, "bad-reserved-record.strata")
-
-    def record_reserved(d):
-        entry = w.rows[1][0]
-        put(d, entry + 40, "<I", 1)
-        reseal_crc(d, entry, 44)
-    patch(path, record_reserved)
+    patch(path, lambda d: set_field(d, w.rows[1][0], 40, "<I", 1, 44))
     refused_json(path, "the reserved field of record 1's entry header is 1 (header CRC valid) (§1, §6)", "corrupt", "read", record=1)
 
     path, w = two_records(rng, "bad-reserved-reference.strata")

@@ -130,6 +130,12 @@ import Testing
             Issue.record("\(path): unknown refusal time \(refusal.at)")
         }
         expectRefusal(kind, "\(path): verify") { _ = try StrataVerifier.verify(path: path) }
+        // `strata shard` copies every block as stored, without decoding it: it refuses the vector too.
+        let dir = makeTempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        expectRefusal(kind, "\(path): reshard") {
+            try DatasetReshard.reshard(input: path, output: dir + "/out", recordsPerShard: 1, shardBytes: nil)
+        }
         if let recoverable { try checkRecovery(path: path, keeps: recoverable, against: nil) }
     }
 

@@ -242,7 +242,9 @@ public final class ShardReader: @unchecked Sendable {
     }
 
     /// Reads block `block` of a record (header + payload) into `ws.stored` and checks the header against
-    /// the record entry and the shard metadata, and the payload against its checksum.
+    /// the record entry and the shard metadata, the payload against its checksum, and a zstd payload's
+    /// frame header against spec/FORMAT.md §5 (one frame, no dictionary, declared size = raw size) —
+    /// so a block is checked the same way whether it is decoded or copied as stored.
     private func loadBlock(record: Int, entry e: RecordEntry, block: Int, into ws: DecodeWorkspace) throws -> BlockHeader {
         let ref = e.blocks[block]
         let storedTotal = BlockHeader.size + ref.storedSize
@@ -260,6 +262,7 @@ public final class ShardReader: @unchecked Sendable {
         }
         let payload = UnsafeRawBufferPointer(start: ws.stored.baseAddress! + BlockHeader.size, count: h.storedSize)
         guard CRC32C.checksum(payload) == h.payloadCRC else { throw StrataError(.corrupt, "block payload checksum mismatch") }
+        if h.codec == BlockHeader.codecZstd { try ZstdDecompressor.checkFrame(payload, expectedContentSize: h.rawSize) }
         return h
     }
 
@@ -274,8 +277,8 @@ public final class ShardReader: @unchecked Sendable {
             let n = h.elementCount
             var planes: UnsafePointer<UInt8>
             if h.codec == BlockHeader.codecZstd {
-                // The frame must declare exactly the header's raw size before any buffer of that size exists.
-                try ZstdDecompressor.checkFrame(payload, expectedContentSize: h.rawSize)
+                // `loadBlock` checked that the frame declares exactly the header's raw size, before any
+                // buffer of that size exists.
                 ws.reserveRaw(h.rawSize)
                 try ws.decompressor.decompress(payload, into: UnsafeMutableRawBufferPointer(start: ws.raw.baseAddress, count: h.rawSize))
                 planes = UnsafePointer(ws.raw.baseAddress!.assumingMemoryBound(to: UInt8.self))

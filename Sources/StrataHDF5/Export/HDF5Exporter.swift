@@ -216,7 +216,7 @@ private final class ExportWriter {
         var record = [UInt8]()
         var global = 0
         for shard in dataset.shards {
-            let raw = try StrataRawBlocks(path: shard.path)
+            let raw = StrataRawBlocks(reader: shard)
             for local in 0..<raw.count {
                 let tokens = side.tokenCounts[global]
                 try decodeRecord(raw, local: local, tokens: tokens, into: &record)
@@ -259,7 +259,7 @@ private final class ExportWriter {
         let directCopy: Bool
         if case .zstd = options.compression { directCopy = true } else { directCopy = false }
         for shard in dataset.shards {
-            let raw = try StrataRawBlocks(path: shard.path)
+            let raw = StrataRawBlocks(reader: shard)
             for local in 0..<raw.count {
                 let info = try dataset.info(global)
                 let name = String(repeating: "0", count: max(0, digits - String(global).count)) + String(global)
