@@ -82,14 +82,17 @@ def expected_json(path, meta, recs, stored, sealed=True, recoverable=None):
     write_json(path, doc)
 
 
-def refused_json(path, why, kind, at, record=None, recoverable=None):
+def refused_json(path, why, kind, at, record=None, recoverable=None, only_by_decoding=False):
     """A vector a reader must refuse: `kind` as spec/FORMAT.md names it (unsealed, brokenSeal, corrupt,
     dataset); `at` when: "open" (opening the shard or dataset), "read" (reading record `record`; the
     others read) or "verify" (only a whole-file check: `strata verify`, and the commands that rewrite a
-    whole dataset)."""
+    whole dataset). `only_by_decoding`: the damage is inside a zstd frame whose header is valid, so a
+    command that copies the block as stored (without decoding it) carries it over unchanged (§5)."""
     error = {"kind": kind, "at": at}
     if record is not None:
         error["record"] = record
+    if only_by_decoding:
+        error["only_by_decoding"] = True
     doc = {"file": os.path.basename(path), "why": why, "error": error}
     if recoverable is not None:
         doc["records_after_recover"] = recoverable
@@ -150,6 +153,11 @@ def reseal_entry(data, entry):
 def skippable_then(frame):
     """A skippable frame (magic 0x184D2A50) in front of the real frame: not one zstd frame (§5)."""
     return struct.pack("<II", 0x184D2A50, 4) + b"skip" + frame
+
+
+def flip_last_byte(frame):
+    """The frame with its last byte changed: for a frame with a content checksum, a wrong checksum."""
+    return frame[:-1] + bytes([frame[-1] ^ 0x01])
 
 
 def with_dictionary_id(frame):
@@ -346,6 +354,11 @@ def write_refused_shards(rng):
     tiles = [grid(2, 3, 1, 3), [(0, 1, 0, 3), (1, 1, 0, 3, {"frame": with_dictionary_id})]]
     path, w = two_records(rng, "bad-zstd-dictionary.strata", tiles=tiles)
     refused_json(path, "record 1's second block is a zstd frame that names dictionary 42 (§5)", "corrupt", "read", record=1)
+
+    tiles = [[(0, 1, 0, 3, {"checksum": True, "frame": flip_last_byte}), (1, 1, 0, 3)], grid(2, 3, 1, 3)]
+    path, w = two_records(rng, "bad-zstd-checksum.strata", tiles=tiles)
+    refused_json(path, "record 0's first block is a zstd frame whose content checksum does not match its content "
+                 "(the payload CRC32C is valid) (§5)", "corrupt", "read", record=0, only_by_decoding=True)
 
     recs = [{"id": "aux-0", "labels": [], "token_ids": [1, 2, 3], "text": None, "metadata": {}},
             {"id": "aux-1", "labels": [], "token_ids": [1, 2, 3], "text": None, "metadata": {}, "auxiliary": {"undeclared": [1.0]}}]

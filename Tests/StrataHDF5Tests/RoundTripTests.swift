@@ -103,7 +103,7 @@ import Testing
 /// The spec's test vectors: the valid ones — a two-shard dataset directory, a shard with auxiliary
 /// vectors and per-record metadata, every payload form and a 0-token record — survive Strata → HDF5 →
 /// Strata in every layout; the refused ones (`bad-*`, spec/FORMAT.md §13) are refused by the export
-/// with the error kind their JSON names.
+/// with the error kind their JSON names (except damage only decoding finds).
 @Suite struct VectorRoundTripTests {
     static let vectors = PythonTools.repositoryRoot.appendingPathComponent("spec/vectors")
 
@@ -145,7 +145,11 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         for name in names {
             let json = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.vectors.appendingPathComponent(name))) as! [String: Any]
-            let kind = try #require((json["error"] as? [String: Any])?["kind"] as? String)
+            let error = try #require(json["error"] as? [String: Any])
+            let kind = try #require(error["kind"] as? String)
+            // Damage inside a zstd frame with a valid header is found only by decoding; the groups layout
+            // copies such a block as stored (spec/FORMAT.md §5), so this test does not apply to it.
+            if error["only_by_decoding"] as? Bool == true { continue }
             let source = Self.vectors.appendingPathComponent(json["file"] as! String).path
             for layout in HDF5ExportLayout.allCases {
                 let h5 = directory.appendingPathComponent("\(layout.rawValue).h5").path
