@@ -55,7 +55,7 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
     }
 
     /// Builds a manifest for sealed shard files inside `directory` (paths relative to it): opens each,
-    /// checks they share the first shard's shape, and computes their sizes and whole-file CRC32C.
+    /// checks they agree with the first shard on `MetadataCompatibility.datasetFields`, and computes their sizes and whole-file CRC32C.
     public static func build(directory: String, shardPaths: [String], extra: [String: String] = [:]) throws -> DatasetManifest {
         guard !shardPaths.isEmpty else { throw StrataError(.dataset, "a dataset needs at least one shard", path: directory) }
         var shards: [Shard] = []
@@ -63,8 +63,8 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
         for rel in shardPaths {
             let full = (directory as NSString).appendingPathComponent(rel)
             let reader = try ShardReader(path: full)
-            if let m = metadata, !m.isShapeCompatible(with: reader.metadata) {
-                throw StrataError(.dataset, "shard's hidden size, layers or dtype differ from the first shard's", path: full)
+            if let m = metadata, let difference = MetadataCompatibility.firstDifference(m, reader.metadata, fields: MetadataCompatibility.datasetFields) {
+                throw StrataError(.dataset, "shard's \(difference.field) (\(difference.second)) differs from the first shard's (\(difference.first))", path: full)
             }
             if metadata == nil { metadata = reader.metadata }
             let crc = try fileCRC32C(full)
@@ -94,6 +94,9 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
         guard m.version == 1 else { throw StrataError(.dataset, "unsupported manifest version \(m.version) (this reader supports 1)", path: path) }
         for s in m.shards where s.path.isEmpty || s.path.hasPrefix("/") || s.path.split(separator: "/").contains("..") {
             throw StrataError(.dataset, "shard path \"\(s.path)\" must be relative and stay inside the dataset directory", path: path)
+        }
+        for s in m.shards where !s.hasWellFormedChecksum {
+            throw StrataError(.dataset, "shard \"\(s.path)\": crc32c \"\(s.crc32c)\" is not 8 lower-case hex digits", path: path)
         }
         guard m.records == m.shards.reduce(0, { $0 + $1.records }) else { throw StrataError(.dataset, "manifest record total \(m.records) is not the sum over its shards", path: path) }
         return m

@@ -12,9 +12,11 @@ public final class StrataDataset: @unchecked Sendable {
 
     public var count: Int { starts.last ?? 0 }
 
-    /// Opens a dataset directory (reads manifest.json, opens each shard and checks its record count and
-    /// shape against the manifest) or a single shard file.
-    public init(path: String) throws {
+    /// Opens a dataset directory (reads manifest.json, opens each shard and makes the checks of
+    /// spec/FORMAT.md §11: record count, byte size and metadata against the manifest) or a single shard
+    /// file. With `checkShardChecksums` each shard's whole-file CRC32C is checked against the manifest too
+    /// (reads every byte; `strata verify` and the commands that rewrite a whole dataset ask for it).
+    public init(path: String, checkShardChecksums: Bool = false) throws {
         self.path = path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -31,12 +33,8 @@ public final class StrataDataset: @unchecked Sendable {
                 // The manifest is untrusted: a shard path must stay inside the directory.
                 let full = try ShardPathPolicy.resolve(s.path, in: path, manifest: manifestPath)
                 let r = try ShardReader(path: full)
-                guard r.count == s.records else {
-                    throw StrataError(.dataset, "shard has \(r.count) records but the manifest says \(s.records)", path: full)
-                }
-                guard r.metadata.isShapeCompatible(with: m.metadata) else {
-                    throw StrataError(.dataset, "shard's hidden size, layers or dtype differ from the manifest's", path: full)
-                }
+                try s.checkOnOpen(r, path: full, datasetMetadata: m.metadata)
+                if checkShardChecksums { try s.checkChecksum(path: full) }
                 readers.append(r)
             }
             manifest = m

@@ -87,6 +87,10 @@ public enum DatasetMerge {
             }
         }
 
+        // The new manifest records each shard's CRC32C as it is now; a shard taken from a dataset must
+        // still be the file its manifest describes (spec/FORMAT.md §11), or the merge would bless a change.
+        for shard in incoming { try shard.listed?.checkChecksum(path: shard.path) }
+
         guard let root = ShardPathPolicy.realPath(directory) else {
             throw DatasetOpsError.invalidArgument("\(directory): cannot resolve the output directory")
         }

@@ -35,7 +35,8 @@ public final class ShardReader: @unchecked Sendable {
     public var count: Int { rows.count }
 
     /// Opens a sealed shard; throws a clear "unsealed: run strata recover" error for a shard whose writer
-    /// never finished, and `.notAShard` / `.corrupt` errors for anything else wrong with its structure.
+    /// never finished, `.brokenSeal` for a valid trailer whose index is damaged (`ShardSeal`), and
+    /// `.notAShard` / `.corrupt` errors for anything else wrong with its structure.
     public init(path: String) throws {
         self.path = path
         file = try FileDescriptor.openForReading(path)
@@ -45,32 +46,9 @@ public final class ShardReader: @unchecked Sendable {
             metadata = meta
             version = (Int(header.major), Int(header.minor))
             bodyStart = header.bodyStart
-            guard fileSize >= bodyStart + Trailer.size,
-                  let trailer = Trailer.decode(try file.read(count: Trailer.size, at: fileSize - Trailer.size)) else {
-                throw StrataError(.unsealed, "shard is unsealed (no valid trailer: its writer was killed or has not finished); run `strata recover \(path)` to restore its completed records and seal it")
-            }
-            indexOffset = trailer.indexOffset
-            guard indexOffset >= bodyStart, indexOffset <= fileSize - Trailer.size - ShardIndex.headerSize else {
-                throw StrataError(.corrupt, "trailer points to index offset \(indexOffset) outside the file body", offset: fileSize - Trailer.size)
-            }
-            let idx = try ShardIndex.decodeHeader(try file.read(count: ShardIndex.headerSize, at: indexOffset))
-            guard indexOffset + ShardIndex.headerSize + idx.bodyLength + Trailer.size == fileSize else {
-                throw StrataError(.corrupt, "index (\(idx.count) records) does not end where the trailer begins", offset: indexOffset)
-            }
-            guard idx.count == trailer.recordCount else {
-                throw StrataError(.corrupt, "trailer says \(trailer.recordCount) records but the index has \(idx.count)", offset: indexOffset)
-            }
-            let index = try ShardIndex.decodeBody(try file.read(count: idx.bodyLength, at: indexOffset + ShardIndex.headerSize),
-                                                  count: idx.count, crc: idx.bodyCRC)
-            var previousEnd = bodyStart
-            for (i, row) in index.rows.enumerated() {
-                guard row.entryOffset >= previousEnd, row.entryLength >= RecordEntry.headerSize,
-                      row.entryOffset + row.entryLength <= indexOffset else {
-                    throw StrataError(.corrupt, "index row points outside the records area or out of order", record: i, offset: indexOffset + ShardIndex.headerSize + i * ShardIndex.rowSize)
-                }
-                previousEnd = row.entryOffset + row.entryLength
-            }
-            rows = index.rows
+            let seal = try ShardSeal.read(file, fileSize: fileSize, bodyStart: bodyStart, path: path)
+            indexOffset = seal.indexOffset
+            rows = seal.rows
         } catch let e as StrataError {
             throw e.located(path: path)
         }
@@ -125,12 +103,17 @@ public final class ShardReader: @unchecked Sendable {
             if let problem = e.tilingProblem(layers: metadata.layers.count, hidden: metadata.hidden, width: metadata.dtype.byteWidth) {
                 throw StrataError(.corrupt, "record's blocks are inconsistent: \(problem)")
             }
-            var previousEnd = index == 0 ? bodyStart : rows[index - 1].entryOffset + rows[index - 1].entryLength
+            if let problem = metadata.auxiliary.problem(with: e.auxiliary) { throw StrataError(.corrupt, problem) }
+            // The blocks fill the record's area (after the previous entry, before its own) without a gap (§1).
+            var blockStart = index == 0 ? bodyStart : rows[index - 1].entryOffset + rows[index - 1].entryLength
             for (b, ref) in e.blocks.enumerated() {
-                guard ref.offset >= previousEnd, ref.offset + BlockHeader.size + ref.storedSize <= row.entryOffset else {
-                    throw StrataError(.corrupt, "block reference points outside the record's area", block: b, offset: ref.offset)
+                guard ref.offset == blockStart else {
+                    throw StrataError(.corrupt, "block reference points to offset \(ref.offset), expected \(blockStart) (right after the previous block or record entry)", block: b, offset: ref.offset)
                 }
-                previousEnd = ref.offset + BlockHeader.size + ref.storedSize
+                blockStart = ref.offset + BlockHeader.size + ref.storedSize
+            }
+            guard blockStart == row.entryOffset else {
+                throw StrataError(.corrupt, "the record's blocks end at offset \(blockStart), not where its entry begins (\(row.entryOffset))")
             }
         } catch let err as StrataError {
             throw err.located(path: path, record: index, offset: row.entryOffset)
@@ -259,7 +242,9 @@ public final class ShardReader: @unchecked Sendable {
     }
 
     /// Reads block `block` of a record (header + payload) into `ws.stored` and checks the header against
-    /// the record entry and the shard metadata, and the payload against its checksum.
+    /// the record entry and the shard metadata, the payload against its checksum, and a zstd payload's
+    /// frame header against spec/FORMAT.md §5 (one frame, no dictionary, declared size = raw size) —
+    /// so a block is checked the same way whether it is decoded or copied as stored.
     private func loadBlock(record: Int, entry e: RecordEntry, block: Int, into ws: DecodeWorkspace) throws -> BlockHeader {
         let ref = e.blocks[block]
         let storedTotal = BlockHeader.size + ref.storedSize
@@ -277,6 +262,7 @@ public final class ShardReader: @unchecked Sendable {
         }
         let payload = UnsafeRawBufferPointer(start: ws.stored.baseAddress! + BlockHeader.size, count: h.storedSize)
         guard CRC32C.checksum(payload) == h.payloadCRC else { throw StrataError(.corrupt, "block payload checksum mismatch") }
+        if h.codec == BlockHeader.codecZstd { try ZstdDecompressor.checkFrame(payload, expectedContentSize: h.rawSize) }
         return h
     }
 
@@ -291,8 +277,8 @@ public final class ShardReader: @unchecked Sendable {
             let n = h.elementCount
             var planes: UnsafePointer<UInt8>
             if h.codec == BlockHeader.codecZstd {
-                // The frame must declare exactly the header's raw size before any buffer of that size exists.
-                try ZstdDecompressor.checkFrame(payload, expectedContentSize: h.rawSize)
+                // `loadBlock` checked that the frame declares exactly the header's raw size, before any
+                // buffer of that size exists.
                 ws.reserveRaw(h.rawSize)
                 try ws.decompressor.decompress(payload, into: UnsafeMutableRawBufferPointer(start: ws.raw.baseAddress, count: h.rawSize))
                 planes = UnsafePointer(ws.raw.baseAddress!.assumingMemoryBound(to: UInt8.self))

@@ -43,8 +43,8 @@ extension ShardReader {
     /// Number of blocks of record `index`.
     public func blockCount(_ index: Int) throws -> Int { try entry(index).blocks.count }
 
-    /// Block `block` of record `index` as stored, after checking its header against the record entry
-    /// and its payload checksum (nothing is decompressed).
+    /// Block `block` of record `index` as stored, after checking its header against the record entry,
+    /// its payload checksum and, for zstd, its frame header (spec/FORMAT.md §5; nothing is decompressed).
     public func storedBlock(_ index: Int, block: Int) throws -> StoredBlock {
         let e = try entry(index)
         guard block >= 0 && block < e.blocks.count else {

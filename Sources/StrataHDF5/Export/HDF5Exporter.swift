@@ -14,7 +14,7 @@ public enum HDF5Exporter {
     public static func export(datasetAt input: String, to output: String,
                               options: HDF5ExportOptions = .init()) throws -> HDF5ExportReport {
         let replacement = try FileReplacement(target: output)
-        let dataset = try StrataDataset(path: input)
+        let dataset = try StrataDataset(path: input, checkShardChecksums: true)  // a whole-dataset rewrite (spec/FORMAT.md §11)
         var report = try replacement.write { partial in
             let file = try HDF5File(creatingAt: partial)
             let report = try ExportWriter(dataset: dataset, file: file, options: options).run()
@@ -214,7 +214,7 @@ private final class ExportWriter {
         var record = [UInt8]()
         var global = 0
         for shard in dataset.shards {
-            let raw = try StrataRawBlocks(path: shard.path)
+            let raw = StrataRawBlocks(reader: shard)
             for local in 0..<raw.count {
                 let tokens = side.tokenCounts[global]
                 try decodeRecord(raw, local: local, tokens: tokens, into: &record)
@@ -257,7 +257,7 @@ private final class ExportWriter {
         let directCopy: Bool
         if case .zstd = options.compression { directCopy = true } else { directCopy = false }
         for shard in dataset.shards {
-            let raw = try StrataRawBlocks(path: shard.path)
+            let raw = StrataRawBlocks(reader: shard)
             for local in 0..<raw.count {
                 let info = try dataset.info(global)
                 let name = String(repeating: "0", count: max(0, digits - String(global).count)) + String(global)

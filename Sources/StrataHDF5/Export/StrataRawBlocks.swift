@@ -16,113 +16,37 @@ struct StrataStoredBlock {
     var payload: [UInt8]
 }
 
-/// Reads the stored blocks of a sealed shard without decoding them, so that an exporter can copy
-/// zstd frames straight into HDF5 chunks. Follows spec/FORMAT.md §5–7 (trailer → index →
-/// record entry → block references → block headers) and checks every CRC on the way.
+/// The stored blocks of a sealed shard, not decoded, so that an exporter can copy zstd frames
+/// straight into HDF5 chunks. Read through `ShardReader.storedBlock`, so every block is checked
+/// exactly as the library's reader checks it (spec/FORMAT.md §5–§9: CRCs, header against the record
+/// entry, reserved fields, the zstd frame's header).
 ///
 /// `ShardReader` decodes values to f32 only; this type exists because the export needs the
 /// stored bytes (for direct chunk writes) and the stored dtype (for bit-exact f16/bf16).
 final class StrataRawBlocks {
     let path: String
-    private let descriptor: Int32
-    private let fileSize: Int
-    private var entryOffsets: [(offset: Int, length: Int)] = []
+    private let reader: ShardReader
 
-    init(path: String) throws {
-        self.path = path
-        descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else {
-            throw StrataHDF5Error.shard(path: path, record: nil, "cannot open the shard for reading: \(String(cString: strerror(errno)))")
-        }
-        let end = lseek(descriptor, 0, SEEK_END)
-        guard end >= 0 else {
-            close(descriptor)
-            throw StrataHDF5Error.shard(path: path, record: nil, "cannot find the size of the shard")
-        }
-        fileSize = Int(end)
-        do { try readIndex() } catch { close(descriptor); throw error }
+    /// The blocks of a shard already open.
+    init(reader: ShardReader) {
+        self.reader = reader
+        path = reader.path
     }
 
-    deinit { close(descriptor) }
-
-    var count: Int { entryOffsets.count }
-
-    private func read(_ count: Int, at offset: Int) throws -> [UInt8] {
-        guard offset >= 0, count >= 0, offset + count <= fileSize else {
-            throw StrataHDF5Error.shard(path: path, record: nil, "structure at offset \(offset) (\(count) bytes) runs past the end of the file")
-        }
-        var bytes = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let got = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + done, count - done, off_t(offset + done)) }
-            guard got > 0 else {
-                throw StrataHDF5Error.shard(path: path, record: nil, "short read at offset \(offset + done)")
-            }
-            done += got
-        }
-        return bytes
+    convenience init(path: String) throws {
+        self.init(reader: try ShardReader(path: path))
     }
 
-    private func readIndex() throws {
-        let trailer = try read(32, at: fileSize - 32)
-        guard Array(trailer[0..<8]) == Array("STRATEND".utf8), CRC32C.checksum(trailer[0..<28]) == trailer.u32(28) else {
-            throw StrataHDF5Error.shard(path: path, record: nil, "no valid trailer (unsealed shard: run strata recover)")
-        }
-        let indexOffset = Int(trailer.u64(8))
-        let header = try read(32, at: indexOffset)
-        guard header.u32(0) == 0x5844_4953, CRC32C.checksum(header[0..<28]) == header.u32(28) else {
-            throw StrataHDF5Error.shard(path: path, record: nil, "bad index header at offset \(indexOffset)")
-        }
-        let records = Int(header.u64(8))
-        guard records <= (fileSize - indexOffset) / 32 else {
-            throw StrataHDF5Error.shard(path: path, record: nil, "index claims \(records) records, more than the file can hold")
-        }
-        let body = try read(32 * records, at: indexOffset + 32)
-        guard CRC32C.checksum(body) == header.u32(24) else {
-            throw StrataHDF5Error.shard(path: path, record: nil, "index body CRC mismatch at offset \(indexOffset + 32)")
-        }
-        entryOffsets = (0..<records).map { (Int(body.u64($0 * 32)), Int(body.u64($0 * 32 + 8))) }
-    }
+    var count: Int { reader.count }
 
     /// The stored blocks of record `index`, in the record's block order, payloads CRC-checked.
     func blocks(_ index: Int) throws -> [StrataStoredBlock] {
-        let (offset, length) = entryOffsets[index]
-        let entry = try read(length, at: offset)
-        guard length >= 48, entry.u32(0) == 0x4345_5253, CRC32C.checksum(entry[0..<44]) == entry.u32(44) else {
-            throw StrataHDF5Error.shard(path: path, record: index, "bad record entry header at offset \(offset)")
+        try (0..<reader.blockCount(index)).map { b in
+            let block = try reader.storedBlock(index, block: b)
+            return StrataStoredBlock(layerStart: block.layerStart, layerCount: block.layerCount, tokenStart: block.tokenStart,
+                                     tokenCount: block.tokenCount, codec: block.codec == "zstd" ? 1 : 0, shuffled: block.shuffled,
+                                     rawSize: block.rawSize, payload: block.payload)
         }
-        let bodyLength = Int(entry.u64(24))
-        guard 48 + bodyLength == length, CRC32C.checksum(entry[48...]) == entry.u32(32) else {
-            throw StrataHDF5Error.shard(path: path, record: index, "record entry body CRC mismatch at offset \(offset)")
-        }
-        let blockCount = Int(entry.u32(36))
-        // The block references are the last 48 × block_count bytes of the body (§6).
-        let referencesStart = length - 48 * blockCount
-        guard referencesStart >= 52 else {
-            throw StrataHDF5Error.shard(path: path, record: index, "record entry too short for \(blockCount) block references")
-        }
-        var blocks: [StrataStoredBlock] = []
-        blocks.reserveCapacity(blockCount)
-        for b in 0..<blockCount {
-            let r = referencesStart + 48 * b
-            let blockOffset = Int(entry.u64(r))
-            let storedSize = Int(entry.u64(r + 24))
-            let payloadCRC = entry.u32(r + 40)
-            let bytes = try read(72, at: blockOffset)
-            guard bytes.u32(0) == 0x4B4C_4253, CRC32C.checksum(bytes[0..<68]) == bytes.u32(68),
-                  Int(bytes.u64(56)) == storedSize else {
-                throw StrataHDF5Error.shard(path: path, record: index, "bad header of block \(b) at offset \(blockOffset)")
-            }
-            let payload = try read(storedSize, at: blockOffset + 72)
-            guard CRC32C.checksum(payload) == payloadCRC, bytes.u32(64) == payloadCRC else {
-                throw StrataHDF5Error.shard(path: path, record: index, "payload CRC mismatch in block \(b) at offset \(blockOffset)")
-            }
-            blocks.append(StrataStoredBlock(
-                layerStart: Int(bytes.u32(24)), layerCount: Int(bytes.u32(28)), tokenStart: Int(bytes.u32(32)),
-                tokenCount: Int(bytes.u32(36)), codec: bytes[45], shuffled: bytes[46] == 1, rawSize: Int(bytes.u64(48)),
-                payload: payload))
-        }
-        return blocks
     }
 
     /// Decodes every block of record `index` into `buffer` (grown as needed) as layer-major
@@ -209,11 +133,4 @@ enum ByteShuffling {
         }
         return out
     }
-}
-
-private extension Array where Element == UInt8 {
-    func u32(_ at: Int) -> UInt32 {
-        UInt32(self[at]) | UInt32(self[at + 1]) << 8 | UInt32(self[at + 2]) << 16 | UInt32(self[at + 3]) << 24
-    }
-    func u64(_ at: Int) -> UInt64 { UInt64(u32(at)) | UInt64(u32(at + 4)) << 32 }
 }

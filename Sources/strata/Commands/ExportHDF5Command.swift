@@ -11,7 +11,9 @@ struct ExportHDF5Command: ParsableCommand {
             Layouts (spec/HDF5.md): layer-major (default) and token-major write one token-concatenated \
             array /hidden_states plus /offsets; groups writes one group per record whose chunks are the \
             Strata blocks, copied without recompression when --compression zstd. Values keep their \
-            stored dtype bit for bit (bf16 as uint16 with attribute strata_dtype="bf16").
+            stored dtype bit for bit (bf16 as uint16 with attribute strata_dtype="bf16"). A dataset \
+            directory's shards must match their manifest entries, whole-file CRC32C included \
+            (spec/FORMAT.md §11), before anything is written.
             """)
 
     @Argument(help: "A Strata shard file or dataset directory.")

@@ -13,6 +13,8 @@ struct MergeCommand: ParsableCommand {
         hard-linked (--mode link, the default; a byte copy across file systems), copied, or moved.
         Inputs must agree on hidden size, layers, dtype, model, tokenizer, label names and auxiliary vectors;
         a mismatch is refused naming the field. Record ids must be unique across shards.
+        Shards taken from a dataset directory must match their manifest entries, whole-file CRC32C
+        included (spec/FORMAT.md §11), before any is placed.
         """)
 
     @Argument(help: "Shard files or dataset directories to merge.") var inputs: [String]
