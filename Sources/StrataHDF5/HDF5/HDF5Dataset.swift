@@ -1,5 +1,6 @@
 import CHDF5
 import Foundation
+import Strata
 
 /// An HDF5 dataset: its shape, type, chunking and filters; reads, writes, and raw chunk access.
 public final class HDF5Dataset: HDF5Object {
@@ -54,7 +55,13 @@ public final class HDF5Dataset: HDF5Object {
 
     public func shape() throws -> [Int] {
         HDF5Library.prepare()
-        return try HDF5Dataspace(owning: H5Dget_space(objectID)).shape()
+        do {
+            return try HDF5Dataspace(owning: H5Dget_space(objectID)).shape()
+        } catch var error as HDF5Error {
+            error.file = error.file ?? filePath
+            error.object = error.object ?? path
+            throw error
+        }
     }
 
     func datatype() throws -> HDF5Datatype {
@@ -162,15 +169,41 @@ public final class HDF5Dataset: HDF5Object {
         try check(body(memSpace.id, fileSpace.id), "\(operation) values at \(origin) count \(selection)")
     }
 
+    /// The number of elements of the whole dataset, checked before a whole-dataset read allocates
+    /// `bytesEach` bytes per element: the shape comes from the file (a tiny file can declare a huge
+    /// array of unwritten chunks), so the read is refused past `HDF5ReadLimits.maxWholeReadBytes`.
+    private func wholeReadCount(bytesEach: Int, operation: String) throws -> Int {
+        let shape = try shape()
+        let count = HDF5Dataspace.elementCount(shape)
+        guard let count, count <= HDF5ReadLimits.maxWholeReadBytes / max(bytesEach, 1) else {
+            throw HDF5Error(file: filePath, object: path, operation: operation,
+                            reason: "its shape \(shape) needs \(count.map { ByteSize.format($0 * bytesEach) } ?? "more than 8 EiB") in memory, "
+                                + "over the limit of \(ByteSize.format(HDF5ReadLimits.maxWholeReadBytes)) Strata reads of one dataset at once")
+        }
+        return count
+    }
+
     /// All values of an integer (or bool) dataset, as Int64.
     public func readIntegers() throws -> [Int64] {
         guard let type = try elementType(), type.isInteger else {
             throw HDF5Error(file: filePath, object: path, operation: "read integers",
                             reason: "the dataset holds \(try typeSummary()), not integers")
         }
-        let count = try shape().reduce(1, *)
+        let count = try wholeReadCount(bytesEach: MemoryLayout<Int64>.size, operation: "read integers")
         var values = [Int64](repeating: 0, count: count)
         try values.withUnsafeMutableBytes { try read(into: $0, as: .int64) }
+        return values
+    }
+
+    /// All values of a float32 dataset (or one HDF5 converts to float32 exactly or by rounding).
+    public func readFloats() throws -> [Float] {
+        guard let type = try elementType(), type.isFloat else {
+            throw HDF5Error(file: filePath, object: path, operation: "read floats",
+                            reason: "the dataset holds \(try typeSummary()), not floating-point values")
+        }
+        let count = try wholeReadCount(bytesEach: MemoryLayout<Float>.size, operation: "read floats")
+        var values = [Float](repeating: 0, count: count)
+        try values.withUnsafeMutableBytes { try read(into: $0, as: .float32) }
         return values
     }
 
@@ -182,7 +215,8 @@ public final class HDF5Dataset: HDF5Object {
             throw HDF5Error(file: filePath, object: path, operation: "read strings",
                             reason: "the dataset holds \(type.summary), not strings")
         }
-        let count = try shape().reduce(1, *)
+        let width = type.isVariableLengthString ? MemoryLayout<UnsafeMutablePointer<CChar>?>.size : type.size
+        let count = try wholeReadCount(bytesEach: width, operation: "read strings")
         if count == 0 { return [] }
         if type.isVariableLengthString {
             let memType = try HDF5Datatype.variableLengthString()
@@ -193,7 +227,6 @@ public final class HDF5Dataset: HDF5Object {
             defer { _ = H5Dvlen_reclaim(memType.id, space.id, HDF5Library.defaultID, &pointers) }
             return pointers.map { $0.map { String(cString: $0) } ?? "" }
         }
-        let width = type.size
         var bytes = [UInt8](repeating: 0, count: width * count)
         try check(H5Dread(objectID, type.id, HDF5Library.defaultID, HDF5Library.defaultID,
                           HDF5Library.defaultID, &bytes), "read strings")
