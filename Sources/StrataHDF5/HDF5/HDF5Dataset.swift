@@ -264,12 +264,17 @@ public final class HDF5Dataset: HDF5Object {
         return (Int(address), Int(size))
     }
 
-    /// Reads one chunk's stored (still filtered) bytes and its filter mask.
-    public func readChunk(at offset: [Int]) throws -> (filterMask: UInt32, bytes: [UInt8]) {
+    /// Reads one chunk's stored (still filtered) bytes and its filter mask. The stored size comes
+    /// from the file's chunk index; a chunk larger than `maxBytes` is refused before it is allocated.
+    public func readChunk(at offset: [Int], maxBytes: Int = Int.max) throws -> (filterMask: UInt32, bytes: [UInt8]) {
         HDF5Library.prepare()
         let origin = offset.map { hsize_t($0) }
         var size: hsize_t = 0
         try check(H5Dget_chunk_storage_size(objectID, origin, &size), "find raw chunk at \(offset)")
+        guard size <= UInt64(maxBytes) else {
+            throw HDF5Error(file: filePath, object: path, operation: "read raw chunk at \(offset)",
+                            reason: "the chunk index says it stores \(size) bytes, more than the \(maxBytes) its contents can take")
+        }
         var mask: UInt32 = 0
         var status: herr_t = 0
         // Filled completely by H5Dread_chunk (the chunk's stored size), so not zeroed first.

@@ -53,7 +53,7 @@ extension HDF5RecordSource {
         for piece in pieces {
             let raw = piece.layerCount * piece.tokenCount * hidden * width
             if piece.isWholeChunk {
-                let (mask, bytes) = try dataset.readChunk(at: piece.origin)
+                let (mask, bytes) = try dataset.readChunk(at: piece.origin, maxBytes: StoredBlock.maxPayloadBytes(rawSize: raw))
                 let encoding = grid.encoding(filterMask: mask)
                 let block = StoredBlock(layerStart: piece.layerStart, layerCount: piece.layerCount, tokenStart: piece.tokenStart,
                                         tokenCount: piece.tokenCount, hidden: hidden, dtype: dtype, codec: encoding.codec,
