@@ -185,25 +185,24 @@ public final class HDF5Dataset: HDF5Object {
 
     /// All values of an integer (or bool) dataset, as Int64.
     public func readIntegers() throws -> [Int64] {
-        guard let type = try elementType(), type.isInteger else {
-            throw HDF5Error(file: filePath, object: path, operation: "read integers",
-                            reason: "the dataset holds \(try typeSummary()), not integers")
-        }
-        let count = try wholeReadCount(bytesEach: MemoryLayout<Int64>.size, operation: "read integers")
-        var values = [Int64](repeating: 0, count: count)
-        try values.withUnsafeMutableBytes { try read(into: $0, as: .int64) }
-        return values
+        try readWhole(as: .int64, zero: Int64(0), kind: "integers") { $0.isInteger }
     }
 
-    /// All values of a float32 dataset (or one HDF5 converts to float32 exactly or by rounding).
+    /// All values of a floating-point dataset, converted by HDF5 to float32.
     public func readFloats() throws -> [Float] {
-        guard let type = try elementType(), type.isFloat else {
-            throw HDF5Error(file: filePath, object: path, operation: "read floats",
-                            reason: "the dataset holds \(try typeSummary()), not floating-point values")
+        try readWhole(as: .float32, zero: Float(0), kind: "floating-point values") { $0.isFloat }
+    }
+
+    /// The whole dataset as `memoryType` values, when its stored type passes `accepts`.
+    private func readWhole<T>(as memoryType: HDF5ElementType, zero: T, kind: String,
+                              accepts: (HDF5ElementType) -> Bool) throws -> [T] {
+        guard let type = try elementType(), accepts(type) else {
+            throw HDF5Error(file: filePath, object: path, operation: "read \(kind)",
+                            reason: "the dataset holds \(try typeSummary()), not \(kind)")
         }
-        let count = try wholeReadCount(bytesEach: MemoryLayout<Float>.size, operation: "read floats")
-        var values = [Float](repeating: 0, count: count)
-        try values.withUnsafeMutableBytes { try read(into: $0, as: .float32) }
+        let count = try wholeReadCount(bytesEach: MemoryLayout<T>.size, operation: "read \(kind)")
+        var values = [T](repeating: zero, count: count)
+        try values.withUnsafeMutableBytes { try read(into: $0, as: memoryType) }
         return values
     }
 

@@ -216,12 +216,12 @@ public enum HDF5LayoutDetector {
                 hidden: shape[axes.firstIndex(of: .hidden)!], tokenStarts: starts, tokenCounts: counts,
                 boundaries: described,
                 labelsName: try sideDataset(explicit: options.labelsName, names: HDF5LayoutDetector.labelNames,
-                                            role: "labels", option: "--labels", firstDimension: recordCount),
-                tokenIDsName: try tokenIDs(arrangement: arrangement, counts: counts, shape: shape, axes: axes),
+                                            role: "labels", option: "--labels", firstDimension: recordCount, activations: data.path),
+                tokenIDsName: try tokenIDs(arrangement: arrangement, counts: counts, shape: shape, axes: axes, activations: data.path),
                 idsName: try sideDataset(explicit: nil, names: HDF5LayoutDetector.idNames, role: "ids", option: nil,
-                                         firstDimension: recordCount),
+                                         firstDimension: recordCount, activations: data.path),
                 textsName: try sideDataset(explicit: nil, names: HDF5LayoutDetector.textNames, role: "texts", option: nil,
-                                           firstDimension: recordCount))
+                                           firstDimension: recordCount, activations: data.path))
             return layout
         }
 
@@ -319,8 +319,9 @@ public enum HDF5LayoutDetector {
         /// found but does not fit — given explicitly or detected by its name — is an error naming it
         /// and the mismatch, never silently left out.
         func sideDataset(explicit: String?, names: [String], role: String, option: String?,
-                         firstDimension: Int) throws -> String? {
-            guard let entry = try rootDataset(explicit: explicit, names: names, role: role) else { return nil }
+                         firstDimension: Int, activations: String) throws -> String? {
+            // (The activation array itself may carry one of these names, e.g. "x" or "tokens".)
+            guard let entry = try rootDataset(explicit: explicit, names: names, role: role), entry.path != activations else { return nil }
             guard entry.shape.first == firstDimension || (entry.shape.isEmpty && firstDimension == 1) else {
                 let what = explicit == nil ? "the \(role) dataset \(entry.path) (found by its name)" : "the \(role) dataset \(entry.path)"
                 throw failure("\(what) has shape \(entry.shape): its first axis has \(entry.shape.first ?? 1) entries, "
@@ -333,9 +334,9 @@ public enum HDF5LayoutDetector {
         /// Token ids: 1-D concatenated [T] (ragged) or [N, T] (padded), matching the record layout.
         /// A token ids dataset that does not (found by name or given explicitly) is an error.
         func tokenIDs(arrangement: HDF5SourceLayout.Arrangement, counts: [Int], shape: [Int],
-                      axes: [HDF5Axis]) throws -> String? {
+                      axes: [HDF5Axis], activations: String) throws -> String? {
             guard let entry = try rootDataset(explicit: options.tokenIDsName, names: HDF5LayoutDetector.tokenIDNames,
-                                              role: "token ids") else { return nil }
+                                              role: "token ids"), entry.path != activations else { return nil }
             let what = options.tokenIDsName == nil ? "the token ids dataset \(entry.path) (found by its name)" : "the token ids dataset \(entry.path)"
             guard entry.type?.isInteger == true else {
                 throw failure("\(what) holds \(entry.typeSummary), not integers",

@@ -101,10 +101,11 @@ public final class HDF5RecordSource {
         return min(1 << 30, max(32 << 20, 4 * chunkBytes * chunksPerRow))
     }
 
-    /// An error about side dataset `path` that does not fit the records.
-    private func misfit(_ path: String, _ problem: String, needed: String) -> HDF5ImportError {
+    /// An error about side dataset `path` that does not fit the records; a root dataset can be left
+    /// out with --ignore, which the message says.
+    private func misfit(_ path: String, _ problem: String, needed: String, ignorable: Bool = true) -> HDF5ImportError {
         HDF5ImportError(file: file.path, problem: "\(path) \(problem)",
-                        needed: needed + "; or --ignore \(path) to import without it")
+                        needed: needed + (ignorable ? "; or --ignore \(path) to import without it" : ""))
     }
 
     private func loadSideData() throws {
@@ -234,7 +235,7 @@ public final class HDF5RecordSource {
                 let shape = try dataset.shape()
                 guard HDF5Dataspace.elementCount(shape) == count else {
                     throw misfit(dataset.path, "has shape \(shape) but \(layout.dataPath(record: index)) has \(count) tokens",
-                                 needed: "one token id per token")
+                                 needed: "one token id per token", ignorable: false)
                 }
                 record.tokenIDs = try tokenIDs32(try dataset.readIntegers()[...], record: index)
             }
@@ -244,7 +245,7 @@ public final class HDF5RecordSource {
                     let shape = try dataset.shape()
                     guard let labelCount = HDF5Dataspace.elementCount(shape), labelCount <= StrataLimits.maxLabels else {
                         throw misfit(dataset.path, "has shape \(shape), more than the \(StrataLimits.maxLabels) labels a record may have",
-                                     needed: "the record's labels")
+                                     needed: "the record's labels", ignorable: false)
                     }
                     record.labels = try dataset.readIntegers().map { Int($0) }
                     break
