@@ -130,7 +130,7 @@ MAGIC = b"\x89STRATA\n"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 TAG_BLOCK, TAG_RECORD, TAG_INDEX = 0x4B4C4253, 0x43455253, 0x58444953
 LIMITS = dict(metadata=64 << 20, hidden=1 << 20, layers=4096, tokens=1 << 24, labels=65536,
-              entry_body=1 << 30, block_raw=1 << 30)
+              entry_body=1 << 30, block_raw=1 << 30, record_values=4 << 30)
 DTYPES = {"f32": 0, "f16": 1, "bf16": 2}
 WIDTH = {"f32": 4, "f16": 2, "bf16": 2}
 STORED_NUMPY = {"f32": np.dtype("<f4"), "f16": np.dtype("<f2"), "bf16": np.dtype("<u2")}
@@ -312,6 +312,9 @@ class Shard:
         n_labels = c.u32()
         if n_tokens > LIMITS["tokens"] or n_labels > LIMITS["labels"]:
             raise fail("token or label count over the limit")
+        if self.n_layers * n_tokens * self.hidden * self.width > LIMITS["record_values"]:
+            raise fail(f"record values ({self.n_layers} layers x {n_tokens} tokens x {self.hidden} hidden x "
+                       f"{self.width} bytes) over the limit of {LIMITS['record_values']} bytes")
         labels = np.frombuffer(c.take(8 * n_labels), dtype="<i8").astype(np.int64).tolist()
         token_ids = np.frombuffer(c.take(4 * n_tokens), dtype="<i4").copy()
         has_text = c.u8()

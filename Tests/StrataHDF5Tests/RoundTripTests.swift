@@ -90,12 +90,12 @@ import StrataTestSupport
                                                  options: HDF5ExportOptions(compression: .zstd(level: 3), layout: .groups))
             #expect(report.chunksCopied == sample.records.filter { $0.tokens > 0 }.count && report.blocksRecompressed == 0)
             // The chunk bytes in the HDF5 file are the block payload bytes in the shard.
-            let raw = try StrataRawBlocks(path: sample.path)
+            let shard = try ShardReader(path: sample.path)
             let file = try HDF5File(openingAt: h5)
             let first = try file.root().openGroup("000000").openDataset("hidden")
             #expect(try first.filters().map(\.id) == [2, 32015])
             let chunk = try first.readChunk(at: [0, 0, 0])
-            #expect(chunk.bytes == (try raw.blocks(0))[0].payload)
+            #expect(chunk.bytes == (try shard.storedBlock(0, block: 0)).payload)
         }
     }
 }

@@ -49,6 +49,31 @@ enum ByteShuffle {
         strata_gather_f32(p0, p1, p2, p3, count, dst)
     }
 
+    // MARK: Decoding (reader): planes -> stored-dtype values
+
+    /// Gathers elements [at, at+count) of a shuffled block of `width`-byte elements back into
+    /// element-contiguous little-endian values at `dst` (the stored bit patterns, unconverted).
+    static func unshuffle(planes: UnsafePointer<UInt8>, planeStride: Int, at: Int, count: Int, width: Int,
+                          into dst: UnsafeMutableRawPointer) {
+        switch width {
+        case 2:
+            let p0 = planes + at, p1 = p0 + planeStride
+            let d = dst.bindMemory(to: UInt16.self, capacity: count)
+            for i in 0..<count { d[i] = UInt16(p0[i]) | UInt16(p1[i]) << 8 }
+        case 4:
+            let p0 = planes + at, p1 = p0 + planeStride, p2 = p1 + planeStride, p3 = p2 + planeStride
+            let d = dst.bindMemory(to: UInt32.self, capacity: count)
+            for i in 0..<count {
+                d[i] = UInt32(p0[i]) | UInt32(p1[i]) << 8 | UInt32(p2[i]) << 16 | UInt32(p3[i]) << 24
+            }
+        default:
+            let d = dst.bindMemory(to: UInt8.self, capacity: count * width)
+            for i in 0..<count {
+                for k in 0..<width { d[i * width + k] = planes[k * planeStride + at + i] }
+            }
+        }
+    }
+
     /// Converts an unshuffled (element-contiguous, little-endian) payload into planes.
     static func shuffle(_ src: UnsafePointer<UInt8>, elements n: Int, width w: Int, into dst: UnsafeMutablePointer<UInt8>) {
         for i in 0..<n {

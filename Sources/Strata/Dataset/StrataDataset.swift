@@ -27,16 +27,21 @@ public final class StrataDataset: @unchecked Sendable {
             guard FileManager.default.fileExists(atPath: manifestPath) else {
                 throw StrataError(.dataset, "directory has no \(DatasetManifest.fileName); a dataset directory needs one (or pass a shard file)", path: path)
             }
-            let m = try DatasetManifest.read(path: manifestPath)
+            let m = try DatasetManifest.read(path: manifestPath, checkingTotal: false)
             var readers: [ShardReader] = []
-            for s in m.shards {
+            for (i, s) in m.shards.enumerated() {
                 // The manifest is untrusted: a shard path must stay inside the directory.
                 let full = try ShardPathPolicy.resolve(s.path, in: path, manifest: manifestPath)
                 let r = try ShardReader(path: full)
+                guard r.count == s.records else {
+                    throw StrataError(.dataset, "\(m.describeEntry(i)) says \(s.records) records but the shard holds \(r.count)", path: manifestPath)
+                }
                 try s.checkOnOpen(r, path: full, datasetMetadata: m.metadata)
                 if checkShardChecksums { try s.checkChecksum(path: full) }
                 readers.append(r)
             }
+            // Every entry matches its shard, so a wrong total is the total's own fault.
+            try m.checkTotal(path: manifestPath)
             manifest = m
             metadata = m.metadata
             shards = readers

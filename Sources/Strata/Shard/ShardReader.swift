@@ -97,6 +97,10 @@ public final class ShardReader: @unchecked Sendable {
                 throw StrataError(.corrupt, "record entry does not match its index row (length \(header.totalLength) vs \(row.entryLength), ordinal \(header.ordinal))")
             }
             e = try RecordEntry.decodeBody(Array(bytes[RecordEntry.headerSize...]), header: header)
+            if let problem = StrataLimits.recordValueProblem(layers: metadata.layers.count, tokens: e.tokenIDs.count,
+                                                             hidden: metadata.hidden, width: metadata.dtype.byteWidth) {
+                throw StrataError(.corrupt, "record entry declares \(problem)")
+            }
             guard e.tokenIDs.count == row.nTokens, e.blocks.count == row.blockCount, e.storedBytes == row.storedBytes else {
                 throw StrataError(.corrupt, "record entry does not match its index row (tokens, block count or stored bytes)")
             }
@@ -179,6 +183,46 @@ public final class ShardReader: @unchecked Sendable {
     /// As `readFloat(_:layers:tokens:)`, into a caller-provided buffer of exactly
     /// selected layers × selected tokens × hidden elements.
     public func readFloat(_ index: Int, layers: [Int]?, tokens: Range<Int>?, into: UnsafeMutableBufferPointer<Float>) throws {
+        guard let out = into.baseAddress else {
+            return try decodeSelection(index, layers: layers, tokens: tokens, outputElements: into.count) { _, _, _, _, _ in }
+        }
+        let dtype = metadata.dtype
+        let outAddress = UInt(bitPattern: out)
+        try decodeSelection(index, layers: layers, tokens: tokens, outputElements: into.count) { planes, stride, at, count, element in
+            let d = UnsafeMutablePointer<Float>(bitPattern: outAddress)! + element
+            switch dtype {
+            case .bf16: ByteShuffle.gatherBF16(planes: planes, planeStride: stride, at: at, count: count, into: d)
+            case .f16: ByteShuffle.gatherF16(planes: planes, planeStride: stride, at: at, count: count, into: d)
+            case .f32: ByteShuffle.gatherF32(planes: planes, planeStride: stride, at: at, count: count, into: d)
+            }
+        }
+    }
+
+    /// Values exactly as stored — the little-endian bit patterns of the stored dtype (f32, f16, or
+    /// bf16 as 16-bit words), no conversion — layer-major (selected layers in the order given) ×
+    /// tokens × hidden, into a buffer of exactly that many elements × the dtype width. For
+    /// converters that keep the stored dtype (HDF5 export). Decodes only the overlapping blocks,
+    /// with every check `readFloat` makes.
+    public func readStored(_ index: Int, layers: [Int]? = nil, tokens: Range<Int>? = nil, into: UnsafeMutableRawBufferPointer) throws {
+        let width = metadata.dtype.byteWidth
+        guard into.count % width == 0 else {
+            throw StrataError(.invalidArgument, "output buffer of \(into.count) bytes is not a whole number of \(width)-byte values", path: path, record: index)
+        }
+        guard let out = into.baseAddress else {
+            return try decodeSelection(index, layers: layers, tokens: tokens, outputElements: 0) { _, _, _, _, _ in }
+        }
+        let outAddress = UInt(bitPattern: out)
+        try decodeSelection(index, layers: layers, tokens: tokens, outputElements: into.count / width) { planes, stride, at, count, element in
+            let d = UnsafeMutableRawPointer(bitPattern: outAddress)! + element * width
+            ByteShuffle.unshuffle(planes: planes, planeStride: stride, at: at, count: count, width: width, into: d)
+        }
+    }
+
+    /// The shared core of `readFloat` and `readStored`: checks the selection, decodes every block that
+    /// overlaps it (on all cores for large reads) and hands each overlapping row run to `emit` as
+    /// (planes, plane stride, first source element, element count, first output element).
+    private func decodeSelection(_ index: Int, layers: [Int]?, tokens: Range<Int>?, outputElements: Int,
+                                 emit: @escaping (UnsafePointer<UInt8>, Int, Int, Int, Int) -> Void) throws {
         let e = try entry(index)
         let nTokens = e.tokenIDs.count
         let hidden = metadata.hidden
@@ -191,10 +235,10 @@ public final class ShardReader: @unchecked Sendable {
             throw StrataError(.invalidArgument, "token range \(range) is outside 0..<\(nTokens)", path: path, record: index, recordID: e.id)
         }
         let expected = layerList.count * range.count * hidden
-        guard into.count == expected else {
-            throw StrataError(.invalidArgument, "output buffer holds \(into.count) floats, expected \(expected)", path: path, record: index, recordID: e.id)
+        guard outputElements == expected else {
+            throw StrataError(.invalidArgument, "output buffer holds \(outputElements) values, expected \(expected)", path: path, record: index, recordID: e.id)
         }
-        guard expected > 0, let out = into.baseAddress else { return }
+        guard expected > 0 else { return }
 
         // Which blocks overlap, and for each, which (output layer position, block layer) pairs it serves.
         var jobs: [(block: Int, pairs: [(out: Int, layer: Int)])] = []
@@ -208,17 +252,14 @@ public final class ShardReader: @unchecked Sendable {
             if !pairs.isEmpty { jobs.append((b, pairs)) }
         }
         let rawTotal = jobs.reduce(0) { $0 + e.blocks[$1.block].rawSize }
-        let outAddress = UInt(bitPattern: out)
         let work: (Int) throws -> Void = { k in
             let job = jobs[k]
             let ref = e.blocks[job.block]
             let t0 = max(ref.tokenStart, range.lowerBound), t1 = min(ref.tokenStart + ref.tokenCount, range.upperBound)
-            let dst = UnsafeMutablePointer<Float>(bitPattern: outAddress)!
             try self.decodeBlock(record: index, entry: e, block: job.block) { planes, n in
                 for pair in job.pairs {
                     let src = (pair.layer * ref.tokenCount + (t0 - ref.tokenStart)) * hidden
-                    let d = dst + (pair.out * range.count + (t0 - range.lowerBound)) * hidden
-                    self.gather(planes: planes, planeStride: n, at: src, count: (t1 - t0) * hidden, into: d)
+                    emit(planes, n, src, (t1 - t0) * hidden, (pair.out * range.count + (t0 - range.lowerBound)) * hidden)
                 }
             }
         }
@@ -230,14 +271,6 @@ public final class ShardReader: @unchecked Sendable {
             if let first = failures.first { throw first }
         } else {
             for k in 0..<jobs.count { try work(k) }
-        }
-    }
-
-    private func gather(planes: UnsafePointer<UInt8>, planeStride: Int, at: Int, count: Int, into d: UnsafeMutablePointer<Float>) {
-        switch metadata.dtype {
-        case .bf16: ByteShuffle.gatherBF16(planes: planes, planeStride: planeStride, at: at, count: count, into: d)
-        case .f16: ByteShuffle.gatherF16(planes: planes, planeStride: planeStride, at: at, count: count, into: d)
-        case .f32: ByteShuffle.gatherF32(planes: planes, planeStride: planeStride, at: at, count: count, into: d)
         }
     }
 

@@ -90,6 +90,10 @@ public final class ShardWriter {
         func bad(_ why: String) -> StrataError { StrataError(.invalidArgument, why, path: path, record: rows.count, recordID: record.id) }
         let t = record.tokenIDs.count
         guard t <= StrataLimits.maxTokens else { throw bad("\(t) tokens exceed the limit \(StrataLimits.maxTokens)") }
+        if let problem = StrataLimits.recordValueProblem(layers: metadata.layers.count, tokens: t, hidden: metadata.hidden,
+                                                         width: metadata.dtype.byteWidth) {
+            throw bad(problem)
+        }
         guard record.labels.count <= StrataLimits.maxLabels else { throw bad("too many labels (\(record.labels.count))") }
         guard !ids.contains(record.id) else { throw bad("duplicate record id in this shard") }
         if let problem = metadata.auxiliary.problem(with: record.auxiliary) { throw bad(problem) }

@@ -23,6 +23,10 @@ public struct StoredBlock: Sendable, Equatable {
     /// byte is caught. Nil when nothing vouches for the payload (it is then decoded once to check it).
     public var sourceCRC: UInt32?
 
+    /// The largest payload a block of `rawSize` bytes may store: zstd's bound (spec/FORMAT.md §5),
+    /// which also covers an uncompressed payload of exactly `rawSize` bytes.
+    public static func maxPayloadBytes(rawSize: Int) -> Int { ZstdCompressor.bound(rawSize) }
+
     public init(layerStart: Int, layerCount: Int, tokenStart: Int, tokenCount: Int, hidden: Int, dtype: StrataDType,
                 codec: String, shuffled: Bool, rawSize: Int, payload: [UInt8], sourceCRC: UInt32? = nil) {
         self.layerStart = layerStart
