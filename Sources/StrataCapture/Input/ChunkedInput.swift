@@ -81,8 +81,9 @@ final class ChunkedInput {
         var blank = true
         while try refill() {
             let available = UnsafeBufferPointer(rebasing: buffer[position ..< filled])
-            let newline = available.firstIndex(of: 0x0A)
-            let segment = UnsafeBufferPointer(rebasing: available[..<(newline ?? available.endIndex)])
+            let newline = memchr(available.baseAddress!, 0x0A, available.count)
+                .map { UnsafeRawPointer($0) - UnsafeRawPointer(available.baseAddress!) }
+            let segment = UnsafeBufferPointer(rebasing: available[..<(newline ?? available.count)])
             count += segment.count
             if !tooLong && count > limit {
                 tooLong = true
