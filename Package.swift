@@ -3,8 +3,6 @@
 // Layout and dependency direction: see README.md ("Package layout").
 import PackageDescription
 
-let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
-
 let package = Package(
     name: "Strata",
     platforms: [.macOS(.v13)],
@@ -26,32 +24,35 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
         // The format: schema, block codec, shard writer/reader, datasets, streaming.
-        .target(name: "Strata", dependencies: ["CZstd", "CStrataKernels"], swiftSettings: optimize),
+        .target(name: "Strata", dependencies: ["CZstd", "CStrataKernels"]),
         // CPU-specific kernels (SSE4.2 CRC-32C, F16C half conversion) with runtime detection.
         .target(name: "CStrataKernels"),
         // HDF5 import / export.
-        .target(name: "StrataHDF5", dependencies: ["Strata", "CHDF5", "CZstd"], swiftSettings: optimize),
+        .target(name: "StrataHDF5", dependencies: ["Strata", "CHDF5", "CZstd"]),
         // Transformer runtime: GGUF, tokenizer, Llama-family forward pass, hidden-state taps.
-        .target(name: "StrataModel", dependencies: ["CBLAS"], swiftSettings: optimize),
+        .target(name: "StrataModel", dependencies: ["CBLAS"]),
         // Tensors on BLAS, probes with backward passes, optimizer, trainer, metrics.
-        .target(name: "StrataProbe", dependencies: ["Strata", "CBLAS"], swiftSettings: optimize),
+        .target(name: "StrataProbe", dependencies: ["Strata", "CBLAS"]),
         // Text dataset -> model -> Strata dataset.
-        .target(name: "StrataCapture", dependencies: ["Strata", "StrataModel", "StrataProbe"], swiftSettings: optimize),
+        .target(name: "StrataCapture", dependencies: ["Strata", "StrataModel", "StrataProbe"]),
         // The command-line tool.
         .executableTarget(
             name: "strata",
             dependencies: [
                 "Strata", "StrataHDF5", "StrataModel", "StrataProbe", "StrataCapture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: optimize),
+            ]),
 
-        .testTarget(name: "StrataTests", dependencies: ["Strata"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "StrataHDF5Tests", dependencies: ["StrataHDF5", "Strata"]),
-        .testTarget(name: "StrataModelTests", dependencies: ["StrataModel"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "StrataProbeTests", dependencies: ["StrataProbe", "Strata"]),
-        .testTarget(name: "StrataCaptureTests", dependencies: ["StrataCapture", "StrataModel", "StrataProbe"]),
-        .testTarget(name: "StrataCLITests", dependencies: ["Strata"]),
+        // What every test target shares: scoped temporary directories, the checks that say why a test skips.
+        .target(name: "StrataTestSupport", path: "Tests/StrataTestSupport"),
+        .testTarget(name: "StrataTests", dependencies: ["Strata", "StrataTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "StrataHDF5Tests", dependencies: ["StrataHDF5", "Strata", "StrataTestSupport"]),
+        .testTarget(name: "StrataModelTests", dependencies: ["StrataModel", "StrataTestSupport"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "StrataProbeTests", dependencies: ["StrataProbe", "Strata", "StrataTestSupport"]),
+        .testTarget(name: "StrataCaptureTests",
+                    dependencies: ["StrataCapture", "StrataModel", "StrataProbe", "StrataTestSupport"]),
+        .testTarget(name: "StrataCLITests", dependencies: ["Strata", "StrataTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Strata
+import StrataModel
 
 /// `strata` — the command-line tool. Each subcommand lives in `Commands/`.
 @main
@@ -10,4 +11,18 @@ struct StrataCommand: ParsableCommand {
         version: strataToolVersion,
         subcommands: StrataCommand.allSubcommands
     )
+
+    /// The process owns OpenBLAS's thread count: every command starts with single-threaded products (capture,
+    /// training and evaluation parallelise over batches or examples instead, so their bytes do not depend on
+    /// `--workers` or `--threads`); the commands that run one forward pass at a time (`hidden`, `classify`,
+    /// `generate`, `bench forward`, `bench serve`) raise it to their `--threads`.
+    static func main() {
+        BLASThreads.set(1)
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

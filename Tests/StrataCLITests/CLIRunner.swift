@@ -1,4 +1,5 @@
 import Foundation
+import StrataTestSupport
 
 /// Runs the built `strata` executable from tests. Reusable by every CLI test: `CLIRunner.run([...])`
 /// returns exit status, stdout and stderr; `CLIRunner.start([...])` returns the running `Process`
@@ -68,19 +69,18 @@ enum CLIRunner {
 
     /// Runs `strata args...` to completion (killing it after `timeout` seconds) and captures its output.
     static func run(_ args: [String], timeout: TimeInterval = 120, environment: [String: String] = [:]) throws -> Result {
-        let dir = NSTemporaryDirectory() + "strata-cli-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let out = dir + "/stdout", err = dir + "/stderr"
-        let p = try start(args, stdout: out, stderr: err, environment: environment)
-        let deadline = Date().addingTimeInterval(timeout)
-        while p.isRunning && Date() < deadline { usleep(2000) }
-        if p.isRunning {
-            kill(p.processIdentifier, SIGKILL)
+        return try withTemporaryDirectory("strata-cli-run") { dir in
+            let out = dir + "/stdout", err = dir + "/stderr"
+            let p = try start(args, stdout: out, stderr: err, environment: environment)
+            let deadline = Date().addingTimeInterval(timeout)
+            while p.isRunning && Date() < deadline { usleep(2000) }
+            if p.isRunning {
+                kill(p.processIdentifier, SIGKILL)
+                p.waitUntilExit()
+            }
             p.waitUntilExit()
+            let read = { (path: String) in String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self) }
+            return Result(status: p.terminationStatus, stdout: read(out), stderr: read(err), signaled: p.terminationReason == .uncaughtSignal)
         }
-        p.waitUntilExit()
-        let read = { (path: String) in String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self) }
-        return Result(status: p.terminationStatus, stdout: read(out), stderr: read(err), signaled: p.terminationReason == .uncaughtSignal)
     }
 }

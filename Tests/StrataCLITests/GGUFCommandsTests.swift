@@ -1,4 +1,5 @@
 import Foundation
+import StrataTestSupport
 import Testing
 
 /// End-to-end checks of `strata gguf-info` and `strata fetch-model` through the built binary.
@@ -47,24 +48,18 @@ struct GGUFCommandsTests {
     }
 
     /// With the model already cached (here: a symbolic link to the real file), fetch-model verifies it,
-    /// downloads nothing and prints the path. Skipped when the model is not on this machine.
-    @Test func fetchModelIsIdempotent() throws {
-        let home = ProcessInfo.processInfo.environment["STRATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? NSString(string: "~/.cache/strata").expandingTildeInPath
-        let real = home + "/models/SmolLM2-135M-Instruct.Q4_1.gguf"
-        guard FileManager.default.fileExists(atPath: real) else {
-            print("skipping fetch-model idempotence check: \(real) not present")
-            return
+    /// downloads nothing and prints the path.
+    @Test(.needsRealModel) func fetchModelIsIdempotent() throws {
+        let real = try #require(Requirements.realModelPath)
+        try withTemporaryDirectoryURL { dir in
+            try FileManager.default.createDirectory(at: dir.appendingPathComponent("models"), withIntermediateDirectories: true)
+            let cached = dir.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
+            try FileManager.default.createSymbolicLink(atPath: cached, withDestinationPath: real)
+            let result = try Self.run(["fetch-model", "smollm2"], environment: ["STRATA_HOME": dir.path])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout == cached + "\n")
+            #expect(result.stderr.contains("already present and verified"))
+            #expect(!result.stderr.contains("downloading"))
         }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("strata-home-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir.appendingPathComponent("models"), withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let cached = dir.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
-        try FileManager.default.createSymbolicLink(atPath: cached, withDestinationPath: real)
-        let result = try Self.run(["fetch-model", "smollm2"], environment: ["STRATA_HOME": dir.path])
-        #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout == cached + "\n")
-        #expect(result.stderr.contains("already present and verified"))
-        #expect(!result.stderr.contains("downloading"))
     }
 }

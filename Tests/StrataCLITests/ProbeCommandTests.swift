@@ -1,6 +1,7 @@
 import Foundation
 import Strata
 import Testing
+import StrataTestSupport
 
 /// End-to-end tests of `strata train`, `strata eval` and `strata layers` on datasets written here.
 enum ProbeCLI {
@@ -29,11 +30,6 @@ enum ProbeCLI {
         return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
     }
 
-    static func tempDir(_ tag: String) throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("strata-cli-\(tag)-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir
-    }
 
     /// A shard of `count` binary-labelled records: noise plus a class signal on a few tokens of
     /// the middle layer. All records share one noise pattern (shifted per record) so writing is fast.
@@ -68,74 +64,74 @@ enum ProbeCLI {
 }
 
 @Test func trainEvalAndLayersEndToEnd() throws {
-    let dir = try ProbeCLI.tempDir("e2e")
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let train = dir.appendingPathComponent("train.strata").path, test = dir.appendingPathComponent("test.strata").path
-    try ProbeCLI.writeShard(train, count: 150)
-    try ProbeCLI.writeShard(test, count: 60)
-    let ckpt = dir.appendingPathComponent("gate.probe").path
-    let (status, stdout, stderr) = try ProbeCLI.run([
-        "train", "--data", train, "--probe", "gate", "--out", ckpt, "--epochs", "6", "--batch-size", "16", "--lr", "0.02",
-        "--seed", "3", "--memory-budget", "64MB", "--metric", "accuracy"])
-    #expect(status == 0, "\(stderr)")
-    #expect(stdout.contains("wrote \(ckpt)"))
-    #expect(stderr.contains("epoch 1/6") && stderr.contains("ex/s") && stderr.contains("val accuracy"))
+    try withTemporaryDirectoryURL("e2e") { dir in
+        let train = dir.appendingPathComponent("train.strata").path, test = dir.appendingPathComponent("test.strata").path
+        try ProbeCLI.writeShard(train, count: 150)
+        try ProbeCLI.writeShard(test, count: 60)
+        let ckpt = dir.appendingPathComponent("gate.probe").path
+        let (status, stdout, stderr) = try ProbeCLI.run([
+            "train", "--data", train, "--probe", "gate", "--out", ckpt, "--epochs", "6", "--batch-size", "16", "--lr", "0.02",
+            "--seed", "3", "--memory-budget", "64MB", "--metric", "accuracy"])
+        #expect(status == 0, "\(stderr)")
+        #expect(stdout.contains("wrote \(ckpt)"))
+        #expect(stderr.contains("epoch 1/6") && stderr.contains("ex/s") && stderr.contains("val accuracy"))
 
-    let preds = dir.appendingPathComponent("preds.jsonl").path
-    let (s2, json, e2) = try ProbeCLI.run(["eval", "--probe", ckpt, "--data", test, "--json", "--predictions", preds])
-    #expect(s2 == 0, "\(e2)")
-    let report = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
-    #expect((report["accuracy"] as! Double) > 0.85)
-    #expect((report["count"] as! Int) == 60)
-    let lines = try String(contentsOfFile: preds, encoding: .utf8).split(separator: "\n")
-    #expect(lines.count == 60)
-    let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
-    #expect(first["id"] as? String == "doc-0" && first["probability"] is Double && first["predicted"] is Int)
-    #expect((first["layer_weights"] as? [Double])?.count == 5)
+        let preds = dir.appendingPathComponent("preds.jsonl").path
+        let (s2, json, e2) = try ProbeCLI.run(["eval", "--probe", ckpt, "--data", test, "--json", "--predictions", preds])
+        #expect(s2 == 0, "\(e2)")
+        let report = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
+        #expect((report["accuracy"] as! Double) > 0.85)
+        #expect((report["count"] as! Int) == 60)
+        let lines = try String(contentsOfFile: preds, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 60)
+        let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
+        #expect(first["id"] as? String == "doc-0" && first["probability"] is Double && first["predicted"] is Int)
+        #expect((first["layer_weights"] as? [Double])?.count == 5)
 
-    let svg = dir.appendingPathComponent("layers.svg").path
-    let (s3, o3, e3) = try ProbeCLI.run(["layers", "--probe", ckpt, "--data", test, "--out", svg])
-    #expect(s3 == 0, "\(e3)")
-    #expect(o3.contains("true: positive"))
-    let text = try String(contentsOfFile: svg, encoding: .utf8)
-    #expect(text.hasPrefix("<svg") && text.contains("<polyline") && text.contains("correct"))
-    let numbers = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.appendingPathComponent("layers.json").path))) as! [String: Any]
-    let groups = numbers["groups"] as! [[String: Any]]
-    for g in groups where (g["count"] as! Int) > 0 {
-        let w = g["meanWeights"] as! [Double]
-        #expect(w.count == 5 && abs(w.reduce(0, +) - 1) < 1e-4)
+        let svg = dir.appendingPathComponent("layers.svg").path
+        let (s3, o3, e3) = try ProbeCLI.run(["layers", "--probe", ckpt, "--data", test, "--out", svg])
+        #expect(s3 == 0, "\(e3)")
+        #expect(o3.contains("true: positive"))
+        let text = try String(contentsOfFile: svg, encoding: .utf8)
+        #expect(text.hasPrefix("<svg") && text.contains("<polyline") && text.contains("correct"))
+        let numbers = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.appendingPathComponent("layers.json").path))) as! [String: Any]
+        let groups = numbers["groups"] as! [[String: Any]]
+        for g in groups where (g["count"] as! Int) > 0 {
+            let w = g["meanWeights"] as! [Double]
+            #expect(w.count == 5 && abs(w.reduce(0, +) - 1) < 1e-4)
+        }
+        // the signal sits in the middle layer: the gate should weight it above uniform
+        let all = groups[0]["meanWeights"] as! [Double]
+        #expect(all[2] > 0.2)
     }
-    // the signal sits in the middle layer: the gate should weight it above uniform
-    let all = groups[0]["meanWeights"] as! [Double]
-    #expect(all[2] > 0.2)
 }
 
 @Test func logitBaselineWithoutStoredLogprobsFailsClearly() throws {
-    let dir = try ProbeCLI.tempDir("logits")
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let plain = dir.appendingPathComponent("plain.strata").path, withLP = dir.appendingPathComponent("lp.strata").path
-    try ProbeCLI.writeShard(plain, count: 20)
-    try ProbeCLI.writeShard(withLP, count: 90, logprobs: true)
-    let (status, _, stderr) = try ProbeCLI.run(["train", "--data", plain, "--probe", "logits", "--out", dir.appendingPathComponent("x").path])
-    #expect(status != 0)
-    #expect(stderr.contains("next_token_logprobs") && stderr.contains("log-probabilities"))
-    let (s2, out2, e2) = try ProbeCLI.run(["train", "--data", withLP, "--probe", "logits", "--out", dir.appendingPathComponent("lp.probe").path,
-                                           "--epochs", "8", "--lr", "0.05", "--quiet"])
-    #expect(s2 == 0, "\(e2)")
-    #expect(out2.contains("validation accuracy"))
+    try withTemporaryDirectoryURL("logits") { dir in
+        let plain = dir.appendingPathComponent("plain.strata").path, withLP = dir.appendingPathComponent("lp.strata").path
+        try ProbeCLI.writeShard(plain, count: 20)
+        try ProbeCLI.writeShard(withLP, count: 90, logprobs: true)
+        let (status, _, stderr) = try ProbeCLI.run(["train", "--data", plain, "--probe", "logits", "--out", dir.appendingPathComponent("x").path])
+        #expect(status != 0)
+        #expect(stderr.contains("next_token_logprobs") && stderr.contains("log-probabilities"))
+        let (s2, out2, e2) = try ProbeCLI.run(["train", "--data", withLP, "--probe", "logits", "--out", dir.appendingPathComponent("lp.probe").path,
+                                               "--epochs", "8", "--lr", "0.05", "--quiet"])
+        #expect(s2 == 0, "\(e2)")
+        #expect(out2.contains("validation accuracy"))
+    }
 }
 
 @Test func badOptionsAreRejectedWithTheFlagNamed() throws {
-    let dir = try ProbeCLI.tempDir("bad")
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let data = dir.appendingPathComponent("d.strata").path
-    try ProbeCLI.writeShard(data, count: 10)
-    let (s1, _, e1) = try ProbeCLI.run(["train", "--data", data, "--probe", "transformer", "--out", dir.appendingPathComponent("x").path])
-    #expect(s1 != 0 && e1.contains("--probe"))
-    let (s2, _, e2) = try ProbeCLI.run(["train", "--data", data, "--probe", "gate", "--out", dir.appendingPathComponent("x").path, "--memory-budget", "lots"])
-    #expect(s2 != 0 && e2.contains("--memory-budget"))
-    let (s3, _, e3) = try ProbeCLI.run(["train", "--data", data, "--probe", "gate", "--out", dir.appendingPathComponent("x").path, "--layers", "99"])
-    #expect(s3 != 0 && e3.contains("--layers"))
-    let (s4, _, e4) = try ProbeCLI.run(["eval", "--probe", data, "--data", data])
-    #expect(s4 != 0 && e4.contains("not a Strata probe checkpoint"))
+    try withTemporaryDirectoryURL("bad") { dir in
+        let data = dir.appendingPathComponent("d.strata").path
+        try ProbeCLI.writeShard(data, count: 10)
+        let (s1, _, e1) = try ProbeCLI.run(["train", "--data", data, "--probe", "transformer", "--out", dir.appendingPathComponent("x").path])
+        #expect(s1 != 0 && e1.contains("--probe"))
+        let (s2, _, e2) = try ProbeCLI.run(["train", "--data", data, "--probe", "gate", "--out", dir.appendingPathComponent("x").path, "--memory-budget", "lots"])
+        #expect(s2 != 0 && e2.contains("--memory-budget"))
+        let (s3, _, e3) = try ProbeCLI.run(["train", "--data", data, "--probe", "gate", "--out", dir.appendingPathComponent("x").path, "--layers", "99"])
+        #expect(s3 != 0 && e3.contains("--layers"))
+        let (s4, _, e4) = try ProbeCLI.run(["eval", "--probe", data, "--data", data])
+        #expect(s4 != 0 && e4.contains("not a Strata probe checkpoint"))
+    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Strata
+import StrataTestSupport
 
 /// Cross-checks the Swift writer against the independent Python reader written from spec/FORMAT.md
 /// (tools/strata_format.py). Needs python3 with numpy and zstandard (tools/setup --python).
@@ -23,26 +24,26 @@ import Strata
 
     @Test(arguments: ["f32", "f16", "bf16"])
     func pythonReaderDecodesSwiftShards(dtype: String) throws {
-        let dir = cliTempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let path = dir + "/py.strata"
-        let synth = try CLIRunner.run(["synth", "--out", path, "--records", "4", "--layers", "3", "--hidden", "24", "--min-tokens", "2",
-                                       "--max-tokens", "40", "--dtype", dtype, "--seed", "5", "--block-size", "700", "--id-prefix", "p"])
-        #expect(synth.status == 0)
-        let (status, stdout, stderr) = try Self.python([Self.repoRoot + "/tools/strata_format.py", "read", path])
-        #expect(status == 0, "python reader failed: \(stderr)")
-        let summary = try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as! [String: Any]
-        let reader = try ShardReader(path: path)
-        #expect(summary["records"] as? Int == reader.count)
-        #expect(summary["ids"] as? [String] == (0..<reader.count).map { "p\($0)" })
-        var tokens = 0
-        var sum = 0.0
-        for i in 0..<reader.count {
-            tokens += try reader.info(i).nTokens
-            for v in try reader.readFloat(i) { sum += Double(v) }
+        try withTemporaryDirectory { dir in
+            let path = dir + "/py.strata"
+            let synth = try CLIRunner.run(["synth", "--out", path, "--records", "4", "--layers", "3", "--hidden", "24", "--min-tokens", "2",
+                                           "--max-tokens", "40", "--dtype", dtype, "--seed", "5", "--block-size", "700", "--id-prefix", "p"])
+            #expect(synth.status == 0)
+            let (status, stdout, stderr) = try Self.python([Self.repoRoot + "/tools/strata_format.py", "read", path])
+            #expect(status == 0, "python reader failed: \(stderr)")
+            let summary = try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as! [String: Any]
+            let reader = try ShardReader(path: path)
+            #expect(summary["records"] as? Int == reader.count)
+            #expect(summary["ids"] as? [String] == (0..<reader.count).map { "p\($0)" })
+            var tokens = 0
+            var sum = 0.0
+            for i in 0..<reader.count {
+                tokens += try reader.info(i).nTokens
+                for v in try reader.readFloat(i) { sum += Double(v) }
+            }
+            #expect(summary["tokens"] as? Int == tokens)
+            let pySum = summary["checksum_f64_sum"] as! Double
+            #expect(abs(pySum - sum) <= 1e-9 * max(1, abs(sum)), "value sums differ: python \(pySum), swift \(sum)")
         }
-        #expect(summary["tokens"] as? Int == tokens)
-        let pySum = summary["checksum_f64_sum"] as! Double
-        #expect(abs(pySum - sum) <= 1e-9 * max(1, abs(sum)), "value sums differ: python \(pySum), swift \(sum)")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import StrataTestSupport
 import Testing
 
 /// End-to-end checks of `strata tokenize` through the built binary, against the Hugging Face ids of the
@@ -7,17 +8,6 @@ struct TokenizeCommandTests {
     private static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../StrataModelTests/Fixtures").standardizedFileURL
 
-    /// The cached SmolLM2 file (as `ModelCache` finds it), or nil (skip) — under CI=true its absence fails.
-    private static func modelPresent() -> Bool {
-        let environment = ProcessInfo.processInfo.environment
-        let home = environment["STRATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? NSString(string: "~/.cache/strata").expandingTildeInPath
-        let path = home + "/models/SmolLM2-135M-Instruct.Q4_1.gguf"
-        if FileManager.default.fileExists(atPath: path) { return true }
-        if environment["CI"] == "true" { Issue.record("SmolLM2 model not found at \(path)") }
-        else { print("skipping: SmolLM2 model not found at \(path)") }
-        return false
-    }
 
     private struct Case: Decodable { let text: String; let ids: [Int32] }
     private struct Fixture: Decodable { let cases: [Case] }
@@ -35,8 +25,7 @@ struct TokenizeCommandTests {
         try stdout.split(separator: "\n").map { try JSONDecoder().decode([Int32].self, from: Data($0.utf8)) }
     }
 
-    @Test func textPrintsTheTransformersIds() throws {
-        guard Self.modelPresent() else { return }
+    @Test(.needsRealModel) func textPrintsTheTransformersIds() throws {
         // Each run loads the tokenizer (slow in debug builds), so only a few hand-written cases: special
         // tokens, whitespace runs, contractions, scripts and emoji.
         let wanted = ["<|im_start|>system", "mixed \t", "'s 't", "Emoji:"]
@@ -49,19 +38,17 @@ struct TokenizeCommandTests {
         }
     }
 
-    @Test func jsonlFilePrintsOneArrayPerRecord() throws {
-        guard Self.modelPresent() else { return }
+    @Test(.needsRealModel) func jsonlFilePrintsOneArrayPerRecord() throws {
         let cases = Array(try Self.fixtureCases().suffix(50))
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("strata-tokenize-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let file = directory.appendingPathComponent("texts.jsonl")
-        let lines = try cases.map { String(decoding: try JSONEncoder().encode(["text": $0.text]), as: UTF8.self) }
-        try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
-        let result = try Self.run(["tokenize", "--model", "smollm2", "--file", file.path, "--jsonl", "--stats"])
-        try #require(result.status == 0, "tokenize failed: \(result.stderr)")
-        #expect(try Self.parseLines(result.stdout) == cases.map(\.ids))
-        #expect(result.stderr.contains("texts 50,"))
+        try withTemporaryDirectoryURL { directory in
+            let file = directory.appendingPathComponent("texts.jsonl")
+            let lines = try cases.map { String(decoding: try JSONEncoder().encode(["text": $0.text]), as: UTF8.self) }
+            try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+            let result = try Self.run(["tokenize", "--model", "smollm2", "--file", file.path, "--jsonl", "--stats"])
+            try #require(result.status == 0, "tokenize failed: \(result.stderr)")
+            #expect(try Self.parseLines(result.stdout) == cases.map(\.ids))
+            #expect(result.stderr.contains("texts 50,"))
+        }
     }
 
     @Test func modelWithoutTokenizerIsReported() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import StrataTestSupport
 
 /// Reads the JSON header of a probe checkpoint (spec/PROBES.md §4: magic, version, length, JSON).
 func probeCheckpointHeader(_ path: String) throws -> [String: Any] {
@@ -11,47 +12,47 @@ func probeCheckpointHeader(_ path: String) throws -> [String: Any] {
 /// `strata train --log`: one line per epoch with exactly the documented keys; the last epoch's
 /// val_loss and val_metric agree with `strata eval` of the written probe on the same data.
 @Test func trainLogWritesOneLinePerEpochMatchingEval() throws {
-    let dir = try ProbeCLI.tempDir("log")
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let train = dir.appendingPathComponent("train.strata").path, val = dir.appendingPathComponent("val.strata").path
-    try ProbeCLI.writeShard(train, count: 90)
-    try ProbeCLI.writeShard(val, count: 40)
-    let ckpt = dir.appendingPathComponent("p.probe").path, logPath = dir.appendingPathComponent("log.jsonl").path
-    // The log holds every epoch; with one epoch, the checkpoint holds that epoch's parameters.
-    for epochs in [3, 1] {
-        let (status, _, stderr) = try ProbeCLI.run([
-            "train", "--data", train, "--val", val, "--probe", "pooling", "--out", ckpt, "--epochs", "\(epochs)",
-            "--batch-size", "16", "--lr", "0.01", "--metric", "accuracy", "--patience", "0", "--log", logPath, "--quiet"])
-        #expect(status == 0, "\(stderr)")
-        let lines = try String(contentsOfFile: logPath, encoding: .utf8).split(separator: "\n")
-        #expect(lines.count == epochs)
-        var previousStep = 0
-        for (i, line) in lines.enumerated() {
-            let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
-            #expect(Set(obj.keys) == ["epoch", "step", "train_loss", "val_metric", "val_loss", "examples_per_second", "seconds"])
-            #expect(obj["epoch"] as? Int == i + 1)
-            let step = obj["step"] as! Int
-            #expect(step == previousStep + 6)   // ceil(90 / 16) steps per epoch
-            previousStep = step
-            #expect((obj["train_loss"] as! Double) > 0 && (obj["seconds"] as! Double) > 0 && (obj["examples_per_second"] as! Double) > 0)
-        }
-        let header = try probeCheckpointHeader(ckpt)
-        let history = (header["provenance"] as! [String: Any])["history"] as! [[String: Any]]
-        #expect(history.count == epochs)
-        if epochs == 1 {
-            let last = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
-            let preds = dir.appendingPathComponent("preds.jsonl").path
-            let (s2, json, e2) = try ProbeCLI.run(["eval", "--probe", ckpt, "--data", val, "--json", "--predictions", preds])
-            #expect(s2 == 0, "\(e2)")
-            let report = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
-            #expect(abs((report["accuracy"] as! Double) - (last["val_metric"] as! Double)) < 1e-9)
-            var loss = 0.0
-            let rows = try String(contentsOfFile: preds, encoding: .utf8).split(separator: "\n")
-            for (i, row) in rows.enumerated() {
-                let p = (try JSONSerialization.jsonObject(with: Data(row.utf8)) as! [String: Any])["probability"] as! Double
-                loss -= log(i % 3 == 0 ? p : 1 - p)   // writeShard labels: 1 when i % 3 == 0
+    try withTemporaryDirectoryURL("log") { dir in
+        let train = dir.appendingPathComponent("train.strata").path, val = dir.appendingPathComponent("val.strata").path
+        try ProbeCLI.writeShard(train, count: 90)
+        try ProbeCLI.writeShard(val, count: 40)
+        let ckpt = dir.appendingPathComponent("p.probe").path, logPath = dir.appendingPathComponent("log.jsonl").path
+        // The log holds every epoch; with one epoch, the checkpoint holds that epoch's parameters.
+        for epochs in [3, 1] {
+            let (status, _, stderr) = try ProbeCLI.run([
+                "train", "--data", train, "--val", val, "--probe", "pooling", "--out", ckpt, "--epochs", "\(epochs)",
+                "--batch-size", "16", "--lr", "0.01", "--metric", "accuracy", "--patience", "0", "--log", logPath, "--quiet"])
+            #expect(status == 0, "\(stderr)")
+            let lines = try String(contentsOfFile: logPath, encoding: .utf8).split(separator: "\n")
+            #expect(lines.count == epochs)
+            var previousStep = 0
+            for (i, line) in lines.enumerated() {
+                let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+                #expect(Set(obj.keys) == ["epoch", "step", "train_loss", "val_metric", "val_loss", "examples_per_second", "seconds"])
+                #expect(obj["epoch"] as? Int == i + 1)
+                let step = obj["step"] as! Int
+                #expect(step == previousStep + 6)   // ceil(90 / 16) steps per epoch
+                previousStep = step
+                #expect((obj["train_loss"] as! Double) > 0 && (obj["seconds"] as! Double) > 0 && (obj["examples_per_second"] as! Double) > 0)
             }
-            #expect(abs(loss / Double(rows.count) - (last["val_loss"] as! Double)) < 1e-4)
+            let header = try probeCheckpointHeader(ckpt)
+            let history = (header["provenance"] as! [String: Any])["history"] as! [[String: Any]]
+            #expect(history.count == epochs)
+            if epochs == 1 {
+                let last = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
+                let preds = dir.appendingPathComponent("preds.jsonl").path
+                let (s2, json, e2) = try ProbeCLI.run(["eval", "--probe", ckpt, "--data", val, "--json", "--predictions", preds])
+                #expect(s2 == 0, "\(e2)")
+                let report = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
+                #expect(abs((report["accuracy"] as! Double) - (last["val_metric"] as! Double)) < 1e-9)
+                var loss = 0.0
+                let rows = try String(contentsOfFile: preds, encoding: .utf8).split(separator: "\n")
+                for (i, row) in rows.enumerated() {
+                    let p = (try JSONSerialization.jsonObject(with: Data(row.utf8)) as! [String: Any])["probability"] as! Double
+                    loss -= log(i % 3 == 0 ? p : 1 - p)   // writeShard labels: 1 when i % 3 == 0
+                }
+                #expect(abs(loss / Double(rows.count) - (last["val_loss"] as! Double)) < 1e-4)
+            }
         }
     }
 }
@@ -59,22 +60,22 @@ func probeCheckpointHeader(_ path: String) throws -> [String: Any] {
 /// `--rank r --world w` trains on the rank's share of every epoch: the two ranks of a world of 2
 /// take ⌈share / batch⌉ steps per epoch, and a rank outside the world is refused.
 @Test func rankAndWorldPartitionTheTrainingSplit() throws {
-    let dir = try ProbeCLI.tempDir("rank")
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let data = dir.appendingPathComponent("d.strata").path
-    try ProbeCLI.writeShard(data, count: 50)
-    for (rank, share) in [(0, 25), (1, 25)] {
-        let logPath = dir.appendingPathComponent("r\(rank).jsonl").path
-        let (status, _, stderr) = try ProbeCLI.run([
-            "train", "--data", data, "--probe", "gate", "--out", dir.appendingPathComponent("r\(rank).probe").path,
-            "--epochs", "2", "--batch-size", "4", "--val-fraction", "0", "--rank", "\(rank)", "--world", "2", "--log", logPath, "--quiet"])
-        #expect(status == 0, "\(stderr)")
-        let steps = try String(contentsOfFile: logPath, encoding: .utf8).split(separator: "\n").map {
-            (try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["step"] as! Int
+    try withTemporaryDirectoryURL("rank") { dir in
+        let data = dir.appendingPathComponent("d.strata").path
+        try ProbeCLI.writeShard(data, count: 50)
+        for (rank, share) in [(0, 25), (1, 25)] {
+            let logPath = dir.appendingPathComponent("r\(rank).jsonl").path
+            let (status, _, stderr) = try ProbeCLI.run([
+                "train", "--data", data, "--probe", "gate", "--out", dir.appendingPathComponent("r\(rank).probe").path,
+                "--epochs", "2", "--batch-size", "4", "--val-fraction", "0", "--rank", "\(rank)", "--world", "2", "--log", logPath, "--quiet"])
+            #expect(status == 0, "\(stderr)")
+            let steps = try String(contentsOfFile: logPath, encoding: .utf8).split(separator: "\n").map {
+                (try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["step"] as! Int
+            }
+            #expect(steps == [(share + 3) / 4, 2 * ((share + 3) / 4)])
         }
-        #expect(steps == [(share + 3) / 4, 2 * ((share + 3) / 4)])
+        let (status, _, stderr) = try ProbeCLI.run([
+            "train", "--data", data, "--probe", "gate", "--out", dir.appendingPathComponent("bad.probe").path, "--rank", "2", "--world", "2"])
+        #expect(status != 0 && stderr.contains("--rank"))
     }
-    let (status, _, stderr) = try ProbeCLI.run([
-        "train", "--data", data, "--probe", "gate", "--out", dir.appendingPathComponent("bad.probe").path, "--rank", "2", "--world", "2"])
-    #expect(status != 0 && stderr.contains("--rank"))
 }

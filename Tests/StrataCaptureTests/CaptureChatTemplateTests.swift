@@ -4,6 +4,7 @@ import Strata
 import StrataModel
 import StrataProbe
 import Testing
+import StrataTestSupport
 
 /// `--chat-template`: texts are captured as the user turn of the prompt `strata generate` builds.
 struct CaptureChatTemplateTests {
@@ -30,76 +31,76 @@ struct CaptureChatTemplateTests {
     }
 
     @Test func tokenIDsAreTheTemplatedPromptsAndValuesMatchCapturingThatText() throws {
-        let dir = try CaptureFixture.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let modelPath = try Self.model(in: dir)
-        var options = CaptureFixture.options(model: modelPath, input: try CaptureFixture.jsonl(in: dir), out: dir + "/chat")
-        options.dtype = .f32
-        options.chatTemplate = true
-        try CaptureJob(options: options).run()
+        try withTemporaryDirectory { dir in
+            let modelPath = try Self.model(in: dir)
+            var options = CaptureFixture.options(model: modelPath, input: try CaptureFixture.jsonl(in: dir), out: dir + "/chat")
+            options.dtype = .f32
+            options.chatTemplate = true
+            try CaptureJob(options: options).run()
 
-        // Reference: a plain capture of the prompts written out by hand.
-        let wrapped = CaptureFixture.texts.map { Self.expectedPrompt($0, system: "You are a tiny test model") }
-        var plain = CaptureFixture.options(model: modelPath, input: try CaptureFixture.jsonl(in: dir, name: "wrapped.jsonl", texts: wrapped),
-                                           out: dir + "/plain")
-        plain.dtype = .f32
-        try CaptureJob(options: plain).run()
+            // Reference: a plain capture of the prompts written out by hand.
+            let wrapped = CaptureFixture.texts.map { Self.expectedPrompt($0, system: "You are a tiny test model") }
+            var plain = CaptureFixture.options(model: modelPath, input: try CaptureFixture.jsonl(in: dir, name: "wrapped.jsonl", texts: wrapped),
+                                               out: dir + "/plain")
+            plain.dtype = .f32
+            try CaptureJob(options: plain).run()
 
-        let tokenizer = try BPETokenizer(gguf: try GGUFFile(path: modelPath))
-        let chat = try CaptureFixture.records(dir + "/chat"), reference = try CaptureFixture.records(dir + "/plain")
-        #expect(chat.count == CaptureFixture.texts.count && reference.count == chat.count)
-        for (i, ((info, values), (refInfo, refValues))) in zip(chat, reference).enumerated() {
-            #expect(info.text == CaptureFixture.texts[i], "the record keeps the text as read")
-            #expect(info.tokenIDs == tokenizer.encode(wrapped[i]))
-            #expect(info.tokenIDs == refInfo.tokenIDs)
-            #expect(values == refValues, "record \(i)")
+            let tokenizer = try BPETokenizer(gguf: try GGUFFile(path: modelPath))
+            let chat = try CaptureFixture.records(dir + "/chat"), reference = try CaptureFixture.records(dir + "/plain")
+            #expect(chat.count == CaptureFixture.texts.count && reference.count == chat.count)
+            for (i, ((info, values), (refInfo, refValues))) in zip(chat, reference).enumerated() {
+                #expect(info.text == CaptureFixture.texts[i], "the record keeps the text as read")
+                #expect(info.tokenIDs == tokenizer.encode(wrapped[i]))
+                #expect(info.tokenIDs == refInfo.tokenIDs)
+                #expect(values == refValues, "record \(i)")
+            }
+            let extra = try StrataDataset(path: dir + "/chat").metadata.extra
+            #expect(extra["capture.chat_template"] == "chatml")
+            #expect(extra["capture.chat_system"] == "You are a tiny test model")
+            #expect(PromptFormat(metadataExtra: extra) == PromptFormat(chatTemplate: "chatml", system: "You are a tiny test model"))
+            let plainExtra = try StrataDataset(path: dir + "/plain").metadata.extra
+            #expect(plainExtra["capture.chat_template"] == nil)
+            #expect(PromptFormat(metadataExtra: plainExtra) == .raw)
         }
-        let extra = try StrataDataset(path: dir + "/chat").metadata.extra
-        #expect(extra["capture.chat_template"] == "chatml")
-        #expect(extra["capture.chat_system"] == "You are a tiny test model")
-        #expect(PromptFormat(metadataExtra: extra) == PromptFormat(chatTemplate: "chatml", system: "You are a tiny test model"))
-        let plainExtra = try StrataDataset(path: dir + "/plain").metadata.extra
-        #expect(plainExtra["capture.chat_template"] == nil)
-        #expect(PromptFormat(metadataExtra: plainExtra) == .raw)
     }
 
     @Test func systemOptionReplacesTheDefaultAndResumeRefusesAnotherFormat() throws {
-        let dir = try CaptureFixture.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let modelPath = try Self.model(in: dir)
-        var options = CaptureFixture.options(model: modelPath, input: try CaptureFixture.jsonl(in: dir), out: dir + "/out")
-        options.chatTemplate = true
-        options.chatSystem = "Be brief."
-        try CaptureJob(options: options).run()
-        let tokenizer = try BPETokenizer(gguf: try GGUFFile(path: modelPath))
-        for (i, (info, _)) in try CaptureFixture.records(dir + "/out").enumerated() {
-            #expect(info.tokenIDs == tokenizer.encode(Self.expectedPrompt(CaptureFixture.texts[i], system: "Be brief.")))
-        }
-        #expect(try StrataDataset(path: dir + "/out").metadata.extra["capture.chat_system"] == "Be brief.")
+        try withTemporaryDirectory { dir in
+            let modelPath = try Self.model(in: dir)
+            var options = CaptureFixture.options(model: modelPath, input: try CaptureFixture.jsonl(in: dir), out: dir + "/out")
+            options.chatTemplate = true
+            options.chatSystem = "Be brief."
+            try CaptureJob(options: options).run()
+            let tokenizer = try BPETokenizer(gguf: try GGUFFile(path: modelPath))
+            for (i, (info, _)) in try CaptureFixture.records(dir + "/out").enumerated() {
+                #expect(info.tokenIDs == tokenizer.encode(Self.expectedPrompt(CaptureFixture.texts[i], system: "Be brief.")))
+            }
+            #expect(try StrataDataset(path: dir + "/out").metadata.extra["capture.chat_system"] == "Be brief.")
 
-        // Resuming with raw texts or another system message would mix prompt formats: refused, naming the key.
-        var raw = options
-        raw.resume = true
-        raw.chatTemplate = false
-        raw.chatSystem = nil
-        #expect {
-            try CaptureJob(options: raw).run()
-        } throws: { error in
-            guard case CaptureError.resumeMismatch(_, let field, _, _) = error else { return false }
-            return field == "extra.capture.chat_template"
+            // Resuming with raw texts or another system message would mix prompt formats: refused, naming the key.
+            var raw = options
+            raw.resume = true
+            raw.chatTemplate = false
+            raw.chatSystem = nil
+            #expect {
+                try CaptureJob(options: raw).run()
+            } throws: { error in
+                guard case CaptureError.resumeMismatch(_, let field, _, _) = error else { return false }
+                return field == "extra.capture.chat_template"
+            }
+            var other = options
+            other.resume = true
+            other.chatSystem = "Be verbose."
+            #expect {
+                try CaptureJob(options: other).run()
+            } throws: { error in
+                guard case CaptureError.resumeMismatch(_, let field, _, _) = error else { return false }
+                return field == "extra.capture.chat_system"
+            }
+            // --system without --chat-template is a usage error.
+            var lonely = CaptureFixture.options(model: modelPath, input: try CaptureFixture.jsonl(in: dir), out: dir + "/other")
+            lonely.chatSystem = "x"
+            #expect(throws: CaptureError.self) { try CaptureJob(options: lonely).run() }
         }
-        var other = options
-        other.resume = true
-        other.chatSystem = "Be verbose."
-        #expect {
-            try CaptureJob(options: other).run()
-        } throws: { error in
-            guard case CaptureError.resumeMismatch(_, let field, _, _) = error else { return false }
-            return field == "extra.capture.chat_system"
-        }
-        // --system without --chat-template is a usage error.
-        var lonely = CaptureFixture.options(model: modelPath, input: try CaptureFixture.jsonl(in: dir), out: dir + "/other")
-        lonely.chatSystem = "x"
-        #expect(throws: CaptureError.self) { try CaptureJob(options: lonely).run() }
     }
 }

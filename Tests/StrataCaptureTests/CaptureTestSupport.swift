@@ -5,11 +5,6 @@ import StrataModel
 
 /// Shared fixtures: a unique temp directory per test, a tiny synthetic GGUF model, small inputs.
 enum CaptureFixture {
-    static func temporaryDirectory() throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("strata-capture-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
-    }
 
     /// Writes the tiny model into `dir` and returns its path.
     static func model(in dir: String, contextLength: Int = 256, seed: UInt64 = 3) throws -> String {

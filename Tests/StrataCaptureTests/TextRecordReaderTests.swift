@@ -1,15 +1,16 @@
 import Foundation
+import StrataTestSupport
 import Testing
 @testable import StrataCapture
 
 /// Runs `body` with the path of a file named `name` holding `bytes`, in a temporary directory that is
 /// removed afterwards on every path.
 private func withFile<T>(_ name: String, _ bytes: [UInt8], _ body: (String) throws -> T) throws -> T {
-    let dir = try CaptureFixture.temporaryDirectory()
-    defer { try? FileManager.default.removeItem(atPath: dir) }
-    let path = dir + "/" + name
-    try Data(bytes).write(to: URL(fileURLWithPath: path))
-    return try body(path)
+    try withTemporaryDirectory { dir in
+        let path = dir + "/" + name
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return try body(path)
+    }
 }
 
 private func withFile<T>(_ name: String, _ text: String, _ body: (String) throws -> T) throws -> T {

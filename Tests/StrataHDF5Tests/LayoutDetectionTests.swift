@@ -16,8 +16,8 @@ import Testing
         return options
     }
 
-    @Test func importsEveryLayoutExactly() throws {
-        guard let set = try HDF5Fixtures.load() else { return }
+    @Test(.needsPython("h5py", "hdf5plugin", "numpy")) func importsEveryLayoutExactly() throws {
+        let set = try #require(try HDF5Fixtures.load())
         let readable = set.fixtures.filter { $0.error == nil }
         #expect(readable.count >= 8)
         for fixture in readable {
@@ -47,8 +47,8 @@ import Testing
         }
     }
 
-    @Test func refusesUnsupportedFilesWithAClearError() throws {
-        guard let set = try HDF5Fixtures.load() else { return }
+    @Test(.needsPython("h5py", "hdf5plugin", "numpy")) func refusesUnsupportedFilesWithAClearError() throws {
+        let set = try #require(try HDF5Fixtures.load())
         let refused = set.fixtures.filter { $0.error != nil }
         #expect(refused.count >= 6)
         for fixture in refused {
@@ -66,8 +66,8 @@ import Testing
         }
     }
 
-    @Test func errorListsTheDatasetsFound() throws {
-        guard let set = try HDF5Fixtures.load() else { return }
+    @Test(.needsPython("h5py", "hdf5plugin", "numpy")) func errorListsTheDatasetsFound() throws {
+        let set = try #require(try HDF5Fixtures.load())
         do {
             _ = try HDF5RecordSource(path: set.path("no_boundaries"))
             Issue.record("no_boundaries imported")

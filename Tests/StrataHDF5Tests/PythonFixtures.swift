@@ -1,14 +1,13 @@
 import Foundation
+import StrataTestSupport
 import Testing
 
 /// Runs the committed Python generators (h5py, hdf5plugin) once per test process and finds the
-/// repository's tools/ folder. Without python3 + h5py the tests that need them are skipped with
-/// a message — unless the environment says CI=true, where a missing interpreter is a failure.
+/// repository's tools/ folder. Tests that need python3 + h5py carry `.needsPython(…)`, which says when they
+/// skip (never under CI=true, where a missing module fails them).
 enum PythonTools {
     static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
 
     /// Runs `python3 args...`; returns (exit status, combined output).
     @discardableResult
@@ -26,25 +25,6 @@ enum PythonTools {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    /// Whether python3 with the given modules can run here.
-    static func available(_ modules: [String]) -> Bool {
-        let check = (try? run(["-c", "import " + modules.joined(separator: ", ")]))?.status == 0
-        if !check {
-            if isCI {
-                Issue.record("CI=true but python3 with \(modules.joined(separator: ", ")) is missing")
-            } else {
-                print("skipped: python3 with \(modules.joined(separator: ", ")) is not available (pip install h5py hdf5plugin numpy zstandard)")
-            }
-        }
-        return check
-    }
-
-    /// A new empty temporary directory.
-    static func temporaryDirectory(_ label: String) throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("strata-hdf5-\(label)-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
 }
 
 /// One fixture listed in fixtures.json by tools/hdf5_fixtures.py.
@@ -80,9 +60,9 @@ enum HDF5Fixtures {
     }
 
     static let shared: Result<Set, Error>? = {
-        guard PythonTools.available(["h5py", "hdf5plugin", "numpy"]) else { return nil }
+        guard Requirements.pythonHas(["h5py", "hdf5plugin", "numpy"]) else { return nil }
         do {
-            let directory = try PythonTools.temporaryDirectory("fixtures")
+            let directory = try TemporaryDirectories.processLifetime("hdf5-fixtures")
             let result = try PythonTools.run(["tools/hdf5_fixtures.py", directory.path])
             guard result.status == 0 else {
                 throw FixtureError(message: "tools/hdf5_fixtures.py failed: \(result.output)")
@@ -94,7 +74,7 @@ enum HDF5Fixtures {
         }
     }()
 
-    /// The fixture set, or nil (test skipped) when Python is unavailable.
+    /// The fixture set, or nil when python3 with h5py is unavailable (tests carry `.needsPython(…)`).
     static func load() throws -> Set? {
         guard let shared else { return nil }
         return try shared.get()

@@ -2,6 +2,7 @@ import Foundation
 import Strata
 import Testing
 @testable import StrataHDF5
+import StrataTestSupport
 
 /// Strata → HDF5 → Strata keeps every value bit for bit, for every dtype, layout and compression;
 /// h5py + hdf5plugin (an independent HDF5 build and zstd decoder) read exactly the stored values.
@@ -11,92 +12,91 @@ import Testing
 
     @Test(arguments: StrataDType.allCases)
     func roundTripIsBitExact(dtype: StrataDType) throws {
-        let directory = try PythonTools.temporaryDirectory("roundtrip-\(dtype.rawValue)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let sample = try StrataSample.write(dtype: dtype, in: directory)
-        let original = try StrataSample.storedValues(sample.path, layers: sample.layers, hidden: sample.hidden,
-                                                     width: dtype.byteWidth)
-        #expect(original == sample.expectedValueBytes, "the writer itself must keep the bits")
-        let originalReader = try ShardReader(path: sample.path)
-        for layout in Self.layouts {
-            for compression in Self.compressions {
-                let label = "\(dtype.rawValue) \(layout.rawValue) \(compression)"
-                let h5 = directory.appendingPathComponent("out.h5").path
-                let back = directory.appendingPathComponent("back.strata").path
-                try? FileManager.default.removeItem(atPath: back)
-                let exported = try HDF5Exporter.export(datasetAt: sample.path, to: h5,
-                                                       options: HDF5ExportOptions(compression: compression, layout: layout))
-                #expect(exported.records == sample.records.count, "\(label)")
-                if layout == .groups, case .zstd = compression {
-                    #expect(exported.chunksCopied > 0, "\(label): no block was copied as a chunk")
+        try withTemporaryDirectoryURL("roundtrip-\(dtype.rawValue)") { directory in
+            let sample = try StrataSample.write(dtype: dtype, in: directory)
+            let original = try StrataSample.storedValues(sample.path, layers: sample.layers, hidden: sample.hidden,
+                                                         width: dtype.byteWidth)
+            #expect(original == sample.expectedValueBytes, "the writer itself must keep the bits")
+            let originalReader = try ShardReader(path: sample.path)
+            for layout in Self.layouts {
+                for compression in Self.compressions {
+                    let label = "\(dtype.rawValue) \(layout.rawValue) \(compression)"
+                    let h5 = directory.appendingPathComponent("out.h5").path
+                    let back = directory.appendingPathComponent("back.strata").path
+                    try? FileManager.default.removeItem(atPath: back)
+                    let exported = try HDF5Exporter.export(datasetAt: sample.path, to: h5,
+                                                           options: HDF5ExportOptions(compression: compression, layout: layout))
+                    #expect(exported.records == sample.records.count, "\(label)")
+                    if layout == .groups, case .zstd = compression {
+                        #expect(exported.chunksCopied > 0, "\(label): no block was copied as a chunk")
+                    }
+                    do {
+                        try HDF5Importer.importFile(at: h5, to: back)
+                    } catch {
+                        Issue.record("\(label): \(error)")
+                        continue
+                    }
+                    let reader = try ShardReader(path: back)
+                    #expect(reader.metadata.isShapeCompatible(with: originalReader.metadata), "\(label)")
+                    #expect(reader.metadata.labelNames == ["neg", "pos", "other"], "\(label)")
+                    #expect(reader.count == sample.records.count, "\(label)")
+                    for index in 0..<min(reader.count, sample.records.count) {
+                        let info = try reader.info(index), expected = sample.records[index].input
+                        #expect(info.id == expected.id && info.labels == expected.labels && info.tokenIDs == expected.tokenIDs
+                                && info.text == expected.text && info.metadata == expected.metadata, "\(label) record \(index)")
+                    }
+                    let values = try StrataSample.storedValues(back, layers: sample.layers, hidden: sample.hidden,
+                                                               width: dtype.byteWidth)
+                    #expect(values == original, "\(label): values changed")
                 }
-                do {
-                    try HDF5Importer.importFile(at: h5, to: back)
-                } catch {
-                    Issue.record("\(label): \(error)")
-                    continue
-                }
-                let reader = try ShardReader(path: back)
-                #expect(reader.metadata.isShapeCompatible(with: originalReader.metadata), "\(label)")
-                #expect(reader.metadata.labelNames == ["neg", "pos", "other"], "\(label)")
-                #expect(reader.count == sample.records.count, "\(label)")
-                for index in 0..<min(reader.count, sample.records.count) {
-                    let info = try reader.info(index), expected = sample.records[index].input
-                    #expect(info.id == expected.id && info.labels == expected.labels && info.tokenIDs == expected.tokenIDs
-                            && info.text == expected.text && info.metadata == expected.metadata, "\(label) record \(index)")
-                }
-                let values = try StrataSample.storedValues(back, layers: sample.layers, hidden: sample.hidden,
-                                                           width: dtype.byteWidth)
-                #expect(values == original, "\(label): values changed")
             }
         }
     }
 
-    @Test(arguments: StrataDType.allCases)
+    @Test(.needsPython("h5py", "hdf5plugin", "numpy"), arguments: StrataDType.allCases)
     func h5pyReadsExactlyTheStoredValues(dtype: StrataDType) throws {
-        guard PythonTools.available(["h5py", "hdf5plugin", "numpy"]) else { return }
-        let directory = try PythonTools.temporaryDirectory("readback-\(dtype.rawValue)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let sample = try StrataSample.write(dtype: dtype, in: directory)
-        for layout in Self.layouts {
-            for compression in [HDF5Compression.zstd(level: 3), .gzip(level: 4)] {
-                let label = "\(dtype.rawValue) \(layout.rawValue) \(compression)"
-                let h5 = directory.appendingPathComponent("out.h5").path
-                let prefix = directory.appendingPathComponent("readback").path
-                try HDF5Exporter.export(datasetAt: sample.path, to: h5,
-                                        options: HDF5ExportOptions(compression: compression, layout: layout))
-                let result = try PythonTools.run(["tools/hdf5_readback.py", h5, prefix])
-                #expect(result.status == 0, "\(label): \(result.output)")
-                guard result.status == 0 else { continue }
-                let values = [UInt8](try Data(contentsOf: URL(fileURLWithPath: prefix + ".bin")))
-                #expect(values == sample.expectedValueBytes, "\(label): h5py read different values")
-                let json = try Data(contentsOf: URL(fileURLWithPath: prefix + ".json"))
-                let records = try JSONDecoder().decode([HDF5Fixture.Record].self, from: json)
-                #expect(records.map(\.id) == sample.records.map(\.input.id), "\(label)")
-                #expect(records.map(\.labels) == sample.records.map(\.input.labels), "\(label)")
-                #expect(records.map(\.token_ids) == sample.records.map(\.input.tokenIDs), "\(label)")
-                #expect(records.map(\.text) == sample.records.map(\.input.text), "\(label)")
+        try withTemporaryDirectoryURL("readback-\(dtype.rawValue)") { directory in
+            let sample = try StrataSample.write(dtype: dtype, in: directory)
+            for layout in Self.layouts {
+                for compression in [HDF5Compression.zstd(level: 3), .gzip(level: 4)] {
+                    let label = "\(dtype.rawValue) \(layout.rawValue) \(compression)"
+                    let h5 = directory.appendingPathComponent("out.h5").path
+                    let prefix = directory.appendingPathComponent("readback").path
+                    try HDF5Exporter.export(datasetAt: sample.path, to: h5,
+                                            options: HDF5ExportOptions(compression: compression, layout: layout))
+                    let result = try PythonTools.run(["tools/hdf5_readback.py", h5, prefix])
+                    #expect(result.status == 0, "\(label): \(result.output)")
+                    guard result.status == 0 else { continue }
+                    let values = [UInt8](try Data(contentsOf: URL(fileURLWithPath: prefix + ".bin")))
+                    #expect(values == sample.expectedValueBytes, "\(label): h5py read different values")
+                    let json = try Data(contentsOf: URL(fileURLWithPath: prefix + ".json"))
+                    let records = try JSONDecoder().decode([HDF5Fixture.Record].self, from: json)
+                    #expect(records.map(\.id) == sample.records.map(\.input.id), "\(label)")
+                    #expect(records.map(\.labels) == sample.records.map(\.input.labels), "\(label)")
+                    #expect(records.map(\.token_ids) == sample.records.map(\.input.tokenIDs), "\(label)")
+                    #expect(records.map(\.text) == sample.records.map(\.input.text), "\(label)")
+                }
             }
         }
     }
 
     @Test func zstdChunksAreTheStrataBlocksThemselves() throws {
-        let directory = try PythonTools.temporaryDirectory("direct")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        // One layer group and one token block per record: every block maps onto a chunk.
-        let sample = try StrataSample.write(dtype: .f16, in: directory, layers: 4, hidden: 32,
-                                            options: WriterOptions(blockTargetBytes: 1 << 20))
-        let h5 = directory.appendingPathComponent("direct.h5").path
-        let report = try HDF5Exporter.export(datasetAt: sample.path, to: h5,
-                                             options: HDF5ExportOptions(compression: .zstd(level: 3), layout: .groups))
-        #expect(report.chunksCopied == sample.records.filter { $0.tokens > 0 }.count && report.blocksRecompressed == 0)
-        // The chunk bytes in the HDF5 file are the block payload bytes in the shard.
-        let raw = try StrataRawBlocks(path: sample.path)
-        let file = try HDF5File(openingAt: h5)
-        let first = try file.root().openGroup("000000").openDataset("hidden")
-        #expect(try first.filters().map(\.id) == [2, 32015])
-        let chunk = try first.readChunk(at: [0, 0, 0])
-        #expect(chunk.bytes == (try raw.blocks(0))[0].payload)
+        try withTemporaryDirectoryURL("direct") { directory in
+            // One layer group and one token block per record: every block maps onto a chunk.
+            let sample = try StrataSample.write(dtype: .f16, in: directory, layers: 4, hidden: 32,
+                                                options: WriterOptions(blockTargetBytes: 1 << 20))
+            let h5 = directory.appendingPathComponent("direct.h5").path
+            let report = try HDF5Exporter.export(datasetAt: sample.path, to: h5,
+                                                 options: HDF5ExportOptions(compression: .zstd(level: 3), layout: .groups))
+            #expect(report.chunksCopied == sample.records.filter { $0.tokens > 0 }.count && report.blocksRecompressed == 0)
+            // The chunk bytes in the HDF5 file are the block payload bytes in the shard.
+            let raw = try StrataRawBlocks(path: sample.path)
+            let file = try HDF5File(openingAt: h5)
+            let first = try file.root().openGroup("000000").openDataset("hidden")
+            #expect(try first.filters().map(\.id) == [2, 32015])
+            let chunk = try first.readChunk(at: [0, 0, 0])
+            #expect(chunk.bytes == (try raw.blocks(0))[0].payload)
+        }
     }
 }
 
@@ -109,27 +109,27 @@ import Testing
     func vectorRoundTrip(name: String) throws {
         let source = Self.vectors.appendingPathComponent(name).path
         let original = try StrataDataset(path: source)
-        let directory = try PythonTools.temporaryDirectory("vector")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        for layout in HDF5ExportLayout.allCases {
-            let h5 = directory.appendingPathComponent("\(layout.rawValue).h5").path
-            let back = directory.appendingPathComponent("\(layout.rawValue).strata").path
-            try HDF5Exporter.export(datasetAt: source, to: h5, options: HDF5ExportOptions(layout: layout))
-            try HDF5Importer.importFile(at: h5, to: back)
-            let reader = try ShardReader(path: back)
-            #expect(reader.metadata.isShapeCompatible(with: original.metadata), "\(name) \(layout)")
-            #expect(reader.metadata.auxiliary == original.metadata.auxiliary && reader.metadata.model == original.metadata.model,
-                    "\(name) \(layout)")
-            #expect(reader.count == original.count, "\(name) \(layout)")
-            for index in 0..<min(reader.count, original.count) {
-                let a = try reader.info(index), b = try original.info(index)
-                #expect(a.id == b.id && a.labels == b.labels && a.tokenIDs == b.tokenIDs && a.text == b.text
-                        && a.metadata == b.metadata, "\(name) \(layout) record \(index)")
-                #expect(try reader.readFloat(index).map(\.bitPattern) == original.readFloat(index).map(\.bitPattern),
-                        "\(name) \(layout) record \(index)")
-                for auxiliary in original.metadata.auxiliary {
-                    #expect(try reader.auxiliary(index, name: auxiliary.name) == original.auxiliary(index, name: auxiliary.name),
-                            "\(name) \(layout) record \(index) \(auxiliary.name)")
+        try withTemporaryDirectoryURL("vector") { directory in
+            for layout in HDF5ExportLayout.allCases {
+                let h5 = directory.appendingPathComponent("\(layout.rawValue).h5").path
+                let back = directory.appendingPathComponent("\(layout.rawValue).strata").path
+                try HDF5Exporter.export(datasetAt: source, to: h5, options: HDF5ExportOptions(layout: layout))
+                try HDF5Importer.importFile(at: h5, to: back)
+                let reader = try ShardReader(path: back)
+                #expect(reader.metadata.isShapeCompatible(with: original.metadata), "\(name) \(layout)")
+                #expect(reader.metadata.auxiliary == original.metadata.auxiliary && reader.metadata.model == original.metadata.model,
+                        "\(name) \(layout)")
+                #expect(reader.count == original.count, "\(name) \(layout)")
+                for index in 0..<min(reader.count, original.count) {
+                    let a = try reader.info(index), b = try original.info(index)
+                    #expect(a.id == b.id && a.labels == b.labels && a.tokenIDs == b.tokenIDs && a.text == b.text
+                            && a.metadata == b.metadata, "\(name) \(layout) record \(index)")
+                    #expect(try reader.readFloat(index).map(\.bitPattern) == original.readFloat(index).map(\.bitPattern),
+                            "\(name) \(layout) record \(index)")
+                    for auxiliary in original.metadata.auxiliary {
+                        #expect(try reader.auxiliary(index, name: auxiliary.name) == original.auxiliary(index, name: auxiliary.name),
+                                "\(name) \(layout) record \(index) \(auxiliary.name)")
+                    }
                 }
             }
         }

@@ -2,6 +2,7 @@ import Foundation
 import Strata
 import Testing
 @testable import StrataProbe
+import StrataTestSupport
 
 /// Writes a shard with planted-signal records (f16 storage) and returns its path.
 func writeSyntheticShard(
@@ -30,119 +31,114 @@ func writeSyntheticShard(
     try writer.close()
 }
 
-func temporaryDirectory(_ tag: String) throws -> URL {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("strata-probe-\(tag)-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    return dir
-}
 
 @Test func datasetSourcePadsMasksAndReadsLayerSubsets() throws {
-    let dir = try temporaryDirectory("src")
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let path = dir.appendingPathComponent("a.strata").path
-    try writeSyntheticShard(at: path, count: 23)
-    let ds = try StrataDataset(path: path)
-    let source = try DatasetBatchSource(dataset: ds, layers: [2, 0], budget: MemoryBudget(bytes: 64 << 20))
-    #expect(source.labels.count == 23)
-    let stream = try source.makeStream(epoch: 1, shuffle: true, seed: 4, batchSize: 8)
-    var seen: [String] = []
-    while let b = try stream.next() {
-        try b.validate()
-        #expect(b.layers == 2 && b.hidden == 12)
-        for slot in 0..<b.count {
-            let g = Int(b.ids[slot].dropFirst(4))!
-            let info = try ds.info(g)
-            #expect(b.labels[slot] == info.labels[0])
-            let expected = try ds.readFloat(g, layers: [2, 0])
-            let n = info.nTokens
-            for t in 0..<b.tokens { #expect(b.mask[slot * b.tokens + t] == (t < n ? 1 : 0)) }
-            for l in 0..<2 {
-                for t in 0..<b.tokens {
-                    for j in 0..<12 {
-                        let got = b.values[((slot * 2 + l) * b.tokens + t) * 12 + j]
-                        #expect(got == (t < n ? expected[(l * n + t) * 12 + j] : 0))
+    try withTemporaryDirectoryURL("src") { dir in
+        let path = dir.appendingPathComponent("a.strata").path
+        try writeSyntheticShard(at: path, count: 23)
+        let ds = try StrataDataset(path: path)
+        let source = try DatasetBatchSource(dataset: ds, layers: [2, 0], budget: MemoryBudget(bytes: 64 << 20))
+        #expect(source.labels.count == 23)
+        let stream = try source.makeStream(epoch: 1, shuffle: true, seed: 4, batchSize: 8)
+        var seen: [String] = []
+        while let b = try stream.next() {
+            try b.validate()
+            #expect(b.layers == 2 && b.hidden == 12)
+            for slot in 0..<b.count {
+                let g = Int(b.ids[slot].dropFirst(4))!
+                let info = try ds.info(g)
+                #expect(b.labels[slot] == info.labels[0])
+                let expected = try ds.readFloat(g, layers: [2, 0])
+                let n = info.nTokens
+                for t in 0..<b.tokens { #expect(b.mask[slot * b.tokens + t] == (t < n ? 1 : 0)) }
+                for l in 0..<2 {
+                    for t in 0..<b.tokens {
+                        for j in 0..<12 {
+                            let got = b.values[((slot * 2 + l) * b.tokens + t) * 12 + j]
+                            #expect(got == (t < n ? expected[(l * n + t) * 12 + j] : 0))
+                        }
                     }
                 }
+                seen.append(b.ids[slot])
             }
-            seen.append(b.ids[slot])
         }
+        #expect(seen.count == 23 && Set(seen).count == 23)
+        // seeded: the same epoch gives the same order, another epoch another
+        func order(_ epoch: Int) throws -> [String] {
+            let s = try source.makeStream(epoch: epoch, shuffle: true, seed: 4, batchSize: 8)
+            var ids: [String] = []
+            while let b = try s.next() { ids += b.ids }
+            return ids
+        }
+        #expect(try order(1) == seen)
+        #expect(try order(2) != seen)
     }
-    #expect(seen.count == 23 && Set(seen).count == 23)
-    // seeded: the same epoch gives the same order, another epoch another
-    func order(_ epoch: Int) throws -> [String] {
-        let s = try source.makeStream(epoch: epoch, shuffle: true, seed: 4, batchSize: 8)
-        var ids: [String] = []
-        while let b = try s.next() { ids += b.ids }
-        return ids
-    }
-    #expect(try order(1) == seen)
-    #expect(try order(2) != seen)
 }
 
 @Test func smallBudgetSplitsMinibatchesIntoChunksWithoutChangingTheStep() throws {
-    let dir = try temporaryDirectory("chunk")
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let path = dir.appendingPathComponent("a.strata").path
-    try writeSyntheticShard(at: path, count: 40, hidden: 64, maxTokens: 40)
-    let ds = try StrataDataset(path: path)
-    // chunk limit = budget/5 ≈ 3 records of 40 tokens × 3 layers × 64 × 4 B
-    let small = try DatasetBatchSource(dataset: ds, layers: nil, budget: MemoryBudget(bytes: 5 * 3 * 40 * (3 * 64 * 4 + 1)))
-    let s = try small.makeStream(epoch: 1, shuffle: true, seed: 1, batchSize: 16)
-    var stepSizes: [Int] = [], current = 0, chunks = 0
-    while let b = try s.next() {
-        chunks += 1
-        #expect(b.byteCount <= small.budget.chunkBytes)
-        current += b.count
-        if b.endsStep { stepSizes.append(current); current = 0 }
+    try withTemporaryDirectoryURL("chunk") { dir in
+        let path = dir.appendingPathComponent("a.strata").path
+        try writeSyntheticShard(at: path, count: 40, hidden: 64, maxTokens: 40)
+        let ds = try StrataDataset(path: path)
+        // chunk limit = budget/5 ≈ 3 records of 40 tokens × 3 layers × 64 × 4 B
+        let small = try DatasetBatchSource(dataset: ds, layers: nil, budget: MemoryBudget(bytes: 5 * 3 * 40 * (3 * 64 * 4 + 1)))
+        let s = try small.makeStream(epoch: 1, shuffle: true, seed: 1, batchSize: 16)
+        var stepSizes: [Int] = [], current = 0, chunks = 0
+        while let b = try s.next() {
+            chunks += 1
+            #expect(b.byteCount <= small.budget.chunkBytes)
+            current += b.count
+            if b.endsStep { stepSizes.append(current); current = 0 }
+        }
+        #expect(stepSizes == [16, 16, 8])
+        #expect(chunks > 3)
+        // too small for the longest record: a clear error naming the flag
+        #expect(throws: ProbeError.self) { try DatasetBatchSource(dataset: ds, layers: nil, budget: MemoryBudget(bytes: 1 << 12)) }
     }
-    #expect(stepSizes == [16, 16, 8])
-    #expect(chunks > 3)
-    // too small for the longest record: a clear error naming the flag
-    #expect(throws: ProbeError.self) { try DatasetBatchSource(dataset: ds, layers: nil, budget: MemoryBudget(bytes: 1 << 12)) }
 }
 
 @Test func trainingFromTheDatasetEqualsTrainingFromTheSameRecordsInMemory() throws {
-    let dir = try temporaryDirectory("eq")
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let path = dir.appendingPathComponent("a.strata").path
-    try writeSyntheticShard(at: path, count: 50)
-    let ds = try StrataDataset(path: path)
-    let fromDataset = try DatasetBatchSource(dataset: ds, layers: nil, budget: MemoryBudget(bytes: 64 << 20))
-    let records = try (0..<ds.count).map { g -> InMemoryBatchSource.Record in
-        let info = try ds.info(g)
-        return .init(id: info.id, label: info.labels[0], tokens: info.nTokens, values: try ds.readFloat(g))
+    try withTemporaryDirectoryURL("eq") { dir in
+        let path = dir.appendingPathComponent("a.strata").path
+        try writeSyntheticShard(at: path, count: 50)
+        let ds = try StrataDataset(path: path)
+        let fromDataset = try DatasetBatchSource(dataset: ds, layers: nil, budget: MemoryBudget(bytes: 64 << 20))
+        let records = try (0..<ds.count).map { g -> InMemoryBatchSource.Record in
+            let info = try ds.info(g)
+            return .init(id: info.id, label: info.labels[0], tokens: info.nTokens, values: try ds.readFloat(g))
+        }
+        let inMemory = InMemoryBatchSource(records: records, layers: 3, hidden: 12)
+        var o = TrainingOptions()
+        o.epochs = 2; o.batchSize = 8; o.learningRate = 1e-2; o.seed = 3; o.workers = 2
+        let cfg = ProbeConfiguration(kind: .gate, hidden: 12, layers: [0, 1, 2], classes: 2)
+        let a = try Probe(configuration: cfg, seed: 1), b = try Probe(configuration: cfg, seed: 1)
+        _ = try Trainer(probe: a, options: o).fit(train: fromDataset, validation: nil)
+        _ = try Trainer(probe: b, options: o).fit(train: inMemory, validation: nil)
+        #expect(a.parameters == b.parameters)
     }
-    let inMemory = InMemoryBatchSource(records: records, layers: 3, hidden: 12)
-    var o = TrainingOptions()
-    o.epochs = 2; o.batchSize = 8; o.learningRate = 1e-2; o.seed = 3; o.workers = 2
-    let cfg = ProbeConfiguration(kind: .gate, hidden: 12, layers: [0, 1, 2], classes: 2)
-    let a = try Probe(configuration: cfg, seed: 1), b = try Probe(configuration: cfg, seed: 1)
-    _ = try Trainer(probe: a, options: o).fit(train: fromDataset, validation: nil)
-    _ = try Trainer(probe: b, options: o).fit(train: inMemory, validation: nil)
-    #expect(a.parameters == b.parameters)
 }
 
 @Test func logitBaselineReadsAuxiliaryVectorsOrExplainsWhyNot() throws {
-    let dir = try temporaryDirectory("aux")
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let with = dir.appendingPathComponent("with.strata").path, without = dir.appendingPathComponent("without.strata").path
-    try writeSyntheticShard(at: with, count: 60, withLogprobs: true)
-    try writeSyntheticShard(at: without, count: 5)
-    let source = try DatasetBatchSource(dataset: StrataDataset(path: with), layers: nil, featureName: "next_token_logprobs",
-                                        budget: MemoryBudget(bytes: 16 << 20))
-    #expect(source.featureWidth == 8)
-    let probe = try Probe(configuration: ProbeConfiguration(kind: .logits, hidden: 12, layers: [], classes: 2,
-                                                            featureName: "next_token_logprobs", featureWidth: 8), seed: 1)
-    var o = TrainingOptions()
-    o.epochs = 10; o.batchSize = 8; o.learningRate = 5e-2
-    let r = try Trainer(probe: probe, options: o).fit(train: source, validation: source)
-    #expect(r.validation!.accuracy > 0.9)
-    do {
-        _ = try DatasetBatchSource(dataset: StrataDataset(path: without), layers: nil, featureName: "next_token_logprobs",
-                                   budget: MemoryBudget(bytes: 16 << 20))
-        Issue.record("expected an error")
-    } catch let e as ProbeError {
-        #expect(e.description.contains("next_token_logprobs") && e.description.contains("log-probabilities"))
+    try withTemporaryDirectoryURL("aux") { dir in
+        let with = dir.appendingPathComponent("with.strata").path, without = dir.appendingPathComponent("without.strata").path
+        try writeSyntheticShard(at: with, count: 60, withLogprobs: true)
+        try writeSyntheticShard(at: without, count: 5)
+        let source = try DatasetBatchSource(dataset: StrataDataset(path: with), layers: nil, featureName: "next_token_logprobs",
+                                            budget: MemoryBudget(bytes: 16 << 20))
+        #expect(source.featureWidth == 8)
+        let probe = try Probe(configuration: ProbeConfiguration(kind: .logits, hidden: 12, layers: [], classes: 2,
+                                                                featureName: "next_token_logprobs", featureWidth: 8), seed: 1)
+        var o = TrainingOptions()
+        o.epochs = 10; o.batchSize = 8; o.learningRate = 5e-2
+        let r = try Trainer(probe: probe, options: o).fit(train: source, validation: source)
+        #expect(r.validation!.accuracy > 0.9)
+        do {
+            _ = try DatasetBatchSource(dataset: StrataDataset(path: without), layers: nil, featureName: "next_token_logprobs",
+                                       budget: MemoryBudget(bytes: 16 << 20))
+            Issue.record("expected an error")
+        } catch let e as ProbeError {
+            #expect(e.description.contains("next_token_logprobs") && e.description.contains("log-probabilities"))
+        }
     }
 }
 

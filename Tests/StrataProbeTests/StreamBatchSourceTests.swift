@@ -2,6 +2,7 @@ import Foundation
 import Strata
 import Testing
 @testable import StrataProbe
+import StrataTestSupport
 
 /// Ids of every record in one pass, with the step boundaries seen.
 private func drain(_ stream: BatchStream) throws -> (ids: [String], steps: [Int]) {
@@ -17,96 +18,96 @@ private func drain(_ stream: BatchStream) throws -> (ids: [String], steps: [Int]
 /// epoch in a different seeded order, in minibatches of the requested size; values equal a
 /// direct read of the same record (checked against `DatasetBatchSource` in dataset order).
 @Test func streamSourcePartitionsShufflesAndMatchesDirectReads() throws {
-    let dir = try temporaryDirectory("streamsrc")
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let path = dir.appendingPathComponent("d.strata").path
-    try writeSyntheticShard(at: path, count: 41)
-    let dataset = try StrataDataset(path: path)
-    let records = Array(stride(from: 0, to: 41, by: 1)).filter { $0 % 5 != 0 }   // a "train split" of 32
-    let budget = MemoryBudget(bytes: 64 << 20)
-    let base = try DatasetBatchSource(dataset: dataset, records: records, layers: [2, 0], budget: budget)   // unsorted on purpose
-    let expectedIDs = Set(records.map { "rec-\($0)" })
+    try withTemporaryDirectoryURL("streamsrc") { dir in
+        let path = dir.appendingPathComponent("d.strata").path
+        try writeSyntheticShard(at: path, count: 41)
+        let dataset = try StrataDataset(path: path)
+        let records = Array(stride(from: 0, to: 41, by: 1)).filter { $0 % 5 != 0 }   // a "train split" of 32
+        let budget = MemoryBudget(bytes: 64 << 20)
+        let base = try DatasetBatchSource(dataset: dataset, records: records, layers: [2, 0], budget: budget)   // unsorted on purpose
+        let expectedIDs = Set(records.map { "rec-\($0)" })
 
-    var union: [String] = []
-    for rank in 0..<3 {
-        let source = try StreamBatchSource(base: base, rank: rank, world: 3)
-        let (ids, steps) = try drain(try source.makeStream(epoch: 1, shuffle: true, seed: 9, batchSize: 4))
-        #expect(ids.count == source.recordsPerEpoch && abs(ids.count - 32 / 3) <= 1)
-        #expect(steps.dropLast().allSatisfy { $0 == 4 } && steps.reduce(0, +) == ids.count)
-        union += ids
+        var union: [String] = []
+        for rank in 0..<3 {
+            let source = try StreamBatchSource(base: base, rank: rank, world: 3)
+            let (ids, steps) = try drain(try source.makeStream(epoch: 1, shuffle: true, seed: 9, batchSize: 4))
+            #expect(ids.count == source.recordsPerEpoch && abs(ids.count - 32 / 3) <= 1)
+            #expect(steps.dropLast().allSatisfy { $0 == 4 } && steps.reduce(0, +) == ids.count)
+            union += ids
+        }
+        #expect(union.count == 32 && Set(union) == expectedIDs)
+
+        let whole = try StreamBatchSource(base: base)
+        let e1 = try drain(try whole.makeStream(epoch: 1, shuffle: true, seed: 9, batchSize: 5)).ids
+        let e2 = try drain(try whole.makeStream(epoch: 2, shuffle: true, seed: 9, batchSize: 5)).ids
+        #expect(Set(e1) == expectedIDs && Set(e2) == expectedIDs && e1 != e2)
+
+        // Unshuffled, the batches equal the independent reader's, value for value.
+        let a = try whole.makeStream(epoch: 0, shuffle: false, seed: 0, batchSize: 7)
+        let b = try base.makeStream(epoch: 0, shuffle: false, seed: 0, batchSize: 7)
+        while let x = try a.next() {
+            let y = try #require(try b.next())
+            #expect(x.ids == y.ids && x.labels == y.labels && x.values == y.values && x.mask == y.mask && x.endsStep == y.endsStep)
+        }
+        #expect(try b.next() == nil)
     }
-    #expect(union.count == 32 && Set(union) == expectedIDs)
-
-    let whole = try StreamBatchSource(base: base)
-    let e1 = try drain(try whole.makeStream(epoch: 1, shuffle: true, seed: 9, batchSize: 5)).ids
-    let e2 = try drain(try whole.makeStream(epoch: 2, shuffle: true, seed: 9, batchSize: 5)).ids
-    #expect(Set(e1) == expectedIDs && Set(e2) == expectedIDs && e1 != e2)
-
-    // Unshuffled, the batches equal the independent reader's, value for value.
-    let a = try whole.makeStream(epoch: 0, shuffle: false, seed: 0, batchSize: 7)
-    let b = try base.makeStream(epoch: 0, shuffle: false, seed: 0, batchSize: 7)
-    while let x = try a.next() {
-        let y = try #require(try b.next())
-        #expect(x.ids == y.ids && x.labels == y.labels && x.values == y.values && x.mask == y.mask && x.endsStep == y.endsStep)
-    }
-    #expect(try b.next() == nil)
 }
 
 /// A pass stopped at a step boundary and resumed from its saved state yields exactly the
 /// remaining batches, also when a small budget splits minibatches into several chunks.
 @Test func streamSourceResumesExactlyAtStepBoundaries() throws {
-    let dir = try temporaryDirectory("streamresume")
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let path = dir.appendingPathComponent("d.strata").path
-    try writeSyntheticShard(at: path, count: 30, hidden: 64, maxTokens: 40)
-    let dataset = try StrataDataset(path: path)
-    // chunk budget 1/5 of 1 MiB ≈ 200 KiB: a few 40-token × 3-layer × 64 records per chunk.
-    let base = try DatasetBatchSource(dataset: dataset, layers: nil, budget: MemoryBudget(bytes: 1 << 20))
-    let source = try StreamBatchSource(base: base)
-    let full = try drain(try source.makeStream(epoch: 3, shuffle: true, seed: 4, batchSize: 8))
+    try withTemporaryDirectoryURL("streamresume") { dir in
+        let path = dir.appendingPathComponent("d.strata").path
+        try writeSyntheticShard(at: path, count: 30, hidden: 64, maxTokens: 40)
+        let dataset = try StrataDataset(path: path)
+        // chunk budget 1/5 of 1 MiB ≈ 200 KiB: a few 40-token × 3-layer × 64 records per chunk.
+        let base = try DatasetBatchSource(dataset: dataset, layers: nil, budget: MemoryBudget(bytes: 1 << 20))
+        let source = try StreamBatchSource(base: base)
+        let full = try drain(try source.makeStream(epoch: 3, shuffle: true, seed: 4, batchSize: 8))
 
-    let first = try source.makeResumableStream(epoch: 3, shuffle: true, seed: 4, batchSize: 8, resume: nil)
-    var seen: [String] = [], steps = 0, chunks = 0
-    while steps < 2, let b = try first.next() {
-        seen += b.ids; chunks += 1
-        if b.endsStep { steps += 1 }
+        let first = try source.makeResumableStream(epoch: 3, shuffle: true, seed: 4, batchSize: 8, resume: nil)
+        var seen: [String] = [], steps = 0, chunks = 0
+        while steps < 2, let b = try first.next() {
+            seen += b.ids; chunks += 1
+            if b.endsStep { steps += 1 }
+        }
+        #expect(chunks > 2)   // the budget did split minibatches
+        let saved = try StreamState.decode(try first.state.jsonData(), source: "test")
+        first.close()
+        #expect(saved.position == 16)
+        let rest = try drain(try source.makeResumableStream(epoch: 3, shuffle: true, seed: 4, batchSize: 8, resume: saved)).ids
+        #expect(seen + rest == full.ids)
     }
-    #expect(chunks > 2)   // the budget did split minibatches
-    let saved = try StreamState.decode(try first.state.jsonData(), source: "test")
-    first.close()
-    #expect(saved.position == 16)
-    let rest = try drain(try source.makeResumableStream(epoch: 3, shuffle: true, seed: 4, batchSize: 8, resume: saved)).ids
-    #expect(seen + rest == full.ids)
 }
 
 /// With the epoch cache, the first epoch fills it with every record (stored f16 bytes) and
 /// later epochs deliver the same values, bit for bit, as a source that decodes every time; a
 /// budget too small for the cache leaves it off.
 @Test func epochCacheDeliversTheDecodedValuesBitForBit() throws {
-    let dir = try temporaryDirectory("epochcache")
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let path = dir.appendingPathComponent("d.strata").path
-    try writeSyntheticShard(at: path, count: 25, hidden: 16, maxTokens: 12)
-    let dataset = try StrataDataset(path: path)
-    let base = try DatasetBatchSource(dataset: dataset, layers: [1, 0, 2], budget: MemoryBudget(bytes: 8 << 20))
-    let cached = try StreamBatchSource(base: base, epochCache: true)
-    let plain = try StreamBatchSource(base: base)
-    #expect(cached.cachesEpochs && !plain.cachesEpochs)
-    for epoch in 1...3 {
-        let a = try cached.makeStream(epoch: epoch, shuffle: true, seed: 1, batchSize: 6)
-        let b = try plain.makeStream(epoch: epoch, shuffle: true, seed: 1, batchSize: 6)
-        while let x = try a.next() {
-            let y = try #require(try b.next())
-            #expect(x.ids == y.ids && x.values.map(\.bitPattern) == y.values.map(\.bitPattern) && x.mask == y.mask)
+    try withTemporaryDirectoryURL("epochcache") { dir in
+        let path = dir.appendingPathComponent("d.strata").path
+        try writeSyntheticShard(at: path, count: 25, hidden: 16, maxTokens: 12)
+        let dataset = try StrataDataset(path: path)
+        let base = try DatasetBatchSource(dataset: dataset, layers: [1, 0, 2], budget: MemoryBudget(bytes: 8 << 20))
+        let cached = try StreamBatchSource(base: base, epochCache: true)
+        let plain = try StreamBatchSource(base: base)
+        #expect(cached.cachesEpochs && !plain.cachesEpochs)
+        for epoch in 1...3 {
+            let a = try cached.makeStream(epoch: epoch, shuffle: true, seed: 1, batchSize: 6)
+            let b = try plain.makeStream(epoch: epoch, shuffle: true, seed: 1, batchSize: 6)
+            while let x = try a.next() {
+                let y = try #require(try b.next())
+                #expect(x.ids == y.ids && x.values.map(\.bitPattern) == y.values.map(\.bitPattern) && x.mask == y.mask)
+            }
+            #expect(try b.next() == nil)
+            let expected = base.tokenCounts.reduce(0, +) * 3 * 16 * 2
+            #expect(cached.subset.cache?.storedBytes == expected)
         }
-        #expect(try b.next() == nil)
-        let expected = base.tokenCounts.reduce(0, +) * 3 * 16 * 2
-        #expect(cached.subset.cache?.storedBytes == expected)
+        // ~170 records' worth of 1 MiB × 3/20: 25 records × ≤ 12 tokens × 3 × 16 × 2 bytes fit, 1 MiB/8 of them do not.
+        let need = base.tokenCounts.reduce(0, +) * 3 * 16 * 2
+        let tight = try DatasetBatchSource(dataset: dataset, layers: [1, 0, 2], budget: MemoryBudget(bytes: need * 20 / 3 - 64))
+        #expect(try !StreamBatchSource(base: tight, epochCache: true).cachesEpochs)
+        let roomy = try DatasetBatchSource(dataset: dataset, layers: [1, 0, 2], budget: MemoryBudget(bytes: need * 20 / 3 + 64))
+        #expect(try StreamBatchSource(base: roomy, epochCache: true).cachesEpochs)
     }
-    // ~170 records' worth of 1 MiB × 3/20: 25 records × ≤ 12 tokens × 3 × 16 × 2 bytes fit, 1 MiB/8 of them do not.
-    let need = base.tokenCounts.reduce(0, +) * 3 * 16 * 2
-    let tight = try DatasetBatchSource(dataset: dataset, layers: [1, 0, 2], budget: MemoryBudget(bytes: need * 20 / 3 - 64))
-    #expect(try !StreamBatchSource(base: tight, epochCache: true).cachesEpochs)
-    let roomy = try DatasetBatchSource(dataset: dataset, layers: [1, 0, 2], budget: MemoryBudget(bytes: need * 20 / 3 + 64))
-    #expect(try StreamBatchSource(base: roomy, epochCache: true).cachesEpochs)
 }

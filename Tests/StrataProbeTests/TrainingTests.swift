@@ -1,4 +1,5 @@
 import Foundation
+import StrataTestSupport
 import Testing
 @testable import StrataProbe
 
@@ -82,36 +83,35 @@ func probesLearn(_ kind: ProbeKind) throws {
 }
 
 @Test func checkpointRoundTripIsBitIdentical() throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("probe-ckpt-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let train = Synthetic.source(count: 48, seed: 12), val = Synthetic.source(count: 30, seed: 13)
-    for kind in [ProbeKind.pooling, .gate, .mha] {
-        var cfg = config(kind)
-        cfg.gateScale = kind == .gate
-        let probe = try Probe(configuration: cfg, seed: 4)
-        let result = try Trainer(probe: probe, options: options(epochs: 2)).fit(train: train, validation: val)
-        let prov = TrainingProvenance(
-            dataset: "synthetic", validation: "synthetic-val", model: "none", modelSHA256: nil, layerIndices: [0, 15, 30],
-            trainRecords: 48, validationRecords: 30, options: options(epochs: 2), epochsRun: result.epochsRun,
-            bestEpoch: result.bestEpoch, steps: result.steps, validationMetrics: result.validation,
-            created: "2026-01-01T00:00:00Z", toolVersion: "test")
-        let path = dir.appendingPathComponent("\(kind.rawValue).probe").path
-        try ProbeCheckpoint(probe: probe, threshold: result.threshold, labelNames: ["neg", "pos"], provenance: prov).write(to: path)
-        let loaded = try ProbeCheckpoint.read(from: path)
-        #expect(loaded.header.provenance == prov)
-        #expect(loaded.header.threshold == result.threshold)
-        let again = try loaded.makeProbe()
-        #expect(again.parameters.map(\.bitPattern) == probe.parameters.map(\.bitPattern))
-        let a = try Trainer.evaluate(probe: probe, source: val), b = try Trainer.evaluate(probe: again, source: val)
-        #expect(a.probabilities.map(\.bitPattern) == b.probabilities.map(\.bitPattern))
-        #expect(a.layerWeights == b.layerWeights)
+    try withTemporaryDirectoryURL { dir in
+        let train = Synthetic.source(count: 48, seed: 12), val = Synthetic.source(count: 30, seed: 13)
+        for kind in [ProbeKind.pooling, .gate, .mha] {
+            var cfg = config(kind)
+            cfg.gateScale = kind == .gate
+            let probe = try Probe(configuration: cfg, seed: 4)
+            let result = try Trainer(probe: probe, options: options(epochs: 2)).fit(train: train, validation: val)
+            let prov = TrainingProvenance(
+                dataset: "synthetic", validation: "synthetic-val", model: "none", modelSHA256: nil, layerIndices: [0, 15, 30],
+                trainRecords: 48, validationRecords: 30, options: options(epochs: 2), epochsRun: result.epochsRun,
+                bestEpoch: result.bestEpoch, steps: result.steps, validationMetrics: result.validation,
+                created: "2026-01-01T00:00:00Z", toolVersion: "test")
+            let path = dir.appendingPathComponent("\(kind.rawValue).probe").path
+            try ProbeCheckpoint(probe: probe, threshold: result.threshold, labelNames: ["neg", "pos"], provenance: prov).write(to: path)
+            let loaded = try ProbeCheckpoint.read(from: path)
+            #expect(loaded.header.provenance == prov)
+            #expect(loaded.header.threshold == result.threshold)
+            let again = try loaded.makeProbe()
+            #expect(again.parameters.map(\.bitPattern) == probe.parameters.map(\.bitPattern))
+            let a = try Trainer.evaluate(probe: probe, source: val), b = try Trainer.evaluate(probe: again, source: val)
+            #expect(a.probabilities.map(\.bitPattern) == b.probabilities.map(\.bitPattern))
+            #expect(a.layerWeights == b.layerWeights)
 
-        // Corruption anywhere is reported, never loaded.
-        var bytes = try Array(Data(contentsOf: URL(fileURLWithPath: path)))
-        bytes[bytes.count / 2] ^= 0x40
-        #expect(throws: ProbeError.self) { try ProbeCheckpoint.decode(bytes, path: path) }
-        #expect(throws: ProbeError.self) { try ProbeCheckpoint.decode(Array(bytes.prefix(40)), path: path) }
+            // Corruption anywhere is reported, never loaded.
+            var bytes = try Array(Data(contentsOf: URL(fileURLWithPath: path)))
+            bytes[bytes.count / 2] ^= 0x40
+            #expect(throws: ProbeError.self) { try ProbeCheckpoint.decode(bytes, path: path) }
+            #expect(throws: ProbeError.self) { try ProbeCheckpoint.decode(Array(bytes.prefix(40)), path: path) }
+        }
     }
 }
 

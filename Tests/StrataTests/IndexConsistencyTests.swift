@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Strata
+import StrataTestSupport
 
 /// Spec §7: an index row whose CRCs are valid but whose fields disagree with its record entry is
 /// corruption. These tests rewrite one field of one row and re-seal the index CRCs, so only the
@@ -34,25 +35,25 @@ import Testing
 
     @Test(arguments: RowField.allCases)
     func rowDisagreeingWithItsEntryIsCorrupt(field: RowField) throws {
-        let dir = makeTempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let (_, expected, original) = try CorruptionTests.makeShard(dir)
-        var bytes = original
-        Self.rewrite(&bytes, row: 1, field: field)
-        let bad = dir + "/tampered.strata"
-        #expect(FileManager.default.createFile(atPath: bad, contents: Data(bytes)))
-        // The index itself still passes its CRCs: the shard opens.
-        let reader = try ShardReader(path: bad)
-        #expect(reader.count == expected.count)
-        // Records 0 and 2 are untouched; record 1 is refused as corrupt, naming the record.
-        #expect(try reader.readFloat(0) == expected[0])
-        #expect(try reader.readFloat(2) == expected[2])
-        do {
-            _ = try reader.readFloat(1)
-            Issue.record("a row that disagrees with its entry (\(field)) was accepted")
-        } catch let error as StrataError {
-            #expect(error.record == 1)
-            #expect("\(error)".contains("index row"))
+        try withTemporaryDirectory { dir in
+            let (_, expected, original) = try CorruptionTests.makeShard(dir)
+            var bytes = original
+            Self.rewrite(&bytes, row: 1, field: field)
+            let bad = dir + "/tampered.strata"
+            #expect(FileManager.default.createFile(atPath: bad, contents: Data(bytes)))
+            // The index itself still passes its CRCs: the shard opens.
+            let reader = try ShardReader(path: bad)
+            #expect(reader.count == expected.count)
+            // Records 0 and 2 are untouched; record 1 is refused as corrupt, naming the record.
+            #expect(try reader.readFloat(0) == expected[0])
+            #expect(try reader.readFloat(2) == expected[2])
+            do {
+                _ = try reader.readFloat(1)
+                Issue.record("a row that disagrees with its entry (\(field)) was accepted")
+            } catch let error as StrataError {
+                #expect(error.record == 1)
+                #expect("\(error)".contains("index row"))
+            }
         }
     }
 }

@@ -1,14 +1,6 @@
 import Foundation
 @testable import Strata
 
-/// A fresh, unique temporary directory for one test.
-func makeTempDir(_ name: String = #function) -> String {
-    let safe = name.filter { $0.isLetter || $0.isNumber }
-    let dir = NSTemporaryDirectory() + "strata-tests-\(safe)-\(UUID().uuidString)"
-    try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
-}
-
 /// Deterministic SplitMix64 generator for test data.
 struct SeededRNG: RandomNumberGenerator {
     var state: UInt64

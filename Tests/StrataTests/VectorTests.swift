@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Strata
+import StrataTestSupport
 
 /// The committed test vectors in spec/vectors/, written by the independent Python implementation
 /// (tools/strata_format.py via tools/make_format_vectors.py), decoded by the Swift reader and compared
@@ -68,13 +69,13 @@ import Testing
         do { _ = try ShardReader(path: source); Issue.record("unsealed vector opened") } catch let err as StrataError {
             #expect(err.kind == .unsealed)
         }
-        let dir = makeTempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let copy = dir + "/copy.strata"
-        try FileManager.default.copyItem(atPath: source, toPath: copy)
-        let report = try ShardRecovery.recover(path: copy)
-        #expect(report.recordsKept == e.records_after_recover)
-        #expect(report.bytesDropped > 0)
-        try Self.check(try StrataDataset(path: copy), against: e)
+        try withTemporaryDirectory { dir in
+            let copy = dir + "/copy.strata"
+            try FileManager.default.copyItem(atPath: source, toPath: copy)
+            let report = try ShardRecovery.recover(path: copy)
+            #expect(report.recordsKept == e.records_after_recover)
+            #expect(report.bytesDropped > 0)
+            try Self.check(try StrataDataset(path: copy), against: e)
+        }
     }
 }

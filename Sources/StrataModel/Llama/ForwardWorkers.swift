@@ -7,9 +7,12 @@ import Foundation
 /// On a few cores this beats one pass at a time with every matrix product split over threads: each worker's
 /// OpenBLAS calls run single-threaded on the worker's own thread (no hand-off and wait per product), and the
 /// steps between products (RMSNorm, RoPE, attention, SwiGLU) run in parallel with no barriers. Each worker
-/// uses the model's `threads` (so make the model with `threads: 1` for one core per worker). OpenBLAS's
-/// pthreads build locks around its shared state, so concurrent single-threaded products are safe; with
-/// `threads` > 1 it serialises multi-threaded products issued by different workers (correct, but slower).
+/// uses the model's `threads` for those steps (so make the model with `threads: 1` for one core per worker)
+/// and OpenBLAS's process-wide thread count for its products (`BLASThreads`; run it at 1). OpenBLAS's
+/// pthreads build locks around its shared state, so concurrent single-threaded products are safe.
+///
+/// Results are those of one plain `forward` call per batch, to the bit: a batch's products have the same
+/// shapes and BLAS thread count whichever worker runs it, and every other value is computed on one thread.
 ///
 /// Memory stays bounded: a worker starts batch k only while fewer than `count + 1` batches are computed or
 /// waiting for, or being handed to, the caller. With one worker there are no extra threads at all: each

@@ -8,19 +8,24 @@ import Foundation
 /// Several texts are packed into one forward batch: the rows of all sequences are concatenated so that the
 /// projections are single large matrix products (OpenBLAS), while attention stays block-diagonal and causal,
 /// with positions restarting at 0 in every sequence. Attention and element-wise steps run on `threads`
-/// threads; OpenBLAS is set to the same number of threads.
+/// threads; OpenBLAS's own thread count belongs to the process (`BLASThreads`), and the model never changes it.
 ///
 /// Query/key weights are used in GGUF row order with adjacent-pair RoPE; see `RotaryEmbedding`.
 ///
 /// Weights are read-only and a forward pass keeps its activations in a `ForwardWorkspace`, so passes with
 /// different workspaces may run at once: `ForwardWorkers` runs one packed batch per worker, each worker with
 /// its own workspace and single-threaded BLAS, which on few cores beats splitting every matrix product over
-/// threads. Creating a model sets OpenBLAS's process-wide thread count to `threads`.
+/// threads.
+///
+/// Determinism: the values of a batch depend only on its token ids, the weights, and the BLAS kernels and
+/// thread count in force (`BLASThreads`); not on `threads`, the workspace, or other passes running at once.
+/// Packing a text with others changes the shapes of the products, so its values then agree with a pass of
+/// the text alone to float rounding (spec/RUNTIME.md), not to the bit.
 public final class LlamaModel: @unchecked Sendable {
     public let config: LlamaConfig
     public let weights: LlamaWeights
     /// Threads of a forward pass without an explicit workspace, and of `extend`: used for attention and
-    /// element-wise work, and given to OpenBLAS.
+    /// element-wise work (each value is computed on one thread, in the same order, whatever the count).
     public let threads: Int
     let rotary: RotaryEmbedding
 
@@ -31,7 +36,6 @@ public final class LlamaModel: @unchecked Sendable {
         self.weights = weights
         self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
         self.rotary = RotaryEmbedding(config: config, frequencyFactors: weights.ropeFrequencyFactors)
-        openblas_set_num_threads(Int32(self.threads))
     }
 
     /// Number of hidden states per token: the embedding output plus one per block (L + 1).

@@ -203,8 +203,6 @@ public final class Probe {
         ensureWorkspaces(workers)
         while workerGradients.count < workers { workerGradients.append(FloatScratch(parameterCount)) }
         var losses = [Double](repeating: 0, count: workers), weights = [Double](repeating: 0, count: workers)
-        if workers > 1 { MatrixOps.setBLASThreads(1) }
-        defer { if workers > 1 { MatrixOps.setBLASThreads(ProcessInfo.processInfo.activeProcessorCount) } }
         let outputs = head.outputs
         parameters.withUnsafeBufferPointer { pbuf in
             let params = pbuf.baseAddress!
@@ -269,8 +267,6 @@ public final class Probe {
         let collectWeights = hasLayerWeights
         var probabilities = [Float](repeating: 0, count: batch.count * C)
         var layerWeights = [Float](repeating: 0, count: collectWeights ? batch.count * L : 0)
-        if workers > 1 { MatrixOps.setBLASThreads(1) }
-        defer { if workers > 1 { MatrixOps.setBLASThreads(ProcessInfo.processInfo.activeProcessorCount) } }
         parameters.withUnsafeBufferPointer { pbuf in
             batch.values.withUnsafeBufferPointer { vbuf in
                 batch.mask.withUnsafeBufferPointer { mbuf in

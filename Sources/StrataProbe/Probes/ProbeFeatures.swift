@@ -46,8 +46,6 @@ extension Probe {
         let workers = Self.workerCount(batch.count, requested: requested)
         let spaces = (0..<workers).map { _ in ProbeWorkspace() }
         var out = [Float](repeating: 0, count: batch.count * w)
-        if workers > 1 { MatrixOps.setBLASThreads(1) }
-        defer { if workers > 1 { MatrixOps.setBLASThreads(ProcessInfo.processInfo.activeProcessorCount) } }
         withoutActuallyEscaping(rowOf) { rowOf in
             parameters.withUnsafeBufferPointer { pbuf in
                 batch.values.withUnsafeBufferPointer { vbuf in

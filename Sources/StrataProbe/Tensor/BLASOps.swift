@@ -67,7 +67,4 @@ public enum MatrixOps {
             cblas_sger(CblasRowMajor, Int32(m), Int32(k), 1, dY, 1, w, 1, dX, Int32(k))
         }
     }
-
-    /// Sets OpenBLAS's own thread count (the trainer parallelises over examples and uses 1).
-    public static func setBLASThreads(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
 }

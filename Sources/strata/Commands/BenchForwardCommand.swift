@@ -43,6 +43,7 @@ struct BenchForwardCommand: ParsableCommand {
         let workerCount = workers ?? ForwardWorkers.defaultCount
         let llama = try LlamaModel(path: resolveModelPath(model),
                                    threads: threads ?? ForwardWorkers.defaultThreads(workers: workerCount))
+        BLASThreads.set(llama.threads)   // --threads covers each worker's products too (capture keeps them at 1)
         let pool = ForwardWorkers(model: llama, count: workerCount)
         print(String(format: "model %@: loaded in %.1f s; %d texts, %d tokens; %d worker(s) × %d thread(s)",
                      model, Date().timeIntervalSince(loadStart), sequences.count, totalTokens, pool.count, llama.threads))

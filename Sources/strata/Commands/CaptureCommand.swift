@@ -76,17 +76,18 @@ struct CaptureCommand: ParsableCommand {
     @Option(help: "Seal the part file and rewrite manifest.json at least this often (seconds).") var checkpointInterval: Double = 600
     @Flag(inversion: .prefixedNo, help: """
         Compress and write batch k on a background thread while the model computes batch k+1. Off by default: \
-        it costs CPU when BLAS already uses every core; use it with --threads below the core count. (With \
+        it costs CPU when BLAS already uses every core; use it with --workers below the core count. (With \
         several workers, writing already runs alongside them.)
         """)
     var overlap = false
     @Option(help: """
         Forward passes run at once, one packed batch each, sharing the weights (default: one per core). \
-        Records are written in input order, so the dataset is the same for any number of workers.
+        Records are written in input order and every matrix product runs on one BLAS thread, so the dataset \
+        is byte-identical for any --workers and --threads on the same machine.
         """) var workers: Int?
     @Option(help: """
-        Threads of each worker, for BLAS and the rest of its forward pass (default: cores / workers, i.e. 1 \
-        with the default workers; --workers 1 --threads <cores> is one pass at a time on every core).
+        Threads of each worker for the steps between matrix products: norms, RoPE, attention (default: \
+        cores / workers, i.e. 1 with the default workers). Products always run on one BLAS thread per worker.
         """) var threads: Int?
     @Option(help: "Progress line interval in seconds (0 = none).") var progressInterval: Double = 1
     @Option(help: """

@@ -48,6 +48,7 @@ struct HiddenCommand: ParsableCommand {
             guard !tokens.isEmpty else { throw UsageError("--ids: no token ids given") }
         }
         let llama = try LlamaModel(gguf: file, threads: threads)
+        BLASThreads.set(llama.threads)   // one pass: split each product over the pass's threads
         let selected = layers == "all" ? Array(0..<llama.numHiddenStates) : try parseIntegerList(layers, flag: "--layers")
         guard Set(selected).count == selected.count else { throw UsageError("--layers: an index is repeated") }
         for layer in selected where !(0..<llama.numHiddenStates).contains(layer) {

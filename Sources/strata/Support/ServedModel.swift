@@ -15,6 +15,7 @@ struct ServedModel {
         path = resolveModelPath(model)
         let file = try GGUFFile(path: path)
         llama = try LlamaModel(gguf: file, threads: threads)
+        BLASThreads.set(llama.threads)   // one pass at a time: split each product over the pass's threads
         tokenizer = try BPETokenizer(gguf: file)
         chat = ChatTemplate(gguf: file)
     }

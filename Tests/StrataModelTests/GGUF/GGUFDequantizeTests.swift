@@ -46,8 +46,7 @@ struct GGUFDequantizeTests {
     }
 
     /// Every GGMLType's code, block size and block byte size agree with gguf-py's GGML_QUANT_SIZES.
-    @Test func typeTableMatchesPython() throws {
-        guard GGUFPython.isAvailable(for: "GGML type table check") else { return }
+    @Test(.needsPython("gguf", "numpy")) func typeTableMatchesPython() throws {
         let result = try GGUFPython.run("""
             import json, gguf
             print(json.dumps({t.name: [int(t), *gguf.GGML_QUANT_SIZES[t]] for t in gguf.GGMLQuantizationType}))

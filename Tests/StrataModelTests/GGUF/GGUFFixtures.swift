@@ -1,4 +1,5 @@
 import Foundation
+import StrataTestSupport
 import Testing
 @testable import StrataModel
 
@@ -24,11 +25,6 @@ enum GGUFFixtures {
     }
 
     /// A fresh temporary directory, unique per call.
-    static func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("strata-gguf-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
 
     /// Expects `actual` and `expected` to be bit-for-bit equal, reporting the number of differences and the
     /// first few (not whole arrays) when they are not.
@@ -46,7 +42,6 @@ enum GGUFFixtures {
     }
 
     /// Whether running under CI (then optional dependencies must be present).
-    static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
 }
 
 /// Runs `python3 -c script args…`, returning stdout, or nil (with a reason) when python3 or
@@ -59,38 +54,20 @@ enum GGUFPython {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", script] + arguments
         // stderr goes to a file so that only one pipe has to be drained (no deadlock on big output).
-        let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("strata-py-\(UUID().uuidString).err")
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: errURL) }
-        let errHandle = try FileHandle(forWritingTo: errURL)
-        defer { try? errHandle.close() }
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = errHandle
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let stderrData = (try? Data(contentsOf: errURL)) ?? Data()
-        return Result(stdout: stdout, status: process.terminationStatus, stderr: String(decoding: stderrData, as: UTF8.self))
+        return try withTemporaryDirectoryURL("python-stderr") { folder in
+            let errURL = folder.appendingPathComponent("stderr")
+            _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+            let errHandle = try FileHandle(forWritingTo: errURL)
+            defer { try? errHandle.close() }
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = errHandle
+            try process.run()
+            let stdout = out.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            let stderrData = (try? Data(contentsOf: errURL)) ?? Data()
+            return Result(stdout: stdout, status: process.terminationStatus, stderr: String(decoding: stderrData, as: UTF8.self))
+        }
     }
 
-    /// Nil when python3 with the gguf module can be used; otherwise why not.
-    static let unavailableReason: String? = {
-        guard let result = try? run("import gguf, numpy"), result.status == 0 else {
-            return "python3 with the 'gguf' and 'numpy' modules is not available"
-        }
-        return nil
-    }()
-
-    /// True when the Python reference is usable. When it is not: records an issue in CI
-    /// (CI=true), otherwise prints why the check is skipped.
-    static func isAvailable(for check: String) -> Bool {
-        guard let reason = unavailableReason else { return true }
-        if GGUFFixtures.isCI {
-            Issue.record("\(check): \(reason) (required when CI=true)")
-        } else {
-            print("skipping \(check): \(reason)")
-        }
-        return false
-    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import StrataModel
+import StrataTestSupport
 
 /// A typed metadata value as written in tiny.json by tools/gen_gguf_fixtures.py.
 struct GGUFExpectedValue: Decodable {
@@ -119,12 +120,12 @@ struct GGUFReaderTests {
             }
         }
         // The same through a real (mapped) file, for one cut inside the tensor data.
-        let dir = try GGUFFixtures.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("cut.gguf").path
-        try Data(bytes.dropLast(10)).write(to: URL(fileURLWithPath: path))
-        let error = try #require(throws: GGUFError.self) { try GGUFFile(path: path) }
-        #expect(error.kind == .truncated && error.description.hasPrefix("gguf: \(path): tensor 't.f32_3d'"))
+        try withTemporaryDirectoryURL { dir in
+            let path = dir.appendingPathComponent("cut.gguf").path
+            try Data(bytes.dropLast(10)).write(to: URL(fileURLWithPath: path))
+            let error = try #require(throws: GGUFError.self) { try GGUFFile(path: path) }
+            #expect(error.kind == .truncated && error.description.hasPrefix("gguf: \(path): tensor 't.f32_3d'"))
+        }
     }
 
     /// Random byte corruption of the header region must never crash (errors are fine, and so is success
@@ -147,53 +148,53 @@ struct GGUFReaderTests {
     }
 
     @Test func headerErrorsAreSpecific() throws {
-        let dir = try GGUFFixtures.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        func attempt(_ bytes: [UInt8]) throws -> GGUFError {
-            let path = dir.appendingPathComponent("h-\(UUID().uuidString).gguf").path
-            // Zero padding so counts are plausible and the intended field is the one that fails.
-            try Data(bytes + [UInt8](repeating: 0, count: 64)).write(to: URL(fileURLWithPath: path))
-            return try #require(throws: GGUFError.self) { try GGUFFile(path: path) }
-        }
-        func le32(_ v: UInt32) -> [UInt8] { withUnsafeBytes(of: v.littleEndian, Array.init) }
-        func le64(_ v: UInt64) -> [UInt8] { withUnsafeBytes(of: v.littleEndian, Array.init) }
-        let magic: [UInt8] = Array("GGUF".utf8)
+        try withTemporaryDirectoryURL { dir in
+            func attempt(_ bytes: [UInt8]) throws -> GGUFError {
+                let path = dir.appendingPathComponent("h-\(UUID().uuidString).gguf").path
+                // Zero padding so counts are plausible and the intended field is the one that fails.
+                try Data(bytes + [UInt8](repeating: 0, count: 64)).write(to: URL(fileURLWithPath: path))
+                return try #require(throws: GGUFError.self) { try GGUFFile(path: path) }
+            }
+            func le32(_ v: UInt32) -> [UInt8] { withUnsafeBytes(of: v.littleEndian, Array.init) }
+            func le64(_ v: UInt64) -> [UInt8] { withUnsafeBytes(of: v.littleEndian, Array.init) }
+            let magic: [UInt8] = Array("GGUF".utf8)
 
-        #expect(try attempt(Array("GGML....".utf8)).kind == .badMagic)
-        let v1 = try attempt(magic + le32(1) + le64(0) + le64(0))
-        #expect(v1.kind == .unsupportedVersion && v1.message.contains("version 1"))
-        #expect(try attempt(magic + le32(3 << 24) + le64(0) + le64(0)).message.contains("big-endian"))
-        // A tensor count that could not possibly fit in the file.
-        let huge = try attempt(magic + le32(3) + le64(1 << 60) + le64(0))
-        #expect(huge.kind == .truncated && huge.message.contains("tensor count"))
-        // A string length past the end of the file.
-        let longKey = try attempt(magic + le32(3) + le64(0) + le64(1) + le64(1000) + Array("abc".utf8))
-        #expect(longKey.kind == .truncated && longKey.message.contains("metadata key #0"))
-        // An unknown value type names the key.
-        let badType = try attempt(magic + le32(3) + le64(0) + le64(1) + le64(3) + Array("abc".utf8) + le32(99) + le64(0))
-        #expect(badType.kind == .malformed && badType.message.contains("'abc'"))
-        // A tensor whose data lies past the end of the file names the tensor.
-        let name = Array("w".utf8)
-        let pastEnd = try attempt(magic + le32(3) + le64(1) + le64(0) + le64(1) + name + le32(1) + le64(1024) + le32(0) + le64(0))
-        #expect(pastEnd.kind == .truncated && pastEnd.message.contains("tensor 'w'"))
-        // An absurd alignment is rejected, not used in offset arithmetic.
-        let alignKey = Array("general.alignment".utf8)
-        let badAlign = try attempt(magic + le32(3) + le64(0) + le64(1) + le64(UInt64(alignKey.count)) + alignKey + le32(10) + le64(1 << 62))
-        #expect(badAlign.kind == .malformed && badAlign.message.contains("general.alignment"))
-        // Missing file.
-        let missing = try #require(throws: GGUFError.self) { try GGUFFile(path: dir.appendingPathComponent("nope.gguf").path) }
-        #expect(missing.kind == .io && missing.description.contains("nope.gguf"))
+            #expect(try attempt(Array("GGML....".utf8)).kind == .badMagic)
+            let v1 = try attempt(magic + le32(1) + le64(0) + le64(0))
+            #expect(v1.kind == .unsupportedVersion && v1.message.contains("version 1"))
+            #expect(try attempt(magic + le32(3 << 24) + le64(0) + le64(0)).message.contains("big-endian"))
+            // A tensor count that could not possibly fit in the file.
+            let huge = try attempt(magic + le32(3) + le64(1 << 60) + le64(0))
+            #expect(huge.kind == .truncated && huge.message.contains("tensor count"))
+            // A string length past the end of the file.
+            let longKey = try attempt(magic + le32(3) + le64(0) + le64(1) + le64(1000) + Array("abc".utf8))
+            #expect(longKey.kind == .truncated && longKey.message.contains("metadata key #0"))
+            // An unknown value type names the key.
+            let badType = try attempt(magic + le32(3) + le64(0) + le64(1) + le64(3) + Array("abc".utf8) + le32(99) + le64(0))
+            #expect(badType.kind == .malformed && badType.message.contains("'abc'"))
+            // A tensor whose data lies past the end of the file names the tensor.
+            let name = Array("w".utf8)
+            let pastEnd = try attempt(magic + le32(3) + le64(1) + le64(0) + le64(1) + name + le32(1) + le64(1024) + le32(0) + le64(0))
+            #expect(pastEnd.kind == .truncated && pastEnd.message.contains("tensor 'w'"))
+            // An absurd alignment is rejected, not used in offset arithmetic.
+            let alignKey = Array("general.alignment".utf8)
+            let badAlign = try attempt(magic + le32(3) + le64(0) + le64(1) + le64(UInt64(alignKey.count)) + alignKey + le32(10) + le64(1 << 62))
+            #expect(badAlign.kind == .malformed && badAlign.message.contains("general.alignment"))
+            // Missing file.
+            let missing = try #require(throws: GGUFError.self) { try GGUFFile(path: dir.appendingPathComponent("nope.gguf").path) }
+            #expect(missing.kind == .io && missing.description.contains("nope.gguf"))
+        }
     }
 
     @Test func version2FilesAreRead() throws {
         var bytes = [UInt8](try GGUFFixtures.data("tiny.gguf"))
         bytes[4] = 2
-        let dir = try GGUFFixtures.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("v2.gguf").path
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
-        let file = try GGUFFile(path: path)
-        #expect(file.version == 2)
-        #expect(file.tensors.count == 6)
+        try withTemporaryDirectoryURL { dir in
+            let path = dir.appendingPathComponent("v2.gguf").path
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let file = try GGUFFile(path: path)
+            #expect(file.version == 2)
+            #expect(file.tensors.count == 6)
+        }
     }
 }

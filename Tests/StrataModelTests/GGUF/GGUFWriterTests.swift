@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import StrataModel
+import StrataTestSupport
 
 /// The Swift GGUFWriter, checked by reading its output back with GGUFFile and with gguf-py.
 struct GGUFWriterTests {
@@ -34,24 +35,24 @@ struct GGUFWriterTests {
     @Test(arguments: [32, 64])
     func roundTrip(alignment: Int) throws {
         let (writer, values) = try Self.makeWriter(alignment: alignment)
-        let dir = try GGUFFixtures.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("w.gguf").path
-        try writer.write(to: path)
-        let file = try GGUFFile(path: path)
-        #expect(file.version == 3)
-        #expect(file.alignment == alignment)
-        for (key, value) in Self.metadata {
-            #expect(file.metadata[key] == value, "key \(key)")
+        try withTemporaryDirectoryURL { dir in
+            let path = dir.appendingPathComponent("w.gguf").path
+            try writer.write(to: path)
+            let file = try GGUFFile(path: path)
+            #expect(file.version == 3)
+            #expect(file.alignment == alignment)
+            for (key, value) in Self.metadata {
+                #expect(file.metadata[key] == value, "key \(key)")
+            }
+            #expect(file.tensors.map(\.name) == ["a.f32", "b.f16", "c.q8_0"])
+            #expect(file.tensor(named: "b.f16")?.shape == [5, 4, 2])
+            #expect(try file.dequantize(file.requireTensor("a.f32")) == values["a.f32"])
+            // F16 storage rounds each value to nearest even half.
+            let halfRounded = values["b.f16"]!.map { HalfFloat.toFloat(HalfFloat.fromFloat($0)) }
+            #expect(try file.dequantize(file.requireTensor("b.f16")) == halfRounded)
+            #expect(try file.dequantize(file.requireTensor("c.q8_0")) == values["c.q8_0"])
+            for tensor in file.tensors { #expect(tensor.offset % alignment == 0) }
         }
-        #expect(file.tensors.map(\.name) == ["a.f32", "b.f16", "c.q8_0"])
-        #expect(file.tensor(named: "b.f16")?.shape == [5, 4, 2])
-        #expect(try file.dequantize(file.requireTensor("a.f32")) == values["a.f32"])
-        // F16 storage rounds each value to nearest even half.
-        let halfRounded = values["b.f16"]!.map { HalfFloat.toFloat(HalfFloat.fromFloat($0)) }
-        #expect(try file.dequantize(file.requireTensor("b.f16")) == halfRounded)
-        #expect(try file.dequantize(file.requireTensor("c.q8_0")) == values["c.q8_0"])
-        for tensor in file.tensors { #expect(tensor.offset % alignment == 0) }
     }
 
     /// A tensor of a type Strata cannot dequantise opens fine; dequantising it names file, tensor and type.
@@ -79,62 +80,61 @@ struct GGUFWriterTests {
     }
 
     /// gguf-py's GGUFReader must read what the Swift writer wrote: every key with its type, and the tensors.
-    @Test func pythonReadsWriterOutput() throws {
-        guard GGUFPython.isAvailable(for: "GGUFWriter output check with gguf-py") else { return }
+    @Test(.needsPython("gguf", "numpy")) func pythonReadsWriterOutput() throws {
         let (writer, values) = try Self.makeWriter()
-        let dir = try GGUFFixtures.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("w.gguf").path
-        try writer.write(to: path)
+        try withTemporaryDirectoryURL { dir in
+            let path = dir.appendingPathComponent("w.gguf").path
+            try writer.write(to: path)
 
-        // gguf-py's contents() does not decode nested arrays, so for those only the type chain is reported.
-        let script = """
-        import sys, json, numpy as np, gguf
-        from gguf.quants import dequantize
-        r = gguf.GGUFReader(sys.argv[1])
-        fields = {}
-        for name, f in r.fields.items():
-            if name.startswith('GGUF.'): continue
-            types = [t.name.lower() for t in f.types]
-            nested = len(types) > 1 and types[1] == 'array'
-            fields[name] = {'types': types, 'value': None if nested or (types == ['array'] and not f.data) else f.contents()}
-        tensors = {t.name: {'type': t.tensor_type.name, 'shape': [int(x) for x in t.shape],
-                            'values': [float(v) for v in np.asarray(dequantize(t.data, t.tensor_type), dtype=np.float32).reshape(-1)]}
-                   for t in r.tensors}
-        print(json.dumps({'fields': fields, 'tensors': tensors}))
-        """
-        let result = try GGUFPython.run(script, [path])
-        try #require(result.status == 0, "gguf-py could not read the file: \(result.stderr)")
-        let json = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any])
-        let fields = try #require(json["fields"] as? [String: [String: Any]])
-        #expect(Set(fields.keys) == Set(Self.metadata.map(\.0)))
-        for (key, value) in Self.metadata {
-            let field = try #require(fields[key], "gguf-py lost key \(key)")
-            let types = field["types"] as? [String] ?? []
-            #expect(types.first == value.typeName, "type of \(key)")
-            switch value {
-            case .string(let s): #expect(field["value"] as? String == s)
-            case .bool(let b): #expect(field["value"] as? Bool == b)
-            case .float32(let f): #expect((field["value"] as? NSNumber)?.floatValue == f)
-            case .float64(let d): #expect((field["value"] as? NSNumber)?.doubleValue == d)
-            case .uint64(let u): #expect((field["value"] as? NSNumber)?.uint64Value == u)
-            case .array(let elements) where key == "t.strings":
-                #expect(field["value"] as? [String] == elements.compactMap(\.string))
-            case .array(let elements) where key == "t.floats":
-                #expect((field["value"] as? [NSNumber])?.map(\.floatValue) == elements.compactMap { $0.float.map(Float.init) })
-            case .array where key == "t.nested":
-                #expect(types == ["array", "array", "int32"] || types.prefix(2) == ["array", "array"])
-            case .array: break
-            default: #expect((field["value"] as? NSNumber)?.int64Value == value.int.map(Int64.init), "value of \(key)")
+            // gguf-py's contents() does not decode nested arrays, so for those only the type chain is reported.
+            let script = """
+            import sys, json, numpy as np, gguf
+            from gguf.quants import dequantize
+            r = gguf.GGUFReader(sys.argv[1])
+            fields = {}
+            for name, f in r.fields.items():
+                if name.startswith('GGUF.'): continue
+                types = [t.name.lower() for t in f.types]
+                nested = len(types) > 1 and types[1] == 'array'
+                fields[name] = {'types': types, 'value': None if nested or (types == ['array'] and not f.data) else f.contents()}
+            tensors = {t.name: {'type': t.tensor_type.name, 'shape': [int(x) for x in t.shape],
+                                'values': [float(v) for v in np.asarray(dequantize(t.data, t.tensor_type), dtype=np.float32).reshape(-1)]}
+                       for t in r.tensors}
+            print(json.dumps({'fields': fields, 'tensors': tensors}))
+            """
+            let result = try GGUFPython.run(script, [path])
+            try #require(result.status == 0, "gguf-py could not read the file: \(result.stderr)")
+            let json = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any])
+            let fields = try #require(json["fields"] as? [String: [String: Any]])
+            #expect(Set(fields.keys) == Set(Self.metadata.map(\.0)))
+            for (key, value) in Self.metadata {
+                let field = try #require(fields[key], "gguf-py lost key \(key)")
+                let types = field["types"] as? [String] ?? []
+                #expect(types.first == value.typeName, "type of \(key)")
+                switch value {
+                case .string(let s): #expect(field["value"] as? String == s)
+                case .bool(let b): #expect(field["value"] as? Bool == b)
+                case .float32(let f): #expect((field["value"] as? NSNumber)?.floatValue == f)
+                case .float64(let d): #expect((field["value"] as? NSNumber)?.doubleValue == d)
+                case .uint64(let u): #expect((field["value"] as? NSNumber)?.uint64Value == u)
+                case .array(let elements) where key == "t.strings":
+                    #expect(field["value"] as? [String] == elements.compactMap(\.string))
+                case .array(let elements) where key == "t.floats":
+                    #expect((field["value"] as? [NSNumber])?.map(\.floatValue) == elements.compactMap { $0.float.map(Float.init) })
+                case .array where key == "t.nested":
+                    #expect(types == ["array", "array", "int32"] || types.prefix(2) == ["array", "array"])
+                case .array: break
+                default: #expect((field["value"] as? NSNumber)?.int64Value == value.int.map(Int64.init), "value of \(key)")
+                }
             }
+            let tensors = try #require(json["tensors"] as? [String: [String: Any]])
+            #expect(tensors["a.f32"]?["shape"] as? [Int] == [8, 3])
+            #expect(tensors["b.f16"]?["shape"] as? [Int] == [5, 4, 2])
+            #expect(tensors["c.q8_0"]?["type"] as? String == "Q8_0")
+            #expect((tensors["a.f32"]?["values"] as? [NSNumber])?.map(\.floatValue) == values["a.f32"])
+            let half = values["b.f16"]!.map { HalfFloat.toFloat(HalfFloat.fromFloat($0)) }
+            #expect((tensors["b.f16"]?["values"] as? [NSNumber])?.map(\.floatValue) == half)
+            #expect((tensors["c.q8_0"]?["values"] as? [NSNumber])?.map(\.floatValue) == values["c.q8_0"])
         }
-        let tensors = try #require(json["tensors"] as? [String: [String: Any]])
-        #expect(tensors["a.f32"]?["shape"] as? [Int] == [8, 3])
-        #expect(tensors["b.f16"]?["shape"] as? [Int] == [5, 4, 2])
-        #expect(tensors["c.q8_0"]?["type"] as? String == "Q8_0")
-        #expect((tensors["a.f32"]?["values"] as? [NSNumber])?.map(\.floatValue) == values["a.f32"])
-        let half = values["b.f16"]!.map { HalfFloat.toFloat(HalfFloat.fromFloat($0)) }
-        #expect((tensors["b.f16"]?["values"] as? [NSNumber])?.map(\.floatValue) == half)
-        #expect((tensors["c.q8_0"]?["values"] as? [NSNumber])?.map(\.floatValue) == values["c.q8_0"])
     }
 }

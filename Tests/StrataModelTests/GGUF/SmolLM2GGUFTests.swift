@@ -1,19 +1,15 @@
 import Foundation
+import StrataTestSupport
 import Testing
 @testable import StrataModel
 
 /// Checks against the real SmolLM2-135M-Instruct Q4_1 file when it is in the model cache
-/// (tools/fetch-model puts it there). Skipped when absent, except under CI=true where it must be present.
+/// (tools/fetch-model puts it there); `.needsRealModel` says when they skip.
 struct SmolLM2GGUFTests {
-    static func modelPath() -> String? {
-        if let path = ModelCache.existingPath(for: "smollm2") { return path }
-        let message = "SmolLM2 model not found at \(ModelCache.path(for: "smollm2")) (run tools/fetch-model)"
-        if GGUFFixtures.isCI { Issue.record(Comment(rawValue: message)) } else { print("skipping: \(message)") }
-        return nil
-    }
+    static func modelPath() -> String? { ModelCache.existingPath(for: "smollm2") }
 
-    @Test func metadataAndTensorTypes() throws {
-        guard let path = Self.modelPath() else { return }
+    @Test(.needsRealModel) func metadataAndTensorTypes() throws {
+        let path = try #require(Self.modelPath())
         let file = try GGUFFile(path: path)
         #expect(file.version == 3)
         #expect(try file.requireArchitecture(["llama"]) == "llama")
@@ -38,8 +34,9 @@ struct SmolLM2GGUFTests {
     }
 
     /// Dequantised rows of token_embd (Q8_0) and blk.0.ffn_down (Q4_1) against gguf-py reading the same file.
-    @Test func dequantisedRowsMatchPython() throws {
-        guard let path = Self.modelPath(), GGUFPython.isAvailable(for: "real-model dequantisation check") else { return }
+    @Test(.needsRealModel, .needsPython("gguf", "numpy"))
+    func dequantisedRowsMatchPython() throws {
+        let path = try #require(Self.modelPath())
         let file = try GGUFFile(path: path)
         let samples: [(tensor: String, rows: [Int])] = [
             ("token_embd.weight", [0, 1, 2, 100, 12345, 49151]),

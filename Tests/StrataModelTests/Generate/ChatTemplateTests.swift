@@ -1,4 +1,5 @@
 import Foundation
+import StrataTestSupport
 import Testing
 @testable import StrataModel
 
@@ -38,9 +39,9 @@ struct ChatTemplateTests {
     }
 
     /// With jinja2 and the real model at hand, the GGUF's own template rendered by Jinja matches.
-    @Test func matchesJinjaOnTheRealTemplate() throws {
-        let path = NSHomeDirectory() + "/.cache/strata/models/SmolLM2-135M-Instruct.Q4_1.gguf"
-        guard FileManager.default.fileExists(atPath: path) else { return }
+    @Test(.needsRealModel, .needsPython("jinja2"))
+    func matchesJinjaOnTheRealTemplate() throws {
+        let path = try #require(Requirements.realModelPath)
         let file = try GGUFFile(path: path)
         let source = try #require(file.metadata["tokenizer.chat_template"]?.string)
         let user = "What's 2+2? Answer \"4\"."
@@ -56,12 +57,12 @@ struct ChatTemplateTests {
         process.standardInput = input
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return }
+        try process.run()
         input.fileHandleForWriting.write(Data(source.utf8))
         try input.fileHandleForWriting.close()
         let rendered = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return }   // no jinja2 here
+        try #require(process.terminationStatus == 0, "python3 failed to render the template with jinja2")
         #expect(ChatTemplate(gguf: file).prompt(user: user) == rendered)
     }
 }

@@ -5,8 +5,8 @@ import Testing
 /// KV-cache decoding on the real SmolLM2-135M-Instruct (skipped when the model is not cached): every
 /// decode step's next-token distribution equals a full re-forward of the whole sequence.
 struct KVCacheSmolLM2Tests {
-    @Test func decodeEqualsFullReforward() throws {
-        guard let model = try LlamaGoldenTests.loadModel() else { return }
+    @Test(.needsRealModel) func decodeEqualsFullReforward() throws {
+        let model = try #require(try LlamaGoldenTests.loadModel())
         // "<|im_start|>user\nWhat is the capital of France?<|im_end|>\n<|im_start|>assistant\n" in SmolLM2 ids.
         let path = try #require(ModelCache.existingPath(for: "smollm2"))
         let tokenizer = try BPETokenizer(gguf: try GGUFFile(path: path))

@@ -6,6 +6,9 @@ import Testing
 /// single-threaded BLAS, sharing the weights) give bit for bit the results of one plain `forward` call per
 /// batch, delivered in batch order with a bounded number outstanding; errors stop the run without hanging.
 struct ForwardWorkersTests {
+    /// Products on one OpenBLAS thread, as `strata capture` runs them (no test sets another count).
+    init() { BLASThreads.set(1) }
+
     static let config = LlamaConfig(blockCount: 2, hiddenSize: 128, feedForwardSize: 256, headCount: 4,
                                     keyValueHeadCount: 2, headDimension: nil, ropeFrequencyBase: 10_000,
                                     ropeScaling: .none, rmsNormEpsilon: 1e-5, vocabularySize: 97, tiedOutput: true)
@@ -38,11 +41,13 @@ struct ForwardWorkersTests {
 
     @Test func workersGiveBitIdenticalResultsToOneCallPerBatch() throws {
         let c = Self.config
-        let model = try LlamaModel(config: c, weights: try HFLlamaWeights.random(c, tied: true, seed: 21).ggufWeights(c),
-                                   threads: 1)
+        let weights = try HFLlamaWeights.random(c, tied: true, seed: 21).ggufWeights(c)
+        let model = try LlamaModel(config: c, weights: weights, threads: 1)
         let batches = Self.batches()
         let reference = try batches.map { try Self.run(model, $0, workspace: nil) }
-        for count in [2, 3] {
+        // Workers whose passes run their non-BLAS steps on 1 or 3 threads.
+        for (count, threads) in [(2, 1), (3, 1), (2, 3)] {
+            let model = try LlamaModel(config: c, weights: weights, threads: threads)
             let workers = ForwardWorkers(model: model, count: count)
             var delivered: [Int] = []
             var outputs: [Output] = []
@@ -52,9 +57,9 @@ struct ForwardWorkersTests {
                 delivered.append(job)
                 outputs.append(output)
             })
-            #expect(delivered == Array(batches.indices), "\(count) workers")
+            #expect(delivered == Array(batches.indices), "\(count) workers × \(threads) threads")
             for (job, (output, expected)) in zip(outputs, reference).enumerated() {
-                #expect(output == expected, "\(count) workers, batch \(job)")
+                #expect(output == expected, "\(count) workers × \(threads) threads, batch \(job)")
             }
         }
     }

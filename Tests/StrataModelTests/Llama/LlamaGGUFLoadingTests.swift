@@ -1,9 +1,13 @@
 import Foundation
+import StrataTestSupport
 import Testing
 @testable import StrataModel
 
 /// Tiny random Llama models written with `GGUFWriter` (as the llama.cpp converter would: Q/K rows permuted),
 /// loaded through `LlamaModel(path:)`, and checked against `NaiveLlama`; plus config parsing and load errors.
+/// The GGUF files these tests write: one folder for the test process, removed when it exits.
+private let modelFolder = Result { try TemporaryDirectories.processLifetime("llama-gguf") }
+
 struct LlamaGGUFLoadingTests {
     /// Writes `weights` (HF layout) as a llama GGUF file and returns its path.
     static func write(_ c: LlamaConfig, _ w: HFLlamaWeights, architecture: String = "llama",
@@ -44,14 +48,13 @@ struct LlamaGGUFLoadingTests {
         try add("output_norm.weight", [d], w.outputNorm)
         if let output = w.output { try add("output.weight", [d, c.vocabularySize], output) }
         if let ropeFactors { try add("rope_freqs.weight", [ropeFactors.count], ropeFactors) }
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("strata-llama-\(UUID().uuidString).gguf").path
+        let path = try modelFolder.get().appendingPathComponent("llama-\(UUID().uuidString).gguf").path
         try writer.write(to: path)
         return path
     }
 
     /// Loads `path` and compares every hidden state and the log-probs of one text with the naive reference.
     static func checkLoaded(_ path: String, _ c: LlamaConfig, _ w: HFLlamaWeights, ropeFactors: [Float]? = nil) throws {
-        defer { try? FileManager.default.removeItem(atPath: path) }
         let model = try LlamaModel(path: path, threads: 2)
         #expect(model.config == c)
         let tokens: [Int32] = [5, 17, 3, 60, 42, 8, 8, 1]
@@ -105,7 +108,6 @@ struct LlamaGGUFLoadingTests {
 
     /// Loading must fail with an error of type `E` whose message contains every fragment.
     static func expectLoadError<E: Error & CustomStringConvertible>(_ type: E.Type, _ path: String, mentions fragments: [String]) {
-        defer { try? FileManager.default.removeItem(atPath: path) }
         do {
             _ = try LlamaModel(path: path)
             Issue.record("loading \(path) should have failed")

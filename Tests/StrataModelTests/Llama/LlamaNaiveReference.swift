@@ -195,6 +195,12 @@ final class RecordingSink: HiddenStateSink {
     }
 }
 
+/// How closely a text's hidden states packed with other texts agree with a pass of the text alone, per layer
+/// (relative L2, spec/RUNTIME.md §2). The products then have other shapes, and OpenBLAS's kernels for one CPU
+/// may round them differently (they do on Haswell/Zen kernels), so this is promised within a tolerance, not
+/// to the bit.
+let packingTolerance = 1e-5
+
 /// ‖a − b‖ / ‖b‖ in Double.
 func relativeError<A: Collection, B: Collection>(_ a: A, _ b: B) -> Double
     where A.Element: BinaryFloatingPoint, B.Element: BinaryFloatingPoint {

@@ -92,9 +92,9 @@ struct LlamaTinyModelTests {
             for layer in 0...c.blockCount {
                 let a = try #require(packed.states[layer]?[index]), b = try #require(alone.states[layer]?[0])
                 #expect(a.count == tokens.count * c.hiddenSize)
-                #expect(relativeError(a, b) < 1e-6, "sequence \(index), layer \(layer)")
+                #expect(relativeError(a, b) < packingTolerance, "sequence \(index), layer \(layer)")
             }
-            #expect(relativeError(result.lastLogProbs[index], single.lastLogProbs[0]) < 1e-6)
+            #expect(relativeError(result.lastLogProbs[index], single.lastLogProbs[0]) < packingTolerance)
         }
     }
 
@@ -106,11 +106,12 @@ struct LlamaTinyModelTests {
         #expect(result.layers == [0, 2])
         #expect(sink.order == [0, 0, 2, 2])
         #expect(result.lastLogProbs.isEmpty)
-        // hiddenStates(tokens:) is [layers][tokens][hidden] and agrees with the streamed rows.
+        // hiddenStates(tokens:) is [layers][tokens][hidden] and agrees with the streamed rows: the embedding rows
+        // to the bit (a copy), later layers within the packing tolerance (the text ran alone, not packed).
         let all = try model.hiddenStates(tokens: [1, 2, 3])
         #expect(all.count == model.numHiddenStates * 3 * c.hiddenSize)
         let layer2 = Array(all[(2 * 3 * c.hiddenSize)..<(3 * 3 * c.hiddenSize)])
-        #expect(layer2 == sink.states[2]?[0])
+        #expect(relativeError(layer2, try #require(sink.states[2]?[0])) < packingTolerance)
         let layer0 = Array(all[0..<(3 * c.hiddenSize)])
         #expect(layer0 == sink.states[0]?[0])
     }

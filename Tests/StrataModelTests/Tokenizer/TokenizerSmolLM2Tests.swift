@@ -5,8 +5,8 @@ import Testing
 /// The tokenizer built from the real SmolLM2 GGUF against Hugging Face transformers loading the same file
 /// (fixture: tools/gen_tokenizer_fixture.py). Skipped when the model is absent, unless CI=true.
 struct TokenizerSmolLM2Tests {
-    @Test func encodesEveryFixtureTextLikeTransformers() throws {
-        guard let tokenizer = try TokenizerFixtures.smolLM2() else { return }
+    @Test(.needsRealModel) func encodesEveryFixtureTextLikeTransformers() throws {
+        let tokenizer = try #require(try TokenizerFixtures.smolLM2())
         let fixture = try TokenizerFixtures.load("smollm2.json", as: TokenizerFixtures.SmolLM2.self)
         #expect(fixture.cases.count >= 2000)
         var failures = 0
@@ -23,8 +23,8 @@ struct TokenizerSmolLM2Tests {
         #expect(failures == 0, "\(failures) of \(fixture.cases.count) texts differ")
     }
 
-    @Test func llamaCppReadingSplitsDigitsFirst() throws {
-        guard let tokenizer = try TokenizerFixtures.smolLM2(.llamaCpp) else { return }
+    @Test(.needsRealModel) func llamaCppReadingSplitsDigitsFirst() throws {
+        let tokenizer = try #require(try TokenizerFixtures.smolLM2(.llamaCpp))
         #expect(tokenizer.preTokenizer == .gpt2IsolatedDigits)
         let fixture = try TokenizerFixtures.load("smollm2.json", as: TokenizerFixtures.SmolLM2.self)
         #expect(fixture.cases.contains { $0.ids_llamacpp != nil }, "fixture has no case where the readings differ")
@@ -43,16 +43,16 @@ struct TokenizerSmolLM2Tests {
         #expect(failures == 0, "\(failures) of \(fixture.cases.count) texts differ")
     }
 
-    @Test func decodesLikeTransformers() throws {
-        guard let tokenizer = try TokenizerFixtures.smolLM2() else { return }
+    @Test(.needsRealModel) func decodesLikeTransformers() throws {
+        let tokenizer = try #require(try TokenizerFixtures.smolLM2())
         let fixture = try TokenizerFixtures.load("smollm2.json", as: TokenizerFixtures.SmolLM2.self)
         for testCase in fixture.decode_cases {
             #expect(tokenizer.decode(testCase.ids) == testCase.text, "ids \(testCase.ids)")
         }
     }
 
-    @Test func specialTokensAndFlags() throws {
-        guard let tokenizer = try TokenizerFixtures.smolLM2() else { return }
+    @Test(.needsRealModel) func specialTokensAndFlags() throws {
+        let tokenizer = try #require(try TokenizerFixtures.smolLM2())
         let fixture = try TokenizerFixtures.load("smollm2.json", as: TokenizerFixtures.SmolLM2.self)
         #expect(tokenizer.vocabularySize == fixture.vocab_size)
         // SmolLM2's GGUF: BOS <|im_start|> (1), EOS <|im_end|> (2), add_bos_token false.
@@ -64,8 +64,8 @@ struct TokenizerSmolLM2Tests {
         #expect(tokenizer.decode([1, 2]) == "<|im_start|><|im_end|>")
     }
 
-    @Test func identityIsStableAndSeparatesReadings() throws {
-        guard let path = TokenizerFixtures.modelPath() else { return }
+    @Test(.needsRealModel) func identityIsStableAndSeparatesReadings() throws {
+        let path = try #require(TokenizerFixtures.modelPath())
         let first = try #require(try TokenizerFixtures.smolLM2())
         let again = try BPETokenizer(gguf: GGUFFile(path: path))
         let llamaCpp = try #require(try TokenizerFixtures.smolLM2(.llamaCpp))
@@ -76,8 +76,8 @@ struct TokenizerSmolLM2Tests {
 
     /// Decoding inverts encoding, except for the bytes SmolLM2's vocabulary has no token for (six ASCII
     /// control characters among them), which transformers drops and so do we.
-    @Test func roundTripsFixtureTexts() throws {
-        guard let tokenizer = try TokenizerFixtures.smolLM2() else { return }
+    @Test(.needsRealModel) func roundTripsFixtureTexts() throws {
+        let tokenizer = try #require(try TokenizerFixtures.smolLM2())
         let fixture = try TokenizerFixtures.load("smollm2.json", as: TokenizerFixtures.SmolLM2.self)
         let droppedBytes = (0..<256).filter { byte in
             tokenizer.encode(String(decoding: [UInt8(byte)], as: UTF8.self), addSpecialTokens: false).isEmpty

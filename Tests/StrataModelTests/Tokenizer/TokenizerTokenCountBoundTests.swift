@@ -1,4 +1,5 @@
 import Foundation
+import StrataTestSupport
 import Testing
 @testable import StrataModel
 
@@ -34,7 +35,7 @@ struct TokenizerTokenCountBoundTests {
 
     /// Against the ids Hugging Face transformers gives for 2,000+ texts (fixture), and runs of characters
     /// that SmolLM2 merges into its longest tokens.
-    @Test func boundHoldsForSmolLM2AgainstTransformersIDs() throws {
+    @Test(.needsRealModel) func boundHoldsForSmolLM2AgainstTransformersIDs() throws {
         guard let tokenizer = try TokenizerFixtures.smolLM2() else { return }
         let fixture = try TokenizerFixtures.load("smollm2.json", as: TokenizerFixtures.SmolLM2.self)
         for testCase in fixture.cases {

@@ -1,4 +1,5 @@
 import Foundation
+import StrataTestSupport
 import Testing
 @testable import Strata
 
@@ -6,8 +7,7 @@ import Testing
 @Suite struct ShardPathPolicyTests {
     /// outside/secret.strata, data/{a.strata, sub/b.strata, in-link -> a.strata,
     /// out-link -> ../outside/secret.strata, out-dir -> ../outside, abs-link -> /etc/hostname}
-    static func makeTree() throws -> (root: String, data: String) {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("strata-paths-\(UUID().uuidString)").path
+    static func makeTree(in root: String) throws -> (root: String, data: String) {
         let data = root + "/data"
         let fm = FileManager.default
         try fm.createDirectory(atPath: data + "/sub", withIntermediateDirectories: true)
@@ -24,37 +24,41 @@ import Testing
 
     @Test(arguments: ["a.strata", "sub/b.strata", "./a.strata", "sub//b.strata", "in-link"])
     func pathsInsideAreAccepted(entry: String) throws {
-        let tree = try Self.makeTree()
-        defer { try? FileManager.default.removeItem(atPath: tree.root) }
-        let resolved = try ShardPathPolicy.resolve(entry, in: tree.data, manifest: "m.json")
-        #expect(FileManager.default.fileExists(atPath: resolved))
-        let realData = ShardPathPolicy.realPath(tree.data)!
-        #expect(resolved.hasPrefix(realData + "/"))
+        try withTemporaryDirectory { root in
+            let tree = try Self.makeTree(in: root)
+            let resolved = try ShardPathPolicy.resolve(entry, in: tree.data, manifest: "m.json")
+            #expect(FileManager.default.fileExists(atPath: resolved))
+            let realData = ShardPathPolicy.realPath(tree.data)!
+            #expect(resolved.hasPrefix(realData + "/"))
+        }
     }
 
     @Test(arguments: ["", "/etc/passwd", "../outside/secret.strata", "sub/../../outside/secret.strata", "..",
                       "out-link", "out-dir/secret.strata", "out-dir/missing.strata", "abs-link", ".", "a\u{0}b"])
     func pathsLeavingTheDirectoryAreRefused(entry: String) throws {
-        let tree = try Self.makeTree()
-        defer { try? FileManager.default.removeItem(atPath: tree.root) }
-        #expect(throws: DatasetOpsError.self) { try ShardPathPolicy.resolve(entry, in: tree.data, manifest: "m.json") }
+        try withTemporaryDirectory { root in
+            let tree = try Self.makeTree(in: root)
+            #expect(throws: DatasetOpsError.self) { try ShardPathPolicy.resolve(entry, in: tree.data, manifest: "m.json") }
+        }
     }
 
     @Test func missingShardInsideIsReturnedForANotFoundError() throws {
-        let tree = try Self.makeTree()
-        defer { try? FileManager.default.removeItem(atPath: tree.root) }
-        #expect(try ShardPathPolicy.resolve("sub/missing.strata", in: tree.data, manifest: "m.json") == tree.data + "/sub/missing.strata")
+        try withTemporaryDirectory { root in
+            let tree = try Self.makeTree(in: root)
+            #expect(try ShardPathPolicy.resolve("sub/missing.strata", in: tree.data, manifest: "m.json") == tree.data + "/sub/missing.strata")
+        }
     }
 
     @Test func refusalNamesTheEntryAndTheReason() throws {
-        let tree = try Self.makeTree()
-        defer { try? FileManager.default.removeItem(atPath: tree.root) }
-        do {
-            _ = try ShardPathPolicy.resolve("out-link", in: tree.data, manifest: "data/manifest.json")
-            Issue.record("expected a refusal")
-        } catch let error as DatasetOpsError {
-            #expect(error.description.contains("out-link"))
-            #expect(error.description.contains("symbolic link"))
+        try withTemporaryDirectory { root in
+            let tree = try Self.makeTree(in: root)
+            do {
+                _ = try ShardPathPolicy.resolve("out-link", in: tree.data, manifest: "data/manifest.json")
+                Issue.record("expected a refusal")
+            } catch let error as DatasetOpsError {
+                #expect(error.description.contains("out-link"))
+                #expect(error.description.contains("symbolic link"))
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import StrataTestSupport
 import Testing
 @testable import Strata
 
@@ -116,16 +117,15 @@ import Testing
     }
 
     @Test func stateSavesAtomicallyAndLoads() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("strata-state-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        var cursor = try StreamCursor(shards: Self.shards([6]), seed: 4, epoch: 0)
-        _ = cursor.next()
-        let path = directory + "/state.json"
-        try cursor.state.save(to: path)
-        _ = cursor.next()
-        try cursor.state.save(to: path)
-        #expect(try StreamState.load(from: path) == cursor.state)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["state.json"])
+        try withTemporaryDirectory { directory in
+            var cursor = try StreamCursor(shards: Self.shards([6]), seed: 4, epoch: 0)
+            _ = cursor.next()
+            let path = directory + "/state.json"
+            try cursor.state.save(to: path)
+            _ = cursor.next()
+            try cursor.state.save(to: path)
+            #expect(try StreamState.load(from: path) == cursor.state)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["state.json"])
+        }
     }
 }

@@ -5,7 +5,7 @@ the `strata features` output must match the pooling probe's mean test accuracy o
 1 point or 2 standard errors of the paired accuracy difference (about 3.6 points at 300 test
 reviews), and the two must agree on most test predictions.
 
-Run: python3 -m unittest discover -s tools/tests
+Run: python3 -m unittest discover -s tools/checks   (after tools/fetch-data; not part of tools/test)
 
 Needs a release build (a debug `strata capture` takes ~2.6 s per review, so capturing in debug
 is not light): with STRATA_BIN set it uses that binary; with a .build/release folder present it
