@@ -83,8 +83,8 @@ public struct CapturePlan: Sendable {
         let prompts = chat.map { chat in candidates.map { chat.template.prompt(user: $0.text, system: chat.system) } }
         let texts = prompts ?? candidates.map(\.text)
         // Texts that cannot fit in maxTokens tokens are not tokenised (a long one costs time and memory).
-        let hopeless = texts.map { !truncate && tokenizer.minimumTokenCount(utf8Count: $0.utf8.count) > maxTokens }
-        let tokenized = Self.tokenize(texts, tokenizer, skipping: hopeless)
+        let cannotFit = texts.map { !truncate && tokenizer.minimumTokenCount(utf8Count: $0.utf8.count) > maxTokens }
+        let tokenized = Self.tokenize(texts, tokenizer, skipping: cannotFit)
         var records: [PlannedRecord] = []
         records.reserveCapacity(candidates.count)
         var seenIDs: [String: Int] = [:]
@@ -92,7 +92,7 @@ public struct CapturePlan: Sendable {
             func skip(_ reason: SkipReason, _ detail: String) {
                 skipped.append(SkippedRow(row: record.row, reason: reason, detail: detail, excerpt: RowExcerpt.of(text: record.text)))
             }
-            if hopeless[k] {
+            if cannotFit[k] {
                 let bytes = texts[k].utf8.count
                 skip(.tooLong, "\(bytes) bytes, at least \(tokenizer.minimumTokenCount(utf8Count: bytes)) tokens (a token is at most \(tokenizer.longestTokenBytes ?? 0) bytes), over --max-tokens \(maxTokens) (pass --truncate to keep the first \(maxTokens))")
                 continue
