@@ -13,9 +13,10 @@ public final class StrataDataset: @unchecked Sendable {
     public var count: Int { starts.last ?? 0 }
 
     /// Opens a dataset directory (reads manifest.json, opens each shard and makes the checks of
-    /// spec/FORMAT.md §11: record count, byte size and metadata against the manifest) or a single shard
-    /// file. With `checkShardChecksums` each shard's whole-file CRC32C is checked against the manifest too
-    /// (reads every byte; `strata verify` and the commands that rewrite a whole dataset ask for it).
+    /// spec/FORMAT.md §11: record count, byte size and metadata against the manifest, no shard file listed
+    /// twice and no record id in two shards) or a single shard file. With `checkShardChecksums` each shard's
+    /// whole-file CRC32C is checked against the manifest too (reads every byte; `strata verify` and the
+    /// commands that rewrite a whole dataset ask for it).
     public init(path: String, checkShardChecksums: Bool = false) throws {
         self.path = path
         var isDirectory: ObjCBool = false
@@ -42,6 +43,7 @@ public final class StrataDataset: @unchecked Sendable {
             }
             // Every entry matches its shard, so a wrong total is the total's own fault.
             try m.checkTotal(path: manifestPath)
+            try Self.checkUniqueness(readers, manifest: m, manifestPath: manifestPath)
             manifest = m
             metadata = m.metadata
             shards = readers
@@ -54,6 +56,22 @@ public final class StrataDataset: @unchecked Sendable {
         var s = [0]
         for r in shards { s.append(s.last! + r.count) }
         starts = s
+    }
+
+    /// Refuses a manifest that lists one file twice (by any spelling or link) or whose shards share a
+    /// record id (spec/FORMAT.md §11), naming both shards. A stream would otherwise serve those records
+    /// twice per epoch.
+    private static func checkUniqueness(_ readers: [ShardReader], manifest: DatasetManifest, manifestPath: String) throws {
+        guard readers.count > 1 else { return }
+        if let (i, j) = DatasetUniqueness.firstRepeatedShard(readers) {
+            throw StrataError(.dataset, "shards \(i) (\"\(manifest.shards[i].path)\") and \(j) (\"\(manifest.shards[j].path)\") are the same file; a manifest must list each shard once",
+                              path: manifestPath)
+        }
+        if let duplicate = try DatasetUniqueness.firstDuplicateID(readers) {
+            let first = manifest.shards[duplicate.first.shard].path, second = manifest.shards[duplicate.second.shard].path
+            throw StrataError(.dataset, "record id \"\(duplicate.id)\" occurs twice: \(first) record \(duplicate.first.record) and \(second) record \(duplicate.second.record); record ids must be unique within a dataset",
+                              path: manifestPath)
+        }
     }
 
     /// Global record index -> (shard, local index). Out-of-range indices give (shards.count, 0).

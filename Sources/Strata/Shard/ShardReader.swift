@@ -9,6 +9,8 @@ public final class ShardReader: @unchecked Sendable {
     public let version: (major: Int, minor: Int)
     /// Size of the file in bytes.
     public let fileSize: Int
+    /// Device and inode of the open file: equal for two readers of one file, however it was named.
+    let fileIdentity: FileIdentity
     private let file: FileDescriptor
     let bodyStart: Int
     let indexOffset: Int
@@ -42,6 +44,7 @@ public final class ShardReader: @unchecked Sendable {
         file = try FileDescriptor.openForReading(path)
         do {
             fileSize = try file.size()
+            fileIdentity = try file.identity()
             let (header, meta) = try ShardReader.readHeader(file, fileSize: fileSize)
             metadata = meta
             version = (Int(header.major), Int(header.minor))
@@ -127,6 +130,15 @@ public final class ShardReader: @unchecked Sendable {
         entries[index] = e
         lock.unlock()
         return e
+    }
+
+    /// The id hash in record `index`'s entry header (one 48-byte read; the body is not read), or nil when
+    /// that header is damaged: reading the record then fails and names it.
+    func entryIDHash(_ index: Int) throws -> UInt64? {
+        try checkIndex(index)
+        let bytes = try file.read(count: RecordEntry.headerSize, at: rows[index].entryOffset)
+        guard let header = try? RecordEntry.decodeHeader(bytes), header.ordinal == index else { return nil }
+        return header.idHash
     }
 
     public func info(_ index: Int) throws -> RecordInfo {
