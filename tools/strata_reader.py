@@ -10,7 +10,8 @@
 
 Every structure is checked against its CRC32C before use (spec §9), sizes are bounded before
 allocation (§10), and a failing check raises StrataFormatError naming the file, record, block and
-offset. `python3 tools/strata_reader.py PATH` prints a summary; `--verify` decodes every block;
+offset. `python3 tools/strata_reader.py PATH` prints a summary; `--verify` decodes every block (and
+compares each shard file's CRC32C with the manifest);
 `--dump PREFIX` writes PREFIX.json (records) and PREFIX.bin (all values in the stored dtype,
 layer-major, records concatenated) for cross-checks.
 """
@@ -108,9 +109,12 @@ def crc32c(data):
 # --- errors and limits ----------------------------------------------------------------------------
 
 class StrataFormatError(Exception):
-    """A file that does not follow spec/FORMAT.md, with where and why."""
+    """A file that does not follow spec/FORMAT.md, with where and why. `kind` names the case as the
+    spec does: "unsealed" (no valid trailer, §2), "brokenSeal" (a valid trailer, but it or its index
+    fails a check, §7), "corrupt" (anything else wrong in a shard), "dataset" (a manifest and its
+    shards disagree, §11)."""
 
-    def __init__(self, path, why, record=None, block=None, offset=None):
+    def __init__(self, path, why, record=None, block=None, offset=None, kind="corrupt"):
         where = [path]
         if record is not None:
             where.append(f"record {record}")
@@ -119,13 +123,14 @@ class StrataFormatError(Exception):
         if offset is not None:
             where.append(f"offset {offset}")
         super().__init__(", ".join(str(w) for w in where) + ": " + why)
-        self.path, self.record, self.block, self.offset = path, record, block, offset
+        self.path, self.record, self.block, self.offset, self.kind = path, record, block, offset, kind
 
 
 MAGIC = b"\x89STRATA\n"
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 TAG_BLOCK, TAG_RECORD, TAG_INDEX = 0x4B4C4253, 0x43455253, 0x58444953
 LIMITS = dict(metadata=64 << 20, hidden=1 << 20, layers=4096, tokens=1 << 24, labels=65536,
-              entry_body=1 << 30, block_raw=1 << 30)
+              entry_body=1 << 30, block_raw=1 << 30, record_values=4 << 30)
 DTYPES = {"f32": 0, "f16": 1, "bf16": 2}
 WIDTH = {"f32": 4, "f16": 2, "bf16": 2}
 STORED_NUMPY = {"f32": np.dtype("<f4"), "f16": np.dtype("<f2"), "bf16": np.dtype("<u2")}
@@ -180,8 +185,12 @@ class Shard:
         self._file = open(path, "rb")
         self.size = os.fstat(self._file.fileno()).st_size
         self._entries = {}
-        self._read_header()
-        self._read_trailer_and_index()
+        try:
+            self._read_header()
+            self._read_trailer_and_index()
+        except BaseException:
+            self._file.close()
+            raise
 
     def close(self):
         self._file.close()
@@ -226,31 +235,45 @@ class Shard:
         self.body_start = 32 + meta_len
 
     def _read_trailer_and_index(self):
+        """§7: a valid trailer (STRATEND + its CRC) or the shard is unsealed; with one, every check of the
+        trailer and the index failing is a broken seal; index rows that do not lay the body out without
+        a gap (§1) are corruption."""
+        unsealed = "unsealed shard (no valid trailer): run `strata recover`"
         if self.size < self.body_start + 32:
-            raise self._fail("unsealed shard (too short for a trailer): run `strata recover`")
+            raise self._fail(unsealed, kind="unsealed")
         trailer = self._pread(self.size - 32, 32)
-        magic, index_offset, count, _reserved, crc = struct.unpack("<8sQQII", trailer)
+        magic, index_offset, count, reserved, crc = struct.unpack("<8sQQII", trailer)
         if magic != b"STRATEND" or crc32c(trailer[:28]) != crc:
-            raise self._fail("unsealed shard (no valid trailer): run `strata recover`", offset=self.size - 32)
+            raise self._fail(unsealed, offset=self.size - 32, kind="unsealed")
+
+        def broken(why, offset):
+            return self._fail(f"broken seal: {why}; run `strata recover` to rebuild the index", offset=offset, kind="brokenSeal")
+
+        if reserved != 0:
+            raise broken("the trailer's reserved field is not 0", self.size - 32)
         if not self.body_start <= index_offset <= self.size - 64:
-            raise self._fail("trailer points outside the body", offset=self.size - 32)
+            raise broken("trailer points outside the body", self.size - 32)
         header = self._pread(index_offset, 32)
         tag, length, n, body_len, body_crc, header_crc = struct.unpack("<IIQQII", header)
         if tag != TAG_INDEX or length != 32 or crc32c(header[:28]) != header_crc:
-            raise self._fail("bad index header", offset=index_offset)
+            raise broken("bad index header", index_offset)
         if n != count or body_len != 32 * n or index_offset + 32 + body_len + 32 != self.size:
-            raise self._fail("index size disagrees with the trailer and the file size", offset=index_offset)
+            raise broken("index size disagrees with the trailer and the file size", index_offset)
         body = self._pread(index_offset + 32, body_len)
         if crc32c(body) != body_crc:
-            raise self._fail("index body CRC mismatch", offset=index_offset + 32)
+            raise broken("index body CRC mismatch", index_offset + 32)
         rows = np.frombuffer(body, dtype=np.dtype([("offset", "<u8"), ("length", "<u8"), ("stored", "<u8"),
                                                    ("tokens", "<u4"), ("blocks", "<u4")]))
-        previous = self.body_start
+        area = self.body_start       # a record's area: its blocks (72-byte header + payload each), then its entry
         for i, row in enumerate(rows):
-            if row["offset"] < previous or row["offset"] + row["length"] > index_offset:
-                raise self._fail("index row points outside the body or out of order", record=i,
+            if row["stored"] > index_offset or row["length"] < 48 \
+                    or row["offset"] != area + 72 * int(row["blocks"]) + int(row["stored"]) \
+                    or row["offset"] + row["length"] > index_offset:
+                raise self._fail("index row does not follow the previous record without a gap", record=i,
                                  offset=index_offset + 32 + 32 * i)
-            previous = int(row["offset"] + row["length"])
+            area = int(row["offset"] + row["length"])
+        if area != index_offset:
+            raise self._fail(f"{index_offset - area} bytes between the last record entry and the index", offset=area)
         self.rows = rows
         self.index_offset = index_offset
 
@@ -269,11 +292,13 @@ class Shard:
         if length < 48 or length - 48 > LIMITS["entry_body"]:
             raise self._fail(f"record entry length {length} out of range", record=i, offset=offset)
         raw = self._pread(offset, length, record=i)
-        tag, header_len, ordinal, id_hash, body_len, body_crc, block_count, _r, header_crc = \
+        tag, header_len, ordinal, id_hash, body_len, body_crc, block_count, reserved, header_crc = \
             struct.unpack("<IIQQQIIII", raw[:48])
         fail = lambda why: self._fail(why, record=i, offset=offset)  # noqa: E731
         if tag != TAG_RECORD or header_len != 48 or crc32c(raw[:44]) != header_crc:
             raise fail("bad record entry header")
+        if reserved != 0:
+            raise fail("the record entry header's reserved field is not 0")
         if ordinal != i or 48 + body_len != length:
             raise fail("record entry ordinal or length disagrees with the index")
         body = memoryview(raw)[48:]
@@ -287,6 +312,9 @@ class Shard:
         n_labels = c.u32()
         if n_tokens > LIMITS["tokens"] or n_labels > LIMITS["labels"]:
             raise fail("token or label count over the limit")
+        if self.n_layers * n_tokens * self.hidden * self.width > LIMITS["record_values"]:
+            raise fail(f"record values ({self.n_layers} layers x {n_tokens} tokens x {self.hidden} hidden x "
+                       f"{self.width} bytes) over the limit of {LIMITS['record_values']} bytes")
         labels = np.frombuffer(c.take(8 * n_labels), dtype="<i8").astype(np.int64).tolist()
         token_ids = np.frombuffer(c.take(4 * n_tokens), dtype="<i4").copy()
         has_text = c.u8()
@@ -308,11 +336,15 @@ class Shard:
         blocks = []
         for _ in range(n_blocks):
             off, ls, lc, ts, tc, stored, raw_size, pcrc, reserved = struct.unpack("<QIIIIQQII", c.take(48))
+            if reserved != 0:
+                raise fail(f"the reserved field of block reference {len(blocks)} is not 0")
             blocks.append(dict(offset=off, layer_start=ls, layer_count=lc, token_start=ts, token_count=tc,
                                stored_size=stored, raw_size=raw_size, payload_crc=pcrc))
         if c.pos != len(body):
             raise fail("record entry body has bytes after the last block reference")
         self._check_tiling(blocks, n_tokens, fail)
+        self._check_layout(i, blocks, fail)
+        self._check_auxiliary(auxiliary, fail)
         row = self.rows[i]
         if (n_tokens, n_blocks, sum(b["stored_size"] for b in blocks)) != \
                 (int(row["tokens"]), int(row["blocks"]), int(row["stored"])):
@@ -321,6 +353,26 @@ class Shard:
                      auxiliary=auxiliary, n_tokens=n_tokens, blocks=blocks)
         self._entries[i] = entry
         return entry
+
+    def _check_layout(self, i, blocks, fail):
+        """The blocks fill the record's area, from the previous entry's end to this entry, with no gap (§1)."""
+        position = self.body_start if i == 0 else int(self.rows[i - 1]["offset"] + self.rows[i - 1]["length"])
+        for b in blocks:
+            if b["offset"] != position:
+                raise fail(f"block at offset {b['offset']}, expected {position} (a gap or an overlap)")
+            position = b["offset"] + 72 + b["stored_size"]
+        if position != int(self.rows[i]["offset"]):
+            raise fail("the record's blocks do not end where its entry begins")
+
+    def _check_auxiliary(self, auxiliary, fail):
+        """§4: exactly the declared auxiliary vectors, each with its declared length (a missing `length`
+        key means null: any length)."""
+        declared = declared_auxiliary(self.metadata)
+        if sorted(auxiliary) != sorted(name for name, _ in declared):
+            raise fail(f"auxiliary vectors {sorted(auxiliary)} differ from the declared {sorted(n for n, _ in declared)}")
+        for name, length in declared:
+            if length is not None and len(auxiliary[name]) != length:
+                raise fail(f"auxiliary vector {name!r} has {len(auxiliary[name])} values, declared length {length}")
 
     def _check_tiling(self, blocks, n_tokens, fail):
         """Blocks cover layers 0..<L in consecutive groups, each split into ascending token ranges (§5)."""
@@ -358,10 +410,12 @@ class Shard:
         if ref["raw_size"] != expected_raw or expected_raw > LIMITS["block_raw"]:
             raise fail("block raw size disagrees with its shape")
         raw = self._pread(ref["offset"], 72 + ref["stored_size"], record=i, block=b)
-        (tag, header_len, ordinal, id_hash, ls, lc, ts, tc, hidden, dtype, codec, shuffle, _r,
+        (tag, header_len, ordinal, id_hash, ls, lc, ts, tc, hidden, dtype, codec, shuffle, reserved,
          raw_size, stored_size, payload_crc, header_crc) = struct.unpack("<IIQQIIIIIBBBBQQII", raw[:72])
         if tag != TAG_BLOCK or header_len != 72 or crc32c(raw[:68]) != header_crc:
             raise fail("bad block header")
+        if reserved != 0:
+            raise fail("block header byte 47 (reserved) is not 0")
         if (ordinal, ls, lc, ts, tc, stored_size, raw_size, payload_crc) != (
                 i, ref["layer_start"], ref["layer_count"], ref["token_start"], ref["token_count"],
                 ref["stored_size"], ref["raw_size"], ref["payload_crc"]):
@@ -376,10 +430,15 @@ class Shard:
                 raise fail("uncompressed block with stored size != raw size")
             data = bytes(payload)
         elif codec == 1:
+            # §5: exactly one zstd frame: its magic first (no skippable or legacy frame), no dictionary.
+            if bytes(payload[:4]) != ZSTD_MAGIC:
+                raise fail("payload does not start with a zstd frame (skippable and legacy frames are not allowed)")
             try:
                 params = zstandard.get_frame_parameters(payload)
             except zstandard.ZstdError as error:
                 raise fail(f"payload is not a zstd frame: {error}")
+            if params.dict_id != 0:
+                raise fail(f"zstd frame names dictionary {params.dict_id}; block frames must not use one")
             if params.content_size != raw_size:
                 raise fail("zstd frame content size differs from raw_size")
             try:
@@ -439,6 +498,11 @@ class Shard:
         return len(self)
 
 
+def declared_auxiliary(metadata):
+    """metadata['auxiliary'] as [(name, length or None)]: a missing `length` key means null (§4)."""
+    return [(a["name"], a.get("length")) for a in metadata.get("auxiliary") or []]
+
+
 def to_float32(values, dtype):
     if dtype == "bf16":
         return (values.astype(np.uint32) << 16).view(np.float32)
@@ -452,40 +516,70 @@ class Dataset:
     and ds[i] (→ dict with 'values', 'labels', 'id') work with torch.utils.data.DataLoader."""
 
     def __init__(self, path, verify_files=False):
+        """Opening checks each shard against its manifest entry the cheap way (§11): record count,
+        byte size, crc32c written as 8 lower-case hex digits, and hidden/layers/dtype/auxiliary equal to
+        the manifest's. verify_files=True also compares each file's CRC32C (reads every byte)."""
         self.path = path
         if os.path.isdir(path):
             manifest_path = os.path.join(path, "manifest.json")
+
+            def refuse(where, why):
+                return StrataFormatError(where, why, kind="dataset")
+
             try:
                 with open(manifest_path, "rb") as f:
                     self.manifest = json.loads(f.read().decode("utf-8"))
             except (OSError, ValueError) as error:
-                raise StrataFormatError(manifest_path, f"cannot read the manifest: {error}")
+                raise refuse(manifest_path, f"cannot read the manifest: {error}")
             if self.manifest.get("format") != "strata-dataset" or self.manifest.get("version") != 1:
-                raise StrataFormatError(manifest_path, "not a version 1 strata-dataset manifest")
-            self.shards = []
-            for entry in self.manifest["shards"]:
-                shard_path = os.path.join(path, entry["path"])
-                if verify_files:
-                    with open(shard_path, "rb") as f:
-                        if f"{crc32c(f.read()):08x}" != entry["crc32c"]:
-                            raise StrataFormatError(shard_path, "file CRC32C differs from the manifest")
-                shard = Shard(shard_path)
-                if len(shard) != entry["records"] or shard.size != entry["bytes"]:
-                    raise StrataFormatError(shard_path, "record count or size differs from the manifest")
-                self.shards.append(shard)
-            if sum(len(s) for s in self.shards) != self.manifest["records"]:
-                raise StrataFormatError(manifest_path, "record total differs from the shards")
+                raise refuse(manifest_path, "not a version 1 strata-dataset manifest")
             self.metadata = self.manifest["metadata"]
+            self.shards = []
+            try:
+                self._open_listed_shards(path, manifest_path, refuse, verify_files)
+            except BaseException:
+                self.close()
+                raise
         else:
             self.manifest = None
             self.shards = [Shard(path)]
             self.metadata = self.shards[0].metadata
-        for shard in self.shards:
-            m = shard.metadata
-            if (m["hidden"], m["layers"], m["dtype"]) != (self.metadata["hidden"], self.metadata["layers"],
-                                                           self.metadata["dtype"]):
-                raise StrataFormatError(shard.path, "shard shape or dtype differs from the dataset metadata")
         self.starts = np.cumsum([0] + [len(s) for s in self.shards])
+
+    def _open_listed_shards(self, path, manifest_path, refuse, verify_files):
+        for entry in self.manifest["shards"]:
+            name = entry["path"]
+            if not name or name.startswith("/") or ".." in name.split("/"):
+                raise refuse(manifest_path, f"shard path {name!r} must stay inside the dataset directory")
+            shard_path = os.path.join(path, name)
+            crc = entry["crc32c"]
+            if len(crc) != 8 or any(c not in "0123456789abcdef" for c in crc):
+                raise refuse(shard_path, f"crc32c {crc!r} in the manifest is not 8 lower-case hex digits")
+            shard = Shard(shard_path)
+            self.shards.append(shard)          # closed with the others if a check below refuses it
+            if len(shard) != entry["records"] or shard.size != entry["bytes"]:
+                raise refuse(shard_path, "record count or size differs from the manifest")
+            m = shard.metadata
+            if (m["hidden"], m["layers"], m["dtype"], declared_auxiliary(m)) != (
+                    self.metadata["hidden"], self.metadata["layers"], self.metadata["dtype"],
+                    declared_auxiliary(self.metadata)):
+                raise refuse(shard_path, "shard hidden size, layers, dtype or auxiliary differ from the manifest")
+            if verify_files:
+                with open(shard_path, "rb") as f:
+                    if f"{crc32c(f.read()):08x}" != crc:
+                        raise refuse(shard_path, "file CRC32C differs from the manifest")
+        if sum(len(s) for s in self.shards) != self.manifest["records"]:
+            raise refuse(manifest_path, "record total differs from the shards")
+
+    def close(self):
+        for shard in self.shards:
+            shard.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
     def __len__(self):
         return int(self.starts[-1])
@@ -551,7 +645,8 @@ def main(argv):
     import argparse
     parser = argparse.ArgumentParser(description="Read a Strata shard or dataset (spec/FORMAT.md).")
     parser.add_argument("path")
-    parser.add_argument("--verify", action="store_true", help="decode every block, checking every CRC")
+    parser.add_argument("--verify", action="store_true",
+                        help="decode every block, checking every CRC (for a dataset, also each shard file's CRC32C against the manifest)")
     parser.add_argument("--dump", metavar="PREFIX", help="write PREFIX.json and PREFIX.bin (stored dtype values)")
     args = parser.parse_args(argv)
     try:

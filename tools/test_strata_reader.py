@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""Checks tools/strata_reader.py against the spec's test vectors (spec/vectors/*.json) and against
-corrupted copies of them. Run from the repository root; exit status 0 = all checks passed."""
+"""Checks tools/strata_reader.py and tools/strata_format.py against the spec's test vectors
+(spec/vectors/*.json: valid ones decode to their JSON, refused ones fail as their JSON says), and
+strata_reader.py against corrupted copies of them. Run from the repository root; exit status 0 = all
+checks passed. (tools/tests/test_format_vectors.py runs the same vector checks under unittest.)"""
 import json
 import os
 import shutil
@@ -10,36 +12,81 @@ import tempfile
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__))))
+import strata_format as sf  # noqa: E402
 import strata_reader as sr  # noqa: E402
 
 VECTORS = "spec/vectors"
 
 
 def check_vector(json_name):
-    with open(os.path.join(VECTORS, json_name)) as f:
+    """One vector against both Python readers: tools/strata_reader.py (this reader) and
+    tools/strata_format.py (the implementation that wrote the vectors). A valid vector decodes to its
+    JSON; a refused one (`error` in its JSON) fails with the named kind, and at the named time."""
+    with open(os.path.join(VECTORS, json_name), encoding="utf-8") as f:
         expected = json.load(f)
     path = os.path.join(VECTORS, expected["file"])
-    if not expected.get("sealed", True):
-        try:
-            sr.open_dataset(path)
-        except sr.StrataFormatError as error:
-            assert "unsealed" in str(error), error
-            return
-        raise AssertionError(f"{path}: unsealed shard opened")
-    ds = sr.open_dataset(path, verify_files=True)
+    if "error" in expected:
+        check_refused(path, expected["error"])
+    elif not expected.get("sealed", True):
+        check_refused(path, {"kind": "unsealed", "at": "open"})
+    else:
+        check_decodes(path, expected)
+
+
+def raises(kind, action, what):
+    """Runs action(); it must raise the reader's format error of `kind`."""
+    try:
+        action()
+    except (sr.StrataFormatError, sf.FormatError) as error:
+        assert error.kind == kind, f"{what}: expected a {kind} error, got {error.kind}: {error}"
+        return
+    raise AssertionError(f"{what}: accepted, expected a {kind} error")
+
+
+def check_refused(path, error):
+    kind, at = error["kind"], error["at"]
+    whole = sf.read_dataset if os.path.isdir(path) else sf.read_shard
+    raises(kind, lambda: whole(path), f"strata_format {path}")
+    if at == "open":
+        raises(kind, lambda: sr.open_dataset(path), f"strata_reader {path}: open")
+        return
+    with sr.open_dataset(path) as ds:
+        for i in range(len(ds)):
+            if at == "read" and i == error["record"]:
+                raises(kind, lambda: (ds.info(i), ds.read(i)), f"strata_reader {path}: record {i}")
+            else:
+                ds.info(i), ds.read(i)
+    if at == "verify":
+        whole(path, check_crc=False)
+        raises(kind, lambda: sr.open_dataset(path, verify_files=True), f"strata_reader {path}: verify")
+
+
+def check_decodes(path, expected):
+    with sr.open_dataset(path, verify_files=True) as ds:
+        check_decodes_with(ds, path, expected)
+
+
+def check_decodes_with(ds, path, expected):
     for shard in ds.shards:
         shard.verify()
     assert ds.metadata == expected["metadata"], f"{path}: metadata"
     assert len(ds) == len(expected["records"]), f"{path}: record count"
+    whole_metadata, whole_records = (sf.read_dataset if os.path.isdir(path) else sf.read_shard)(path)
+    assert whole_metadata == expected["metadata"] and len(whole_records) == len(expected["records"]), f"{path}: strata_format"
     for i, r in enumerate(expected["records"]):
         info, values = ds.info(i), ds.read(i)
         assert (info["id"], info["labels"], info["token_ids"].tolist(), info["text"], info["metadata"]) == \
             (r["id"], r["labels"], r["token_ids"], r["text"], r["metadata"]), f"{path} record {i}"
         assert list(values.shape) == r["shape"], f"{path} record {i}: shape"
-        assert np.array_equal(values.ravel().view(np.uint32),
-                              np.array(r["values"], dtype=np.float32).view(np.uint32)), f"{path} record {i}"
+        want = np.array(r["values"], dtype=np.float32).view(np.uint32)
+        assert np.array_equal(values.ravel().view(np.uint32), want), f"{path} record {i}"
+        assert sorted(info["auxiliary"]) == sorted(r["auxiliary"]), f"{path} record {i}: auxiliary names"
         for name, vector in r["auxiliary"].items():
             assert np.array_equal(info["auxiliary"][name], np.array(vector, dtype=np.float32))
+        w = whole_records[i]
+        assert (w["id"], w["labels"], w["token_ids"], w["text"], w["metadata"], w["auxiliary"], w["shape"]) == \
+            (r["id"], r["labels"], r["token_ids"], r["text"], r["metadata"], r["auxiliary"], r["shape"]), f"{path} record {i}: strata_format"
+        assert np.array_equal(w["values"].ravel().view(np.uint32), want), f"{path} record {i}: strata_format values"
         # Layer subsets and token ranges agree with the whole record.
         if values.shape[0] > 1 and values.shape[1] > 1:
             part = ds.read(i, layers=[-1, 0], tokens=range(1, values.shape[1]))
@@ -83,12 +130,17 @@ def check_corruption():
                                  f"{np.array_equal(values, reference)}, id {info['id']})")
 
 
+def vector_names():
+    names = sorted(n for n in os.listdir(VECTORS) if n.endswith(".json"))
+    assert names, "no vectors"
+    return names
+
+
 def main():
     assert sr.crc32c(b"123456789") == 0xE3069283
     blob = os.urandom((3 << 18) + 12345)
     assert sr.crc32c(blob) == sr._crc_register(0xFFFFFFFF, blob) ^ 0xFFFFFFFF
-    names = sorted(n for n in os.listdir(VECTORS) if n.endswith(".json"))
-    assert names, "no vectors"
+    names = vector_names()
     for name in names:
         check_vector(name)
     check_iterable()

@@ -12,7 +12,7 @@ import StrataTestSupport
         try withTemporaryDirectoryURL("pyreader-\(dtype.rawValue)") { directory in
             let sample = try StrataSample.write(dtype: dtype, in: directory, records: 5, seed: 99)
             let prefix = directory.appendingPathComponent("dump").path
-            let result = try PythonTools.run(["tools/strata_reader.py", "--verify", "--dump", prefix, sample.path])
+            let result = try Python.run(["tools/strata_reader.py", "--verify", "--dump", prefix, sample.path])
             #expect(result.status == 0, "\(result.output)")
             guard result.status == 0 else { return }
             let values = [UInt8](try Data(contentsOf: URL(fileURLWithPath: prefix + ".bin")))
@@ -36,7 +36,7 @@ import StrataTestSupport
     }
 
     @Test(.needsPython("numpy", "zstandard")) func pythonReaderPassesTheSpecVectors() throws {
-        let result = try PythonTools.run(["tools/test_strata_reader.py"])
+        let result = try Python.run(["tools/test_strata_reader.py"])
         #expect(result.status == 0, "\(result.output)")
     }
 
@@ -44,10 +44,10 @@ import StrataTestSupport
         try withTemporaryDirectoryURL("pyreader-corrupt") { directory in
             let sample = try StrataSample.write(dtype: .bf16, in: directory, records: 3)
             var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: sample.path)))
-            #expect(try PythonTools.run(["tools/strata_reader.py", "--verify", sample.path]).status == 0)
+            #expect(try Python.run(["tools/strata_reader.py", "--verify", sample.path]).status == 0)
             bytes[bytes.count / 2] ^= 0x01
             try Data(bytes).write(to: URL(fileURLWithPath: sample.path))
-            let result = try PythonTools.run(["tools/strata_reader.py", "--verify", sample.path])
+            let result = try Python.run(["tools/strata_reader.py", "--verify", sample.path])
             #expect(result.status == 2 && result.output.contains("error:"), "\(result.output)")
         }
     }

@@ -29,6 +29,9 @@ public final class BPETokenizer: TokenizerModel {
     /// `sha256:<hex>` over everything that decides the ids: model, pre-tokenizer family, tokens, token
     /// types, merges, BOS/EOS ids and add flags. Two tokenizers with equal identity encode alike.
     public let identity: String
+    /// The most bytes of text one token stands for, or nil when some byte value has no token (such bytes
+    /// are dropped, so a text's length no longer bounds its token count from below).
+    public let longestTokenBytes: Int?
 
     private let merger: BPEMerger
     /// Token ids by their bytes, for `ignoresMerges` (empty otherwise).
@@ -122,6 +125,7 @@ public final class BPETokenizer: TokenizerModel {
         addedTokens = SpecialTokenMatcher(tokens: added)
         isAddedToken = addedFlags
         tokenBytes = bytesOfToken
+        longestTokenBytes = byteIDs.contains(-1) ? nil : bytesOfToken.map(\.count).max()
 
         if reading.ignoresMerges {
             var whole: [[UInt8]: Int32] = [:]

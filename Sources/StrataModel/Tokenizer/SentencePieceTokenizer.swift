@@ -33,6 +33,9 @@ public final class SentencePieceTokenizer: TokenizerModel {
     public let addSpacePrefix: Bool
     /// `sha256:<hex>` over tokens, scores, token types, BOS/EOS/unknown ids and the add flags.
     public let identity: String
+    /// The longest token text in UTF-8 bytes (a `▁` counted as its 3 bytes, though a space is 1), or nil when
+    /// some byte has no `<0xNN>` token (a character without a token may then become one unknown token).
+    public let longestTokenBytes: Int?
 
     private let merger: BPEMerger
     /// Token id of each ASCII character (with a space read as `▁`), -1 where there is none.
@@ -84,6 +87,7 @@ public final class SentencePieceTokenizer: TokenizerModel {
         }
         byteTokenIDs = byteIDs
         byteOfToken = byteOf
+        longestTokenBytes = byteIDs.contains(-1) ? nil : tokens.map(\.utf8.count).max()
 
         merger = BPEMerger(table: Self.mergeTable(idForText: idForText, scores: vocabulary.scores))
 

@@ -17,6 +17,20 @@ public protocol TokenizerModel: AnyObject, Sendable {
     func decode(_ ids: [Int32]) -> String
     /// The bytes token `id` stands for when decoded on its own (nil outside the vocabulary).
     func bytes(ofToken id: Int32) -> [UInt8]?
+    /// The most bytes of text one token stands for, or nil when there is no such bound (a byte with no token
+    /// of its own is dropped or becomes an unknown token covering any number of bytes).
+    var longestTokenBytes: Int? { get }
+}
+
+extension TokenizerModel {
+    /// The fewest tokens `encode` can return for a text of `utf8Count` bytes, without encoding it: every
+    /// byte of the text is covered by exactly one token and no token covers more than `longestTokenBytes`
+    /// (0 when that bound does not exist). Lets a caller refuse a text that cannot fit a token budget
+    /// before paying to encode it.
+    public func minimumTokenCount(utf8Count: Int) -> Int {
+        guard let longest = longestTokenBytes, longest > 0 else { return 0 }
+        return (utf8Count + longest - 1) / longest
+    }
 }
 
 /// The tokenizer a GGUF file describes, chosen by `tokenizer.ggml.model`: `gpt2` is byte-level BPE
@@ -70,6 +84,11 @@ public enum Tokenizer: Sendable {
     public var addBOS: Bool { implementation.addBOS }
     public var addEOS: Bool { implementation.addEOS }
     public var identity: String { implementation.identity }
+    public var longestTokenBytes: Int? { implementation.longestTokenBytes }
+
+    public func minimumTokenCount(utf8Count: Int) -> Int {
+        implementation.minimumTokenCount(utf8Count: utf8Count)
+    }
 
     public func encode(_ text: String, addSpecialTokens: Bool = true) -> [Int32] {
         implementation.encode(text, addSpecialTokens: addSpecialTokens)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import StrataModel
+import StrataTestSupport
 
 /// The committed tokenizer fixtures (made by tools/gen_tokenizer_fixture.py and
 /// tools/gen_sentencepiece_fixture.py with Hugging Face `tokenizers`) and the real-model tokenizer shared by

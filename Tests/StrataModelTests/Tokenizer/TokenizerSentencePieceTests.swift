@@ -90,6 +90,23 @@ struct TokenizerSentencePieceTests {
         #expect(checked > 100)
     }
 
+    /// `minimumTokenCount(utf8Count:)` never exceeds the real count (capture skips texts by it unencoded),
+    /// and there is no bound without a byte token for every byte.
+    @Test func tokenCountBoundHolds() throws {
+        let fixture = try TokenizerFixtures.load("spm.json", as: Fixture.self)
+        for name in ["spm-llama.gguf", "spm-gemma.gguf"] {
+            let tokenizer = try Tokenizer(gguf: GGUFFile(path: TokenizerFixtures.path(name)))
+            #expect(tokenizer.longestTokenBytes != nil)
+            for text in fixture.texts + [String(repeating: " ", count: 3000), String(repeating: "\u{2581}", count: 999)] {
+                let count = tokenizer.encode(text, addSpecialTokens: false).count
+                #expect(count >= tokenizer.minimumTokenCount(utf8Count: text.utf8.count), "\(name) \(text.prefix(40).debugDescription)")
+            }
+        }
+        let noBytes = try SentencePieceTokenizer(vocabulary: TokenizerVocabulary(
+            tokens: ["<unk>", "b"], scores: [0, -1], unknownID: 0, model: "llama", pre: "default"))
+        #expect(noBytes.longestTokenBytes == nil && noBytes.minimumTokenCount(utf8Count: 10) == 0)
+    }
+
     @Test func badVocabulariesAreReported() {
         var vocabulary = TokenizerVocabulary(tokens: ["<unk>", "<s>", "</s>", "▁", "a"], model: "llama", pre: "default")
         #expect(throws: TokenizerError.scoreCountMismatch(tokens: 5, scores: 0)) {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import StrataModel
+import StrataTestSupport
 
 /// The tokenizer built from the real SmolLM2 GGUF against SmolLM2's published tokenizer (its tokenizer.json
 /// settings over the GGUF's vocabulary, in Hugging Face `tokenizers`; llama.cpp's converter names it `smollm`;
