@@ -14,10 +14,14 @@ inputs and options, and survive a killed writer as the Swift writer's do (``stra
 """
 from .checksum import crc32c
 from .dataset import Dataset, open
+from .dataset_writer import DatasetWriter
 from .errors import StrataError
+from .merge import merge
 from .record import Record, RecordInfo
 from .shard import Shard
+from .writer import Writer
 
 __version__ = "0.1.0"
 
-__all__ = ["open", "Dataset", "Shard", "Record", "RecordInfo", "StrataError", "crc32c", "__version__"]
+__all__ = ["open", "Dataset", "Shard", "Record", "RecordInfo", "Writer", "DatasetWriter", "merge", "StrataError",
+           "crc32c", "__version__"]

@@ -91,7 +91,7 @@ def write_manifest(directory: str, metadata: Mapping[str, Any], shards: Sequence
     """Writes ``directory/manifest.json`` atomically and returns the manifest object."""
     manifest: Dict[str, Any] = {"format": "strata-dataset", "version": 1, "records": sum(s["records"] for s in shards),
                                 "metadata": dict(metadata), "shards": [dict(s) for s in shards], "extra": dict(extra or {})}
-    atomic_write(os.path.join(directory, MANIFEST_NAME), swift_json(manifest))
+    atomic_write(os.path.join(directory, MANIFEST_NAME), swift_json(manifest, pretty=True))
     return manifest
 
 

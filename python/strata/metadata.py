@@ -72,6 +72,7 @@ def build_metadata(*, hidden: int, layers: LayerSpec, dtype: str, model: Optiona
         aux_list = [{"name": name, "length": length} for name, length in auxiliary.items()]
     elif auxiliary is not None:
         aux_list = [{"name": a["name"], "length": a.get("length")} for a in auxiliary]
+    aux_list = [_drop_none(a) for a in aux_list]
     names = set()
     for a in aux_list:
         if not isinstance(a["name"], str):
@@ -79,7 +80,7 @@ def build_metadata(*, hidden: int, layers: LayerSpec, dtype: str, model: Optiona
         if a["name"] in names:
             raise bad(f'auxiliary vector "{a["name"]}" is declared twice')
         names.add(a["name"])
-        n = a["length"]
+        n = a.get("length")
         if n is not None and (not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= Limits.AUXILIARY_LENGTH):
             raise bad(f'auxiliary vector "{a["name"]}" has invalid length {n!r}')
     extra_map = dict(extra or {})
@@ -118,16 +119,17 @@ def _swift_ready(value: Any) -> Any:
     return value
 
 
-def swift_json(value: Any) -> bytes:
-    """Compact JSON as Swift's ``JSONEncoder`` with ``.sortedKeys`` writes it: keys sorted, no spaces,
-    UTF-8 unescaped, ``/`` written as ``\\/``."""
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+def swift_json(value: Any, pretty: bool = False) -> bytes:
+    """JSON as Swift's ``JSONEncoder`` with ``.sortedKeys`` writes it: keys sorted, UTF-8 unescaped,
+    ``/`` written as ``\\/``; compact, or indented by two spaces with ``" : "`` (``.prettyPrinted``)."""
+    text = json.dumps(_swift_ready(value), sort_keys=True, ensure_ascii=False, allow_nan=False,
+                      **({"indent": 2, "separators": (",", " : ")} if pretty else {"separators": (",", ":")}))
     return text.replace("/", "\\/").encode("utf-8")
 
 
 def encode_metadata(meta: Mapping[str, Any]) -> bytes:
     """The metadata JSON bytes of a shard header."""
-    data = swift_json(_swift_ready(meta))
+    data = swift_json(meta)
     if len(data) > Limits.METADATA_BYTES:
         raise StrataError("invalid_argument", f"metadata JSON is {len(data)} bytes, over the limit {Limits.METADATA_BYTES}")
     return data
