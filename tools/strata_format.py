@@ -150,7 +150,8 @@ class FormatError(Exception):
 def read_shard(path):
     """Reads a sealed shard completely, checking every CRC; returns (metadata, [records]) where each record
     has id, labels, token_ids, text, metadata, auxiliary, shape [L, T, H] and values (f32, layer-major)."""
-    data = open(path, "rb").read()
+    with open(path, "rb") as f:
+        data = f.read()
 
     def need(cond, why):
         if not cond:
