@@ -9,13 +9,18 @@ enum PythonTools {
     static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// Runs `python3 args...`; returns (exit status, combined output).
+    /// Runs `python3 args...` in the repository root, with the repository's Python package (python/)
+    /// first on the import path; returns (exit status, combined output).
     @discardableResult
     static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3"] + arguments
         process.currentDirectoryURL = repositoryRoot
+        var environment = ProcessInfo.processInfo.environment
+        let package = repositoryRoot.appendingPathComponent("python").path
+        environment["PYTHONPATH"] = [package, environment["PYTHONPATH"]].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ":")
+        process.environment = environment
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
