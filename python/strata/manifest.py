@@ -19,19 +19,16 @@ MANIFEST_NAME = "manifest.json"
 def read_manifest(path: str) -> Dict[str, Any]:
     """The checked manifest object at ``path`` (a regular file; a FIFO is refused, not waited on)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError as error:
-        raise StrataError("dataset", f"cannot read manifest: {error.strerror}", path=path) from None
+        fd = validation.open_regular_file(path)
+    except StrataError as error:
+        raise StrataError("dataset", f"cannot read manifest: {error.message}", path=path) from None
     try:
-        validation.check_regular_file(fd)
         chunks = []
         while True:
             chunk = os.read(fd, 1 << 20)
             if not chunk:
                 break
             chunks.append(chunk)
-    except StrataError as error:
-        raise error.located(path=path)
     finally:
         os.close(fd)
     try:

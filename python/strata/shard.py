@@ -28,19 +28,6 @@ ValueType = Union[type, str, np.dtype]
 _ENTRY_CACHE_LIMIT = 1024
 
 
-def _open_regular(path: str) -> int:
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError as error:
-        raise StrataError("io", f"cannot open: {error.strerror}", path=path) from None
-    try:
-        validation.check_regular_file(fd)
-    except StrataError as error:
-        os.close(fd)
-        raise error.located(path=path)
-    return fd
-
-
 class Shard:
     """One sealed shard file. ``len(shard)`` records; ``info(i)``, ``read(i, …)`` and ``shard[i]`` as on
     a ``Dataset``. Opening reads and checks the header, metadata, trailer and index; a record entry
@@ -50,7 +37,7 @@ class Shard:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._fd = _open_regular(path)
+        self._fd = validation.open_regular_file(path)
         try:
             self.size = os.fstat(self._fd).st_size
             self._read_header()

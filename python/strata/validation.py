@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import stat
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
@@ -370,11 +371,17 @@ def check_shape_matches(meta: Mapping[str, Any], dataset_meta: Mapping[str, Any]
             raise StrataError("dataset", f"shard's {key} differs from the manifest's")
 
 
-def check_regular_file(fd: int) -> None:
-    """Shards and manifests must be regular files (a FIFO or device is refused, never waited on)."""
-    import stat
+def open_regular_file(path: str) -> int:
+    """A read-only descriptor of ``path``, which must be a regular file: shards and manifests are opened
+    with ``O_NONBLOCK`` and anything else (a FIFO, a device, a directory) is refused, never waited on."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as error:
+        raise StrataError("io", f"cannot open: {error.strerror}", path=path) from None
     if not stat.S_ISREG(os.fstat(fd).st_mode):
-        raise StrataError("io", "not a regular file")
+        os.close(fd)
+        raise StrataError("io", "not a regular file", path=path)
+    return fd
 
 
 del math, Dict, List, Optional, INDEX_ROW, BLOCK_REF_ROW
