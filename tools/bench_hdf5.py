@@ -31,7 +31,7 @@ import hdf5plugin
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "python"))
-import strata  # noqa: E402  (the package in python/, installed or not)
+import strata as strata_package  # noqa: E402  (the package in python/, installed or not)
 
 
 def cpu_seconds():
@@ -74,7 +74,7 @@ def main():
     shard = w(f"synth-{args.dtype}.strata")
     run(strata, "synth", "--out", shard, "--records", str(args.records), "--dtype", args.dtype,
         "--min-tokens", "16", "--max-tokens", "64", "--labels", "2", "--seed", "1")
-    ds = strata.open(shard)
+    ds = strata_package.open(shard)
     width = 4 if args.dtype == "f32" else 2
     tokens = sum(ds.info(i).n_tokens for i in range(len(ds)))
     layers, hidden = len(ds.metadata["layers"]), ds.metadata["hidden"]
@@ -164,7 +164,7 @@ def main():
             row(f"h5py read whole array (layer-major {compression})", timed(read_whole, repeat), None, "decode only")
 
     def python_reader():
-        reader = strata.open(shard)
+        reader = strata_package.open(shard)
         for i in range(len(reader)):
             reader.read(i, dtype="stored")
     if full:

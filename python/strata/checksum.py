@@ -1,7 +1,6 @@
 """CRC32C (spec/FORMAT.md §1) through a compiled implementation from PyPI, and whole-file checksums."""
 from __future__ import annotations
 
-import os
 from typing import Union
 
 try:  # the `crc32c` package (hardware CRC32 instruction where the CPU has it)
@@ -9,13 +8,13 @@ try:  # the `crc32c` package (hardware CRC32 instruction where the CPU has it)
 
     def crc32c(data: "Buffer", value: int = 0) -> int:
         """CRC32C of ``data`` (any bytes-like object); ``value`` continues an earlier checksum."""
-        return _crc32c(data, value)
+        return int(_crc32c(data, value))
 except ImportError:  # pragma: no cover - the other accepted dependency
     import google_crc32c as _google
 
     def crc32c(data: "Buffer", value: int = 0) -> int:
         """CRC32C of ``data`` (any bytes-like object); ``value`` continues an earlier checksum."""
-        return _google.extend(value, bytes(data) if not isinstance(data, bytes) else data)
+        return int(_google.extend(value, bytes(data) if not isinstance(data, bytes) else data))
 
 Buffer = Union[bytes, bytearray, memoryview]
 
@@ -44,4 +43,3 @@ def _self_check() -> None:
 
 
 _self_check()
-del os

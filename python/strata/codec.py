@@ -11,7 +11,7 @@ from typing import Any, Optional
 import numpy as np
 import zstandard
 
-from .layout import DTYPE_WIDTH, STORED_NUMPY
+from .layout import STORED_NUMPY
 
 __all__ = ["to_stored", "planes_of", "PlaneCompressor", "Decompressor", "write_planes"]
 
@@ -129,7 +129,7 @@ class Decompressor:
         self._buffer = bytearray(0)
         self._scratch = bytearray(0)
 
-    def scratch(self, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    def scratch(self, shape: "tuple[int, ...]", dtype: np.dtype) -> np.ndarray:
         """A C-contiguous array of ``shape`` and ``dtype`` in reused memory (contents undefined)."""
         count = int(np.prod(shape)) * np.dtype(dtype).itemsize
         if len(self._scratch) < count:

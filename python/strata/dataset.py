@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import os
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 
@@ -166,5 +166,3 @@ def open(path: "str | os.PathLike[str]") -> Dataset:  # noqa: A001 - the package
     """Opens a Strata dataset: a directory with ``manifest.json`` or a single sealed shard file."""
     return Dataset(os.fspath(path))
 
-
-del Sequence

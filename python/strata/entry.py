@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
-from typing import Dict, List, Mapping, Optional, Sequence
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -34,7 +34,7 @@ class RecordEntry:
     stored_bytes: int = 0
     raw_bytes: int = 0
     #: The references as tuples (offset, ls, lc, ts, tc, stored, raw, crc), for comparisons.
-    refs: List[tuple] = field(default_factory=list)
+    refs: List[Tuple[int, ...]] = field(default_factory=list)
 
 
 def _string(value: str) -> bytes:
@@ -47,7 +47,7 @@ def _utf8_order(keys: Sequence[str]) -> List[str]:
 
 
 def encode_record_entry(ordinal: int, record_id: str, labels: Sequence[int], token_ids: np.ndarray, text: Optional[str],
-                        metadata: Mapping[str, str], auxiliary: Mapping[str, np.ndarray], refs: Sequence[tuple]) -> bytes:
+                        metadata: Mapping[str, str], auxiliary: Mapping[str, np.ndarray], refs: Sequence[Tuple[int, ...]]) -> bytes:
     """Header + body of a record entry; ``refs`` are BLOCK_REF tuples (offset, ls, lc, ts, tc, stored,
     raw, crc, 0) in block order."""
     parts = [_string(record_id), struct.pack("<II", len(token_ids), len(labels)),
@@ -85,7 +85,7 @@ class _Cursor:
         return out
 
     def u32(self, what: str) -> int:
-        return _U32.unpack(self.take(4, what))[0]
+        return int(_U32.unpack(self.take(4, what))[0])
 
     def count(self, what: str, limit: int) -> int:
         value = self.u32(what)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, Mapping, Optional, Sequence
 
 from . import validation
 from .checksum import file_crc32c
@@ -40,6 +40,7 @@ def read_manifest(path: str) -> Dict[str, Any]:
         validation.check_metadata(manifest["metadata"])
     except StrataError as error:
         raise StrataError("dataset", error.message, path=path) from None
+    assert isinstance(manifest, dict)
     return manifest
 
 
@@ -91,5 +92,3 @@ def write_manifest(directory: str, metadata: Mapping[str, Any], shards: Sequence
     atomic_write(os.path.join(directory, MANIFEST_NAME), swift_json(manifest, pretty=True))
     return manifest
 
-
-del List

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from . import validation
 from .errors import StrataError
@@ -72,7 +72,7 @@ def _input_shards(path: str) -> List[Tuple[str, str]]:
     return [(os.path.realpath(path), path)]
 
 
-def _unique_name(name: str, used: set, directory: str) -> str:
+def _unique_name(name: str, used: Set[str], directory: str) -> str:
     def free(candidate: str) -> bool:
         return candidate not in used and not os.path.lexists(os.path.join(directory, candidate))
     if free(name):

@@ -56,9 +56,10 @@ def build_metadata(*, hidden: int, layers: LayerSpec, dtype: str, model: Optiona
         layer_list = hf_layers(layers, n_blocks)
     else:
         items = list(layers)
-        if all(isinstance(x, int) and not isinstance(x, bool) for x in items):
-            blocks = n_blocks if n_blocks is not None else max(1, max(items, default=0))
-            layer_list = [{"index": int(x), "kind": _hf_kind(int(x), blocks)} for x in items]
+        indices = [x for x in items if isinstance(x, int) and not isinstance(x, bool)]
+        if len(indices) == len(items):
+            blocks = int(n_blocks) if n_blocks is not None else max(1, max(indices, default=0))
+            layer_list = [{"index": x, "kind": _hf_kind(x, blocks)} for x in indices]
         else:
             layer_list = []
             for x in items:

@@ -29,7 +29,7 @@ def remove_stale_partials(target: str) -> List[str]:
     """Removes ``TARGET.partial-PID`` files whose process no longer runs; returns their paths."""
     directory, name = os.path.split(target)
     prefix = name + ".partial-"
-    removed = []
+    removed: List[str] = []
     try:
         listed = os.listdir(directory or ".")
     except OSError:

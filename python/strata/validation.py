@@ -8,16 +8,15 @@ declares its content size (no dictionary, no skippable frame, nothing after it).
 """
 from __future__ import annotations
 
-import math
 import os
 import stat
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Mapping, Sequence, Tuple
 
 import numpy as np
 
 from .errors import StrataError
-from .layout import (BLOCK_REF_ROW, CODEC_NONE, CODEC_ZSTD, DTYPE_CODES, FILE_MAGIC, INDEX_ROW, TAG_BLOCK, TAG_INDEX,
-                     TAG_RECORD, TRAILER_MAGIC, Limits, zstd_bound)
+from .layout import (CODEC_NONE, CODEC_ZSTD, DTYPE_CODES, FILE_MAGIC, TAG_BLOCK, TAG_INDEX, TAG_RECORD, TRAILER_MAGIC,
+                     Limits, zstd_bound)
 
 __all__ = ["corrupt"]
 
@@ -48,7 +47,7 @@ def check_metadata(meta: Any) -> None:
     if not isinstance(meta, dict):
         raise corrupt("metadata JSON is not an object")
     hidden = meta.get("hidden")
-    if not _is_int(hidden) or not 1 <= hidden <= Limits.HIDDEN:
+    if not isinstance(hidden, int) or isinstance(hidden, bool) or not 1 <= hidden <= Limits.HIDDEN:
         raise corrupt(f"metadata: hidden size {hidden!r} is out of range 1...{Limits.HIDDEN}")
     layers = meta.get("layers")
     if not isinstance(layers, list) or not 1 <= len(layers) <= Limits.LAYERS:
@@ -240,7 +239,7 @@ def check_auxiliary(auxiliary: Mapping[str, np.ndarray], declared: Sequence[Mapp
 # --- blocks (§5) -----------------------------------------------------------------------------------
 
 #: Block header fields compared with the block reference, in BLOCK_HEADER order.
-def check_block_header(fields: tuple, computed_crc: int, ref: tuple, ordinal: int, id_hash: int, hidden: int,
+def check_block_header(fields: Tuple[Any, ...], computed_crc: int, ref: Tuple[int, ...], ordinal: int, id_hash: int, hidden: int,
                        dtype_code: int) -> None:
     """``fields`` is BLOCK_HEADER unpacked; ``ref`` the reference (offset, ls, lc, ts, tc, stored, raw, crc)."""
     (tag, length, h_ordinal, h_hash, ls, lc, ts, tc, h_hidden, h_dtype, codec, shuffle, reserved,
@@ -383,5 +382,3 @@ def open_regular_file(path: str) -> int:
         raise StrataError("io", "not a regular file", path=path)
     return fd
 
-
-del math, Dict, List, Optional, INDEX_ROW, BLOCK_REF_ROW

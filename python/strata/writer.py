@@ -6,7 +6,7 @@ flight (``strata recover`` seals the rest)."""
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 import numpy as np
 
@@ -94,8 +94,8 @@ class Writer:
         self._layers_per_block = layers_per_block
         self._sync = sync_every_record
         self._compressor = PlaneCompressor(zstd_level)
-        self._rows: List[tuple] = []
-        self._ids: set = set()
+        self._rows: List[Tuple[int, ...]] = []
+        self._ids: Set[str] = set()
         self._closed = False
         self._broken: Optional[StrataError] = None
         self._fd = -1

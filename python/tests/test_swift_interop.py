@@ -98,6 +98,14 @@ class SwiftShardTests(TempDirTest):
         strata.merge(shards, python_merged)
         self.assertIn("8 records", run_strata("verify", python_merged).stdout)
 
+    def test_strata_verify_accepts_a_python_dataset_directory(self):
+        recs = records(41, 5, 3, 16)
+        out = self.path("rolled")
+        with strata.DatasetWriter(out, hidden=16, layers=3, dtype="bf16", records_per_shard=2, extra={"src": "a/b"}) as w:
+            for r in recs:
+                w.append(r["id"], r["values"], token_ids=r["token_ids"], labels=r["labels"], text=r["text"])
+        self.assertIn("3 shard(s), 5 records", run_strata("verify", out).stdout)
+
 
 _KILLED_WRITER = """
 import sys
