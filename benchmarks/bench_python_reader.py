@@ -118,12 +118,17 @@ def main() -> int:
     buffer = np.empty(largest, dtype=np.float32)
     for i in range(n):
         ds.read(i)  # warm the page cache
-    row("strata-python: read(i) → new float32 arrays", timed(args.repeat, lambda: [ds.read(i) for i in range(n)]),
-        stored)
-    row("strata-python: read(i, out=buffer), reused buffer",
-        timed(args.repeat, lambda: [ds.read(i, out=buffer[:tokens[i] * layers * hidden]) for i in range(n)]), stored)
-    row(f"strata-python: read(i, layers={middle}), one layer",
-        timed(args.repeat, lambda: [ds.read(i, layers=middle) for i in range(n)]), one_layer_bytes)
+    def read_new_arrays():
+        for i in range(n):
+            values = ds.read(i)    # a new array per record, dropped before the next (as a training loop does)
+            del values
+    row("strata-python: read(i) → new float32 arrays", timed(args.repeat, read_new_arrays), stored)
+    def read_into_buffer(layer=None):
+        for i in range(n):
+            ds.read(i, layers=layer, out=buffer[:tokens[i] * (layers if layer is None else 1) * hidden])
+    row("strata-python: read(i, out=buffer), reused buffer", timed(args.repeat, read_into_buffer), stored)
+    row(f"strata-python: read(i, layers={middle}, out=buffer), one layer",
+        timed(args.repeat, lambda: read_into_buffer(middle)), one_layer_bytes)
 
     # h5py + hdf5plugin on the same values exported by strata.
     groups = os.path.join(work, "groups.h5")

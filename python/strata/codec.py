@@ -131,10 +131,13 @@ class Decompressor:
 
     def scratch(self, shape: "tuple[int, ...]", dtype: np.dtype) -> np.ndarray:
         """A C-contiguous array of ``shape`` and ``dtype`` in reused memory (contents undefined)."""
-        count = int(np.prod(shape)) * np.dtype(dtype).itemsize
-        if len(self._scratch) < count:
-            self._scratch = bytearray(max(count, 2 * len(self._scratch)))
-        return np.frombuffer(self._scratch, dtype=dtype, count=count // np.dtype(dtype).itemsize).reshape(shape)
+        elements = 1
+        for extent in shape:
+            elements *= extent
+        size = elements * dtype.itemsize
+        if len(self._scratch) < size:
+            self._scratch = bytearray(max(size, 2 * len(self._scratch)))
+        return np.frombuffer(self._scratch, dtype=dtype, count=elements).reshape(shape)
 
     def decompress(self, payload: memoryview, raw_size: int) -> Optional[memoryview]:
         """The frame's content (exactly ``raw_size`` bytes) in the reused buffer, or None when the frame

@@ -89,6 +89,7 @@ class Shard:
         self.width = DTYPE_WIDTH[self.dtype]
         self._dtype_code = DTYPE_CODES[self.dtype]
         self.body_start = 32 + meta_len
+        self._all_layers = list(range(self.n_layers))
 
     def _read_index(self) -> None:
         if self.size < self.body_start + 64:
@@ -201,6 +202,8 @@ class Shard:
 
     def _layer_positions(self, layers: LayerSelection) -> List[int]:
         n = self.n_layers
+        if layers is None:
+            return self._all_layers
         chosen = list(range(n)) if layers is None else [layers] if isinstance(layers, (int, np.integer)) else list(layers)
         positions = []
         for layer in chosen:
@@ -263,18 +266,20 @@ class Shard:
 
     def _fill(self, index: int, entry: RecordEntry, positions: List[int], t0: int, t1: int, result: np.ndarray) -> None:
         """Decodes the blocks overlapping layers ``positions`` × tokens [t0, t1) into ``result``."""
-        blocks = entry.blocks
         wanted: Dict[int, List[int]] = {}
-        for p, layer in enumerate(positions):
-            wanted.setdefault(layer, []).append(p)
+        every_layer = positions is self._all_layers
+        if not every_layer:
+            for p, layer in enumerate(positions):
+                wanted.setdefault(layer, []).append(p)
+        lowest, highest = (0, self.n_layers - 1) if every_layer else (min(wanted), max(wanted))
         jobs: Dict[int, List[List[int]]] = {}  # block -> runs [output position, block layer, count]
-        ls_list, lc_list = blocks["layer_start"].tolist(), blocks["layer_count"].tolist()
-        ts_list, tc_list = blocks["token_start"].tolist(), blocks["token_count"].tolist()
-        for b in range(len(blocks)):
-            ts, tc = ts_list[b], tc_list[b]
-            if ts >= t1 or ts + tc <= t0:
+        refs = entry.refs
+        for b, (_, ls, lc, ts, tc, _, _, _) in enumerate(refs):
+            if ts >= t1 or ts + tc <= t0 or ls > highest or ls + lc <= lowest:
                 continue
-            ls, lc = ls_list[b], lc_list[b]
+            if every_layer:
+                jobs[b] = [[ls, 0, lc]]
+                continue
             runs: List[List[int]] = []
             for layer in range(ls, ls + lc):
                 for p in wanted.get(layer, ()):
@@ -286,7 +291,7 @@ class Shard:
                 jobs[b] = runs
         for b, planes in self._blocks(index, entry, list(jobs)):
             runs = jobs[b]
-            ts, tc, lc = ts_list[b], tc_list[b], lc_list[b]
+            _, _, lc, ts, tc, _, _, _ = refs[b]
             a, z = max(t0, ts), min(t1, ts + tc)
             shuffled, data = planes
             for out_start, block_layer, count in runs:
@@ -301,9 +306,8 @@ class Shard:
     def _blocks(self, index: int, entry: RecordEntry, wanted: List[int]) -> Iterator[Tuple[int, Tuple[bool, np.ndarray]]]:
         """For each wanted block (ascending): its checked, decompressed bytes (planes when shuffled).
         Blocks that are neighbours in the file are fetched with one read."""
-        blocks = entry.blocks
-        offsets = blocks["offset"].tolist()
-        stored = blocks["stored_size"].tolist()
+        offsets = [ref[0] for ref in entry.refs]
+        stored = [ref[5] for ref in entry.refs]
         k = 0
         while k < len(wanted):
             first = k
