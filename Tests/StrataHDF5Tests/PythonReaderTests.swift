@@ -12,9 +12,9 @@ import StrataTestSupport
         try withTemporaryDirectoryURL("pyreader-\(dtype.rawValue)") { directory in
             let sample = try StrataSample.write(dtype: dtype, in: directory, records: 5, seed: 99)
             let prefix = directory.appendingPathComponent("dump").path
-            let result = try PythonTools.run(["-m", "strata", "verify", sample.path])
+            let result = try Python.run(["-m", "strata", "verify", sample.path])
             #expect(result.status == 0, "\(result.output)")
-            let dumped = try PythonTools.run(["-m", "strata", "dump", sample.path, prefix])
+            let dumped = try Python.run(["-m", "strata", "dump", sample.path, prefix])
             #expect(dumped.status == 0, "\(dumped.output)")
             guard result.status == 0, dumped.status == 0 else { return }
             let values = [UInt8](try Data(contentsOf: URL(fileURLWithPath: prefix + ".bin")))
@@ -41,10 +41,10 @@ import StrataTestSupport
         try withTemporaryDirectoryURL("pyreader-corrupt") { directory in
             let sample = try StrataSample.write(dtype: .bf16, in: directory, records: 3)
             var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: sample.path)))
-            #expect(try PythonTools.run(["-m", "strata", "verify", sample.path]).status == 0)
+            #expect(try Python.run(["-m", "strata", "verify", sample.path]).status == 0)
             bytes[bytes.count / 2] ^= 0x01
             try Data(bytes).write(to: URL(fileURLWithPath: sample.path))
-            let result = try PythonTools.run(["-m", "strata", "verify", sample.path])
+            let result = try Python.run(["-m", "strata", "verify", sample.path])
             #expect(result.status == 1 && result.output.contains("error:") && result.output.contains(sample.path), "\(result.output)")
         }
     }

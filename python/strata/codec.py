@@ -6,11 +6,12 @@ into reused buffers and turns planes into values with numpy views (no per-elemen
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 import zstandard
 
+from .errors import StrataError
 from .layout import STORED_NUMPY
 
 __all__ = ["to_stored", "planes_of", "PlaneCompressor", "Decompressor", "write_planes"]
@@ -139,21 +140,26 @@ class Decompressor:
             self._scratch = bytearray(max(size, 2 * len(self._scratch)))
         return np.frombuffer(self._scratch, dtype=dtype, count=elements).reshape(shape)
 
-    def decompress(self, payload: memoryview, raw_size: int) -> Optional[memoryview]:
-        """The frame's content (exactly ``raw_size`` bytes) in the reused buffer, or None when the frame
-        decodes to a different size. The caller has checked the frame's header and size."""
+    def decompress(self, payload: memoryview, raw_size: int) -> memoryview:
+        """The frame's content (exactly ``raw_size`` bytes) in the reused buffer. The caller has checked
+        the frame's header and size; a frame that does not decode to exactly ``raw_size`` bytes, or whose
+        content checksum (if it has one) does not match, is corruption."""
         if len(self._buffer) < raw_size:
             self._buffer = bytearray(max(raw_size, 2 * len(self._buffer)))
         target = memoryview(self._buffer)[:raw_size]
         reader = self._context.stream_reader(payload, read_size=len(payload) or 1, read_across_frames=False)
         filled = 0
-        while filled < raw_size:
-            n = reader.readinto(target[filled:])
-            if not n:
-                return None
-            filled += n
-        if reader.read(1):
-            return None
+        try:
+            while filled < raw_size:
+                n = reader.readinto(target[filled:])
+                if not n:
+                    break
+                filled += n
+            extra = reader.read(1)
+        except zstandard.ZstdError as error:
+            raise StrataError("corrupt", f"zstd frame does not decode: {error}") from None
+        if filled != raw_size or extra:
+            raise StrataError("corrupt", f"zstd frame does not decode to exactly {raw_size} bytes")
         return target
 
 

@@ -37,7 +37,7 @@ class Dataset:
             manifest = read_manifest(manifest_path)
             shards: List[Shard] = []
             try:
-                for entry in manifest["shards"]:
+                for k, entry in enumerate(manifest["shards"]):
                     try:
                         full = validation.resolve_shard_path(entry["path"], path)
                     except StrataError as error:
@@ -45,10 +45,17 @@ class Dataset:
                     shard = Shard(full)
                     shards.append(shard)
                     try:
-                        validation.check_shard_in_manifest(entry, len(shard), shard.size)
+                        validation.check_shard_in_manifest(entry, k, len(shard), shard.size)
                         validation.check_shape_matches(shard.metadata, manifest["metadata"])
                     except StrataError as error:
                         raise error.located(path=full)
+                try:
+                    validation.check_distinct_files([s.identity for s in shards], [s.path for s in shards])
+                    validation.check_manifest_total(manifest)
+                except StrataError as error:
+                    raise error.located(path=manifest_path)
+                if len(shards) >= 2:
+                    check_unique_ids(shards)
             except BaseException:
                 for shard in shards:
                     shard.close()
@@ -140,11 +147,10 @@ class Dataset:
         totals = {"shards": 0, "records": 0, "blocks": 0, "tokens": 0, "raw_bytes": 0, "stored_bytes": 0}
         for s, shard in enumerate(self.shards):
             if self.manifest is not None:
-                entry = self.manifest["shards"][s]
-                crc = file_crc32c(shard.path)
-                if crc != entry["crc32c"].lower():
-                    raise StrataError("dataset", f"shard CRC32C is {crc} but the manifest says {entry['crc32c']}",
-                                      path=shard.path)
+                try:
+                    validation.check_shard_crc(self.manifest["shards"][s], file_crc32c(shard.path))
+                except StrataError as error:
+                    raise error.located(path=shard.path)
             report = shard.verify()
             totals["shards"] += 1
             for key, value in report.items():
@@ -160,6 +166,30 @@ class Dataset:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def check_unique_ids(shards: List[Shard]) -> None:
+    """No id occurs twice in a dataset (§11). Compares the id hashes of the record entry headers (one
+    48-byte read per record) and reads the ids of records whose hashes are equal; a record whose entry
+    header or entry fails its checks is left out (reading it reports the corruption)."""
+    owners: Dict[int, List[Tuple[int, int]]] = {}
+    for s, shard in enumerate(shards):
+        for i, h in enumerate(shard.id_hashes()):
+            if h is not None:
+                owners.setdefault(h, []).append((s, i))
+    for places in owners.values():
+        if len(places) < 2:
+            continue
+        seen: Dict[str, Tuple[int, int]] = {}
+        for s, i in places:
+            try:
+                record_id = shards[s].entry(i).id
+            except StrataError:
+                continue
+            if record_id in seen:
+                first = seen[record_id]
+                raise validation.duplicate_id(record_id, (shards[first[0]].path, first[1]), (shards[s].path, i))
+            seen[record_id] = (s, i)
 
 
 def open(path: "str | os.PathLike[str]") -> Dataset:  # noqa: A001 - the package's entry point, as builtins.open

@@ -27,9 +27,9 @@ class DatasetWriter:
                  records_per_shard: Optional[int] = None, shard_bytes: Optional[int] = None, **writer_options: Any) -> None:
         self.directory = os.fspath(directory)
         if records_per_shard is not None and records_per_shard < 1:
-            raise StrataError("invalid_argument", f"records_per_shard must be at least 1, got {records_per_shard}")
+            raise StrataError("invalidArgument", f"records_per_shard must be at least 1, got {records_per_shard}")
         if shard_bytes is not None and shard_bytes < 1:
-            raise StrataError("invalid_argument", "shard_bytes must be positive")
+            raise StrataError("invalidArgument", "shard_bytes must be positive")
         self.records_per_shard = records_per_shard
         self.shard_bytes = shard_bytes
         self._metadata = metadata
@@ -39,7 +39,7 @@ class DatasetWriter:
             leftovers = [name for name in os.listdir(self.directory) if name != DIRECTORY_LOCK_NAME]
             if leftovers:
                 what = "a dataset" if MANIFEST_NAME in leftovers else f"{len(leftovers)} entries"
-                raise StrataError("invalid_argument", f"the output directory must be new or empty; it holds {what}",
+                raise StrataError("invalidArgument", f"the output directory must be new or empty; it holds {what}",
                                   path=self.directory)
         except BaseException:
             self._lock.release()
@@ -75,7 +75,7 @@ class DatasetWriter:
         """Appends one record (see ``Writer.append``) to the current shard, starting a new one first
         when the current one is full."""
         if self._closed:
-            raise StrataError("invalid_argument", "dataset writer is already closed", path=self.directory)
+            raise StrataError("invalidArgument", "dataset writer is already closed", path=self.directory)
         writer = self._current
         if writer is not None:
             full = self.records_per_shard is not None and writer.record_count >= self.records_per_shard
@@ -92,7 +92,7 @@ class DatasetWriter:
         """Seals the last shard (an empty one when nothing was written), writes the manifest and
         releases the lock; returns the manifest. Idempotent only in that a second call fails."""
         if self._closed:
-            raise StrataError("invalid_argument", "dataset writer is already closed", path=self.directory)
+            raise StrataError("invalidArgument", "dataset writer is already closed", path=self.directory)
         if self._current is None and not self._closed_shards:
             self._open()
         self._roll_over()

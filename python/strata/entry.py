@@ -64,7 +64,7 @@ def encode_record_entry(ordinal: int, record_id: str, labels: Sequence[int], tok
     parts.extend(BLOCK_REF.pack(*ref) for ref in refs)
     body = b"".join(parts)
     if len(body) > Limits.ENTRY_BODY_BYTES:
-        raise StrataError("invalid_argument", f"record entry (text, metadata, token ids) is {len(body)} bytes, over the limit")
+        raise StrataError("invalidArgument", f"record entry (text, metadata, token ids) is {len(body)} bytes, over the limit")
     header = RECORD_HEADER.pack(TAG_RECORD, 48, ordinal, id_hash(record_id), len(body), crc32c(body), len(refs), 0, 0)
     return header[:44] + _U32.pack(crc32c(header[:44])) + body
 

@@ -16,8 +16,13 @@ class StrataError(Exception):
     ``"x.strata, record 3 (id "a"), block 2, offset 4096: block payload checksum mismatch"``.
     """
 
-    #: The kinds of failure, as Swift's ``StrataError.Kind``.
-    KINDS = ("not_a_shard", "unsealed", "corrupt", "truncated", "invalid_argument", "io", "dataset", "locked")
+    #: The kinds of failure, spelled as Swift's ``StrataError.Kind`` and the spec's refused vectors:
+    #: ``notAShard``; ``unsealed`` (no valid trailer) and ``brokenSeal`` (a valid trailer whose seal
+    #: checks fail), both fixed by ``strata recover``; ``corrupt``; ``truncated``; ``invalidArgument``
+    #: (a refused call); ``io``; ``dataset`` (a manifest or directory problem); ``locked`` (another
+    #: process writes the output).
+    KINDS = ("notAShard", "unsealed", "brokenSeal", "corrupt", "truncated", "invalidArgument", "io", "dataset",
+             "locked")
 
     def __init__(self, kind: str, message: str, *, path: Optional[str] = None, record: Optional[int] = None,
                  record_id: Optional[str] = None, block: Optional[int] = None, offset: Optional[int] = None) -> None:

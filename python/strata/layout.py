@@ -61,6 +61,8 @@ class Limits:
     BLOCK_RAW_BYTES = 1 << 30
     BLOCKS_PER_RECORD = 1 << 22
     RECORDS_PER_SHARD = 1 << 32
+    RECORD_VALUE_BYTES = 4 << 30
+    MANIFEST_BYTES = 256 << 20
 
 
 DTYPE_CODES: Dict[str, int] = {"f32": 0, "f16": 1, "bf16": 2}

@@ -9,6 +9,7 @@ from typing import Any, Dict, Mapping, Optional, Sequence
 from . import validation
 from .checksum import file_crc32c
 from .errors import StrataError
+from .layout import Limits
 from .metadata import swift_json
 
 __all__ = ["MANIFEST_NAME", "read_manifest", "write_manifest", "manifest_entry", "atomic_write", "sync_directory"]
@@ -23,6 +24,8 @@ def read_manifest(path: str) -> Dict[str, Any]:
     except StrataError as error:
         raise StrataError("dataset", f"cannot read manifest: {error.message}", path=path) from None
     try:
+        if os.fstat(fd).st_size > Limits.MANIFEST_BYTES:
+            raise StrataError("dataset", f"manifest is larger than the limit of {Limits.MANIFEST_BYTES} bytes", path=path)
         chunks = []
         while True:
             chunk = os.read(fd, 1 << 20)

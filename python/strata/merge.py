@@ -1,15 +1,18 @@
 """``strata.merge``: gathers shards and datasets into one dataset directory without re-encoding, as
 ``strata merge`` does (spec/DATASETS.md §2): compatibility checked field by field, duplicate files
-and ids refused, shards hard-linked (or copied), and the manifest written last."""
+and ids refused, shards from datasets checked against their manifests' CRC32C, shards hard-linked
+(or copied), and the manifest written last."""
 from __future__ import annotations
 
 import json
 import os
 import shutil
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Set, Tuple
 
 from . import validation
 from .errors import StrataError
+from .checksum import file_crc32c
+from .dataset import Dataset, check_unique_ids
 from .manifest import MANIFEST_NAME, manifest_entry, read_manifest, write_manifest
 from .metadata import PROMPT_KEYS
 from .output_lock import OutputLock
@@ -48,28 +51,28 @@ def first_difference(a: Mapping[str, Any], b: Mapping[str, Any]) -> Optional[Tup
     return None
 
 
-def _input_shards(path: str) -> List[Tuple[str, str]]:
-    """(real path, label) of every shard of an input: a shard file, a dataset directory (its manifest's
-    shards), or a directory without a manifest (its ``*.strata`` files by name)."""
+class _Input(NamedTuple):
+    real: str                      # the shard's real path
+    label: str                     # how the user named it (for messages)
+    listed: Optional[Dict[str, Any]]   # its manifest entry, when it comes from a dataset directory
+
+
+def _input_shards(path: str) -> List[_Input]:
+    """Every shard of an input: a shard file, a dataset directory (its manifest's shards, checked as
+    opening the dataset checks them), or a directory without a manifest (its ``*.strata`` files by name)."""
     if os.path.isdir(path):
-        manifest_path = os.path.join(path, MANIFEST_NAME)
-        if os.path.lexists(manifest_path):
-            manifest = read_manifest(manifest_path)
-            found = []
-            for entry in manifest["shards"]:
-                try:
-                    found.append((os.path.realpath(validation.resolve_shard_path(entry["path"], path)),
-                                  os.path.join(path, entry["path"])))
-                except StrataError as error:
-                    raise error.located(path=manifest_path)
-            return found
+        if os.path.lexists(os.path.join(path, MANIFEST_NAME)):
+            with Dataset(path) as ds:
+                assert ds.manifest is not None
+                return [_Input(os.path.realpath(shard.path), os.path.join(path, entry["path"]), entry)
+                        for shard, entry in zip(ds.shards, ds.manifest["shards"])]
         names = sorted(n for n in os.listdir(path) if n.endswith(".strata"))
         if not names:
-            raise StrataError("invalid_argument", "directory has no manifest and no *.strata files", path=path)
-        return [(os.path.realpath(os.path.join(path, n)), os.path.join(path, n)) for n in names]
+            raise StrataError("invalidArgument", "directory has no manifest and no *.strata files", path=path)
+        return [_Input(os.path.realpath(os.path.join(path, n)), os.path.join(path, n), None) for n in names]
     if not os.path.lexists(path):
         raise StrataError("io", "no such file or directory", path=path)
-    return [(os.path.realpath(path), path)]
+    return [_Input(os.path.realpath(path), path, None)]
 
 
 def _unique_name(name: str, used: Set[str], directory: str) -> str:
@@ -103,33 +106,35 @@ def _place(source: str, target: str, mode: str) -> str:
 
 
 def merge(inputs: Sequence["str | os.PathLike[str]"], out: "str | os.PathLike[str]", *, mode: str = "link",
-          append: bool = False, allow_duplicate_ids: bool = False, extra: Optional[Mapping[str, str]] = None) -> Dict[str, Any]:
+          append: bool = False, extra: Optional[Mapping[str, str]] = None) -> Dict[str, Any]:
     """Merges shard files and datasets into the dataset directory ``out`` (created if absent) and
     returns its manifest. ``mode``: ``"link"`` (hard links, the default) or ``"copy"``. ``append``
-    adds to the dataset already in ``out``; without it a directory with a manifest is refused. Raises
-    ``StrataError`` naming the field, inputs and values that disagree, or a duplicate file or id."""
+    adds to the dataset already in ``out``; without it a directory with a manifest is refused. Shards
+    taken from a dataset directory must still match their manifest's whole-file CRC32C. Raises
+    ``StrataError`` naming the field, inputs and values that disagree, or a duplicate file or record id
+    (readers refuse a dataset that repeats either, so merge never writes one)."""
     if mode not in ("link", "copy"):
         raise ValueError('mode must be "link" or "copy"')
     if not inputs:
-        raise StrataError("invalid_argument", "merge needs at least one input")
+        raise StrataError("invalidArgument", "merge needs at least one input")
     directory = os.fspath(out)
     lock = OutputLock(directory=directory)
     try:
-        return _merge([os.fspath(p) for p in inputs], directory, mode, append, allow_duplicate_ids, extra)
+        return _merge([os.fspath(p) for p in inputs], directory, mode, append, extra)
     finally:
         lock.release()
 
 
-def _merge(inputs: List[str], directory: str, mode: str, append: bool, allow_duplicate_ids: bool,
+def _merge(inputs: List[str], directory: str, mode: str, append: bool,
            extra: Optional[Mapping[str, str]]) -> Dict[str, Any]:
     manifest_path = os.path.join(directory, MANIFEST_NAME)
     existing: List[Dict[str, Any]] = []
-    existing_shards: List[Tuple[str, str]] = []
+    existing_shards: List[_Input] = []
     reference: Optional[Tuple[Dict[str, Any], str]] = None
     manifest_extra: Dict[str, str] = dict(extra or {})
     if os.path.lexists(manifest_path):
         if not append:
-            raise StrataError("invalid_argument", f"already holds a dataset ({MANIFEST_NAME}); pass append=True to add "
+            raise StrataError("invalidArgument", f"already holds a dataset ({MANIFEST_NAME}); pass append=True to add "
                                                   "shards to it, or choose a new output", path=directory)
         manifest = read_manifest(manifest_path)
         existing = manifest["shards"]
@@ -137,19 +142,19 @@ def _merge(inputs: List[str], directory: str, mode: str, append: bool, allow_dup
         existing_shards = _input_shards(directory)
         reference = (manifest["metadata"], manifest_path)
     elif append:
-        raise StrataError("invalid_argument", f"append=True, but there is no {MANIFEST_NAME} to append to", path=directory)
+        raise StrataError("invalidArgument", f"append=True, but there is no {MANIFEST_NAME} to append to", path=directory)
 
     incoming = [s for path in inputs for s in _input_shards(path)]
-    seen: Dict[str, str] = {}
-    for real, label in existing_shards + incoming:
-        if real in seen:
-            raise StrataError("invalid_argument", f"cannot merge: {label} and {seen[real]} are the same shard file ({real})")
-        seen[real] = label
     readers: Dict[str, Shard] = {}
     try:
-        for real, label in existing_shards + incoming:
+        seen: Dict[Tuple[int, int], str] = {}
+        for real, label, _ in existing_shards + incoming:
             readers[real] = Shard(real)
-        for real, label in incoming:
+            identity = readers[real].identity
+            if identity in seen:
+                raise StrataError("invalidArgument", f"cannot merge: {label} and {seen[identity]} are the same shard file")
+            seen[identity] = label
+        for real, label, _ in incoming:
             meta = readers[real].metadata
             if reference is None:
                 reference = (meta, label)
@@ -157,22 +162,22 @@ def _merge(inputs: List[str], directory: str, mode: str, append: bool, allow_dup
             difference = first_difference(reference[0], meta)
             if difference is not None:
                 field, first, second = difference
-                raise StrataError("invalid_argument", f"cannot merge: {field} differs: {reference[1]} has {first}, "
+                raise StrataError("invalidArgument", f"cannot merge: {field} differs: {reference[1]} has {first}, "
                                                       f"{label} has {second}")
-        if not allow_duplicate_ids:
-            owner: Dict[str, str] = {}
-            for real, label in existing_shards + incoming:
-                shard = readers[real]
-                for i in range(len(shard)):
-                    record_id = shard.entry(i).id
-                    if record_id in owner:
-                        raise StrataError("invalid_argument", f'cannot merge: record id "{record_id}" is in both '
-                                                              f"{owner[record_id]} and {label}")
-                    owner[record_id] = label
+        try:
+            check_unique_ids([readers[s.real] for s in existing_shards + incoming])
+        except StrataError as error:
+            raise StrataError("invalidArgument", f"cannot merge: {error.message}") from None
+        for real, label, listed in incoming:
+            if listed is not None:
+                try:
+                    validation.check_shard_crc(listed, file_crc32c(real))
+                except StrataError as error:
+                    raise error.located(path=label)
         root = os.path.realpath(directory)
         used = {e["path"] for e in existing}
         entries = list(existing)
-        for real, label in incoming:
+        for real, label, _ in incoming:
             if real.startswith(root + "/"):
                 relative = real[len(root) + 1:]
             else:

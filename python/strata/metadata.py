@@ -44,7 +44,7 @@ def build_metadata(*, hidden: int, layers: LayerSpec, dtype: str, model: Optiona
     ``{"name", "length"}`` or a mapping name → length (``None`` = variable length).
     """
     def bad(why: str) -> StrataError:
-        return StrataError("invalid_argument", f"invalid metadata: {why}")
+        return StrataError("invalidArgument", f"invalid metadata: {why}")
 
     if not isinstance(hidden, int) or isinstance(hidden, bool) or not 1 <= hidden <= Limits.HIDDEN:
         raise bad(f"hidden size {hidden!r} is out of range 1...{Limits.HIDDEN}")
@@ -132,5 +132,5 @@ def encode_metadata(meta: Mapping[str, Any]) -> bytes:
     """The metadata JSON bytes of a shard header."""
     data = swift_json(meta)
     if len(data) > Limits.METADATA_BYTES:
-        raise StrataError("invalid_argument", f"metadata JSON is {len(data)} bytes, over the limit {Limits.METADATA_BYTES}")
+        raise StrataError("invalidArgument", f"metadata JSON is {len(data)} bytes, over the limit {Limits.METADATA_BYTES}")
     return data

@@ -45,7 +45,7 @@ class OutputLock:
             self.output = directory
             if os.path.lexists(directory):
                 if not os.path.isdir(directory):
-                    raise StrataError("invalid_argument", "exists and is not a directory", path=directory)
+                    raise StrataError("invalidArgument", "exists and is not a directory", path=directory)
             else:
                 try:
                     os.makedirs(directory)

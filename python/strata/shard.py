@@ -14,7 +14,7 @@ from .codec import Decompressor, write_elements, write_planes
 from .entry import RecordEntry, decode_record_body
 from .errors import StrataError
 from .layout import (BLOCK_HEADER, CODEC_ZSTD, DTYPE_CODES, DTYPE_WIDTH, FILE_HEADER, INDEX_HEADER, INDEX_ROW,
-                     RECORD_HEADER, STORED_NUMPY, TRAILER)
+                     RECORD_HEADER, STORED_NUMPY, TAG_RECORD, TRAILER)
 from .record import Record, RecordInfo
 
 __all__ = ["Shard", "LayerSelection", "TokenSelection", "ValueType"]
@@ -62,7 +62,7 @@ class Shard:
 
     def _read_header(self) -> None:
         if self.size < 32:
-            raise StrataError("not_a_shard", f"file is {self.size} bytes, shorter than the 32-byte Strata header", offset=0)
+            raise StrataError("notAShard", f"file is {self.size} bytes, shorter than the 32-byte Strata header", offset=0)
         header = self._pread(0, 32)
         magic, major, minor, _flags, meta_len, meta_crc, header_crc = FILE_HEADER.unpack(header)
         validation.check_file_header(magic, major, meta_len, header_crc, crc32c(header[:28]))
@@ -90,21 +90,22 @@ class Shard:
         self._dtype_code = DTYPE_CODES[self.dtype]
         self.body_start = 32 + meta_len
         self._all_layers = list(range(self.n_layers))
+        self._declared_auxiliary = meta.get("auxiliary") or []
 
     def _read_index(self) -> None:
         if self.size < self.body_start + 64:
             raise validation.unsealed(self.path)
         trailer = self._pread(self.size - 32, 32)
         magic, index_offset, count, reserved, crc = TRAILER.unpack(trailer)
-        validation.check_trailer(magic, crc, crc32c(trailer[:28]), reserved, index_offset, self.body_start, self.size,
-                                 self.path)
+        validation.check_trailer(magic, crc, crc32c(trailer[:28]), reserved, index_offset, count, self.body_start,
+                                 self.size, self.path)
         header = self._pread(index_offset, 32)
         tag, length, n, body_length, body_crc, header_crc = INDEX_HEADER.unpack(header)
         validation.check_index_header(tag, length, n, body_length, header_crc, crc32c(header[:28]), count, index_offset,
                                       self.size)
         body = self._pread(index_offset + 32, body_length)
         if crc32c(body) != body_crc:
-            raise validation.corrupt("index body checksum mismatch").located(offset=index_offset + 32)
+            raise validation.broken_seal("index body checksum mismatch", index_offset + 32)
         rows = np.frombuffer(body, dtype=INDEX_ROW)
         validation.check_index_rows(rows, self.body_start, index_offset)
         self.index_offset = index_offset
@@ -113,6 +114,23 @@ class Shard:
         self._row_offsets = rows["offset"].tolist()
 
     # -- records ----------------------------------------------------------------------------------
+
+    @property
+    def identity(self) -> Tuple[int, int]:
+        """(device, inode) of the open file: two manifest entries may not name the same file."""
+        status = os.fstat(self._fd)
+        return status.st_dev, status.st_ino
+
+    def id_hashes(self) -> List[Optional[int]]:
+        """Each record's id hash from its entry header (48 bytes read per record, the body not), or None
+        where the header fails its checks."""
+        hashes: List[Optional[int]] = []
+        for i, offset in enumerate(self._row_offsets):
+            header = os.pread(self._fd, 48, offset)
+            fields = RECORD_HEADER.unpack(header) if len(header) == 48 else None
+            valid = fields is not None and fields[0] == TAG_RECORD and fields[8] == crc32c(header[:44]) and fields[2] == i
+            hashes.append(fields[3] if valid and fields is not None else None)
+        return hashes
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -173,6 +191,8 @@ class Shard:
             record_id = entry.id
             row = self._rows[i]
             validation.check_entry_against_row(len(entry.token_ids), len(entry.blocks), entry.stored_bytes, row)
+            validation.check_record_size(self.n_layers, len(entry.token_ids), self.hidden, self.width)
+            validation.check_auxiliary(entry.auxiliary, self._declared_auxiliary)
             validation.check_block_refs(entry.blocks, self.n_layers, len(entry.token_ids), self.hidden, self.width)
             validation.check_block_placement(entry.blocks, self._row_ends[i - 1] if i else self.body_start, offset)
         except StrataError as error:
@@ -341,8 +361,6 @@ class Shard:
         if fields[10] == CODEC_ZSTD:
             validation.check_zstd_frame(payload, raw_size)
             data = self._decompressor.decompress(payload, raw_size)
-            if data is None:
-                raise validation.corrupt(f"zstd frame does not decode to exactly {raw_size} bytes")
         else:
             data = payload
         return fields[11] == 1, np.frombuffer(data, dtype=np.uint8)
@@ -350,21 +368,16 @@ class Shard:
     # -- whole-shard checks -----------------------------------------------------------------------
 
     def verify(self) -> Dict[str, int]:
-        """Reads every record entry and decodes every block (every checksum checked), and checks ids are
-        unique and auxiliary vectors are the declared ones. Returns counts (records, blocks, tokens,
+        """Reads every record entry (each checked as ``entry`` checks it) and decodes every block (every
+        checksum checked), and checks ids are unique in the shard. Returns counts (records, blocks, tokens,
         raw_bytes, stored_bytes); raises ``StrataError`` naming the first problem."""
         report = {"records": 0, "blocks": 0, "tokens": 0, "raw_bytes": 0, "stored_bytes": 0}
         ids = set()
-        declared = self.metadata.get("auxiliary", [])
         for i in range(len(self)):
             e = self.entry(i)
-            try:
-                if e.id in ids:
-                    raise validation.corrupt("duplicate record id")
-                ids.add(e.id)
-                validation.check_auxiliary(e.auxiliary, declared)
-            except StrataError as error:
-                raise error.located(path=self.path, record=i, record_id=e.id)
+            if e.id in ids:
+                raise validation.corrupt("duplicate record id").located(path=self.path, record=i, record_id=e.id)
+            ids.add(e.id)
             for _ in self._blocks(i, e, list(range(len(e.blocks)))):
                 pass
             report["records"] += 1

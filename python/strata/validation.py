@@ -29,11 +29,11 @@ def corrupt(message: str, kind: str = "corrupt") -> StrataError:
 
 def check_file_header(magic: bytes, major: int, metadata_length: int, header_crc: int, computed_crc: int) -> None:
     if magic != FILE_MAGIC:
-        raise StrataError("not_a_shard", "not a Strata shard (bad magic)", offset=0)
+        raise StrataError("notAShard", "not a Strata shard (bad magic)", offset=0)
     if header_crc != computed_crc:
         raise corrupt("file header checksum mismatch").located(offset=0)
     if major != 1:
-        raise StrataError("not_a_shard", f"unsupported format major version {major} (this reader supports 1)", offset=8)
+        raise StrataError("notAShard", f"unsupported format major version {major} (this reader supports 1)", offset=8)
     if metadata_length > Limits.METADATA_BYTES:
         raise corrupt(f"metadata length {metadata_length} exceeds the limit {Limits.METADATA_BYTES}").located(offset=16)
 
@@ -92,51 +92,56 @@ def unsealed(path: str) -> StrataError:
                                    f"run `strata recover {path}` to restore its completed records and seal it")
 
 
-def check_trailer(magic: bytes, crc: int, computed_crc: int, reserved: int, index_offset: int, body_start: int,
-                  file_size: int, path: str) -> None:
+def broken_seal(why: str, offset: int) -> StrataError:
+    return StrataError("brokenSeal", f"broken seal: {why}; run `strata recover` to rebuild the index", offset=offset)
+
+
+def check_trailer(magic: bytes, crc: int, computed_crc: int, reserved: int, index_offset: int, count: int,
+                  body_start: int, file_size: int, path: str) -> None:
+    """§7 steps 1-2 for the trailer: not a valid trailer → unsealed; a valid one that fails a seal
+    check → broken seal."""
     if magic != TRAILER_MAGIC or crc != computed_crc:
-        raise unsealed(path)
+        raise unsealed(path).located(offset=file_size - 32)
     if reserved != 0:
-        raise corrupt(f"trailer reserved field is {reserved}, not 0").located(offset=file_size - 8)
+        raise broken_seal(f"the trailer's reserved field is {reserved}, not 0", file_size - 8)
+    if count > Limits.RECORDS_PER_SHARD:
+        raise broken_seal(f"the trailer's record count {count} exceeds the limit", file_size - 24)
     if not body_start <= index_offset <= file_size - 64:
-        raise corrupt(f"trailer points to index offset {index_offset} outside the file body").located(offset=file_size - 32)
+        raise broken_seal(f"the trailer points to index offset {index_offset}, outside the body", file_size - 32)
 
 
 def check_index_header(tag: int, length: int, count: int, body_length: int, header_crc: int, computed_crc: int,
                        trailer_count: int, index_offset: int, file_size: int) -> None:
+    """§7 step 2 for the index header: any failure is a broken seal."""
     if tag != TAG_INDEX or length != 32:
-        raise corrupt("expected an index (SIDX) where the trailer points").located(offset=index_offset)
+        raise broken_seal("no index (SIDX) where the trailer points", index_offset)
     if header_crc != computed_crc:
-        raise corrupt("index header checksum mismatch").located(offset=index_offset)
-    if count > Limits.RECORDS_PER_SHARD or body_length != 32 * count:
-        raise corrupt(f"index body length {body_length} is not 32 × {count} records").located(offset=index_offset)
-    if index_offset + 32 + body_length + 32 != file_size:
-        raise corrupt(f"index ({count} records) does not end where the trailer begins").located(offset=index_offset)
+        raise broken_seal("index header checksum mismatch", index_offset)
     if count != trailer_count:
-        raise corrupt(f"trailer says {trailer_count} records but the index has {count}").located(offset=index_offset)
+        raise broken_seal(f"the trailer says {trailer_count} records but the index has {count}", index_offset)
+    if body_length != 32 * count:
+        raise broken_seal(f"index body length {body_length} is not 32 × {count} records", index_offset)
+    if index_offset + 32 + body_length + 32 != file_size:
+        raise broken_seal(f"the index ({count} records) does not end where the trailer begins", index_offset)
 
 
 def check_index_rows(rows: np.ndarray, body_start: int, index_offset: int) -> None:
-    """Rows point into the body in order, each entry at least a header long, the last one ending where
-    the index begins (no bytes unaccounted for after the last record)."""
-    if len(rows) == 0:
-        if index_offset != body_start:
-            raise corrupt(f"{index_offset - body_start} unaccounted bytes between the metadata and the index "
-                          "of a shard without records").located(offset=body_start)
-        return
-    offsets = rows["offset"].astype(np.uint64)
-    ends = offsets + rows["length"].astype(np.uint64)
-    previous_ends = np.concatenate(([np.uint64(body_start)], ends[:-1]))
-    bad = (offsets < previous_ends) | (rows["length"] < 48) | (ends > np.uint64(index_offset)) \
-        | (rows["length"] > np.uint64(48 + Limits.ENTRY_BODY_BYTES)) | (rows["blocks"] > Limits.BLOCKS_PER_RECORD) \
-        | (rows["tokens"] > Limits.TOKENS)
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise corrupt("index row points outside the records area, out of order, or holds an impossible size").located(
-            record=i, offset=index_offset + 32 + 32 * i)
-    if int(ends[-1]) != index_offset:
-        raise corrupt(f"{index_offset - int(ends[-1])} unaccounted bytes between the last record entry and the index").located(
-            offset=int(ends[-1]))
+    """§7 step 3: the rows lay the body out without a gap. With ``area`` the body start, each row's
+    entry is at ``area + 72 × block_count + stored_bytes`` (its blocks fill the space before it), is at
+    least a header long, and ``area`` moves past it; after the last row ``area`` is the index offset."""
+    area = body_start
+    offsets, lengths = rows["offset"].tolist(), rows["length"].tolist()
+    stored, blocks, tokens = rows["stored"].tolist(), rows["blocks"].tolist(), rows["tokens"].tolist()
+    for i in range(len(offsets)):
+        if (stored[i] > index_offset or lengths[i] < 48 or lengths[i] > 48 + Limits.ENTRY_BODY_BYTES
+                or blocks[i] > Limits.BLOCKS_PER_RECORD or tokens[i] > Limits.TOKENS
+                or offsets[i] != area + 72 * blocks[i] + stored[i] or offsets[i] + lengths[i] > index_offset):
+            raise corrupt("index row does not follow the previous record without a gap").located(
+                record=i, offset=index_offset + 32 + 32 * i)
+        area = offsets[i] + lengths[i]
+    if area != index_offset:
+        raise corrupt(f"{index_offset - area} unaccounted bytes between the last record entry and the index").located(
+            offset=area)
 
 
 # --- record entries (§6) -------------------------------------------------------------------------
@@ -226,8 +231,21 @@ def check_entry_against_row(n_tokens: int, n_blocks: int, stored_bytes: int, row
         raise corrupt("record entry does not match its index row (tokens, block count or stored bytes)")
 
 
+def check_record_size(n_layers: int, n_tokens: int, hidden: int, width: int) -> None:
+    """A record's values, layers × tokens × hidden × width, are at most 4 GiB (§10)."""
+    if n_layers * n_tokens * hidden * width > Limits.RECORD_VALUE_BYTES:
+        raise corrupt(f"the record's values ({n_layers} × {n_tokens} × {hidden} × {width} bytes) exceed the "
+                      f"limit of {Limits.RECORD_VALUE_BYTES} bytes")
+
+
+def declared_auxiliary(metadata: Mapping[str, Any]) -> "list[tuple[str, Any]]":
+    """``metadata["auxiliary"]`` as [(name, length or None)]: a missing ``length`` means null (§4)."""
+    return [(a["name"], a.get("length")) for a in metadata.get("auxiliary") or []]
+
+
 def check_auxiliary(auxiliary: Mapping[str, np.ndarray], declared: Sequence[Mapping[str, Any]]) -> None:
-    """A record carries exactly the declared auxiliary vectors, with the declared lengths (§4)."""
+    """A record carries exactly the declared auxiliary vectors, with the declared lengths (§4),
+    checked when its entry is read."""
     names = {a["name"] for a in declared}
     if set(auxiliary) != names:
         raise corrupt(f"auxiliary vectors {sorted(auxiliary)} differ from the declared {sorted(names)}")
@@ -318,15 +336,26 @@ def check_manifest(manifest: Any) -> None:
     shards = manifest.get("shards")
     if not isinstance(shards, list):
         raise StrataError("dataset", "manifest has no shard list")
-    for s in shards:
+    for i, s in enumerate(shards):
         if not isinstance(s, dict) or not isinstance(s.get("path"), str) or not _is_int(s.get("records")) \
-                or not _is_int(s.get("bytes")) or not isinstance(s.get("crc32c"), str) or s["records"] < 0 or s["bytes"] < 0:
-            raise StrataError("dataset", f"manifest shard entry {s!r} needs path, records, bytes and crc32c")
+                or not _is_int(s.get("bytes")) or not isinstance(s.get("crc32c"), str):
+            raise StrataError("dataset", f"manifest shards[{i}] needs path, records, bytes and crc32c")
+        if not 0 <= s["records"] <= Limits.RECORDS_PER_SHARD or s["bytes"] < 0:
+            raise StrataError("dataset", f"manifest shards[{i}] ({s['path']}): records or bytes out of range")
+        crc = s["crc32c"]
+        if len(crc) != 8 or any(c not in "0123456789abcdef" for c in crc):
+            raise StrataError("dataset", f"manifest shards[{i}] ({s['path']}): crc32c {crc!r} is not 8 lower-case hex digits")
     if not isinstance(manifest.get("metadata"), dict):
         raise StrataError("dataset", "manifest has no metadata object")
-    total = manifest.get("records")
-    if not _is_int(total) or total != sum(s["records"] for s in shards):
-        raise StrataError("dataset", f"manifest record total {total!r} is not the sum over its shards")
+    if not _is_int(manifest.get("records")):
+        raise StrataError("dataset", "manifest has no record total")
+
+
+def check_manifest_total(manifest: Mapping[str, Any]) -> None:
+    """The top-level ``records`` is the sum over shards (checked after each entry against its shard)."""
+    total = manifest["records"]
+    if total != sum(s["records"] for s in manifest["shards"]):
+        raise StrataError("dataset", f"manifest record total {total} is not the sum over its shards")
 
 
 def resolve_shard_path(entry: str, directory: str) -> str:
@@ -356,18 +385,45 @@ def resolve_shard_path(entry: str, directory: str) -> str:
     return real if os.path.exists(real) else joined
 
 
-def check_shard_in_manifest(entry: Mapping[str, Any], records: int, size: int) -> None:
+def check_shard_in_manifest(entry: Mapping[str, Any], index: int, records: int, size: int) -> None:
+    """A manifest entry agrees with its shard's record count (from the index) and file size (§11)."""
     if records != entry["records"]:
-        raise StrataError("dataset", f"shard has {records} records but the manifest says {entry['records']}")
+        raise StrataError("dataset", f"shard has {records} records but the manifest's shards[{index}] says "
+                                     f"{entry['records']}")
     if size != entry["bytes"]:
-        raise StrataError("dataset", f"shard is {size} bytes but the manifest says {entry['bytes']}")
+        raise StrataError("dataset", f"shard is {size} bytes but the manifest's shards[{index}] says {entry['bytes']}")
+
+
+def check_shard_crc(entry: Mapping[str, Any], crc: str) -> None:
+    """The whole-file CRC32C equals the manifest's (compared by verify and by commands that rewrite, §11)."""
+    if crc != entry["crc32c"]:
+        raise StrataError("dataset", f"shard CRC32C is {crc} but the manifest entry {entry['path']!r} says "
+                                     f"{entry['crc32c']}")
 
 
 def check_shape_matches(meta: Mapping[str, Any], dataset_meta: Mapping[str, Any]) -> None:
-    """A shard of a dataset shares hidden, layers (index and kind, in order) and dtype with the manifest."""
+    """A shard of a dataset shares hidden, layers (index and kind, in order), dtype and auxiliary (names
+    and lengths in order; a missing length is null) with the manifest (§11)."""
     for key in ("hidden", "layers", "dtype"):
         if meta.get(key) != dataset_meta.get(key):
             raise StrataError("dataset", f"shard's {key} differs from the manifest's")
+    if declared_auxiliary(meta) != declared_auxiliary(dataset_meta):
+        raise StrataError("dataset", "shard's auxiliary vectors differ from the manifest's")
+
+
+def check_distinct_files(identities: Sequence[Tuple[int, int]], paths: Sequence[str]) -> None:
+    """Two manifest entries may not name the same file (same device and inode, §11)."""
+    seen: "dict[Tuple[int, int], str]" = {}
+    for identity, path in zip(identities, paths):
+        if identity in seen:
+            raise StrataError("dataset", f"the manifest lists the same shard file twice: {seen[identity]} and {path}")
+        seen[identity] = path
+
+
+def duplicate_id(record_id: str, first: Tuple[str, int], second: Tuple[str, int]) -> StrataError:
+    """Ids are unique within a dataset (§11): the refusal names both shards and records."""
+    return StrataError("dataset", f'record id "{record_id}" occurs twice: {first[0]} record {first[1]} and '
+                                  f"{second[0]} record {second[1]}")
 
 
 def open_regular_file(path: str) -> int:

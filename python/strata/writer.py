@@ -63,15 +63,15 @@ class Writer:
         fields.update({k: v for k, v in given.items() if v is not None})
         for required in ("hidden", "layers", "dtype"):
             if fields.get(required) is None:
-                raise StrataError("invalid_argument", f"the writer needs {required} (as a keyword or in metadata)",
+                raise StrataError("invalidArgument", f"the writer needs {required} (as a keyword or in metadata)",
                                   path=self.path)
         if not isinstance(zstd_level, int) or not 1 <= zstd_level <= 22:
-            raise StrataError("invalid_argument", f"zstd level {zstd_level} is outside 1...22", path=self.path)
+            raise StrataError("invalidArgument", f"zstd level {zstd_level} is outside 1...22", path=self.path)
         if not isinstance(block_target_bytes, int) or not 1 <= block_target_bytes <= Limits.BLOCK_RAW_BYTES:
-            raise StrataError("invalid_argument", f"block target {block_target_bytes} bytes is outside "
+            raise StrataError("invalidArgument", f"block target {block_target_bytes} bytes is outside "
                                                   f"1...{Limits.BLOCK_RAW_BYTES}", path=self.path)
         if layers_per_block is not None and layers_per_block < 1:
-            raise StrataError("invalid_argument", "layers per block must be at least 1", path=self.path)
+            raise StrataError("invalidArgument", "layers per block must be at least 1", path=self.path)
         codec: Dict[str, Any] = {"name": "zstd", "level": zstd_level, "shuffle": True,
                                  "block_target_bytes": block_target_bytes, "layers_per_block": layers_per_block}
         try:
@@ -105,7 +105,7 @@ class Writer:
             remove_stale_partials(self.path)
             if os.path.lexists(self.path):
                 if not overwrite:
-                    raise StrataError("invalid_argument", "exists; pass overwrite=True to replace it (the new shard "
+                    raise StrataError("invalidArgument", "exists; pass overwrite=True to replace it (the new shard "
                                                           "replaces it only once sealed)", path=self.path)
                 self._file = partial_path(self.path, os.getpid())
                 if os.path.lexists(self._file):
@@ -150,7 +150,7 @@ class Writer:
         if self._broken is not None:
             raise self._broken
         if self._closed:
-            raise StrataError("invalid_argument", "writer is already closed", path=self.path)
+            raise StrataError("invalidArgument", "writer is already closed", path=self.path)
 
     # -- records ----------------------------------------------------------------------------------
 
@@ -165,7 +165,7 @@ class Writer:
         ordinal = len(self._rows)
 
         def bad(why: str) -> StrataError:
-            return StrataError("invalid_argument", why, path=self.path, record=ordinal, record_id=id)
+            return StrataError("invalidArgument", why, path=self.path, record=ordinal, record_id=id)
 
         if not isinstance(id, str):
             raise bad(f"record id must be a string, not {type(id).__name__}")

@@ -154,11 +154,20 @@ class DatasetWriterTests(TempDirTest):
         merged = self.path("merged")
         with self.assertRaises(strata.StrataError) as caught:
             strata.merge([out, by_size], merged)
-        self.assertIn("record id", str(caught.exception))       # by_size repeats ids of out
+        self.assertIn(f'record id "{recs[0]["id"]}"', str(caught.exception))       # by_size repeats ids of out
         self.assertFalse(os.path.exists(os.path.join(merged, "manifest.json")))
-        manifest = strata.merge([out, by_size], merged, allow_duplicate_ids=True, mode="copy")
+        renamed = self.path("renamed")
+        with strata.DatasetWriter(renamed, ds.metadata, records_per_shard=2) as w:
+            for r in recs[:3]:
+                w.append("other-" + r["id"], r["values"], token_ids=r["token_ids"])
+        manifest = strata.merge([out, renamed], merged, mode="copy")
         self.assertEqual(manifest["records"], 10)
         self.assertEqual(strata.open(merged).verify()["records"], 10)
+        first_shard = os.path.join(out, "shard-00000.strata")
+        os.symlink(first_shard, self.path("link.strata"))
+        with self.assertRaises(strata.StrataError) as caught:
+            strata.merge([first_shard, self.path("link.strata")], self.path("twice"))
+        self.assertIn("same shard file", str(caught.exception))
 
         other = self.path("other.strata")
         with strata.Writer(other, hidden=HIDDEN, layers=LAYERS, dtype="bf16") as w:
@@ -169,7 +178,7 @@ class DatasetWriterTests(TempDirTest):
         appended = self.path("f16.strata")
         with strata.Writer(appended, ds.metadata) as w:
             w.append("new-id", recs[0]["values"], token_ids=recs[0]["token_ids"])
-        self.assertEqual(strata.merge([appended], merged, append=True, allow_duplicate_ids=True)["records"], 11)
+        self.assertEqual(strata.merge([appended], merged, append=True)["records"], 11)
 
 
 class CommandLineTests(TempDirTest):

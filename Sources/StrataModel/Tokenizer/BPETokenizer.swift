@@ -24,6 +24,9 @@ public final class BPETokenizer: Sendable {
     /// `sha256:<hex>` over everything that decides the ids: model, pre-tokenizer family, tokens, token
     /// types, merges, BOS/EOS ids and add flags. Two tokenizers with equal identity encode alike.
     public let identity: String
+    /// The most bytes of text one token stands for, or nil when some byte value has no token (such bytes
+    /// are dropped, so a text's length no longer bounds its token count from below).
+    public let longestTokenBytes: Int?
 
     private let mergeTable: BPEMergeTable
     /// Token id of each single byte, or -1 if the vocabulary lacks it (such bytes are dropped, as in HF).
@@ -131,6 +134,7 @@ public final class BPETokenizer: Sendable {
         addedTokens = SpecialTokenMatcher(tokens: added)
         isAddedToken = addedFlags
         tokenBytes = bytesOfToken
+        longestTokenBytes = byteIDs.contains(-1) ? nil : bytesOfToken.map(\.count).max()
 
         identity = Self.identity(of: vocabulary, family: family)
     }
@@ -181,6 +185,15 @@ public final class BPETokenizer: Sendable {
         }
         if addSpecialTokens, addEOS, let eosID { ids.append(eosID) }
         return ids
+    }
+
+    /// The fewest tokens `encode` can return for a text of `utf8Count` bytes, without encoding it: every
+    /// byte of the text is covered by exactly one token and no token covers more than `longestTokenBytes`
+    /// (0 when that bound does not exist). Lets a caller refuse a text that cannot fit a token budget
+    /// before paying to encode it.
+    public func minimumTokenCount(utf8Count: Int) -> Int {
+        guard let longest = longestTokenBytes, longest > 0 else { return 0 }
+        return (utf8Count + longest - 1) / longest
     }
 
     private func appendPiece(_ piece: UnsafeBufferPointer<UInt8>, to ids: inout [Int32], scratch: inout MergeScratch) {

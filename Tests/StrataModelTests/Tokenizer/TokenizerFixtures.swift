@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import StrataModel
+import StrataTestSupport
 
 /// The committed tokenizer fixtures (made by tools/gen_tokenizer_fixture.py from Hugging Face
 /// transformers/tokenizers) and the real-model tokenizer shared by the tests.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import StrataModel
+import StrataTestSupport
 
 /// The tokenizer built from the real SmolLM2 GGUF against Hugging Face transformers loading the same file
 /// (fixture: tools/gen_tokenizer_fixture.py). Skipped when the model is absent, unless CI=true.
