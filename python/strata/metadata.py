@@ -40,7 +40,8 @@ def build_metadata(*, hidden: int, layers: LayerSpec, dtype: str, model: Optiona
 
     ``layers`` is a count (Hugging Face semantics for a model of ``count - 1`` blocks, or of
     ``model["n_blocks"]``), a list of hidden-state indices (kinds derived from ``model["n_blocks"]``,
-    else from the largest index), or a list of ``{"index", "kind"}`` objects. ``auxiliary`` is a list of
+    else from the largest index), or a list of ``{"index", "kind"}`` objects; with
+    ``layer_semantics="unknown"`` every kind is ``"unknown"``. ``auxiliary`` is a list of
     ``{"name", "length"}`` or a mapping name → length (``None`` = variable length).
     """
     def bad(why: str) -> StrataError:
@@ -52,7 +53,12 @@ def build_metadata(*, hidden: int, layers: LayerSpec, dtype: str, model: Optiona
         raise bad(f"dtype {dtype!r} is not one of f32, f16, bf16")
     n_blocks = model.get("n_blocks") if model else None
     layer_list: List[Dict[str, Any]]
-    if isinstance(layers, int):
+    if layer_semantics == "unknown" and not isinstance(layers, int):
+        layers = [x["index"] if isinstance(x, Mapping) else x for x in layers]
+    if layer_semantics == "unknown":   # nothing says which model layer an entry is (spec/FORMAT.md §4)
+        indices = list(range(layers)) if isinstance(layers, int) else list(layers)
+        layer_list = [{"index": int(i), "kind": "unknown"} for i in indices]
+    elif isinstance(layers, int):
         layer_list = hf_layers(layers, n_blocks)
     else:
         items = list(layers)

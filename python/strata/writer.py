@@ -203,6 +203,8 @@ class Writer:
             stored = to_stored(values, self.dtype)
         except TypeError as error:
             raise bad(str(error)) from None
+        if self.n_layers * n_tokens * self.hidden * self._width > Limits.RECORD_VALUE_BYTES:
+            raise bad(f"the record's values exceed the limit of {Limits.RECORD_VALUE_BYTES} bytes")
         expected = (self.n_layers, n_tokens, self.hidden)
         if stored.shape != expected:
             raise bad(f"values have shape {tuple(stored.shape)}, expected layers × tokens × hidden = {expected}")
