@@ -3,7 +3,8 @@
 implementation (tools/strata_format.py, written from spec/FORMAT.md) plus, for each, a JSON file with
 what a reader must make of it. Valid vectors list their decoded contents; the `bad-*` vectors break one
 rule each and say which error a reader must report, and when (FORMAT.md §13). The Swift tests
-(Tests/StrataTests/VectorTests.swift) and the Python tests (tools/test_strata_reader.py) check every one.
+(Tests/StrataTests/VectorTests.swift), tools/tests/test_format_vectors.py (tools/strata_format.py) and
+python/tests/test_reader.py (the Python package) check every one.
 
 Run from the repository root:  python3 tools/make_format_vectors.py
 Deterministic: the same inputs give the same files (zstd level 1, fixed seeds).

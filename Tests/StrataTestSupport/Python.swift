@@ -15,8 +15,9 @@ public enum Python {
         public var output: String { String(decoding: stdout, as: UTF8.self) + stderr }
     }
 
-    /// Runs `python3 arguments…` in the repository root and waits for it. Standard error goes through a file,
-    /// so only one pipe is drained and a chatty script cannot block on a full pipe.
+    /// Runs `python3 arguments…` in the repository root and waits for it, with the checkout's Python package
+    /// (python/, `import strata`) first on the import path. Standard error goes through a file, so only one
+    /// pipe is drained and a chatty script cannot block on a full pipe.
     @discardableResult
     public static func run(_ arguments: [String]) throws -> Result {
         try withTemporaryDirectoryURL("python-stderr") { folder in
@@ -28,6 +29,10 @@ public enum Python {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["python3"] + arguments
             process.currentDirectoryURL = repositoryRoot
+            var environment = ProcessInfo.processInfo.environment
+            let package = repositoryRoot.appendingPathComponent("python").path
+            environment["PYTHONPATH"] = ([package] + (environment["PYTHONPATH"].map { [$0] } ?? [])).joined(separator: ":")
+            process.environment = environment
             let output = Pipe()
             process.standardOutput = output
             process.standardError = errorHandle

@@ -4,7 +4,7 @@ import Testing
 @testable import StrataModel
 
 /// Checks against the real SmolLM2-135M-Instruct Q4_1 file when it is in the model cache
-/// (tools/fetch-model puts it there); `.needsRealModel` says when they skip.
+/// (`strata fetch-model` puts it there); `.needsRealModel` says when they skip.
 struct SmolLM2GGUFTests {
     static func modelPath() -> String? { ModelCache.existingPath(for: "smollm2") }
 
