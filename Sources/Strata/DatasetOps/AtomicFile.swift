@@ -11,8 +11,8 @@ import Darwin
 /// the new one, never a mix.
 public enum AtomicFile {
     public static func write(_ data: Data, to path: String) throws {
-        let directory = (path as NSString).deletingLastPathComponent
-        let name = (path as NSString).lastPathComponent
+        let directory = PathSyntax.parent(of: path)
+        let name = PathSyntax.lastComponent(of: path)
         let temporary = (directory.isEmpty ? "" : directory + "/") + ".\(name).tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw DatasetOpsError.io(path: temporary, operation: "create", errno: errno) }

@@ -47,7 +47,7 @@ public final class FileReplacement {
         guard synced else { throw DatasetOpsError.io(path: partialPath, operation: "fsync", errno: code) }
         guard rename(partialPath, target) == 0 else { throw DatasetOpsError.io(path: target, operation: "rename into place", errno: errno) }
         committed = true
-        let directory = (target as NSString).deletingLastPathComponent
+        let directory = PathSyntax.parent(of: target)
         AtomicFile.syncDirectory(directory.isEmpty ? "." : directory)
         lock.release()
     }
@@ -78,8 +78,8 @@ public final class FileReplacement {
     /// Partial files of running processes are left alone.
     @discardableResult
     public static func removeStalePartials(of target: String) -> [String] {
-        let directory = (target as NSString).deletingLastPathComponent
-        let prefix = (target as NSString).lastPathComponent + ".partial-"
+        let directory = PathSyntax.parent(of: target)
+        let prefix = PathSyntax.lastComponent(of: target) + ".partial-"
         let listed = (try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory)) ?? []
         var removed: [String] = []
         for name in listed where name.hasPrefix(prefix) {

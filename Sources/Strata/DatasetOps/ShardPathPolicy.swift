@@ -35,7 +35,7 @@ public enum ShardPathPolicy {
         var probe = joined
         var resolved = realPath(probe)
         while resolved == nil {
-            let parent = (probe as NSString).deletingLastPathComponent
+            let parent = PathSyntax.parent(of: probe)
             if parent == probe || parent.isEmpty { break }
             probe = parent
             resolved = realPath(probe)

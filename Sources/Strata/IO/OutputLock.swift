@@ -38,8 +38,8 @@ public final class OutputLock: @unchecked Sendable {
 
     /// The lock file of the file output `file`: `.NAME.lock` in the same directory.
     public static func lockPath(forFile file: String) -> String {
-        let directory = (file as NSString).deletingLastPathComponent
-        let name = "." + (file as NSString).lastPathComponent + ".lock"
+        let directory = PathSyntax.parent(of: file)
+        let name = "." + PathSyntax.lastComponent(of: file) + ".lock"
         return directory.isEmpty ? name : (directory as NSString).appendingPathComponent(name)
     }
 

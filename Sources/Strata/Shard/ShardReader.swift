@@ -114,8 +114,9 @@ public final class ShardReader: @unchecked Sendable {
             // The blocks fill the record's area (after the previous entry, before its own) without a gap (§1).
             var blockStart = index == 0 ? bodyStart : rows[index - 1].entryOffset + rows[index - 1].entryLength
             for (b, ref) in e.blocks.enumerated() {
-                guard ref.offset == blockStart else {
-                    throw StrataError(.corrupt, "block reference points to offset \(ref.offset), expected \(blockStart) (right after the previous block or record entry)", block: b, offset: ref.offset)
+                // Compared by subtraction: a size read from the file may be near Int.max (fuzz/README.md).
+                guard ref.offset == blockStart, ref.storedSize <= row.entryOffset - BlockHeader.size - ref.offset else {
+                    throw StrataError(.corrupt, "block reference points to offset \(ref.offset) with \(ref.storedSize) stored bytes, expected a block from \(blockStart) (right after the previous block or record entry) that ends before the record entry", block: b, offset: ref.offset)
                 }
                 blockStart = ref.offset + BlockHeader.size + ref.storedSize
             }

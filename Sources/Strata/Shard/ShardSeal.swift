@@ -22,7 +22,8 @@ struct ShardSeal {
                 throw StrataError(.brokenSeal, "trailer points to index offset \(indexOffset) outside the file body", offset: fileSize - Trailer.size)
             }
             let idx = try ShardIndex.decodeHeader(try file.read(count: ShardIndex.headerSize, at: indexOffset))
-            guard indexOffset + ShardIndex.headerSize + idx.bodyLength + Trailer.size == fileSize else {
+            // Compared by subtraction: a length read from the file may be near Int.max (fuzz/README.md).
+            guard idx.bodyLength == fileSize - Trailer.size - ShardIndex.headerSize - indexOffset else {
                 throw StrataError(.brokenSeal, "index (\(idx.count) records) does not end where the trailer begins", offset: indexOffset)
             }
             guard idx.count == trailer.recordCount else {
@@ -39,9 +40,11 @@ struct ShardSeal {
         var areaStart = bodyStart
         for (i, row) in rows.enumerated() {
             // A record's area is its blocks (72-byte header + payload each) followed by its entry.
-            guard row.storedBytes <= indexOffset, row.entryLength >= RecordEntry.headerSize,
+            // Sizes read from the file are compared by subtraction or bounded first, so none overflows.
+            guard row.storedBytes <= indexOffset, row.blockCount <= indexOffset / BlockHeader.size,
+                  row.entryLength >= RecordEntry.headerSize,
                   row.entryOffset == areaStart + row.blockCount * BlockHeader.size + row.storedBytes,
-                  row.entryOffset + row.entryLength <= indexOffset else {
+                  row.entryLength <= indexOffset - row.entryOffset else {
                 throw StrataError(.corrupt, "index row does not follow the previous record without a gap (its entry at \(row.entryOffset), "
                                   + "expected \(row.blockCount) blocks of \(row.storedBytes) stored bytes from offset \(areaStart))",
                                   record: i, offset: indexOffset + ShardIndex.headerSize + i * ShardIndex.rowSize)

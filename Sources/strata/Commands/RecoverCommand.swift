@@ -31,7 +31,7 @@ struct RecoverCommand: ParsableCommand {
     /// such as `capture` or `merge` may be using the shard; if it is, recovery is refused, naming it).
     static func locks(for shard: String) throws -> [OutputLock] {
         let own = try OutputLock(file: shard)
-        let directory = (shard as NSString).deletingLastPathComponent
+        let directory = PathSyntax.parent(of: shard)
         let directoryLock = OutputLock.lockPath(forDirectory: directory.isEmpty ? "." : directory)
         guard FileManager.default.fileExists(atPath: directoryLock) else { return [own] }
         return [own, try OutputLock(directory: directory.isEmpty ? "." : directory)]

@@ -203,7 +203,7 @@ struct TrainCommand: ParsableCommand {
 private func removeTrainingState(_ path: String) {
     let fm = FileManager.default
     try? fm.removeItem(atPath: path)
-    let directory = (path as NSString).deletingLastPathComponent, name = (path as NSString).lastPathComponent
+    let directory = PathSyntax.parent(of: path), name = PathSyntax.lastComponent(of: path)
     let dir = directory.isEmpty ? "." : directory
     for entry in (try? fm.contentsOfDirectory(atPath: dir)) ?? [] where entry.hasPrefix(".\(name).tmp-") {
         try? fm.removeItem(atPath: dir + "/" + entry)

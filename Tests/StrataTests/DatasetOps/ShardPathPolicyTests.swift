@@ -49,6 +49,16 @@ import Testing
         }
     }
 
+    /// Minimised from a FuzzManifest crash: walking up from a missing shard path with runs of slashes
+    /// trapped inside NSString.deletingLastPathComponent; now it is an ordinary missing shard.
+    @Test(arguments: ["Y///g//", "a//", "Y///g//x.strata"])
+    func missingShardWithSlashRunsIsReturnedNotTrapped(entry: String) throws {
+        try withTemporaryDirectory { root in
+            let tree = try Self.makeTree(in: root)
+            #expect(try ShardPathPolicy.resolve(entry, in: tree.data, manifest: "m.json") == tree.data + "/" + entry)
+        }
+    }
+
     @Test func refusalNamesTheEntryAndTheReason() throws {
         try withTemporaryDirectory { root in
             let tree = try Self.makeTree(in: root)
