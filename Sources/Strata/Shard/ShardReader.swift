@@ -1,7 +1,7 @@
 import Foundation
 
 /// Reads one sealed shard. Thread-safe for concurrent reads (pread-based; record entries are parsed
-/// lazily and cached behind a lock).
+/// lazily and kept in the process-wide, byte-bounded `RecordEntryCache`).
 public final class ShardReader: @unchecked Sendable {
     public let path: String
     public let metadata: StrataMetadata
@@ -15,10 +15,9 @@ public final class ShardReader: @unchecked Sendable {
     let bodyStart: Int
     let indexOffset: Int
     private let rows: [ShardIndex.Row]
-    /// Parsed record entries, cached up to `entryCacheLimit` (then the cache starts over), so
-    /// streaming a whole shard keeps per-reader memory bounded.
-    private var entries: [Int: RecordEntry] = [:]
-    static let entryCacheLimit = 1024
+    /// Parsed record entries live in the process-wide, byte-bounded `RecordEntryCache` under this key.
+    private let entryCache = RecordEntryCache.shared
+    private let cacheKey = RecordEntryCache.shared.newReader()
     private let lock = NSLock()
     /// Shared by all readers: memory for decoding scales with concurrent reads, not open shards.
     private let workspaces = DecodeWorkspacePool.shared
@@ -87,10 +86,7 @@ public final class ShardReader: @unchecked Sendable {
     /// The parsed and validated record entry of record `index` (cached).
     func entry(_ index: Int) throws -> RecordEntry {
         try checkIndex(index)
-        lock.lock()
-        let cached = entries[index]
-        lock.unlock()
-        if let cached { return cached }
+        if let cached = entryCache.entry(reader: cacheKey, index: index) { return cached }
         let row = rows[index]
         let e: RecordEntry
         do {
@@ -126,10 +122,7 @@ public final class ShardReader: @unchecked Sendable {
         } catch let err as StrataError {
             throw err.located(path: path, record: index, offset: row.entryOffset)
         }
-        lock.lock()
-        if entries.count >= Self.entryCacheLimit { entries.removeAll(keepingCapacity: true) }
-        entries[index] = e
-        lock.unlock()
+        entryCache.insert(e, reader: cacheKey, index: index)
         return e
     }
 

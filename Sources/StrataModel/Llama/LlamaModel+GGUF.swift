@@ -14,7 +14,7 @@ extension LlamaModel {
 extension LlamaWeights {
     /// Dequantises the weights named by llama.cpp's conventions (`token_embd.weight`, `blk.N.attn_q.weight`,
     /// ...), checking every shape against `config`. Q/K/V and gate/up are dequantised straight into their
-    /// stacked buffers.
+    /// stacked buffers. Each tensor's file bytes are released from resident memory once dequantised.
     public init(gguf file: GGUFFile, config: LlamaConfig) throws {
         let d = config.hiddenSize, ff = config.feedForwardSize, vocabulary = config.vocabularySize
         let queryWidth = config.queryWidth, kvWidth = config.keyValueWidth
@@ -28,9 +28,10 @@ extension LlamaWeights {
             }
             return tensor
         }
-        /// Dequantises `tensor` into `buffer` starting at float `offset`.
+        /// Dequantises `tensor` into `buffer` starting at float `offset`, then releases its file bytes.
         func load(_ tensor: GGUFTensorInfo, into buffer: FloatBuffer, at offset: Int = 0) throws {
             try file.dequantize(tensor, into: UnsafeMutableBufferPointer(start: buffer.pointer + offset, count: tensor.elementCount))
+            file.releaseData(of: tensor)
         }
         func loaded(_ name: String, _ shape: [Int]) throws -> FloatBuffer {
             let checked = try tensor(name, shape)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import Strata
 import StrataCapture
 import StrataModel
 import StrataProbe
@@ -119,7 +120,7 @@ struct BenchServeCommand: ParsableCommand {
 
         let report: [String: Any] = [
             "model": served.path, "threads": llama.threads, "runs": runs,
-            "peak_rss_bytes": ProcessMemory.peakResidentBytes() ?? 0, "prompts": results,
+            "peak_rss_bytes": ProcessResources.peakResidentBytes ?? 0, "prompts": results,
         ]
         let data = try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys])
         if let out {

@@ -29,7 +29,12 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Layers: all | last | comma-separated hidden-state indices (default: all; last for last-token/mean-last).")
     var layers: String?
     @Option(help: "Seed for initialisation, shuffling and the validation split.") var seed: UInt64 = 0
-    @Option(name: .customLong("memory-budget"), help: "Bound on batch memory (e.g. 512MB, 2GB).") var memoryBudget: String = "2GB"
+    @Option(name: .customLong("memory-budget"), help: ArgumentHelp(
+        "Bound on what training holds (e.g. 512MB, 2GB): peak RSS stays within it plus a fixed \(MemoryBudget.processOverheadBytes >> 20)MB.",
+        discussion: "The budget holds the probe's parameters, gradients, optimizer state and per-worker workspaces (reserved first), "
+            + "then hidden-state chunks, the prefetch queue and the epoch/feature caches. The fixed \(MemoryBudget.processOverheadBytes >> 20)MB "
+            + "is the executable, libraries and runtime, thread stacks, OpenBLAS's buffers and allocator slack (spec/PROBES.md §3)."))
+    var memoryBudget: String = "2GB"
     @Option(help: "Validation metric for early stopping and the threshold.") var metric: SelectionMetric = .f1
     @Option(help: "Early stopping patience in epochs (0 = off).") var patience: Int = 3
     @Option(help: "Warm-up as a fraction of all steps.") var warmup: Double = 0.05
@@ -73,6 +78,7 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         let kind = probe, tokenPool = pool, layerPoolMode = layerPool, normalization = normalize, selection = metric
         let budget = try MemoryBudget(parsing: memoryBudget)
+        AllocatorTuning.shareOneArena()
         AllocatorTuning.keepLargeBlocksInHeap(upTo: min(budget.bytes, 1 << 30))
         let dataset = try StrataDataset(path: data)
         let meta = dataset.metadata
@@ -84,9 +90,7 @@ struct TrainCommand: ParsableCommand {
         let split = validationDataset == nil ? splitRecords(count: dataset.count, validationFraction: valFraction, seed: seed)
                                              : (train: Array(0..<dataset.count), validation: [])
         let trainBase = try DatasetBatchSource(dataset: dataset, records: split.train, layers: positions, featureName: featureName, budget: budget)
-        let streamed = try StreamBatchSource(base: trainBase, rank: rank, world: world, epochCache: epochCache == .auto && epochs > 1)
-        var train: ResumableBatchSource = streamed
-        var validation: BatchSource?
+        var validationBase: DatasetBatchSource?
         if let validationDataset {
             guard validationDataset.metadata.isShapeCompatible(with: meta) else {
                 throw ValidationError("--val \(val!) has a different hidden size, layer list or dtype than --data")
@@ -95,12 +99,12 @@ struct TrainCommand: ParsableCommand {
                let valFormat = PromptFormat(metadataExtra: validationDataset.metadata.extra), trainFormat != valFormat {
                 FileHandle.standardError.write(Data("warning: --data holds \(trainFormat) but --val holds \(valFormat)\n".utf8))
             }
-            validation = try DatasetBatchSource(dataset: validationDataset, layers: positions, featureName: featureName, budget: budget)
+            validationBase = try DatasetBatchSource(dataset: validationDataset, layers: positions, featureName: featureName, budget: budget)
         } else if !split.validation.isEmpty {
-            validation = try DatasetBatchSource(dataset: dataset, records: split.validation, layers: positions, featureName: featureName, budget: budget)
+            validationBase = try DatasetBatchSource(dataset: dataset, records: split.validation, layers: positions, featureName: featureName, budget: budget)
         }
-        let classes = ProbeSetup.classCount(metadata: meta, labels: train.labels + (validation?.labels ?? []))
-        guard train.labels.contains(where: { $0 >= 0 }) else { throw ValidationError("\(data) has no labelled records to train on") }
+        let classes = ProbeSetup.classCount(metadata: meta, labels: trainBase.labels + (validationBase?.labels ?? []))
+        guard trainBase.labels.contains(where: { $0 >= 0 }) else { throw ValidationError("\(data) has no labelled records to train on") }
 
         var options = TrainingOptions()
         options.epochs = epochs; options.batchSize = batchSize; options.learningRate = lr; options.weightDecay = weightDecay
@@ -109,7 +113,7 @@ struct TrainCommand: ParsableCommand {
         if threshold != "auto" { options.fixedThreshold = Float(threshold) }
         if let cw = classWeights {
             if cw == "balanced" {
-                options.classWeights = Trainer.balancedWeights(labels: train.labels, classes: classes)
+                options.classWeights = Trainer.balancedWeights(labels: trainBase.labels, classes: classes)
             } else {
                 let w = cw.split(separator: ",").compactMap { Float($0.trimmingCharacters(in: .whitespaces)) }
                 guard w.count == classes, w.allSatisfy({ $0 > 0 }) else {
@@ -125,17 +129,27 @@ struct TrainCommand: ParsableCommand {
             inputNormalization: kind == .logits ? .none : normalization, featureName: featureName,
             featureWidth: kind == .logits ? trainBase.featureWidth : nil)
         let model = try Probe(configuration: config, seed: seed)
+        // The probe's parameters, gradients, optimizer state and workspaces come out of the budget first.
+        let footprint = TrainingFootprint(probe: model, workers: Probe.workerCount(Int.max, requested: threads),
+                                          longestRecord: max(trainBase.longestRecord, validationBase?.longestRecord ?? 0))
+        try trainBase.reserve(footprint)
+        try validationBase?.reserve(footprint)
+        let streamed = try StreamBatchSource(base: trainBase, rank: rank, world: world, epochCache: epochCache == .auto && epochs > 1)
+        var train: ResumableBatchSource = streamed
+        var validation: BatchSource? = validationBase
         var cachedFeatures = false
         if featureCache == .auto, model.isHeadOnly,
-           PooledFeatureSource.byteCount(records: train.count + (validation?.count ?? 0), probe: model) <= budget.bytes / 5 {
+           PooledFeatureSource.byteCount(records: train.count + (validation?.count ?? 0), probe: model) <= trainBase.budget.dataBytes / 5 {
             train = try PooledFeatureSource(probe: model, base: trainBase, rank: rank, world: world, workers: threads)
-            if let v = validation as? DatasetBatchSource { validation = try PooledFeatureSource(probe: model, base: v, workers: threads) }
+            if let validationBase { validation = try PooledFeatureSource(probe: model, base: validationBase, workers: threads) }
             cachedFeatures = true
+            AllocatorTuning.releaseFreeMemory()   // the pooling pass's chunks
         }
         if !quiet {
             FileHandle.standardError.write(Data((
                 "training \(kind.rawValue) probe: \(model.parameterCount) parameters, \(positions.count) layers, \(classes) classes, "
-                + "\(train.count) train / \(validation?.count ?? 0) validation records, memory budget \(budget)"
+                + "\(train.count) train / \(validation?.count ?? 0) validation records, memory budget \(budget) "
+                + "(\(footprint) for the probe, the rest for hidden states)"
                 + (cachedFeatures ? ", head trained on pooled features computed once" : streamed.cachesEpochs ? ", decoded records cached after epoch 1" : "")
                 + "\n").utf8))
         }
@@ -159,7 +173,7 @@ struct TrainCommand: ParsableCommand {
         var lastPrint = Date.distantPast
         let policy = StateCheckpointPolicy(path: statePath, everySteps: checkpointEvery, everySeconds: checkpointSeconds)
         let result = try Trainer(probe: model, options: options).fit(
-            train: train, validation: validation, checkpoints: policy, resume: resumeState
+            train: train, validation: validation, checkpoints: policy, resume: resumeState.take()
         ) { p in
             if let record = p.epochRecord, let logWriter, logFailure == nil {
                 do { try logWriter.append(record) } catch { logFailure = error }
@@ -194,7 +208,7 @@ struct TrainCommand: ParsableCommand {
             if let t = result.threshold { summary += String(format: ", threshold %.4f", t) }
         }
         print(summary)
-        if let peak = ProcessMemory.peakResidentBytes() { print("peak_rss_bytes=\(peak)") }
+        if let peak = ProcessResources.peakResidentBytes { print("peak_rss_bytes=\(peak)") }
     }
 }
 
