@@ -15,7 +15,7 @@ record), then times (wall clock, best of --repeat runs):
   h5py read  h5py reading the same files (whole array; and record by record)
 --import-only writes the input files untimed and times only the import rows and their h5py reads.
 The load average (1 min) is printed before and after: wall times on a shared machine are noisy.
-  py reader  tools/strata_reader.py reading every record of the shard as float32
+  py reader  the strata Python package (python/) reading every record of the shard in the stored dtype
 MB/s are raw value bytes (layers × tokens × hidden × width) per second. Prints a markdown table.
 """
 import argparse
@@ -30,8 +30,8 @@ import h5py
 import hdf5plugin
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import strata_reader  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "python"))
+import strata as strata_package  # noqa: E402  (the package in python/, installed or not)
 
 
 def cpu_seconds():
@@ -74,9 +74,9 @@ def main():
     shard = w(f"synth-{args.dtype}.strata")
     run(strata, "synth", "--out", shard, "--records", str(args.records), "--dtype", args.dtype,
         "--min-tokens", "16", "--max-tokens", "64", "--labels", "2", "--seed", "1")
-    ds = strata_reader.open_dataset(shard)
+    ds = strata_package.open(shard)
     width = 4 if args.dtype == "f32" else 2
-    tokens = sum(ds.info(i)["n_tokens"] for i in range(len(ds)))
+    tokens = sum(ds.info(i).n_tokens for i in range(len(ds)))
     layers, hidden = len(ds.metadata["layers"]), ds.metadata["hidden"]
     raw = tokens * layers * hidden * width
     mb = raw / 1e6
@@ -164,11 +164,11 @@ def main():
             row(f"h5py read whole array (layer-major {compression})", timed(read_whole, repeat), None, "decode only")
 
     def python_reader():
-        reader = strata_reader.open_dataset(shard)
+        reader = strata_package.open(shard)
         for i in range(len(reader)):
-            reader.read(i, stored=True)
+            reader.read(i, dtype="stored")
     if full:
-        row("tools/strata_reader.py read every record (stored dtype)", timed(python_reader, repeat), None,
+        row("strata (Python package) read every record (stored dtype)", timed(python_reader, repeat), None,
             "CRC + zstd + unshuffle")
 
     print(f"\nData: {args.records} records, {tokens} tokens, {layers} layers × {hidden} hidden, {args.dtype}: "

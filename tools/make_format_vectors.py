@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
-"""Generates spec/vectors/: small Strata shards written by the independent Python implementation
-(tools/strata_format.py, written from spec/FORMAT.md) plus, for each, a JSON file with its decoded
-contents. The Swift tests (Tests/StrataTests/VectorTests.swift) read every vector and compare.
+"""Generates spec/vectors/: small Strata shards and datasets written by the independent Python
+implementation (tools/strata_format.py, written from spec/FORMAT.md) plus, for each, a JSON file with
+what a reader must make of it. Valid vectors list their decoded contents; the `bad-*` vectors break one
+rule each and say which error a reader must report, and when (FORMAT.md §13). The Swift tests
+(Tests/StrataTests/VectorTests.swift), tools/tests/test_format_vectors.py (tools/strata_format.py) and
+python/tests/test_reader.py (the Python package) check every one.
 
 Run from the repository root:  python3 tools/make_format_vectors.py
 Deterministic: the same inputs give the same files (zstd level 1, fixed seeds).
 """
 import json
 import os
+import shutil
+import struct
 import sys
 
 import numpy as np
@@ -31,7 +36,7 @@ def metadata(dtype, layers, hidden, **extra):
     m = {"hidden": hidden, "layers": hf_layers(layers), "dtype": dtype, "layer_semantics": "hf_output_hidden_states",
          "model": {"name": "vector-model", "architecture": "llama", "n_blocks": layers - 1, "hidden_size": hidden},
          "tokenizer": {"kind": "gpt2", "pre": "smollm", "vocab_size": 49152},
-         "label_names": ["negative", "positive"], "auxiliary": [], "tool_version": "vectors-1",
+         "label_names": ["negative", "positive"], "auxiliary": [], "tool_version": "vectors-2",
          "extra": {"purpose": "spec test vector"},
          "codec": {"name": "zstd", "level": 1, "shuffle": True, "block_target_bytes": 256, "layers_per_block": None}}
     m.update(extra)
@@ -40,7 +45,8 @@ def metadata(dtype, layers, hidden, **extra):
 
 def values(rng, layers, tokens, hidden):
     v = rng.standard_normal((layers, tokens, hidden)).astype(np.float32) * np.float32(3)
-    v[:, 0, 0] = 26000.0 + np.arange(layers, dtype=np.float32)   # a massive-activation channel
+    if tokens:
+        v[:, 0, 0] = 26000.0 + np.arange(layers, dtype=np.float32)   # a massive-activation channel
     return v
 
 
@@ -53,21 +59,48 @@ def grid(layers, tokens, layers_per_block, tokens_per_block):
     return tiles
 
 
-def expected_json(path, meta, recs, stored, sealed=True, recoverable=None):
-    records = []
-    for rec, v in zip(recs, stored):
-        records.append({"id": rec["id"], "labels": rec["labels"], "token_ids": rec["token_ids"], "text": rec.get("text"),
-                        "metadata": rec.get("metadata", {}), "auxiliary": rec.get("auxiliary", {}),
-                        "shape": list(v.shape), "values": [float(x) for x in v.reshape(-1)]})
-    doc = {"file": os.path.basename(path), "sealed": sealed, "metadata": meta, "records": records}
-    if recoverable is not None:
-        doc["records_after_recover"] = recoverable
+def stored_values(v, dtype):
+    return sf.stored_bits_to_f32(sf.to_stored_bits(v.reshape(-1), dtype), dtype).reshape(v.shape)
+
+
+def record_json(rec, v):
+    return {"id": rec["id"], "labels": rec["labels"], "token_ids": rec["token_ids"], "text": rec.get("text"),
+            "metadata": rec.get("metadata", {}), "auxiliary": rec.get("auxiliary", {}),
+            "shape": list(v.shape), "values": [float(x) for x in v.reshape(-1)]}
+
+
+def write_json(path, doc):
     with open(path + ".json", "w", encoding="utf-8") as f:
         json.dump(doc, f, indent=1, ensure_ascii=False, sort_keys=True)
         f.write("\n")
 
 
-def write(name, meta, recs, vals, tiles, codec="zstd", shuffle=True, seal=True, partial=None):
+def expected_json(path, meta, recs, stored, sealed=True, recoverable=None):
+    doc = {"file": os.path.basename(path), "sealed": sealed, "metadata": meta,
+           "records": [record_json(rec, v) for rec, v in zip(recs, stored)]}
+    if recoverable is not None:
+        doc["records_after_recover"] = recoverable
+    write_json(path, doc)
+
+
+def refused_json(path, why, kind, at, record=None, recoverable=None, only_by_decoding=False):
+    """A vector a reader must refuse: `kind` as spec/FORMAT.md names it (unsealed, brokenSeal, corrupt,
+    dataset); `at` when: "open" (opening the shard or dataset), "read" (reading record `record`; the
+    others read) or "verify" (only a whole-file check: `strata verify`, and the commands that rewrite a
+    whole dataset). `only_by_decoding`: the damage is inside a zstd frame whose header is valid, so a
+    command that copies the block as stored (without decoding it) carries it over unchanged (§5)."""
+    error = {"kind": kind, "at": at}
+    if record is not None:
+        error["record"] = record
+    if only_by_decoding:
+        error["only_by_decoding"] = True
+    doc = {"file": os.path.basename(path), "why": why, "error": error}
+    if recoverable is not None:
+        doc["records_after_recover"] = recoverable
+    write_json(path, doc)
+
+
+def write(name, meta, recs, vals, tiles, codec="zstd", shuffle=True, seal=True, partial=None, gap_before_index=0):
     path = os.path.join(OUT, name)
     w = sf.Writer(path, meta, level=1)
     for rec, v, t in zip(recs, vals, tiles):
@@ -80,34 +113,89 @@ def write(name, meta, recs, vals, tiles, codec="zstd", shuffle=True, seal=True, 
         last_entry_offset = w.rows[-1][0]
         w.f.truncate(last_entry_offset)
         w.rows.pop()
+        w.block_offsets.pop()
+    w.f.write(b"\x00" * gap_before_index)
     w.close(seal=seal)
-    stored = [sf.stored_bits_to_f32(sf.to_stored_bits(v.reshape(-1), meta["dtype"]), meta["dtype"]).reshape(v.shape) for v in vals]
-    return path, stored
+    return path, [stored_values(v, meta["dtype"]) for v in vals], w
+
+
+# --- byte patches for the refused vectors (each keeps every CRC valid except where it says) -----------
+
+def patch(path, edit):
+    data = bytearray(open(path, "rb").read())
+    edit(data)
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def put(data, offset, fmt, value):
+    struct.pack_into(fmt, data, offset, value)
+
+
+def reseal_crc(data, start, length):
+    """Rewrites the CRC32C that follows `length` bytes at `start` (a header's own CRC field)."""
+    put(data, start + length, "<I", sf.crc32c(bytes(data[start:start + length])))
+
+
+def set_field(data, start, offset, fmt, value, crc_length):
+    """Sets the field at `offset` of the structure at `start`, then rewrites the structure's own CRC
+    over its first `crc_length` bytes: a wrong value under a valid CRC."""
+    put(data, start + offset, fmt, value)
+    reseal_crc(data, start, crc_length)
+
+
+def reseal_entry(data, entry):
+    """Recomputes a record entry's body CRC and then its header CRC."""
+    body_length = struct.unpack_from("<Q", data, entry + 24)[0]
+    put(data, entry + 32, "<I", sf.crc32c(bytes(data[entry + 48:entry + 48 + body_length])))
+    reseal_crc(data, entry, 44)
+
+
+def skippable_then(frame):
+    """A skippable frame (magic 0x184D2A50) in front of the real frame: not one zstd frame (§5)."""
+    return struct.pack("<II", 0x184D2A50, 4) + b"skip" + frame
+
+
+def flip_last_byte(frame):
+    """The frame with its last byte changed: for a frame with a content checksum, a wrong checksum."""
+    return frame[:-1] + bytes([frame[-1] ^ 0x01])
+
+
+def with_dictionary_id(frame):
+    """The same frame with a 1-byte Dictionary_ID (42) in its header (RFC 8878 §3.1.1.1): a frame that
+    needs a dictionary, which §5 does not allow."""
+    descriptor = frame[4]
+    assert descriptor & 0x03 == 0 and descriptor & 0x20, "expected a single-segment frame without a dictionary id"
+    return frame[:4] + bytes([descriptor | 0x01]) + bytes([42]) + frame[5:]
 
 
 def main():
-    os.makedirs(OUT, exist_ok=True)
+    if os.path.isdir(OUT):
+        shutil.rmtree(OUT)
+    os.makedirs(OUT)
     rng = np.random.default_rng(20261129)
 
     # 1. bf16, two records, 2 layers per block and token splits, unicode text/metadata, labels, auxiliary vector.
-    meta = metadata("bf16", 3, 8, auxiliary=[{"name": "next_token_logprobs", "length": 2}])
+    #    Blocks where zstd does not shrink the bytes are stored with codec 0 (the writer rule of §5).
+    meta = metadata("bf16", 3, 64, auxiliary=[{"name": "next_token_logprobs", "length": 2}])
     recs = [
         {"id": "review-0", "labels": [1], "token_ids": [1, 504, 2201, 17], "text": "Great film — 10/10 ✨ 映画",
          "metadata": {"source": "imdb", "язык": "en"}, "auxiliary": {"next_token_logprobs": [-0.5, -2.25]}},
         {"id": "review-1 🙂", "labels": [0, 1], "token_ids": [1], "text": None, "metadata": {},
          "auxiliary": {"next_token_logprobs": [0.0, -1.0]}},
     ]
-    vals = [values(rng, 3, 4, 8), values(rng, 3, 1, 8)]
+    vals = [values(rng, 3, 4, 64), values(rng, 3, 1, 64)]
     tiles = [grid(3, 4, 2, 3), grid(3, 1, 2, 3)]
-    path, stored = write("bf16-two-records.strata", meta, recs, vals, tiles)
+    path, stored, _ = write("bf16-two-records.strata", meta, recs, vals, tiles)
     expected_json(path, meta, recs, stored)
 
-    # 2. f16, one record, one layer per block, one token per block (many tiny blocks).
+    # 2. f16, one record, one layer per block, one token per block: 8-byte blocks that zstd cannot
+    #    shrink, so every block is stored shuffled without compression (codec 0, shuffle 1).
     meta = metadata("f16", 2, 4)
     recs = [{"id": "many-blocks", "labels": [], "token_ids": list(range(100, 106)), "text": "six tokens", "metadata": {"k": "v"}}]
     vals = [values(rng, 2, 6, 4) / np.float32(1000)]
     vals[0][1, 2, 3] = np.float32(1e-6)      # an f16 subnormal
-    path, stored = write("f16-many-blocks.strata", meta, recs, vals, [grid(2, 6, 1, 1)])
+    path, stored, _ = write("f16-many-blocks.strata", meta, recs, vals, [grid(2, 6, 1, 1)])
     expected_json(path, meta, recs, stored)
 
     # 3. f32, uncompressed and unshuffled blocks (codec 0, shuffle 0): the alternative payload paths.
@@ -115,40 +203,201 @@ def main():
     meta["codec"] = {"name": "none", "level": 0, "shuffle": False, "block_target_bytes": 1024, "layers_per_block": 1}
     recs = [{"id": "raw", "labels": [1], "token_ids": [5, 6], "text": "", "metadata": {}}]
     vals = [values(rng, 2, 2, 3)]
-    path, stored = write("f32-uncompressed.strata", meta, recs, vals, [grid(2, 2, 1, 2)], codec="none", shuffle=False)
+    path, stored, _ = write("f32-uncompressed.strata", meta, recs, vals, [grid(2, 2, 1, 2)], codec="none", shuffle=False)
     expected_json(path, meta, recs, stored)
 
-    # 4. Unsealed: two committed records and the first block of a third, no index or trailer.
+    # 4. Every payload form in one record, a record with 0 tokens, and optional metadata keys left out
+    #    (a missing key means null, §4): `auxiliary` without `length` (variable), `codec` without
+    #    `layers_per_block`. Values are multiples of 1/4 so that even unshuffled f32 compresses.
+    meta = metadata("f32", 3, 32, auxiliary=[{"name": "scores"}])
+    del meta["codec"]["layers_per_block"]
+    recs = [{"id": "payloads", "labels": [0], "token_ids": [3, 1, 4, 1, 5], "text": "zstd, raw and checksummed",
+             "metadata": {}, "auxiliary": {"scores": [0.25, -1.5, 8.0]}},
+            {"id": "no-tokens", "labels": [1], "token_ids": [], "text": "", "metadata": {"note": "0 tokens, no blocks"},
+             "auxiliary": {"scores": []}}]
+    vals = [np.round(rng.standard_normal((3, 5, 32)) * 12).astype(np.float32) / np.float32(4),
+            np.zeros((3, 0, 32), dtype=np.float32)]
+    tiles = [[(0, 1, 0, 2, {"codec": "zstd", "shuffle": False}), (0, 1, 2, 3, {"codec": "zstd", "shuffle": False}),
+              (1, 1, 0, 5, {"codec": "none", "shuffle": True}),
+              (2, 1, 0, 1, {"codec": "none", "shuffle": True}), (2, 1, 1, 4, {"codec": "zstd", "shuffle": True, "checksum": True})],
+             []]
+    path, stored, _ = write("payload-forms.strata", meta, recs, vals, tiles)
+    expected_json(path, meta, recs, stored)
+    assert_codecs(path, [(1, 0), (1, 0), (0, 1), (0, 1), (1, 1)])
+
+    # 5. Unsealed: two committed records and the first block of a third, no index or trailer.
     meta = metadata("bf16", 2, 4)
     recs = [{"id": f"u{i}", "labels": [i % 2], "token_ids": [1, 2, 3], "text": f"record {i}", "metadata": {}} for i in range(3)]
     vals = [values(rng, 2, 3, 4) for _ in range(3)]
     tiles = [grid(2, 3, 1, 3)] * 3
-    path, stored = write("bf16-unsealed.strata", meta, recs[:2], vals[:2], tiles[:2], seal=False, partial=(recs[2], vals[2], tiles[2]))
+    path, stored, _ = write("bf16-unsealed.strata", meta, recs[:2], vals[:2], tiles[:2], seal=False, partial=(recs[2], vals[2], tiles[2]))
     expected_json(path, meta, recs[:2], stored, sealed=False, recoverable=2)
 
-    # 5. A dataset directory: manifest.json + two shards.
-    ddir = os.path.join(OUT, "dataset")
-    os.makedirs(ddir, exist_ok=True)
+    # 6. A dataset directory: manifest.json + two shards.
     meta = metadata("bf16", 2, 4)
-    shard_entries = []
-    all_recs, all_stored = [], []
+    all_recs, all_stored = write_dataset("dataset", meta, rng)
+    expected_json(os.path.join(OUT, "dataset"), meta, all_recs, all_stored)
+
+    write_refused_shards(rng)
+    write_refused_datasets(rng)
+    for name in sorted(os.listdir(OUT)):
+        print(name)
+
+
+def assert_codecs(path, expected):
+    """The (codec, shuffle) of every block of record 0, as the vector means them to be."""
+    data = open(path, "rb").read()
+    meta_length = struct.unpack_from("<Q", data, 16)[0]
+    offset, found = 32 + meta_length, []
+    while data[offset:offset + 4] == sf.TAG_BLOCK:
+        codec, shuffle = data[offset + 45], data[offset + 46]
+        found.append((codec, shuffle))
+        offset += 72 + struct.unpack_from("<Q", data, offset + 56)[0]
+    assert found == expected, (path, found)
+
+
+def write_dataset(name, meta, rng, manifest_metadata=None):
+    """A dataset directory with two shards (2 records, then 1); returns its records and values."""
+    directory = os.path.join(OUT, name)
+    os.makedirs(directory, exist_ok=True)
+    entries, all_recs, all_stored = [], [], []
     for s in range(2):
         recs = [{"id": f"s{s}-r{i}", "labels": [i % 2], "token_ids": [7] * (i + 1), "text": None, "metadata": {}} for i in range(2 - s)]
         vals = [values(rng, 2, i + 1, 4) for i in range(2 - s)]
-        name = f"dataset/shard-{s:05d}.strata"
-        path, stored = write(name, meta, recs, vals, [grid(2, i + 1, 2, 8) for i in range(2 - s)])
+        path, stored, _ = write(f"{name}/shard-{s:05d}.strata", meta, recs, vals, [grid(2, i + 1, 2, 8) for i in range(2 - s)])
         data = open(path, "rb").read()
-        shard_entries.append({"path": os.path.basename(path), "records": len(recs), "bytes": len(data), "crc32c": f"{sf.crc32c(data):08x}"})
+        entries.append({"path": os.path.basename(path), "records": len(recs), "bytes": len(data), "crc32c": f"{sf.crc32c(data):08x}"})
         all_recs += recs
         all_stored += stored
-    manifest = {"format": "strata-dataset", "version": 1, "records": sum(e["records"] for e in shard_entries),
-                "metadata": meta, "shards": shard_entries, "extra": {}}
-    with open(os.path.join(ddir, "manifest.json"), "w", encoding="utf-8") as f:
+    manifest = {"format": "strata-dataset", "version": 1, "records": sum(e["records"] for e in entries),
+                "metadata": manifest_metadata or meta, "shards": entries, "extra": {}}
+    write_manifest(directory, manifest)
+    return all_recs, all_stored
+
+
+def write_manifest(directory, manifest):
+    with open(os.path.join(directory, "manifest.json"), "w", encoding="utf-8") as f:
         json.dump(manifest, f, indent=1, sort_keys=True)
         f.write("\n")
-    expected_json(ddir, meta, all_recs, all_stored)
-    for name in sorted(os.listdir(OUT)):
-        print(name)
+
+
+def two_records(rng, name, meta=None, recs=None, **write_options):
+    """A sealed bf16 shard of two 3-token records, one block per layer, each block zstd-compressed."""
+    meta = meta or metadata("bf16", 2, 64)
+    recs = recs or [{"id": f"{name}-{i}", "labels": [i], "token_ids": [1, 2, 3], "text": None, "metadata": {}} for i in range(2)]
+    vals = [values(rng, 2, 3, 64) for _ in recs]
+    tiles = write_options.pop("tiles", [grid(2, 3, 1, 3)] * len(recs))
+    path, _, writer = write(name, meta, recs, vals, tiles, **write_options)
+    assert_codecs(path, [(1, 1), (1, 1)])
+    return path, writer
+
+
+def write_refused_shards(rng):
+    """Shards breaking one rule each (FORMAT.md §13)."""
+    path, w = two_records(rng, "bad-payload-crc.strata")
+    patch(path, lambda d: d.__setitem__(w.block_offsets[1][0] + 72 + 5, d[w.block_offsets[1][0] + 72 + 5] ^ 0x10))
+    refused_json(path, "a byte of record 1's first block payload is changed: its payload CRC32C does not match (§9)",
+                 "corrupt", "read", record=1)
+
+    path, w = two_records(rng, "bad-truncated.strata")
+    patch(path, lambda d: d.__delitem__(slice(len(d) - 5, None)))
+    refused_json(path, "a sealed shard without its last 5 bytes: no valid trailer, so it is unsealed (§2, §7)",
+                 "unsealed", "open", recoverable=2)
+
+    path, w = two_records(rng, "bad-index-crc.strata")
+    index = w.rows[-1][0] + w.rows[-1][1]
+    patch(path, lambda d: d.__setitem__(index + 32 + 8, d[index + 32 + 8] ^ 0x01))
+    refused_json(path, "an index row is changed, so the index body CRC fails while the trailer is valid: a broken seal (§7)",
+                 "brokenSeal", "open", recoverable=2)
+
+    path, w = two_records(rng, "bad-index-offset.strata")
+    index = w.rows[-1][0] + w.rows[-1][1]
+    patch(path, lambda d: set_field(d, len(d) - 32, 8, "<Q", index - 8, 28))
+    refused_json(path, "the trailer (CRC valid) points 8 bytes before the index: a broken seal (§7)",
+                 "brokenSeal", "open", recoverable=2)
+
+    path, w = two_records(rng, "bad-reserved-trailer.strata")
+    patch(path, lambda d: set_field(d, len(d) - 32, 24, "<I", 1, 28))
+    refused_json(path, "the trailer's reserved field is 1 (CRC valid): a broken seal (§1, §7)",
+                 "brokenSeal", "open", recoverable=2)
+
+    path, w = two_records(rng, "bad-reserved-block.strata")
+    patch(path, lambda d: set_field(d, w.block_offsets[0][1], 47, "<B", 1, 68))
+    refused_json(path, "byte 47 of record 0's second block header is 1 (header CRC valid) (§1, §5)", "corrupt", "read", record=0)
+
+    path, w = two_records(rng, "bad-reserved-record.strata")
+    patch(path, lambda d: set_field(d, w.rows[1][0], 40, "<I", 1, 44))
+    refused_json(path, "the reserved field of record 1's entry header is 1 (header CRC valid) (§1, §6)", "corrupt", "read", record=1)
+
+    path, w = two_records(rng, "bad-reserved-reference.strata")
+
+    def reference_reserved(d):
+        entry, length = w.rows[0][0], w.rows[0][1]
+        put(d, entry + length - 4, "<I", 1)        # the last field of the last block reference
+        reseal_entry(d, entry)
+    patch(path, reference_reserved)
+    refused_json(path, "the reserved field of record 0's last block reference is 1 (body and header CRCs valid) (§1, §6)",
+                 "corrupt", "read", record=0)
+
+    tiles = [grid(2, 3, 1, 3), [(0, 1, 0, 3), (1, 1, 0, 3, {"gap": 4})]]
+    path, w = two_records(rng, "bad-gap-between-blocks.strata", tiles=tiles)
+    refused_json(path, "4 zero bytes between record 1's two blocks; every offset and CRC is consistent (§1)",
+                 "corrupt", "open", recoverable=1)
+
+    path, w = two_records(rng, "bad-gap-before-index.strata", gap_before_index=8)
+    refused_json(path, "8 zero bytes between the last record entry and the index; every offset and CRC is consistent (§1, §7)",
+                 "corrupt", "open", recoverable=2)
+
+    tiles = [[(0, 1, 0, 3, {"frame": skippable_then}), (1, 1, 0, 3)], grid(2, 3, 1, 3)]
+    path, w = two_records(rng, "bad-zstd-skippable.strata", tiles=tiles)
+    refused_json(path, "record 0's first block payload is a skippable frame followed by the zstd frame (§5)", "corrupt", "read", record=0)
+
+    tiles = [grid(2, 3, 1, 3), [(0, 1, 0, 3), (1, 1, 0, 3, {"frame": with_dictionary_id})]]
+    path, w = two_records(rng, "bad-zstd-dictionary.strata", tiles=tiles)
+    refused_json(path, "record 1's second block is a zstd frame that names dictionary 42 (§5)", "corrupt", "read", record=1)
+
+    tiles = [[(0, 1, 0, 3, {"checksum": True, "frame": flip_last_byte}), (1, 1, 0, 3)], grid(2, 3, 1, 3)]
+    path, w = two_records(rng, "bad-zstd-checksum.strata", tiles=tiles)
+    refused_json(path, "record 0's first block is a zstd frame whose content checksum does not match its content "
+                 "(the payload CRC32C is valid) (§5)", "corrupt", "read", record=0, only_by_decoding=True)
+
+    recs = [{"id": "aux-0", "labels": [], "token_ids": [1, 2, 3], "text": None, "metadata": {}},
+            {"id": "aux-1", "labels": [], "token_ids": [1, 2, 3], "text": None, "metadata": {}, "auxiliary": {"undeclared": [1.0]}}]
+    path, w = two_records(rng, "bad-auxiliary-undeclared.strata", recs=recs)
+    refused_json(path, "record 1 carries an auxiliary vector the metadata does not declare (§4)", "corrupt", "read", record=1)
+
+    meta = metadata("bf16", 2, 64, auxiliary=[{"name": "logprobs", "length": 2}])
+    recs = [{"id": f"aux-{i}", "labels": [], "token_ids": [1, 2, 3], "text": None, "metadata": {},
+             "auxiliary": {"logprobs": [-1.0, -2.0, -3.0][:2 + i]}} for i in range(2)]
+    path, w = two_records(rng, "bad-auxiliary-length.strata", meta=meta, recs=recs)
+    refused_json(path, "record 1's auxiliary vector has 3 values where the metadata declares length 2 (§4)", "corrupt", "read", record=1)
+
+
+def write_refused_datasets(rng):
+    """Dataset directories whose manifest disagrees with valid shards (FORMAT.md §11)."""
+    meta = metadata("bf16", 2, 4)
+    write_dataset("bad-dataset-bytes", meta, rng)
+    edit_manifest("bad-dataset-bytes", lambda m: m["shards"][1].update(bytes=m["shards"][1]["bytes"] + 1))
+    refused_json(os.path.join(OUT, "bad-dataset-bytes"), "the manifest lists shard 1 one byte longer than it is",
+                 "dataset", "open")
+
+    write_dataset("bad-dataset-crc", meta, rng)
+    edit_manifest("bad-dataset-crc", lambda m: m["shards"][0].update(crc32c="0badf00d"))
+    refused_json(os.path.join(OUT, "bad-dataset-crc"),
+                 "the manifest's crc32c of shard 0 is not the file's; sizes and record counts agree", "dataset", "verify")
+
+    declared = dict(meta, auxiliary=[{"name": "logprobs", "length": 2}])
+    write_dataset("bad-dataset-auxiliary", meta, rng, manifest_metadata=declared)
+    refused_json(os.path.join(OUT, "bad-dataset-auxiliary"),
+                 "the manifest declares an auxiliary vector that the shards do not", "dataset", "open")
+
+
+def edit_manifest(name, edit):
+    directory = os.path.join(OUT, name)
+    with open(os.path.join(directory, "manifest.json"), encoding="utf-8") as f:
+        manifest = json.load(f)
+    edit(manifest)
+    write_manifest(directory, manifest)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,10 @@ public struct StrataError: Error, CustomStringConvertible, Sendable {
         case notAShard
         /// The shard was never sealed (writer killed, or still being written): run `strata recover`.
         case unsealed
+        /// The shard ends in a valid trailer (magic and CRC) but the seal it closes is damaged: a trailer
+        /// field, or the index it points to, fails a check (spec/FORMAT.md §7). `strata recover` rebuilds
+        /// the index from the record entries.
+        case brokenSeal
         /// A checksum did not match, a structure is inconsistent, or a size is out of bounds.
         case corrupt
         /// The file ends before a structure it declares.

@@ -16,6 +16,8 @@ public enum TextRowProblem: Error, Sendable, Equatable, CustomStringConvertible 
     case emptyText
     case invalidUTF8
     case badLabel(String)
+    /// The row has more bytes than the reader's `maxRowBytes`; it was skipped without being kept.
+    case tooManyBytes(bytes: Int, limit: Int)
 
     public var description: String {
         switch self {
@@ -24,6 +26,7 @@ public enum TextRowProblem: Error, Sendable, Equatable, CustomStringConvertible 
         case .emptyText: return "empty text"
         case .invalidUTF8: return "text is not valid UTF-8"
         case .badLabel(let value): return "label '\(value)' is not an integer"
+        case .tooManyBytes(let bytes, let limit): return "the row is \(bytes) bytes, over the limit of \(limit) bytes per row (--max-row-bytes)"
         }
     }
 }
@@ -49,22 +52,33 @@ public struct TextFields: Sendable {
     }
 }
 
-/// Reads a capture input file (`.jsonl` — one JSON object per line — or `.csv` with a
-/// header row, RFC 4180 quoting) into rows. Every row comes back either as a record or
-/// as a problem with its row number, so the caller applies its own skip-or-fail policy.
+/// Reads a capture input file (`.jsonl` — one JSON object per line — or `.csv` with a header row,
+/// RFC 4180 quoting) row by row. Every row comes back either as a record or as a problem with its row
+/// number and an excerpt, so the caller applies its own skip-or-fail policy.
+///
+/// The file is read in chunks and a row longer than `maxRowBytes` is skipped to its end without being
+/// kept (`tooManyBytes`), so memory does not grow with the longest line. JSON rows nested deeper than
+/// `JSONNesting.maxDepth` levels are refused before they reach the parser.
 ///
 /// Labels may be integers, integer strings, or — for CSV and JSON strings — class names
 /// listed in `labelNames` (their index becomes the label). A missing id becomes
 /// `row-<n>`, stable across runs of the same file.
 public struct TextRecordReader {
+    /// The default `maxRowBytes`: far above any text a model's context holds, far below what hurts.
+    public static let defaultMaxRowBytes = 16 << 20
+
     public let path: String
     public let fields: TextFields
     public var labelNames: [String]?
+    /// Rows with more bytes than this (line end excluded) are skipped unread as `tooManyBytes`.
+    public var maxRowBytes: Int
 
-    public init(path: String, fields: TextFields = TextFields(), labelNames: [String]? = nil) {
+    public init(path: String, fields: TextFields = TextFields(), labelNames: [String]? = nil,
+                maxRowBytes: Int = TextRecordReader.defaultMaxRowBytes) {
         self.path = path
         self.fields = fields
         self.labelNames = labelNames
+        self.maxRowBytes = maxRowBytes
     }
 
     public enum Format { case jsonl, csv }
@@ -73,80 +87,90 @@ public struct TextRecordReader {
         path.lowercased().hasSuffix(".csv") ? .csv : .jsonl
     }
 
-    /// Reads every row. Throws only for whole-file problems (unreadable file, CSV header
-    /// without the text column); per-row problems are returned in order.
-    public func readAll() throws -> [Result<TextRecord, RowFailure>] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw TextInputError(path: path, row: nil, problem: "cannot read file")
-        }
-        switch format {
-        case .jsonl: return readJSONL(data)
-        case .csv: return try readCSV(data)
-        }
-    }
-
     /// A row that could not become a record.
     public struct RowFailure: Error, Sendable, Equatable {
         public var row: Int
         public var problem: TextRowProblem
+        /// The start of the row as it is in the file (`RowExcerpt`).
+        public var excerpt: String
+    }
+
+    /// Calls `body` with every row in order until it returns false. Throws only for whole-file problems
+    /// (unreadable file, CSV header without the text column); per-row problems are passed to `body`.
+    public func forEachRow(_ body: (Result<TextRecord, RowFailure>) throws -> Bool) throws {
+        let input = try ChunkedInput(path: path)
+        switch format {
+        case .jsonl: try readJSONL(input, body)
+        case .csv: try readCSV(input, body)
+        }
+    }
+
+    /// Every row, in order (see `forEachRow`).
+    public func readAll() throws -> [Result<TextRecord, RowFailure>] {
+        var out: [Result<TextRecord, RowFailure>] = []
+        try forEachRow { out.append($0); return true }
+        return out
     }
 
     // MARK: JSON lines
 
-    private func readJSONL(_ data: Data) -> [Result<TextRecord, RowFailure>] {
-        var out: [Result<TextRecord, RowFailure>] = []
+    private func readJSONL(_ input: ChunkedInput, _ body: (Result<TextRecord, RowFailure>) throws -> Bool) throws {
         var row = 0
-        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            let bytes = raw.bindMemory(to: UInt8.self)
-            var start = 0
-            let n = bytes.count
-            while start < n {
-                var end = start
-                while end < n && bytes[end] != 0x0A { end += 1 }
-                var lineEnd = end
-                if lineEnd > start && bytes[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-                let line = UnsafeBufferPointer(rebasing: bytes[start..<lineEnd])
-                start = end + 1
+        while let line = try input.nextLine(limit: maxRowBytes, headBytes: RowExcerpt.maxBytes + 4) {
+            let result: Result<TextRecord, RowFailure>
+            switch line {
+            case .bytes(let bytes):
                 // Blank lines are not rows.
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+                if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
                 row += 1
-                out.append(parseJSONLine(line, row: row))
+                result = bytes.withUnsafeBufferPointer { parseJSONLine($0, row: row) }
+            case .tooLong(let count, let head, let blank):
+                if blank { continue }
+                row += 1
+                result = .failure(RowFailure(row: row, problem: .tooManyBytes(bytes: count, limit: maxRowBytes),
+                                             excerpt: RowExcerpt.of(head, totalBytes: count)))
             }
+            guard try body(result) else { return }
         }
-        return out
     }
 
     private func parseJSONLine(_ line: UnsafeBufferPointer<UInt8>, row: Int) -> Result<TextRecord, RowFailure> {
-        guard String(validating: line, as: UTF8.self) != nil else {
-            return .failure(RowFailure(row: row, problem: .invalidUTF8))
+        func failure(_ problem: TextRowProblem) -> Result<TextRecord, RowFailure> {
+            .failure(RowFailure(row: row, problem: problem, excerpt: RowExcerpt.of(line)))
+        }
+        guard String(validating: line, as: UTF8.self) != nil else { return failure(.invalidUTF8) }
+        if JSONNesting.exceeds(JSONNesting.maxDepth, in: line) {
+            return failure(.malformed("JSON nested deeper than \(JSONNesting.maxDepth) levels"))
         }
         let object: Any
         do {
-            object = try JSONSerialization.jsonObject(with: Data(line), options: [])
+            object = try JSONSerialization.jsonObject(with: Data(line), options: [.fragmentsAllowed])
         } catch {
-            return .failure(RowFailure(row: row, problem: .malformed("not a JSON object")))
+            return failure(.malformed("not valid JSON"))
         }
         guard let dict = object as? [String: Any] else {
-            return .failure(RowFailure(row: row, problem: .malformed("not a JSON object")))
+            let kind = object is [Any] ? "an array" : object is String ? "a string" : object is NSNull ? "null" : "a number or boolean"
+            return failure(.malformed("a JSON object per line is expected, this line holds \(kind)"))
         }
         guard let textValue = dict[fields.text] else {
-            return .failure(RowFailure(row: row, problem: .missingField(fields.text)))
+            return failure(.missingField(fields.text))
         }
         guard let text = textValue as? String else {
-            return .failure(RowFailure(row: row, problem: .malformed("field '\(fields.text)' is not a string")))
+            return failure(.malformed("field '\(fields.text)' is not a string"))
         }
         var label: Int?
         if let labelField = fields.label, let value = dict[labelField], !(value is NSNull) {
             switch parseLabel(value) {
             case .success(let l): label = l
-            case .failure(let p): return .failure(RowFailure(row: row, problem: p))
+            case .failure(let p): return failure(p)
             }
         }
         var id = "row-\(row)"
         if let idField = fields.id, let value = dict[idField], !(value is NSNull) {
             if let s = value as? String { id = s } else if let n = value as? NSNumber { id = n.stringValue }
         }
-        return finish(row: row, id: id, text: text, label: label)
+        if text.isEmpty { return failure(.emptyText) }
+        return .success(TextRecord(row: row, id: id, text: text, label: label))
     }
 
     private func parseLabel(_ value: Any) -> Result<Int?, TextRowProblem> {
@@ -168,109 +192,59 @@ public struct TextRecordReader {
         return .failure(.badLabel(s))
     }
 
-    private func finish(row: Int, id: String, text: String, label: Int?) -> Result<TextRecord, RowFailure> {
-        if text.isEmpty { return .failure(RowFailure(row: row, problem: .emptyText)) }
-        return .success(TextRecord(row: row, id: id, text: text, label: label))
-    }
-
     // MARK: CSV
 
-    private func readCSV(_ data: Data) throws -> [Result<TextRecord, RowFailure>] {
-        var rows = CSVScanner(data: data).rows()
-        guard !rows.isEmpty else { return [] }
-        let headerBytes = rows.removeFirst()
-        guard case .success(let headerFields) = headerBytes else {
-            throw TextInputError(path: path, row: 0, problem: "the CSV header is malformed")
+    private func readCSV(_ input: ChunkedInput, _ body: (Result<TextRecord, RowFailure>) throws -> Bool) throws {
+        let scanner = CSVRowScanner(input: input, maxRowBytes: maxRowBytes, headBytes: RowExcerpt.maxBytes + 4)
+        guard let headerRow = try scanner.nextRow() else { return }
+        let header: [String]
+        switch headerRow.content {
+        case .fields(let cells): header = cells.map { String(decoding: $0, as: UTF8.self) }
+        case .malformed: throw TextInputError(path: path, row: 0, problem: "the CSV header is malformed")
+        case .tooLong(let count):
+            throw TextInputError(path: path, row: 0, problem: "the CSV header is \(count) bytes, over the limit of \(maxRowBytes) bytes per row (--max-row-bytes)")
         }
-        let header = headerFields.map { String(decoding: $0, as: UTF8.self) }
         guard let textColumn = header.firstIndex(of: fields.text) else {
             throw TextInputError(path: path, row: 0,
                                  problem: "no column '\(fields.text)' (columns: \(header.joined(separator: ", "))); choose one with --text-field")
         }
         let labelColumn = fields.label.flatMap { header.firstIndex(of: $0) }
         let idColumn = fields.id.flatMap { header.firstIndex(of: $0) }
-        var out: [Result<TextRecord, RowFailure>] = []
-        out.reserveCapacity(rows.count)
-        for (i, parsed) in rows.enumerated() {
-            let row = i + 1
-            switch parsed {
-            case .failure(let why):
-                out.append(.failure(RowFailure(row: row, problem: .malformed(why.message))))
-            case .success(let cells):
-                guard cells.count == header.count else {
-                    out.append(.failure(RowFailure(row: row, problem: .malformed("\(cells.count) fields, header has \(header.count)"))))
-                    continue
-                }
-                guard let text = String(validating: cells[textColumn], as: UTF8.self) else {
-                    out.append(.failure(RowFailure(row: row, problem: .invalidUTF8)))
-                    continue
-                }
-                var label: Int?
-                if let c = labelColumn {
-                    switch parseLabelString(String(decoding: cells[c], as: UTF8.self)) {
-                    case .success(let l): label = l
-                    case .failure(let p): out.append(.failure(RowFailure(row: row, problem: p))); continue
-                    }
-                }
-                var id = "row-\(row)"
-                if let c = idColumn, !cells[c].isEmpty { id = String(decoding: cells[c], as: UTF8.self) }
-                out.append(finish(row: row, id: id, text: text, label: label))
+        var row = 0
+        while let scanned = try scanner.nextRow() {
+            row += 1
+            func failure(_ problem: TextRowProblem) -> Result<TextRecord, RowFailure> {
+                let total: Int? = if case .tooLong(let count) = scanned.content { count } else { nil }
+                return .failure(RowFailure(row: row, problem: problem, excerpt: RowExcerpt.of(scanned.head, totalBytes: total)))
             }
+            let result: Result<TextRecord, RowFailure>
+            switch scanned.content {
+            case .tooLong(let count):
+                result = failure(.tooManyBytes(bytes: count, limit: maxRowBytes))
+            case .malformed(let why):
+                result = failure(.malformed(why))
+            case .fields(let cells):
+                result = record(cells, row: row, header: header, textColumn: textColumn, labelColumn: labelColumn,
+                                idColumn: idColumn, failure: failure)
+            }
+            guard try body(result) else { return }
         }
-        return out
     }
-}
 
-/// An RFC 4180 CSV scanner over raw bytes: quoted fields with doubled quotes and
-/// embedded newlines, CRLF or LF line ends. Fields stay bytes so that the caller
-/// decides what invalid UTF-8 means.
-struct CSVScanner {
-    struct Malformed: Error { var message: String }
-    let data: Data
-
-    func rows() -> [Result<[[UInt8]], Malformed>] {
-        var out: [Result<[[UInt8]], Malformed>] = []
-        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            let b = raw.bindMemory(to: UInt8.self)
-            let n = b.count
-            var i = 0
-            while i < n {
-                var fields: [[UInt8]] = []
-                var field: [UInt8] = []
-                var error: Malformed?
-                var endOfRow = false
-                while !endOfRow {
-                    if i < n && b[i] == 0x22 { // quoted field
-                        i += 1
-                        var closed = false
-                        while i < n {
-                            if b[i] == 0x22 {
-                                if i + 1 < n && b[i + 1] == 0x22 { field.append(0x22); i += 2; continue }
-                                i += 1; closed = true; break
-                            }
-                            field.append(b[i]); i += 1
-                        }
-                        if !closed { error = Malformed(message: "unterminated quoted field"); }
-                        // After a closing quote only a separator or a line end may follow.
-                        if closed && i < n && b[i] != 0x2C && b[i] != 0x0A && b[i] != 0x0D {
-                            error = error ?? Malformed(message: "text after a closing quote")
-                            while i < n && b[i] != 0x2C && b[i] != 0x0A { i += 1 }
-                        }
-                    } else {
-                        while i < n && b[i] != 0x2C && b[i] != 0x0A && b[i] != 0x0D { field.append(b[i]); i += 1 }
-                    }
-                    fields.append(field); field = []
-                    if i >= n { endOfRow = true }
-                    else if b[i] == 0x2C { i += 1 }
-                    else {
-                        if b[i] == 0x0D { i += 1 }
-                        if i < n && b[i] == 0x0A { i += 1 }
-                        endOfRow = true
-                    }
-                }
-                if let error { out.append(.failure(error)) } else { out.append(.success(fields)) }
+    private func record(_ cells: [[UInt8]], row: Int, header: [String], textColumn: Int, labelColumn: Int?, idColumn: Int?,
+                        failure: (TextRowProblem) -> Result<TextRecord, RowFailure>) -> Result<TextRecord, RowFailure> {
+        guard cells.count == header.count else { return failure(.malformed("\(cells.count) fields, header has \(header.count)")) }
+        guard let text = String(validating: cells[textColumn], as: UTF8.self) else { return failure(.invalidUTF8) }
+        var label: Int?
+        if let c = labelColumn {
+            switch parseLabelString(String(decoding: cells[c], as: UTF8.self)) {
+            case .success(let l): label = l
+            case .failure(let p): return failure(p)
             }
         }
-        return out
+        var id = "row-\(row)"
+        if let c = idColumn, !cells[c].isEmpty { id = String(decoding: cells[c], as: UTF8.self) }
+        if text.isEmpty { return failure(.emptyText) }
+        return .success(TextRecord(row: row, id: id, text: text, label: label))
     }
 }

@@ -34,6 +34,28 @@ struct GGUFCommandsTests {
         #expect(result.stdout.contains("t.q4_1  Q4_1  [32, 3]"))
     }
 
+    /// gguf-info says whether Strata can build the file's tokenizer: the SentencePiece test model can, and
+    /// tiny.gguf (no tokenizer metadata) cannot, with the reason.
+    @Test func ggufInfoSaysWhetherTheTokenizerIsSupported() throws {
+        let spm = Self.tinyGGUF.deletingLastPathComponent().appendingPathComponent("../tokenizer/spm-gemma.gguf")
+            .standardizedFileURL
+        let supported = try Self.run(["gguf-info", "--model", spm.path])
+        try #require(supported.status == 0, "gguf-info failed: \(supported.stderr)")
+        #expect(supported.stdout.contains("tokenizer:     llama: supported (SentencePiece, 1000 tokens)"),
+                "\(supported.stdout)")
+        let json = try Self.run(["gguf-info", "--model", spm.path, "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let tokenizer = try #require(object["tokenizer"] as? [String: Any])
+        #expect(tokenizer["supported"] as? Bool == true && tokenizer["kind"] as? String == "SentencePiece")
+        #expect(tokenizer["model"] as? String == "llama" && tokenizer["vocab_size"] as? Int == 1000)
+
+        let unsupported = try Self.run(["gguf-info", "--model", Self.tinyGGUF.path, "--json"])
+        let tiny = try #require(try JSONSerialization.jsonObject(with: Data(unsupported.stdout.utf8)) as? [String: Any])
+        let tinyTokenizer = try #require(tiny["tokenizer"] as? [String: Any])
+        #expect(tinyTokenizer["supported"] as? Bool == false)
+        #expect((tinyTokenizer["problem"] as? String)?.contains("tokenizer.ggml.model") == true, "\(tinyTokenizer)")
+    }
+
     @Test func ggufInfoRejectsNonGGUF() throws {
         let result = try Self.run(["gguf-info", "--model", #filePath])
         #expect(result.status != 0)

@@ -35,11 +35,11 @@ enum ProbeCLI {
     /// the middle layer. All records share one noise pattern (shifted per record) so writing is fast.
     static func writeShard(
         _ path: String, count: Int, layers: Int = 5, hidden: Int = 16, tokens: ClosedRange<Int> = 3...12,
-        logprobs: Bool = false, level: Int = 1
+        logprobs: Bool = false, logprobWidth: Int = 6, level: Int = 1
     ) throws {
         var meta = StrataMetadata(hidden: hidden, layers: LayerInfo.huggingFaceHiddenStates(blocks: layers - 1), dtype: .f16,
                                   labelNames: ["negative", "positive"])
-        if logprobs { meta.auxiliary = [AuxiliaryInfo(name: "next_token_logprobs", length: 6)] }
+        if logprobs { meta.auxiliary = [AuxiliaryInfo(name: "next_token_logprobs", length: logprobWidth)] }
         var options = WriterOptions()
         options.zstdLevel = level
         let writer = try ShardWriter(path: path, metadata: meta, options: options)
@@ -55,7 +55,7 @@ enum ProbeCLI {
             for k in 0..<(layers * n * hidden) { values[k] = noise[(k + shift) % noise.count] }
             for t in stride(from: 0, to: n, by: 2) { values[((layers / 2) * n + t) * hidden + label] += 1.5 }
             var aux: [String: [Float]] = [:]
-            if logprobs { var f = (0..<6).map { _ in unit() }; f[label] += 1; aux["next_token_logprobs"] = f }
+            if logprobs { var f = (0..<logprobWidth).map { _ in unit() }; f[label] += 1; aux["next_token_logprobs"] = f }
             let rec = RecordInput(id: "doc-\(i)", labels: [label], tokenIDs: (0..<n).map(Int32.init), auxiliary: aux)
             try values.withUnsafeBufferPointer { try writer.append(rec, values: .f32(UnsafeBufferPointer(rebasing: $0[0..<(layers * n * hidden)]))) }
         }

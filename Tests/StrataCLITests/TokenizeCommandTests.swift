@@ -3,7 +3,7 @@ import StrataTestSupport
 import Testing
 
 /// End-to-end checks of `strata tokenize` through the built binary, against the Hugging Face ids of the
-/// committed fixture (Tests/StrataModelTests/Fixtures/tokenizer/smollm2.json).
+/// committed fixtures (Tests/StrataModelTests/Fixtures/tokenizer/smollm2.json, spm.json).
 struct TokenizeCommandTests {
     private static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../StrataModelTests/Fixtures").standardizedFileURL
@@ -25,7 +25,7 @@ struct TokenizeCommandTests {
         try stdout.split(separator: "\n").map { try JSONDecoder().decode([Int32].self, from: Data($0.utf8)) }
     }
 
-    @Test(.needsRealModel) func textPrintsTheTransformersIds() throws {
+    @Test(.needsRealModel) func textPrintsThePublishedIds() throws {
         // Each run loads the tokenizer (slow in debug builds), so only a few hand-written cases: special
         // tokens, whitespace runs, contractions, scripts and emoji.
         let wanted = ["<|im_start|>system", "mixed \t", "'s 't", "Emoji:"]
@@ -48,6 +48,25 @@ struct TokenizeCommandTests {
             try #require(result.status == 0, "tokenize failed: \(result.stderr)")
             #expect(try Self.parseLines(result.stdout) == cases.map(\.ids))
             #expect(result.stderr.contains("texts 50,"))
+        }
+    }
+
+    /// A SentencePiece GGUF (tokenizer.ggml.model llama) through the same command, against the Hugging Face ids
+    /// of its fixture (tools/gen_sentencepiece_fixture.py).
+    @Test func sentencePieceModelPrintsThePublishedIds() throws {
+        struct File: Decodable { let add_special_tokens: [[Int32]] }
+        struct SentencePieceFixture: Decodable { let texts: [String]; let files: [String: File] }
+        let data = try Data(contentsOf: Self.fixtures.appendingPathComponent("tokenizer/spm.json"))
+        let fixture = try JSONDecoder().decode(SentencePieceFixture.self, from: data)
+        let expected = try #require(fixture.files["spm-llama.gguf"]).add_special_tokens
+        try withTemporaryDirectoryURL { directory in
+            let file = directory.appendingPathComponent("texts.jsonl")
+            let lines = try fixture.texts.map { String(decoding: try JSONEncoder().encode(["text": $0]), as: UTF8.self) }
+            try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+            let model = Self.fixtures.appendingPathComponent("tokenizer/spm-llama.gguf").path
+            let result = try Self.run(["tokenize", "--model", model, "--file", file.path, "--jsonl"])
+            try #require(result.status == 0, "tokenize failed: \(result.stderr)")
+            #expect(try Self.parseLines(result.stdout) == expected)
         }
     }
 

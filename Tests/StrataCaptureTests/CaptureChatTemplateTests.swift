@@ -45,7 +45,7 @@ struct CaptureChatTemplateTests {
             plain.dtype = .f32
             try CaptureJob(options: plain).run()
 
-            let tokenizer = try BPETokenizer(gguf: try GGUFFile(path: modelPath))
+            let tokenizer = try Tokenizer(gguf: try GGUFFile(path: modelPath))
             let chat = try CaptureFixture.records(dir + "/chat"), reference = try CaptureFixture.records(dir + "/plain")
             #expect(chat.count == CaptureFixture.texts.count && reference.count == chat.count)
             for (i, ((info, values), (refInfo, refValues))) in zip(chat, reference).enumerated() {
@@ -71,7 +71,7 @@ struct CaptureChatTemplateTests {
             options.chatTemplate = true
             options.chatSystem = "Be brief."
             try CaptureJob(options: options).run()
-            let tokenizer = try BPETokenizer(gguf: try GGUFFile(path: modelPath))
+            let tokenizer = try Tokenizer(gguf: try GGUFFile(path: modelPath))
             for (i, (info, _)) in try CaptureFixture.records(dir + "/out").enumerated() {
                 #expect(info.tokenIDs == tokenizer.encode(Self.expectedPrompt(CaptureFixture.texts[i], system: "Be brief.")))
             }

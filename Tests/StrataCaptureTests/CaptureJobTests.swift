@@ -19,7 +19,7 @@ struct CaptureJobTests {
             #expect(report.skipped.isEmpty)
 
             let model = try LlamaModel(path: modelPath, threads: 1)
-            let tokenizer = try BPETokenizer(gguf: try GGUFFile(path: modelPath))
+            let tokenizer = try Tokenizer(gguf: try GGUFFile(path: modelPath))
             let records = try CaptureFixture.records(dir + "/out")
             #expect(records.count == CaptureFixture.texts.count)
             for (i, (info, values)) in records.enumerated() {

@@ -91,7 +91,7 @@ struct CapturePolicyTests {
             options.maxTokens = 5
             options.truncate = true
             let report = try CaptureJob(options: options).run()
-            let tokenizer = try BPETokenizer(gguf: try GGUFFile(path: modelPath))
+            let tokenizer = try Tokenizer(gguf: try GGUFFile(path: modelPath))
             let records = try CaptureFixture.records(dir + "/out")
             #expect(records.count == CaptureFixture.texts.count)
             var truncated = 0
@@ -112,7 +112,7 @@ struct CapturePolicyTests {
             let options = CaptureFixture.options(model: try CaptureFixture.model(in: dir, contextLength: 8),
                                                  input: try CaptureFixture.jsonl(in: dir), out: dir + "/out")
             let report = try CaptureJob(options: options).run()
-            let tokenizer = try BPETokenizer(gguf: try GGUFFile(path: options.modelPath))
+            let tokenizer = try Tokenizer(gguf: try GGUFFile(path: options.modelPath))
             let long = CaptureFixture.texts.filter { tokenizer.encode($0).count > 8 }.count
             #expect(long > 0 && report.skipped["too_long"] == long)
             #expect(report.recordsWritten == CaptureFixture.texts.count - long)

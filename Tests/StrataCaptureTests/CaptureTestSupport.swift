@@ -41,7 +41,11 @@ enum CaptureFixture {
         return path
     }
 
+    /// Options for a capture as `strata capture` runs it, OpenBLAS on one thread included (the `strata` process
+    /// sets that at start; a test process starts with one thread per core, and tests that compare captures
+    /// to the bit need every product on one shape and one thread). No test sets any other count.
     static func options(model: String, input: String, out: String) -> CaptureOptions {
+        BLASThreads.set(1)
         var o = CaptureOptions(modelPath: model, inputPath: input, outputDirectory: out)
         o.threads = 1
         return o

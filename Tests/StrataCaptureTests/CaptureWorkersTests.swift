@@ -7,10 +7,8 @@ import StrataTestSupport
 
 /// `--workers`: several forward passes at once write exactly the dataset of one worker (records in input
 /// order, every byte of every part file), including sharded and resumed captures. Products run on one
-/// OpenBLAS thread, as in `strata capture`; no test changes that setting to anything else.
+/// OpenBLAS thread, as in `strata capture` (`CaptureFixture.options` sets it).
 struct CaptureWorkersTests {
-    init() { BLASThreads.set(1) }
-
     /// The part files of a capture directory, by name.
     static func parts(_ directory: String) throws -> [String: Data] {
         let names = try DatasetManifest.read(path: directory + "/manifest.json").shards.map(\.path)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import StrataHDF5
+import StrataTestSupport
 
 /// Files written by h5py (tools/hdf5_fixtures.py) in every supported layout read back record by
 /// record with exactly the values, token ids, labels, ids and texts the generator wrote.

@@ -2,31 +2,6 @@ import Foundation
 import StrataTestSupport
 import Testing
 
-/// Runs the committed Python generators (h5py, hdf5plugin) once per test process and finds the
-/// repository's tools/ folder. Tests that need python3 + h5py carry `.needsPython(…)`, which says when they
-/// skip (never under CI=true, where a missing module fails them).
-enum PythonTools {
-    static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    /// Runs `python3 args...`; returns (exit status, combined output).
-    @discardableResult
-    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        process.currentDirectoryURL = repositoryRoot
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-
-}
-
 /// One fixture listed in fixtures.json by tools/hdf5_fixtures.py.
 struct HDF5Fixture: Decodable {
     struct Record: Decodable {
@@ -63,7 +38,7 @@ enum HDF5Fixtures {
         guard Requirements.pythonHas(["h5py", "hdf5plugin", "numpy"]) else { return nil }
         do {
             let directory = try TemporaryDirectories.processLifetime("hdf5-fixtures")
-            let result = try PythonTools.run(["tools/hdf5_fixtures.py", directory.path])
+            let result = try Python.run(["tools/hdf5_fixtures.py", directory.path])
             guard result.status == 0 else {
                 throw FixtureError(message: "tools/hdf5_fixtures.py failed: \(result.output)")
             }

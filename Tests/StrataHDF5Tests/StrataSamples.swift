@@ -59,16 +59,14 @@ struct StrataSample {
         return StrataSample(path: path, dtype: dtype, layers: layers, hidden: hidden, records: records)
     }
 
-    /// Stored value bytes of every record of the shard at `path`, concatenated (via the raw reader).
+    /// Stored value bytes of every record of the shard at `path`, concatenated (`ShardReader.readStored`).
     static func storedValues(_ path: String, layers: Int, hidden: Int, width: Int) throws -> [UInt8] {
-        let raw = try StrataRawBlocks(path: path)
         let reader = try ShardReader(path: path)
         var all: [UInt8] = []
-        var buffer: [UInt8] = []
-        for index in 0..<raw.count {
-            let tokens = try reader.info(index).nTokens
-            try raw.values(index, layers: layers, tokens: tokens, hidden: hidden, width: width, into: &buffer)
-            all.append(contentsOf: buffer[0 ..< layers * tokens * hidden * width])
+        for index in 0..<reader.count {
+            var buffer = [UInt8](repeating: 0, count: layers * (try reader.tokenCount(index)) * hidden * width)
+            try buffer.withUnsafeMutableBytes { try reader.readStored(index, into: $0) }
+            all += buffer
         }
         return all
     }

@@ -43,8 +43,8 @@ import StrataTestSupport
 @Test func packedFloatsRoundTripBitForBit() {
     let values: [Float] = [0, -0.0, 1, -2.5, .leastNonzeroMagnitude, .greatestFiniteMagnitude, .infinity, -.infinity,
                            Float(bitPattern: 0x7FC0_1234), 1e-30]
-    let data = TrainingState.pack(values)
+    let data = PackedFloats.pack(values)
     #expect(Array(data.prefix(12)) == [0, 0, 0, 0, 0, 0, 0, 0x80, 0, 0, 0x80, 0x3F])
-    #expect(TrainingState.unpack(data, count: values.count)?.map(\.bitPattern) == values.map(\.bitPattern))
-    #expect(TrainingState.unpack(data, count: values.count + 1) == nil)
+    #expect(PackedFloats.unpack(data, count: values.count)?.map(\.bitPattern) == values.map(\.bitPattern))
+    #expect(PackedFloats.unpack(data, count: values.count + 1) == nil)
 }

@@ -21,7 +21,7 @@ public enum Requirements {
         }
     }
 
-    /// The real SmolLM2-135M-Instruct GGUF in the model cache (`tools/fetch-model smollm2` puts it there), or nil.
+    /// The real SmolLM2-135M-Instruct GGUF in the model cache (`strata fetch-model smollm2` puts it there), or nil.
     public static var realModelPath: String? {
         let home = ProcessInfo.processInfo.environment["STRATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? NSString(string: "~/.cache/strata").expandingTildeInPath
@@ -55,6 +55,6 @@ extension Trait where Self == ConditionTrait {
     /// saying how to fetch the model, elsewhere.
     public static var needsRealModel: Self {
         .enabled(if: Requirements.isCI || Requirements.realModelPath != nil,
-                 "needs the real SmolLM2 model in the model cache (tools/fetch-model smollm2)")
+                 "needs the real SmolLM2 model in the model cache (strata fetch-model smollm2)")
     }
 }

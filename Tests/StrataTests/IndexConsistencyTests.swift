@@ -1,11 +1,12 @@
 import Foundation
+import StrataTestSupport
 import Testing
 @testable import Strata
-import StrataTestSupport
 
 /// Spec §7: an index row whose CRCs are valid but whose fields disagree with its record entry is
 /// corruption. These tests rewrite one field of one row and re-seal the index CRCs, so only the
-/// row-versus-entry check can catch it.
+/// row checks can catch it: the layout check at open (stored bytes, block count) or the
+/// row-versus-entry check when the record is read (token count).
 @Suite struct IndexConsistencyTests {
     /// Byte offset of each u64/u32 field inside a 32-byte index row.
     enum RowField: Int, CaseIterable {
@@ -41,7 +42,18 @@ import StrataTestSupport
             Self.rewrite(&bytes, row: 1, field: field)
             let bad = dir + "/tampered.strata"
             #expect(FileManager.default.createFile(atPath: bad, contents: Data(bytes)))
-            // The index itself still passes its CRCs: the shard opens.
+            // stored_bytes and block_count also say where the record's entry lies (its blocks fill the space
+            // before it without a gap, spec §1/§7), so changing them is caught when the shard opens.
+            if field != .nTokens {
+                do {
+                    _ = try ShardReader(path: bad)
+                    Issue.record("a row that disagrees with the layout (\(field)) was accepted")
+                } catch let error as StrataError {
+                    #expect(error.kind == .corrupt && error.record == 1 && "\(error)".contains("index row"), "\(error)")
+                }
+                return
+            }
+            // The index itself still passes its CRCs and lays out the body: the shard opens.
             let reader = try ShardReader(path: bad)
             #expect(reader.count == expected.count)
             // Records 0 and 2 are untouched; record 1 is refused as corrupt, naming the record.

@@ -13,9 +13,11 @@ func expectedStored(_ values: [Float], _ dtype: StrataDType) -> [Float] {
     }
 }
 
-/// Writes one shard of records with the given shapes and returns the path and expected values.
+/// Writes one shard of records with the given shapes and returns the path and expected values. Record i's
+/// id is "<idPrefix>-i-ünï©ødé-🙂" (shards of one dataset need distinct prefixes: ids are unique in a dataset).
 func writeShard(dir: String, name: String = "a.strata", layers: Int, hidden: Int, dtype: StrataDType, tokenCounts: [Int],
-                options: WriterOptions = .init(), input: StrataDType = .f32, seed: UInt64 = 1) throws -> (String, [RecordInput], [[Float]]) {
+                options: WriterOptions = .init(), input: StrataDType = .f32, seed: UInt64 = 1,
+                idPrefix: String = "rec") throws -> (String, [RecordInput], [[Float]]) {
     let path = dir + "/" + name
     let meta = testMetadata(layers: layers, hidden: hidden, dtype: dtype, aux: [AuxiliaryInfo(name: "logprobs", length: 3)])
     let writer = try ShardWriter(path: path, metadata: meta, options: options)
@@ -23,7 +25,7 @@ func writeShard(dir: String, name: String = "a.strata", layers: Int, hidden: Int
     var expected: [[Float]] = []
     for (i, t) in tokenCounts.enumerated() {
         let values = randomValues(layers * t * hidden, seed: seed &+ UInt64(i), hidden: hidden)
-        let record = RecordInput(id: "rec-\(i)-ünï©ødé-🙂", labels: [i % 2, 7], tokenIDs: (0..<t).map { Int32($0 * 31 + i) },
+        let record = RecordInput(id: "\(idPrefix)-\(i)-ünï©ødé-🙂", labels: [i % 2, 7], tokenIDs: (0..<t).map { Int32($0 * 31 + i) },
                                  text: i % 3 == 0 ? nil : "text \(i) — 日本語 🚀\n\"quoted\"", metadata: ["source": "test", "ключ": "значение \(i)"],
                                  auxiliary: ["logprobs": [Float(i), -1.5, .infinity]])
         switch input {
@@ -211,7 +213,8 @@ func bitsEqual(_ a: [Float], _ b: [Float]) -> Bool {
     @Test func datasetDirectoryWithManifest() throws {
         try withTemporaryDirectory { dir in
             let (_, in1, e1) = try writeShard(dir: dir, name: "s0.strata", layers: 2, hidden: 8, dtype: .f16, tokenCounts: [3, 4], seed: 10)
-            let (_, in2, e2) = try writeShard(dir: dir, name: "s1.strata", layers: 2, hidden: 8, dtype: .f16, tokenCounts: [5], seed: 20)
+            let (_, in2, e2) = try writeShard(dir: dir, name: "s1.strata", layers: 2, hidden: 8, dtype: .f16, tokenCounts: [5], seed: 20,
+                                            idPrefix: "second")
             let manifest = try DatasetManifest.build(directory: dir, shardPaths: ["s0.strata", "s1.strata"])
             try manifest.write(directory: dir)
             let ds = try StrataDataset(path: dir)

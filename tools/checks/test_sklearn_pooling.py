@@ -10,7 +10,7 @@ Run: python3 -m unittest discover -s tools/checks   (after tools/fetch-data; not
 Needs a release build (a debug `strata capture` takes ~2.6 s per review, so capturing in debug
 is not light): with STRATA_BIN set it uses that binary; with a .build/release folder present it
 brings it up to date (`swift build -c release --product strata`, incremental); otherwise the test
-is skipped and says so. Also needs the model (tools/fetch-model smollm2) and the Rotten Tomatoes
+is skipped and says so. Also needs the model (strata fetch-model smollm2) and the Rotten Tomatoes
 splits (tools/fetch-data --sets rotten_tomatoes); skipped without them. About 2 minutes on 2 cores.
 """
 from __future__ import annotations
@@ -52,7 +52,7 @@ class SklearnPoolingCheck(unittest.TestCase):
     def test_logistic_regression_matches_the_pooling_probe_on_real_states(self):
         missing = [str(p) for p in [MODEL] + [DATA / f"{s}.jsonl" for s in SIZES] if not p.exists()]
         if missing:
-            self.skipTest("needs the model and Rotten Tomatoes splits (tools/fetch-model smollm2; tools/fetch-data "
+            self.skipTest("needs the model and Rotten Tomatoes splits (strata fetch-model smollm2; tools/fetch-data "
                           "--sets rotten_tomatoes); missing: " + ", ".join(missing))
         strata, why = strata_binary()
         if strata is None:

@@ -71,8 +71,19 @@ final class ZstdDecompressor {
 
     deinit { ZSTD_freeDCtx(context) }
 
-    /// Checks that `source` is exactly one zstd frame declaring `expectedContentSize` bytes of content.
+    /// The magic number that starts a zstd frame (RFC 8878 §3.1.1), as its 4 bytes on disk.
+    static let frameMagic: [UInt8] = [0x28, 0xB5, 0x2F, 0xFD]
+
+    /// Checks that `source` is exactly one zstd frame as spec/FORMAT.md §5 allows it: the zstd frame
+    /// magic (no skippable or legacy frame), no dictionary id, a declared content size of
+    /// `expectedContentSize` bytes, and a frame size of exactly `source.count` bytes. (A content checksum
+    /// is allowed; decompression verifies it.)
     static func checkFrame(_ source: UnsafeRawBufferPointer, expectedContentSize: Int) throws {
+        guard source.count >= frameMagic.count, Array(source[0..<frameMagic.count]) == frameMagic else {
+            throw StrataError(.corrupt, "payload does not start with a zstd frame (skippable and legacy frames are not allowed)")
+        }
+        let dictionary = ZSTD_getDictID_fromFrame(source.baseAddress, source.count)
+        guard dictionary == 0 else { throw StrataError(.corrupt, "zstd frame names dictionary \(dictionary); block frames must not use a dictionary") }
         let declared = ZSTD_getFrameContentSize(source.baseAddress, source.count)
         // ZSTD_CONTENTSIZE_UNKNOWN = 0ULL - 1, ZSTD_CONTENTSIZE_ERROR = 0ULL - 2
         if declared == UInt64.max - 1 { throw StrataError(.corrupt, "payload is not a valid zstd frame") }

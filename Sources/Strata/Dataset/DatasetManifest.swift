@@ -55,7 +55,7 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
     }
 
     /// Builds a manifest for sealed shard files inside `directory` (paths relative to it): opens each,
-    /// checks they share the first shard's shape, and computes their sizes and whole-file CRC32C.
+    /// checks they agree with the first shard on `MetadataCompatibility.datasetFields`, and computes their sizes and whole-file CRC32C.
     public static func build(directory: String, shardPaths: [String], extra: [String: String] = [:]) throws -> DatasetManifest {
         guard !shardPaths.isEmpty else { throw StrataError(.dataset, "a dataset needs at least one shard", path: directory) }
         var shards: [Shard] = []
@@ -63,8 +63,8 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
         for rel in shardPaths {
             let full = (directory as NSString).appendingPathComponent(rel)
             let reader = try ShardReader(path: full)
-            if let m = metadata, !m.isShapeCompatible(with: reader.metadata) {
-                throw StrataError(.dataset, "shard's hidden size, layers or dtype differ from the first shard's", path: full)
+            if let m = metadata, let difference = MetadataCompatibility.firstDifference(m, reader.metadata, fields: MetadataCompatibility.datasetFields) {
+                throw StrataError(.dataset, "shard's \(difference.field) (\(difference.second)) differs from the first shard's (\(difference.first))", path: full)
             }
             if metadata == nil { metadata = reader.metadata }
             let crc = try fileCRC32C(full)
@@ -83,8 +83,20 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
         try AtomicFile.write(data, to: final)
     }
 
-    /// Reads and checks a manifest file.
+    /// Reads and checks a manifest file: its size, format, version, every shard entry's path and
+    /// counts, and that the top-level `records` is the sum over the shard entries.
     public static func read(path: String) throws -> DatasetManifest {
+        try read(path: path, checkingTotal: true)
+    }
+
+    /// As `read(path:)`; with `checkingTotal` false the total is left to the caller, which opens the
+    /// shards, checks each entry against its shard and then calls `checkTotal`, so that a wrong entry
+    /// is blamed rather than the total.
+    public static func read(path: String, checkingTotal: Bool) throws -> DatasetManifest {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        if let size = attributes?[.size] as? Int, size > StrataLimits.maxManifestBytes {
+            throw StrataError(.dataset, "manifest is \(ByteSize.format(size)), over the limit of \(ByteSize.format(StrataLimits.maxManifestBytes))", path: path)
+        }
         let data = try readManifestBytes(path)
         let m: DatasetManifest
         do { m = try JSONDecoder().decode(DatasetManifest.self, from: data) } catch {
@@ -92,11 +104,34 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
         }
         guard m.format == formatName else { throw StrataError(.dataset, "manifest format is \"\(m.format)\", expected \"\(formatName)\"", path: path) }
         guard m.version == 1 else { throw StrataError(.dataset, "unsupported manifest version \(m.version) (this reader supports 1)", path: path) }
-        for s in m.shards where s.path.isEmpty || s.path.hasPrefix("/") || s.path.split(separator: "/").contains("..") {
-            throw StrataError(.dataset, "shard path \"\(s.path)\" must be relative and stay inside the dataset directory", path: path)
+        for (i, s) in m.shards.enumerated() {
+            if s.path.isEmpty || s.path.hasPrefix("/") || s.path.split(separator: "/").contains("..") {
+                throw StrataError(.dataset, "shard path \"\(s.path)\" must be relative and stay inside the dataset directory", path: path)
+            }
+            guard (0...StrataLimits.maxRecordsPerShard).contains(s.records) else {
+                throw StrataError(.dataset, "\(m.describeEntry(i)): records \(s.records) is outside 0...\(StrataLimits.maxRecordsPerShard)", path: path)
+            }
+            guard s.bytes >= 0 else { throw StrataError(.dataset, "\(m.describeEntry(i)): bytes \(s.bytes) is negative", path: path) }
         }
-        guard m.records == m.shards.reduce(0, { $0 + $1.records }) else { throw StrataError(.dataset, "manifest record total \(m.records) is not the sum over its shards", path: path) }
+        for s in m.shards where !s.hasWellFormedChecksum {
+            throw StrataError(.dataset, "shard \"\(s.path)\": crc32c \"\(s.crc32c)\" is not 8 lower-case hex digits", path: path)
+        }
+        if checkingTotal { try m.checkTotal(path: path) }
         return m
+    }
+
+    /// Fails unless the top-level `records` is the sum over the shard entries (each entry already
+    /// bounded by `read`, so the sum cannot overflow).
+    public func checkTotal(path: String) throws {
+        let sum = shards.reduce(0) { $0 + $1.records }
+        guard records == sum else {
+            throw StrataError(.dataset, "manifest \"records\" is \(records) but its \(shards.count) shard entries list \(sum) records", path: path)
+        }
+    }
+
+    /// How messages name shard entry `index`: `shards[1] ("shard-00001.strata")`.
+    public func describeEntry(_ index: Int) -> String {
+        "shards[\(index)] (\"\(shards[index].path)\")"
     }
 }
 

@@ -12,9 +12,12 @@ public final class StrataDataset: @unchecked Sendable {
 
     public var count: Int { starts.last ?? 0 }
 
-    /// Opens a dataset directory (reads manifest.json, opens each shard and checks its record count and
-    /// shape against the manifest) or a single shard file.
-    public init(path: String) throws {
+    /// Opens a dataset directory (reads manifest.json, opens each shard and makes the checks of
+    /// spec/FORMAT.md §11: record count, byte size and metadata against the manifest, no shard file listed
+    /// twice and no record id in two shards) or a single shard file. With `checkShardChecksums` each shard's
+    /// whole-file CRC32C is checked against the manifest too (reads every byte; `strata verify` and the
+    /// commands that rewrite a whole dataset ask for it).
+    public init(path: String, checkShardChecksums: Bool = false) throws {
         self.path = path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -25,20 +28,22 @@ public final class StrataDataset: @unchecked Sendable {
             guard FileManager.default.fileExists(atPath: manifestPath) else {
                 throw StrataError(.dataset, "directory has no \(DatasetManifest.fileName); a dataset directory needs one (or pass a shard file)", path: path)
             }
-            let m = try DatasetManifest.read(path: manifestPath)
+            let m = try DatasetManifest.read(path: manifestPath, checkingTotal: false)
             var readers: [ShardReader] = []
-            for s in m.shards {
+            for (i, s) in m.shards.enumerated() {
                 // The manifest is untrusted: a shard path must stay inside the directory.
                 let full = try ShardPathPolicy.resolve(s.path, in: path, manifest: manifestPath)
                 let r = try ShardReader(path: full)
                 guard r.count == s.records else {
-                    throw StrataError(.dataset, "shard has \(r.count) records but the manifest says \(s.records)", path: full)
+                    throw StrataError(.dataset, "\(m.describeEntry(i)) says \(s.records) records but the shard holds \(r.count)", path: manifestPath)
                 }
-                guard r.metadata.isShapeCompatible(with: m.metadata) else {
-                    throw StrataError(.dataset, "shard's hidden size, layers or dtype differ from the manifest's", path: full)
-                }
+                try s.checkOnOpen(r, path: full, datasetMetadata: m.metadata)
+                if checkShardChecksums { try s.checkChecksum(path: full) }
                 readers.append(r)
             }
+            // Every entry matches its shard, so a wrong total is the total's own fault.
+            try m.checkTotal(path: manifestPath)
+            try Self.checkUniqueness(readers, manifest: m, manifestPath: manifestPath)
             manifest = m
             metadata = m.metadata
             shards = readers
@@ -51,6 +56,22 @@ public final class StrataDataset: @unchecked Sendable {
         var s = [0]
         for r in shards { s.append(s.last! + r.count) }
         starts = s
+    }
+
+    /// Refuses a manifest that lists one file twice (by any spelling or link) or whose shards share a
+    /// record id (spec/FORMAT.md §11), naming both shards. A stream would otherwise serve those records
+    /// twice per epoch.
+    private static func checkUniqueness(_ readers: [ShardReader], manifest: DatasetManifest, manifestPath: String) throws {
+        guard readers.count > 1 else { return }
+        if let (i, j) = DatasetUniqueness.firstRepeatedShard(readers) {
+            throw StrataError(.dataset, "shards \(i) (\"\(manifest.shards[i].path)\") and \(j) (\"\(manifest.shards[j].path)\") are the same file; a manifest must list each shard once",
+                              path: manifestPath)
+        }
+        if let duplicate = try DatasetUniqueness.firstDuplicateID(readers) {
+            let first = manifest.shards[duplicate.first.shard].path, second = manifest.shards[duplicate.second.shard].path
+            throw StrataError(.dataset, "record id \"\(duplicate.id)\" occurs twice: \(first) record \(duplicate.first.record) and \(second) record \(duplicate.second.record); record ids must be unique within a dataset",
+                              path: manifestPath)
+        }
     }
 
     /// Global record index -> (shard, local index). Out-of-range indices give (shards.count, 0).

@@ -11,6 +11,12 @@ import Darwin
 /// the new one, never a mix.
 public enum AtomicFile {
     public static func write(_ data: Data, to path: String) throws {
+        try write(to: path) { append in try data.withUnsafeBytes { try append($0) } }
+    }
+
+    /// As `write(_:to:)`, with the bytes produced piece by piece: `contents` calls `append` as often
+    /// as it likes, so a large file never has to exist in memory as a whole.
+    public static func write(to path: String, contents: (_ append: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
         let directory = PathSyntax.parent(of: path)
         let name = PathSyntax.lastComponent(of: path)
         let temporary = (directory.isEmpty ? "" : directory + "/") + ".\(name).tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))"
@@ -22,7 +28,7 @@ public enum AtomicFile {
         }
         do {
             defer { close(fd) }
-            try data.withUnsafeBytes { raw in
+            try contents { raw in
                 var offset = 0
                 while offset < raw.count {
                     let written = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)

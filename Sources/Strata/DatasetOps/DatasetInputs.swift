@@ -7,10 +7,13 @@ struct InputShard {
     /// How to name it in messages: the argument it came from, plus the shard inside it.
     let label: String
     let reader: ShardReader
+    /// The shard's entry in the manifest of the dataset it came from (nil for a bare shard file).
+    var listed: DatasetManifest.Shard? = nil
 }
 
 /// Turns command-line inputs into shard files: a shard file stands for itself; a dataset
-/// directory for the shards its manifest lists (each checked by `ShardPathPolicy`); a
+/// directory for the shards its manifest lists (each checked by `ShardPathPolicy` and as opening the
+/// dataset would check it, `DatasetManifest.Shard.checkOnOpen`); a
 /// directory without a manifest for the `*.strata` files directly inside it, by name.
 enum DatasetInputs {
     static let shardExtension = "strata"
@@ -29,8 +32,10 @@ enum DatasetInputs {
             let manifest = try DatasetManifest.read(path: manifestPath)
             return try manifest.shards.map { entry in
                 let real = try ShardPathPolicy.resolve(entry.path, in: input, manifest: manifestPath)
+                let reader = try ShardReader(path: real)
+                try entry.checkOnOpen(reader, path: real, datasetMetadata: manifest.metadata)
                 return InputShard(path: real, label: (input as NSString).appendingPathComponent(entry.path),
-                                  reader: try ShardReader(path: real))
+                                  reader: reader, listed: entry)
             }
         }
         let names = try FileManager.default.contentsOfDirectory(atPath: input)

@@ -25,9 +25,8 @@ public enum DatasetMerge {
     /// - Parameters:
     ///   - append: add to the dataset already in `directory` (its manifest must exist);
     ///     without it, a directory that already has a manifest is refused.
-    ///   - checkDuplicateIDs: refuse a record id that occurs in two shards.
     public static func merge(inputs: [String], into directory: String, mode: ShardPlacementMode = .link,
-                             append: Bool = false, checkDuplicateIDs: Bool = true) throws -> Result {
+                             append: Bool = false) throws -> Result {
         guard !inputs.isEmpty else { throw DatasetOpsError.invalidArgument("merge needs at least one input") }
         let fm = FileManager.default
         // Before the existing manifest is read: two merges into one directory must not both append to it.
@@ -54,13 +53,10 @@ public enum DatasetMerge {
         var incoming: [InputShard] = []
         for input in inputs { incoming += try DatasetInputs.shards(of: input) }
 
-        // The same file twice (directly, or through two datasets) would duplicate every record.
-        var seenPaths: [String: String] = [:]
-        for shard in existingShards + incoming {
-            if let earlier = seenPaths[shard.path] {
-                throw DatasetOpsError.invalidArgument("cannot merge: \(shard.label) and \(earlier) are the same shard file (\(shard.path))")
-            }
-            seenPaths[shard.path] = shard.label
+        // The same file twice (directly, through two datasets, or by a link) would duplicate every record.
+        let allShards = existingShards + incoming
+        if let (i, j) = DatasetUniqueness.firstRepeatedShard(allShards.map(\.reader)) {
+            throw DatasetOpsError.invalidArgument("cannot merge: \(allShards[j].label) and \(allShards[i].label) are the same shard file (\(allShards[i].path))")
         }
 
         // Every shard must agree with the first on model, tokenizer, shape, dtype and labels.
@@ -75,17 +71,16 @@ public enum DatasetMerge {
             }
         }
 
-        if checkDuplicateIDs {
-            var owner: [String: String] = [:]
-            for shard in existingShards + incoming {
-                for index in 0 ..< shard.reader.count {
-                    let id = try shard.reader.info(index).id
-                    if let first = owner.updateValue(shard.label, forKey: id) {
-                        throw DatasetOpsError.duplicateRecordID(id: id, first: first, second: shard.label)
-                    }
-                }
-            }
+        // A dataset reader refuses both as well (`StrataDataset`); refusing them here keeps merge from
+        // writing a manifest that no reader opens.
+        if let duplicate = try DatasetUniqueness.firstDuplicateID(allShards.map(\.reader)) {
+            throw DatasetOpsError.duplicateRecordID(id: duplicate.id, first: allShards[duplicate.first.shard].label,
+                                                    second: allShards[duplicate.second.shard].label)
         }
+
+        // The new manifest records each shard's CRC32C as it is now; a shard taken from a dataset must
+        // still be the file its manifest describes (spec/FORMAT.md §11), or the merge would bless a change.
+        for shard in incoming { try shard.listed?.checkChecksum(path: shard.path) }
 
         guard let root = ShardPathPolicy.realPath(directory) else {
             throw DatasetOpsError.invalidArgument("\(directory): cannot resolve the output directory")

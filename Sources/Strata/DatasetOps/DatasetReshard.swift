@@ -14,7 +14,7 @@ public enum DatasetReshard {
         }
         let lock = try OutputLock(directory: output)
         defer { lock.release() }
-        let source = try StrataDataset(path: input)
+        let source = try StrataDataset(path: input, checkShardChecksums: true)  // a whole-dataset rewrite (spec/FORMAT.md §11)
         let writer = try RollingDatasetWriter(directory: output, metadata: source.metadata,
                                               options: options ?? WriterOptions(matching: source.metadata),
                                               recordsPerShard: recordsPerShard, shardBytes: shardBytes)

@@ -125,7 +125,7 @@ public enum DatasetSplit {
         let lock = try OutputLock(directory: output)
         defer { lock.release() }
         try NewOutputDirectory.requireEmpty(output, datasets: parts.filter { $0.fraction > 0 }.map(\.name))
-        let source = try StrataDataset(path: input)
+        let source = try StrataDataset(path: input, checkShardChecksums: true)  // a whole-dataset rewrite (spec/FORMAT.md §11)
         var keys: [String] = []
         keys.reserveCapacity(source.count)
         for global in 0 ..< source.count {

@@ -16,26 +16,35 @@ public enum MetadataCompatibility {
     public static let comparedFields = ["hidden", "layers", "dtype", "model", "tokenizer", "layer_semantics",
                                         "label_names", "auxiliary"] + StrataMetadata.PromptKey.all.map { "extra.\($0)" }
 
-    /// The first compared field on which `a` and `b` differ, or nil when they are compatible.
-    public static func firstDifference(_ a: StrataMetadata, _ b: StrataMetadata) -> Difference? {
-        func check<T: Encodable & Equatable>(_ field: String, _ x: T, _ y: T) -> Difference? {
+    /// The fields every shard of a dataset must share with the manifest's `metadata` (spec/FORMAT.md §11):
+    /// readers check them when they open a dataset.
+    public static let datasetFields = ["hidden", "layers", "dtype", "auxiliary"]
+
+    /// The first of `fields` (default: `comparedFields`, what `strata merge` requires) on which `a` and
+    /// `b` differ, or nil when they agree on all of them.
+    public static func firstDifference(_ a: StrataMetadata, _ b: StrataMetadata,
+                                       fields: [String] = comparedFields) -> Difference? {
+        fields.lazy.compactMap { difference(in: $0, a, b) }.first
+    }
+
+    private static func difference(in field: String, _ a: StrataMetadata, _ b: StrataMetadata) -> Difference? {
+        func check<T: Encodable & Equatable>(_ x: T, _ y: T) -> Difference? {
             x == y ? nil : Difference(field: field, first: render(x), second: render(y))
         }
-        let fields: [Difference?] = [
-            check("hidden", a.hidden, b.hidden),
-            check("layers", a.layers, b.layers),
-            check("dtype", a.dtype, b.dtype),
-            checkObject("model", a.model, b.model),
-            checkObject("tokenizer", a.tokenizer, b.tokenizer),
-            check("layer_semantics", a.layerSemantics, b.layerSemantics),
-            check("label_names", a.labelNames, b.labelNames),
-            check("auxiliary", a.auxiliary, b.auxiliary),
-        ]
-        if let difference = fields.lazy.compactMap({ $0 }).first { return difference }
-        for key in StrataMetadata.PromptKey.all {
-            if let difference = check("extra.\(key)", a.extra[key], b.extra[key]) { return difference }
+        switch field {
+        case "hidden": return check(a.hidden, b.hidden)
+        case "layers": return check(a.layers, b.layers)
+        case "dtype": return check(a.dtype, b.dtype)
+        case "model": return checkObject(field, a.model, b.model)
+        case "tokenizer": return checkObject(field, a.tokenizer, b.tokenizer)
+        case "layer_semantics": return check(a.layerSemantics, b.layerSemantics)
+        case "label_names": return check(a.labelNames, b.labelNames)
+        case "auxiliary": return check(a.auxiliary, b.auxiliary)
+        default:
+            let key = String(field.dropFirst("extra.".count))
+            precondition(field.hasPrefix("extra.") && StrataMetadata.PromptKey.all.contains(key), "not a compared metadata field: \(field)")
+            return check(a.extra[key], b.extra[key])
         }
-        return nil
     }
 
     /// Compares two optional JSON objects key by key and names the first differing key.

@@ -53,6 +53,16 @@ struct ByteReader {
         guard v <= limit else { throw StrataError(.corrupt, "\(what): \(field) = \(v) exceeds the limit \(limit)") }
         return v
     }
+    /// A reserved u8 field, which must be 0 (spec/FORMAT.md §1).
+    mutating func reserved8(_ field: String) throws {
+        let v = try u8()
+        guard v == 0 else { throw StrataError(.corrupt, "\(what): reserved \(field) is \(v), must be 0") }
+    }
+    /// A reserved u32 field, which must be 0 (spec/FORMAT.md §1).
+    mutating func reserved32(_ field: String) throws {
+        let v = try u32()
+        guard v == 0 else { throw StrataError(.corrupt, "\(what): reserved \(field) is \(v), must be 0") }
+    }
     mutating func bytes(_ n: Int) throws -> ArraySlice<UInt8> {
         let p = try take(n)
         return bytes[p..<(p + n)]

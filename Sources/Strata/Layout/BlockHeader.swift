@@ -65,7 +65,7 @@ struct BlockHeader: Equatable {
         guard codec == codecNone || codec == codecZstd else { throw StrataError(.corrupt, "unknown codec code \(codec) in block header") }
         let shuffle = try r.u8()
         guard shuffle <= 1 else { throw StrataError(.corrupt, "invalid shuffle flag \(shuffle) in block header") }
-        _ = try r.u8()
+        try r.reserved8("byte 47")
         let rawSize = try r.count64("raw size", limit: StrataLimits.maxBlockRawBytes)
         let storedSize = try r.count64("stored size", limit: ZstdCompressor.bound(StrataLimits.maxBlockRawBytes))
         let payloadCRC = try r.u32()

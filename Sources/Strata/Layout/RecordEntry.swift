@@ -81,9 +81,11 @@ struct RecordEntry: Equatable {
         let bodyLength = try r.count64("body length", limit: StrataLimits.maxRecordEntryBytes)
         let bodyCRC = try r.u32()
         let blockCount = try r.count32("block count", limit: StrataLimits.maxBlocksPerRecord)
+        var reserved = r   // checked after the CRC, so a damaged header is reported as such
         _ = try r.u32()
         let crc = try r.u32()
         guard crc == CRC32C.checksum(bytes[0..<(headerSize - 4)]) else { throw StrataError(.corrupt, "record entry header checksum mismatch") }
+        try reserved.reserved32("field at offset 40")
         return Header(ordinal: ordinal, idHash: idHash, bodyLength: bodyLength, bodyCRC: bodyCRC, blockCount: blockCount)
     }
 

@@ -2,8 +2,11 @@
 public struct LayerInfo: Codable, Sendable, Equatable {
     /// Model hidden-state index: 0 = embeddings, l = output of block l, n_blocks = after the final norm.
     public var index: Int
-    /// "embedding" | "block" | "final_norm".
+    /// "embedding" | "block" | "final_norm", or `unknownKind` when nothing says what the layer is.
     public var kind: String
+
+    /// The kind of a layer whose meaning was not recorded (e.g. an HDF5 import without Strata metadata).
+    public static let unknownKind = "unknown"
 
     public init(index: Int, kind: String) {
         self.index = index

@@ -15,8 +15,13 @@ public struct StrataMetadata: Codable, Sendable, Equatable {
     public var extra: [String: String]
     /// Codec settings; the writer fills this in from its `WriterOptions`.
     public var codec: CodecSettings?
-    /// What the layer indices mean; "hf_output_hidden_states" (the default) per spec/FORMAT.md.
+    /// What the layer indices mean; "hf_output_hidden_states" (the default) per spec/FORMAT.md, or
+    /// `unknownLayerSemantics` when the source did not say (indices are then positions).
     public var layerSemantics: String
+
+    /// `layer_semantics` of data whose layers' meaning was not recorded: each index is the layer's
+    /// position in the source, and which model layer it is is unknown (spec/FORMAT.md §4).
+    public static let unknownLayerSemantics = "unknown"
 
     public init(hidden: Int, layers: [LayerInfo], dtype: StrataDType, model: ModelIdentity? = nil,
                 tokenizer: TokenizerIdentity? = nil, labelNames: [String]? = nil, auxiliary: [AuxiliaryInfo] = [],

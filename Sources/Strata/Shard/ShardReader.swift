@@ -1,7 +1,7 @@
 import Foundation
 
 /// Reads one sealed shard. Thread-safe for concurrent reads (pread-based; record entries are parsed
-/// lazily and cached behind a lock).
+/// lazily and kept in the process-wide, byte-bounded `RecordEntryCache`).
 public final class ShardReader: @unchecked Sendable {
     public let path: String
     public let metadata: StrataMetadata
@@ -9,14 +9,15 @@ public final class ShardReader: @unchecked Sendable {
     public let version: (major: Int, minor: Int)
     /// Size of the file in bytes.
     public let fileSize: Int
+    /// Device and inode of the open file: equal for two readers of one file, however it was named.
+    let fileIdentity: FileIdentity
     private let file: FileDescriptor
     let bodyStart: Int
     let indexOffset: Int
     private let rows: [ShardIndex.Row]
-    /// Parsed record entries, cached up to `entryCacheLimit` (then the cache starts over), so
-    /// streaming a whole shard keeps per-reader memory bounded.
-    private var entries: [Int: RecordEntry] = [:]
-    static let entryCacheLimit = 1024
+    /// Parsed record entries live in the process-wide, byte-bounded `RecordEntryCache` under this key.
+    private let entryCache = RecordEntryCache.shared
+    private let cacheKey = RecordEntryCache.shared.newReader()
     private let lock = NSLock()
     /// Shared by all readers: memory for decoding scales with concurrent reads, not open shards.
     private let workspaces = DecodeWorkspacePool.shared
@@ -35,43 +36,21 @@ public final class ShardReader: @unchecked Sendable {
     public var count: Int { rows.count }
 
     /// Opens a sealed shard; throws a clear "unsealed: run strata recover" error for a shard whose writer
-    /// never finished, and `.notAShard` / `.corrupt` errors for anything else wrong with its structure.
+    /// never finished, `.brokenSeal` for a valid trailer whose index is damaged (`ShardSeal`), and
+    /// `.notAShard` / `.corrupt` errors for anything else wrong with its structure.
     public init(path: String) throws {
         self.path = path
         file = try FileDescriptor.openForReading(path)
         do {
             fileSize = try file.size()
+            fileIdentity = try file.identity()
             let (header, meta) = try ShardReader.readHeader(file, fileSize: fileSize)
             metadata = meta
             version = (Int(header.major), Int(header.minor))
             bodyStart = header.bodyStart
-            guard fileSize >= bodyStart + Trailer.size,
-                  let trailer = Trailer.decode(try file.read(count: Trailer.size, at: fileSize - Trailer.size)) else {
-                throw StrataError(.unsealed, "shard is unsealed (no valid trailer: its writer was killed or has not finished); run `strata recover \(path)` to restore its completed records and seal it")
-            }
-            indexOffset = trailer.indexOffset
-            guard indexOffset >= bodyStart, indexOffset <= fileSize - Trailer.size - ShardIndex.headerSize else {
-                throw StrataError(.corrupt, "trailer points to index offset \(indexOffset) outside the file body", offset: fileSize - Trailer.size)
-            }
-            let idx = try ShardIndex.decodeHeader(try file.read(count: ShardIndex.headerSize, at: indexOffset))
-            guard indexOffset + ShardIndex.headerSize + idx.bodyLength + Trailer.size == fileSize else {
-                throw StrataError(.corrupt, "index (\(idx.count) records) does not end where the trailer begins", offset: indexOffset)
-            }
-            guard idx.count == trailer.recordCount else {
-                throw StrataError(.corrupt, "trailer says \(trailer.recordCount) records but the index has \(idx.count)", offset: indexOffset)
-            }
-            let index = try ShardIndex.decodeBody(try file.read(count: idx.bodyLength, at: indexOffset + ShardIndex.headerSize),
-                                                  count: idx.count, crc: idx.bodyCRC)
-            var previousEnd = bodyStart
-            for (i, row) in index.rows.enumerated() {
-                // Compared by subtraction: an offset read from the file may be near Int.max (fuzz/README.md).
-                guard row.entryOffset >= previousEnd, row.entryLength >= RecordEntry.headerSize,
-                      row.entryLength <= indexOffset - row.entryOffset else {
-                    throw StrataError(.corrupt, "index row points outside the records area or out of order", record: i, offset: indexOffset + ShardIndex.headerSize + i * ShardIndex.rowSize)
-                }
-                previousEnd = row.entryOffset + row.entryLength
-            }
-            rows = index.rows
+            let seal = try ShardSeal.read(file, fileSize: fileSize, bodyStart: bodyStart, path: path)
+            indexOffset = seal.indexOffset
+            rows = seal.rows
         } catch let e as StrataError {
             throw e.located(path: path)
         }
@@ -107,10 +86,7 @@ public final class ShardReader: @unchecked Sendable {
     /// The parsed and validated record entry of record `index` (cached).
     func entry(_ index: Int) throws -> RecordEntry {
         try checkIndex(index)
-        lock.lock()
-        let cached = entries[index]
-        lock.unlock()
-        if let cached { return cached }
+        if let cached = entryCache.entry(reader: cacheKey, index: index) { return cached }
         let row = rows[index]
         let e: RecordEntry
         do {
@@ -120,29 +96,43 @@ public final class ShardReader: @unchecked Sendable {
                 throw StrataError(.corrupt, "record entry does not match its index row (length \(header.totalLength) vs \(row.entryLength), ordinal \(header.ordinal))")
             }
             e = try RecordEntry.decodeBody(Array(bytes[RecordEntry.headerSize...]), header: header)
+            if let problem = StrataLimits.recordValueProblem(layers: metadata.layers.count, tokens: e.tokenIDs.count,
+                                                             hidden: metadata.hidden, width: metadata.dtype.byteWidth) {
+                throw StrataError(.corrupt, "record entry declares \(problem)")
+            }
             guard e.tokenIDs.count == row.nTokens, e.blocks.count == row.blockCount, e.storedBytes == row.storedBytes else {
                 throw StrataError(.corrupt, "record entry does not match its index row (tokens, block count or stored bytes)")
             }
             if let problem = e.tilingProblem(layers: metadata.layers.count, hidden: metadata.hidden, width: metadata.dtype.byteWidth) {
                 throw StrataError(.corrupt, "record's blocks are inconsistent: \(problem)")
             }
-            var previousEnd = index == 0 ? bodyStart : rows[index - 1].entryOffset + rows[index - 1].entryLength
+            if let problem = metadata.auxiliary.problem(with: e.auxiliary) { throw StrataError(.corrupt, problem) }
+            // The blocks fill the record's area (after the previous entry, before its own) without a gap (§1).
+            var blockStart = index == 0 ? bodyStart : rows[index - 1].entryOffset + rows[index - 1].entryLength
             for (b, ref) in e.blocks.enumerated() {
-                // Compared by subtraction: an offset read from the file may be near Int.max (fuzz/README.md).
-                let areaEnd = row.entryOffset - BlockHeader.size
-                guard ref.offset >= previousEnd, ref.offset <= areaEnd, ref.storedSize <= areaEnd - ref.offset else {
-                    throw StrataError(.corrupt, "block reference points outside the record's area", block: b, offset: ref.offset)
+                // Compared by subtraction: a size read from the file may be near Int.max (fuzz/README.md).
+                guard ref.offset == blockStart, ref.storedSize <= row.entryOffset - BlockHeader.size - ref.offset else {
+                    throw StrataError(.corrupt, "block reference points to offset \(ref.offset) with \(ref.storedSize) stored bytes, expected a block from \(blockStart) (right after the previous block or record entry) that ends before the record entry", block: b, offset: ref.offset)
                 }
-                previousEnd = ref.offset + BlockHeader.size + ref.storedSize
+                blockStart = ref.offset + BlockHeader.size + ref.storedSize
+            }
+            guard blockStart == row.entryOffset else {
+                throw StrataError(.corrupt, "the record's blocks end at offset \(blockStart), not where its entry begins (\(row.entryOffset))")
             }
         } catch let err as StrataError {
             throw err.located(path: path, record: index, offset: row.entryOffset)
         }
-        lock.lock()
-        if entries.count >= Self.entryCacheLimit { entries.removeAll(keepingCapacity: true) }
-        entries[index] = e
-        lock.unlock()
+        entryCache.insert(e, reader: cacheKey, index: index)
         return e
+    }
+
+    /// The id hash in record `index`'s entry header (one 48-byte read; the body is not read), or nil when
+    /// that header is damaged: reading the record then fails and names it.
+    func entryIDHash(_ index: Int) throws -> UInt64? {
+        try checkIndex(index)
+        let bytes = try file.read(count: RecordEntry.headerSize, at: rows[index].entryOffset)
+        guard let header = try? RecordEntry.decodeHeader(bytes), header.ordinal == index else { return nil }
+        return header.idHash
     }
 
     public func info(_ index: Int) throws -> RecordInfo {
@@ -199,6 +189,46 @@ public final class ShardReader: @unchecked Sendable {
     /// As `readFloat(_:layers:tokens:)`, into a caller-provided buffer of exactly
     /// selected layers × selected tokens × hidden elements.
     public func readFloat(_ index: Int, layers: [Int]?, tokens: Range<Int>?, into: UnsafeMutableBufferPointer<Float>) throws {
+        guard let out = into.baseAddress else {
+            return try decodeSelection(index, layers: layers, tokens: tokens, outputElements: into.count) { _, _, _, _, _ in }
+        }
+        let dtype = metadata.dtype
+        let outAddress = UInt(bitPattern: out)
+        try decodeSelection(index, layers: layers, tokens: tokens, outputElements: into.count) { planes, stride, at, count, element in
+            let d = UnsafeMutablePointer<Float>(bitPattern: outAddress)! + element
+            switch dtype {
+            case .bf16: ByteShuffle.gatherBF16(planes: planes, planeStride: stride, at: at, count: count, into: d)
+            case .f16: ByteShuffle.gatherF16(planes: planes, planeStride: stride, at: at, count: count, into: d)
+            case .f32: ByteShuffle.gatherF32(planes: planes, planeStride: stride, at: at, count: count, into: d)
+            }
+        }
+    }
+
+    /// Values exactly as stored — the little-endian bit patterns of the stored dtype (f32, f16, or
+    /// bf16 as 16-bit words), no conversion — layer-major (selected layers in the order given) ×
+    /// tokens × hidden, into a buffer of exactly that many elements × the dtype width. For
+    /// converters that keep the stored dtype (HDF5 export). Decodes only the overlapping blocks,
+    /// with every check `readFloat` makes.
+    public func readStored(_ index: Int, layers: [Int]? = nil, tokens: Range<Int>? = nil, into: UnsafeMutableRawBufferPointer) throws {
+        let width = metadata.dtype.byteWidth
+        guard into.count % width == 0 else {
+            throw StrataError(.invalidArgument, "output buffer of \(into.count) bytes is not a whole number of \(width)-byte values", path: path, record: index)
+        }
+        guard let out = into.baseAddress else {
+            return try decodeSelection(index, layers: layers, tokens: tokens, outputElements: 0) { _, _, _, _, _ in }
+        }
+        let outAddress = UInt(bitPattern: out)
+        try decodeSelection(index, layers: layers, tokens: tokens, outputElements: into.count / width) { planes, stride, at, count, element in
+            let d = UnsafeMutableRawPointer(bitPattern: outAddress)! + element * width
+            ByteShuffle.unshuffle(planes: planes, planeStride: stride, at: at, count: count, width: width, into: d)
+        }
+    }
+
+    /// The shared core of `readFloat` and `readStored`: checks the selection, decodes every block that
+    /// overlaps it (on all cores for large reads) and hands each overlapping row run to `emit` as
+    /// (planes, plane stride, first source element, element count, first output element).
+    private func decodeSelection(_ index: Int, layers: [Int]?, tokens: Range<Int>?, outputElements: Int,
+                                 emit: @escaping (UnsafePointer<UInt8>, Int, Int, Int, Int) -> Void) throws {
         let e = try entry(index)
         let nTokens = e.tokenIDs.count
         let hidden = metadata.hidden
@@ -211,10 +241,10 @@ public final class ShardReader: @unchecked Sendable {
             throw StrataError(.invalidArgument, "token range \(range) is outside 0..<\(nTokens)", path: path, record: index, recordID: e.id)
         }
         let expected = layerList.count * range.count * hidden
-        guard into.count == expected else {
-            throw StrataError(.invalidArgument, "output buffer holds \(into.count) floats, expected \(expected)", path: path, record: index, recordID: e.id)
+        guard outputElements == expected else {
+            throw StrataError(.invalidArgument, "output buffer holds \(outputElements) values, expected \(expected)", path: path, record: index, recordID: e.id)
         }
-        guard expected > 0, let out = into.baseAddress else { return }
+        guard expected > 0 else { return }
 
         // Which blocks overlap, and for each, which (output layer position, block layer) pairs it serves.
         var jobs: [(block: Int, pairs: [(out: Int, layer: Int)])] = []
@@ -228,17 +258,14 @@ public final class ShardReader: @unchecked Sendable {
             if !pairs.isEmpty { jobs.append((b, pairs)) }
         }
         let rawTotal = jobs.reduce(0) { $0 + e.blocks[$1.block].rawSize }
-        let outAddress = UInt(bitPattern: out)
         let work: (Int) throws -> Void = { k in
             let job = jobs[k]
             let ref = e.blocks[job.block]
             let t0 = max(ref.tokenStart, range.lowerBound), t1 = min(ref.tokenStart + ref.tokenCount, range.upperBound)
-            let dst = UnsafeMutablePointer<Float>(bitPattern: outAddress)!
             try self.decodeBlock(record: index, entry: e, block: job.block) { planes, n in
                 for pair in job.pairs {
                     let src = (pair.layer * ref.tokenCount + (t0 - ref.tokenStart)) * hidden
-                    let d = dst + (pair.out * range.count + (t0 - range.lowerBound)) * hidden
-                    self.gather(planes: planes, planeStride: n, at: src, count: (t1 - t0) * hidden, into: d)
+                    emit(planes, n, src, (t1 - t0) * hidden, (pair.out * range.count + (t0 - range.lowerBound)) * hidden)
                 }
             }
         }
@@ -253,16 +280,10 @@ public final class ShardReader: @unchecked Sendable {
         }
     }
 
-    private func gather(planes: UnsafePointer<UInt8>, planeStride: Int, at: Int, count: Int, into d: UnsafeMutablePointer<Float>) {
-        switch metadata.dtype {
-        case .bf16: ByteShuffle.gatherBF16(planes: planes, planeStride: planeStride, at: at, count: count, into: d)
-        case .f16: ByteShuffle.gatherF16(planes: planes, planeStride: planeStride, at: at, count: count, into: d)
-        case .f32: ByteShuffle.gatherF32(planes: planes, planeStride: planeStride, at: at, count: count, into: d)
-        }
-    }
-
     /// Reads block `block` of a record (header + payload) into `ws.stored` and checks the header against
-    /// the record entry and the shard metadata, and the payload against its checksum.
+    /// the record entry and the shard metadata, the payload against its checksum, and a zstd payload's
+    /// frame header against spec/FORMAT.md §5 (one frame, no dictionary, declared size = raw size) —
+    /// so a block is checked the same way whether it is decoded or copied as stored.
     private func loadBlock(record: Int, entry e: RecordEntry, block: Int, into ws: DecodeWorkspace) throws -> BlockHeader {
         let ref = e.blocks[block]
         let storedTotal = BlockHeader.size + ref.storedSize
@@ -280,6 +301,7 @@ public final class ShardReader: @unchecked Sendable {
         }
         let payload = UnsafeRawBufferPointer(start: ws.stored.baseAddress! + BlockHeader.size, count: h.storedSize)
         guard CRC32C.checksum(payload) == h.payloadCRC else { throw StrataError(.corrupt, "block payload checksum mismatch") }
+        if h.codec == BlockHeader.codecZstd { try ZstdDecompressor.checkFrame(payload, expectedContentSize: h.rawSize) }
         return h
     }
 
@@ -294,8 +316,8 @@ public final class ShardReader: @unchecked Sendable {
             let n = h.elementCount
             var planes: UnsafePointer<UInt8>
             if h.codec == BlockHeader.codecZstd {
-                // The frame must declare exactly the header's raw size before any buffer of that size exists.
-                try ZstdDecompressor.checkFrame(payload, expectedContentSize: h.rawSize)
+                // `loadBlock` checked that the frame declares exactly the header's raw size, before any
+                // buffer of that size exists.
                 ws.reserveRaw(h.rawSize)
                 try ws.decompressor.decompress(payload, into: UnsafeMutableRawBufferPointer(start: ws.raw.baseAddress, count: h.rawSize))
                 planes = UnsafePointer(ws.raw.baseAddress!.assumingMemoryBound(to: UInt8.self))

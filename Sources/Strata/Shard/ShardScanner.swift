@@ -65,7 +65,11 @@ struct ShardScanner {
                 guard entry.blocks == candidates, candidateHashes.allSatisfy({ $0 == recordIDHash(entry.id) }) else {
                     stop = "record entry's block list does not match the blocks written before it"; break scanning
                 }
-                if let problem = entry.tilingProblem(layers: layers, hidden: hidden, width: width) { stop = problem; break scanning }
+                if let problem = StrataLimits.recordValueProblem(layers: layers, tokens: entry.tokenIDs.count, hidden: hidden, width: width)
+                    ?? entry.tilingProblem(layers: layers, hidden: hidden, width: width) {
+                    stop = problem
+                    break scanning
+                }
                 guard ids.insert(entry.id).inserted else { stop = "duplicate record id \"\(entry.id)\""; break scanning }
                 rows.append(ShardIndex.Row(entryOffset: offset, entryLength: total, storedBytes: entry.storedBytes,
                                            nTokens: entry.tokenIDs.count, blockCount: entry.blocks.count))

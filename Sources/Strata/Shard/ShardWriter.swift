@@ -90,15 +90,13 @@ public final class ShardWriter {
         func bad(_ why: String) -> StrataError { StrataError(.invalidArgument, why, path: path, record: rows.count, recordID: record.id) }
         let t = record.tokenIDs.count
         guard t <= StrataLimits.maxTokens else { throw bad("\(t) tokens exceed the limit \(StrataLimits.maxTokens)") }
+        if let problem = StrataLimits.recordValueProblem(layers: metadata.layers.count, tokens: t, hidden: metadata.hidden,
+                                                         width: metadata.dtype.byteWidth) {
+            throw bad(problem)
+        }
         guard record.labels.count <= StrataLimits.maxLabels else { throw bad("too many labels (\(record.labels.count))") }
         guard !ids.contains(record.id) else { throw bad("duplicate record id in this shard") }
-        let declared = Set(metadata.auxiliary.map(\.name))
-        for name in record.auxiliary.keys where !declared.contains(name) { throw bad("auxiliary vector \"\(name)\" is not declared in the metadata") }
-        for a in metadata.auxiliary {
-            guard let v = record.auxiliary[a.name] else { throw bad("missing auxiliary vector \"\(a.name)\"") }
-            if let n = a.length, v.count != n { throw bad("auxiliary vector \"\(a.name)\" has \(v.count) values, expected \(n)") }
-            guard v.count <= StrataLimits.maxAuxiliaryLength else { throw bad("auxiliary vector \"\(a.name)\" is too long") }
-        }
+        if let problem = metadata.auxiliary.problem(with: record.auxiliary) { throw bad(problem) }
     }
 
     /// Appends one record: its blocks, then its commit entry. If anything fails midway the partial

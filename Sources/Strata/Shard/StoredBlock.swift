@@ -23,6 +23,10 @@ public struct StoredBlock: Sendable, Equatable {
     /// byte is caught. Nil when nothing vouches for the payload (it is then decoded once to check it).
     public var sourceCRC: UInt32?
 
+    /// The largest payload a block of `rawSize` bytes may store: zstd's bound (spec/FORMAT.md §5),
+    /// which also covers an uncompressed payload of exactly `rawSize` bytes.
+    public static func maxPayloadBytes(rawSize: Int) -> Int { ZstdCompressor.bound(rawSize) }
+
     public init(layerStart: Int, layerCount: Int, tokenStart: Int, tokenCount: Int, hidden: Int, dtype: StrataDType,
                 codec: String, shuffled: Bool, rawSize: Int, payload: [UInt8], sourceCRC: UInt32? = nil) {
         self.layerStart = layerStart
@@ -43,8 +47,8 @@ extension ShardReader {
     /// Number of blocks of record `index`.
     public func blockCount(_ index: Int) throws -> Int { try entry(index).blocks.count }
 
-    /// Block `block` of record `index` as stored, after checking its header against the record entry
-    /// and its payload checksum (nothing is decompressed).
+    /// Block `block` of record `index` as stored, after checking its header against the record entry,
+    /// its payload checksum and, for zstd, its frame header (spec/FORMAT.md §5; nothing is decompressed).
     public func storedBlock(_ index: Int, block: Int) throws -> StoredBlock {
         let e = try entry(index)
         guard block >= 0 && block < e.blocks.count else {

@@ -14,8 +14,9 @@ final class PrefetchPipeline: @unchecked Sendable {
     /// Fixed per-record overhead counted on top of the value bytes (id, labels, bookkeeping).
     static let recordOverheadBytes = 256
     /// Largest decoded record the stream will allocate (a corrupt or absurd token count fails
-    /// cleanly instead of exhausting memory).
-    static let maxRecordBytes = 1 << 36
+    /// cleanly instead of exhausting memory): the f32 form of the largest record the format allows,
+    /// one of `StrataLimits.maxRecordValueBytes` in a 16-bit dtype.
+    static let maxRecordBytes = StrataLimits.maxRecordValueBytes * MemoryLayout<Float>.size / 2
 
     private struct Slot {
         var result: Result<StreamedRecord, Error>

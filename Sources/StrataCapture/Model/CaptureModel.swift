@@ -7,7 +7,7 @@ import StrataModel
 public final class CaptureModel {
     public let path: String
     public let model: LlamaModel
-    public let tokenizer: BPETokenizer
+    public let tokenizer: Tokenizer
     /// The chat template from the same file (`--chat-template`).
     public let chat: ChatTemplate
     /// `<arch>.context_length`, when the file declares it.
@@ -20,7 +20,7 @@ public final class CaptureModel {
         let file = try GGUFFile(path: path)
         let config = try LlamaConfig(gguf: file)
         let vocabulary = try TokenizerVocabulary(gguf: file)
-        let tokenizer = try BPETokenizer(vocabulary: vocabulary)
+        let tokenizer = try Tokenizer(vocabulary: vocabulary)
         guard tokenizer.vocabularySize == config.vocabularySize else {
             throw CaptureError.model(path: path, why: "the tokenizer has \(tokenizer.vocabularySize) tokens but the model's vocabulary is \(config.vocabularySize)")
         }

@@ -24,18 +24,10 @@ public enum ModelFileHash {
         return digest
     }
 
-    /// Hashes the file in 4 MiB reads.
+    /// Hashes the whole file.
     static func compute(_ path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw CaptureError.model(path: path, why: "cannot open the model file for hashing")
+        do { return try SHA256Digest.hexDigest(ofFileAt: path) } catch let error as SHA256Digest.FileError {
+            throw CaptureError.model(path: path, why: "cannot hash the model file: \(error.why)")
         }
-        defer { try? handle.close() }
-        var digest = SHA256Digest()
-        while true {
-            let chunk = try handle.read(upToCount: 4 << 20) ?? Data()
-            if chunk.isEmpty { break }
-            chunk.withUnsafeBytes { digest.update($0) }
-        }
-        return digest.finalize()
     }
 }

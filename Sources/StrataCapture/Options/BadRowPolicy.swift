@@ -14,7 +14,7 @@ public enum SkipReason: String, Sendable, CaseIterable, Codable, Comparable {
     case invalidUTF8 = "invalid_utf8"
     /// A label that is neither an integer nor one of `--label-names`, or outside the named classes.
     case badLabel = "bad_label"
-    /// More tokens than `--max-tokens` (without `--truncate`).
+    /// More tokens than `--max-tokens` (without `--truncate`), or more bytes than `--max-row-bytes`.
     case tooLong = "too_long"
     /// An id already used by an earlier row of this shard.
     case duplicateID = "duplicate_id"

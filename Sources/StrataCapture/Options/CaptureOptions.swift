@@ -31,6 +31,10 @@ public struct CaptureOptions: Sendable {
     /// Tokens per packed forward batch (a longer text forms a batch of its own).
     public var batchTokens = 512
     public var badRowPolicy: BadRowPolicy = .skip
+    /// Accept an input (or shard) with no data rows and write an empty dataset; without it that is an error.
+    public var allowEmpty = false
+    /// Input rows longer than this many bytes are skipped (`too_long`) without being kept in memory.
+    public var maxRowBytes = TextRecordReader.defaultMaxRowBytes
     /// zstd level; 1 is the default because on hidden states it was both faster and smaller than 3
     /// (benchmarks/capture.md).
     public var zstdLevel = 1
@@ -76,6 +80,9 @@ public struct CaptureOptions: Sendable {
         }
         guard batchTokens >= 1 else {
             throw CaptureError.invalidOption(flag: "--batch-tokens", value: String(batchTokens), why: "must be at least 1")
+        }
+        guard maxRowBytes >= 1 else {
+            throw CaptureError.invalidOption(flag: "--max-row-bytes", value: String(maxRowBytes), why: "must be positive")
         }
         guard (1...22).contains(zstdLevel) else {
             throw CaptureError.invalidOption(flag: "--zstd-level", value: String(zstdLevel), why: "must be in 1...22")

@@ -20,6 +20,8 @@ public struct SkippedRow: Sendable, Equatable, Codable {
     public var row: Int
     public var reason: SkipReason
     public var detail: String
+    /// The start of the row (`RowExcerpt`): the raw line for rows the reader refused, the text otherwise.
+    public var excerpt: String
 }
 
 /// The rows of this shard, read and tokenised up front: the records to capture in input order and
@@ -41,57 +43,76 @@ public struct CapturePlan: Sendable {
     ///   - chat: when given, each text is tokenised as `chat.template.prompt(user: text, system: chat.system)`
     ///     (the record keeps the text as read; the token ids are the templated prompt's).
     ///   - maxTokens: longest allowed text; longer ones are skipped (`too_long`) or, with `truncate`, cut.
-    ///   - policy: `.fail` throws `CaptureError.badRow` for the first row that cannot be captured.
-    public init(reader: TextRecordReader, tokenizer: BPETokenizer, shard: CaptureShard, maxTokens: Int,
-                truncate: Bool, labelCount: Int?, policy: BadRowPolicy,
+    ///     Without `truncate`, a text too long to fit in any tokenisation is skipped without being tokenised.
+    ///   - policy: `.fail` throws `CaptureError.badRow` for the first row that cannot be captured (reading
+    ///     stops at the first row the reader refuses).
+    ///   - allowEmpty: accept a shard with no rows (otherwise `CaptureError.emptyInput`). A shard whose rows
+    ///     are all bad is always refused (`CaptureError.nothingToCapture`).
+    public init(reader: TextRecordReader, tokenizer: Tokenizer, shard: CaptureShard, maxTokens: Int,
+                truncate: Bool, labelCount: Int?, policy: BadRowPolicy, allowEmpty: Bool = false,
                 chat: (template: ChatTemplate, system: String?)? = nil) throws {
-        let rows = try reader.readAll()
-        rowsInFile = rows.count
+        var rowsInFile = 0
         var candidates: [TextRecord] = []
         var skipped: [SkippedRow] = []
         var inShard = 0
-        for result in rows {
+        try reader.forEachRow { result in
+            rowsInFile += 1
             switch result {
             case .success(let record):
-                guard shard.contains(row: record.row) else { continue }
+                guard shard.contains(row: record.row) else { return true }
                 inShard += 1
                 if let label = record.label, let labelCount, label < 0 || label >= labelCount {
                     skipped.append(SkippedRow(row: record.row, reason: .badLabel,
-                                              detail: "label \(label) is outside the \(labelCount) --label-names classes"))
-                } else {
-                    candidates.append(record)
+                                              detail: "label \(label) is outside the \(labelCount) --label-names classes",
+                                              excerpt: RowExcerpt.of(text: record.text)))
+                    return policy != .fail
                 }
+                candidates.append(record)
             case .failure(let failure):
-                guard shard.contains(row: failure.row) else { continue }
+                guard shard.contains(row: failure.row) else { return true }
                 inShard += 1
-                skipped.append(SkippedRow(row: failure.row, reason: Self.reason(failure.problem), detail: failure.problem.description))
+                skipped.append(SkippedRow(row: failure.row, reason: Self.reason(failure.problem), detail: failure.problem.description,
+                                          excerpt: failure.excerpt))
+                return policy != .fail
             }
+            return true
         }
+        self.rowsInFile = rowsInFile
         rowsInShard = inShard
 
         let prompts = chat.map { chat in candidates.map { chat.template.prompt(user: $0.text, system: chat.system) } }
-        let tokenized = Self.tokenize(prompts ?? candidates.map(\.text), tokenizer)
+        let texts = prompts ?? candidates.map(\.text)
+        // Texts that cannot fit in maxTokens tokens are not tokenised (a long one costs time and memory).
+        let cannotFit = texts.map { !truncate && tokenizer.minimumTokenCount(utf8Count: $0.utf8.count) > maxTokens }
+        let tokenized = Self.tokenize(texts, tokenizer, skipping: cannotFit)
         var records: [PlannedRecord] = []
         records.reserveCapacity(candidates.count)
         var seenIDs: [String: Int] = [:]
-        for (record, fullTokens) in zip(candidates, tokenized) {
+        for (k, (record, fullTokens)) in zip(candidates, tokenized).enumerated() {
+            func skip(_ reason: SkipReason, _ detail: String) {
+                skipped.append(SkippedRow(row: record.row, reason: reason, detail: detail, excerpt: RowExcerpt.of(text: record.text)))
+            }
+            if cannotFit[k] {
+                let bytes = texts[k].utf8.count
+                skip(.tooLong, "\(bytes) bytes, at least \(tokenizer.minimumTokenCount(utf8Count: bytes)) tokens (a token is at most \(tokenizer.longestTokenBytes ?? 0) bytes), over --max-tokens \(maxTokens) (pass --truncate to keep the first \(maxTokens))")
+                continue
+            }
             if fullTokens.isEmpty {
-                skipped.append(SkippedRow(row: record.row, reason: .emptyText, detail: "the text encodes to no tokens"))
+                skip(.emptyText, "the text encodes to no tokens")
                 continue
             }
             var tokens = fullTokens
             var truncatedFrom: Int?
             if tokens.count > maxTokens {
                 guard truncate else {
-                    skipped.append(SkippedRow(row: record.row, reason: .tooLong,
-                                              detail: "\(tokens.count) tokens, over --max-tokens \(maxTokens) (pass --truncate to keep the first \(maxTokens))"))
+                    skip(.tooLong, "\(tokens.count) tokens, over --max-tokens \(maxTokens) (pass --truncate to keep the first \(maxTokens))")
                     continue
                 }
                 truncatedFrom = tokens.count
                 tokens = Array(tokens.prefix(maxTokens))
             }
             if let first = seenIDs[record.id] {
-                skipped.append(SkippedRow(row: record.row, reason: .duplicateID, detail: "id \"\(record.id)\" was already used by row \(first)"))
+                skip(.duplicateID, "id \"\(record.id)\" was already used by row \(first)")
                 continue
             }
             seenIDs[record.id] = record.row
@@ -101,6 +122,22 @@ public struct CapturePlan: Sendable {
         skipped.sort { $0.row < $1.row }
         if policy == .fail, let first = skipped.first {
             throw CaptureError.badRow(path: reader.path, row: first.row, reason: first.reason, detail: first.detail)
+        }
+        if records.isEmpty {
+            if let first = skipped.first {
+                var counts: [SkipReason: Int] = [:]
+                for row in skipped { counts[row.reason, default: 0] += 1 }
+                // Most frequent first; ties go to the reason of the earliest row.
+                let (reason, count) = counts.max { a, b in
+                    a.value != b.value ? a.value < b.value
+                        : skipped.firstIndex { $0.reason == a.key }! > skipped.firstIndex { $0.reason == b.key }!
+                }!
+                throw CaptureError.nothingToCapture(path: reader.path, shard: shard == .whole ? nil : shard.description, rows: inShard,
+                                                   reason: reason, count: count, firstBad: first)
+            }
+            if !allowEmpty {
+                throw CaptureError.emptyInput(path: reader.path, shard: shard == .whole ? nil : shard.description, rowsInFile: rowsInFile)
+            }
         }
         self.records = records
         self.skipped = skipped
@@ -112,11 +149,13 @@ public struct CapturePlan: Sendable {
         case .emptyText: return .emptyText
         case .invalidUTF8: return .invalidUTF8
         case .badLabel: return .badLabel
+        case .tooManyBytes: return .tooLong
         }
     }
 
-    /// Tokenises on every core (the tokenizer is thread-safe); results in input order.
-    static func tokenize(_ texts: [String], _ tokenizer: BPETokenizer) -> [[Int32]] {
+    /// Tokenises on every core (the tokenizer is thread-safe); results in input order, empty for the texts
+    /// `skipping` marks.
+    static func tokenize(_ texts: [String], _ tokenizer: Tokenizer, skipping: [Bool]) -> [[Int32]] {
         var out = [[Int32]](repeating: [], count: texts.count)
         let chunk = 64
         let chunks = (texts.count + chunk - 1) / chunk
@@ -124,7 +163,7 @@ public struct CapturePlan: Sendable {
             let base = results.baseAddress!
             DispatchQueue.concurrentPerform(iterations: chunks) { c in
                 for i in (c * chunk)..<min(texts.count, (c + 1) * chunk) {
-                    (base + i).pointee = tokenizer.encode(texts[i])
+                    if !skipping[i] { (base + i).pointee = tokenizer.encode(texts[i]) }
                 }
             }
         }

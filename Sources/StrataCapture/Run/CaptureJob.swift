@@ -52,9 +52,11 @@ public final class CaptureJob {
         }
 
         let planStart = Date()
-        let reader = TextRecordReader(path: options.inputPath, fields: options.fields, labelNames: options.labelNames)
+        let reader = TextRecordReader(path: options.inputPath, fields: options.fields, labelNames: options.labelNames,
+                                      maxRowBytes: options.maxRowBytes)
         let plan = try CapturePlan(reader: reader, tokenizer: loaded.tokenizer, shard: options.shard, maxTokens: maxTokens,
                                    truncate: options.truncate, labelCount: options.labelNames?.count, policy: options.badRowPolicy,
+                                   allowEmpty: options.allowEmpty,
                                    chat: options.chatTemplate ? (loaded.chat, options.chatSystem) : nil)
         log("read \(plan.rowsInFile) rows, \(plan.rowsInShard) in shard \(options.shard): \(plan.records.count) to capture (\(plan.totalTokens) tokens), \(plan.skipped.count) skipped; tokenised in \(String(format: "%.1f", Date().timeIntervalSince(planStart))) s")
 

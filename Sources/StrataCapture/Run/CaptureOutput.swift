@@ -99,7 +99,7 @@ final class CaptureOutput {
             let reader: ShardReader
             do {
                 reader = try ShardReader(path: path)
-            } catch let error as StrataError where [.unsealed, .truncated, .corrupt, .notAShard].contains(error.kind) {
+            } catch let error as StrataError where [.unsealed, .brokenSeal, .truncated, .corrupt, .notAShard].contains(error.kind) {
                 do {
                     resumed.recovered.append(try ShardRecovery.recover(path: path))
                 } catch let recoveryError as StrataError {

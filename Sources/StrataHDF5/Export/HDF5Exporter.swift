@@ -14,7 +14,7 @@ public enum HDF5Exporter {
     public static func export(datasetAt input: String, to output: String,
                               options: HDF5ExportOptions = .init()) throws -> HDF5ExportReport {
         let replacement = try FileReplacement(target: output)
-        let dataset = try StrataDataset(path: input)
+        let dataset = try StrataDataset(path: input, checkShardChecksums: true)  // a whole-dataset rewrite (spec/FORMAT.md §11)
         var report = try replacement.write { partial in
             let file = try HDF5File(creatingAt: partial)
             let report = try ExportWriter(dataset: dataset, file: file, options: options).run()
@@ -158,10 +158,13 @@ private final class ExportWriter {
 
     // MARK: Values of one record
 
-    /// Decodes record `local` of `raw` into `buffer` (layers × tokens × hidden, stored dtype bits).
-    func decodeRecord(_ raw: StrataRawBlocks, local: Int, tokens: Int, into buffer: inout [UInt8]) throws {
-        report.blocksRecompressed += try raw.values(local, layers: layers, tokens: tokens, hidden: hidden, width: width,
-                                                    into: &buffer)
+    /// Reads record `local` of `shard` into `buffer` (grown as needed) as layers × tokens × hidden
+    /// stored-dtype bits, through the shard reader and so with every check `strata verify` makes.
+    func readRecord(_ shard: ShardReader, local: Int, tokens: Int, into buffer: inout [UInt8]) throws {
+        let needed = layers * tokens * hidden * width
+        if buffer.count < needed { buffer = [UInt8](repeating: 0, count: needed) }
+        try buffer.withUnsafeMutableBytes { try shard.readStored(local, into: UnsafeMutableRawBufferPointer(rebasing: $0[0 ..< needed])) }
+        report.blocksRecompressed += try shard.blockCount(local)
     }
 
     // MARK: Concatenated layouts
@@ -214,10 +217,9 @@ private final class ExportWriter {
         var record = [UInt8]()
         var global = 0
         for shard in dataset.shards {
-            let raw = try StrataRawBlocks(path: shard.path)
-            for local in 0..<raw.count {
+            for local in 0..<shard.count {
                 let tokens = side.tokenCounts[global]
-                try decodeRecord(raw, local: local, tokens: tokens, into: &record)
+                try readRecord(shard, local: local, tokens: tokens, into: &record)
                 var done = 0
                 while done < tokens {
                     let take = min(tokens - done, stageTokens - staged)
@@ -257,9 +259,8 @@ private final class ExportWriter {
         let directCopy: Bool
         if case .zstd = options.compression { directCopy = true } else { directCopy = false }
         for shard in dataset.shards {
-            let raw = try StrataRawBlocks(path: shard.path)
-            for local in 0..<raw.count {
-                let info = try dataset.info(global)
+            for local in 0..<shard.count {
+                let info = try shard.info(local)
                 let name = String(repeating: "0", count: max(0, digits - String(global).count)) + String(global)
                 let group = try root.createGroup(name)
                 try group.setAttribute("id", string: info.id)
@@ -279,7 +280,7 @@ private final class ExportWriter {
                 let tokenIDs = try group.createDataset("token_ids", type: .int32, shape: [info.nTokens])
                 try info.tokenIDs.withUnsafeBytes { try tokenIDs.write($0, as: .int32) }
                 let tokens = info.nTokens
-                let blocks = try raw.blocks(local)
+                let blocks = try (0 ..< shard.blockCount(local)).map { try shard.storedBlock(local, block: $0) }
                 let chunk = blocks.first.map { [$0.layerCount, $0.tokenCount, hidden] }
                 let useChunks = chunk != nil && options.compression != .none
                 let data = try group.createDataset("hidden", type: elementType, shape: [layers, tokens, hidden],
@@ -292,19 +293,28 @@ private final class ExportWriter {
                         block.layerCount == $0[0] && block.tokenCount == $0[1]
                             && block.layerStart % $0[0] == 0 && block.tokenStart % $0[1] == 0
                     } ?? false
-                    if directCopy && useChunks && fitsChunk && block.shuffled && (block.codec == 0 || block.codec == 1) {
+                    if directCopy && useChunks && fitsChunk && block.shuffled {
                         // The payload is shuffle-then-zstd of exactly this chunk: HDF5's [shuffle, zstd]
-                        // pipeline output. A block stored without zstd skips filter 1 (mask bit 1).
+                        // pipeline output. A block stored without zstd skips filter 1 (mask bit 1). The
+                        // reader has checked the payload against its CRC32C, which the chunk keeps.
+                        let crc = block.sourceCRC ?? CRC32C.checksum(block.payload)
                         try block.payload.withUnsafeBytes {
                             try data.writeChunk(at: [block.layerStart, block.tokenStart, 0],
-                                                filterMask: block.codec == 1 ? 0 : 0b10, bytes: $0)
+                                                filterMask: block.codec == "zstd" ? 0 : 0b10, bytes: $0)
                         }
-                        chunkChecksums += [Int64(block.layerStart), Int64(block.tokenStart), Int64(CRC32C.checksum(block.payload))]
+                        chunkChecksums += [Int64(block.layerStart), Int64(block.tokenStart), Int64(crc)]
                         report.chunksCopied += 1
                     } else {
-                        record = try StrataRawBlocks.decode(block, width: width, path: raw.path, record: local)
+                        let count = block.layerCount * block.tokenCount * hidden * width
+                        if record.count < count { record = [UInt8](repeating: 0, count: count) }
+                        try record.withUnsafeMutableBytes {
+                            try shard.readStored(local, layers: Array(block.layerStart ..< block.layerStart + block.layerCount),
+                                                 tokens: block.tokenStart ..< block.tokenStart + block.tokenCount,
+                                                 into: UnsafeMutableRawBufferPointer(rebasing: $0[0 ..< count]))
+                        }
                         try record.withUnsafeBytes {
-                            try data.write($0, as: elementType, start: [block.layerStart, block.tokenStart, 0],
+                            try data.write(UnsafeRawBufferPointer(rebasing: $0[0 ..< count]), as: elementType,
+                                           start: [block.layerStart, block.tokenStart, 0],
                                            count: [block.layerCount, block.tokenCount, hidden])
                         }
                         report.blocksRecompressed += 1

@@ -1,5 +1,6 @@
 import CHDF5
 import Foundation
+import Strata
 
 /// An HDF5 dataset: its shape, type, chunking and filters; reads, writes, and raw chunk access.
 public final class HDF5Dataset: HDF5Object {
@@ -54,7 +55,13 @@ public final class HDF5Dataset: HDF5Object {
 
     public func shape() throws -> [Int] {
         HDF5Library.prepare()
-        return try HDF5Dataspace(owning: H5Dget_space(objectID)).shape()
+        do {
+            return try HDF5Dataspace(owning: H5Dget_space(objectID)).shape()
+        } catch var error as HDF5Error {
+            error.file = error.file ?? filePath
+            error.object = error.object ?? path
+            throw error
+        }
     }
 
     func datatype() throws -> HDF5Datatype {
@@ -162,15 +169,40 @@ public final class HDF5Dataset: HDF5Object {
         try check(body(memSpace.id, fileSpace.id), "\(operation) values at \(origin) count \(selection)")
     }
 
+    /// The number of elements of the whole dataset, checked before a whole-dataset read allocates
+    /// `bytesEach` bytes per element: the shape comes from the file (a tiny file can declare a huge
+    /// array of unwritten chunks), so the read is refused past `HDF5ReadLimits.maxWholeReadBytes`.
+    private func wholeReadCount(bytesEach: Int, operation: String) throws -> Int {
+        let shape = try shape()
+        let count = HDF5Dataspace.elementCount(shape)
+        guard let count, count <= HDF5ReadLimits.maxWholeReadBytes / max(bytesEach, 1) else {
+            throw HDF5Error(file: filePath, object: path, operation: operation,
+                            reason: "its shape \(shape) needs \(count.map { ByteSize.format($0 * bytesEach) } ?? "more than 8 EiB") in memory, "
+                                + "over the limit of \(ByteSize.format(HDF5ReadLimits.maxWholeReadBytes)) Strata reads of one dataset at once")
+        }
+        return count
+    }
+
     /// All values of an integer (or bool) dataset, as Int64.
     public func readIntegers() throws -> [Int64] {
-        guard let type = try elementType(), type.isInteger else {
-            throw HDF5Error(file: filePath, object: path, operation: "read integers",
-                            reason: "the dataset holds \(try typeSummary()), not integers")
+        try readWhole(as: .int64, zero: Int64(0), kind: "integers") { $0.isInteger }
+    }
+
+    /// All values of a floating-point dataset, converted by HDF5 to float32.
+    public func readFloats() throws -> [Float] {
+        try readWhole(as: .float32, zero: Float(0), kind: "floating-point values") { $0.isFloat }
+    }
+
+    /// The whole dataset as `memoryType` values, when its stored type passes `accepts`.
+    private func readWhole<T>(as memoryType: HDF5ElementType, zero: T, kind: String,
+                              accepts: (HDF5ElementType) -> Bool) throws -> [T] {
+        guard let type = try elementType(), accepts(type) else {
+            throw HDF5Error(file: filePath, object: path, operation: "read \(kind)",
+                            reason: "the dataset holds \(try typeSummary()), not \(kind)")
         }
-        let count = try shape().reduce(1, *)
-        var values = [Int64](repeating: 0, count: count)
-        try values.withUnsafeMutableBytes { try read(into: $0, as: .int64) }
+        let count = try wholeReadCount(bytesEach: MemoryLayout<T>.size, operation: "read \(kind)")
+        var values = [T](repeating: zero, count: count)
+        try values.withUnsafeMutableBytes { try read(into: $0, as: memoryType) }
         return values
     }
 
@@ -182,7 +214,8 @@ public final class HDF5Dataset: HDF5Object {
             throw HDF5Error(file: filePath, object: path, operation: "read strings",
                             reason: "the dataset holds \(type.summary), not strings")
         }
-        let count = try shape().reduce(1, *)
+        let width = type.isVariableLengthString ? MemoryLayout<UnsafeMutablePointer<CChar>?>.size : type.size
+        let count = try wholeReadCount(bytesEach: width, operation: "read strings")
         if count == 0 { return [] }
         if type.isVariableLengthString {
             let memType = try HDF5Datatype.variableLengthString()
@@ -193,7 +226,6 @@ public final class HDF5Dataset: HDF5Object {
             defer { _ = H5Dvlen_reclaim(memType.id, space.id, HDF5Library.defaultID, &pointers) }
             return pointers.map { $0.map { String(cString: $0) } ?? "" }
         }
-        let width = type.size
         var bytes = [UInt8](repeating: 0, count: width * count)
         try check(H5Dread(objectID, type.id, HDF5Library.defaultID, HDF5Library.defaultID,
                           HDF5Library.defaultID, &bytes), "read strings")
@@ -231,12 +263,17 @@ public final class HDF5Dataset: HDF5Object {
         return (Int(address), Int(size))
     }
 
-    /// Reads one chunk's stored (still filtered) bytes and its filter mask.
-    public func readChunk(at offset: [Int]) throws -> (filterMask: UInt32, bytes: [UInt8]) {
+    /// Reads one chunk's stored (still filtered) bytes and its filter mask. The stored size comes
+    /// from the file's chunk index; a chunk larger than `maxBytes` is refused before it is allocated.
+    public func readChunk(at offset: [Int], maxBytes: Int = Int.max) throws -> (filterMask: UInt32, bytes: [UInt8]) {
         HDF5Library.prepare()
         let origin = offset.map { hsize_t($0) }
         var size: hsize_t = 0
         try check(H5Dget_chunk_storage_size(objectID, origin, &size), "find raw chunk at \(offset)")
+        guard size <= UInt64(maxBytes) else {
+            throw HDF5Error(file: filePath, object: path, operation: "read raw chunk at \(offset)",
+                            reason: "the chunk index says it stores \(size) bytes, more than the \(maxBytes) its contents can take")
+        }
         var mask: UInt32 = 0
         var status: herr_t = 0
         // Filled completely by H5Dread_chunk (the chunk's stored size), so not zeroed first.

@@ -29,7 +29,23 @@ final class HDF5Dataspace {
         guard rank > 0 else { return [] }
         var dims = [hsize_t](repeating: 0, count: Int(rank))
         try checkHDF5(H5Sget_simple_extent_dims(id, &dims, nil), file: nil, object: nil, "read dataspace shape")
-        return dims.map { Int($0) }
+        return try dims.map { dim in
+            guard let value = Int(exactly: dim) else {
+                throw HDF5Error(operation: "read dataspace shape", reason: "dimension \(dim) does not fit in a signed 64-bit integer")
+            }
+            return value
+        }
+    }
+
+    /// Elements of an array of `shape` (1 for a scalar), or nil when the product overflows.
+    static func elementCount(_ shape: [Int]) -> Int? {
+        var count = 1
+        for dimension in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            if overflow { return nil }
+            count = product
+        }
+        return count
     }
 
     func elementCount() throws -> Int {

@@ -15,6 +15,10 @@ public struct HDF5ImportOptions: Sendable {
     public var boundaries: HDF5RecordBoundaries?
     public var labelsName: String?
     public var tokenIDsName: String?
+    /// Datasets that detection must leave alone (`--ignore`): a conventionally named dataset that is
+    /// not what its name suggests (labels per token, say) is otherwise an error, never dropped silently.
+    /// Paths with or without the leading "/".
+    public var ignoredDatasets: Set<String> = []
     /// Axis order of the activation dataset (`--layout`).
     public var layout: [HDF5Axis]?
     /// Treat a uint16 activation dataset as bf16 bit patterns (also implied by the attribute
@@ -27,4 +31,10 @@ public struct HDF5ImportOptions: Sendable {
     public var copyChunks: Bool = true
 
     public init() {}
+
+    /// Whether detection must leave the dataset at `path` alone.
+    func isIgnored(_ path: String) -> Bool {
+        let absolute = path.hasPrefix("/") ? path : "/" + path
+        return ignoredDatasets.contains { ($0.hasPrefix("/") ? $0 : "/" + $0) == absolute }
+    }
 }

@@ -64,8 +64,12 @@ public enum HDF5Importer {
         let source = try HDF5RecordSource(path: input, options: options)
         let layout = source.layout
         let root = try source.file.root()
-        let metadata = try makeMetadata(source: source, root: root, input: input)
-        let auxiliary = try readAuxiliary(metadata: metadata, layout: layout, root: root, count: source.count, input: input)
+        let stored = try storedMetadata(source: source, root: root, input: input)
+        let auxiliaryNames = try stored.map { $0.auxiliary.map(\.name) }
+            ?? HDF5AuxiliaryVectors.names(layout: layout, root: root, file: input, options: options)
+        let auxiliary = try HDF5AuxiliaryVectors(names: auxiliaryNames, layout: layout, root: root, count: source.count, file: input)
+        let metadata = stored ?? describedMetadata(source: source, auxiliary: auxiliary.declarations, input: input)
+        var firstRowOfID: [String: Int] = [:]
 
         let writer = try ShardWriter(path: output, metadata: metadata, options: writerOptions)
         var report = HDF5ImportReport(layout: layout.summary)
@@ -91,6 +95,11 @@ public enum HDF5Importer {
             pending.wait()
             let slot = slots[index % 2]
             if let error = slot.error { throw error }
+            if let first = firstRowOfID.updateValue(index, forKey: slot.record.id) {
+                throw HDF5ImportError(file: input, problem: "record id \"\(slot.record.id)\" appears twice: \(try source.idOrigin(first)) "
+                                        + "(record \(first)) and \(try source.idOrigin(index)) (record \(index))",
+                                      needed: "a unique id per record (a Strata shard addresses records by id)")
+            }
             let next = prefetch(index + 1)
             do {
                 try append(slot, index: index, valueType: layout.valueType, auxiliary: auxiliary, to: writer, input: input)
@@ -112,11 +121,11 @@ public enum HDF5Importer {
     }
 
     private static func append(_ slot: PrefetchSlot, index: Int, valueType: HDF5ValueType,
-                               auxiliary: [String: [[Float]]], to writer: ShardWriter, input path: String) throws {
+                               auxiliary: HDF5AuxiliaryVectors, to writer: ShardWriter, input path: String) throws {
         let record = slot.record
         var input = RecordInput(id: record.id, labels: record.labels, tokenIDs: record.tokenIDs, text: record.text,
                                 metadata: record.metadata)
-        input.auxiliary = auxiliary.mapValues { $0[index] }
+        input.auxiliary = auxiliary.record(index)
         if input.tokenIDs.isEmpty && record.tokenCount > 0 {
             // The file has no token ids; Strata records carry one per token, so mark them unknown.
             input.tokenIDs = [Int32](repeating: -1, count: record.tokenCount)
@@ -169,70 +178,35 @@ public enum HDF5Importer {
         }
     }
 
-    /// The Strata metadata stored by Strata's exporter when present and consistent with the
-    /// values; otherwise metadata describing what the file holds.
-    static func makeMetadata(source: HDF5RecordSource, root: HDF5Group, input: String) throws -> StrataMetadata {
+    /// The Strata metadata stored by Strata's exporter (`strata_metadata`), checked against the
+    /// values; nil when the file has none.
+    static func storedMetadata(source: HDF5RecordSource, root: HDF5Group, input: String) throws -> StrataMetadata? {
         let layout = source.layout
-        let dtype: StrataDType
-        switch layout.valueType {
-        case .f32: dtype = .f32
-        case .f16: dtype = .f16
-        case .bf16: dtype = .bf16
+        guard let json = try root.stringAttribute("strata_metadata"), let data = json.data(using: .utf8) else { return nil }
+        let stored: StrataMetadata
+        do {
+            stored = try JSONDecoder().decode(StrataMetadata.self, from: data)
+        } catch {
+            throw StrataHDF5Error.incompatible(file: input, "the strata_metadata attribute is not valid Strata metadata JSON: \(error)")
         }
-        if let json = try root.stringAttribute("strata_metadata"), let data = json.data(using: .utf8) {
-            let stored = try JSONDecoder().decode(StrataMetadata.self, from: data)
-            guard stored.hidden == layout.hidden, stored.layers.count == layout.layerCount, stored.dtype == dtype else {
-                throw StrataHDF5Error.incompatible(file: input, "the strata_metadata attribute (hidden \(stored.hidden), \(stored.layers.count) layers, \(stored.dtype.rawValue)) does not match the values (hidden \(layout.hidden), \(layout.layerCount) layers, \(dtype.rawValue))")
-            }
-            return stored
+        guard stored.hidden == layout.hidden, stored.layers.count == layout.layerCount, stored.dtype == layout.valueType.strataDType else {
+            throw StrataHDF5Error.incompatible(file: input, "the strata_metadata attribute (hidden \(stored.hidden), \(stored.layers.count) layers, \(stored.dtype.rawValue)) does not match the values (hidden \(layout.hidden), \(layout.layerCount) layers, \(layout.valueType.strataDType.rawValue))")
         }
-        // Nothing says which model layers these are: positions become indices.
-        return StrataMetadata(
-            hidden: layout.hidden,
-            layers: (0..<layout.layerCount).map { LayerInfo(index: $0, kind: "block") },
-            dtype: dtype, labelNames: source.labelClassNames,
-            extra: ["source": "hdf5:" + URL(fileURLWithPath: input).lastPathComponent,
-                    "source_layout": layout.summary,
-                    "layer_info": "not recorded in the HDF5 file; layer indices are positions in the file"])
+        return stored
     }
 
-    /// Auxiliary vectors of files Strata exported: `/auxiliary/<name>` + `<name>_offsets`.
-    static func readAuxiliary(metadata: StrataMetadata, layout: HDF5SourceLayout, root: HDF5Group, count: Int,
-                              input: String) throws -> [String: [[Float]]] {
-        guard !metadata.auxiliary.isEmpty else { return [:] }
-        if case .groupPerExample(let groups) = layout.arrangement {
-            // groups layout: /<i>/auxiliary/<name>
-            var result: [String: [[Float]]] = [:]
-            for auxiliary in metadata.auxiliary {
-                result[auxiliary.name] = try groups.map { name in
-                    let group = try root.openGroup(name)
-                    guard group.kind(of: "auxiliary") == .group else {
-                        throw StrataHDF5Error.incompatible(file: input, "metadata declares auxiliary vectors but /\(name)/auxiliary is missing")
-                    }
-                    let data = try group.openGroup("auxiliary").openDataset(auxiliary.name)
-                    var values = [Float](repeating: 0, count: try data.shape().reduce(1, *))
-                    try values.withUnsafeMutableBytes { try data.read(into: $0, as: .float32) }
-                    return values
-                }
-            }
-            return result
-        }
-        guard root.kind(of: "auxiliary") == .group else {
-            throw StrataHDF5Error.incompatible(file: input, "metadata declares auxiliary vectors but /auxiliary is missing")
-        }
-        let group = try root.openGroup("auxiliary")
-        var result: [String: [[Float]]] = [:]
-        for auxiliary in metadata.auxiliary {
-            let data = try group.openDataset(auxiliary.name)
-            let offsets = try group.openDataset(auxiliary.name + "_offsets").readIntegers().map { Int($0) }
-            var values = [Float](repeating: 0, count: try data.shape().reduce(1, *))
-            try values.withUnsafeMutableBytes { try data.read(into: $0, as: .float32) }
-            guard offsets.count == count + 1, offsets.first == 0, offsets.last == values.count,
-                  zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }) else {
-                throw StrataHDF5Error.incompatible(file: input, "/auxiliary/\(auxiliary.name)_offsets does not delimit \(count) records")
-            }
-            result[auxiliary.name] = (0..<count).map { Array(values[offsets[$0] ..< offsets[$0 + 1]]) }
-        }
-        return result
+    /// Metadata for a file without `strata_metadata`, saying no more than the file does: nothing
+    /// tells which model layers these are, so each layer's index is its position in the file, its
+    /// kind is "unknown", and `layer_semantics` is "unknown" (spec/FORMAT.md §4).
+    static func describedMetadata(source: HDF5RecordSource, auxiliary: [AuxiliaryInfo], input: String) -> StrataMetadata {
+        let layout = source.layout
+        return StrataMetadata(
+            hidden: layout.hidden,
+            layers: (0..<layout.layerCount).map { LayerInfo(index: $0, kind: LayerInfo.unknownKind) },
+            dtype: layout.valueType.strataDType, labelNames: source.labelClassNames, auxiliary: auxiliary,
+            extra: ["source": "hdf5:" + URL(fileURLWithPath: input).lastPathComponent,
+                    "source_layout": layout.summary,
+                    "layer_info": "not recorded in the HDF5 file; layer indices are positions in the file"],
+            layerSemantics: StrataMetadata.unknownLayerSemantics)
     }
 }

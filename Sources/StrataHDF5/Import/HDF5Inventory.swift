@@ -8,6 +8,9 @@ struct HDF5Inventory {
         var typeSummary: String
         var strataDType: String?
 
+        /// Elements of the dataset (saturating: a shape whose product overflows counts as Int.max).
+        var elementCount: Int { HDF5Dataspace.elementCount(shape) ?? Int.max }
+
         var line: String {
             "\(path)  shape \(shape.map(String.init).joined(separator: "×").nonEmpty ?? "scalar")  \(typeSummary)"
                 + (strataDType.map { " (strata_dtype=\($0))" } ?? "")

@@ -48,9 +48,16 @@ public enum HDF5LayoutDetector {
                 return entry
             }
             for name in names {
-                if let entry = inventory.datasets.first(where: { $0.path.lowercased() == "/" + name }) { return entry }
+                if let entry = inventory.datasets.first(where: { $0.path.lowercased() == "/" + name && !options.isIgnored($0.path) }) {
+                    return entry
+                }
             }
             return nil
+        }
+
+        /// What a user can do about an auto-detected side dataset that does not fit.
+        func remedy(_ entry: HDF5Inventory.Entry, option: String?) -> String {
+            (option.map { "\($0) NAME to read another dataset, or " } ?? "") + "--ignore \(entry.path) to import without it"
         }
 
         func valueType(of entry: HDF5Inventory.Entry) throws -> (HDF5ValueType, Bool) {
@@ -94,7 +101,7 @@ public enum HDF5LayoutDetector {
                 let candidates = rootLevel.filter(isActivationCandidate)
                 dataEntry = HDF5LayoutDetector.dataNames.lazy.compactMap { name in
                     candidates.first { $0.path.lowercased() == "/" + name }
-                }.first ?? candidates.max { $0.shape.reduce(1, *) < $1.shape.reduce(1, *) }
+                }.first ?? candidates.max { $0.elementCount < $1.elementCount }
             }
             if let dataEntry { return try detectSingleArray(dataEntry) }
             if !inventory.rootGroups.isEmpty { return try detectGroups() }
@@ -209,12 +216,12 @@ public enum HDF5LayoutDetector {
                 hidden: shape[axes.firstIndex(of: .hidden)!], tokenStarts: starts, tokenCounts: counts,
                 boundaries: described,
                 labelsName: try sideDataset(explicit: options.labelsName, names: HDF5LayoutDetector.labelNames,
-                                            role: "labels", firstDimension: recordCount),
-                tokenIDsName: try tokenIDs(arrangement: arrangement, counts: counts, shape: shape, axes: axes),
-                idsName: try sideDataset(explicit: nil, names: HDF5LayoutDetector.idNames, role: "ids",
-                                         firstDimension: recordCount),
-                textsName: try sideDataset(explicit: nil, names: HDF5LayoutDetector.textNames, role: "texts",
-                                           firstDimension: recordCount))
+                                            role: "labels", option: "--labels", firstDimension: recordCount, activations: data.path),
+                tokenIDsName: try tokenIDs(arrangement: arrangement, counts: counts, shape: shape, axes: axes, activations: data.path),
+                idsName: try sideDataset(explicit: nil, names: HDF5LayoutDetector.idNames, role: "ids", option: nil,
+                                         firstDimension: recordCount, activations: data.path),
+                textsName: try sideDataset(explicit: nil, names: HDF5LayoutDetector.textNames, role: "texts", option: nil,
+                                           firstDimension: recordCount, activations: data.path))
             return layout
         }
 
@@ -308,29 +315,41 @@ public enum HDF5LayoutDetector {
             return (starts, counts)
         }
 
-        /// A root dataset with `firstDimension` entries (labels, ids, texts).
-        func sideDataset(explicit: String?, names: [String], role: String, firstDimension: Int) throws -> String? {
-            guard let entry = try rootDataset(explicit: explicit, names: names, role: role) else { return nil }
+        /// A root dataset with one entry (or one row) per record: labels, ids, texts. One that was
+        /// found but does not fit — given explicitly or detected by its name — is an error naming it
+        /// and the mismatch, never silently left out.
+        func sideDataset(explicit: String?, names: [String], role: String, option: String?,
+                         firstDimension: Int, activations: String) throws -> String? {
+            // (The activation array itself may carry one of these names, e.g. "x" or "tokens".)
+            guard let entry = try rootDataset(explicit: explicit, names: names, role: role), entry.path != activations else { return nil }
             guard entry.shape.first == firstDimension || (entry.shape.isEmpty && firstDimension == 1) else {
-                if explicit != nil {
-                    throw failure("\(role) \(entry.path) has shape \(entry.shape), expected \(firstDimension) entries")
-                }
-                return nil
+                let what = explicit == nil ? "the \(role) dataset \(entry.path) (found by its name)" : "the \(role) dataset \(entry.path)"
+                throw failure("\(what) has shape \(entry.shape): its first axis has \(entry.shape.first ?? 1) entries, "
+                              + "but \(firstDimension) records were found",
+                              needed: "one \(role) entry per record; " + remedy(entry, option: option))
             }
             return entry.path
         }
 
-        /// Token ids: 1-D concatenated (ragged) or [N, T] (padded), matching the record layout.
+        /// Token ids: 1-D concatenated [T] (ragged) or [N, T] (padded), matching the record layout.
+        /// A token ids dataset that does not (found by name or given explicitly) is an error.
         func tokenIDs(arrangement: HDF5SourceLayout.Arrangement, counts: [Int], shape: [Int],
-                      axes: [HDF5Axis]) throws -> String? {
+                      axes: [HDF5Axis], activations: String) throws -> String? {
             guard let entry = try rootDataset(explicit: options.tokenIDsName, names: HDF5LayoutDetector.tokenIDNames,
-                                              role: "token ids"), entry.type?.isInteger == true else { return nil }
-            let tokenAxis = shape[axes.firstIndex(of: .tokens)!]
-            let fits = arrangement == .ragged ? entry.shape == [tokenAxis] : entry.shape == [counts.count, tokenAxis]
-            if !fits && options.tokenIDsName != nil {
-                throw failure("token ids \(entry.path) \(entry.shape) do not match the activations")
+                                              role: "token ids"), entry.path != activations else { return nil }
+            let what = options.tokenIDsName == nil ? "the token ids dataset \(entry.path) (found by its name)" : "the token ids dataset \(entry.path)"
+            guard entry.type?.isInteger == true else {
+                throw failure("\(what) holds \(entry.typeSummary), not integers",
+                              needed: "integer token ids; " + remedy(entry, option: "--token-ids"))
             }
-            return fits ? entry.path : nil
+            let tokenAxis = shape[axes.firstIndex(of: .tokens)!]
+            let expected = arrangement == .ragged ? [tokenAxis] : [counts.count, tokenAxis]
+            guard entry.shape == expected else {
+                throw failure("\(what) has shape \(entry.shape), but the activations need \(expected) "
+                              + (arrangement == .ragged ? "(one id per token, \(tokenAxis) tokens)" : "(records × padded tokens)"),
+                              needed: "token ids shaped like the activations' tokens; " + remedy(entry, option: "--token-ids"))
+            }
+            return entry.path
         }
 
         // MARK: One group per example
@@ -346,7 +365,7 @@ public enum HDF5LayoutDetector {
                 let members = inventory.datasets.filter { $0.path.hasPrefix(first.path + "/") && isActivationCandidate($0) }
                 guard let chosen = HDF5LayoutDetector.dataNames.lazy.compactMap({ name in
                     members.first { $0.path.lowercased().hasSuffix("/" + name) }
-                }).first ?? members.max(by: { $0.shape.reduce(1, *) < $1.shape.reduce(1, *) }) else {
+                }).first ?? members.max(by: { $0.elementCount < $1.elementCount }) else {
                     throw failure("group \(first.path) holds no activation dataset (float, 2 or 3 dimensions)")
                 }
                 dataName = String(chosen.path.dropFirst(first.path.count + 1))
@@ -364,7 +383,7 @@ public enum HDF5LayoutDetector {
                 }
                 shapes.append(try group.openDataset(dataName).shape())
                 let tokenName = options.tokenIDsName ?? HDF5LayoutDetector.tokenIDNames.first { group.kind(of: $0) == .dataset }
-                tokenIDCounts.append(try tokenName.map { try group.openDataset($0).shape().reduce(1, *) })
+                tokenIDCounts.append(try tokenName.map { HDF5Dataspace.elementCount(try group.openDataset($0).shape()) ?? Int.max })
             }
             let rank = firstEntry.shape.count
             guard (2...3).contains(rank), shapes.allSatisfy({ $0.count == rank }) else {

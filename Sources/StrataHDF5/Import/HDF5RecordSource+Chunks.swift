@@ -40,7 +40,7 @@ extension HDF5RecordSource {
         guard let grid, let pieces = grid.pieces(record: index, tokenStart: layout.tokenStarts[index], tokenCount: layout.tokenCounts[index],
                                                  layers: layout.layerCount, hidden: layout.hidden) else { return nil }
         let width = layout.valueType.byteWidth, hidden = layout.hidden
-        let dtype: StrataDType = layout.valueType == .f32 ? .f32 : layout.valueType == .f16 ? .f16 : .bf16
+        let dtype = layout.valueType.strataDType
         let valueBytes = pieces.filter { !$0.isWholeChunk }.reduce(0) { $0 + $1.layerCount * $1.tokenCount * hidden * width }
         if values.count < valueBytes { values = [UInt8](repeating: 0, count: valueBytes) }
         // A groups export carries each copied chunk's CRC32C: check against it instead of decoding.
@@ -53,7 +53,7 @@ extension HDF5RecordSource {
         for piece in pieces {
             let raw = piece.layerCount * piece.tokenCount * hidden * width
             if piece.isWholeChunk {
-                let (mask, bytes) = try dataset.readChunk(at: piece.origin)
+                let (mask, bytes) = try dataset.readChunk(at: piece.origin, maxBytes: StoredBlock.maxPayloadBytes(rawSize: raw))
                 let encoding = grid.encoding(filterMask: mask)
                 let block = StoredBlock(layerStart: piece.layerStart, layerCount: piece.layerCount, tokenStart: piece.tokenStart,
                                         tokenCount: piece.tokenCount, hidden: hidden, dtype: dtype, codec: encoding.codec,

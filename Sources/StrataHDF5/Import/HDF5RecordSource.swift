@@ -1,4 +1,5 @@
 import Foundation
+import Strata
 
 /// Reads records out of an HDF5 file laid out as `HDF5SourceLayout` describes: values come back
 /// layer-major ([layer][token][hidden]) in the stored element type (f16/bf16 as 16-bit patterns,
@@ -7,6 +8,8 @@ public final class HDF5RecordSource {
     public let layout: HDF5SourceLayout
     public let file: HDF5File
     let root: HDF5Group
+    /// What the user said (datasets to leave alone).
+    let options: HDF5ImportOptions
     /// The activation dataset (ragged and padded layouts).
     let data: HDF5Dataset?
     /// The chunk grid of `data` when its chunks can be copied as blocks (computed on first use).
@@ -27,12 +30,15 @@ public final class HDF5RecordSource {
     /// Opens `path` and detects its layout.
     public convenience init(path: String, options: HDF5ImportOptions = .init()) throws {
         let file = try HDF5File(openingAt: path)
-        try self.init(file: file, layout: try HDF5LayoutDetector.detect(file: file, options: options))
+        try self.init(file: file, layout: try HDF5LayoutDetector.detect(file: file, options: options), options: options)
     }
 
-    public init(file: HDF5File, layout: HDF5SourceLayout) throws {
+    public init(file: HDF5File, layout: HDF5SourceLayout, options: HDF5ImportOptions = .init()) throws {
+        // Nothing is read or allocated before every size is within the format's limits.
+        try layout.checkLimits(file: file.path)
         self.file = file
         self.layout = layout
+        self.options = options
         root = try file.root()
         if case .groupPerExample(let groups) = layout.arrangement {
             data = nil
@@ -95,6 +101,13 @@ public final class HDF5RecordSource {
         return min(1 << 30, max(32 << 20, 4 * chunkBytes * chunksPerRow))
     }
 
+    /// An error about side dataset `path` that does not fit the records; a root dataset can be left
+    /// out with --ignore, which the message says.
+    private func misfit(_ path: String, _ problem: String, needed: String, ignorable: Bool = true) -> HDF5ImportError {
+        HDF5ImportError(file: file.path, problem: "\(path) \(problem)",
+                        needed: needed + (ignorable ? "; or --ignore \(path) to import without it" : ""))
+    }
+
     private func loadSideData() throws {
         let n = layout.recordCount
         let singleArray = layout.arrangement == .ragged || layout.arrangement == .padded
@@ -102,20 +115,25 @@ public final class HDF5RecordSource {
         if let name = layout.labelsName, singleArray {
             let dataset = try root.openDataset(name)
             let shape = try dataset.shape()
+            labelWidth = shape.count <= 1 ? 1 : HDF5Dataspace.elementCount(Array(shape.dropFirst())) ?? Int.max
+            guard labelWidth <= StrataLimits.maxLabels else {
+                throw misfit(name, "has \(labelWidth) labels per record (shape \(shape)), over the limit of \(StrataLimits.maxLabels)",
+                             needed: "one label or one row of labels per record")
+            }
             if try dataset.isStringDataset() {
+                guard shape.count <= 1 else {
+                    throw misfit(name, "holds strings of shape \(shape)", needed: "one string label per record ([N])")
+                }
                 let strings = try dataset.readStrings()
                 let names = Array(Set(strings)).sorted()
                 let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
                 labels = strings.map { index[$0]! }
                 labelNames = names
-                labelWidth = 1
             } else {
                 labels = try dataset.readIntegers().map { Int($0) }
-                labelWidth = shape.count <= 1 ? 1 : shape.dropFirst().reduce(1, *)
             }
             guard labels.count == n * labelWidth else {
-                throw HDF5ImportError(file: file.path, problem: "labels \(name) \(shape) do not have \(n) rows",
-                                      needed: "one label (or one row of labels) per record")
+                throw misfit(name, "\(shape) does not have \(n) rows", needed: "one label (or one row of labels) per record")
             }
         }
         if let name = layout.tokenIDsName, singleArray {
@@ -129,22 +147,53 @@ public final class HDF5RecordSource {
         }
         if let name = layout.textsName {
             let dataset = try root.openDataset(name)
-            if try dataset.isStringDataset() { texts = try dataset.readStrings() }
+            guard try dataset.isStringDataset() else {
+                throw misfit(name, "holds \(try dataset.typeSummary()), not strings", needed: "one text string per record")
+            }
+            texts = try dataset.readStrings()
         }
         // Written by Strata's exporter (spec/HDF5.md): per-record label counts for padded label
-        // rows, which records have text, per-record metadata as JSON.
+        // rows, which records have text, per-record metadata as JSON. Present but not fitting the
+        // records is an error like any other side dataset.
         if !singleArray { return }
-        if root.kind(of: "label_counts") == .dataset {
-            let counts = try root.openDataset("label_counts").readIntegers().map { Int($0) }
-            if counts.count == n && counts.allSatisfy({ $0 >= 0 && $0 <= labelWidth }) { labelCounts = counts }
+        if let dataset = try strataSideDataset("label_counts") {
+            let counts = try dataset.readIntegers().map { Int($0) }
+            guard counts.count == n, counts.allSatisfy({ $0 >= 0 && $0 <= labelWidth }) else {
+                throw misfit(dataset.path, "holds \(counts.count) counts, expected \(n) counts in 0...\(labelWidth) (the width of the label rows)",
+                             needed: "one label count per record")
+            }
+            labelCounts = counts
         }
-        if root.kind(of: "has_text") == .dataset {
-            let flags = try root.openDataset("has_text").readIntegers()
-            if flags.count == n { hasText = flags }
+        if let dataset = try strataSideDataset("has_text") {
+            let flags = try dataset.readIntegers()
+            guard flags.count == n else {
+                throw misfit(dataset.path, "holds \(flags.count) flags, expected \(n)", needed: "one has-text flag per record")
+            }
+            hasText = flags
         }
-        if root.kind(of: "record_metadata") == .dataset {
-            let values = try root.openDataset("record_metadata").readStrings()
-            if values.count == n { recordMetadata = values }
+        if let dataset = try strataSideDataset("record_metadata") {
+            let values = try dataset.readStrings()
+            guard values.count == n else {
+                throw misfit(dataset.path, "holds \(values.count) strings, expected \(n)", needed: "one JSON object per record")
+            }
+            recordMetadata = values
+        }
+    }
+
+    /// The root dataset `name` that Strata's exporter writes, unless absent or ignored.
+    private func strataSideDataset(_ name: String) throws -> HDF5Dataset? {
+        guard root.kind(of: name) == .dataset, !options.isIgnored(name) else { return nil }
+        return try root.openDataset(name)
+    }
+
+    /// Where record `index`'s id comes from, for messages: the ids dataset and row, the group's
+    /// `id` attribute, or the group's name.
+    func idOrigin(_ index: Int) throws -> String {
+        switch layout.arrangement {
+        case .groupPerExample(let groups):
+            return try root.openGroup(groups[index]).hasAttribute("id") ? "attribute id of /\(groups[index])" : "group /\(groups[index])"
+        case .ragged, .padded:
+            return layout.idsName.map { "\($0) row \(index)" } ?? "record \(index)"
         }
     }
 
@@ -182,11 +231,23 @@ public final class HDF5RecordSource {
                 record.metadata = (try? JSONDecoder().decode([String: String].self, from: data)) ?? [:]
             }
             if let name = layout.tokenIDsName ?? HDF5LayoutDetector.tokenIDNames.first(where: { group.kind(of: $0) == .dataset }) {
-                record.tokenIDs = try tokenIDs32(try group.openDataset(name).readIntegers()[...], record: index)
+                let dataset = try group.openDataset(name)
+                let shape = try dataset.shape()
+                guard HDF5Dataspace.elementCount(shape) == count else {
+                    throw misfit(dataset.path, "has shape \(shape) but \(layout.dataPath(record: index)) has \(count) tokens",
+                                 needed: "one token id per token", ignorable: false)
+                }
+                record.tokenIDs = try tokenIDs32(try dataset.readIntegers()[...], record: index)
             }
             for name in [layout.labelsName].compactMap({ $0 }) + HDF5LayoutDetector.labelNames {
                 if group.kind(of: name) == .dataset {
-                    record.labels = try group.openDataset(name).readIntegers().map { Int($0) }
+                    let dataset = try group.openDataset(name)
+                    let shape = try dataset.shape()
+                    guard let labelCount = HDF5Dataspace.elementCount(shape), labelCount <= StrataLimits.maxLabels else {
+                        throw misfit(dataset.path, "has shape \(shape), more than the \(StrataLimits.maxLabels) labels a record may have",
+                                     needed: "the record's labels", ignorable: false)
+                    }
+                    record.labels = try dataset.readIntegers().map { Int($0) }
                     break
                 }
                 if group.hasAttribute(name) {

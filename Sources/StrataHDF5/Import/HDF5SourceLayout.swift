@@ -31,6 +31,13 @@ public struct HDF5SourceLayout: Sendable {
     public var idsName: String?
     public var textsName: String?
 
+    /// Path of the dataset holding record `index`'s values (its group's dataset in a
+    /// one-group-per-example file), for messages.
+    public func dataPath(record index: Int) -> String {
+        if case .groupPerExample(let groups) = arrangement { return "/\(groups[index])/\(dataName)" }
+        return dataName
+    }
+
     /// A one-line summary, e.g. "ragged /hidden [tokens,layers,hidden] f16, 120 records, offsets /offsets".
     public var summary: String {
         let kind: String

@@ -45,6 +45,18 @@ final class GGUFMapping: @unchecked Sendable {
         bytes = UnsafeRawBufferPointer(start: address, count: size)
     }
 
+    /// Drops the resident pages that lie wholly inside `range` (MADV_DONTNEED): a read-only private
+    /// file mapping reads them back from the file if they are touched again, so the bytes never
+    /// change; only the process's resident memory shrinks. No-op for an in-memory copy.
+    func releasePages(_ range: Range<Int>) {
+        guard isMapped, let base = bytes.baseAddress, range.lowerBound >= 0, range.upperBound <= bytes.count else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let address = Int(bitPattern: base)
+        let start = (address + range.lowerBound + page - 1) / page * page, end = (address + range.upperBound) / page * page
+        guard start < end, let pointer = UnsafeMutableRawPointer(bitPattern: start) else { return }
+        _ = madvise(pointer, end - start, Int32(MADV_DONTNEED))
+    }
+
     deinit {
         guard let base = bytes.baseAddress else { return }
         if isMapped {

@@ -78,6 +78,10 @@ public struct LlamaConfig: Equatable, Sendable {
                     "attention.head_count_kv (\(keyValueHeadCount)) must divide attention.head_count (\(headCount))")
         try require(headDimension > 0, "head dimension must be positive, got \(headDimension)")
         try require(headDimension % 2 == 0, "head dimension must be even for RoPE, got \(headDimension)")
+        // Widths are products of metadata values; the weights' shapes bound them, but only once
+        // computing them cannot overflow.
+        try require(!headCount.multipliedReportingOverflow(by: headDimension).overflow,
+                    "attention.head_count (\(headCount)) × head dimension (\(headDimension)) does not fit in an integer")
         try require(ropeDimension == headDimension,
                     "rope.dimension_count (\(ropeDimension)) must equal the head dimension (\(headDimension)) for llama")
         try require(ropeFrequencyBase > 0, "rope.freq_base must be positive, got \(ropeFrequencyBase)")

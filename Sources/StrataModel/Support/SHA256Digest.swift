@@ -1,5 +1,8 @@
+import Foundation
+
 /// Streaming SHA-256 (FIPS 180-4) over raw memory: model-file hashes (hundreds of MB) and the
-/// tokenizer identity.
+/// tokenizer identity. Not swift-crypto's `SHA256`: that would build BoringSSL into every Strata build
+/// for one hash; this one is checked against FIPS vectors and Python's hashlib (ModelFileHashTests).
 /// Whole 64-byte blocks are compressed straight from the caller's buffer; only a partial tail is copied.
 public struct SHA256Digest {
     private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
@@ -94,5 +97,30 @@ public struct SHA256Digest {
                 state = (h0, h1, h2, h3, h4, h5, h6, h7)
             }
         }
+    }
+}
+
+extension SHA256Digest {
+    /// A file that could not be hashed: which, and why.
+    public struct FileError: Error, CustomStringConvertible, Sendable {
+        public let path: String
+        public let why: String
+        public var description: String { "\(path): \(why)" }
+    }
+
+    /// Lower-case hex SHA-256 of the file at `path`, read in 4 MiB pieces (model files, the fetched model).
+    public static func hexDigest(ofFileAt path: String) throws -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw FileError(path: path, why: "cannot open it for reading") }
+        defer { try? handle.close() }
+        var digest = SHA256Digest()
+        while true {
+            let chunk: Data
+            do { chunk = try handle.read(upToCount: 4 << 20) ?? Data() } catch {
+                throw FileError(path: path, why: "cannot read it: \(error.localizedDescription)")
+            }
+            if chunk.isEmpty { break }
+            chunk.withUnsafeBytes { digest.update($0) }
+        }
+        return digest.finalize()
     }
 }

@@ -14,6 +14,8 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
     case badVocabularySize(Int)
     /// `tokenizer.ggml.token_type` has a different length than `tokenizer.ggml.tokens`.
     case tokenTypeCountMismatch(tokens: Int, tokenTypes: Int)
+    /// `tokenizer.ggml.scores` is absent or has a different length than `tokenizer.ggml.tokens` (SentencePiece).
+    case scoreCountMismatch(tokens: Int, scores: Int)
     /// A required GGUF metadata key is absent or has the wrong type.
     case metadata(key: String, problem: String)
 
@@ -21,7 +23,7 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .unsupportedModel(let name):
             return "unsupported tokenizer model '\(name)' (tokenizer.ggml.model); supported: "
-                + "\(BPETokenizer.supportedModels.joined(separator: ", "))"
+                + "\(Tokenizer.supportedModels.joined(separator: ", "))"
         case .unsupportedPreTokenizer(let name):
             return "unsupported pre-tokenizer '\(name)' (tokenizer.ggml.pre); supported: "
                 + "\(PreTokenizer.supportedNames.joined(separator: ", "))"
@@ -35,6 +37,9 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
             return "vocabulary size \(size) is not usable (must be 1...\(Int32.max))"
         case .tokenTypeCountMismatch(let tokens, let types):
             return "tokenizer.ggml.token_type has \(types) entries but tokenizer.ggml.tokens has \(tokens)"
+        case .scoreCountMismatch(let tokens, let scores):
+            return "tokenizer.ggml.scores has \(scores) entries but tokenizer.ggml.tokens has \(tokens) "
+                + "(a SentencePiece vocabulary needs one score per token)"
         case .metadata(let key, let problem):
             return "GGUF metadata '\(key)': \(problem)"
         }

@@ -1,13 +1,16 @@
 /// The tokenizer description a GGUF file carries under `tokenizer.ggml.*`, as plain Swift values.
 ///
-/// `BPETokenizer` is built from this, so a tokenizer can be made from a GGUF file
-/// (`BPETokenizer(gguf:)`) or from values assembled by hand in tests.
+/// `Tokenizer` (and `BPETokenizer`, `SentencePieceTokenizer`) are built from this, so a tokenizer can be made
+/// from a GGUF file (`Tokenizer(gguf:)`) or from values assembled by hand in tests.
 public struct TokenizerVocabulary: Sendable, Equatable {
     /// `tokenizer.ggml.tokens`: the token strings, index = token id. Byte-level BPE tokens are spelled in
-    /// the GPT-2 byte alphabet (`Ġ` for a space byte, …).
+    /// the GPT-2 byte alphabet (`Ġ` for a space byte, …); SentencePiece tokens use `▁` for a space and
+    /// `<0xNN>` for byte-fallback tokens.
     public var tokens: [String]
-    /// `tokenizer.ggml.merges`: `"left right"` pairs, best (lowest rank) first.
+    /// `tokenizer.ggml.merges`: `"left right"` pairs, best (lowest rank) first (byte-level BPE).
     public var merges: [String]
+    /// `tokenizer.ggml.scores`: one per token, higher merges first (SentencePiece). Empty when absent.
+    public var scores: [Float]
     /// `tokenizer.ggml.token_type`: 1 normal, 2 unknown, 3 control, 4 user-defined, 5 unused, 6 byte.
     /// Empty when the file has none.
     public var tokenTypes: [Int32]
@@ -15,21 +18,26 @@ public struct TokenizerVocabulary: Sendable, Equatable {
     public var eosID: Int?
     public var unknownID: Int?
     public var paddingID: Int?
-    /// `tokenizer.ggml.add_bos_token` / `add_eos_token`: whether `encode(_:addSpecialTokens: true)` adds them.
+    /// `tokenizer.ggml.add_bos_token` / `add_eos_token`: whether `encode(_:addSpecialTokens: true)` adds them
+    /// (read from a GGUF file with llama.cpp's defaults where absent).
     public var addBOS: Bool
     public var addEOS: Bool
-    /// `tokenizer.ggml.model`: only `"gpt2"` (byte-level BPE) is supported.
+    /// `tokenizer.ggml.add_space_prefix`: whether SentencePiece text gets a `▁` in front (Llama yes, Gemma no).
+    public var addSpacePrefix: Bool
+    /// `tokenizer.ggml.model`: `"gpt2"` (byte-level BPE) or `"llama"` (SentencePiece); see `Tokenizer`.
     public var model: String
     /// `tokenizer.ggml.pre`: the pre-tokenizer family (`"smollm"`, `"llama-bpe"`, `"gpt2"`, `"qwen2"`, …).
     public var pre: String
 
     public init(
-        tokens: [String], merges: [String], tokenTypes: [Int32] = [],
+        tokens: [String], merges: [String] = [], tokenTypes: [Int32] = [], scores: [Float] = [],
         bosID: Int? = nil, eosID: Int? = nil, unknownID: Int? = nil, paddingID: Int? = nil,
-        addBOS: Bool = false, addEOS: Bool = false, model: String = "gpt2", pre: String = "gpt2"
+        addBOS: Bool = false, addEOS: Bool = false, addSpacePrefix: Bool = false,
+        model: String = "gpt2", pre: String = "gpt2"
     ) {
         self.tokens = tokens
         self.merges = merges
+        self.scores = scores
         self.tokenTypes = tokenTypes
         self.bosID = bosID
         self.eosID = eosID
@@ -37,8 +45,39 @@ public struct TokenizerVocabulary: Sendable, Equatable {
         self.paddingID = paddingID
         self.addBOS = addBOS
         self.addEOS = addEOS
+        self.addSpacePrefix = addSpacePrefix
         self.model = model
         self.pre = pre
+    }
+}
+
+extension TokenizerVocabulary {
+    /// Throws unless there are 1...Int32.max tokens and, where given, one token type per token.
+    func checkShape() throws {
+        guard !tokens.isEmpty, tokens.count < Int(Int32.max) else {
+            throw TokenizerError.badVocabularySize(tokens.count)
+        }
+        if !tokenTypes.isEmpty && tokenTypes.count != tokens.count {
+            throw TokenizerError.tokenTypeCountMismatch(tokens: tokens.count, tokenTypes: tokenTypes.count)
+        }
+    }
+
+    /// BOS, EOS, unknown and padding ids as token ids (nil where absent); throws for one outside the vocabulary.
+    func checkedSpecialIDs() throws -> (bos: Int32?, eos: Int32?, unknown: Int32?, padding: Int32?) {
+        func checked(_ id: Int?, _ name: String) throws -> Int32? {
+            guard let id else { return nil }
+            guard id >= 0 && id < tokens.count else {
+                throw TokenizerError.specialTokenOutOfRange(name: name, id: id, vocabularySize: tokens.count)
+            }
+            return Int32(id)
+        }
+        return (try checked(bosID, "BOS"), try checked(eosID, "EOS"), try checked(unknownID, "unknown"),
+                try checked(paddingID, "padding"))
+    }
+
+    /// The type of token `index` (`.normal` when the vocabulary has no types).
+    func type(of index: Int) -> TokenType {
+        tokenTypes.isEmpty ? .normal : TokenType(rawValue: tokenTypes[index]) ?? .undefined
     }
 }
 

@@ -3,6 +3,11 @@
 ///
 /// Cache: `a` = t (rows), `b` = α (rows).
 enum GateAggregator {
+    /// t and α (n each) in the cache; dα and the score gradient (n each) in s1 and s2.
+    static func workspace(rows n: Int) -> AggregatorWorkspace {
+        AggregatorWorkspace(cacheFloats: 2 * n, shared: [n, n, 0, 0])
+    }
+
     static func forward(
         x: UnsafePointer<Float>, rows n: Int, mask: UnsafePointer<UInt8>?, width d: Int,
         w: UnsafePointer<Float>, scale: Float, cache: AggregatorCache, out: UnsafeMutablePointer<Float>

@@ -18,6 +18,17 @@ struct MultiHeadAggregator {
 
     private var headWidth: Int { inner / heads }
 
+    /// Cache: QKV (3k·n), O (k·n), mean O (k) or the max-pool argmax (d). Shared: one head's
+    /// probabilities P (n², and the k-wide dOMean in backward) in s1, dQKV (3k·n) in s2, dP (n²) or the
+    /// max-pool's projected rows (n·d) in s3, dO (k·n) in s4. The n² terms are the attention workspace:
+    /// 2 · 4 bytes · n² per worker (32 MB for a 2,000-token record).
+    func workspace(rows n: Int) -> AggregatorWorkspace {
+        let k = inner, d = width
+        return AggregatorWorkspace(
+            cacheFloats: 4 * k * n + (pool == .mean ? k : 0), cacheIndices: pool == .max ? d : 0,
+            shared: [max(k, n * n), 3 * k * n, max(n * n, pool == .max ? n * d : 0), k * n])
+    }
+
     /// P (n×n) for head h from the cached QKV, softmax over valid keys, zero rows for padded queries.
     private func attentionProbabilities(
         qkv: UnsafePointer<Float>, head h: Int, rows n: Int, mask: UnsafePointer<UInt8>?, into p: UnsafeMutablePointer<Float>

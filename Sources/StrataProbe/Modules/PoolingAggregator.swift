@@ -1,5 +1,10 @@
 /// Direct pooling (mean or max over valid rows) and the last-valid-row readout, forward next to backward.
 enum PoolingAggregator {
+    /// Max pooling keeps the argmax of each of the `width` columns; mean pooling and the last row keep nothing.
+    static func workspace(mode: PoolMode, width d: Int) -> AggregatorWorkspace {
+        AggregatorWorkspace(cacheIndices: mode == .max ? d : 0)
+    }
+
     static func forward(
         mode: PoolMode, x: UnsafePointer<Float>, rows: Int, mask: UnsafePointer<UInt8>?, width d: Int,
         cache: AggregatorCache, out: UnsafeMutablePointer<Float>

@@ -61,6 +61,17 @@ struct SetAggregator: Sendable {
         }
     }
 
+    /// What this module needs of a thread's workspace for a set of `rows` rows.
+    func workspace(rows: Int) -> AggregatorWorkspace {
+        switch kind {
+        case .pool(let mode): return PoolingAggregator.workspace(mode: mode, width: width)
+        case .lastRow: return AggregatorWorkspace()
+        case .gate: return GateAggregator.workspace(rows: rows)
+        case .attention(let heads, let inner, let pool):
+            return MultiHeadAggregator(width: width, inner: inner, heads: heads, pool: pool).workspace(rows: rows)
+        }
+    }
+
     /// Forward over `rows` rows at `x` (row stride = width) → `out` (width values). `cache` keeps
     /// what the backward needs; `shared` is per-thread temporary space.
     func forward(
@@ -115,6 +126,8 @@ final class AggregatorCache {
     let indices = IndexScratch()
     var lastRow = -1
     init() {}
+
+    var byteCount: Int { a.byteCount + b.byteCount + c.byteCount + indices.byteCount }
 }
 
 /// Per-thread temporary space shared by all modules (not kept across modules).
@@ -124,4 +137,18 @@ final class SharedScratch {
     let s3 = FloatScratch()
     let s4 = FloatScratch()
     init() {}
+
+    var byteCount: Int { s1.byteCount + s2.byteCount + s3.byteCount + s4.byteCount }
+}
+
+/// What one module instance needs of a thread's workspace for a set of rows, in elements: its cache
+/// (`cacheFloats` f32 in `a`/`b`/`c`, `cacheIndices` Int32 in `indices`; one cache per module) and
+/// its use of each `SharedScratch` slot s1…s4 (shared by every module of the thread, so a probe needs
+/// the largest use of each slot). Each kind states it next to its forward and backward, from the
+/// same sizes their `ensure` calls ask for; `Probe.workspaceBytes` adds it up so training can reserve
+/// its workers' memory inside `--memory-budget` (checked against real allocations by a test).
+struct AggregatorWorkspace: Equatable {
+    var cacheFloats = 0
+    var cacheIndices = 0
+    var shared = [0, 0, 0, 0]
 }

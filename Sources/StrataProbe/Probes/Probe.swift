@@ -182,9 +182,33 @@ public final class Probe {
 
     /// Worker count for a batch: one per core, at most one per example. With more than one
     /// worker, OpenBLAS runs single-threaded inside each.
-    static func workerCount(_ examples: Int, requested: Int?) -> Int {
+    public static func workerCount(_ examples: Int, requested: Int?) -> Int {
         let cores = requested ?? ProcessInfo.processInfo.activeProcessorCount
         return max(1, min(cores, examples))
+    }
+
+    /// Bytes one worker's `ProbeWorkspace` holds after training on (or predicting) examples of up to
+    /// `tokens` tokens: every module's cache, the largest use of each shared slot, the layer summaries
+    /// and their gradients, and one layer's normalised rows. Workspaces grow to exactly what the
+    /// longest example asks for, so this is what a worker keeps for the rest of the run.
+    public func workspaceBytes(tokens: Int) -> Int {
+        let d = configuration.hidden, L = tokenStage.count
+        var floats = 2 * L * d + 2 * d + 2 * head.outputs, indices = 0
+        var shared = [0, 0, 0, 0]
+        func add(_ w: AggregatorWorkspace) {
+            floats += w.cacheFloats
+            indices += w.cacheIndices
+            for slot in 0..<4 { shared[slot] = max(shared[slot], w.shared[slot]) }
+        }
+        for module in tokenStage { add(module.workspace(rows: tokens)) }
+        add(layerStage.workspace(rows: L))
+        if configuration.inputNormalization == .rms { floats += tokens * d }
+        return (floats + shared.reduce(0, +)) * MemoryLayout<Float>.stride + indices * MemoryLayout<Int32>.stride
+    }
+
+    /// Bytes of the per-worker buffers this probe holds now: workspaces and per-worker gradient sums.
+    var workerBufferBytes: Int {
+        workspaces.reduce(0) { $0 + $1.byteCount } + workerGradients.reduce(0) { $0 + $1.byteCount }
     }
 
     private func ensureWorkspaces(_ n: Int) {
@@ -193,15 +217,20 @@ public final class Probe {
 
     /// Sums the weighted loss and its parameter gradient over the batch (not normalised).
     /// `gradients` must have `parameterCount` values and is added to. Deterministic for a fixed
-    /// worker count: examples are split statically and worker sums are added in worker order.
+    /// worker count: examples are split statically; worker 0 adds its examples' gradients to
+    /// `gradients` directly, every other worker sums into its own buffer, and those are added in
+    /// worker order (so W workers hold W − 1 extra gradient buffers, not W).
     /// Returns (Σ w_i·loss_i, Σ w_i) with w_i the class weight of example i (1 without weights).
     public func accumulateGradients(
         batch: Batch, classWeights: [Float]?, gradients: inout [Float], workers requested: Int? = nil
     ) throws -> (loss: Double, weight: Double) {
         try checkBatch(batch)
+        guard gradients.count == parameterCount else {
+            throw ProbeError.shapeMismatch(what: "gradients", expected: [parameterCount], actualCount: gradients.count)
+        }
         let workers = Self.workerCount(batch.count, requested: requested)
         ensureWorkspaces(workers)
-        while workerGradients.count < workers { workerGradients.append(FloatScratch(parameterCount)) }
+        while workerGradients.count < workers - 1 { workerGradients.append(FloatScratch(parameterCount)) }
         var losses = [Double](repeating: 0, count: workers), weights = [Double](repeating: 0, count: workers)
         let outputs = head.outputs
         parameters.withUnsafeBufferPointer { pbuf in
@@ -209,42 +238,42 @@ public final class Probe {
             batch.values.withUnsafeBufferPointer { vbuf in
                 batch.mask.withUnsafeBufferPointer { mbuf in
                     batch.features.withUnsafeBufferPointer { fbuf in
-                        let gradPointers = (0..<workers).map { workerGradients[$0].ensure(parameterCount) }
-                        losses.withUnsafeMutableBufferPointer { lossBuf in
-                            weights.withUnsafeMutableBufferPointer { weightBuf in
-                                DispatchQueue.concurrentPerform(iterations: workers) { w in
-                                    let grads = gradPointers[w], ws = workspaces[w]
-                                    grads.update(repeating: 0, count: parameterCount)
-                                    var lossSum = 0.0, weightSum = 0.0
-                                    var i = w
-                                    while i < batch.count {
-                                        let label = batch.labels[i]
-                                        if label >= 0 {
-                                            let ex = ExampleView(batch: batch, index: i, values: vbuf.baseAddress, mask: mbuf.baseAddress, features: fbuf.baseAddress)
-                                            forward(ex, params: params, ws: ws)
-                                            let weight = classWeights.map { label < $0.count ? $0[label] : 1 } ?? 1
-                                            lossSum += ClassificationLoss.forwardBackward(
-                                                logits: ws.logits.pointer, outputs: outputs, label: label, weight: weight,
-                                                dLogits: ws.dLogits.ensure(outputs))
-                                            weightSum += Double(weight)
-                                            backward(ex, params: params, ws: ws, grads: grads)
+                        gradients.withUnsafeMutableBufferPointer { g in
+                            let gradPointers = [g.baseAddress!] + (1..<max(1, workers)).map { workerGradients[$0 - 1].ensure(parameterCount) }
+                            losses.withUnsafeMutableBufferPointer { lossBuf in
+                                weights.withUnsafeMutableBufferPointer { weightBuf in
+                                    DispatchQueue.concurrentPerform(iterations: workers) { w in
+                                        let grads = gradPointers[w], ws = workspaces[w]
+                                        if w > 0 { grads.update(repeating: 0, count: parameterCount) }
+                                        var lossSum = 0.0, weightSum = 0.0
+                                        var i = w
+                                        while i < batch.count {
+                                            let label = batch.labels[i]
+                                            if label >= 0 {
+                                                let ex = ExampleView(batch: batch, index: i, values: vbuf.baseAddress, mask: mbuf.baseAddress, features: fbuf.baseAddress)
+                                                forward(ex, params: params, ws: ws)
+                                                let weight = classWeights.map { label < $0.count ? $0[label] : 1 } ?? 1
+                                                lossSum += ClassificationLoss.forwardBackward(
+                                                    logits: ws.logits.pointer, outputs: outputs, label: label, weight: weight,
+                                                    dLogits: ws.dLogits.ensure(outputs))
+                                                weightSum += Double(weight)
+                                                backward(ex, params: params, ws: ws, grads: grads)
+                                            }
+                                            i += workers
                                         }
-                                        i += workers
+                                        lossBuf[w] = lossSum
+                                        weightBuf[w] = weightSum
                                     }
-                                    lossBuf[w] = lossSum
-                                    weightBuf[w] = weightSum
                                 }
+                            }
+                            // Reduce the other workers' sums in worker order (deterministic).
+                            for w in 1..<max(1, workers) {
+                                let src = gradPointers[w]
+                                for j in 0..<parameterCount { g[j] += src[j] }
                             }
                         }
                     }
                 }
-            }
-        }
-        // Reduce in worker order (deterministic).
-        gradients.withUnsafeMutableBufferPointer { g in
-            for w in 0..<workers {
-                let src = workerGradients[w].pointer
-                for j in 0..<parameterCount { g[j] += src[j] }
             }
         }
         return (losses.reduce(0, +), weights.reduce(0, +))
@@ -345,5 +374,11 @@ final class ProbeWorkspace {
 
     func prepare(layers: Int) {
         while tokenCaches.count < layers { tokenCaches.append(AggregatorCache()) }
+    }
+
+    /// Bytes of every buffer this workspace holds.
+    var byteCount: Int {
+        let vectors = [summaries, dSummaries, pooled, dPooled, logits, dLogits, normalized].reduce(0) { $0 + $1.byteCount }
+        return tokenCaches.reduce(0) { $0 + $1.byteCount } + layerCache.byteCount + shared.byteCount + vectors
     }
 }

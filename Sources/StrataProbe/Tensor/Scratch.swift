@@ -1,5 +1,7 @@
 /// A growable, reusable f32 buffer for activations kept between a forward and its backward.
-/// Never shrinks; `ensure` reallocates only when a larger size is needed (no per-call allocation).
+/// Never shrinks; `ensure` reallocates only when a larger size is needed (no per-call allocation),
+/// and then to exactly that size, so a worker's workspace is what its longest example needs
+/// (`Probe.workspaceBytes`, reserved inside `--memory-budget`).
 final class FloatScratch {
     private(set) var pointer: UnsafeMutablePointer<Float>
     private(set) var capacity: Int
@@ -18,12 +20,14 @@ final class FloatScratch {
     func ensure(_ count: Int) -> UnsafeMutablePointer<Float> {
         if count > capacity {
             pointer.deallocate()
-            capacity = max(count, capacity * 2)
+            capacity = count
             pointer = .allocate(capacity: capacity)
             pointer.initialize(repeating: 0, count: capacity)
         }
         return pointer
     }
+
+    var byteCount: Int { capacity * MemoryLayout<Float>.stride }
 }
 
 /// A growable Int32 buffer (argmax indices of max pooling).
@@ -44,10 +48,12 @@ final class IndexScratch {
     func ensure(_ count: Int) -> UnsafeMutablePointer<Int32> {
         if count > capacity {
             pointer.deallocate()
-            capacity = max(count, capacity * 2)
+            capacity = count
             pointer = .allocate(capacity: capacity)
             pointer.initialize(repeating: -1, count: capacity)
         }
         return pointer
     }
+
+    var byteCount: Int { capacity * MemoryLayout<Int32>.stride }
 }

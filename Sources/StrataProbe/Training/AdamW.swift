@@ -11,15 +11,14 @@ public struct AdamW: Sendable {
     public private(set) var step = 0
     private var m: [Float]
     private var v: [Float]
-    private let decayMask: [Bool]
+    /// Index ranges of the decaying parameters (one per layout entry, not one flag per parameter).
+    private let decaying: [Range<Int>]
 
     public init(layout: ParameterLayout, weightDecay: Float) {
         self.weightDecay = weightDecay
         m = [Float](repeating: 0, count: layout.totalCount)
         v = m
-        var mask = [Bool](repeating: false, count: layout.totalCount)
-        for e in layout.entries where e.decays { for j in e.offset..<(e.offset + e.count) { mask[j] = true } }
-        decayMask = mask
+        decaying = layout.entries.filter(\.decays).map { $0.offset..<($0.offset + $0.count) }
     }
 
     /// First and second moment estimates (saved with the step count for exact resume).
@@ -43,14 +42,13 @@ public struct AdamW: Sendable {
             gradients.withUnsafeBufferPointer { g in
                 m.withUnsafeMutableBufferPointer { m in
                     v.withUnsafeMutableBufferPointer { v in
-                        decayMask.withUnsafeBufferPointer { mask in
-                            for j in 0..<p.count {
-                                if mask[j] { p[j] *= decay }
-                                m[j] = b1 * m[j] + (1 - b1) * g[j]
-                                v[j] = b2 * v[j] + (1 - b2) * g[j] * g[j]
-                                // PyTorch: denom = sqrt(v)/sqrt(c2) + eps; θ -= (lr/c1) · m / denom
-                                p[j] -= stepSize * m[j] / (v[j].squareRoot() / c2Root + eps)
-                            }
+                        // Decay first, then the Adam step: per parameter, the same operations in the same order.
+                        for range in decaying { for j in range { p[j] *= decay } }
+                        for j in 0..<p.count {
+                            m[j] = b1 * m[j] + (1 - b1) * g[j]
+                            v[j] = b2 * v[j] + (1 - b2) * g[j] * g[j]
+                            // PyTorch: denom = sqrt(v)/sqrt(c2) + eps; θ -= (lr/c1) · m / denom
+                            p[j] -= stepSize * m[j] / (v[j].squareRoot() / c2Root + eps)
                         }
                     }
                 }

@@ -15,7 +15,8 @@ public final class DatasetBatchSource: BatchSource {
     /// Auxiliary vector used as features instead of hidden states (logit baseline).
     public let featureName: String?
     public let featureWidth: Int
-    public let budget: MemoryBudget
+    /// The budget chunks and the prefetch queue are sized from (see `reserve`).
+    public private(set) var budget: MemoryBudget
     public let labels: [Int]
     /// Token count of each record of `records`.
     public let tokenCounts: [Int]
@@ -56,15 +57,34 @@ public final class DatasetBatchSource: BatchSource {
         }
         self.labels = labels
         tokenCounts = counts
-        if featureName == nil, let longest = counts.max() {
-            let need = recordBytes(tokens: longest)
-            guard need <= budget.chunkBytes else {
-                throw ProbeError.invalidOption(
-                    name: "--memory-budget", value: budget.description,
-                    reason: "the longest record (\(longest) tokens × \(self.layers!.count) layers × \(meta.hidden)) needs \(need >> 20)MB as f32; "
-                        + "the budget must be at least 5× that (\((need * 5) >> 20)MB)")
-            }
+        try checkLongestRecordFits(reserved: nil)
+    }
+
+    /// Tokens of the longest record (0 when there is none).
+    public var longestRecord: Int { tokenCounts.max() ?? 0 }
+
+    /// Sets `footprint`'s bytes aside from the budget (the probe's parameters, gradients, optimizer
+    /// state and workspaces); chunks and the queue are sized from what remains.
+    /// - Throws: `ProbeError.invalidOption` naming `--memory-budget` when the longest record no
+    ///   longer fits in a chunk.
+    public func reserve(_ footprint: TrainingFootprint) throws {
+        budget.reservedBytes = footprint.bytes
+        try checkLongestRecordFits(reserved: footprint)
+    }
+
+    private func checkLongestRecordFits(reserved footprint: TrainingFootprint?) throws {
+        guard featureName == nil, !tokenCounts.isEmpty else { return }
+        let need = recordBytes(tokens: longestRecord)
+        guard need > budget.chunkBytes else { return }
+        let shape = "the longest record (\(longestRecord) tokens × \(layers!.count) layers × \(dataset.metadata.hidden)) needs \(need >> 20)MB as f32"
+        guard let footprint else {
+            throw ProbeError.invalidOption(name: "--memory-budget", value: budget.description,
+                                           reason: "\(shape); the budget must be at least 5× that (\((need * 5) >> 20)MB)")
         }
+        throw ProbeError.invalidOption(
+            name: "--memory-budget", value: budget.description,
+            reason: "the probe's training state takes \(footprint) of it, and \(shape), a fifth of what is left; "
+                + "the budget must be at least \((footprint.bytes + need * 5 + (1 << 20) - 1) >> 20)MB (fewer --threads need less)")
     }
 
     /// Padded f32 bytes of one record with `tokens` tokens.

@@ -32,8 +32,8 @@ public final class StreamBatchSource: ResumableBatchSource {
     /// - Parameters:
     ///   - rank, world: this process reads positions [⌊rank·n/world⌋, ⌊(rank+1)·n/world⌋) of each epoch's order.
     ///   - epochCache: keep this rank's decoded records in memory (stored dtype) after the first
-    ///     epoch when they fit in 3/20 of the memory budget; the prefetch queue then shrinks from
-    ///     1/5 to 1/20 of the budget, so the budget's bound on peak memory still holds.
+    ///     epoch when they fit in 3/20 of the budget's data share (`MemoryBudget.dataBytes`); the
+    ///     prefetch queue then shrinks from 1/5 to 1/20 of it, so the budget's bound still holds.
     public init(base: DatasetBatchSource, rank: Int = 0, world: Int = 1, prefetchThreads: Int = 1, epochCache: Bool = false) throws {
         self.base = base
         partition = try RankPartition(rank: rank, world: world)
@@ -43,7 +43,7 @@ public final class StreamBatchSource: ResumableBatchSource {
             // Every rank's share differs per epoch, so the whole split must fit.
             let need = DecodedRecordCache.byteCount(tokenCounts: base.tokenCounts, layers: base.layers?.count ?? 0,
                                                     hidden: base.dataset.metadata.hidden, dtype: base.dataset.metadata.dtype)
-            if need <= base.budget.bytes * 3 / 20 {
+            if need <= base.budget.dataBytes * 3 / 20 {
                 subset.cache = DecodedRecordCache(records: base.count, dtype: base.dataset.metadata.dtype)
             }
         }
@@ -75,7 +75,7 @@ public final class StreamBatchSource: ResumableBatchSource {
         } else {
             options.layers = .positions(base.layers ?? [])
         }
-        options.prefetchBytes = max(1, subset.cache == nil ? base.budget.queueBytes : base.budget.bytes / 20)
+        options.prefetchBytes = max(1, subset.cache == nil ? base.budget.queueBytes : base.budget.dataBytes / 20)
         options.prefetchThreads = prefetchThreads
         let stream = try StrataStream(source: subset, options: options, resume: resume)
         return StreamBatchStream(stream: stream, base: base, batchSize: max(1, batchSize))

@@ -70,9 +70,10 @@ public final class Trainer {
     ///     saves need a `ResumableBatchSource`; other sources are saved at epoch ends only.
     ///   - resume: a state saved by an earlier run with the same configuration and options; the
     ///     run continues from it and ends with the same parameters, bit for bit, as a run that
-    ///     was never interrupted.
+    ///     was never interrupted. Consumed: its arrays become the trainer's (pass it with `take()`
+    ///     so that the caller keeps no second copy alive while training).
     public func fit(
-        train: BatchSource, validation: BatchSource?, checkpoints: StateCheckpointPolicy? = nil, resume: TrainingState? = nil,
+        train: BatchSource, validation: BatchSource?, checkpoints: StateCheckpointPolicy? = nil, resume: consuming TrainingState? = nil,
         progress: (TrainingProgress) -> Void = { _ in }
     ) throws -> TrainingResult {
         let batchSize = max(1, options.batchSize)
@@ -91,17 +92,16 @@ public final class Trainer {
         var carried = (loss: 0.0, weight: 0.0, examples: 0, seconds: 0.0)
         let binary = probe.configuration.classes == 2
 
-        if let state = resume {
+        if let state = resume.take() {
             try checkResumable(state, recordsPerEpoch: perEpoch)
             let n = probe.parameterCount
-            guard let params = TrainingState.unpack(state.parameters, count: n), let best = TrainingState.unpack(state.bestParameters, count: n),
-                  let m = TrainingState.unpack(state.adamFirst, count: n), let v = TrainingState.unpack(state.adamSecond, count: n) else {
+            guard [state.parameters, state.bestParameters, state.adamFirst, state.adamSecond].allSatisfy({ $0.count == n }) else {
                 throw ProbeError.invalidOption(name: "--resume", value: "state", reason: "the saved arrays do not hold \(n) parameters each")
             }
-            probe.parameters = params
-            try optimizer.restore(step: state.adamStep, first: m, second: v)
+            probe.parameters = state.parameters.values
+            try optimizer.restore(step: state.adamStep, first: state.adamFirst.values, second: state.adamSecond.values)
             step = state.step; firstEpoch = state.epoch; epochsRun = state.epoch - 1
-            bestEpoch = state.bestEpoch; bestValue = state.bestValue; sinceBest = state.sinceBest; bestParameters = best
+            bestEpoch = state.bestEpoch; bestValue = state.bestValue; sinceBest = state.sinceBest; bestParameters = state.bestParameters.values
             bestReport = state.bestReport; bestThreshold = state.bestThreshold; history = state.history; epochRecords = state.epochs
             resumeStream = state.stream
             if state.stream != nil {
@@ -113,10 +113,10 @@ public final class Trainer {
             let moments = optimizer.moments
             return TrainingState(
                 configuration: probe.configuration, options: options, recordsPerEpoch: perEpoch,
-                parameters: TrainingState.pack(probe.parameters), adamFirst: TrainingState.pack(moments.first),
-                adamSecond: TrainingState.pack(moments.second), adamStep: optimizer.step, step: step, epoch: epoch, stream: stream,
+                parameters: PackedFloats(probe.parameters), adamFirst: PackedFloats(moments.first),
+                adamSecond: PackedFloats(moments.second), adamStep: optimizer.step, step: step, epoch: epoch, stream: stream,
                 epochLossSum: lossSum, epochWeightSum: weightSum, epochExamples: examples, epochTrainSeconds: seconds,
-                bestEpoch: bestEpoch, bestValue: bestValue, sinceBest: sinceBest, bestParameters: TrainingState.pack(bestParameters),
+                bestEpoch: bestEpoch, bestValue: bestValue, sinceBest: sinceBest, bestParameters: PackedFloats(bestParameters),
                 bestReport: bestReport, bestThreshold: bestThreshold, history: history, epochs: epochRecords)
         }
 
@@ -165,6 +165,7 @@ public final class Trainer {
                         validationMetric: nil, isEpochEnd: false))
                 }
             }
+            AllocatorTuning.releaseFreeMemory()   // the training pass's chunks and records are gone; validation's differ in size
             let trainSeconds = max(1e-9, secondsBefore + Date().timeIntervalSince(started))
             var metricValue: Double?, validationLoss: Double?
             if let validation {
@@ -183,6 +184,7 @@ public final class Trainer {
                 } else {
                     sinceBest += 1
                 }
+                AllocatorTuning.releaseFreeMemory()
             } else {
                 bestEpoch = epoch; bestParameters = probe.parameters
             }

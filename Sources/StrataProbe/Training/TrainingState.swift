@@ -6,8 +6,9 @@ import Strata
 /// early-stopping counter, the partial epoch's loss sums and the stream position.
 ///
 /// Saved at optimizer-step boundaries only, as JSON (float arrays as base64 of their
-/// little-endian f32 bytes, so they round-trip bit for bit), atomically (temporary file, fsync,
-/// rename): a kill at any moment leaves either the previous or the new state.
+/// little-endian f32 bytes, so they round-trip bit for bit — `PackedFloats`), atomically (temporary
+/// file, fsync, rename): a kill at any moment leaves either the previous or the new state. The
+/// arrays are written in pieces, so saving needs well under 1 MB besides the state itself.
 public struct TrainingState: Codable, Sendable {
     public static let formatName = "strata-train-state"
     public static let currentVersion = 1
@@ -20,9 +21,9 @@ public struct TrainingState: Codable, Sendable {
     /// Records this rank visits per epoch.
     public var recordsPerEpoch: Int
 
-    public var parameters: Data
-    public var adamFirst: Data
-    public var adamSecond: Data
+    public var parameters: PackedFloats
+    public var adamFirst: PackedFloats
+    public var adamSecond: PackedFloats
     public var adamStep: Int
     /// Optimizer steps taken (the learning-rate schedule's position).
     public var step: Int
@@ -38,24 +39,11 @@ public struct TrainingState: Codable, Sendable {
     public var bestEpoch: Int
     public var bestValue: Double?
     public var sinceBest: Int
-    public var bestParameters: Data
+    public var bestParameters: PackedFloats
     public var bestReport: ClassificationReport?
     public var bestThreshold: Float?
     public var history: [Double]
     public var epochs: [EpochRecord]
-
-    /// Little-endian f32 bytes of `values`.
-    public static func pack(_ values: [Float]) -> Data {
-        values.map { $0.bitPattern.littleEndian }.withUnsafeBytes { Data($0) }
-    }
-
-    /// The inverse of `pack`; nil when the byte count is not `count × 4`.
-    public static func unpack(_ data: Data, count: Int) -> [Float]? {
-        guard data.count == count * 4 else { return nil }
-        var words = [UInt32](repeating: 0, count: count)
-        words.withUnsafeMutableBytes { _ = data.copyBytes(to: $0) }
-        return words.map { Float(bitPattern: UInt32(littleEndian: $0)) }
-    }
 
     private static func encoder() -> JSONEncoder {
         let e = JSONEncoder()
@@ -64,10 +52,17 @@ public struct TrainingState: Codable, Sendable {
         return e
     }
 
-    /// Writes the state atomically.
+    /// Writes the state atomically. The JSON is encoded with a placeholder for each f32 array, and
+    /// the arrays' base64 texts are streamed into the file in their place.
     public func save(to path: String) throws {
-        do { try AtomicFile.write(try Self.encoder().encode(self), to: path) }
-        catch { throw ProbeError.io(path: path, reason: "cannot save the training state: \(error)") }
+        do {
+            let deferred = DeferredFloatArrays(), encoder = Self.encoder()
+            encoder.userInfo[DeferredFloatArrays.key] = deferred
+            let document = try encoder.encode(self)
+            try AtomicFile.write(to: path) { append in try deferred.writeSplicing(document, append) }
+        } catch {
+            throw ProbeError.io(path: path, reason: "cannot save the training state: \(error)")
+        }
     }
 
     /// Reads and checks a state written by `save(to:)`.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Strata
 import StrataProbe
 
 /// `strata bench probes`: training throughput (examples/s) and peak RSS of each probe kind on
@@ -80,7 +81,7 @@ struct BenchProbesCommand: ParsableCommand {
             for _ in 0..<steps { try step() }
             let seconds = Date().timeIntervalSince(start)
             let eps = Double(steps * batchSize) / seconds
-            let peak = Double(ProcessMemory.peakResidentBytes() ?? 0) / Double(1 << 20)
+            let peak = Double(ProcessResources.peakResidentBytes ?? 0) / Double(1 << 20)
             let workers = threads ?? ProcessInfo.processInfo.activeProcessorCount
             if json {
                 print("{\"impl\":\"strata\",\"kind\":\"\(kind.rawValue)\",\"params\":\(probe.parameterCount),\"examples_per_s\":\(eps),"

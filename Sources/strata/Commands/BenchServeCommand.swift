@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import Strata
 import StrataCapture
 import StrataModel
 import StrataProbe
@@ -119,7 +120,7 @@ struct BenchServeCommand: ParsableCommand {
 
         let report: [String: Any] = [
             "model": served.path, "threads": llama.threads, "runs": runs,
-            "peak_rss_bytes": ProcessMemory.peakResidentBytes() ?? 0, "prompts": results,
+            "peak_rss_bytes": ProcessResources.peakResidentBytes ?? 0, "prompts": results,
         ]
         let data = try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys])
         if let out {
@@ -148,7 +149,7 @@ struct BenchServeCommand: ParsableCommand {
     }
 
     /// Texts to cut prompts from: --texts, else the cached IMDB test set, else the samples folder.
-    private func promptPool(tokenizer: BPETokenizer) throws -> [(tokens: [Int32], source: String)] {
+    private func promptPool(tokenizer: Tokenizer) throws -> [(tokens: [Int32], source: String)] {
         var candidates: [String] = []
         if let texts { candidates = [texts] } else {
             let home = NSHomeDirectory()

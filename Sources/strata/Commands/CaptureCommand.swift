@@ -15,9 +15,12 @@ struct CaptureCommand: ParsableCommand {
             and source row. Layers follow Hugging Face output_hidden_states: 0 = embeddings, l = output of \
             block l, the last = after the final norm.
 
-            Bad rows (malformed, empty, not UTF-8, longer than --max-tokens, bad label, duplicate id) are \
-            skipped and counted per reason (listed in DIR/capture-report.json), or with --on-bad-row fail \
-            stop the run before the model starts, naming the file and row.
+            Bad rows (malformed, empty, not UTF-8, longer than --max-tokens or --max-row-bytes, bad label, \
+            duplicate id) are skipped and counted per reason (listed in DIR/capture-report.json with an \
+            excerpt), or with --on-bad-row fail stop the run before the model starts, naming the file and row. \
+            If no row at all can be captured, the run fails before the model starts, naming the most frequent \
+            reason and the first bad row. An input (or --shard) with no data rows is an error unless \
+            --allow-empty.
 
             Distributed: --shard i/n keeps data row r (1-based; blank JSONL lines and the CSV header are \
             not rows) when (r - 1) mod n = i, so n workers (Slurm array: --shard $SLURM_ARRAY_TASK_ID/N; \
@@ -45,7 +48,7 @@ struct CaptureCommand: ParsableCommand {
     @Option(help: "Field holding the label (integer, or a name from --label-names); absent = unlabelled.") var labelField = "label"
     @Option(help: "Field holding the record id (default when absent: row-<n>).") var idField = "id"
     @Option(help: "Layers to keep: 'all', or indices and ranges such as 0,5,10 or 0-4,last.") var layers = "all"
-    @Option(help: "Stored dtype: bf16, f16 or f32.") var dtype = "bf16"
+    @Option(help: "Stored dtype.") var dtype: StrataDType = .bf16
     @Flag(help: "Wrap each text as a user turn in the model's chat template, as `strata generate` does.")
     var chatTemplate = false
     @Option(help: "System message for --chat-template (default: the template's, as `strata generate`).") var system: String?
@@ -60,7 +63,12 @@ struct CaptureCommand: ParsableCommand {
         196,608 bytes for a 49,152-token vocabulary (about 2 GB per 10,000 records).
         """) var saveLogits = false
     @Option(help: "Tokens per packed forward batch; a longer text runs alone. With several workers, smaller batches keep every worker busy to the end of the input.") var batchTokens = 512
-    @Option(help: "Bad input rows: skip (count and list them) or fail (stop, naming file and row).") var onBadRow = "skip"
+    @Option(help: "Bad input rows: skip (count and list them) or fail (stop, naming file and row).") var onBadRow: BadRowPolicy = .skip
+    @Flag(help: "Accept an input (or --shard) with no data rows and write an empty dataset instead of failing.") var allowEmpty = false
+    @Option(help: """
+        Skip input rows longer than this many bytes (suffixes K, M, G) as too_long, without reading them into \
+        memory or tokenising them. Texts that cannot fit --max-tokens are not tokenised either.
+        """) var maxRowBytes = "16M"
     @Option(help: "zstd compression level (1-22); 1 was faster and as compact as 3 on hidden states.") var zstdLevel = 1
     @Option(help: "Class names, comma-separated: label k means the k-th name; string labels are mapped through them.")
     var labelNames: String?
@@ -82,16 +90,14 @@ struct CaptureCommand: ParsableCommand {
         cores / workers, i.e. 1 with the default workers). Products always run on one BLAS thread per worker.
         """) var threads: Int?
     @Option(help: "Progress line interval in seconds (0 = none).") var progressInterval: Double = 1
-    @Option(help: ArgumentHelp("""
+    @Option(help: """
         Measure only, write nothing: 'forward' runs the forward pass alone, 'assemble' also assembles \
         every record's hidden states (all but compression and writing).
-        """, valueName: "forward|assemble")) var dryRun: String?
+        """) var dryRun: CaptureOptions.DryRun?
 
     func validate() throws {
-        guard StrataDType(rawValue: dtype) != nil else { throw ValidationError("--dtype must be bf16, f16 or f32 (got '\(dtype)')") }
-        guard BadRowPolicy(rawValue: onBadRow) != nil else { throw ValidationError("--on-bad-row must be skip or fail (got '\(onBadRow)')") }
-        if let dryRun, CaptureOptions.DryRun(rawValue: dryRun) == nil {
-            throw ValidationError("--dry-run must be forward or assemble (got '\(dryRun)')")
+        guard Self.parseBytes(maxRowBytes) != nil else {
+            throw ValidationError("--max-row-bytes must be a byte count such as 16M (got '\(maxRowBytes)')")
         }
         guard Self.parseBytes(partSize) != nil else { throw ValidationError("--part-size must be a byte count such as 512M or 2G (got '\(partSize)')") }
     }
@@ -112,7 +118,7 @@ struct CaptureCommand: ParsableCommand {
         options.fields = TextFields(text: textField, label: labelField, id: idField)
         options.labelNames = labelNames.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
         options.layers = try LayerSelection(parsing: layers)
-        options.dtype = StrataDType(rawValue: dtype)!
+        options.dtype = dtype
         options.chatTemplate = chatTemplate
         options.chatSystem = system
         options.maxTokens = maxTokens
@@ -121,14 +127,16 @@ struct CaptureCommand: ParsableCommand {
         options.resume = resume
         options.saveLogits = saveLogits
         options.batchTokens = batchTokens
-        options.badRowPolicy = BadRowPolicy(rawValue: onBadRow)!
+        options.badRowPolicy = onBadRow
+        options.allowEmpty = allowEmpty
+        options.maxRowBytes = Self.parseBytes(maxRowBytes)!
         options.zstdLevel = zstdLevel
         options.partBytes = Self.parseBytes(partSize)!
         options.checkpointSeconds = checkpointInterval
         options.overlapWriting = overlap
         options.workers = workers
         options.threads = threads
-        options.dryRun = dryRun.flatMap(CaptureOptions.DryRun.init(rawValue:))
+        options.dryRun = dryRun
 
         let job = CaptureJob(options: options)
         let line = ProgressLine()

@@ -11,7 +11,9 @@ struct ExportHDF5Command: ParsableCommand {
             Layouts (spec/HDF5.md): layer-major (default) and token-major write one token-concatenated \
             array /hidden_states plus /offsets; groups writes one group per record whose chunks are the \
             Strata blocks, copied without recompression when --compression zstd. Values keep their \
-            stored dtype bit for bit (bf16 as uint16 with attribute strata_dtype="bf16").
+            stored dtype bit for bit (bf16 as uint16 with attribute strata_dtype="bf16"). A dataset \
+            directory's shards must match their manifest entries, whole-file CRC32C included \
+            (spec/FORMAT.md §11), before anything is written.
             """)
 
     @Argument(help: "A Strata shard file or dataset directory.")
@@ -26,21 +28,23 @@ struct ExportHDF5Command: ParsableCommand {
     @Option(name: .long, help: "Compression level (zstd default 3, gzip default 4).")
     var level: Int?
 
-    @Option(name: .long, help: "layer-major, token-major or groups.")
-    var layout: String = "layer-major"
+    @Option(name: .long, help: "Dataset layout in the HDF5 file.")
+    var layout: HDF5ExportLayout = .layerMajor
+
+    func validate() throws {
+        guard ["zstd", "gzip", "deflate", "none"].contains(compression.lowercased()) else {
+            throw ValidationError("--compression must be zstd, gzip or none, not '\(compression)'")
+        }
+    }
 
     func run() throws {
         var options = HDF5ExportOptions()
         switch compression.lowercased() {
         case "zstd": options.compression = .zstd(level: level ?? 3)
         case "gzip", "deflate": options.compression = .gzip(level: level ?? 4)
-        case "none": options.compression = .none
-        default: throw ValidationError("--compression must be zstd, gzip or none, not '\(compression)'")
+        default: options.compression = .none
         }
-        guard let parsed = HDF5ExportLayout(rawValue: layout) else {
-            throw ValidationError("--layout must be one of \(HDF5ExportLayout.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        options.layout = parsed
+        options.layout = layout
         let started = Date()
         let report = try HDF5Exporter.export(datasetAt: input, to: output, options: options)
         let seconds = Date().timeIntervalSince(started)

@@ -22,24 +22,26 @@ struct FeaturesCommand: ParsableCommand {
 
     @Option(help: "Dataset (directory with manifest.json, or a shard file).") var data: String
     @Option(help: "Output .npy file (the JSON sidecar goes next to it).") var out: String
-    @Option(help: "Pooling over each layer's valid tokens: mean|max.") var pool: String = "mean"
+    @Option(help: "Pooling over each layer's valid tokens.") var pool: PoolMode = .mean
     @Option(name: .customLong("layer-pool"), help: "Pooling over layers: mean|max|none (none keeps one row per layer: [N, L, d]).")
     var layerPool: String = "mean"
     @Option(help: "Layers: all | last | comma-separated hidden-state indices such as 0,5,10.") var layers: String = "all"
-    @Option(help: "Per-token input normalisation before pooling: rms|none (the probes' default is rms).") var normalize: String = "rms"
+    @Option(help: "Per-token input normalisation before pooling (the probes' default is rms).") var normalize: InputNormalization = .rms
     @Option(name: .customLong("memory-budget"), help: "Bound on decoded batch memory (e.g. 512MB, 2GB).") var memoryBudget: String = "2GB"
     @Option(help: "Worker threads (default: one per core).") var threads: Int?
     @Flag(help: "No progress on stderr.") var quiet = false
 
-    func run() throws {
-        guard let tokenPool = PoolMode(rawValue: pool) else { throw ValidationError("--pool must be mean or max, not '\(pool)'") }
-        let layerPoolMode: PoolMode?
-        if layerPool == "none" { layerPoolMode = nil } else {
-            guard let mode = PoolMode(rawValue: layerPool) else { throw ValidationError("--layer-pool must be mean, max or none, not '\(layerPool)'") }
-            layerPoolMode = mode
+    /// Checks that need no file, so a bad value is reported with this command's usage line.
+    func validate() throws {
+        guard layerPool == "none" || PoolMode(rawValue: layerPool) != nil else {
+            throw ValidationError("--layer-pool must be one of \((PoolMode.allCases.map(\.rawValue) + ["none"]).joined(separator: ", ")), not '\(layerPool)'")
         }
-        guard let normalization = InputNormalization(rawValue: normalize) else { throw ValidationError("--normalize must be rms or none, not '\(normalize)'") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        let tokenPool = pool, normalization = normalize
+        let layerPoolMode = PoolMode(rawValue: layerPool)  // nil = none
         let budget = try MemoryBudget(parsing: memoryBudget)
         let dataset = try StrataDataset(path: data)
         let meta = dataset.metadata

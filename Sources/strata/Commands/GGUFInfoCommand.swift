@@ -2,11 +2,12 @@ import ArgumentParser
 import Foundation
 import StrataModel
 
-/// `strata gguf-info --model M.gguf [--json]` — summarises a GGUF file.
+/// `strata gguf-info --model M.gguf [--json]` — summarises a GGUF file, including whether Strata can use its
+/// tokenizer.
 struct GGUFInfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gguf-info",
-        abstract: "Show a GGUF file's version, architecture, metadata and tensor types.")
+        abstract: "Show a GGUF file's version, architecture, tokenizer support, metadata and tensor types.")
 
     @Option(help: "Path to the .gguf file, or a cached model name such as 'smollm2'.")
     var model: String
@@ -32,12 +33,13 @@ struct GGUFInfoCommand: ParsableCommand {
         let parameters = file.tensors.reduce(0) { $0 + $1.elementCount }
 
         let speeds = bench ? try benchmark(file) : []
+        let tokenizer = TokenizerSupport(file)
 
         if json {
             var object: [String: Any] = [
                 "path": path, "version": file.version, "file_size": file.fileSize, "alignment": file.alignment,
                 "architecture": file.architecture as Any? ?? NSNull(), "tensor_count": file.tensors.count,
-                "parameters": parameters,
+                "parameters": parameters, "tokenizer": tokenizer.json,
                 "metadata": Dictionary(uniqueKeysWithValues: file.metadataKeys.map { ($0, jsonValue(file.metadata[$0]!)) }),
                 "tensor_types": Dictionary(uniqueKeysWithValues: types.map { type in
                     (type.name, ["count": byType[type]!.count, "bytes": byType[type]!.bytes, "elements": byType[type]!.elements])
@@ -57,6 +59,7 @@ struct GGUFInfoCommand: ParsableCommand {
         print("file:          \(path) (\(file.fileSize) bytes)")
         print("GGUF version:  \(file.version)")
         print("architecture:  \(file.architecture ?? "(none)")")
+        print("tokenizer:     \(tokenizer.line)")
         print("tensors:       \(file.tensors.count), \(parameters) parameters")
         for type in types {
             let s = byType[type]!
@@ -115,6 +118,45 @@ struct GGUFInfoCommand: ParsableCommand {
         case .array(let elements): return elements.map(jsonValue)
         default: return value.int ?? 0
         }
+    }
+}
+
+/// Whether Strata can build the tokenizer a GGUF file describes, and if not, why.
+private struct TokenizerSupport {
+    let model: String?
+    let pre: String?
+    let result: Result<Tokenizer, Error>
+
+    init(_ file: GGUFFile) {
+        model = file.metadata["tokenizer.ggml.model"]?.string
+        pre = file.metadata["tokenizer.ggml.pre"]?.string
+        result = Result { try Tokenizer(gguf: file) }
+    }
+
+    /// e.g. "gpt2, pre smollm: supported (byte-level BPE, 49152 tokens)".
+    var line: String {
+        var name = model ?? "(no tokenizer.ggml.model)"
+        if let pre, model == BPETokenizer.model { name += ", pre \(pre)" }
+        switch result {
+        case .success(let tokenizer):
+            return "\(name): supported (\(tokenizer.kindName), \(tokenizer.vocabularySize) tokens)"
+        case .failure(let error):
+            return "\(name): not supported: \(error)"
+        }
+    }
+
+    var json: [String: Any] {
+        var object: [String: Any] = ["model": model as Any? ?? NSNull(), "pre": pre as Any? ?? NSNull()]
+        switch result {
+        case .success(let tokenizer):
+            object["supported"] = true
+            object["kind"] = tokenizer.kindName
+            object["vocab_size"] = tokenizer.vocabularySize
+        case .failure(let error):
+            object["supported"] = false
+            object["problem"] = "\(error)"
+        }
+        return object
     }
 }
 

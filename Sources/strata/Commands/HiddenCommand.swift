@@ -38,7 +38,7 @@ struct HiddenCommand: ParsableCommand {
         let file = try GGUFFile(path: resolveModelPath(model))
         let tokens: [Int32]
         if let text {
-            tokens = try BPETokenizer(gguf: file).encode(text)
+            tokens = try Tokenizer(gguf: file).encode(text)
             guard !tokens.isEmpty else { throw UsageError("--text: the text has no tokens") }
         } else {
             tokens = try parseIntegerList(ids ?? "", flag: "--ids").map { value -> Int32 in

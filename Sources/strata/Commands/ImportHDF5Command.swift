@@ -10,9 +10,12 @@ struct ImportHDF5Command: ParsableCommand {
         abstract: "Convert activations stored in HDF5 (ragged + offsets/lengths, padded + lengths/mask, or one group per example) to a Strata shard.",
         discussion: """
             Without options the layout is detected from conventional names (hidden_states, offsets, \
-            lengths, attention_mask, labels, token_ids, ids, texts) and shapes; a file that fits no \
-            layout gets an error listing its datasets. gzip, shuffle and zstd (32015) compressed files \
-            read without any plugin.
+            lengths, attention_mask, labels, token_ids, ids, texts, auxiliary/) and shapes; a file that \
+            fits no layout gets an error listing its datasets. A dataset found by its name that does not \
+            fit the records (labels or token ids of the wrong length, say) is an error naming it, never \
+            dropped: pass --ignore to leave it out. Sizes are checked against the format's limits \
+            (spec/FORMAT.md §10) before anything is read. gzip, shuffle and zstd (32015) compressed \
+            files read without any plugin.
             """)
 
     @Argument(help: "The HDF5 file to read.")
@@ -39,6 +42,9 @@ struct ImportHDF5Command: ParsableCommand {
     @Option(name: .long, help: "Token ids dataset.")
     var tokenIds: String?
 
+    @Option(name: .long, help: ArgumentHelp("A dataset detection must leave alone (repeatable), e.g. --ignore /labels when a dataset named like labels or token ids is something else.", valueName: "dataset"))
+    var ignore: [String] = []
+
     @Option(name: .long, help: "Axis order of the activation dataset, e.g. tokens,layers,hidden or records,layers,tokens,hidden.")
     var layout: String?
 
@@ -56,6 +62,7 @@ struct ImportHDF5Command: ParsableCommand {
         options.dataName = data
         options.labelsName = labels
         options.tokenIDsName = tokenIds
+        options.ignoredDatasets = Set(ignore)
         let boundaries = [offsets.map(HDF5RecordBoundaries.offsets), lengths.map(HDF5RecordBoundaries.lengths),
                           mask.map(HDF5RecordBoundaries.mask)].compactMap { $0 }
         guard boundaries.count <= 1 else { throw ValidationError("give at most one of --offsets, --lengths, --mask") }

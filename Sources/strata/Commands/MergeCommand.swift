@@ -12,22 +12,19 @@ struct MergeCommand: ParsableCommand {
         Shard data is never re-encoded: shards already inside --out are referenced in place; others are
         hard-linked (--mode link, the default; a byte copy across file systems), copied, or moved.
         Inputs must agree on hidden size, layers, dtype, model, tokenizer, label names and auxiliary vectors;
-        a mismatch is refused naming the field. Record ids must be unique across shards.
+        a mismatch is refused naming the field. The same shard file twice (by any name or link) and a record id in
+        two shards are refused, naming both (a dataset reader refuses them too). Shards taken from a dataset
+        directory must match their manifest entries, whole-file CRC32C included (spec/FORMAT.md §11), before
+        any is placed.
         """)
 
     @Argument(help: "Shard files or dataset directories to merge.") var inputs: [String]
     @Option(name: .long, help: "Output dataset directory (new, or an existing dataset with --append).") var out: String
-    @Option(name: .long, help: "How to bring shards into --out: link, copy or move.") var mode: String = "link"
+    @Option(name: .long, help: "How to bring shards into --out.") var mode: ShardPlacementMode = .link
     @Flag(name: .long, help: "Add the inputs to the dataset already in --out.") var append = false
-    @Flag(name: .long, help: "Skip the duplicate record id check (it reads every record header).") var allowDuplicateIds = false
-
-    func validate() throws {
-        guard ShardPlacementMode(rawValue: mode) != nil else { throw ValidationError("--mode must be link, copy or move (got '\(mode)')") }
-    }
 
     func run() throws {
-        let result = try DatasetMerge.merge(inputs: inputs, into: out, mode: ShardPlacementMode(rawValue: mode) ?? .link,
-                                            append: append, checkDuplicateIDs: !allowDuplicateIds)
+        let result = try DatasetMerge.merge(inputs: inputs, into: out, mode: mode, append: append)
         for shard in result.placed {
             print("\(shard.action.rawValue)\t\(shard.records)\t\(shard.path)")
         }

@@ -6,7 +6,7 @@ import Strata
 struct RecoverCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recover",
-        abstract: "Restore every completed record of an unsealed or truncated shard and seal it (in place).",
+        abstract: "Restore every completed record of an unsealed, truncated or broken-seal shard and seal it (in place).",
         discussion: "Scans the shard from its start, keeps every record whose commit entry and blocks are intact, truncates after the last one and appends a fresh index and trailer. Running it again is harmless. Refused while another process writes the shard or the dataset directory it is in.")
 
     @Argument(help: "The shard file to recover.")

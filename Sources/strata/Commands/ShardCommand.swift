@@ -6,7 +6,8 @@ import Strata
 struct ShardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "shard",
-        abstract: "Re-shard a dataset into shards of N records or of a target byte size (record order kept, values bit-exact).")
+        abstract: "Re-shard a dataset into shards of N records or of a target byte size (record order kept, values bit-exact).",
+        discussion: "A dataset directory's shards must match their manifest entries, whole-file CRC32C included (spec/FORMAT.md §11), before anything is written.")
 
     @Argument(help: "Input dataset directory or shard file.") var input: String
     @Option(name: .long, help: "Output dataset directory (must be new or empty).") var out: String

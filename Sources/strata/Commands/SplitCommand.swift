@@ -11,6 +11,8 @@ struct SplitCommand: ParsableCommand {
         Fractions may total less than 1 (the rest is left out); a part with fraction 0 is not written.
         --stratify label divides every class in the requested proportions (to within one record);
         --stratify meta:KEY does the same for a record metadata field.
+        A dataset directory's shards must match their manifest entries, whole-file CRC32C included
+        (spec/FORMAT.md §11), before anything is written.
         """)
 
     @Argument(help: "Input dataset directory or shard file.") var input: String

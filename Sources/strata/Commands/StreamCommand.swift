@@ -27,7 +27,7 @@ struct StreamCommand: ParsableCommand {
     @Option(name: .long, help: "Write the stream state here when stopping (or at the end).") var saveState: String?
     @Option(name: .long, help: "Also save the state every N records (ids printed so far are flushed first), so a killed run can resume.") var saveEvery: Int?
     @Option(name: .long, help: "Resume from a state written by --save-state.") var resumeState: String?
-    @Flag(name: .long, help: "Print each record id, one per line, in order.") var ids = false
+    @Flag(name: .long, help: "Print each record id, one per line, in order (as they are streamed: a failure part-way still leaves the ids before it printed).") var ids = false
     @Option(name: .long, help: "Layer positions to decode: all, none, or a list like 0,12,30 (default: none with --ids, else all).") var layers: String?
     @Option(name: .long, help: "Prefetch budget in bytes of decoded values, e.g. 256MB.") var prefetch: String = "256MB"
     @Option(name: .long, help: "Background read/decode threads.") var threads: Int = 1
@@ -92,28 +92,23 @@ struct StreamCommand: ParsableCommand {
         let cpuAtStart = ProcessResources.cpuSeconds
         var delivered = 0
         var valueBytes = 0
-        var output = ""
+        // Ids reach stdout as they are streamed (in blocks), and those streamed before a failure are
+        // printed before its error.
+        var output = BufferedLineOutput()
+        defer { output.flush() }
         let limit = stopAfter ?? Int.max
         while delivered < limit, let record = try stream.next() {
             delivered += 1
             valueBytes += record.values.count * MemoryLayout<Float>.size
             if stepMs > 0 { Thread.sleep(forTimeInterval: stepMs / 1000) }
-            if ids {
-                output += record.id
-                output += "\n"
-                if output.utf8.count >= 1 << 16 {
-                    FileHandle.standardOutput.write(Data(output.utf8))
-                    output = ""
-                }
-            }
+            if ids { output.append(line: record.id) }
             if let saveEvery, let saveState, delivered % saveEvery == 0 {
                 // Everything up to the saved position is printed before the state names it.
-                FileHandle.standardOutput.write(Data(output.utf8))
-                output = ""
+                output.flush()
                 try stream.state.save(to: saveState)
             }
         }
-        if !output.isEmpty { FileHandle.standardOutput.write(Data(output.utf8)) }
+        output.flush()
         let seconds = Date().timeIntervalSince(start)
         if let saveState { try stream.state.save(to: saveState) }
 

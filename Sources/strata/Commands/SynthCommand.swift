@@ -14,7 +14,7 @@ struct SynthCommand: ParsableCommand {
     @Option(name: .long, help: "Maximum tokens per record.") var maxTokens: Int = 64
     @Option(name: .long, help: "Captured layers per record.") var layers: Int = 31
     @Option(name: .long, help: "Hidden size.") var hidden: Int = 576
-    @Option(name: .long, help: "Stored dtype: f32, f16 or bf16.") var dtype: String = "bf16"
+    @Option(name: .long, help: "Stored dtype.") var dtype: StrataDType = .bf16
     @Option(name: .long, help: "Random seed.") var seed: UInt64 = 0
     @Option(name: .long, help: "Number of label classes (0 = unlabelled).") var labels: Int = 0
     @Option(name: .long, help: "Record id prefix (ids are PREFIX0, PREFIX1, ...).") var idPrefix: String = ""
@@ -25,7 +25,6 @@ struct SynthCommand: ParsableCommand {
     @Flag(name: .long, help: "fsync after every record.") var syncEveryRecord = false
 
     func validate() throws {
-        guard StrataDType(rawValue: dtype) != nil else { throw ValidationError("--dtype must be f32, f16 or bf16 (got '\(dtype)')") }
         guard records >= 0 else { throw ValidationError("--records must be >= 0") }
         guard minTokens >= 1, maxTokens >= minTokens else { throw ValidationError("need 1 <= --min-tokens <= --max-tokens") }
         guard layers >= 1, hidden >= 1 else { throw ValidationError("--layers and --hidden must be >= 1") }
@@ -34,7 +33,7 @@ struct SynthCommand: ParsableCommand {
     }
 
     func run() throws {
-        let type = StrataDType(rawValue: dtype)!
+        let type = dtype
         let synth = SyntheticStates(layers: layers, hidden: hidden, seed: seed, minTokens: minTokens, maxTokens: maxTokens,
                                     labelCount: labels, idPrefix: idPrefix)
         let options = WriterOptions(zstdLevel: zstdLevel, blockTargetBytes: blockSize, layersPerBlock: layersPerBlock, syncEveryRecord: syncEveryRecord,

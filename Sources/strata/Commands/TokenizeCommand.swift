@@ -3,14 +3,16 @@ import Foundation
 import StrataModel
 
 /// `strata tokenize --model M.gguf --text "…"` — prints the token ids of a text as a JSON array, using the
-/// byte-level BPE tokenizer the GGUF file describes.
+/// tokenizer the GGUF file describes (byte-level BPE or SentencePiece).
 struct TokenizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokenize",
         abstract: "Print the token ids of a text (JSON array) with a GGUF model's tokenizer.",
         discussion: """
-            Ids match Hugging Face transformers loading the same GGUF file. With --jsonl, every line of \
-            --file is a JSON object whose --field string is tokenized, and one JSON array is printed per line.
+            Ids match the model's own published tokenizer (its tokenizer.json, as llama.cpp reads the GGUF \
+            file): byte-level BPE (tokenizer.ggml.model gpt2: SmolLM2, Llama 3, Qwen2, GPT-2) or SentencePiece \
+            (llama: Llama 2, Gemma). With --jsonl, every line of --file is a JSON object whose --field string \
+            is tokenized, and one JSON array is printed per line.
             """)
 
     @Option(help: "Path to the .gguf file, or a cached model name such as 'smollm2'.")
@@ -31,25 +33,18 @@ struct TokenizeCommand: ParsableCommand {
     @Flag(help: "Do not add BOS/EOS (only matters when the model's add_bos/add_eos flags are set).")
     var noSpecial = false
 
-    @Option(help: "Whose reading of tokenizer.ggml.pre to follow: transformers or llama-cpp.")
-    var reference = "transformers"
-
     @Flag(help: "Print texts, bytes, tokens and throughput (tokenization only) to stderr.")
     var stats = false
 
     func validate() throws {
         if (text == nil) == (file == nil) { throw ValidationError("give exactly one of --text and --file") }
         if jsonl && file == nil { throw ValidationError("--jsonl needs --file") }
-        if !["transformers", "llama-cpp"].contains(reference) {
-            throw ValidationError("--reference must be 'transformers' or 'llama-cpp', not '\(reference)'")
-        }
     }
 
     func run() throws {
         let path = FileManager.default.fileExists(atPath: model) ? model : (ModelCache.existingPath(for: model) ?? model)
         let loadStart = DispatchTime.now().uptimeNanoseconds
-        let tokenizer = try BPETokenizer(
-            gguf: GGUFFile(path: path), reference: reference == "llama-cpp" ? .llamaCpp : .transformersGGUF)
+        let tokenizer = try Tokenizer(gguf: GGUFFile(path: path))
         let loadSeconds = Double(DispatchTime.now().uptimeNanoseconds - loadStart) / 1e9
 
         var texts: [String] = []

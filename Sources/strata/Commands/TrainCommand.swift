@@ -10,7 +10,7 @@ struct TrainCommand: ParsableCommand {
         abstract: "Train a probe (pooling, gate, mha) or a baseline on a hidden-state dataset.")
 
     @Option(help: "Training dataset (directory with manifest.json, or a shard file).") var data: String
-    @Option(help: "Probe kind: \(ProbeKind.allCases.map(\.rawValue).joined(separator: "|")).") var probe: String
+    @Option(help: "Probe kind.") var probe: ProbeKind
     @Option(help: "Checkpoint file to write (an existing one is replaced only once training has finished).") var out: String
     @Option(help: "Validation dataset (default: hold out --val-fraction of --data).") var val: String?
     @Option(name: .customLong("val-fraction"), help: "Fraction of --data held out for validation when --val is not given (0 = none).")
@@ -19,18 +19,23 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("batch-size"), help: "Examples per optimizer step.") var batchSize: Int = 32
     @Option(help: "Peak learning rate (cosine decay after warm-up).") var lr: Float = 1e-3
     @Option(name: .customLong("weight-decay"), help: "AdamW decoupled weight decay.") var weightDecay: Float = 0.01
-    @Option(help: "Token pooling for pooling/mha: mean|max.") var pool: String = "mean"
-    @Option(name: .customLong("layer-pool"), help: "Layer pooling for pooling/mha: mean|max.") var layerPool: String = "mean"
+    @Option(help: "Token pooling for pooling/mha.") var pool: PoolMode = .mean
+    @Option(name: .customLong("layer-pool"), help: "Layer pooling for pooling/mha.") var layerPool: PoolMode = .mean
     @Option(help: "MHA heads H.") var heads: Int = 4
     @Option(help: "MHA downcast factor f (inner width d/f rounded up to a multiple of H).") var downcast: Int = 32
     @Flag(name: .customLong("gate-scale"), help: "Gate: learn a score scale τ per gate (s = τ·tanh(wᵀx)).") var gateScale = false
-    @Option(help: "Per-token input normalisation before the token stage: rms|none (see spec/PROBES.md).")
-    var normalize: String = "rms"
+    @Option(help: "Per-token input normalisation before the token stage (see spec/PROBES.md).")
+    var normalize: InputNormalization = .rms
     @Option(help: "Layers: all | last | comma-separated hidden-state indices (default: all; last for last-token/mean-last).")
     var layers: String?
     @Option(help: "Seed for initialisation, shuffling and the validation split.") var seed: UInt64 = 0
-    @Option(name: .customLong("memory-budget"), help: "Bound on batch memory (e.g. 512MB, 2GB).") var memoryBudget: String = "2GB"
-    @Option(help: "Validation metric for early stopping and the threshold: f1|accuracy.") var metric: String = "f1"
+    @Option(name: .customLong("memory-budget"), help: ArgumentHelp(
+        "Bound on what training holds (e.g. 512MB, 2GB): peak RSS stays within it plus a fixed \(MemoryBudget.processOverheadBytes >> 20)MB.",
+        discussion: "The budget holds the probe's parameters, gradients, optimizer state and per-worker workspaces (reserved first), "
+            + "then hidden-state chunks, the prefetch queue and the epoch/feature caches. The fixed \(MemoryBudget.processOverheadBytes >> 20)MB "
+            + "is the executable, libraries and runtime, thread stacks, OpenBLAS's buffers and allocator slack (spec/PROBES.md §3)."))
+    var memoryBudget: String = "2GB"
+    @Option(help: "Validation metric for early stopping and the threshold.") var metric: SelectionMetric = .f1
     @Option(help: "Early stopping patience in epochs (0 = off).") var patience: Int = 3
     @Option(help: "Warm-up as a fraction of all steps.") var warmup: Double = 0.05
     @Option(help: "Gradient-norm clip (0 = off).") var clip: Float = 1.0
@@ -52,23 +57,28 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("step-delay-ms"), help: "Sleep this many milliseconds after each optimizer step (throttle, for testing interruption).")
     var stepDelayMs: Int = 0
     @Option(name: .customLong("feature-cache"), help: "pooling/last-token/mean-last/logits: auto = pool every record once and train the head on the stored vectors when they fit in a fifth of --memory-budget; off = decode every epoch.")
-    var featureCache: String = "auto"
+    var featureCache: AutoOrOff = .auto
     @Option(name: .customLong("epoch-cache"), help: "auto = keep decoded training records in memory (stored dtype) after the first epoch when they fit in 3/20 of --memory-budget; off = decode every epoch.")
-    var epochCache: String = "auto"
+    var epochCache: AutoOrOff = .auto
     @Flag(help: "Only print the final summary.") var quiet = false
 
-    func run() throws {
-        guard let kind = ProbeKind(rawValue: probe) else {
-            throw ValidationError("--probe must be one of \(ProbeKind.allCases.map(\.rawValue).joined(separator: ", ")), not '\(probe)'")
-        }
-        guard let tokenPool = PoolMode(rawValue: pool), let layerPoolMode = PoolMode(rawValue: layerPool) else {
-            throw ValidationError("--pool and --layer-pool must be mean or max")
-        }
-        guard let normalization = InputNormalization(rawValue: normalize) else { throw ValidationError("--normalize must be rms or none") }
-        guard let selection = SelectionMetric(rawValue: metric) else { throw ValidationError("--metric must be f1 or accuracy") }
+    /// Checks that need no file, so a bad value is reported with this command's usage line.
+    func validate() throws {
         guard epochs >= 1, batchSize >= 1, lr > 0 else { throw ValidationError("--epochs, --batch-size and --lr must be positive") }
         guard (0..<1).contains(valFraction) else { throw ValidationError("--val-fraction must be in [0, 1)") }
+        guard world >= 1, (0..<world).contains(rank) else { throw ValidationError("--rank must be in 0..<--world (world ≥ 1)") }
+        guard checkpointEvery >= 0, checkpointSeconds >= 0, stepDelayMs >= 0 else {
+            throw ValidationError("--checkpoint-every, --checkpoint-seconds and --step-delay-ms must not be negative")
+        }
+        if threshold != "auto" {
+            guard let t = Float(threshold), t > 0, t < 1 else { throw ValidationError("--threshold must be auto or a number in (0, 1)") }
+        }
+    }
+
+    func run() throws {
+        let kind = probe, tokenPool = pool, layerPoolMode = layerPool, normalization = normalize, selection = metric
         let budget = try MemoryBudget(parsing: memoryBudget)
+        AllocatorTuning.shareOneArena()
         AllocatorTuning.keepLargeBlocksInHeap(upTo: min(budget.bytes, 1 << 30))
         let dataset = try StrataDataset(path: data)
         let meta = dataset.metadata
@@ -79,16 +89,8 @@ struct TrainCommand: ParsableCommand {
         let validationDataset = try val.map { try StrataDataset(path: $0) }
         let split = validationDataset == nil ? splitRecords(count: dataset.count, validationFraction: valFraction, seed: seed)
                                              : (train: Array(0..<dataset.count), validation: [])
-        guard world >= 1, (0..<world).contains(rank) else { throw ValidationError("--rank must be in 0..<--world (world ≥ 1)") }
-        guard checkpointEvery >= 0, checkpointSeconds >= 0, stepDelayMs >= 0 else {
-            throw ValidationError("--checkpoint-every, --checkpoint-seconds and --step-delay-ms must not be negative")
-        }
-        guard ["auto", "off"].contains(featureCache) else { throw ValidationError("--feature-cache must be auto or off") }
         let trainBase = try DatasetBatchSource(dataset: dataset, records: split.train, layers: positions, featureName: featureName, budget: budget)
-        guard ["auto", "off"].contains(epochCache) else { throw ValidationError("--epoch-cache must be auto or off") }
-        let streamed = try StreamBatchSource(base: trainBase, rank: rank, world: world, epochCache: epochCache == "auto" && epochs > 1)
-        var train: ResumableBatchSource = streamed
-        var validation: BatchSource?
+        var validationBase: DatasetBatchSource?
         if let validationDataset {
             guard validationDataset.metadata.isShapeCompatible(with: meta) else {
                 throw ValidationError("--val \(val!) has a different hidden size, layer list or dtype than --data")
@@ -97,24 +99,21 @@ struct TrainCommand: ParsableCommand {
                let valFormat = PromptFormat(metadataExtra: validationDataset.metadata.extra), trainFormat != valFormat {
                 FileHandle.standardError.write(Data("warning: --data holds \(trainFormat) but --val holds \(valFormat)\n".utf8))
             }
-            validation = try DatasetBatchSource(dataset: validationDataset, layers: positions, featureName: featureName, budget: budget)
+            validationBase = try DatasetBatchSource(dataset: validationDataset, layers: positions, featureName: featureName, budget: budget)
         } else if !split.validation.isEmpty {
-            validation = try DatasetBatchSource(dataset: dataset, records: split.validation, layers: positions, featureName: featureName, budget: budget)
+            validationBase = try DatasetBatchSource(dataset: dataset, records: split.validation, layers: positions, featureName: featureName, budget: budget)
         }
-        let classes = ProbeSetup.classCount(metadata: meta, labels: train.labels + (validation?.labels ?? []))
-        guard train.labels.contains(where: { $0 >= 0 }) else { throw ValidationError("\(data) has no labelled records to train on") }
+        let classes = ProbeSetup.classCount(metadata: meta, labels: trainBase.labels + (validationBase?.labels ?? []))
+        guard trainBase.labels.contains(where: { $0 >= 0 }) else { throw ValidationError("\(data) has no labelled records to train on") }
 
         var options = TrainingOptions()
         options.epochs = epochs; options.batchSize = batchSize; options.learningRate = lr; options.weightDecay = weightDecay
         options.warmupFraction = warmup; options.clipNorm = clip; options.metric = selection; options.patience = patience
         options.seed = seed; options.workers = threads
-        if threshold != "auto" {
-            guard let t = Float(threshold), t > 0, t < 1 else { throw ValidationError("--threshold must be auto or a number in (0, 1)") }
-            options.fixedThreshold = t
-        }
+        if threshold != "auto" { options.fixedThreshold = Float(threshold) }
         if let cw = classWeights {
             if cw == "balanced" {
-                options.classWeights = Trainer.balancedWeights(labels: train.labels, classes: classes)
+                options.classWeights = Trainer.balancedWeights(labels: trainBase.labels, classes: classes)
             } else {
                 let w = cw.split(separator: ",").compactMap { Float($0.trimmingCharacters(in: .whitespaces)) }
                 guard w.count == classes, w.allSatisfy({ $0 > 0 }) else {
@@ -130,17 +129,27 @@ struct TrainCommand: ParsableCommand {
             inputNormalization: kind == .logits ? .none : normalization, featureName: featureName,
             featureWidth: kind == .logits ? trainBase.featureWidth : nil)
         let model = try Probe(configuration: config, seed: seed)
+        // The probe's parameters, gradients, optimizer state and workspaces come out of the budget first.
+        let footprint = TrainingFootprint(probe: model, workers: Probe.workerCount(Int.max, requested: threads),
+                                          longestRecord: max(trainBase.longestRecord, validationBase?.longestRecord ?? 0))
+        try trainBase.reserve(footprint)
+        try validationBase?.reserve(footprint)
+        let streamed = try StreamBatchSource(base: trainBase, rank: rank, world: world, epochCache: epochCache == .auto && epochs > 1)
+        var train: ResumableBatchSource = streamed
+        var validation: BatchSource? = validationBase
         var cachedFeatures = false
-        if featureCache == "auto", model.isHeadOnly,
-           PooledFeatureSource.byteCount(records: train.count + (validation?.count ?? 0), probe: model) <= budget.bytes / 5 {
+        if featureCache == .auto, model.isHeadOnly,
+           PooledFeatureSource.byteCount(records: train.count + (validation?.count ?? 0), probe: model) <= trainBase.budget.dataBytes / 5 {
             train = try PooledFeatureSource(probe: model, base: trainBase, rank: rank, world: world, workers: threads)
-            if let v = validation as? DatasetBatchSource { validation = try PooledFeatureSource(probe: model, base: v, workers: threads) }
+            if let validationBase { validation = try PooledFeatureSource(probe: model, base: validationBase, workers: threads) }
             cachedFeatures = true
+            AllocatorTuning.releaseFreeMemory()   // the pooling pass's chunks
         }
         if !quiet {
             FileHandle.standardError.write(Data((
                 "training \(kind.rawValue) probe: \(model.parameterCount) parameters, \(positions.count) layers, \(classes) classes, "
-                + "\(train.count) train / \(validation?.count ?? 0) validation records, memory budget \(budget)"
+                + "\(train.count) train / \(validation?.count ?? 0) validation records, memory budget \(budget) "
+                + "(\(footprint) for the probe, the rest for hidden states)"
                 + (cachedFeatures ? ", head trained on pooled features computed once" : streamed.cachesEpochs ? ", decoded records cached after epoch 1" : "")
                 + "\n").utf8))
         }
@@ -164,7 +173,7 @@ struct TrainCommand: ParsableCommand {
         var lastPrint = Date.distantPast
         let policy = StateCheckpointPolicy(path: statePath, everySteps: checkpointEvery, everySeconds: checkpointSeconds)
         let result = try Trainer(probe: model, options: options).fit(
-            train: train, validation: validation, checkpoints: policy, resume: resumeState
+            train: train, validation: validation, checkpoints: policy, resume: resumeState.take()
         ) { p in
             if let record = p.epochRecord, let logWriter, logFailure == nil {
                 do { try logWriter.append(record) } catch { logFailure = error }
@@ -199,7 +208,7 @@ struct TrainCommand: ParsableCommand {
             if let t = result.threshold { summary += String(format: ", threshold %.4f", t) }
         }
         print(summary)
-        if let peak = ProcessMemory.peakResidentBytes() { print("peak_rss_bytes=\(peak)") }
+        if let peak = ProcessResources.peakResidentBytes { print("peak_rss_bytes=\(peak)") }
     }
 }
 

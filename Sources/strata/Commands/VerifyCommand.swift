@@ -6,7 +6,7 @@ struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Check a shard or dataset fully: every checksum, every block decoded, index and manifest consistency.",
-        discussion: "Exits 0 and prints totals when everything checks out; otherwise exits 1 naming the first problem (shard, record, block, offset).")
+        discussion: "For a dataset directory this includes each shard's whole-file CRC32C against the manifest (spec/FORMAT.md §11). Exits 0 and prints totals when everything checks out; otherwise exits 1 naming the first problem (shard, record, block, offset).")
 
     @Argument(help: "A shard file or a dataset directory (with manifest.json).")
     var path: String

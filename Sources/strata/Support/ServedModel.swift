@@ -8,7 +8,7 @@ import StrataProbe
 struct ServedModel {
     let path: String
     let llama: LlamaModel
-    let tokenizer: BPETokenizer
+    let tokenizer: Tokenizer
     let chat: ChatTemplate
 
     init(_ model: String, threads: Int?) throws {
@@ -16,7 +16,7 @@ struct ServedModel {
         let file = try GGUFFile(path: path)
         llama = try LlamaModel(gguf: file, threads: threads)
         BLASThreads.set(llama.threads)   // one pass at a time: split each product over the pass's threads
-        tokenizer = try BPETokenizer(gguf: file)
+        tokenizer = try Tokenizer(gguf: file)
         chat = ChatTemplate(gguf: file)
     }
 

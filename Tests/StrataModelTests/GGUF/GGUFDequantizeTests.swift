@@ -1,4 +1,5 @@
 import Foundation
+import StrataTestSupport
 import Testing
 @testable import StrataModel
 
@@ -47,10 +48,10 @@ struct GGUFDequantizeTests {
 
     /// Every GGMLType's code, block size and block byte size agree with gguf-py's GGML_QUANT_SIZES.
     @Test(.needsPython("gguf", "numpy")) func typeTableMatchesPython() throws {
-        let result = try GGUFPython.run("""
+        let result = try Python.run(["-c", """
             import json, gguf
             print(json.dumps({t.name: [int(t), *gguf.GGML_QUANT_SIZES[t]] for t in gguf.GGMLQuantizationType}))
-            """)
+            """])
         try #require(result.status == 0, "\(result.stderr)")
         let table = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: [Int]])
         for type in GGMLType.allCases {

@@ -40,34 +40,5 @@ enum GGUFFixtures {
             Issue.record("\(what): \(differing.count) of \(actual.count) values differ, e.g. \(examples)", sourceLocation: sourceLocation)
         }
     }
-
-    /// Whether running under CI (then optional dependencies must be present).
 }
 
-/// Runs `python3 -c script args…`, returning stdout, or nil (with a reason) when python3 or
-/// the gguf module is unavailable. Failures of the script itself are test failures.
-enum GGUFPython {
-    struct Result { let stdout: Data; let status: Int32; let stderr: String }
-
-    static func run(_ script: String, _ arguments: [String] = []) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script] + arguments
-        // stderr goes to a file so that only one pipe has to be drained (no deadlock on big output).
-        return try withTemporaryDirectoryURL("python-stderr") { folder in
-            let errURL = folder.appendingPathComponent("stderr")
-            _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-            let errHandle = try FileHandle(forWritingTo: errURL)
-            defer { try? errHandle.close() }
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = errHandle
-            try process.run()
-            let stdout = out.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            let stderrData = (try? Data(contentsOf: errURL)) ?? Data()
-            return Result(stdout: stdout, status: process.terminationStatus, stderr: String(decoding: stderrData, as: UTF8.self))
-        }
-    }
-
-}

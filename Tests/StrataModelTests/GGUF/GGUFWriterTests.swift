@@ -102,7 +102,7 @@ struct GGUFWriterTests {
                        for t in r.tensors}
             print(json.dumps({'fields': fields, 'tensors': tensors}))
             """
-            let result = try GGUFPython.run(script, [path])
+            let result = try Python.run(["-c", script, path])
             try #require(result.status == 0, "gguf-py could not read the file: \(result.stderr)")
             let json = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any])
             let fields = try #require(json["fields"] as? [String: [String: Any]])

@@ -4,7 +4,7 @@ import Testing
 @testable import StrataModel
 
 /// Checks against the real SmolLM2-135M-Instruct Q4_1 file when it is in the model cache
-/// (tools/fetch-model puts it there); `.needsRealModel` says when they skip.
+/// (`strata fetch-model` puts it there); `.needsRealModel` says when they skip.
 struct SmolLM2GGUFTests {
     static func modelPath() -> String? { ModelCache.existingPath(for: "smollm2") }
 
@@ -56,7 +56,7 @@ struct SmolLM2GGUFTests {
             out.write(np.asarray(rows, dtype='<f4').tobytes())
         """
         let spec = String(decoding: try JSONSerialization.data(withJSONObject: samples.map { [$0.tensor, $0.rows] as [Any] }), as: UTF8.self)
-        let result = try GGUFPython.run(script, [path, spec])
+        let result = try Python.run(["-c", script, path, spec])
         try #require(result.status == 0, "python failed: \(result.stderr)")
         let reference: [Float] = result.stdout.withUnsafeBytes { raw in
             (0 ..< raw.count / 4).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }

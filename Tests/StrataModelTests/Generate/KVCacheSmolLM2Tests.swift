@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import StrataModel
+import StrataTestSupport
 
 /// KV-cache decoding on the real SmolLM2-135M-Instruct (skipped when the model is not cached): every
 /// decode step's next-token distribution equals a full re-forward of the whole sequence.
@@ -9,7 +10,7 @@ struct KVCacheSmolLM2Tests {
         let model = try #require(try LlamaGoldenTests.loadModel())
         // "<|im_start|>user\nWhat is the capital of France?<|im_end|>\n<|im_start|>assistant\n" in SmolLM2 ids.
         let path = try #require(ModelCache.existingPath(for: "smollm2"))
-        let tokenizer = try BPETokenizer(gguf: try GGUFFile(path: path))
+        let tokenizer = try Tokenizer(gguf: try GGUFFile(path: path))
         var sequence = tokenizer.encode(ChatTemplate().prompt(user: "What is the capital of France?"))
         let cache = try KVCache(model: model, capacity: sequence.count + 4)
         var logits = try model.extend(sequence, cache: cache)

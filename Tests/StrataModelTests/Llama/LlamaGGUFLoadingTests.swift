@@ -135,4 +135,21 @@ struct LlamaGGUFLoadingTests {
         Self.expectLoadError(LlamaError.self, try Self.write(c, w, metadata: [("llama.attention.head_count_kv", .uint32(3))]),
                              mentions: ["head_count_kv"])
     }
+
+    /// Sizes in the metadata that the tensors do not back are refused before anything is allocated
+    /// from them (a small file with a 2^40 embedding length used to overflow or abort in allocation).
+    @Test func metadataSizesAreCheckedAgainstTheTensorsBeforeAllocating() throws {
+        let c = LlamaTinyModelTests.config()
+        let w = HFLlamaWeights.random(c, tied: true, seed: 27)
+        let hidden = 1 << 40, head = hidden / c.headCount
+        Self.expectLoadError(LlamaError.self, try Self.write(c, w, metadata: [("llama.embedding_length", .uint64(UInt64(hidden))),
+                                                                              ("llama.rope.dimension_count", .uint64(UInt64(head)))]),
+                             mentions: ["blk.0.attn_q.weight", "[\(hidden), \(hidden)]", "[32, 32]"])
+        Self.expectLoadError(LlamaError.self, try Self.write(c, w, metadata: [("llama.feed_forward_length", .uint64(1 << 40))]),
+                             mentions: ["blk.0.ffn_gate.weight", "[32, \(1 << 40)]"])
+        Self.expectLoadError(LlamaError.self, try Self.write(c, w, metadata: [("llama.attention.key_length", .uint64(1 << 62)),
+                                                                              ("llama.attention.value_length", .uint64(1 << 62)),
+                                                                              ("llama.rope.dimension_count", .uint64(1 << 62))]),
+                             mentions: ["head_count", "does not fit"])
+    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import StrataModel
+import StrataTestSupport
 
 /// SmolLM2-135M-Instruct (Q4_1) against Hugging Face transformers (float32, same GGUF), from the fixtures that
 /// tools/gen_forward_golden.py wrote. Skipped when the model is not cached, except under CI=true.

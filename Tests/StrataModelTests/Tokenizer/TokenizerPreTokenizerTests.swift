@@ -26,13 +26,25 @@ struct TokenizerPreTokenizerTests {
         #expect(failures == 0, "\(failures) of \(fixture.texts.count) texts split differently")
     }
 
-    @Test func ggufNamesMapToFamilies() {
-        #expect(PreTokenizer.family(forGGUFName: "smollm", reference: .transformersGGUF) == .gpt2)
-        #expect(PreTokenizer.family(forGGUFName: "smollm", reference: .llamaCpp) == .gpt2IsolatedDigits)
-        #expect(PreTokenizer.family(forGGUFName: "llama-bpe", reference: .transformersGGUF) == .llama3)
-        #expect(PreTokenizer.family(forGGUFName: "qwen2", reference: .llamaCpp) == .qwen2)
-        #expect(PreTokenizer.family(forGGUFName: "gpt2", reference: .transformersGGUF) == .gpt2)
-        #expect(PreTokenizer.family(forGGUFName: "deepseek-llm", reference: .transformersGGUF) == nil)
+    /// Every accepted `tokenizer.ggml.pre` name reads as llama.cpp's table says (src/llama-vocab.cpp, written
+    /// into the fixture by the generator): the pre-tokenizer type, ignore_merges and the default add_bos.
+    @Test func ggufNamesReadAsLlamaCppReadsThem() throws {
+        let fixture = try TokenizerFixtures.load("pretokenizers.json", as: TokenizerFixtures.PreTokenizers.self)
+        let familyOfType: [String: PreTokenizer] = [
+            "GPT2": .gpt2, "SMOLLM": .gpt2IsolatedDigits, "STARCODER": .gpt2IsolatedDigits,
+            "LLAMA3": .llama3, "DBRX": .llama3, "SMAUG": .llama3, "QWEN2": .qwen2,
+        ]
+        for name in PreTokenizer.supportedNames where name != "gpt2" {
+            let expected = try #require(fixture.llama_cpp[name], "llama.cpp has no pre-tokenizer '\(name)'")
+            let reading = try #require(PreTokenizer.reading(forGGUFName: name))
+            #expect(reading.family == familyOfType[expected.type], "\(name): llama.cpp type \(expected.type)")
+            #expect(reading.ignoresMerges == expected.ignore_merges, "\(name)")
+            #expect(reading.addsBOSByDefault == expected.add_bos, "\(name)")
+        }
+        // "gpt2" is not a llama.cpp name (its converter writes "gpt-2"); Strata reads it as GPT-2's regex.
+        #expect(fixture.llama_cpp["gpt2"] == nil)
+        #expect(PreTokenizer.reading(forGGUFName: "gpt2") == PreTokenizer.reading(forGGUFName: "gpt-2"))
+        #expect(PreTokenizer.reading(forGGUFName: "deepseek-llm") == nil)
     }
 
     @Test func piecesCoverTheTextExactly() {

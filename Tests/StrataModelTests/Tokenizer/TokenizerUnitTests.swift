@@ -95,7 +95,10 @@ struct TokenizerUnitTests {
         var vocabulary = Self.syntheticVocabulary(mergeCount: 5, seed: 1)
         vocabulary.model = "llama"
         #expect(throws: TokenizerError.unsupportedModel("llama")) { try BPETokenizer(vocabulary: vocabulary) }
-        #expect(TokenizerError.unsupportedModel("llama").description.contains("'llama'"))
+        vocabulary.model = "bert"
+        #expect(throws: TokenizerError.unsupportedModel("bert")) { try Tokenizer(vocabulary: vocabulary) }
+        let message = TokenizerError.unsupportedModel("bert").description
+        #expect(message.contains("'bert'") && message.contains("supported: gpt2, llama"), "\(message)")
         vocabulary.model = "gpt2"
         vocabulary.pre = "deepseek-llm"
         #expect(throws: TokenizerError.unsupportedPreTokenizer("deepseek-llm")) {
@@ -120,6 +123,32 @@ struct TokenizerUnitTests {
         vocabulary.eosID = nil
         vocabulary.tokenTypes = [1, 1]
         #expect(throws: TokenizerError.self) { try BPETokenizer(vocabulary: vocabulary) }
+    }
+
+    /// With ignore_merges (llama.cpp's llama-bpe names, Llama 3's tokenizer.json), a piece that is itself a
+    /// token is kept whole even where the merges would not build it; without it (dbrx, same regex) it is merged.
+    @Test func ignoreMergesKeepsWholeTokens() throws {
+        var vocabulary = TokenizerVocabulary(
+            tokens: (0..<256).map { String(Character(ByteLevelAlphabet.scalarForByte[$0])) } + ["bc", "abc"],
+            merges: ["b c"], model: "gpt2", pre: "llama-bpe")
+        let a = Int32(0x61), bc = Int32(256), abc = Int32(257)
+        let whole = try BPETokenizer(vocabulary: vocabulary)
+        #expect(whole.ignoresMerges)
+        #expect(whole.encode("abc xabc") == [abc, 0x20, Int32(0x78), a, bc])
+        vocabulary.pre = "dbrx"
+        let merged = try BPETokenizer(vocabulary: vocabulary)
+        #expect(!merged.ignoresMerges && merged.preTokenizer == whole.preTokenizer)
+        #expect(merged.encode("abc") == [a, bc])
+        #expect(merged.identity != whole.identity)
+    }
+
+    /// Where a GGUF file has no add_bos_token / add_space_prefix, llama.cpp's defaults apply: SentencePiece adds
+    /// BOS and a dummy prefix; byte-level BPE adds BOS only for the Llama 3 names.
+    @Test func missingFlagsTakeLlamaCppDefaults() {
+        #expect(TokenizerVocabulary.llamaCppDefaults(model: "llama", pre: "default") == (true, true))
+        #expect(TokenizerVocabulary.llamaCppDefaults(model: "gpt2", pre: "llama-bpe") == (true, false))
+        #expect(TokenizerVocabulary.llamaCppDefaults(model: "gpt2", pre: "smollm") == (false, false))
+        #expect(TokenizerVocabulary.llamaCppDefaults(model: "gpt2", pre: "qwen2") == (false, false))
     }
 
     @Test func byteAlphabetIsGPT2s() {
