@@ -56,10 +56,10 @@ for first, second in [("inside", "sub/shard.strata"), ("up/outside.strata", "sha
     variant["shards"][0]["path"], variant["shards"][1]["path"] = first, second
     put(json.dumps(variant, sort_keys=True).encode())
 
-# GGUF: the metadata/tensor fixture and the two tokenizer fixtures.
+# GGUF: the metadata/tensor fixture and the tokenizer fixtures (byte-level BPE and SentencePiece).
 put = target("gguf")
-for path in [fixtures / "gguf" / "tiny.gguf", fixtures / "tokenizer" / "mini-llama-bpe.gguf",
-             fixtures / "tokenizer" / "mini-qwen2.gguf"]:
+for path in [fixtures / "gguf" / "tiny.gguf"] + [fixtures / "tokenizer" / f"{name}.gguf" for name in
+                                                 ("mini-llama-bpe", "mini-qwen2", "spm-llama", "spm-gemma")]:
     put(path.read_bytes())
 
 # Tokenizer: the tokenizer fixture's adversarial texts and some sample texts, for each tokenizer.
@@ -67,7 +67,7 @@ put = target("tokenizer")
 texts = json.loads((fixtures / "tokenizer" / "mini.json").read_text())["texts"]
 texts += [row["text"] for row in sample_rows(10)]
 for index, text in enumerate(texts):
-    put(bytes([index % 3 | (4 if index % 5 == 0 else 0)]) + text.encode("utf-8", "surrogatepass"))
+    put(bytes([index % 5 | (8 if index % 3 == 0 else 0)]) + text.encode("utf-8", "surrogatepass"))
 
 # JSON lines and CSV capture inputs from the samples (selector: bit 0 CSV, bit 1 label names,
 # bit 2 "sentence" text column and no id column).

@@ -24,7 +24,7 @@ public func LLVMFuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -
         if elements >= 0, elements <= elementBudget { _ = try? file.dequantize(tensor) }
     }
     _ = try? LlamaConfig(gguf: file)
-    if let tokenizer = try? BPETokenizer(gguf: file) {
+    if let tokenizer = try? Tokenizer(gguf: file) {
         _ = tokenizer.decode(tokenizer.encode(sampleText))
     }
     return 0
