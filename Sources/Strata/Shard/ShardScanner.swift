@@ -65,8 +65,10 @@ struct ShardScanner {
                 guard entry.blocks == candidates, candidateHashes.allSatisfy({ $0 == recordIDHash(entry.id) }) else {
                     stop = "record entry's block list does not match the blocks written before it"; break scanning
                 }
+                // What the reader refuses is not a committed record (a recovered shard must read back).
                 if let problem = StrataLimits.recordValueProblem(layers: layers, tokens: entry.tokenIDs.count, hidden: hidden, width: width)
-                    ?? entry.tilingProblem(layers: layers, hidden: hidden, width: width) {
+                    ?? entry.tilingProblem(layers: layers, hidden: hidden, width: width)
+                    ?? metadata.auxiliary.problem(with: entry.auxiliary) {
                     stop = problem
                     break scanning
                 }
