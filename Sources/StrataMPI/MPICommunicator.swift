@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Dispatch
 import StrataProbe
 
 /// Data-parallel training over MPI's world communicator (Open MPI, loaded at run time:
@@ -10,6 +11,11 @@ public final class MPICommunicator: TrainingCommunicator {
     public let world: Int
     private let library: OpenMPILibrary
     private var finished = false
+    /// Wall time spent in `MPI_Allreduce` so far (waiting for slower ranks included).
+    public private(set) var reduceSeconds = 0.0
+    /// `sumAcrossRanks` calls and the bytes each rank contributed to them.
+    public private(set) var reduceCalls = 0
+    public private(set) var reducedBytes = 0
 
     /// Loads Open MPI, initialises it (if nothing has yet) and joins the world.
     public init(environment: [String: String]) throws {
@@ -31,6 +37,12 @@ public final class MPICommunicator: TrainingCommunicator {
     public var libraryPath: String { library.path }
 
     public func sumAcrossRanks(_ values: inout [Float]) throws {
+        let started = DispatchTime.now().uptimeNanoseconds
+        defer {
+            reduceSeconds += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            reduceCalls += 1
+            reducedBytes += values.count * MemoryLayout<Float>.size
+        }
         let limit = Int(Int32.max)
         try values.withUnsafeMutableBufferPointer { buffer in
             var start = 0

@@ -238,6 +238,10 @@ struct TrainCommand: ParsableCommand {
         }
         print(summary)
         if let peak = ProcessResources.peakResidentBytes { print("peak_rss_bytes=\(peak)") }
+        if let mpi = world.mpi, world.size > 1 {
+            print(String(format: "mpi_ranks=%d mpi_allreduce_calls=%d mpi_allreduce_bytes=%d mpi_allreduce_seconds=%.3f",
+                         world.size, mpi.reduceCalls, mpi.reducedBytes, mpi.reduceSeconds))
+        }
     }
 }
 
