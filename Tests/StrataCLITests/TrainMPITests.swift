@@ -94,6 +94,22 @@ import StrataTestSupport
         }
     }
 
+    /// An error on one rank ends the whole job, saying which rank failed and why, instead of leaving the
+    /// other ranks waiting in the next all-reduce. Here rank 0 cannot lock --out; rank 1 could train.
+    @Test func anErrorOnOneRankEndsEveryRank() throws {
+        try withTemporaryDirectoryURL("train-mpi-error") { dir in
+            let path = { (name: String) in dir.appendingPathComponent(name).path }
+            try ProbeCLI.writeShard(path("d.strata"), count: 40)
+            let started = Date()
+            let run = try Self.mpirun(2, ["train", "--data", path("d.strata"), "--probe", "gate", "--out", path("missing/p.probe"),
+                                          "--epochs", "50", "--quiet"], log: path("mpirun.log"), timeout: 120)
+            let output = String(decoding: FileManager.default.contents(atPath: path("mpirun.log")) ?? Data(), as: UTF8.self)
+            #expect(run.terminationStatus != 0)
+            #expect(Date().timeIntervalSince(started) < 100, "the job hung after rank 0 failed")
+            #expect(output.contains("rank 0 of 2") && output.contains("missing/.p.probe.lock"), "\(output)")
+        }
+    }
+
     /// Killing one rank (here rank 1, SIGKILL) mid-epoch ends the job; `--resume` under mpirun then
     /// continues from rank 0's state and ends with the uninterrupted 2-rank run's parameters and log.
     @Test func resumeAfterOneRankIsKilled() throws {

@@ -160,7 +160,7 @@ struct TrainCommand: ParsableCommand {
         var validation: BatchSource? = validationBase
         var cachedFeatures = false
         if featureCache == .auto, model.isHeadOnly,
-           PooledFeatureSource.byteCount(records: train.count + (validation?.count ?? 0), probe: model) <= trainBase.budget.dataBytes / 5 {
+           PooledFeatureSource.byteCount(records: train.count + validationLabels.count, probe: model) <= trainBase.budget.dataBytes / 5 {
             train = try PooledFeatureSource(probe: model, base: trainBase, rank: world.rank, world: world.size, workers: threads)
             if let validationBase { validation = try PooledFeatureSource(probe: model, base: validationBase, workers: threads) }
             cachedFeatures = true
