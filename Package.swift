@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "StrataModel", targets: ["StrataModel"]),
         .library(name: "StrataProbe", targets: ["StrataProbe"]),
         .library(name: "StrataCapture", targets: ["StrataCapture"]),
+        .library(name: "StrataMPI", targets: ["StrataMPI"]),
         .executable(name: "strata", targets: ["strata"]),
     ],
     dependencies: [
@@ -33,13 +34,16 @@ let package = Package(
         .target(name: "StrataModel", dependencies: ["CBLAS"]),
         // Tensors on BLAS, probes with backward passes, optimizer, trainer, metrics.
         .target(name: "StrataProbe", dependencies: ["Strata", "CBLAS"]),
+        // Data-parallel training over Open MPI, loaded at run time (dlopen), so that building and every
+        // single-process command need no MPI installed (README: "Distributed training").
+        .target(name: "StrataMPI", dependencies: ["StrataProbe"]),
         // Text dataset -> model -> Strata dataset.
         .target(name: "StrataCapture", dependencies: ["Strata", "StrataModel", "StrataProbe"]),
         // The command-line tool.
         .executableTarget(
             name: "strata",
             dependencies: [
-                "Strata", "StrataHDF5", "StrataModel", "StrataProbe", "StrataCapture",
+                "Strata", "StrataHDF5", "StrataModel", "StrataProbe", "StrataCapture", "StrataMPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

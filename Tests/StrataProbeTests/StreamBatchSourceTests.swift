@@ -14,9 +14,21 @@ private func drain(_ stream: BatchStream) throws -> (ids: [String], steps: [Int]
     return (ids, steps)
 }
 
-/// Ranks of a world read disjoint shares that together cover the split once per epoch, each
-/// epoch in a different seeded order, in minibatches of the requested size; values equal a
-/// direct read of the same record (checked against `DatasetBatchSource` in dataset order).
+/// Ids per optimizer step of one pass (a step with no records on this rank is an empty list).
+private func stepIDs(_ stream: BatchStream) throws -> [[String]] {
+    var steps: [[String]] = [], current: [String] = []
+    while let b = try stream.next() {
+        current += b.ids
+        if b.endsStep { steps.append(current); current = [] }
+    }
+    return steps
+}
+
+/// Ranks of a world read their slices of every step: at each step the ranks' records, in rank
+/// order, are exactly the single-process step (global batch = batchSize), every rank takes every
+/// step, and a state saved by one rank mid-epoch resumes another rank at the same step. Each epoch
+/// has a different seeded order; values equal a direct read of the same record (checked against
+/// `DatasetBatchSource` in dataset order).
 @Test func streamSourcePartitionsShufflesAndMatchesDirectReads() throws {
     try withTemporaryDirectoryURL("streamsrc") { dir in
         let path = dir.appendingPathComponent("d.strata").path
@@ -27,15 +39,31 @@ private func drain(_ stream: BatchStream) throws -> (ids: [String], steps: [Int]
         let base = try DatasetBatchSource(dataset: dataset, records: records, layers: [2, 0], budget: budget)   // unsorted on purpose
         let expectedIDs = Set(records.map { "rec-\($0)" })
 
-        var union: [String] = []
+        // 32 records in global batches of 5: 6 steps of 5 (split 2/2/1) and a last step of 2 (1/1/0).
+        let single = try stepIDs(try StreamBatchSource(base: base).makeStream(epoch: 1, shuffle: true, seed: 9, batchSize: 5))
+        #expect(single.map(\.count) == [5, 5, 5, 5, 5, 5, 2])
+        var perRank: [[[String]]] = []
         for rank in 0..<3 {
             let source = try StreamBatchSource(base: base, rank: rank, world: 3)
-            let (ids, steps) = try drain(try source.makeStream(epoch: 1, shuffle: true, seed: 9, batchSize: 4))
-            #expect(ids.count == source.recordsPerEpoch && abs(ids.count - 32 / 3) <= 1)
-            #expect(steps.dropLast().allSatisfy { $0 == 4 } && steps.reduce(0, +) == ids.count)
-            union += ids
+            #expect(source.recordsPerEpoch == 32)
+            perRank.append(try stepIDs(try source.makeStream(epoch: 1, shuffle: true, seed: 9, batchSize: 5)))
+            #expect(perRank[rank].count == single.count)
         }
-        #expect(union.count == 32 && Set(union) == expectedIDs)
+        for k in single.indices { #expect(perRank[0][k] + perRank[1][k] + perRank[2][k] == single[k], "step \(k)") }
+        #expect(perRank.map { $0.last!.count } == [1, 1, 0])
+        #expect(Set(perRank.flatMap { $0.flatMap { $0 } }) == expectedIDs)
+
+        // Rank 0 stops after 3 steps; its state resumes rank 2 at step 4.
+        let rank0 = try StreamBatchSource(base: base, rank: 0, world: 3)
+        let stream0 = try rank0.makeResumableStream(epoch: 1, shuffle: true, seed: 9, batchSize: 5, resume: nil)
+        var ended = 0
+        while ended < 3, let b = try stream0.next() { if b.endsStep { ended += 1 } }
+        let saved = stream0.state
+        stream0.close()
+        #expect(saved.steps == 3 && saved.stepBatch == 5 && saved.rank == 0)
+        let rank2 = try StreamBatchSource(base: base, rank: 2, world: 3)
+        let rest = try stepIDs(try rank2.makeResumableStream(epoch: 1, shuffle: true, seed: 9, batchSize: 5, resume: saved))
+        #expect(rest == Array(perRank[2][3...]))
 
         let whole = try StreamBatchSource(base: base)
         let e1 = try drain(try whole.makeStream(epoch: 1, shuffle: true, seed: 9, batchSize: 5)).ids

@@ -29,6 +29,12 @@ public enum Requirements {
         return FileManager.default.fileExists(atPath: path) ? path : nil
     }
 
+    /// Open MPI's launcher on the PATH (`tools/setup` installs openmpi-bin), or nil.
+    public static var mpirunPath: String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        return path.split(separator: ":").map { "\($0)/mpirun" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
     private static let pythonAnswers = Locked<[String: Bool]>([:])
 
     private static func runsSuccessfully(_ command: [String]) -> Bool {
@@ -49,6 +55,13 @@ extension Trait where Self == ConditionTrait {
     public static func needsPython(_ modules: String...) -> Self {
         .enabled(if: Requirements.isCI || Requirements.pythonHas(modules),
                  Comment(rawValue: "needs python3 with \(modules.joined(separator: ", ")) (tools/setup --python)"))
+    }
+
+    /// Runs the test where `mpirun` is on the PATH (always under CI=true); skips it, saying how to install
+    /// Open MPI, elsewhere.
+    public static var needsMPI: Self {
+        .enabled(if: Requirements.isCI || Requirements.mpirunPath != nil,
+                 "needs Open MPI's mpirun (tools/setup installs openmpi-bin and libopenmpi-dev)")
     }
 
     /// Runs the test where the real SmolLM2 model is in the model cache (always under CI=true); skips it,

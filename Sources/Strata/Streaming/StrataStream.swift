@@ -42,12 +42,13 @@ public final class StrataStream {
         let shards = source.streamShards
         if let state {
             try StreamCursor.check(state, seed: options.seed, epoch: options.epoch, rank: options.rank,
-                                   world: options.world, shuffle: options.shuffle, evenShares: options.evenShares)
+                                   world: options.world, shuffle: options.shuffle, evenShares: options.evenShares,
+                                   stepBatch: .some(options.stepBatch))
             cursor = try StreamCursor(resuming: state, shards: shards)
         } else {
             cursor = try StreamCursor(shards: shards, seed: options.seed, epoch: options.epoch, shuffle: options.shuffle,
                                       partition: RankPartition(rank: options.rank, world: options.world),
-                                      evenShares: options.evenShares)
+                                      evenShares: options.evenShares, stepBatch: options.stepBatch)
         }
         self.source = source
         self.options = options

@@ -17,6 +17,9 @@ public struct StreamOptions: Sendable {
     /// Give every rank exactly ⌊N / world⌋ records, leaving the last N mod world of the epoch
     /// order out (see `EpochPlan.evenShares`).
     public var evenShares: Bool = false
+    /// Step-sliced partition: the rank owns its share of every window of this many positions
+    /// (`StepSlices`), so data-parallel steps hold the single-process run's records. nil = contiguous.
+    public var stepBatch: Int? = nil
     public var layers: LayerSelection = .all
     /// Auxiliary vectors to read with each record.
     public var auxiliary: [String] = []

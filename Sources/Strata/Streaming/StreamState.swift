@@ -27,16 +27,22 @@ public struct StreamState: Codable, Equatable, Sendable {
     public var fingerprint: String
     /// Whether the epoch was planned with equal shares (`EpochPlan.evenShares`); absent = false.
     public var evenShares: Bool?
+    /// The global batch of a step-sliced epoch (`EpochPlan.stepBatch`); absent = contiguous shares.
+    public var stepBatch: Int?
+    /// Steps of a step-sliced epoch completed, when the consumer saved at a step boundary. Every
+    /// rank's position follows from it (`StepSlices.localPosition`), so one rank's state resumes all.
+    public var steps: Int?
 
     enum CodingKeys: String, CodingKey {
-        case version, seed, epoch, shuffle, rank, world, position, fingerprint
+        case version, seed, epoch, shuffle, rank, world, position, fingerprint, steps
         case shardCount = "shard_count"
         case recordCount = "record_count"
         case evenShares = "even_shares"
+        case stepBatch = "step_batch"
     }
 
     public init(seed: UInt64, epoch: Int, shuffle: Bool, rank: Int, world: Int, position: Int,
-                shardCount: Int, recordCount: Int, fingerprint: String, evenShares: Bool? = nil) {
+                shardCount: Int, recordCount: Int, fingerprint: String, evenShares: Bool? = nil, stepBatch: Int? = nil) {
         version = StreamState.currentVersion
         self.seed = seed
         self.epoch = epoch
@@ -48,6 +54,7 @@ public struct StreamState: Codable, Equatable, Sendable {
         self.recordCount = recordCount
         self.fingerprint = fingerprint
         self.evenShares = evenShares
+        self.stepBatch = stepBatch
     }
 
     /// The state as pretty, key-sorted JSON.
@@ -70,6 +77,9 @@ public struct StreamState: Codable, Equatable, Sendable {
         }
         guard state.epoch >= 0, state.position >= 0, state.shardCount >= 0, state.recordCount >= 0 else {
             throw StreamError.badState(path: source, reason: "negative epoch, position, shard count or record count")
+        }
+        guard state.stepBatch.map({ $0 >= 1 }) ?? true, state.steps.map({ $0 >= 0 }) ?? true else {
+            throw StreamError.badState(path: source, reason: "step_batch must be positive and steps not negative")
         }
         return state
     }

@@ -47,39 +47,61 @@ public final class PooledFeatureSource: ResumableBatchSource {
     }
 
     public var count: Int { ids.count }
-    public var recordsPerEpoch: Int { partition.positions(of: count).count }
+    /// Records per epoch across all ranks.
+    public var recordsPerEpoch: Int { count }
 
     public func makeStream(epoch: Int, shuffle: Bool, seed: UInt64, batchSize: Int) throws -> BatchStream {
         try makeResumableStream(epoch: epoch, shuffle: shuffle, seed: seed, batchSize: batchSize, resume: nil)
     }
 
     public func makeResumableStream(epoch: Int, shuffle: Bool, seed: UInt64, batchSize: Int, resume: StreamState?) throws -> ResumableBatchStream {
+        let slices = try StepSlices(partition: partition, globalBatch: max(1, batchSize))
+        let stepBatch = partition.world > 1 ? slices.globalBatch : nil
+        let steps = try StepCounter.completedSteps(resume, slices: slices, total: count)
         let cursor: StreamCursor
-        if let resume {
-            try StreamCursor.check(resume, seed: seed, epoch: epoch, rank: partition.rank, world: partition.world, shuffle: shuffle)
+        if let saved = resume {
+            let resume = StepCounter.rankState(saved, slices: slices, steps: steps)
+            try StreamCursor.check(resume, seed: seed, epoch: epoch, rank: partition.rank, world: partition.world, shuffle: shuffle,
+                                   stepBatch: .some(stepBatch))
             cursor = try StreamCursor(resuming: resume, shards: shards)
         } else {
-            cursor = try StreamCursor(shards: shards, seed: seed, epoch: epoch, shuffle: shuffle, partition: partition)
+            cursor = try StreamCursor(shards: shards, seed: seed, epoch: epoch, shuffle: shuffle, partition: partition,
+                                      stepBatch: stepBatch)
         }
-        return Stream(source: self, cursor: cursor, batchSize: max(1, batchSize))
+        return Stream(source: self, cursor: cursor, steps: StepCounter(slices: slices, total: count, startStep: steps))
     }
 
     private final class Stream: ResumableBatchStream {
         let source: PooledFeatureSource
         var cursor: StreamCursor
-        let batchSize: Int
+        var steps: StepCounter
 
-        init(source: PooledFeatureSource, cursor: StreamCursor, batchSize: Int) {
-            self.source = source; self.cursor = cursor; self.batchSize = batchSize
+        init(source: PooledFeatureSource, cursor: StreamCursor, steps: StepCounter) {
+            self.source = source; self.cursor = cursor; self.steps = steps
         }
 
-        var state: StreamState { cursor.state }
+        var state: StreamState {
+            var s = cursor.state
+            if s.stepBatch != nil { s.steps = steps.step }
+            return s
+        }
 
         func next() throws -> Batch? {
             let w = source.width
+            guard !steps.isFinished else { return nil }
             var rows: [Int] = []
-            while rows.count < batchSize, let i = cursor.next() { rows.append(i) }
-            guard !rows.isEmpty else { return nil }
+            if steps.leftInStep == 0 {
+                steps.finishStep()
+            } else {
+                while true {
+                    guard let i = cursor.next() else {
+                        throw ProbeError.invalidData(source: "pooled features", record: nil,
+                                                     reason: "the epoch ended with \(steps.leftInStep) records of step \(steps.step + 1) still to come")
+                    }
+                    rows.append(i)
+                    if steps.take() { break }
+                }
+            }
             var features = [Float](repeating: 0, count: rows.count * w)
             features.withUnsafeMutableBufferPointer { dst in
                 source.features.withUnsafeBufferPointer { src in

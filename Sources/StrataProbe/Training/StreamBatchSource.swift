@@ -4,8 +4,12 @@ import Strata
 /// A batch source whose passes can be saved and resumed exactly: at a step boundary the
 /// stream's `state` says which records of the epoch were consumed.
 public protocol ResumableBatchSource: BatchSource {
-    /// Records one pass of this process visits (its rank's share of `count`).
+    /// Records of one epoch across all ranks: the steps per epoch follow from it and the global batch.
     var recordsPerEpoch: Int { get }
+    /// Which rank of how many data-parallel ranks this process is. With more than one, each pass
+    /// reads this rank's slice of every step (`StepSlices`, global batch = `batchSize`), yielding a
+    /// chunk that ends each step even where the slice is empty.
+    var partition: RankPartition { get }
     /// A pass over epoch `epoch`, starting where `resume` left off (nil = from the start).
     func makeResumableStream(epoch: Int, shuffle: Bool, seed: UInt64, batchSize: Int, resume: StreamState?) throws -> ResumableBatchStream
 }
@@ -17,7 +21,7 @@ public protocol ResumableBatchStream: BatchStream {
 }
 
 /// Training batches read through `StrataStream`: per-epoch seeded permutation of the records of
-/// a split, (rank, world) partitioning (each rank reads its own share of every epoch), a
+/// a split, (rank, world) partitioning (each rank reads its slice of every step, `StepSlices`), a
 /// prefetcher bounded by the memory budget, and exact resume from a saved `StreamState`.
 ///
 /// Record selection, label and budget checks come from a `DatasetBatchSource` (`base`); this
@@ -30,7 +34,7 @@ public final class StreamBatchSource: ResumableBatchSource {
     public let prefetchThreads: Int
 
     /// - Parameters:
-    ///   - rank, world: this process reads positions [⌊rank·n/world⌋, ⌊(rank+1)·n/world⌋) of each epoch's order.
+    ///   - rank, world: this process reads its slice of every step of each epoch's order (`StepSlices`).
     ///   - epochCache: keep this rank's decoded records in memory (stored dtype) after the first
     ///     epoch when they fit in 3/20 of the budget's data share (`MemoryBudget.dataBytes`); the
     ///     prefetch queue then shrinks from 1/5 to 1/20 of it, so the budget's bound still holds.
@@ -55,8 +59,8 @@ public final class StreamBatchSource: ResumableBatchSource {
     /// All records of the split (every rank).
     public var count: Int { base.count }
     public var labels: [Int] { base.labels }
-    /// Records this rank visits per epoch.
-    public var recordsPerEpoch: Int { partition.positions(of: base.count).count }
+    /// Records per epoch across all ranks.
+    public var recordsPerEpoch: Int { base.count }
 
     public func makeStream(epoch: Int, shuffle: Bool, seed: UInt64, batchSize: Int) throws -> BatchStream {
         try makeResumableStream(epoch: epoch, shuffle: shuffle, seed: seed, batchSize: batchSize, resume: nil)
@@ -69,6 +73,9 @@ public final class StreamBatchSource: ResumableBatchSource {
         options.shuffle = shuffle
         options.rank = partition.rank
         options.world = partition.world
+        let slices = try StepSlices(partition: partition, globalBatch: max(1, batchSize))
+        if partition.world > 1 { options.stepBatch = slices.globalBatch }
+        let steps = try StepCounter.completedSteps(resume, slices: slices, total: base.count)
         if let name = base.featureName {
             options.layers = .none
             options.auxiliary = [name]
@@ -77,41 +84,47 @@ public final class StreamBatchSource: ResumableBatchSource {
         }
         options.prefetchBytes = max(1, subset.cache == nil ? base.budget.queueBytes : base.budget.dataBytes / 20)
         options.prefetchThreads = prefetchThreads
-        let stream = try StrataStream(source: subset, options: options, resume: resume)
-        return StreamBatchStream(stream: stream, base: base, batchSize: max(1, batchSize))
+        let stream = try StrataStream(source: subset, options: options,
+                                      resume: resume.map { StepCounter.rankState($0, slices: slices, steps: steps) })
+        return StreamBatchStream(stream: stream, base: base, steps: StepCounter(slices: slices, total: base.count, startStep: steps))
     }
 }
 
-/// Groups streamed records into logical minibatches of `batchSize` records, split into chunks
-/// that fit the budget's chunk size (the same rule as `DatasetBatchSource.plan`).
+/// Groups streamed records into logical minibatches (this rank's slice of each step), split into
+/// chunks that fit the budget's chunk size (the same rule as `DatasetBatchSource.plan`).
 final class StreamBatchStream: ResumableBatchStream {
     private let stream: StrataStream
     private let base: DatasetBatchSource
-    private let batchSize: Int
+    private var steps: StepCounter
     /// A record taken from the stream that did not fit the previous chunk.
     private var pending: StreamedRecord?
-    /// Records of the current minibatch already handed out in earlier chunks.
-    private var inStep = 0
 
-    init(stream: StrataStream, base: DatasetBatchSource, batchSize: Int) {
+    init(stream: StrataStream, base: DatasetBatchSource, steps: StepCounter) {
         self.stream = stream
         self.base = base
-        self.batchSize = batchSize
+        self.steps = steps
     }
 
     var state: StreamState {
         var s = stream.state
         if pending != nil { s.position -= 1 }
+        if s.stepBatch != nil { s.steps = steps.step }
         return s
     }
 
     func next() throws -> Batch? {
+        guard !steps.isFinished else { return nil }
+        if steps.leftInStep == 0 {
+            steps.finishStep()
+            var nothing: [StreamedRecord] = []
+            return try build(&nothing, endsStep: true)
+        }
         var chunk: [StreamedRecord] = []
         var longest = 0
         while true {
             guard let record = try pending ?? stream.next() else {
-                inStep = 0
-                return chunk.isEmpty ? nil : try build(&chunk, endsStep: true)
+                throw ProbeError.invalidData(source: base.dataset.path, record: nil,
+                                             reason: "the stream ended with \(steps.leftInStep) records of step \(steps.step + 1) still to come")
             }
             pending = nil
             let newLongest = max(longest, record.nTokens)
@@ -121,11 +134,7 @@ final class StreamBatchStream: ResumableBatchStream {
             }
             chunk.append(record)
             longest = newLongest
-            inStep += 1
-            if inStep == batchSize {
-                inStep = 0
-                return try build(&chunk, endsStep: true)
-            }
+            if steps.take() { return try build(&chunk, endsStep: true) }
         }
     }
 

@@ -49,6 +49,12 @@ public struct EvaluationOutput: Sendable {
 public final class Trainer {
     public let probe: Probe
     public let options: TrainingOptions
+    /// The data-parallel ranks this trainer runs with (one process by default). With more than
+    /// one, `train` must be a `ResumableBatchSource` partitioned over the same world; each step's
+    /// gradient sums, loss and example weights are summed across ranks before the update, so every
+    /// rank takes the step the single process would take on the union of their slices, and each
+    /// validation pass's outputs are gathered from every rank's share before metrics are computed.
+    public var communicator: TrainingCommunicator = SingleProcessCommunicator()
 
     public init(probe: Probe, options: TrainingOptions) {
         self.probe = probe
@@ -78,6 +84,7 @@ public final class Trainer {
     ) throws -> TrainingResult {
         let batchSize = max(1, options.batchSize)
         let perEpoch = (train as? ResumableBatchSource)?.recordsPerEpoch ?? train.count
+        var gradientReduction = try GradientReduction(communicator: communicator, train: train, parameterCount: probe.parameterCount)
         let stepsPerEpoch = (perEpoch + batchSize - 1) / batchSize
         let totalSteps = max(1, stepsPerEpoch * options.epochs)
         let schedule = CosineSchedule(
@@ -133,14 +140,18 @@ public final class Trainer {
             resumeStream = nil
             defer { stream.close() }
             let started = Date()
-            var lossSum = carried.loss, weightSum = carried.weight, stepLoss = 0.0, stepWeight = 0.0, examples = carried.examples
+            var lossSum = carried.loss, weightSum = carried.weight, stepLoss = 0.0, stepWeight = 0.0, examples = carried.examples, stepExamples = 0
             let secondsBefore = carried.seconds
             carried = (0, 0, 0, 0)
             while let chunk = try stream.next() {
-                let r = try probe.accumulateGradients(
-                    batch: chunk, classWeights: options.classWeights, gradients: &gradients, workers: options.workers)
-                stepLoss += r.loss; stepWeight += r.weight; examples += chunk.count
+                if chunk.count > 0 {
+                    let r = try probe.accumulateGradients(
+                        batch: chunk, classWeights: options.classWeights, gradients: &gradients, workers: options.workers)
+                    stepLoss += r.loss; stepWeight += r.weight; stepExamples += chunk.count
+                }
                 if chunk.endsStep {
+                    try gradientReduction.sum(gradients: &gradients, loss: &stepLoss, weight: &stepWeight, examples: &stepExamples)
+                    examples += stepExamples; stepExamples = 0
                     if stepWeight > 0 {
                         let scale = Float(1 / stepWeight)
                         for j in 0..<gradients.count { gradients[j] *= scale }
@@ -169,7 +180,7 @@ public final class Trainer {
             let trainSeconds = max(1e-9, secondsBefore + Date().timeIntervalSince(started))
             var metricValue: Double?, validationLoss: Double?
             if let validation {
-                let out = try Self.evaluate(probe: probe, source: validation, workers: options.workers)
+                let out = try communicator.gather(Self.evaluate(probe: probe, source: validation, workers: options.workers))
                 validationLoss = EpochRecord.meanCrossEntropy(probabilities: out.probabilities, labels: out.labels, classes: out.classes)
                 let threshold: Float? = !binary ? nil : options.fixedThreshold ??
                     Metrics.bestThreshold(positiveScores: stride(from: 1, to: out.probabilities.count, by: 2).map { out.probabilities[$0] },

@@ -18,7 +18,7 @@ public struct TrainingState: Codable, Sendable {
     /// The run this state belongs to: resuming with another configuration or options fails.
     public var configuration: ProbeConfiguration
     public var options: TrainingOptions
-    /// Records this rank visits per epoch.
+    /// Records per epoch across all ranks (`ResumableBatchSource.recordsPerEpoch`).
     public var recordsPerEpoch: Int
 
     public var parameters: PackedFloats

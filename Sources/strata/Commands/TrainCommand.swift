@@ -16,7 +16,11 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("val-fraction"), help: "Fraction of --data held out for validation when --val is not given (0 = none).")
     var valFraction: Double = 0.1
     @Option(help: "Maximum epochs.") var epochs: Int = 10
-    @Option(name: .customLong("batch-size"), help: "Examples per optimizer step.") var batchSize: Int = 32
+    @Option(name: .customLong("batch-size"), help: ArgumentHelp(
+        "Examples per optimizer step, across all ranks (the global batch).",
+        discussion: "Under MPI every step's records are those a single process would use with the same --batch-size and --seed; "
+            + "each rank takes its slice of them (sizes differ by at most one; a rank's slice of the last, short step may be empty)."))
+    var batchSize: Int = 32
     @Option(help: "Peak learning rate (cosine decay after warm-up).") var lr: Float = 1e-3
     @Option(name: .customLong("weight-decay"), help: "AdamW decoupled weight decay.") var weightDecay: Float = 0.01
     @Option(help: "Token pooling for pooling/mha.") var pool: PoolMode = .mean
@@ -45,9 +49,13 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Worker threads (default: one per core).") var threads: Int?
     @Option(help: "Write one JSON line per epoch to this file (rewritten; --resume keeps the finished epochs): epoch, step, train_loss, val_metric, val_loss, examples_per_second, seconds.")
     var log: String?
-    @Option(help: "Data-parallel rank (0..<world): this process reads only its share of every epoch (partitioned reading; gradients are NOT synchronised across processes, each rank trains its own probe).")
-    var rank: Int = 0
-    @Option(help: "Data-parallel world size (number of ranks).") var world: Int = 1
+    @Option(help: ArgumentHelp(
+        "Data-parallel training: auto (MPI when started by mpirun or srun --mpi=pmix|pmi2), mpi, or none (one process).",
+        discussion: "Under MPI all ranks train one probe: each reads its slice of every step, gradients are summed with MPI_Allreduce "
+            + "(weighted by examples) before every update, validation outputs are gathered from every rank's share, and rank 0 alone "
+            + "writes --out, OUT.state and --log. Open MPI is loaded at run time (libmpi.so.40, or STRATA_LIBMPI); --threads defaults "
+            + "to the cores divided among the ranks on the node. An error on one rank ends every rank (MPI_Abort)."))
+    var distributed: DistributedMode = .auto
     @Flag(help: "Continue from OUT.state (saved by an interrupted run with the same flags); starts fresh when there is none.")
     var resume = false
     @Option(name: .customLong("checkpoint-every"), help: "Also save OUT.state every N optimizer steps (0 = only at epoch ends and every --checkpoint-seconds).")
@@ -66,7 +74,6 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         guard epochs >= 1, batchSize >= 1, lr > 0 else { throw ValidationError("--epochs, --batch-size and --lr must be positive") }
         guard (0..<1).contains(valFraction) else { throw ValidationError("--val-fraction must be in [0, 1)") }
-        guard world >= 1, (0..<world).contains(rank) else { throw ValidationError("--rank must be in 0..<--world (world ≥ 1)") }
         guard checkpointEvery >= 0, checkpointSeconds >= 0, stepDelayMs >= 0 else {
             throw ValidationError("--checkpoint-every, --checkpoint-seconds and --step-delay-ms must not be negative")
         }
@@ -76,6 +83,13 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        let world = try TrainingWorld.join(distributed)
+        try world.run { try train(in: world) }
+    }
+
+    private func train(in world: TrainingWorld) throws {
+        let threads = world.workerThreads(requested: self.threads)
+        let quiet = self.quiet || !world.isLeader
         let kind = probe, tokenPool = pool, layerPoolMode = layerPool, normalization = normalize, selection = metric
         let budget = try MemoryBudget(parsing: memoryBudget)
         AllocatorTuning.shareOneArena()
@@ -90,7 +104,10 @@ struct TrainCommand: ParsableCommand {
         let split = validationDataset == nil ? splitRecords(count: dataset.count, validationFraction: valFraction, seed: seed)
                                              : (train: Array(0..<dataset.count), validation: [])
         let trainBase = try DatasetBatchSource(dataset: dataset, records: split.train, layers: positions, featureName: featureName, budget: budget)
+        // Validation: each rank evaluates its contiguous share; the trainer gathers the outputs.
+        let validationShare = try RankPartition(rank: world.rank, world: world.size)
         var validationBase: DatasetBatchSource?
+        var validationLabels: [Int] = []
         if let validationDataset {
             guard validationDataset.metadata.isShapeCompatible(with: meta) else {
                 throw ValidationError("--val \(val!) has a different hidden size, layer list or dtype than --data")
@@ -99,11 +116,15 @@ struct TrainCommand: ParsableCommand {
                let valFormat = PromptFormat(metadataExtra: validationDataset.metadata.extra), trainFormat != valFormat {
                 FileHandle.standardError.write(Data("warning: --data holds \(trainFormat) but --val holds \(valFormat)\n".utf8))
             }
-            validationBase = try DatasetBatchSource(dataset: validationDataset, layers: positions, featureName: featureName, budget: budget)
+            let records = Array(validationShare.positions(of: validationDataset.count))
+            validationBase = try DatasetBatchSource(dataset: validationDataset, records: records, layers: positions, featureName: featureName, budget: budget)
+            validationLabels = try (0 ..< validationDataset.count).map { try validationDataset.info($0).labels.first ?? -1 }
         } else if !split.validation.isEmpty {
-            validationBase = try DatasetBatchSource(dataset: dataset, records: split.validation, layers: positions, featureName: featureName, budget: budget)
+            let records = Array(split.validation[validationShare.positions(of: split.validation.count)])
+            validationBase = try DatasetBatchSource(dataset: dataset, records: records, layers: positions, featureName: featureName, budget: budget)
+            validationLabels = try split.validation.map { try dataset.info($0).labels.first ?? -1 }
         }
-        let classes = ProbeSetup.classCount(metadata: meta, labels: trainBase.labels + (validationBase?.labels ?? []))
+        let classes = ProbeSetup.classCount(metadata: meta, labels: trainBase.labels + validationLabels)
         guard trainBase.labels.contains(where: { $0 >= 0 }) else { throw ValidationError("\(data) has no labelled records to train on") }
 
         var options = TrainingOptions()
@@ -134,28 +155,33 @@ struct TrainCommand: ParsableCommand {
                                           longestRecord: max(trainBase.longestRecord, validationBase?.longestRecord ?? 0))
         try trainBase.reserve(footprint)
         try validationBase?.reserve(footprint)
-        let streamed = try StreamBatchSource(base: trainBase, rank: rank, world: world, epochCache: epochCache == .auto && epochs > 1)
+        let streamed = try StreamBatchSource(base: trainBase, rank: world.rank, world: world.size, epochCache: epochCache == .auto && epochs > 1)
         var train: ResumableBatchSource = streamed
         var validation: BatchSource? = validationBase
         var cachedFeatures = false
         if featureCache == .auto, model.isHeadOnly,
-           PooledFeatureSource.byteCount(records: train.count + (validation?.count ?? 0), probe: model) <= trainBase.budget.dataBytes / 5 {
-            train = try PooledFeatureSource(probe: model, base: trainBase, rank: rank, world: world, workers: threads)
+           PooledFeatureSource.byteCount(records: train.count + validationLabels.count, probe: model) <= trainBase.budget.dataBytes / 5 {
+            train = try PooledFeatureSource(probe: model, base: trainBase, rank: world.rank, world: world.size, workers: threads)
             if let validationBase { validation = try PooledFeatureSource(probe: model, base: validationBase, workers: threads) }
             cachedFeatures = true
             AllocatorTuning.releaseFreeMemory()   // the pooling pass's chunks
         }
         if !quiet {
+            if let launcher = world.launcher {
+                FileHandle.standardError.write(Data(
+                    "data-parallel over \(world.size) MPI ranks (\(launcher)), \(threads ?? 1) threads each, global batch \(batchSize)\n".utf8))
+            }
             FileHandle.standardError.write(Data((
                 "training \(kind.rawValue) probe: \(model.parameterCount) parameters, \(positions.count) layers, \(classes) classes, "
-                + "\(train.count) train / \(validation?.count ?? 0) validation records, memory budget \(budget) "
+                + "\(train.count) train / \(validationLabels.count) validation records, memory budget \(budget) "
                 + "(\(footprint) for the probe, the rest for hidden states)"
                 + (cachedFeatures ? ", head trained on pooled features computed once" : streamed.cachesEpochs ? ", decoded records cached after epoch 1" : "")
                 + "\n").utf8))
         }
-        // One training run per --out: the checkpoint, its .state file and the log are this run's alone.
-        let lock = try OutputLock(file: out)
-        defer { lock.release() }
+        // One training run per --out: the checkpoint, its .state file and the log are this run's alone
+        // (rank 0's, under MPI; every rank reads the state to resume).
+        let lock = world.isLeader ? try OutputLock(file: out) : nil
+        defer { lock?.release() }
         let statePath = out + ".state"
         var resumeState: TrainingState?
         if resume {
@@ -168,12 +194,14 @@ struct TrainCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("no \(statePath) to resume: starting fresh\n".utf8))
             }
         }
-        let logWriter = try log.map { try EpochLogWriter(path: $0, existing: resumeState?.epochs ?? []) }
+        let logWriter = world.isLeader ? try log.map { try EpochLogWriter(path: $0, existing: resumeState?.epochs ?? []) } : nil
         var logFailure: Error?
         var lastPrint = Date.distantPast
         let policy = StateCheckpointPolicy(path: statePath, everySteps: checkpointEvery, everySeconds: checkpointSeconds)
-        let result = try Trainer(probe: model, options: options).fit(
-            train: train, validation: validation, checkpoints: policy, resume: resumeState.take()
+        let trainer = Trainer(probe: model, options: options)
+        trainer.communicator = world.communicator
+        let result = try trainer.fit(
+            train: train, validation: validation, checkpoints: world.isLeader ? policy : nil, resume: resumeState.take()
         ) { p in
             if let record = p.epochRecord, let logWriter, logFailure == nil {
                 do { try logWriter.append(record) } catch { logFailure = error }
@@ -190,11 +218,12 @@ struct TrainCommand: ParsableCommand {
         }
 
         if let logFailure { throw logFailure }
+        guard world.isLeader else { return }
         let formatter = ISO8601DateFormatter()
         var provenance = TrainingProvenance(
             dataset: data, validation: val ?? (split.validation.isEmpty ? nil : "\(split.validation.count) records held out of \(data) (seed \(seed))"),
             model: meta.model?.name, modelSHA256: meta.model?.fileSHA256, layerIndices: positions.map { meta.layers[$0].index },
-            trainRecords: train.count, validationRecords: validation?.count ?? 0, options: options, epochsRun: result.epochsRun,
+            trainRecords: train.count, validationRecords: validationLabels.count, options: options, epochsRun: result.epochsRun,
             bestEpoch: result.bestEpoch, steps: result.steps, validationMetrics: result.validation,
             created: formatter.string(from: Date()), toolVersion: strataToolVersion)
         provenance.history = result.epochs
@@ -209,6 +238,10 @@ struct TrainCommand: ParsableCommand {
         }
         print(summary)
         if let peak = ProcessResources.peakResidentBytes { print("peak_rss_bytes=\(peak)") }
+        if let mpi = world.mpi, world.size > 1 {
+            print(String(format: "mpi_ranks=%d mpi_allreduce_calls=%d mpi_allreduce_bytes=%d mpi_allreduce_seconds=%.3f",
+                         world.size, mpi.reduceCalls, mpi.reducedBytes, mpi.reduceSeconds))
+        }
     }
 }
 
