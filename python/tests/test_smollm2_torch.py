@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import unittest
@@ -38,6 +39,20 @@ def file_sha256(path: str) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def run_process_group(command, env, timeout):
+    """Runs `command` in its own process group (torchrun and its workers), killing the whole group if it
+    outlives `timeout` seconds; returns the exit status and the combined output."""
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               start_new_session=True)
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        output, _ = process.communicate()
+        return -1, f"timed out after {timeout} s\n{output}"
+    return process.returncode, output
 
 
 def relative_error(a, b):
@@ -112,13 +127,14 @@ class SmolLM2TorchTests(TempDirTest):
         with open(self.path("swift.jsonl"), encoding="utf-8") as f:
             swift_losses = [json.loads(line)["train_loss"] for line in f]
 
+        os.mkdir(self.path("tmp"))   # torchrun's own temporary files go here, removed with the test's directory
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.path.join(REPO, "python"), os.environ.get("PYTHONPATH", "")]),
-                   OMP_NUM_THREADS="1")
-        result = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "0",
-                                 os.path.join(REPO, "python", "examples", "train_ddp.py"), "--train", train, "--test", test,
-                                 "--metrics-out", self.path("ddp.json"), *TRAIN_OPTIONS],
-                                capture_output=True, text=True, env=env, timeout=900)
-        self.assertEqual(result.returncode, 0, result.stderr[-4000:])
+                   OMP_NUM_THREADS="1", TMPDIR=self.path("tmp"))
+        returncode, output = run_process_group(
+            [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+             os.path.join(REPO, "python", "examples", "train_ddp.py"), "--train", train, "--test", test,
+             "--metrics-out", self.path("ddp.json"), *TRAIN_OPTIONS], env, timeout=900)
+        self.assertEqual(returncode, 0, output[-4000:])
         with open(self.path("ddp.json"), encoding="utf-8") as f:
             ddp = json.load(f)
         torch_losses = [h["train_loss"] for h in ddp["history"]]
