@@ -138,6 +138,8 @@ class SmolLM2TorchTests(TempDirTest):
         with open(self.path("ddp.json"), encoding="utf-8") as f:
             ddp = json.load(f)
         torch_losses = [h["train_loss"] for h in ddp["history"]]
+        print(f"\ntrain_ddp.py (2 ranks): test accuracy {ddp['test_accuracy']:.3f}, final loss {torch_losses[-1]:.5f}; "
+              f"strata train: {swift_accuracy:.3f}, {swift_losses[-1]:.5f}", file=sys.stderr)
 
         self.assertEqual((ddp["world"], ddp["steps"], ddp["train_records_per_rank"]), (2, 40, 50))
         self.assertEqual(len(torch_losses), len(swift_losses))
