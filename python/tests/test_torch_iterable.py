@@ -127,6 +127,8 @@ class StrataIterableContentTests(TempDirTest):
                 self.assertTrue(bool((batch.values[b, :, n:] == 0).all()))
                 np.testing.assert_array_equal(batch.token_ids[b, :n].numpy(), info.token_ids)
         self.assertEqual(batches[0].to("cpu").values.dtype, torch.float32)
+        one_layer = next(iter(StrataIterable(data, seed=1, layers=-1, rank=0, world=1)))
+        np.testing.assert_array_equal(one_layer["values"].numpy(), reference.read(one_layer["index"], layers=[2]))
 
     def test_bad_arguments_are_refused_with_the_reason(self):
         from strata.torch import StrataIterable

@@ -78,7 +78,7 @@ class StrataIterable(IterableDataset):
         with Dataset(self.path) as ds:
             self.record_count = len(ds)
             self.metadata: Dict[str, Any] = ds.metadata
-            self.layer_positions = ds.shards[0]._layer_positions(layers) if ds.shards else []
+            self.layer_positions = ds.layer_positions(layers)
         share(self.record_count, self.rank, self.world, self.even_shares)   # checks rank and world now
         self._dataset: Optional[Dataset] = None
         self._dataset_pid = -1
@@ -121,7 +121,8 @@ class StrataIterable(IterableDataset):
         ds = self._open()
         for index in self.positions().tolist():
             info = ds.info(index)
-            values = ds.read(index, layers=self.layer_positions)
+            # a list keeps the layer axis for a single layer; None keeps the reader's all-layers path
+            values = ds.read(index, layers=None if self.layers is None else self.layer_positions)
             yield {"index": index, "id": info.id, "values": torch.from_numpy(values), "labels": list(info.labels),
                    "label": info.labels[0] if info.labels else -1,
                    "token_ids": torch.from_numpy(info.token_ids.astype(np.int64))}
