@@ -39,7 +39,7 @@ from strata.torch import GateProbe, StrataIterable
 
 
 def parse_arguments(argv: Optional[List[str]] = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--train", required=True, help="training dataset (directory with manifest.json, or a shard)")
     p.add_argument("--test", help="test dataset: rank 0 reports accuracy on it after training")
     p.add_argument("--val", help="validation dataset: keep the best epoch's parameters (accuracy), early stopping")
@@ -155,7 +155,7 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, object]:
                 optimizer.step()
                 schedule.step()
                 step += 1
-                loss_sum += float(loss) * len(batch)
+                loss_sum += float(loss.detach()) * len(batch)
                 seen += len(batch)
             totals = torch.tensor([loss_sum, seen], dtype=torch.float64)
             dist.all_reduce(totals)
