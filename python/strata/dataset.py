@@ -13,7 +13,7 @@ from .checksum import file_crc32c
 from .errors import StrataError
 from .manifest import MANIFEST_NAME, read_manifest
 from .record import Record, RecordInfo
-from .shard import LayerSelection, Shard, TokenSelection, ValueType
+from .shard import LayerSelection, Shard, TokenSelection, ValueType, resolve_layer_positions
 
 __all__ = ["Dataset", "open"]
 
@@ -93,6 +93,11 @@ class Dataset:
 
     def __len__(self) -> int:
         return self._starts[-1]
+
+    def layer_positions(self, layers: LayerSelection = None) -> List[int]:
+        """The positions in ``layers`` (the captured-layer list) that ``read(…, layers=layers)`` reads:
+        None = all, negatives from the end; IndexError names a position out of range."""
+        return resolve_layer_positions(layers, len(self.metadata["layers"]))
 
     def __repr__(self) -> str:
         return (f"strata.Dataset({self.path!r}: {len(self)} records, {len(self.metadata['layers'])} layers × "

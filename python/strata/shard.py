@@ -17,7 +17,7 @@ from .layout import (BLOCK_HEADER, CODEC_ZSTD, DTYPE_CODES, DTYPE_WIDTH, FILE_HE
                      RECORD_HEADER, STORED_NUMPY, TAG_RECORD, TRAILER)
 from .record import Record, RecordInfo
 
-__all__ = ["Shard", "LayerSelection", "TokenSelection", "ValueType"]
+__all__ = ["Shard", "LayerSelection", "TokenSelection", "ValueType", "resolve_layer_positions"]
 
 LayerSelection = Union[None, int, Sequence[int]]
 TokenSelection = Union[None, slice, range, Tuple[int, int]]
@@ -220,17 +220,10 @@ class Shard:
 
     # -- values -----------------------------------------------------------------------------------
 
-    def _layer_positions(self, layers: LayerSelection) -> List[int]:
-        n = self.n_layers
-        if layers is None:
-            return self._all_layers
-        chosen = list(range(n)) if layers is None else [layers] if isinstance(layers, (int, np.integer)) else list(layers)
-        positions = []
-        for layer in chosen:
-            if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)) or not -n <= layer < n:
-                raise IndexError(f"layer position {layer!r} is out of range for {n} layers")
-            positions.append(int(layer) % n)
-        return positions
+    def layer_positions(self, layers: LayerSelection) -> List[int]:
+        """The positions in the captured-layer list that ``read(…, layers=layers)`` reads (None = all,
+        negatives from the end); IndexError names a position out of range."""
+        return self._all_layers if layers is None else resolve_layer_positions(layers, self.n_layers)
 
     @staticmethod
     def _token_range(tokens: TokenSelection, n_tokens: int) -> Tuple[int, int]:
@@ -270,7 +263,7 @@ class Shard:
         """
         index = self._check_index(i)
         entry = self.entry(index)
-        positions = self._layer_positions(layers)
+        positions = self.layer_positions(layers)
         t0, t1 = self._token_range(tokens, len(entry.token_ids))
         out_type = self._output_type(dtype)
         shape = (len(positions), t1 - t0, self.hidden)
@@ -386,3 +379,17 @@ class Shard:
             report["raw_bytes"] += e.raw_bytes
             report["stored_bytes"] += e.stored_bytes
         return report
+
+
+def resolve_layer_positions(layers: LayerSelection, n: int) -> List[int]:
+    """``layers`` (None = all, one position, or a sequence; negatives count from the end) as positions
+    in 0..<n."""
+    if layers is None:
+        return list(range(n))
+    chosen = [layers] if isinstance(layers, (int, np.integer)) else list(layers)
+    positions = []
+    for layer in chosen:
+        if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)) or not -n <= layer < n:
+            raise IndexError(f"layer position {layer!r} is out of range for {n} layers")
+        positions.append(int(layer) % n)
+    return positions
