@@ -172,6 +172,22 @@ class ArchitectureFixtureReproductionTests(unittest.TestCase):
                     self.assertLessEqual(generate.relative_l2(states[layer], committed[layer]),
                                          reference["tolerance"]["rel_l2"], f"hidden state {layer}")
 
+    def test_fixture_texts_exercise_each_feature(self):
+        """Turning a feature off (generate.FEATURE_ABLATIONS) moves a hidden state of the longest text by more
+        than ten times the tolerance."""
+        for name, ablations in generate.FEATURE_ABLATIONS.items():
+            reference, family = load(name), generate.FAMILIES[name]
+            tokenizer = generate.build_tokenizer(family.tokenizer)
+            entry = max(reference["texts"], key=lambda e: len(e["token_ids"]))
+            committed = read_array(name, entry)
+            for change, overrides in ablations:
+                with self.subTest(fixture=name, change=change):
+                    model = generate.build_model(family, tokenizer, reference["seed"], overrides)
+                    states, _ = generate.hidden_states(model, entry["token_ids"])
+                    moved = max(generate.relative_l2(states[layer], committed[layer])
+                                for layer in range(states.shape[0]))
+                    self.assertGreater(moved, 10 * reference["tolerance"]["rel_l2"])
+
 
 if __name__ == "__main__":
     unittest.main()

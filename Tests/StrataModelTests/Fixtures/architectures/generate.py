@@ -178,6 +178,20 @@ FAMILIES: dict[str, Family] = {family.name: family for family in [
 ]}
 
 
+# Config changes that turn one feature of a family off. On the fixture texts each must move some hidden state by
+# far more than the tolerance (tools/tests/test_architecture_fixtures.py), so a runtime that left the feature out
+# could not pass.
+FEATURE_ABLATIONS: dict[str, list[tuple[str, dict]]] = {
+    "gemma2": [("no sliding window", {"sliding_window": 4096}),
+               ("no attention soft-cap", {"attn_logit_softcapping": None})],
+    "gemma3": [("no sliding window", {"sliding_window": 4096}),
+               ("global rope base on local layers",
+                {"rope_parameters": {"full_attention": {"rope_type": "default", "rope_theta": 1_000_000.0},
+                                     "sliding_attention": {"rope_type": "default", "rope_theta": 1_000_000.0}}})],
+    "llama3": [("no Llama 3 rope scaling", {"rope_parameters": {"rope_type": "default", "rope_theta": 500_000.0}})],
+}
+
+
 # --- tokenizers ---------------------------------------------------------------------------------------------
 
 @dataclass
