@@ -93,8 +93,12 @@ class Family:
     exercises: str
     norm_stores_offset: bool = False  # Gemma: HF keeps w of (1 + w) RMSNorm, the converter writes 1 + w
     converter_permutes_qk: bool = False  # Llama: rows of Q and K permuted for GGML's rope
-    random_norm_center: float = 1.0
     extra_tensors: tuple = ()        # GGUF tensors the converter computes (not HF parameters)
+
+    @property
+    def random_norm_center(self) -> float:
+        """Random norm weights are drawn around the identity: 1 for w, 0 where the model computes 1 + w."""
+        return 0.0 if self.norm_stores_offset else 1.0
 
 
 def _attention(hidden, heads, kv_heads, head_dim=None):
@@ -123,7 +127,7 @@ FAMILIES: dict[str, Family] = {family.name: family for family in [
                   "soft-cap 5 (small so that it bites) and final logit soft-cap 30, GeGLU (tanh GELU), sliding "
                   "window 8 on layers 0 and 2 and global attention on 1 and 3, head_dim 24 with hidden 64, "
                   "GQA 4/2, Gemma SentencePiece vocabulary (no space prefix, add BOS)",
-        norm_stores_offset=True, random_norm_center=0.0),
+        norm_stores_offset=True),
     Family(
         name="gemma3", hf_class="Gemma3ForCausalLM", gguf_architecture="gemma3", tokenizer="spm-gemma",
         config=dict(**_attention(64, 4, 2, head_dim=32), intermediate_size=128, num_hidden_layers=6,
@@ -136,7 +140,7 @@ FAMILIES: dict[str, Family] = {family.name: family for family in [
                   "sliding window 16 on layers 0-4 and global attention on layer 5 (Gemma 3's pattern of 6, "
                   "which GGUF files do not record and llama.cpp fixes at 6, hence 6 layers), rope base 10000 on "
                   "local and 1e6 on global layers, GeGLU, Gemma SentencePiece vocabulary",
-        norm_stores_offset=True, random_norm_center=0.0),
+        norm_stores_offset=True),
     Family(
         name="qwen2", hf_class="Qwen2ForCausalLM", gguf_architecture="qwen2", tokenizer="spm-llama",
         config=dict(**_attention(32, 4, 2), intermediate_size=64, num_hidden_layers=3,
