@@ -123,7 +123,7 @@ struct LlamaGGUFLoadingTests {
     @Test func loadErrorsNameTheProblem() throws {
         let c = LlamaTinyModelTests.config()
         let w = HFLlamaWeights.random(c, tied: true, seed: 26)
-        Self.expectLoadError(GGUFError.self, try Self.write(c, w, architecture: "gemma2"), mentions: ["gemma2", "llama"])
+        Self.expectLoadError(GGUFError.self, try Self.write(c, w, architecture: "mamba"), mentions: ["mamba", "llama", "gemma2", "qwen3", "phi3"])
         Self.expectLoadError(GGUFError.self, try Self.write(c, w, omit: ["llama.block_count"]), mentions: ["llama.block_count"])
         Self.expectLoadError(GGUFError.self, try Self.write(c, w, omitTensors: ["blk.1.ffn_up.weight"]),
                              mentions: ["blk.1.ffn_up.weight"])
