@@ -96,3 +96,39 @@ public struct DecoderArchitecture: Equatable, Sendable {
         }
     }
 }
+
+extension DecoderArchitecture {
+    /// Architectures this runtime does not run, grouped by what sets them apart, so a refusal can say what the
+    /// file is (GGUF `general.architecture` names as llama.cpp writes them).
+    static let unsupportedKinds: [(kind: String, names: Set<String>)] = [
+        ("a mixture-of-experts model", ["qwen2moe", "qwen3moe", "deepseek", "deepseek2", "dbrx", "grok", "olmoe",
+                                        "llama4", "granitemoe", "gpt-oss", "arctic", "phimoe", "glm4moe",
+                                        "ernie4_5-moe", "hunyuan-moe", "bailingmoe", "bailingmoe2", "dots1"]),
+        ("a recurrent or state-space model", ["mamba", "mamba2", "rwkv6", "rwkv6qwen2", "rwkv7", "arwkv7", "jamba",
+                                              "falcon-h1", "lfm2", "qwen3next", "plamo2", "granitehybrid",
+                                              "nemotron_h"]),
+        ("a vision or multimodal model", ["clip", "mllama", "qwen2vl", "qwen3vl", "gemma3n", "chameleon"]),
+        ("an encoder or embedding model", ["bert", "nomic-bert", "nomic-bert-moe", "jina-bert-v2", "modern-bert",
+                                           "t5", "t5encoder", "gemma-embedding"]),
+    ]
+
+    /// The supported description of `file`'s architecture, or a `GGUFError(.unsupportedArchitecture)` that
+    /// names the architecture, what kind of model it is when known, and the supported ones. A supported
+    /// architecture with experts (`<arch>.expert_count` > 0, e.g. Mixtral in a `llama` file) is refused too.
+    public static func require(_ file: GGUFFile) throws -> DecoderArchitecture {
+        let list = supportedNames.joined(separator: ", ")
+        guard let name = file.architecture, let design = named(name) else {
+            let kind = file.architecture.flatMap { name in unsupportedKinds.first { $0.names.contains(name) } }
+            guard let kind, let name = file.architecture else {
+                return try named(file.requireArchitecture(supportedNames))!
+            }
+            throw GGUFError(.unsupportedArchitecture, file: file.path,
+                            "architecture '\(name)' (\(kind.kind)) is not supported (supported: \(list))")
+        }
+        if let experts = file.metadata["\(name).expert_count"]?.int, experts > 0 {
+            throw GGUFError(.unsupportedArchitecture, file: file.path,
+                            "architecture '\(name)' with \(experts) experts (\(name).expert_count) is a mixture-of-experts model, which is not supported (supported: dense \(list))")
+        }
+        return design
+    }
+}

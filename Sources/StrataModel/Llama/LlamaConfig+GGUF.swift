@@ -10,8 +10,8 @@ extension LlamaConfig {
     /// Throws `GGUFError` naming the file for an unsupported architecture or a missing key, and
     /// `LlamaError.invalidConfig` for values that cannot describe a runnable model.
     public init(gguf file: GGUFFile) throws {
-        let arch = try file.requireArchitecture(LlamaConfig.supportedArchitectures)
-        let design = DecoderArchitecture.named(arch)!
+        let design = try DecoderArchitecture.require(file)
+        let arch = design.name
         func optionalInt(_ key: String) throws -> Int? {
             file.metadata[key] == nil ? nil : try file.requireInt(key)
         }

@@ -85,6 +85,14 @@ struct ArchitectureFixtureTests {
         }
     }
 
+    @Test(arguments: names) func filesAreReportedRunnable(_ name: String) throws {
+        let fixture = try Fixture(name)
+        for file in ["model-f32.gguf", fixture.reference.q8_0.gguf] {
+            let problems = ModelSupport.problems(of: try GGUFFile(path: fixture.folder.appendingPathComponent(file).path))
+            #expect(problems.isEmpty, "\(name)/\(file): \(problems)")
+        }
+    }
+
     @Test(arguments: names) func tokenIdsMatchTheModelsTokenizer(_ name: String) throws {
         let fixture = try Fixture(name)
         let tokenizer = try Tokenizer(gguf: try GGUFFile(path: fixture.folder.appendingPathComponent("model-f32.gguf").path))
