@@ -54,25 +54,12 @@ struct ArchitectureCommandTests {
         print("ok", len(ds))
         """
 
-    @discardableResult
-    static func expectOK(_ args: [String]) throws -> CLIRunner.Result {
-        let result = try CLIRunner.run(args)
-        #expect(result.status == 0, "strata \(args.joined(separator: " ")) failed: \(result.stderr)")
-        return result
-    }
-
-    static func jsonLines(_ text: String) throws -> [[String: Any]] {
-        try text.split(separator: "\n").map { line in
-            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-        }
-    }
-
     @Test(.needsPython("numpy"), arguments: families)
     func captureEqualsTransformers(_ family: String) throws {
         try withTemporaryDirectory { dir in
             let model = Self.fixture(family) + "/model-f32.gguf"
             _ = try Self.writeInput(family, to: dir + "/in.jsonl")
-            try Self.expectOK(["capture", "--model", model, "--input", dir + "/in.jsonl", "--out", dir + "/ds",
+            try ServingCommandTests.expectOK(["capture", "--model", model, "--input", dir + "/in.jsonl", "--out", dir + "/ds",
                                "--dtype", "f32", "--batch-tokens", "200"])
             let check = try Python.run(["-c", Self.compareScript, Self.fixture(family), dir + "/ds"])
             #expect(check.status == 0 && check.output.hasPrefix("ok"), "\(family): \(check.output)")
@@ -86,14 +73,14 @@ struct ArchitectureCommandTests {
         try withTemporaryDirectory { dir in
             let model = Self.fixture(family) + "/model-f32.gguf"
             let count = try Self.writeInput(family, to: dir + "/in.jsonl")
-            try Self.expectOK(["capture", "--model", model, "--input", dir + "/in.jsonl", "--out", dir + "/ds",
+            try ServingCommandTests.expectOK(["capture", "--model", model, "--input", dir + "/in.jsonl", "--out", dir + "/ds",
                                "--dtype", "f32", "--layers", "0,2,3", "--label-names", "benign,harmful"])
-            try Self.expectOK(["train", "--data", dir + "/ds", "--probe", "pooling", "--out", dir + "/p.probe",
+            try ServingCommandTests.expectOK(["train", "--data", dir + "/ds", "--probe", "pooling", "--out", dir + "/p.probe",
                                "--epochs", "2", "--val-fraction", "0", "--layers", "3,0", "--quiet"])
-            try Self.expectOK(["eval", "--probe", dir + "/p.probe", "--data", dir + "/ds", "--predictions", dir + "/offline.jsonl"])
-            let live = try Self.jsonLines(Self.expectOK(["classify", "--model", model, "--probe", dir + "/p.probe",
+            try ServingCommandTests.expectOK(["eval", "--probe", dir + "/p.probe", "--data", dir + "/ds", "--predictions", dir + "/offline.jsonl"])
+            let live = try ServingCommandTests.jsonLines(ServingCommandTests.expectOK(["classify", "--model", model, "--probe", dir + "/p.probe",
                                                          "--input", dir + "/in.jsonl", "--json"]).stdout)
-            let offline = try Self.jsonLines(String(contentsOfFile: dir + "/offline.jsonl", encoding: .utf8))
+            let offline = try ServingCommandTests.jsonLines(String(contentsOfFile: dir + "/offline.jsonl", encoding: .utf8))
             #expect(live.count == count && offline.count == count)
             let offlineByID = Dictionary(uniqueKeysWithValues: offline.map { ($0["id"] as? String ?? "", $0) })
             for row in live {
@@ -105,11 +92,11 @@ struct ArchitectureCommandTests {
 
             let prompt = ["generate", "--model", model, "--prompt", "The quick brown fox", "--raw", "--max-tokens", "20",
                           "--temperature", "0", "--json"]
-            let plain = try Self.jsonLines(Self.expectOK(prompt).stdout)[0]
+            let plain = try ServingCommandTests.jsonLines(ServingCommandTests.expectOK(prompt).stdout)[0]
             #expect(plain["refused"] as? Bool == false && plain["tokens"] as? Int ?? 0 >= 1, "\(plain)")
-            let refused = try Self.jsonLines(Self.expectOK(prompt + ["--guard", dir + "/p.probe", "--threshold", "0"]).stdout)[0]
+            let refused = try ServingCommandTests.jsonLines(ServingCommandTests.expectOK(prompt + ["--guard", dir + "/p.probe", "--threshold", "0"]).stdout)[0]
             #expect(refused["refused"] as? Bool == true && refused["text"] == nil, "\(refused)")
-            let answered = try Self.jsonLines(Self.expectOK(prompt + ["--guard", dir + "/p.probe", "--threshold", "1.5"]).stdout)[0]
+            let answered = try ServingCommandTests.jsonLines(ServingCommandTests.expectOK(prompt + ["--guard", dir + "/p.probe", "--threshold", "1.5"]).stdout)[0]
             #expect(answered["refused"] as? Bool == false)
             #expect(answered["text"] as? String == plain["text"] as? String)
             #expect(abs((answered["probability"] as? Double ?? -1) - (refused["probability"] as? Double ?? -2)) <= 1e-6)

@@ -62,53 +62,32 @@ func applyRotary(_ base: UnsafeMutablePointer<Float>, rowStride: Int, heads: Int
     }
 }
 
-/// The gated activation in place: for each row of `[gate | up]` (`2·width` wide), `gate ← act(gate) ⊙ up`.
-@inline(__always)
-func gatedActivation(_ gateUp: UnsafeMutablePointer<Float>, width: Int, activation: DecoderArchitecture.Activation,
-                     rows: Range<Int>) {
-    switch activation {
-    case .silu: swiGLU(gateUp, width: width, rows: rows)
-    case .geluTanh: geGLU(gateUp, width: width, rows: rows)
-    }
-}
-
-/// GeGLU in place: `gate ← gelu_tanh(gate) ⊙ up`, using `½(1 + tanh u) = σ(2u)`:
-/// `gelu_tanh(g) = g / (1 + e^(−2u))` with `u = √(2/π)(g + 0.044715 g³)`, eight lanes at a time.
-@inline(__always)
-func geGLU(_ gateUp: UnsafeMutablePointer<Float>, width: Int, rows: Range<Int>) {
-    let twiceRootTwoOverPi: Float = 1.595_769_1   // 2·√(2/π)
-    for row in rows {
-        let gate = gateUp + row * 2 * width
-        let up = gate + width
-        var i = 0
-        while i + 8 <= width {
-            let g = UnsafeRawPointer(gate + i).loadUnaligned(as: SIMD8<Float>.self)
-            let u = UnsafeRawPointer(up + i).loadUnaligned(as: SIMD8<Float>.self)
-            let twiceInner = twiceRootTwoOverPi * (g + 0.044_715 * g * g * g)
-            // Where e^(−2u) is clamped (2u < −87) the true value is below 10⁻³⁶·|g|: set it to 0.
-            let gelu = (g / (1 + exponential(-twiceInner))).replacing(with: 0, where: twiceInner .< -87)
-            UnsafeMutableRawPointer(gate + i).storeBytes(of: gelu * u, as: SIMD8<Float>.self)
-            i += 8
-        }
-        while i < width {
-            let g = gate[i]
-            let inner: Float = 0.797_884_56 * (g + 0.044_715 * g * g * g)
-            gate[i] = 0.5 * g * (1 + tanhf(inner)) * up[i]
-            i += 1
-        }
-    }
-}
-
 /// `logit ← cap · tanh(logit / cap)` over `count` values (Gemma 2's soft-capping).
 @inline(__always)
 func softcap(_ values: UnsafeMutablePointer<Float>, count: Int, cap: Float) {
     for i in 0..<count { values[i] = cap * tanhf(values[i] / cap) }
 }
 
-/// SwiGLU in place: for each row of `[gate | up]` (`2·width` wide), `gate ← silu(gate) ⊙ up`,
-/// with `silu(g) = g / (1 + e^(−g))`, eight lanes at a time.
+/// The gated activation in place: for each row of `[gate | up]` (`2·width` wide), `gate ← act(gate) ⊙ up`.
+/// Both activations are `g · σ(z)`: SiLU with `z = g`, PyTorch's tanh GELU with `z = 2u`,
+/// `u = √(2/π)(g + 0.044715 g³)` (since `½(1 + tanh u) = σ(2u)`).
 @inline(__always)
-func swiGLU(_ gateUp: UnsafeMutablePointer<Float>, width: Int, rows: Range<Int>) {
+func gatedActivation(_ gateUp: UnsafeMutablePointer<Float>, width: Int, activation: DecoderArchitecture.Activation,
+                     rows: Range<Int>) {
+    switch activation {
+    case .silu:
+        gatedSigmoid(gateUp, width: width, rows: rows, argument: { $0 }, scalarArgument: { $0 })
+    case .geluTanh:
+        let c: Float = 1.595_769_1   // 2·√(2/π)
+        gatedSigmoid(gateUp, width: width, rows: rows, argument: { g in c * (g + 0.044_715 * g * g * g) },
+                     scalarArgument: { g in c * (g + 0.044_715 * g * g * g) })
+    }
+}
+
+/// `gate ← g / (1 + e^(−z(g))) ⊙ up`, eight lanes at a time.
+@inline(__always)
+private func gatedSigmoid(_ gateUp: UnsafeMutablePointer<Float>, width: Int, rows: Range<Int>,
+                          argument: (SIMD8<Float>) -> SIMD8<Float>, scalarArgument: (Float) -> Float) {
     for row in rows {
         let gate = gateUp + row * 2 * width
         let up = gate + width
@@ -116,15 +95,15 @@ func swiGLU(_ gateUp: UnsafeMutablePointer<Float>, width: Int, rows: Range<Int>)
         while i + 8 <= width {
             let g = UnsafeRawPointer(gate + i).loadUnaligned(as: SIMD8<Float>.self)
             let u = UnsafeRawPointer(up + i).loadUnaligned(as: SIMD8<Float>.self)
-            // Below −87, e^(−g) is clamped, so set silu(g) = g·e^g (< 10⁻³⁶) to its limit 0 explicitly.
-            let silu = (g / (1 + exponential(-g))).replacing(with: 0, where: g .< -87)
-            let result = silu * u
-            UnsafeMutableRawPointer(gate + i).storeBytes(of: result, as: SIMD8<Float>.self)
+            let z = argument(g)
+            // Below −87, e^(−z) is clamped, so set g·σ(z) (< 10⁻³⁶·|g|) to its limit 0 explicitly.
+            let activated = (g / (1 + exponential(-z))).replacing(with: 0, where: z .< -87)
+            UnsafeMutableRawPointer(gate + i).storeBytes(of: activated * u, as: SIMD8<Float>.self)
             i += 8
         }
         while i < width {
             let g = gate[i]
-            gate[i] = g / (1 + expf(-g)) * up[i]
+            gate[i] = g / (1 + expf(-scalarArgument(g))) * up[i]
             i += 1
         }
     }

@@ -61,7 +61,6 @@ public final class LlamaModel: @unchecked Sendable {
         let layout = try PackedBatch(batch, vocabularySize: config.vocabularySize)
         let deliver = try deliveredLayers(request)
         let d = config.hiddenSize
-        let queryWidth = config.queryWidth
         let rows = layout.totalTokens
         let workspace = workspace ?? ForwardWorkspace(threads: threads)
         let threads = workspace.threads
