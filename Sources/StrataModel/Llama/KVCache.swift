@@ -11,8 +11,8 @@ public final class KVCache: @unchecked Sendable {
     public private(set) var count = 0
     let keys: [FloatBuffer]
     let values: [FloatBuffer]
-    let cosines: FloatBuffer
-    let sines: FloatBuffer
+    /// RoPE tables for positions `0..<capacity`, one per embedding of the model's `BlockRotaries`.
+    let rotaryTables: [RotaryTables]
     let keyValueWidth: Int
 
     /// An empty cache for `model` holding up to `capacity` tokens.
@@ -23,7 +23,7 @@ public final class KVCache: @unchecked Sendable {
         keyValueWidth = config.keyValueWidth
         keys = (0..<config.blockCount).map { _ in FloatBuffer(count: capacity * config.keyValueWidth) }
         values = (0..<config.blockCount).map { _ in FloatBuffer(count: capacity * config.keyValueWidth) }
-        (cosines, sines) = model.rotary.tables(positions: capacity)
+        rotaryTables = model.rotaries.tables(positions: capacity)
     }
 
     /// Forgets every cached token (the buffers are kept).
@@ -31,7 +31,8 @@ public final class KVCache: @unchecked Sendable {
 
     /// Bytes held by the cache's buffers.
     public var byteCount: Int {
-        (keys.reduce(0) { $0 + $1.count } + values.reduce(0) { $0 + $1.count } + cosines.count + sines.count) * 4
+        (keys.reduce(0) { $0 + $1.count } + values.reduce(0) { $0 + $1.count }
+         + rotaryTables.reduce(0) { $0 + $1.cosines.count + $1.sines.count }) * 4
     }
 
     /// Marks `tokens` more positions as filled (called by the model after writing them).

@@ -1,13 +1,17 @@
 extension LlamaConfig {
-    /// Architectures whose GGUF files this runtime runs (Llama-family decoders without biases).
-    public static let supportedArchitectures = ["llama"]
+    /// More blocks than any published model has; bounds what a corrupt `block_count` can allocate.
+    public static let maximumBlockCount = 4096
+
+    /// Architectures whose GGUF files this runtime runs (`general.architecture` values).
+    public static var supportedArchitectures: [String] { DecoderArchitecture.supportedNames }
 
     /// Reads the config from GGUF metadata (`<arch>.block_count`, `.embedding_length`, ...).
     ///
     /// Throws `GGUFError` naming the file for an unsupported architecture or a missing key, and
     /// `LlamaError.invalidConfig` for values that cannot describe a runnable model.
     public init(gguf file: GGUFFile) throws {
-        let arch = try file.requireArchitecture(LlamaConfig.supportedArchitectures)
+        let design = try DecoderArchitecture.require(file)
+        let arch = design.name
         func optionalInt(_ key: String) throws -> Int? {
             file.metadata[key] == nil ? nil : try file.requireInt(key)
         }
@@ -32,9 +36,30 @@ extension LlamaConfig {
             vocabulary = try file.requireTensor("token_embd.weight").rowCount
         }
 
+        let blockCount = try file.requireInt("\(arch).block_count")
+        let slidingWindow = try optionalInt("\(arch).attention.sliding_window").flatMap { $0 > 0 ? $0 : nil }
+        guard blockCount > 0, blockCount <= LlamaConfig.maximumBlockCount else {
+            throw LlamaError.invalidConfig("\(arch).block_count must be in 1...\(LlamaConfig.maximumBlockCount), got \(blockCount)")
+        }
+        var slidingLayers: [Bool] = []
+        if slidingWindow != nil {
+            slidingLayers = try LlamaConfig.slidingPattern(file, arch, blockCount: blockCount, design: design)
+        }
+        let attentionScale: Float
+        if let explicit = try optionalFloat("\(arch).attention.scale") {
+            attentionScale = Float(explicit)
+        } else if design.hiddenPerHeadQueryScaleAtBlockCounts.contains(blockCount), heads > 0 {
+            attentionScale = 1 / Float(hidden / heads).squareRoot()
+        } else {
+            attentionScale = headDimension > 0 ? 1 / Float(headDimension).squareRoot() : 1
+        }
+        func softcap(_ key: String) throws -> Float? {
+            try optionalFloat("\(arch).\(key)").flatMap { $0 > 0 ? Float($0) : nil }
+        }
+
         self.init(
             architecture: arch,
-            blockCount: try file.requireInt("\(arch).block_count"),
+            blockCount: blockCount,
             hiddenSize: hidden,
             feedForwardSize: try file.requireInt("\(arch).feed_forward_length"),
             headCount: heads,
@@ -45,8 +70,35 @@ extension LlamaConfig {
             ropeScaling: try LlamaConfig.ropeScaling(file, arch),
             rmsNormEpsilon: Float(try file.requireFloat("\(arch).attention.layer_norm_rms_epsilon")),
             vocabularySize: vocabulary,
-            tiedOutput: file.tensor(named: "output.weight") == nil)
+            tiedOutput: file.tensor(named: "output.weight") == nil,
+            slidingWindow: slidingWindow,
+            slidingLayers: slidingLayers,
+            localRopeFrequencyBase: try optionalFloat("\(arch).rope.freq_base_swa"),
+            attentionScale: attentionScale,
+            attentionLogitSoftcap: try softcap("attn_logit_softcapping"),
+            finalLogitSoftcap: try softcap("final_logit_softcapping"))
         try validate()
+    }
+
+    /// Which blocks slide: `<arch>.attention.sliding_window_pattern` (one boolean per block, or a period n:
+    /// every n-th block is global), else the architecture's default (`DecoderArchitecture.slidingLayers`).
+    private static func slidingPattern(_ file: GGUFFile, _ arch: String, blockCount: Int,
+                                       design: DecoderArchitecture) throws -> [Bool] {
+        let key = "\(arch).attention.sliding_window_pattern"
+        guard let value = file.metadata[key] else {
+            return (0..<blockCount).map { design.slidesByDefault(layer: $0) }
+        }
+        if let period = value.int {
+            guard period > 0 else { throw LlamaError.invalidConfig("\(key) must be positive, got \(period)") }
+            return (0..<blockCount).map { ($0 + 1) % period != 0 }
+        }
+        guard let flags = value.array?.compactMap(\.bool), flags.count == value.array?.count else {
+            throw LlamaError.invalidConfig("\(key) is \(value.typeName), expected an integer or an array of booleans")
+        }
+        guard flags.count == blockCount else {
+            throw LlamaError.invalidConfig("\(key) has \(flags.count) entries for \(blockCount) blocks")
+        }
+        return flags
     }
 
     /// `<arch>.rope.scaling.*`: type none/linear/llama3 (yarn and longrope are refused), or the legacy

@@ -1,7 +1,7 @@
 import CBLAS
 import Foundation
 
-// The numeric building blocks of the Llama forward pass, on raw row-major f32 buffers.
+// The numeric building blocks of the decoder forward pass, on raw row-major f32 buffers.
 // Each kernel works on a range of rows so that the caller can split rows across threads.
 
 /// `C[m×n] = A[m×k] · B[n×k]ᵀ (+ C when accumulate)`: a `Linear` layer whose weight `B` is stored
@@ -37,12 +37,15 @@ func rmsNorm(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float
     }
 }
 
-/// Applies RoPE in place to `heads` heads of `headDimension` values starting at `base` in each row,
-/// rotating adjacent pairs `(2i, 2i+1)` of the first `2·pairs` dimensions (GGUF head order).
+/// Applies RoPE in place to `heads` heads of `headDimension` values starting at `base` in each row, rotating
+/// `pairs` pairs of each head: pair `i` is `(2i, 2i+1)` for `.adjacent` (GGUF llama order) and `(i, i + pairs)`
+/// for `.halves` (Hugging Face order), turned by angle `i` of the row's position.
 @inline(__always)
 func applyRotary(_ base: UnsafeMutablePointer<Float>, rowStride: Int, heads: Int, headDimension: Int,
                  positions: UnsafePointer<Int32>, cos: UnsafePointer<Float>, sin: UnsafePointer<Float>,
-                 pairs: Int, rows: Range<Int>) {
+                 pairs: Int, pairing: DecoderArchitecture.RotaryPairing, rows: Range<Int>) {
+    // Element of pair i: first at i·step, second `partner` further on.
+    let (step, partner) = pairing == .adjacent ? (2, 1) : (1, pairs)
     for row in rows {
         let position = Int(positions[row])
         let c = cos + position * pairs
@@ -50,18 +53,41 @@ func applyRotary(_ base: UnsafeMutablePointer<Float>, rowStride: Int, heads: Int
         for head in 0..<heads {
             let v = base + row * rowStride + head * headDimension
             for pair in 0..<pairs {
-                let x0 = v[2 * pair], x1 = v[2 * pair + 1]
-                v[2 * pair] = x0 * c[pair] - x1 * s[pair]
-                v[2 * pair + 1] = x0 * s[pair] + x1 * c[pair]
+                let first = pair * step
+                let x0 = v[first], x1 = v[first + partner]
+                v[first] = x0 * c[pair] - x1 * s[pair]
+                v[first + partner] = x0 * s[pair] + x1 * c[pair]
             }
         }
     }
 }
 
-/// SwiGLU in place: for each row of `[gate | up]` (`2·width` wide), `gate ← silu(gate) ⊙ up`,
-/// with `silu(g) = g / (1 + e^(−g))`, eight lanes at a time.
+/// `logit ← cap · tanh(logit / cap)` over `count` values (Gemma 2's soft-capping).
 @inline(__always)
-func swiGLU(_ gateUp: UnsafeMutablePointer<Float>, width: Int, rows: Range<Int>) {
+func softcap(_ values: UnsafeMutablePointer<Float>, count: Int, cap: Float) {
+    for i in 0..<count { values[i] = cap * tanhf(values[i] / cap) }
+}
+
+/// The gated activation in place: for each row of `[gate | up]` (`2·width` wide), `gate ← act(gate) ⊙ up`.
+/// Both activations are `g · σ(z)`: SiLU with `z = g`, PyTorch's tanh GELU with `z = 2u`,
+/// `u = √(2/π)(g + 0.044715 g³)` (since `½(1 + tanh u) = σ(2u)`).
+@inline(__always)
+func gatedActivation(_ gateUp: UnsafeMutablePointer<Float>, width: Int, activation: DecoderArchitecture.Activation,
+                     rows: Range<Int>) {
+    switch activation {
+    case .silu:
+        gatedSigmoid(gateUp, width: width, rows: rows, argument: { $0 }, scalarArgument: { $0 })
+    case .geluTanh:
+        let c: Float = 1.595_769_1   // 2·√(2/π)
+        gatedSigmoid(gateUp, width: width, rows: rows, argument: { g in c * (g + 0.044_715 * g * g * g) },
+                     scalarArgument: { g in c * (g + 0.044_715 * g * g * g) })
+    }
+}
+
+/// `gate ← g / (1 + e^(−z(g))) ⊙ up`, eight lanes at a time.
+@inline(__always)
+private func gatedSigmoid(_ gateUp: UnsafeMutablePointer<Float>, width: Int, rows: Range<Int>,
+                          argument: (SIMD8<Float>) -> SIMD8<Float>, scalarArgument: (Float) -> Float) {
     for row in rows {
         let gate = gateUp + row * 2 * width
         let up = gate + width
@@ -69,15 +95,15 @@ func swiGLU(_ gateUp: UnsafeMutablePointer<Float>, width: Int, rows: Range<Int>)
         while i + 8 <= width {
             let g = UnsafeRawPointer(gate + i).loadUnaligned(as: SIMD8<Float>.self)
             let u = UnsafeRawPointer(up + i).loadUnaligned(as: SIMD8<Float>.self)
-            // Below −87, e^(−g) is clamped, so set silu(g) = g·e^g (< 10⁻³⁶) to its limit 0 explicitly.
-            let silu = (g / (1 + exponential(-g))).replacing(with: 0, where: g .< -87)
-            let result = silu * u
-            UnsafeMutableRawPointer(gate + i).storeBytes(of: result, as: SIMD8<Float>.self)
+            let z = argument(g)
+            // Below −87, e^(−z) is clamped, so set g·σ(z) (< 10⁻³⁶·|g|) to its limit 0 explicitly.
+            let activated = (g / (1 + exponential(-z))).replacing(with: 0, where: z .< -87)
+            UnsafeMutableRawPointer(gate + i).storeBytes(of: activated * u, as: SIMD8<Float>.self)
             i += 8
         }
         while i < width {
             let g = gate[i]
-            gate[i] = g / (1 + expf(-g)) * up[i]
+            gate[i] = g / (1 + expf(-scalarArgument(g))) * up[i]
             i += 1
         }
     }
@@ -147,36 +173,68 @@ func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<F
     }
 }
 
-/// Causal softmax attention of one query head over one packed sequence.
+/// What the attention of one block does with a query's scores: scale, optional soft-cap, how far back it looks.
+struct AttentionScoring {
+    /// Factor on every query·key dot product.
+    let scale: Float
+    /// Scores become `cap · tanh(score / cap)` (after scaling, before the softmax); nil: no cap.
+    let softcap: Float?
+    /// Keys a query sees, itself included; nil: all earlier positions.
+    let window: Int?
+
+    /// The first key position a query at `position` sees.
+    @inline(__always)
+    func firstKey(for position: Int) -> Int {
+        guard let window else { return 0 }
+        return max(0, position - window + 1)
+    }
+}
+
+/// Softmax attention of one query row over the key/value rows `keys`/`values` (`stride` apart) at positions
+/// `visible`; writes `headDimension` values to `output`. `scores` is scratch of `visible.count` floats.
+/// The packed pass and the KV-cache pass both use it, so a prefill through the cache equals the packed pass.
+@inline(__always)
+func attentionRow(query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+                  stride: Int, visible: ClosedRange<Int>, headDimension: Int, scoring: AttentionScoring,
+                  output: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>) {
+    let first = visible.lowerBound, count = visible.count
+    var maximum = -Float.infinity
+    for j in 0..<count {
+        let score = dot(query, keys + (first + j) * stride, headDimension) * scoring.scale
+        scores[j] = score
+        maximum = max(maximum, score)
+    }
+    if let cap = scoring.softcap {
+        softcap(scores, count: count, cap: cap)
+        maximum = cap * tanhf(maximum / cap)   // tanh is increasing: the capped maximum is the maximum
+    }
+    var total: Float = 0
+    for j in 0..<count {
+        let weight = expf(scores[j] - maximum)
+        scores[j] = weight
+        total += weight
+    }
+    let normalizer = 1 / total
+    output.update(repeating: 0, count: headDimension)
+    for j in 0..<count {
+        axpy(scores[j] * normalizer, values + (first + j) * stride, output, headDimension)
+    }
+}
+
+/// Causal attention of one query head over one packed sequence.
 ///
 /// `queries`, `keys` and `values` point at the head's first element in the sequence's first row; rows are
 /// `rowStride` apart. Writes `tokens` output rows (`outputStride` apart). `scores` is scratch of `tokens`
 /// floats.
 @inline(__always)
 func causalAttentionHead(queries: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
-                         rowStride: Int, tokens: Int, headDimension: Int, scale: Float,
+                         rowStride: Int, tokens: Int, headDimension: Int, scoring: AttentionScoring,
                          output: UnsafeMutablePointer<Float>, outputStride: Int,
                          scores: UnsafeMutablePointer<Float>) {
     for i in 0..<tokens {
-        let query = queries + i * rowStride
-        var maximum = -Float.infinity
-        for j in 0...i {
-            let score = dot(query, keys + j * rowStride, headDimension) * scale
-            scores[j] = score
-            maximum = max(maximum, score)
-        }
-        var total: Float = 0
-        for j in 0...i {
-            let weight = expf(scores[j] - maximum)
-            scores[j] = weight
-            total += weight
-        }
-        let normalizer = 1 / total
-        let out = output + i * outputStride
-        out.update(repeating: 0, count: headDimension)
-        for j in 0...i {
-            axpy(scores[j] * normalizer, values + j * rowStride, out, headDimension)
-        }
+        attentionRow(query: queries + i * rowStride, keys: keys, values: values, stride: rowStride,
+                     visible: scoring.firstKey(for: i)...i, headDimension: headDimension, scoring: scoring,
+                     output: output + i * outputStride, scores: scores)
     }
 }
 

@@ -4,7 +4,7 @@ extension LlamaModel {
         try self.init(gguf: try GGUFFile(path: path), threads: threads)
     }
 
-    /// Loads a Llama-family model from a GGUF file, dequantising every weight to f32 once.
+    /// Loads a model of a supported architecture from a GGUF file, dequantising every weight to f32 once.
     public convenience init(gguf file: GGUFFile, threads: Int? = nil) throws {
         let config = try LlamaConfig(gguf: file)
         try self.init(config: config, weights: try LlamaWeights(gguf: file, config: config), threads: threads)
@@ -13,8 +13,8 @@ extension LlamaModel {
 
 extension LlamaWeights {
     /// Dequantises the weights named by llama.cpp's conventions (`token_embd.weight`, `blk.N.attn_q.weight`,
-    /// ...), checking every shape against `config`. Q/K/V and gate/up are dequantised straight into their
-    /// stacked buffers. Each tensor's file bytes are released from resident memory once dequantised.
+    /// ...), checking every shape against `config`; which tensors a block has follows `config.design`.
+    /// Q/K/V and gate/up are dequantised straight into their stacked buffers. Each tensor's file bytes are released from resident memory once dequantised.
     public init(gguf file: GGUFFile, config: LlamaConfig) throws {
         let d = config.hiddenSize, ff = config.feedForwardSize, vocabulary = config.vocabularySize
         let queryWidth = config.queryWidth, kvWidth = config.keyValueWidth
@@ -40,28 +40,57 @@ extension LlamaWeights {
             return buffer
         }
 
+        let design = config.design!
+        /// Tensors `names` (with ggml shapes `shapes`) dequantised one after another into one buffer.
+        func stacked(_ parts: [(name: String, shape: [Int])]) throws -> FloatBuffer {
+            let tensors = try parts.map { try tensor($0.name, $0.shape) }
+            let buffer = FloatBuffer(count: tensors.reduce(0) { $0 + $1.elementCount })
+            var offset = 0
+            for tensor in tensors {
+                try load(tensor, into: buffer, at: offset)
+                offset += tensor.elementCount
+            }
+            return buffer
+        }
+        func optional(_ name: String, _ shape: [Int]) throws -> FloatBuffer? {
+            guard file.tensor(named: name) != nil else { return nil }
+            return try loaded(name, shape)
+        }
+
         var blocks: [LlamaBlockWeights] = []
         for index in 0..<config.blockCount {
             let prefix = "blk.\(index)."
-            let q = try tensor(prefix + "attn_q.weight", [d, queryWidth])
-            let k = try tensor(prefix + "attn_k.weight", [d, kvWidth])
-            let v = try tensor(prefix + "attn_v.weight", [d, kvWidth])
-            let qkv = FloatBuffer(count: q.elementCount + k.elementCount + v.elementCount)
-            try load(q, into: qkv)
-            try load(k, into: qkv, at: q.elementCount)
-            try load(v, into: qkv, at: q.elementCount + k.elementCount)
-            let gate = try tensor(prefix + "ffn_gate.weight", [d, ff])
-            let up = try tensor(prefix + "ffn_up.weight", [d, ff])
-            let gateUp = FloatBuffer(count: gate.elementCount + up.elementCount)
-            try load(gate, into: gateUp)
-            try load(up, into: gateUp, at: gate.elementCount)
+            let qkvWidth = queryWidth + 2 * kvWidth
+            let queryKeyValue: FloatBuffer, gateUp: FloatBuffer
+            var bias: FloatBuffer? = nil
+            if design.fusedProjections {
+                queryKeyValue = try loaded(prefix + "attn_qkv.weight", [d, qkvWidth])
+                gateUp = try loaded(prefix + "ffn_up.weight", [d, 2 * ff])
+                bias = try optional(prefix + "attn_qkv.bias", [qkvWidth])
+            } else {
+                queryKeyValue = try stacked([(prefix + "attn_q.weight", [d, queryWidth]),
+                                             (prefix + "attn_k.weight", [d, kvWidth]),
+                                             (prefix + "attn_v.weight", [d, kvWidth])])
+                gateUp = try stacked([(prefix + "ffn_gate.weight", [d, ff]), (prefix + "ffn_up.weight", [d, ff])])
+                let biasNames = ["attn_q.bias", "attn_k.bias", "attn_v.bias"].map { prefix + $0 }
+                if design.attentionBiases == .required || biasNames.contains(where: { file.tensor(named: $0) != nil }) {
+                    bias = try stacked(zip(biasNames, [[queryWidth], [kvWidth], [kvWidth]]).map { ($0, $1) })
+                }
+            }
+            let head = config.headDimension
+            let post = design.normsSublayerOutputs
             blocks.append(LlamaBlockWeights(
                 attentionNorm: try loaded(prefix + "attn_norm.weight", [d]),
-                queryKeyValue: qkv,
+                queryKeyValue: queryKeyValue,
                 attentionOutput: try loaded(prefix + "attn_output.weight", [queryWidth, d]),
                 feedForwardNorm: try loaded(prefix + "ffn_norm.weight", [d]),
                 gateUp: gateUp,
-                down: try loaded(prefix + "ffn_down.weight", [ff, d])))
+                down: try loaded(prefix + "ffn_down.weight", [ff, d]),
+                queryKeyValueBias: bias,
+                queryNorm: design.normsQueriesAndKeys ? try loaded(prefix + "attn_q_norm.weight", [head]) : nil,
+                keyNorm: design.normsQueriesAndKeys ? try loaded(prefix + "attn_k_norm.weight", [head]) : nil,
+                postAttentionNorm: post ? try loaded(prefix + "post_attention_norm.weight", [d]) : nil,
+                postFeedForwardNorm: post ? try loaded(prefix + "post_ffw_norm.weight", [d]) : nil))
         }
         let embedding = try loaded("token_embd.weight", [d, vocabulary])
         let output = config.tiedOutput ? embedding : try loaded("output.weight", [d, vocabulary])

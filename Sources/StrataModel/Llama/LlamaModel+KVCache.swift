@@ -54,17 +54,13 @@ extension LlamaModel {
                              tokens: rows)
         }
 
-        tokens.withUnsafeBufferPointer { ids in
-            for row in 0..<rows {
-                (x + row * d).update(from: weights.tokenEmbedding.pointer + Int(ids[row]) * d, count: d)
-            }
-        }
+        tokens.withUnsafeBufferPointer { embed($0, into: x) }
         try emit(0, x)
 
         for (index, block) in weights.blocks.enumerated() {
             positions.withUnsafeBufferPointer { positions in
                 projectQueryKeyValue(block, x: x, h: h, qkv: qkv.pointer, rows: rows, positions: positions.baseAddress!,
-                                     cos: cache.cosines.pointer, sin: cache.sines.pointer, threads: threads)
+                                     rotary: cache.rotaryTables[rotaries.embeddingOfBlock[index]], threads: threads)
             }
             let keys = cache.keys[index].pointer, values = cache.values[index].pointer
             for row in 0..<rows {
@@ -73,9 +69,8 @@ extension LlamaModel {
                 (values + (start + row) * kvWidth).update(from: source + kvWidth, count: kvWidth)
             }
             attendCached(queries: qkv.pointer, queryStride: qkvWidth, keys: keys, values: values, start: start,
-                         rows: rows, into: attention.pointer)
-            linear(attention.pointer, rows: rows, inputs: queryWidth, lda: queryWidth,
-                   weight: block.attentionOutput.pointer, outputs: d, into: x, ldc: d, accumulate: true)
+                         rows: rows, scoring: scoring(layer: index), into: attention.pointer)
+            addAttentionOutput(block, attention: attention.pointer, x: x, h: h, rows: rows, threads: threads)
 
             feedForward(block, x: x, h: h, gateUp: gateUp.pointer, rows: rows, threads: threads)
             if index + 1 < config.blockCount { try emit(index + 1, x) }
@@ -91,10 +86,7 @@ extension LlamaModel {
         rmsNorm(x + (rows - 1) * d, lastNormed.pointer, gain: weights.outputNorm.pointer, width: d,
                 epsilon: epsilon, rows: 0..<1)
         var logits = [Float](repeating: 0, count: config.vocabularySize)
-        logits.withUnsafeMutableBufferPointer { out in
-            linear(lastNormed.pointer, rows: 1, inputs: d, lda: d, weight: weights.output.pointer,
-                   outputs: config.vocabularySize, into: out.baseAddress!, ldc: config.vocabularySize)
-        }
+        logits.withUnsafeMutableBufferPointer { outputLogits(lastNormed.pointer, rows: 1, into: $0.baseAddress!) }
         cache.advance(by: rows)
         return logits
     }
@@ -102,21 +94,22 @@ extension LlamaModel {
     /// Causal attention of `rows` new query rows (absolute positions `start...`) against the cached keys
     /// and values of positions `0...start + row`, one query head per work unit.
     private func attendCached(queries: UnsafePointer<Float>, queryStride: Int, keys: UnsafePointer<Float>,
-                              values: UnsafePointer<Float>, start: Int, rows: Int,
+                              values: UnsafePointer<Float>, start: Int, rows: Int, scoring: AttentionScoring,
                               into output: UnsafeMutablePointer<Float>) {
         let heads = config.headCount, headDimension = config.headDimension
         let queryWidth = config.queryWidth, kvWidth = config.keyValueWidth
         let group = heads / config.keyValueHeadCount
-        let scale = 1 / Float(headDimension).squareRoot()
         let work: (Int) -> Void = { head in
             let kvOffset = (head / group) * headDimension
             withUnsafeTemporaryAllocation(of: Float.self, capacity: start + rows) { scores in
                 for row in 0..<rows {
-                    cachedAttentionRow(
+                    let position = start + row
+                    attentionRow(
                         query: queries + row * queryStride + head * headDimension,
-                        keys: keys + kvOffset, values: values + kvOffset, stride: kvWidth, length: start + row + 1,
-                        headDimension: headDimension, scale: scale,
-                        output: output + row * queryWidth + head * headDimension, scores: scores.baseAddress!)
+                        keys: keys + kvOffset, values: values + kvOffset, stride: kvWidth,
+                        visible: scoring.firstKey(for: position)...position, headDimension: headDimension,
+                        scoring: scoring, output: output + row * queryWidth + head * headDimension,
+                        scores: scores.baseAddress!)
                 }
             }
         }
@@ -125,30 +118,5 @@ extension LlamaModel {
         } else {
             DispatchQueue.concurrentPerform(iterations: heads, execute: work)
         }
-    }
-}
-
-/// Softmax attention of one query row over `length` cached key/value rows (`stride` apart), with the same
-/// arithmetic as `causalAttentionHead` (so a prefill through the cache equals the packed forward pass).
-@inline(__always)
-func cachedAttentionRow(query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
-                        stride: Int, length: Int, headDimension: Int, scale: Float,
-                        output: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>) {
-    var maximum = -Float.infinity
-    for j in 0..<length {
-        let score = dot(query, keys + j * stride, headDimension) * scale
-        scores[j] = score
-        maximum = max(maximum, score)
-    }
-    var total: Float = 0
-    for j in 0..<length {
-        let weight = expf(scores[j] - maximum)
-        scores[j] = weight
-        total += weight
-    }
-    let normalizer = 1 / total
-    output.update(repeating: 0, count: headDimension)
-    for j in 0..<length {
-        axpy(scores[j] * normalizer, values + j * stride, output, headDimension)
     }
 }

@@ -2,15 +2,20 @@ import CBLAS
 import Dispatch
 import Foundation
 
-/// A Llama-family decoder (RMSNorm, RoPE, grouped-query attention, SwiGLU) running in float32 on the CPU,
-/// which hands out every layer's hidden states.
+/// A decoder-only transformer (RMSNorm, RoPE, grouped-query attention, gated feed-forward) of one of the
+/// `DecoderArchitecture.supported` families, running in float32 on the CPU, which hands out every layer's
+/// hidden states. (The name is historical: Llama was the first family.)
+///
+/// One block loop serves every architecture: what differs (norm placement, biases, query/key norms,
+/// activation, soft-caps, sliding windows, RoPE pairing and bases, embedding scale) is data, read from the
+/// architecture's `DecoderArchitecture` and the file's metadata (`LlamaConfig`).
 ///
 /// Several texts are packed into one forward batch: the rows of all sequences are concatenated so that the
 /// projections are single large matrix products (OpenBLAS), while attention stays block-diagonal and causal,
 /// with positions restarting at 0 in every sequence. Attention and element-wise steps run on `threads`
 /// threads; OpenBLAS's own thread count belongs to the process (`BLASThreads`), and the model never changes it.
 ///
-/// Query/key weights are used in GGUF row order with adjacent-pair RoPE; see `RotaryEmbedding`.
+/// Query/key weights are used in GGUF row order; see `RotaryEmbedding` for the pairing of each architecture.
 ///
 /// Weights are read-only and a forward pass keeps its activations in a `ForwardWorkspace`, so passes with
 /// different workspaces may run at once: `ForwardWorkers` runs one packed batch per worker, each worker with
@@ -27,15 +32,18 @@ public final class LlamaModel: @unchecked Sendable {
     /// Threads of a forward pass without an explicit workspace, and of `extend`: used for attention and
     /// element-wise work (each value is computed on one thread, in the same order, whatever the count).
     public let threads: Int
-    let rotary: RotaryEmbedding
+    /// The block description of `config.architecture`.
+    public let design: DecoderArchitecture
+    let rotaries: BlockRotaries
 
     /// A model from already-dequantised weights. `threads` defaults to the number of active processors.
     public init(config: LlamaConfig, weights: LlamaWeights, threads: Int? = nil) throws {
         try config.validate()
+        self.design = config.design!
         self.config = config
         self.weights = weights
         self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
-        self.rotary = RotaryEmbedding(config: config, frequencyFactors: weights.ropeFrequencyFactors)
+        self.rotaries = BlockRotaries(config: config, frequencyFactors: weights.ropeFrequencyFactors)
     }
 
     /// Number of hidden states per token: the embedding output plus one per block (L + 1).
@@ -53,7 +61,6 @@ public final class LlamaModel: @unchecked Sendable {
         let layout = try PackedBatch(batch, vocabularySize: config.vocabularySize)
         let deliver = try deliveredLayers(request)
         let d = config.hiddenSize
-        let queryWidth = config.queryWidth
         let rows = layout.totalTokens
         let workspace = workspace ?? ForwardWorkspace(threads: threads)
         let threads = workspace.threads
@@ -62,7 +69,7 @@ public final class LlamaModel: @unchecked Sendable {
         let activations = workspace.activations(rows: rows, config: config)
         let x = activations.residual, h = activations.normed
         let qkv = activations.queryKeyValue, attention = activations.attention
-        let (cosines, sines) = rotary.tables(positions: layout.longest)
+        let rotaryTables = rotaries.tables(positions: layout.longest)
 
         func emit(_ layer: Int, _ states: UnsafeMutablePointer<Float>) throws {
             guard let sink, deliver.contains(layer) else { return }
@@ -75,24 +82,19 @@ public final class LlamaModel: @unchecked Sendable {
         }
 
         // Token embeddings: hidden state 0.
-        layout.tokens.withUnsafeBufferPointer { ids in
-            for row in 0..<rows {
-                (x + row * d).update(from: weights.tokenEmbedding.pointer + Int(ids[row]) * d, count: d)
-            }
-        }
+        layout.tokens.withUnsafeBufferPointer { embed($0, into: x) }
         try emit(0, x)
 
         for (index, block) in weights.blocks.enumerated() {
-            // Attention sub-layer: x += Wo · attention(RoPE(Wq h), RoPE(Wk h), Wv h), h = RMSNorm(x).
+            // Attention sub-layer: x += [norm] Wo · attention(RoPE(Wq h), RoPE(Wk h), Wv h), h = RMSNorm(x).
             layout.positions.withUnsafeBufferPointer { positions in
                 projectQueryKeyValue(block, x: x, h: h, qkv: qkv, rows: rows, positions: positions.baseAddress!,
-                                     cos: cosines.pointer, sin: sines.pointer, threads: threads)
+                                     rotary: rotaryTables[rotaries.embeddingOfBlock[index]], threads: threads)
             }
-            attend(qkv: qkv, into: attention, layout: layout, threads: threads)
-            linear(attention, rows: rows, inputs: queryWidth, lda: queryWidth,
-                   weight: block.attentionOutput.pointer, outputs: d, into: x, ldc: d, accumulate: true)
+            attend(qkv: qkv, into: attention, layout: layout, scoring: scoring(layer: index), threads: threads)
+            addAttentionOutput(block, attention: attention, x: x, h: h, rows: rows, threads: threads)
 
-            // Feed-forward sub-layer: x += W_down · (silu(W_gate h) ⊙ W_up h), h = RMSNorm(x).
+            // Feed-forward sub-layer: x += [norm] W_down · (act(W_gate h) ⊙ W_up h), h = RMSNorm(x).
             feedForward(block, x: x, h: h, gateUp: activations.gateUp, rows: rows, threads: threads)
 
             // Hidden state index+1; the last one is replaced by the final-norm output below (HF semantics).
@@ -133,12 +135,11 @@ public final class LlamaModel: @unchecked Sendable {
 
     /// Causal attention of every (sequence, query head) pair, reading the RoPE'd `[q | k | v]` rows.
     private func attend(qkv: UnsafeMutablePointer<Float>, into output: UnsafeMutablePointer<Float>,
-                        layout: PackedBatch, threads: Int) {
+                        layout: PackedBatch, scoring: AttentionScoring, threads: Int) {
         let heads = config.headCount, headDimension = config.headDimension
         let queryWidth = config.queryWidth, kvWidth = config.keyValueWidth
         let qkvWidth = queryWidth + 2 * kvWidth
         let group = heads / config.keyValueHeadCount
-        let scale = 1 / Float(headDimension).squareRoot()
         let units = layout.count * heads
         let work: (Int) -> Void = { unit in
             let sequence = unit / heads, head = unit % heads, kvHead = head / group
@@ -149,7 +150,7 @@ public final class LlamaModel: @unchecked Sendable {
                     queries: firstRow + head * headDimension,
                     keys: firstRow + queryWidth + kvHead * headDimension,
                     values: firstRow + queryWidth + kvWidth + kvHead * headDimension,
-                    rowStride: qkvWidth, tokens: tokens, headDimension: headDimension, scale: scale,
+                    rowStride: qkvWidth, tokens: tokens, headDimension: headDimension, scoring: scoring,
                     output: output + start * queryWidth + head * headDimension, outputStride: queryWidth,
                     scores: scores.baseAddress!)
             }
@@ -174,8 +175,7 @@ public final class LlamaModel: @unchecked Sendable {
         rmsNorm(lastRows.pointer, lastNormed.pointer, gain: weights.outputNorm.pointer, width: d,
                 epsilon: config.rmsNormEpsilon, rows: 0..<count)
         let logits = FloatBuffer(count: count * vocabulary)
-        linear(lastNormed.pointer, rows: count, inputs: d, lda: d, weight: weights.output.pointer,
-               outputs: vocabulary, into: logits.pointer, ldc: vocabulary)
+        outputLogits(lastNormed.pointer, rows: count, into: logits.pointer)
         var result: [[Float]] = []
         result.reserveCapacity(count)
         for sequence in 0..<count {

@@ -2,7 +2,9 @@
 ///
 /// Every matrix is row-major `[outputs × inputs]` (the GGUF / PyTorch `Linear` layout), so a product is
 /// `Y = X · Wᵀ`. Query, key and value are stacked into one matrix and gate and up into another, so each
-/// becomes a single large matrix product. Query and key rows are in GGUF order (see `LlamaModel` on RoPE).
+/// becomes a single large matrix product (Phi-3 files store them stacked already). Query and key rows are in
+/// GGUF order (see `RotaryEmbedding`). The optional parts are present exactly when the architecture's
+/// `DecoderArchitecture` description asks for them (biases: also when the file has them).
 public struct LlamaBlockWeights: Sendable {
     /// RMSNorm gain before attention, `[d]`.
     public let attentionNorm: FloatBuffer
@@ -16,11 +18,20 @@ public struct LlamaBlockWeights: Sendable {
     public let gateUp: FloatBuffer
     /// Down projection, `[d × ff]`.
     public let down: FloatBuffer
+    /// Stacked query, key and value biases, `[queryWidth + 2·keyValueWidth]` (Qwen2).
+    public let queryKeyValueBias: FloatBuffer?
+    /// Per-head RMSNorm gains of queries and keys, `[headDimension]` each (Qwen3, Gemma 3).
+    public let queryNorm: FloatBuffer?
+    public let keyNorm: FloatBuffer?
+    /// RMSNorm gains on the attention and feed-forward outputs, `[d]` each (Gemma 2 and 3).
+    public let postAttentionNorm: FloatBuffer?
+    public let postFeedForwardNorm: FloatBuffer?
 
     /// Builds a block from separate row-major matrices, checking every size against `config`.
     public init(config: LlamaConfig, attentionNorm: [Float], query: [Float], key: [Float], value: [Float],
                 attentionOutput: [Float], feedForwardNorm: [Float], gate: [Float], up: [Float], down: [Float],
-                block: Int = 0) throws {
+                queryKeyValueBias: [Float]? = nil, queryNorm: [Float]? = nil, keyNorm: [Float]? = nil,
+                postAttentionNorm: [Float]? = nil, postFeedForwardNorm: [Float]? = nil, block: Int = 0) throws {
         let d = config.hiddenSize, ff = config.feedForwardSize
         let q = config.queryWidth, kv = config.keyValueWidth
         func check(_ values: [Float], _ name: String, _ rows: Int, _ columns: Int) throws {
@@ -38,20 +49,35 @@ public struct LlamaBlockWeights: Sendable {
         try check(gate, "ffn_gate.weight", ff, d)
         try check(up, "ffn_up.weight", ff, d)
         try check(down, "ffn_down.weight", d, ff)
+        if let queryKeyValueBias { try check(queryKeyValueBias, "attn_qkv.bias", 1, q + 2 * kv) }
+        if let queryNorm { try check(queryNorm, "attn_q_norm.weight", 1, config.headDimension) }
+        if let keyNorm { try check(keyNorm, "attn_k_norm.weight", 1, config.headDimension) }
+        if let postAttentionNorm { try check(postAttentionNorm, "post_attention_norm.weight", 1, d) }
+        if let postFeedForwardNorm { try check(postFeedForwardNorm, "post_ffw_norm.weight", 1, d) }
         self.init(attentionNorm: FloatBuffer(attentionNorm), queryKeyValue: FloatBuffer(query + key + value),
                   attentionOutput: FloatBuffer(attentionOutput), feedForwardNorm: FloatBuffer(feedForwardNorm),
-                  gateUp: FloatBuffer(gate + up), down: FloatBuffer(down))
+                  gateUp: FloatBuffer(gate + up), down: FloatBuffer(down),
+                  queryKeyValueBias: queryKeyValueBias.map { FloatBuffer($0) }, queryNorm: queryNorm.map { FloatBuffer($0) },
+                  keyNorm: keyNorm.map { FloatBuffer($0) }, postAttentionNorm: postAttentionNorm.map { FloatBuffer($0) },
+                  postFeedForwardNorm: postFeedForwardNorm.map { FloatBuffer($0) })
     }
 
     /// Wraps already stacked buffers (sizes checked by the caller).
     init(attentionNorm: FloatBuffer, queryKeyValue: FloatBuffer, attentionOutput: FloatBuffer,
-         feedForwardNorm: FloatBuffer, gateUp: FloatBuffer, down: FloatBuffer) {
+         feedForwardNorm: FloatBuffer, gateUp: FloatBuffer, down: FloatBuffer, queryKeyValueBias: FloatBuffer? = nil,
+         queryNorm: FloatBuffer? = nil, keyNorm: FloatBuffer? = nil, postAttentionNorm: FloatBuffer? = nil,
+         postFeedForwardNorm: FloatBuffer? = nil) {
         self.attentionNorm = attentionNorm
         self.queryKeyValue = queryKeyValue
         self.attentionOutput = attentionOutput
         self.feedForwardNorm = feedForwardNorm
         self.gateUp = gateUp
         self.down = down
+        self.queryKeyValueBias = queryKeyValueBias
+        self.queryNorm = queryNorm
+        self.keyNorm = keyNorm
+        self.postAttentionNorm = postAttentionNorm
+        self.postFeedForwardNorm = postFeedForwardNorm
     }
 }
 
@@ -86,6 +112,21 @@ public struct LlamaWeights: Sendable {
         }
         guard blocks.count == config.blockCount else {
             throw LlamaError.invalidConfig("expected \(config.blockCount) blocks, got \(blocks.count)")
+        }
+        let design = config.design
+        for (index, block) in blocks.enumerated() {
+            func require(_ present: Bool, _ needed: Bool, _ what: String) throws {
+                if present != needed {
+                    throw LlamaError.invalidConfig("block \(index) \(present ? "has" : "lacks") \(what), which architecture '\(config.architecture)' \(needed ? "needs" : "does not use")")
+                }
+            }
+            try require(block.postAttentionNorm != nil && block.postFeedForwardNorm != nil,
+                        design?.normsSublayerOutputs == true, "post-sub-layer norms")
+            try require(block.queryNorm != nil && block.keyNorm != nil, design?.normsQueriesAndKeys == true,
+                        "query/key norms")
+            if design?.attentionBiases == .required {
+                try require(block.queryKeyValueBias != nil, true, "query/key/value biases")
+            }
         }
         guard outputNorm.count == d else {
             throw LlamaError.tensorShape(name: "output_norm.weight", expected: [d], found: [outputNorm.count])

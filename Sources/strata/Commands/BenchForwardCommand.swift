@@ -16,7 +16,7 @@ struct BenchForwardCommand: ParsableCommand {
             `strata capture` runs them; the defaults are the same as capture's.
             """)
 
-    @Option(help: "Path to a Llama-family .gguf file, or a cached model name such as 'smollm2'.")
+    @Option(help: "Path to a .gguf file of a supported architecture (strata gguf-info says), or a cached model name such as 'smollm2'.")
     var model: String = "smollm2"
 
     @Option(help: "Token-id file: one text per line, ids separated by spaces or commas.")

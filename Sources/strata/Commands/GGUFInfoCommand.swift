@@ -2,12 +2,18 @@ import ArgumentParser
 import Foundation
 import StrataModel
 
-/// `strata gguf-info --model M.gguf [--json]` — summarises a GGUF file, including whether Strata can use its
-/// tokenizer.
+/// `strata gguf-info --model M.gguf [--json]` — summarises a GGUF file, including whether Strata will run it
+/// (architecture, config, tensor types, tokenizer) and why not.
 struct GGUFInfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gguf-info",
-        abstract: "Show a GGUF file's version, architecture, tokenizer support, metadata and tensor types.")
+        abstract: "Show a GGUF file's version, architecture, whether Strata runs it (and why not), tokenizer support, metadata and tensor types.",
+        discussion: """
+            The 'runs' line says whether capture, classify, generate and serve can load the file: its architecture \
+            must be one of \(LlamaConfig.supportedArchitectures.joined(separator: ", ")) (dense, no experts), its \
+            metadata must describe a valid model, every tensor type must be one Strata dequantises, and its tokenizer \
+            must be supported. Each problem is listed. Missing or misshapen tensors are only found by loading.
+            """)
 
     @Option(help: "Path to the .gguf file, or a cached model name such as 'smollm2'.")
     var model: String
@@ -34,12 +40,14 @@ struct GGUFInfoCommand: ParsableCommand {
 
         let speeds = bench ? try benchmark(file) : []
         let tokenizer = TokenizerSupport(file)
+        let problems = ModelSupport.problems(of: file)
 
         if json {
             var object: [String: Any] = [
                 "path": path, "version": file.version, "file_size": file.fileSize, "alignment": file.alignment,
                 "architecture": file.architecture as Any? ?? NSNull(), "tensor_count": file.tensors.count,
                 "parameters": parameters, "tokenizer": tokenizer.json,
+                "runs": ["supported": problems.isEmpty, "problems": problems] as [String: Any],
                 "metadata": Dictionary(uniqueKeysWithValues: file.metadataKeys.map { ($0, jsonValue(file.metadata[$0]!)) }),
                 "tensor_types": Dictionary(uniqueKeysWithValues: types.map { type in
                     (type.name, ["count": byType[type]!.count, "bytes": byType[type]!.bytes, "elements": byType[type]!.elements])
@@ -59,6 +67,8 @@ struct GGUFInfoCommand: ParsableCommand {
         print("file:          \(path) (\(file.fileSize) bytes)")
         print("GGUF version:  \(file.version)")
         print("architecture:  \(file.architecture ?? "(none)")")
+        print("runs:          \(problems.isEmpty ? "yes" : "no")")
+        for problem in problems { print("  - \(problem)") }
         print("tokenizer:     \(tokenizer.line)")
         print("tensors:       \(file.tensors.count), \(parameters) parameters")
         for type in types {

@@ -12,7 +12,7 @@ struct HiddenCommand: ParsableCommand {
             block l, and the last one (L) is taken after the final norm.
             """)
 
-    @Option(help: "Path to a Llama-family .gguf file, or a cached model name such as 'smollm2'.")
+    @Option(help: "Path to a .gguf file of a supported architecture (strata gguf-info says), or a cached model name such as 'smollm2'.")
     var model: String
 
     @Option(help: "The text, tokenized with the GGUF file's own tokenizer (same ids as Hugging Face).")

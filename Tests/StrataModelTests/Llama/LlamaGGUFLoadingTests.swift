@@ -123,7 +123,7 @@ struct LlamaGGUFLoadingTests {
     @Test func loadErrorsNameTheProblem() throws {
         let c = LlamaTinyModelTests.config()
         let w = HFLlamaWeights.random(c, tied: true, seed: 26)
-        Self.expectLoadError(GGUFError.self, try Self.write(c, w, architecture: "gemma2"), mentions: ["gemma2", "llama"])
+        Self.expectLoadError(GGUFError.self, try Self.write(c, w, architecture: "mamba"), mentions: ["mamba", "llama", "gemma2", "qwen3", "phi3"])
         Self.expectLoadError(GGUFError.self, try Self.write(c, w, omit: ["llama.block_count"]), mentions: ["llama.block_count"])
         Self.expectLoadError(GGUFError.self, try Self.write(c, w, omitTensors: ["blk.1.ffn_up.weight"]),
                              mentions: ["blk.1.ffn_up.weight"])
@@ -134,6 +134,27 @@ struct LlamaGGUFLoadingTests {
                              mentions: ["yarn"])
         Self.expectLoadError(LlamaError.self, try Self.write(c, w, metadata: [("llama.attention.head_count_kv", .uint32(3))]),
                              mentions: ["head_count_kv"])
+    }
+
+    /// Models of a kind the runtime does not run are refused at load, saying what they are and listing the
+    /// supported architectures; `ModelSupport` reports the same before any load.
+    @Test func unsupportedKindsAreRefusedByName() throws {
+        let c = LlamaTinyModelTests.config()
+        let w = HFLlamaWeights.random(c, tied: true, seed: 28)
+        let supported = ["llama", "qwen2", "qwen3", "gemma2", "gemma3", "phi3"]
+        Self.expectLoadError(GGUFError.self, try Self.write(c, w, architecture: "qwen3moe"),
+                             mentions: ["qwen3moe", "mixture-of-experts"] + supported)
+        Self.expectLoadError(GGUFError.self, try Self.write(c, w, architecture: "rwkv7"),
+                             mentions: ["rwkv7", "recurrent"] + supported)
+        Self.expectLoadError(GGUFError.self, try Self.write(c, w, architecture: "clip"), mentions: ["clip", "vision"])
+        let mixtral = try Self.write(c, w, metadata: [("llama.expert_count", .uint32(8))])
+        Self.expectLoadError(GGUFError.self, mixtral, mentions: ["llama.expert_count", "mixture-of-experts"])
+        let problems = ModelSupport.problems(of: try GGUFFile(path: mixtral))
+        #expect(problems.contains { $0.contains("llama.expert_count") }, "\(problems)")
+        #expect(problems.contains { $0.contains("tokenizer") }, "the file has no tokenizer: \(problems)")
+        // A gemma2 file lacking Gemma's post-sub-layer norms names the first missing tensor.
+        Self.expectLoadError(GGUFError.self, try Self.write(c, w, architecture: "gemma2"),
+                             mentions: ["blk.0.post_attention_norm.weight"])
     }
 
     /// Sizes in the metadata that the tensors do not back are refused before anything is allocated

@@ -22,20 +22,43 @@ struct LlamaKernelTests {
         for lane in 0..<8 { #expect(extremes[lane].isFinite && extremes[lane] > 0) }
     }
 
-    @Test func swiGLUMatchesDefinitionIncludingExtremes() {
+    /// SwiGLU against `g·σ(g)·u` and GeGLU against PyTorch's tanh GELU `½g(1 + tanh(√(2/π)(g + 0.044715g³)))·u`,
+    /// in Double, over both vector blocks and the scalar tail, including extreme gates.
+    @Test(arguments: [DecoderArchitecture.Activation.silu, .geluTanh])
+    func gatedActivationMatchesDefinitionIncludingExtremes(_ activation: DecoderArchitecture.Activation) {
         let width = 21   // 2 vector blocks + a scalar tail
         var random = SplitMix64(state: 42)
         var gateUp = random.values(2 * width * 3, scale: 12)
         gateUp[0] = -1e30; gateUp[1] = 1e30; gateUp[2] = -90; gateUp[3] = 90; gateUp[4] = 0
+        gateUp[2 * width + 18] = -90; gateUp[2 * width + 19] = 1e30; gateUp[2 * width + 20] = -1e30   // in the tail
         let original = gateUp
-        gateUp.withUnsafeMutableBufferPointer { swiGLU($0.baseAddress!, width: width, rows: 0..<3) }
+        gateUp.withUnsafeMutableBufferPointer {
+            gatedActivation($0.baseAddress!, width: width, activation: activation, rows: 0..<3)
+        }
+        /// The sigmoid's argument z: rounding it to f32 (a few operations, ~4e-7·|z|) moves e^(−z), and so the
+        /// result, by as much relatively; SiLU's z is g itself, exact.
+        func argumentError(_ g: Double) -> Double {
+            activation == .silu || abs(g) > 1e10 ? 0 : 4e-7 * abs(1.595_769_1 * (g + 0.044715 * g * g * g))
+        }
+        func definition(_ g: Double) -> Double {
+            switch activation {
+            case .silu: return g / (1 + exp(-g))
+            case .geluTanh:
+                guard abs(g) < 1e10 else { return g > 0 ? g : 0 }   // g³ overflows; the limits are g and 0
+                // ½(1 + tanh u) written as 1 / (1 + e^(−2u)), its exact equal, which Double evaluates without
+                // the cancellation of 1 + tanh u far in the negative tail.
+                let u = (2 / Double.pi).squareRoot() * (g + 0.044715 * g * g * g)
+                return g / (1 + exp(-2 * u))
+            }
+        }
         for row in 0..<3 {
             for i in 0..<width {
                 let g = Double(original[row * 2 * width + i]), u = Double(original[row * 2 * width + width + i])
-                let expected = g / (1 + exp(-g)) * u
+                let expected = definition(g) * u
                 let ours = Double(gateUp[row * 2 * width + i])
-                #expect(!ours.isNaN)
-                #expect(abs(ours - expected) <= 1e-6 * max(abs(expected), 1e-30) + 1e-30, "row \(row) i \(i): \(ours) vs \(expected)")
+                #expect(!ours.isNaN, "\(activation) row \(row) i \(i)")
+                #expect(abs(ours - expected) <= (1e-6 + argumentError(g)) * max(abs(expected), 1e-30) + 1e-30,
+                        "\(activation) row \(row) i \(i): \(ours) vs \(expected)")
             }
         }
     }
