@@ -3,7 +3,8 @@
 /// against its CRC32C, never decompressed), so the copy keeps the source's block layout and
 /// compression and costs about a file copy. With `reencode`, values are decoded to f32 and
 /// re-encoded with the writer's options (f16 → f32 → f16 and bf16 → f32 → bf16 are exact), for a
-/// caller that changes the codec settings. Buffers are reused across records.
+/// caller that changes the codec settings or the dtype (`strata convert`; into q8 the values are then
+/// quantized within the writer's error bound). Buffers are reused across records.
 final class RecordCopier {
     let source: StrataDataset
     let reencode: Bool
@@ -36,8 +37,12 @@ final class RecordCopier {
             let values = UnsafeMutableBufferPointer(rebasing: buffer[0 ..< count])
             try source.readFloat(global, layers: nil, tokens: nil, into: values)
         }
-        switch source.metadata.dtype {
-        case .f32:
+        // Values go to the writer in the source's dtype when the writer stores that dtype (exact and
+        // cheapest); as f32 when it stores another one (`strata convert`) or the source is lossy.
+        let target = writer.metadata.dtype
+        let passFloats = target != source.metadata.dtype || source.metadata.dtype.isLossy
+        switch passFloats ? .f32 : source.metadata.dtype {
+        case .f32, .q8:
             try floats.withUnsafeBufferPointer { buffer in
                 try writer.append(record, values: .f32(UnsafeBufferPointer(rebasing: buffer[0 ..< count])))
             }
