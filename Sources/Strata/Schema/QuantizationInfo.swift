@@ -25,3 +25,13 @@ public struct QuantizationInfo: Codable, Sendable, Equatable {
         case relError = "rel_error"
     }
 }
+
+extension QuantizationInfo {
+    /// The default bound on a q8 vector's relative L2 error (1 %; bf16's own rounding is ~0.2 %).
+    public static let defaultQ8MaxRelError = 0.01
+
+    /// q8 metadata with the given bound (error figures not yet measured).
+    public static func q8(maxRelError: Double = defaultQ8MaxRelError, relError: QuantizationErrorSummary? = nil) -> QuantizationInfo {
+        QuantizationInfo(scheme: "q8", maxRelError: maxRelError, maxOutliers: Q8Layout.maxOutliers, relError: relError)
+    }
+}

@@ -16,6 +16,9 @@ public enum StrataDType: String, Codable, Sendable, CaseIterable {
         }
     }
 
+    /// The dtypes that store values exactly (every dtype but q8).
+    public static let lossless: [StrataDType] = allCases.filter { !$0.isLossy }
+
     /// True when values are stored approximately (readers return a reconstruction).
     public var isLossy: Bool { self == .q8 }
 
