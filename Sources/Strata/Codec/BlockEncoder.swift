@@ -74,6 +74,15 @@ final class BlockEncoder {
     /// layer position and token in the record.
     private func encodeQ8(values: HiddenStatesBuffer, tokens: Int, hidden: Int, tile: BlockPlan.Tile,
                           recordOrdinal: Int, idHash: UInt64, origin: (layer: Int, token: Int)) throws -> (BlockHeader, Int) {
+        let layout = try quantize(values: values, tokens: tokens, hidden: hidden, tile: tile, origin: origin)
+        return try finish(rawSize: layout.rawSize, planeSizes: layout.planeSizes, stored: .q8, hidden: hidden, tile: tile,
+                          recordOrdinal: recordOrdinal, idHash: idHash, origin: origin)
+    }
+
+    /// The quantizing half of `encodeQ8`: the tile's q8 sections land in `planes` and its per-vector
+    /// errors in `lastErrors` (`Q8ErrorSurvey` stops here, without compressing).
+    func quantize(values: HiddenStatesBuffer, tokens: Int, hidden: Int, tile: BlockPlan.Tile,
+                  origin: (layer: Int, token: Int)) throws -> Q8Layout {
         guard let quantizer else { throw StrataError(.invalidArgument, "q8 block encoder was created without an error bound") }
         let vectors = tile.layerCount * tile.tokenCount
         if tileValues.count < vectors * hidden {
@@ -96,8 +105,7 @@ final class BlockEncoder {
             throw StrataError(.invalidArgument, "layer position \(layer), token \(token): \(error.describe(bound: quantizer.maxRelError))")
         }
         lastErrors = quantizer.errors[0..<vectors]
-        return try finish(rawSize: layout.rawSize, planeSizes: layout.planeSizes, stored: .q8, hidden: hidden, tile: tile,
-                          recordOrdinal: recordOrdinal, idHash: idHash, origin: origin)
+        return layout
     }
 
     /// Compresses the `rawSize` shuffled bytes in `planes` (zstd blocks flushed at each plane's end;

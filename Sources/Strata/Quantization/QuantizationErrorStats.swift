@@ -12,6 +12,20 @@ public struct QuantizationErrorSummary: Codable, Sendable, Equatable {
     public var max: Double
 }
 
+extension QuantizationErrorSummary {
+    /// Figures for several shards together: vectors and mean exact, max exact, and p50 / p99 as the
+    /// largest of the shards' (an upper bound: at most 1 % of every shard's vectors lie above its
+    /// p99, so at most 1 % of all lie above the largest). Nil when any shard has no figures.
+    public static func combined(_ parts: [QuantizationErrorSummary?]) -> QuantizationErrorSummary? {
+        guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else { return nil }
+        let all = parts.compactMap { $0 }
+        let vectors = all.reduce(0) { $0 + $1.vectors }
+        let mean = vectors > 0 ? all.reduce(0.0) { $0 + $1.mean * Double($1.vectors) } / Double(vectors) : 0
+        return QuantizationErrorSummary(vectors: vectors, mean: mean, p50: all.map(\.p50).max()!, p99: all.map(\.p99).max()!,
+                                        max: all.map(\.max).max()!)
+    }
+}
+
 /// Accumulates per-vector errors into `QuantizationErrorSummary` figures in bounded memory.
 public struct QuantizationErrorStats: Sendable, Equatable {
     public private(set) var vectors = 0

@@ -20,12 +20,12 @@ public final class ShardWriter {
     /// Set when an I/O failure left the file in an unknown state; every later call throws.
     private var broken: StrataError?
 
-    /// Per-vector relative errors of the records this writer appended (lossy dtypes only).
-    private var errorStats = QuantizationErrorStats()
+    /// Per-vector relative L2 errors of the records this writer appended (not those kept from an
+    /// earlier run when appending); empty for a lossless dtype.
+    public private(set) var quantizationErrorStats = QuantizationErrorStats()
 
-    /// The distribution of per-vector relative L2 errors of the records appended by this writer
-    /// (not those kept from an earlier run when appending), or nil for a lossless dtype.
-    public var quantizationErrors: QuantizationErrorSummary? { metadata.dtype.isLossy ? errorStats.summary : nil }
+    /// The distribution of `quantizationErrorStats`, or nil for a lossless dtype.
+    public var quantizationErrors: QuantizationErrorSummary? { metadata.dtype.isLossy ? quantizationErrorStats.summary : nil }
 
     public var recordCount: Int { rows.count }
     /// Bytes written so far.
@@ -310,7 +310,7 @@ public final class ShardWriter {
                                        nTokens: nTokens, blockCount: refs.count))
             ids.insert(record.id)
             committedEnd = offset + bytes.count
-            errorStats.merge(recordErrors)
+            quantizationErrorStats.merge(recordErrors)
         } catch let error as StrataError {
             rollBack()
             throw error.located(path: path, record: ordinal, recordID: record.id)
