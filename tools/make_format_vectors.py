@@ -273,7 +273,7 @@ def write_q8_vectors(rng):
 
     def mangled(name, mangle, why):
         p, _, _ = write(name, q8_metadata(3, 64), [r0], [v0], [[(0, 3, 0, 4, {"k": 3, "mangle": mangle})]])
-        refused_json(p, why, "corrupt", "read", record=0)
+        refused_json(p, why, "corrupt", "read", record=0, only_by_decoding=True)   # block copies carry it (§5.1)
 
     def swap_indices(raw, n, k):
         a = 4 * n                                # vector 0's first two outlier channels, swapped
