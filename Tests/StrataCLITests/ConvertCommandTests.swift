@@ -129,4 +129,25 @@ import StrataTestSupport
             #expect(try bf16.readFloat(1) == direct.readFloat(1).map { StrataConvert.bf16ToF32(StrataConvert.f32ToBF16($0)) })
         }
     }
+
+    @Test func importHDF5StoresQ8WithinTheBoundAndExportRefusesIt() throws {
+        try withTemporaryDirectory { dir in
+            let source = dir + "/in.strata", h5 = dir + "/x.h5", back = dir + "/back.strata"
+            try Self.synth(source, dtype: "f16")
+            #expect(try CLIRunner.run(["export-hdf5", source, h5]).status == 0)
+            let imported = try CLIRunner.run(["import-hdf5", h5, back, "--dtype", "q8", "--max-rel-error", "0.009"])
+            #expect(imported.status == 0, "\(imported.stderr)")
+            #expect(imported.stdout.contains("stored as q8"))
+            let f16 = try ShardReader(path: source), q8 = try ShardReader(path: back)
+            #expect(q8.metadata.dtype == .q8 && q8.metadata.quantization?.maxRelError == 0.009)
+            for i in 0..<f16.count {
+                #expect(Self.errors(try f16.readFloat(i), try q8.readFloat(i), hidden: 96).allSatisfy { $0 <= 0.009 * (1 + 1e-6) })
+            }
+            let export = try CLIRunner.run(["export-hdf5", back, dir + "/again.h5"])
+            #expect(export.status != 0 && export.stderr.contains("q8"), "\(export.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: dir + "/again.h5"))
+            let wrong = try CLIRunner.run(["import-hdf5", h5, dir + "/w.strata", "--dtype", "bf16"])
+            #expect(wrong.status != 0 && wrong.stderr.contains("--dtype"))
+        }
+    }
 }
