@@ -68,7 +68,7 @@ import StrataTestSupport
             #expect(try StrataDataset(path: dir + "/q8").metadata.quantization?.maxRelError == 0.008)
             #expect(exact.map(\.id) == lossy.map(\.id))
             for (a, b) in zip(exact, lossy) {
-                #expect(ConvertCommandTests.errors(a.values, b.values, hidden: hidden).allSatisfy { $0 <= 0.008 * (1 + 1e-6) })
+                #expect(relativeL2Errors(a.values, b.values, hidden: hidden).allSatisfy { $0 <= 0.008 * (1 + 1e-6) })
             }
         }
     }

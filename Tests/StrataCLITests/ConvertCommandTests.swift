@@ -17,18 +17,6 @@ import StrataTestSupport
         #expect(result.status == 0, "\(result.stderr)")
     }
 
-    /// Relative L2 error of each hidden-sized vector, in Double.
-    static func errors(_ x: [Float], _ y: [Float], hidden: Int) -> [Double] {
-        stride(from: 0, to: x.count, by: hidden).map { s in
-            var e = 0.0, n = 0.0
-            for c in s..<(s + hidden) {
-                e += (Double(x[c]) - Double(y[c])) * (Double(x[c]) - Double(y[c]))
-                n += Double(x[c]) * Double(x[c])
-            }
-            return n == 0 ? 0 : (e / n).squareRoot()
-        }
-    }
-
     @Test(.needsPython("numpy", "zstandard")) func convertedShardDecodesTheSameInEveryReader() throws {
         try withTemporaryDirectory { dir in
             let source = dir + "/in.strata", out = dir + "/out.strata"
@@ -43,7 +31,7 @@ import StrataTestSupport
             for i in 0..<q8.count {
                 #expect(try q8.info(i).id == bf16.info(i).id && q8.info(i).labels == bf16.info(i).labels)
                 let y = try q8.readFloat(i)
-                let e = Self.errors(try bf16.readFloat(i), y, hidden: 96)
+                let e = relativeL2Errors(try bf16.readFloat(i), y, hidden: 96)
                 #expect(e.allSatisfy { $0 <= 0.008 * (1 + 1e-6) })
                 all += e
                 y.withUnsafeBytes { swiftValues.append(contentsOf: $0) }
@@ -141,7 +129,7 @@ import StrataTestSupport
             let f16 = try ShardReader(path: source), q8 = try ShardReader(path: back)
             #expect(q8.metadata.dtype == .q8 && q8.metadata.quantization?.maxRelError == 0.009)
             for i in 0..<f16.count {
-                #expect(Self.errors(try f16.readFloat(i), try q8.readFloat(i), hidden: 96).allSatisfy { $0 <= 0.009 * (1 + 1e-6) })
+                #expect(relativeL2Errors(try f16.readFloat(i), try q8.readFloat(i), hidden: 96).allSatisfy { $0 <= 0.009 * (1 + 1e-6) })
             }
             let export = try CLIRunner.run(["export-hdf5", back, dir + "/again.h5"])
             #expect(export.status != 0 && export.stderr.contains("q8"), "\(export.stderr)")

@@ -15,18 +15,6 @@ import StrataTestSupport
         return meta
     }
 
-    /// Relative L2 error of each hidden-sized vector, computed in Double.
-    static func relativeErrors(_ x: [Float], _ y: [Float], hidden: Int) -> [Double] {
-        stride(from: 0, to: x.count, by: hidden).map { start in
-            var e = 0.0, n = 0.0
-            for c in start..<(start + hidden) {
-                e += (Double(x[c]) - Double(y[c])) * (Double(x[c]) - Double(y[c]))
-                n += Double(x[c]) * Double(x[c])
-            }
-            return n == 0 ? 0 : (e / n).squareRoot()
-        }
-    }
-
     /// Values with heavy tails and a massive channel, as bf16 (so outliers must come back exactly).
     static func values(tokens: Int, seed: UInt64) -> [UInt16] {
         randomValues(layers * tokens * hidden, seed: seed, hidden: hidden).map { referenceBF16($0) }
@@ -50,7 +38,7 @@ import StrataTestSupport
             var all: [Double] = []
             for (i, x) in inputs.enumerated() {
                 let y = try reader.readFloat(i)
-                let errors = Self.relativeErrors(x, y, hidden: Self.hidden)
+                let errors = relativeL2Errors(x, y, hidden: Self.hidden)
                 #expect(errors.allSatisfy { $0 <= bound * (1 + 1e-6) }, "record \(i): max error \(errors.max()!)")
                 all += errors
                 // The massive channel (3) of every vector is kept exactly: it is the largest by far.
