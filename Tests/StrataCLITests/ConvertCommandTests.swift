@@ -104,6 +104,14 @@ import StrataTestSupport
             #expect((quantization["rel_error_per_shard"] as? [Any])?.count == 3)
             let combined = try #require(quantization["rel_error"] as? [String: Any])
             #expect(combined["vectors"] as? Int == q8.shards.reduce(0) { $0 + ($1.metadata.quantization?.relError?.vectors ?? 0) })
+            // q8 blocks are copied as stored by shard and merge; merge refuses a different bound.
+            let resharded = try CLIRunner.run(["shard", dir + "/q8", "--out", dir + "/q8-one", "--records-per-shard", "7"])
+            #expect(resharded.status == 0, "\(resharded.stderr)")
+            let one = try StrataDataset(path: dir + "/q8-one")
+            for i in 0..<7 { #expect(try one.readFloat(i) == q8.readFloat(i)) }
+            #expect(try CLIRunner.run(["convert", dir + "/a.strata", "--out", dir + "/loose.strata", "--dtype", "q8", "--max-rel-error", "0.02"]).status == 0)
+            let merge = try CLIRunner.run(["merge", dir + "/q8", dir + "/loose.strata", "--out", dir + "/merged"])
+            #expect(merge.status != 0 && merge.stderr.contains("quantization.max_rel_error"), "\(merge.stderr)")
             // A second run refuses the finished output instead of overwriting it.
             #expect(try CLIRunner.run(["convert", dir + "/ds", "--out", dir + "/q8", "--dtype", "q8"]).status != 0)
             // synth measures before writing, so its shard records the figures too; a q8 dataset converts back to bf16.
