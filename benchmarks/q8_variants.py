@@ -160,6 +160,7 @@ def main():
     ap.add_argument("--variants", default="q8,q6-g32,q4-g32,e4m3,adaptive")
     ap.add_argument("--write", type=Path, help="also store each variant's reconstructions of --splits under DIR/VARIANT/SPLIT")
     ap.add_argument("--splits", type=Path, help="TASK directory holding train, val and test captures (with --write)")
+    ap.add_argument("--no-table", action="store_true", help="skip the ratio/error table (with --write)")
     args = ap.parse_args()
     ds = strata.open(str(args.data))
     n = min(args.records, len(ds))
@@ -173,7 +174,7 @@ def main():
     print("")
     print("| variant | ratio vs raw bf16 | rel. L2 error mean | p99 | max |")
     print("|---|---|---|---|---|")
-    for name in args.variants.split(","):
+    for name in ([] if args.no_table else args.variants.split(",")):
         stored, errors = 0, []
         for v in values:
             for l in range(layers):
@@ -192,6 +193,7 @@ def main():
                     continue
                 meta = dict(source.metadata)
                 meta["dtype"] = "f32"
+                meta["auxiliary"] = []            # probes read hidden states only
                 meta.pop("codec", None)
                 with strata.DatasetWriter(str(target), meta) as w:
                     for i in range(len(source)):
@@ -199,7 +201,7 @@ def main():
                         v = source.read(i)
                         recon = np.stack([encode(name, v[l], l, bits_per_layer)[0] for l in range(layers)]) if v.shape[1] else v
                         w.append(info.id, recon.astype(np.float32), token_ids=info.token_ids, labels=info.labels, text=info.text,
-                                 metadata=info.metadata, auxiliary=info.auxiliary)
+                                 metadata=info.metadata)
                 print(f"wrote {target}", flush=True)
 
 
