@@ -17,7 +17,7 @@ struct ConvertCommand: ParsableCommand {
         magnitude kept exactly as bf16, k chosen as the smallest at which every vector's relative L2 error ||x - x'|| / ||x|| \
         is within --max-rel-error (spec/FORMAT.md §5.1). Each output shard is written in two passes: the first measures the \
         errors without writing, so a vector over the bound (or holding NaN/Inf) fails the command naming its record, layer and \
-        token before any output exists, and the shard's metadata records the distribution (quantization.rel_error: mean, p50, \
+        token before that shard is written (for a dataset, shards already converted stay without a manifest and a rerun reports the directory as unfinished), and the shard's metadata records the distribution (quantization.rel_error: mean, p50, \
         p99, max; `strata inspect --json` shows it). Progress goes to stderr.
         """)
 
