@@ -54,6 +54,7 @@ def main():
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--max-rel-error", default="0.01", help="q8 bound for the conversion")
     ap.add_argument("--probes", default="pooling,gate,mha,last-token,mean-last")
+    ap.add_argument("--tasks", default="rotten_tomatoes,safety", help="tasks to run (the report covers these)")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "q8-probes.md")
     args = ap.parse_args()
     probes, tasks = main_job_settings()
@@ -64,6 +65,8 @@ def main():
     results = {"captures": str(args.captures), "max_rel_error": args.max_rel_error, "seeds": args.seeds, "tasks": {}}
     started = time.time()
     for task, directory in task_dirs.items():
+        if task not in args.tasks.split(","):
+            continue
         metric = tasks[task]["metric"]
         stores = {"bf16": args.captures / directory, "q8": args.work / "q8" / directory}
         for split in ("train", "val", "test"):
