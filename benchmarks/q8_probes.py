@@ -55,6 +55,10 @@ def main():
     ap.add_argument("--max-rel-error", default="0.01", help="q8 bound for the conversion")
     ap.add_argument("--probes", default="pooling,gate,mha,last-token,mean-last")
     ap.add_argument("--tasks", default="rotten_tomatoes,safety", help="tasks to run (the report covers these)")
+    ap.add_argument("--variant", action="append", default=[], metavar="NAME=DIR",
+                    help="also train on the prototype store DIR/TASK/{train,val,test} (benchmarks/q8_variants.py --write), "
+                         "for the tasks it has, with --variant-probes (repeatable)")
+    ap.add_argument("--variant-probes", default="pooling,last-token,mean-last")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "q8-probes.md")
     args = ap.parse_args()
     probes, tasks = main_job_settings()
@@ -75,7 +79,7 @@ def main():
                 target.parent.mkdir(parents=True, exist_ok=True)
                 run([args.strata, "convert", stores["bf16"] / split, "--out", target, "--dtype", "q8",
                      "--max-rel-error", args.max_rel_error])
-        entry = {"metric": metric, "inspect": {}, "probes": {}}
+        entry = {"metric": metric, "inspect": {}, "probes": {}, "variants": {}}
         for store, base in stores.items():
             entry["inspect"][store] = {split: json.loads(run([args.strata, "inspect", base / split, "--json"], capture=True))
                                        for split in ("train", "val", "test")}
@@ -95,6 +99,26 @@ def main():
                         evaluation.write_text(run([args.strata, "eval", "--probe", ckpt, "--data", base / "test", "--json"], capture=True))
                     metrics.append(json.loads(evaluation.read_text())[metric])
                 entry["probes"][probe][store] = metrics
+        for spec in args.variant:
+            name, root = spec.split("=", 1)
+            base = Path(root).expanduser() / directory
+            if not (base / "test" / "manifest.json").exists():
+                continue
+            for probe in args.variant_probes.split(","):
+                opts = options[probe]
+                metrics = []
+                for seed in range(1, args.seeds + 1):
+                    rundir = args.work / "runs" / directory / name / f"{probe}-seed{seed}"
+                    rundir.mkdir(parents=True, exist_ok=True)
+                    ckpt, evaluation = rundir / "probe.strata-probe", rundir / "eval.json"
+                    if not ckpt.exists():
+                        run([args.strata, "train", "--data", base / "train", "--val", base / "val", "--probe", probe,
+                             "--out", ckpt, "--seed", seed, "--epochs", opts["epochs"][1], "--lr", opts["lr"],
+                             "--metric", metric, "--quiet"] + opts["extra"])
+                    if not evaluation.exists():
+                        evaluation.write_text(run([args.strata, "eval", "--probe", ckpt, "--data", base / "test", "--json"], capture=True))
+                    metrics.append(json.loads(evaluation.read_text())[metric])
+                entry["variants"].setdefault(name, {})[probe] = metrics
         results["tasks"][task] = entry
     results["seconds"] = time.time() - started
     (args.work / "q8-probes.json").write_text(json.dumps(results, indent=1))
@@ -130,6 +154,19 @@ def report(results):
                          f"{', '.join(f'{x:.2f}' for x in q)} | {statistics.mean(q):.2f} ± {sd(q):.2f} | {diff:+.2f} | "
                          f"{spread:.2f} | {'yes' if ok else '**no**'} |")
         lines.append("")
+        if entry.get("variants"):
+            lines += [f"Prototype variants (benchmarks/q8_variants.py reconstructions, stored exactly as f32), {task}:", "",
+                      "| variant | probe | per seed | mean ± sd | − bf16 mean | bf16 spread | within |", "|---|---|---|---|---|---|---|"]
+            for name, probes in entry["variants"].items():
+                for probe, values in probes.items():
+                    v, b = [100 * x for x in values], [100 * x for x in entry["probes"][probe]["bf16"]]
+                    spread = max(b) - min(b)
+                    diff = statistics.mean(v) - statistics.mean(b)
+                    sd = statistics.stdev(v) if len(v) > 1 else 0.0
+                    ok = abs(diff) <= max(spread, 0.5) + 1e-9
+                    lines.append(f"| {name} | {probe} | {', '.join(f'{x:.2f}' for x in v)} | {statistics.mean(v):.2f} ± {sd:.2f} | "
+                                 f"{diff:+.2f} | {spread:.2f} | {'yes' if ok else '**no**'} |")
+            lines.append("")
     return "\n".join(lines)
 
 
