@@ -5,7 +5,8 @@ capture, one block per (record, layer) as `strata` cuts long records, stores its
 and compresses each block as one zstd-1 frame with a flush per plane (as the Strata writer does), and
 decodes it again. Reported: size ratio against raw bf16 values, and the per-vector relative L2 error
 ‖x − x̂‖ / ‖x‖ (mean, p99, max). With --write DIR it also stores each variant's reconstructions (as
-f32, exactly) in a dataset per split, for `strata train` to measure probe accuracy on.
+f32, exactly) in a dataset per split, for `strata train` to measure probe accuracy on
+(benchmarks/q8_probes.py --variant NAME=DIR/NAME).
 
 Variants (k = exact bf16 outlier channels per vector, chosen by magnitude):
   q8         the shipped dtype: int8, one absmax scale per vector, k per block by the 1 % bound rule
@@ -158,7 +159,7 @@ def main():
     ap.add_argument("--data", type=Path, required=True, help="a bf16 Strata capture (shard or dataset)")
     ap.add_argument("--records", type=int, default=100)
     ap.add_argument("--variants", default="q8,q6-g32,q4-g32,e4m3,adaptive")
-    ap.add_argument("--write", type=Path, help="also store each variant's reconstructions of --splits under DIR/VARIANT/SPLIT")
+    ap.add_argument("--write", type=Path, help="also store each variant's reconstructions of --splits under DIR/VARIANT/TASK/SPLIT")
     ap.add_argument("--splits", type=Path, help="TASK directory holding train, val and test captures (with --write)")
     ap.add_argument("--no-table", action="store_true", help="skip the ratio/error table (with --write)")
     args = ap.parse_args()
@@ -188,7 +189,7 @@ def main():
         for name in args.variants.split(","):
             for split in ("train", "val", "test"):
                 source = strata.open(str(args.splits / split))
-                target = args.write / name / split
+                target = args.write / name / args.splits.name / split
                 if (target / "manifest.json").exists():
                     continue
                 meta = dict(source.metadata)
