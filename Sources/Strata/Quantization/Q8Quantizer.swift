@@ -11,7 +11,6 @@ final class Q8Quantizer {
     let maxRelError: Double
     private var topIndex: [Int]
     private var topMagnitude: [Float]
-    private var outlierMask: [Bool] = []
     /// Per-vector relative errors of the last encoded block.
     private(set) var errors: [Float] = []
 
@@ -26,7 +25,6 @@ final class Q8Quantizer {
     /// relative L2 error.
     func encode(_ values: UnsafePointer<Float>, vectors n: Int, hidden h: Int,
                 reserve: (Int) -> UnsafeMutableRawPointer) throws(Q8EncodingFailure) -> Q8Layout {
-        if outlierMask.count < h { outlierMask = Array(repeating: false, count: h) }
         if errors.count < n { errors = Array(repeating: 0, count: n) }
         var k = try chooseOutliers(values, vectors: n, hidden: h, from: 0)
         while true {
@@ -112,31 +110,29 @@ final class Q8Quantizer {
     }
 
     /// Relative L2 error of vector `x` encoded with its top `k` channels (already selected) as
-    /// outliers; writes the int8 codes when `codes` is given.
+    /// outliers; writes the int8 codes when `codes` is given. One branch-free pass quantizes every
+    /// channel; the outliers' terms are then swapped for their bf16 rounding errors (and codes for 0).
     private func vectorError(_ x: UnsafePointer<Float>, hidden h: Int, outliers k: Int, codes: UnsafeMutablePointer<UInt8>?) -> Double {
         let absmax: Float = k < h ? topMagnitude[k] : 0
         let scale = absmax / 127
         let inverse: Float = absmax > 0 ? 127 / absmax : 0
+        @inline(__always) func code(_ value: Float) -> Float { min(max((value * inverse).rounded(.toNearestOrEven), -127), 127) }
         var error2 = 0.0, norm2 = 0.0
-        outlierMask.withUnsafeMutableBufferPointer { mask in
-            for j in 0..<k { mask[topIndex[j]] = true }
-            for c in 0..<h {
-                let value = x[c]
-                norm2 += Double(value) * Double(value)
-                let restored: Float
-                if mask[c] {
-                    restored = StrataConvert.bf16ToF32(StrataConvert.f32ToBF16(value))
-                    codes?[c] = 0
-                } else {
-                    let q = min(max((value * inverse).rounded(.toNearestOrEven), -127), 127)
-                    restored = q * scale
-                    codes?[c] = UInt8(bitPattern: Int8(q))
-                }
-                let d = Double(value) - Double(restored)
-                error2 += d * d
-            }
-            for j in 0..<k { mask[topIndex[j]] = false }
+        for c in 0..<h {
+            let value = x[c], q = code(value)
+            let d = value - q * scale  // q × scale is what a reader returns; the difference is exact or nearly so
+            error2 += Double(d) * Double(d)
+            norm2 += Double(value) * Double(value)
+            codes?[c] = UInt8(bitPattern: Int8(q))
         }
+        for j in 0..<k {
+            let c = topIndex[j], value = x[c]
+            let quantized = Double(value - code(value) * scale)
+            let exact = Double(value) - Double(StrataConvert.bf16ToF32(StrataConvert.f32ToBF16(value)))
+            error2 += exact * exact - quantized * quantized
+            codes?[c] = 0
+        }
+        error2 = max(error2, 0)
         if norm2 == 0 { return error2 == 0 ? 0 : .infinity }
         return (error2 / norm2).squareRoot()
     }
