@@ -96,7 +96,8 @@ class VectorTests(unittest.TestCase):
         self.assertEqual(caught.exception.kind, "notAShard")
         self.assertIn('"q8" (format 1.1)', str(caught.exception))
         self.assertIn("format 1.0", str(caught.exception))
-        self.assertTrue(strata.Shard(path).lossy)
+        self.assertTrue(strata.Shard(path).lossy and strata.open(path).lossy)
+        self.assertFalse(strata.open(os.path.join(VECTORS, "bf16-two-records.strata")).lossy)
         self.assertEqual(strata.Shard(os.path.join(VECTORS, "bf16-two-records.strata"), reader_minor=0).version, (1, 0))
 
     def test_dataset_views_agree(self):
