@@ -59,6 +59,8 @@ def main():
                     help="also train on the prototype store DIR/TASK/{train,val,test} (benchmarks/q8_variants.py --write), "
                          "for the tasks it has, with --variant-probes (repeatable)")
     ap.add_argument("--variant-probes", default="pooling,last-token,mean-last")
+    ap.add_argument("--train-only", choices=["bf16", "q8"],
+                    help="only train and evaluate on this store (to run the two in parallel); no report")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "q8-probes.md")
     args = ap.parse_args()
     probes, tasks = main_job_settings()
@@ -86,6 +88,8 @@ def main():
         for probe, opts in options.items():
             entry["probes"][probe] = {}
             for store, base in stores.items():
+                if args.train_only and store != args.train_only:
+                    continue
                 metrics = []
                 for seed in range(1, args.seeds + 1):
                     rundir = args.work / "runs" / directory / store / f"{probe}-seed{seed}"
@@ -120,6 +124,8 @@ def main():
                     metrics.append(json.loads(evaluation.read_text())[metric])
                 entry["variants"].setdefault(name, {})[probe] = metrics
         results["tasks"][task] = entry
+    if args.train_only:
+        return
     results["seconds"] = time.time() - started
     (args.work / "q8-probes.json").write_text(json.dumps(results, indent=1))
     args.out.write_text(report(results))
