@@ -45,6 +45,24 @@ def run(cmd, capture=False):
     return done.stdout
 
 
+def seed_metrics(args, runs, base, probe, opts, metric):
+    """Trains `probe` on base/train (validating on base/val) for each seed, unless its checkpoint under
+    `runs` exists, evaluates it on base/test once, and returns the test `metric` per seed."""
+    metrics = []
+    for seed in range(1, args.seeds + 1):
+        rundir = runs / f"{probe}-seed{seed}"
+        rundir.mkdir(parents=True, exist_ok=True)
+        ckpt, evaluation = rundir / "probe.strata-probe", rundir / "eval.json"
+        if not ckpt.exists():
+            run([args.strata, "train", "--data", base / "train", "--val", base / "val", "--probe", probe,
+                 "--out", ckpt, "--seed", seed, "--epochs", opts["epochs"][1], "--lr", opts["lr"],
+                 "--metric", metric, "--quiet"] + opts["extra"])
+        if not evaluation.exists():
+            evaluation.write_text(run([args.strata, "eval", "--probe", ckpt, "--data", base / "test", "--json"], capture=True))
+        metrics.append(json.loads(evaluation.read_text())[metric])
+    return metrics
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--captures", type=Path, default=HOME / "main-job" / "quick" / "captures",
@@ -90,39 +108,15 @@ def main():
             for store, base in stores.items():
                 if args.train_only and store != args.train_only:
                     continue
-                metrics = []
-                for seed in range(1, args.seeds + 1):
-                    rundir = args.work / "runs" / directory / store / f"{probe}-seed{seed}"
-                    rundir.mkdir(parents=True, exist_ok=True)
-                    ckpt, evaluation = rundir / "probe.strata-probe", rundir / "eval.json"
-                    if not ckpt.exists():
-                        run([args.strata, "train", "--data", base / "train", "--val", base / "val", "--probe", probe,
-                             "--out", ckpt, "--seed", seed, "--epochs", opts["epochs"][1], "--lr", opts["lr"],
-                             "--metric", metric, "--quiet"] + opts["extra"])
-                    if not evaluation.exists():
-                        evaluation.write_text(run([args.strata, "eval", "--probe", ckpt, "--data", base / "test", "--json"], capture=True))
-                    metrics.append(json.loads(evaluation.read_text())[metric])
-                entry["probes"][probe][store] = metrics
+                entry["probes"][probe][store] = seed_metrics(args, args.work / "runs" / directory / store, base, probe, opts, metric)
         for spec in args.variant:
             name, root = spec.split("=", 1)
             base = Path(root).expanduser() / directory
             if not (base / "test" / "manifest.json").exists():
                 continue
             for probe in args.variant_probes.split(","):
-                opts = options[probe]
-                metrics = []
-                for seed in range(1, args.seeds + 1):
-                    rundir = args.work / "runs" / directory / name / f"{probe}-seed{seed}"
-                    rundir.mkdir(parents=True, exist_ok=True)
-                    ckpt, evaluation = rundir / "probe.strata-probe", rundir / "eval.json"
-                    if not ckpt.exists():
-                        run([args.strata, "train", "--data", base / "train", "--val", base / "val", "--probe", probe,
-                             "--out", ckpt, "--seed", seed, "--epochs", opts["epochs"][1], "--lr", opts["lr"],
-                             "--metric", metric, "--quiet"] + opts["extra"])
-                    if not evaluation.exists():
-                        evaluation.write_text(run([args.strata, "eval", "--probe", ckpt, "--data", base / "test", "--json"], capture=True))
-                    metrics.append(json.loads(evaluation.read_text())[metric])
-                entry["variants"].setdefault(name, {})[probe] = metrics
+                entry["variants"].setdefault(name, {})[probe] = seed_metrics(
+                    args, args.work / "runs" / directory / name, base, probe, options[probe], metric)
         results["tasks"][task] = entry
     if args.train_only:
         return
