@@ -76,7 +76,7 @@ def main():
     ap.add_argument("--variant", action="append", default=[], metavar="NAME=DIR",
                     help="also train on the prototype store DIR/TASK/{train,val,test} (benchmarks/q8_variants.py --write), "
                          "for the tasks it has, with --variant-probes (repeatable)")
-    ap.add_argument("--variant-probes", default="pooling,last-token,mean-last")
+    ap.add_argument("--variant-probes", default="pooling,gate,mha,last-token,mean-last")
     ap.add_argument("--train-only", choices=["bf16", "q8"],
                     help="only train and evaluate on this store (to run the two in parallel); no report")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "q8-probes.md")
