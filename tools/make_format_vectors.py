@@ -238,10 +238,57 @@ def main():
     all_recs, all_stored = write_dataset("dataset", meta, rng)
     expected_json(os.path.join(OUT, "dataset"), meta, all_recs, all_stored)
 
+    write_q8_vectors(np.random.default_rng(20261202))   # its own generator: the vectors above and below stay as they were
     write_refused_shards(rng)
     write_refused_datasets(rng)
     for name in sorted(os.listdir(OUT)):
         print(name)
+
+
+def q8_metadata(layers, hidden, bound=0.01):
+    meta = metadata("q8", layers, hidden)
+    meta["quantization"] = {"scheme": "q8", "max_rel_error": bound, "max_outliers": sf.Q8_MAX_OUTLIERS, "rel_error": None}
+    return meta
+
+
+def q8_record(rng, rid, tokens, layers=3, hidden=64):
+    v = values(rng, layers, tokens, hidden)
+    if tokens > 1:
+        v[1, 1, :] = 0.0                        # an all-zero vector: scale 0, error 0
+        v[2, 1, 5] = -3000.0                    # a second, negative massive channel
+    rec = {"id": rid, "labels": [len(rid) % 2], "token_ids": list(range(7, 7 + tokens)), "text": f"q8 {rid}", "metadata": {}}
+    return rec, v
+
+
+def write_q8_vectors(rng):
+    """q8 (§5.1): k chosen per block by the bound rule, a larger fixed k, an unshuffled block, a raw
+    (codec 0) block, an all-zero vector, massive channels; and the refused forms."""
+    meta = q8_metadata(3, 64)
+    (r0, v0), (r1, v1) = q8_record(rng, "q8-a", 4), q8_record(rng, "q8-b", 1)
+    tiles = [[(0, 2, 0, 3), (0, 2, 3, 1, {"k": 9}), (2, 1, 0, 2, {"shuffle": False}), (2, 1, 2, 2, {"codec": "none"})],
+             grid(3, 1, 3, 1)]
+    path, _, w = write("q8-outliers.strata", meta, [r0, r1], [v0, v1], tiles)
+    _, decoded = sf.read_shard(path)
+    expected_json(path, meta, [r0, r1], [d["values"] for d in decoded])
+
+    def mangled(name, mangle, why):
+        p, _, _ = write(name, q8_metadata(3, 64), [r0], [v0], [[(0, 3, 0, 4, {"k": 3, "mangle": mangle})]])
+        refused_json(p, why, "corrupt", "read", record=0, only_by_decoding=True)   # block copies carry it (§5.1)
+
+    def swap_indices(raw, n, k):
+        a = 4 * n                                # vector 0's first two outlier channels, swapped
+        raw[a:a + 2], raw[a + 2:a + 4] = raw[a + 2:a + 4], raw[a:a + 2]
+        return bytes(raw)
+
+    def negative_scale(raw, n, k):
+        raw[3] |= 0x80                           # vector 0's scale with its sign bit set
+        return bytes(raw)
+
+    mangled("bad-q8-index-order.strata", swap_indices, "q8 vector 0 lists its outlier channels in descending order (§5.1)")
+    mangled("bad-q8-scale.strata", negative_scale, "q8 vector 0 has a negative scale (§5.1)")
+    p, _, _ = write("bad-q8-version.strata", q8_metadata(3, 64), [r0], [v0], [grid(3, 4, 3, 4)])
+    patch(p, lambda d: set_field(d, 0, 10, "<H", 0, 28))
+    refused_json(p, "a q8 shard whose file header says format 1.0; q8 needs 1.1 (§3, §12)", "corrupt", "open")
 
 
 def assert_codecs(path, expected):

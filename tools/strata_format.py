@@ -16,8 +16,11 @@ import zstandard
 HEADER_MAGIC = b"\x89STRATA\n"
 TRAILER_MAGIC = b"STRATEND"
 TAG_BLOCK, TAG_RECORD, TAG_INDEX = b"SBLK", b"SREC", b"SIDX"
-DTYPES = {"f32": (0, 4), "f16": (1, 2), "bf16": (2, 2)}
-DTYPE_BY_CODE = {0: "f32", 1: "f16", 2: "bf16"}
+DTYPES = {"f32": (0, 4), "f16": (1, 2), "bf16": (2, 2), "q8": (3, None)}  # q8: no fixed width (§5.1)
+DTYPE_BY_CODE = {0: "f32", 1: "f16", 2: "bf16", 3: "q8"}
+#: The format minor version each dtype needs (§3, §12): the file header says the oldest that can read it.
+DTYPE_MINOR = {"f32": 0, "f16": 0, "bf16": 0, "q8": 1}
+Q8_MAX_OUTLIERS = 64
 
 
 def _crc_table():
@@ -78,6 +81,71 @@ def stored_bits_to_f32(bits: np.ndarray, dtype: str) -> np.ndarray:
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
 
+def q8_sections(n, hidden, k):
+    """§5.1: (offset, element width, element count) of the scales, indices, outliers and codes."""
+    return [(0, 4, n), (4 * n, 2, n * k), (4 * n + 2 * n * k, 2, n * k), (4 * n + 4 * n * k, 1, n * hidden)]
+
+
+def q8_encode(vectors, k):
+    """Encodes f32 vectors [n, H] with k outlier channels each (§5.1's encoding rule); returns the
+    unshuffled raw bytes and each vector's relative L2 error of the decoded values."""
+    x = np.ascontiguousarray(vectors, dtype=np.float32)
+    n, hidden = x.shape
+    mags = np.abs(x)
+    # Largest magnitude first, the lower channel first among equals (a stable sort of -|x|).
+    order = np.argsort(-mags, axis=1, kind="stable")
+    top = np.sort(order[:, :k], axis=1)
+    rest_max = mags[np.arange(n), order[:, k]] if k < hidden else np.zeros(n, dtype=np.float32)
+    scale = (rest_max / np.float32(127)).astype(np.float32)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inverse = np.where(rest_max > 0, np.float32(127) / rest_max, np.float32(0)).astype(np.float32)
+    codes = np.clip(np.rint(x * inverse[:, None]), -127, 127).astype(np.int8)
+    rows = np.arange(n)[:, None]
+    codes[rows, top] = 0
+    out_bits = to_stored_bits(x[rows, top].reshape(-1), "bf16").reshape(n, k)
+    raw = scale.astype("<f4").tobytes() + top.astype("<u2").tobytes() + out_bits.astype("<u2").tobytes() + codes.tobytes()
+    decoded = q8_decode(raw, n, hidden, k)
+    err = np.sqrt(((x.astype(np.float64) - decoded) ** 2).sum(1))
+    norm = np.sqrt((x.astype(np.float64) ** 2).sum(1))
+    return raw, np.where(norm > 0, err / np.where(norm > 0, norm, 1), 0.0)
+
+
+def q8_decode(raw, n, hidden, k):
+    """Unshuffled q8 raw bytes -> f32 [n, H] (§5.1), after checking scales and indices; raises ValueError."""
+    scale = np.frombuffer(raw, dtype="<f4", count=n, offset=0)
+    idx = np.frombuffer(raw, dtype="<u2", count=n * k, offset=4 * n).reshape(n, k).astype(np.int64)
+    outl = np.frombuffer(raw, dtype="<u2", count=n * k, offset=4 * n + 2 * n * k).reshape(n, k)
+    codes = np.frombuffer(raw, dtype=np.int8, count=n * hidden, offset=4 * n + 4 * n * k).reshape(n, hidden)
+    if np.any(scale.view("<u4") >= 0x7F800000):
+        raise ValueError("a q8 scale is negative, infinite or NaN")
+    if k and (np.any(idx >= hidden) or np.any(np.diff(idx, axis=1) <= 0)):
+        raise ValueError("q8 outlier channels are not strictly ascending below hidden")
+    values = codes.astype(np.float32) * scale[:, None]
+    if k:
+        values[np.arange(n)[:, None], idx] = stored_bits_to_f32(outl.copy(), "bf16")
+    return values
+
+
+def q8_shuffle(raw, n, hidden, k, forward=True):
+    """Byte-shuffles each q8 section by its element width (forward) or undoes it."""
+    out = bytearray(len(raw))
+    for offset, width, count in q8_sections(n, hidden, k):
+        part = np.frombuffer(raw, dtype=np.uint8, count=width * count, offset=offset)
+        part = part.reshape(count, width).T if forward else part.reshape(width, count).T
+        out[offset:offset + width * count] = part.copy().tobytes()
+    return bytes(out)
+
+
+def q8_choose_outliers(vectors, bound):
+    """§5.1's rule: the smallest k (≤ 64) at which every vector's relative error is within `bound`."""
+    hidden = vectors.shape[1]
+    for k in range(0, min(Q8_MAX_OUTLIERS, hidden) + 1):
+        _, err = q8_encode(vectors, k)
+        if err.max(initial=0.0) <= bound:
+            return k
+    raise ValueError(f"no outlier count up to {min(Q8_MAX_OUTLIERS, hidden)} meets the bound {bound}")
+
+
 def zstd_frame(raw: bytes, level: int, checksum: bool = False) -> bytes:
     """One zstd frame declaring its content size (§5), optionally with a content checksum."""
     return zstandard.ZstdCompressor(level=level, write_content_size=True, write_checksum=checksum).compress(raw)
@@ -91,7 +159,7 @@ class Writer:
         self.meta = metadata
         self.level = level
         meta_json = json.dumps(metadata, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        head = HEADER_MAGIC + struct.pack("<HHIQI", 1, 0, 0, len(meta_json), crc32c(meta_json))
+        head = HEADER_MAGIC + struct.pack("<HHIQI", 1, DTYPE_MINOR[metadata["dtype"]], 0, len(meta_json), crc32c(meta_json))
         self.f.write(head + struct.pack("<I", crc32c(head)) + meta_json)
         self.rows = []
         self.block_offsets = []   # per record: the file offset of each block header
@@ -114,11 +182,22 @@ class Writer:
             ls, lc, ts, tc = tile[:4]
             options = tile[4] if len(tile) > 4 else {}
             part = values_f32[ls:ls + lc, ts:ts + tc, :]
-            bits = to_stored_bits(part.reshape(-1), dtype)
-            raw = bits.tobytes()
             shuffled = options.get("shuffle", shuffle)
-            if shuffled:
-                raw = np.frombuffer(raw, dtype=np.uint8).reshape(-1, width).T.copy().tobytes()
+            if dtype == "q8":
+                vectors = part.reshape(-1, hidden)
+                k = options.get("k")
+                if k is None:
+                    k = q8_choose_outliers(vectors, self.meta["quantization"]["max_rel_error"])
+                raw, _ = q8_encode(vectors, k)
+                if "mangle" in options:
+                    raw = options["mangle"](bytearray(raw), lc * tc, k)
+                if shuffled:
+                    raw = q8_shuffle(raw, lc * tc, hidden, k)
+            else:
+                bits = to_stored_bits(part.reshape(-1), dtype)
+                raw = bits.tobytes()
+                if shuffled:
+                    raw = np.frombuffer(raw, dtype=np.uint8).reshape(-1, width).T.copy().tobytes()
             payload, codec_code = raw, 0
             if options.get("codec", codec) == "zstd":
                 frame = zstd_frame(raw, self.level, options.get("checksum", False))
@@ -199,6 +278,9 @@ def read_shard(path):
     meta_bytes = data[32:32 + meta_len]
     need(len(meta_bytes) == meta_len and crc32c(meta_bytes) == meta_crc, "metadata CRC")
     meta = json.loads(meta_bytes)
+    need(meta["dtype"] in DTYPES, f"unknown dtype {meta['dtype']!r} (format 1.{minor})", kind="notAShard")
+    need(minor >= DTYPE_MINOR[meta["dtype"]], f"dtype {meta['dtype']} needs format 1.{DTYPE_MINOR[meta['dtype']]}, the header says 1.{minor}")
+    need((meta["dtype"] == "q8") == (meta.get("quantization") is not None), "quantization is required for q8 and only for q8")
     body_start = 32 + meta_len
     # §7: a valid trailer is STRATEND + a matching CRC; without one the shard is unsealed.
     need(len(data) >= body_start + 32 and data[-32:-24] == TRAILER_MAGIC
@@ -299,7 +381,13 @@ def read_shard(path):
             payload = data[boff + 72:boff + 72 + stored]
             need(crc32c(payload) == pcrc, f"record {i} block {b} payload CRC")
             n = lc * tc * hidden
-            need(lc >= 1 and tc >= 1 and raw_size == n * width, "raw size")
+            if dtype == "q8":
+                per, rem = divmod(raw_size, lc * tc) if lc * tc else (0, 1)
+                k, rem4 = divmod(per - hidden - 4, 4)
+                need(lc >= 1 and tc >= 1 and rem == 0 and rem4 == 0 and 0 <= k <= min(Q8_MAX_OUTLIERS, hidden) and hidden <= 65536,
+                     f"record {i} block {b}: q8 raw size")
+            else:
+                need(lc >= 1 and tc >= 1 and raw_size == n * width, "raw size")
             tiles.append((ls, lc, ts, tc))
             if bcodec == 1:
                 # §5: exactly one zstd frame (no skippable frame, no dictionary) declaring raw_size bytes.
@@ -316,6 +404,15 @@ def read_shard(path):
             else:
                 need(stored == raw_size, "codec 0 stored size")
                 raw = payload
+            if dtype == "q8":
+                if bshuf:
+                    raw = q8_shuffle(raw, lc * tc, hidden, k, forward=False)
+                try:
+                    decoded = q8_decode(raw, lc * tc, hidden, k)
+                except ValueError as error:
+                    raise FormatError("corrupt", f"{path}: record {i} block {b}: {error}")
+                values[ls:ls + lc, ts:ts + tc, :] = decoded.reshape(lc, tc, hidden)
+                continue
             planes = np.frombuffer(raw, dtype=np.uint8)
             elems = planes.reshape(width, n).T.copy() if bshuf else planes.reshape(n, width)
             bits = elems.reshape(-1).view(np.uint32 if width == 4 else np.uint16)

@@ -53,6 +53,26 @@ import StrataTestSupport
         }
     }
 
+    /// `--dtype q8` stores the same forward pass as `--dtype f32` within the bound (the f32 capture is the reference).
+    @Test func captureQ8StaysWithinTheBoundOfTheF32Capture() throws {
+        try withTemporaryDirectory { dir in
+            try Self.synthModel(dir + "/m.gguf")
+            try Self.writeInput(dir + "/in.jsonl", count: 6)
+            for (dtype, out) in [("f32", "/f32"), ("q8", "/q8")] {
+                let capture = try CLIRunner.run(["capture", "--model", dir + "/m.gguf", "--input", dir + "/in.jsonl", "--out", dir + out,
+                                                 "--dtype", dtype, "--max-rel-error", "0.008", "--threads", "1"])
+                #expect(capture.status == 0, "\(capture.stderr)")
+            }
+            let exact = try Self.contents(dir + "/f32"), lossy = try Self.contents(dir + "/q8")
+            let hidden = try StrataDataset(path: dir + "/q8").metadata.hidden
+            #expect(try StrataDataset(path: dir + "/q8").metadata.quantization?.maxRelError == 0.008)
+            #expect(exact.map(\.id) == lossy.map(\.id))
+            for (a, b) in zip(exact, lossy) {
+                #expect(relativeL2Errors(a.values, b.values, hidden: hidden).allSatisfy { $0 <= 0.008 * (1 + 1e-6) })
+            }
+        }
+    }
+
     @Test func refusesANonEmptyOutputAndReportsBadRows() throws {
         try withTemporaryDirectory { dir in
             try Self.synthModel(dir + "/m.gguf")

@@ -12,6 +12,7 @@ func expectedSynthValues(_ synth: SyntheticStates, _ index: Int, dtype: StrataDT
     case .f32: return (record, values)
     case .bf16: return (record, values.map { StrataConvert.bf16ToF32(StrataConvert.f32ToBF16($0)) })
     case .f16: return (record, values.map { Float(Float16($0)) })
+    case .q8: return (record, values)  // the synthesized values before quantization (lossy: compare within the bound)
     }
 }
 

@@ -22,7 +22,7 @@ import StrataTestSupport
         return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
     }
 
-    @Test(arguments: ["f32", "f16", "bf16"])
+    @Test(arguments: ["f32", "f16", "bf16", "q8"])
     func pythonReaderDecodesSwiftShards(dtype: String) throws {
         try withTemporaryDirectory { dir in
             let path = dir + "/py.strata"

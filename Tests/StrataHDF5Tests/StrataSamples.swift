@@ -50,7 +50,7 @@ struct StrataSample {
                         try writer.append(input, values: .f32($0))
                     }
                 case .f16: try writer.append(input, values: .f16(bits))
-                case .bf16: try writer.append(input, values: .bf16(bits))
+                case .bf16, .q8: try writer.append(input, values: .bf16(bits))
                 }
             }
             records.append(Record(input: input, values: values, tokens: tokens))

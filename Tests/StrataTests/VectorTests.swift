@@ -89,7 +89,8 @@ import Testing
     @Test func everyKindOfVectorIsPresent() {
         // The parameterised tests below run once per JSON file; a missing directory must not pass silently.
         for name in ["bf16-two-records.strata.json", "payload-forms.strata.json", "bf16-unsealed.strata.json", "dataset.json",
-                     "bad-payload-crc.strata.json", "bad-truncated.strata.json", "bad-index-crc.strata.json", "bad-dataset-crc.json"] {
+                     "bad-payload-crc.strata.json", "bad-truncated.strata.json", "bad-index-crc.strata.json", "bad-dataset-crc.json",
+                     "q8-outliers.strata.json", "bad-q8-index-order.strata.json", "bad-q8-scale.strata.json", "bad-q8-version.strata.json"] {
             #expect(Self.names.contains(name), "spec/vectors/\(name) is missing")
         }
     }

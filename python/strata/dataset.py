@@ -11,6 +11,7 @@ import numpy as np
 from . import validation
 from .checksum import file_crc32c
 from .errors import StrataError
+from .layout import LOSSY_DTYPES
 from .manifest import MANIFEST_NAME, read_manifest
 from .record import Record, RecordInfo
 from .shard import LayerSelection, Shard, TokenSelection, ValueType, resolve_layer_positions
@@ -86,6 +87,11 @@ class Dataset:
     @property
     def dtype(self) -> str:
         return str(self.metadata["dtype"])
+
+    @property
+    def lossy(self) -> bool:
+        """True for q8: values are float32 reconstructions within ``metadata["quantization"]["max_rel_error"]``."""
+        return self.dtype in LOSSY_DTYPES
 
     @property
     def label_names(self) -> Optional[List[str]]:

@@ -12,7 +12,8 @@ import numpy as np
 __all__ = [
     "FILE_MAGIC", "TRAILER_MAGIC", "TAG_BLOCK", "TAG_RECORD", "TAG_INDEX",
     "FILE_HEADER", "BLOCK_HEADER", "RECORD_HEADER", "BLOCK_REF", "INDEX_HEADER", "TRAILER", "INDEX_ROW",
-    "Limits", "DTYPE_CODES", "DTYPE_NAMES", "DTYPE_WIDTH", "STORED_NUMPY", "CODEC_NONE", "CODEC_ZSTD",
+    "Limits", "DTYPE_CODES", "DTYPE_NAMES", "DTYPE_WIDTH", "DTYPE_MINOR", "READER_MINOR", "LOSSY_DTYPES", "STORED_NUMPY",
+    "CODEC_NONE", "CODEC_ZSTD",
     "id_hash", "zstd_bound",
 ]
 
@@ -65,9 +66,15 @@ class Limits:
     MANIFEST_BYTES = 256 << 20
 
 
-DTYPE_CODES: Dict[str, int] = {"f32": 0, "f16": 1, "bf16": 2}
+DTYPE_CODES: Dict[str, int] = {"f32": 0, "f16": 1, "bf16": 2, "q8": 3}
 DTYPE_NAMES: Dict[int, str] = {code: name for name, code in DTYPE_CODES.items()}
-DTYPE_WIDTH: Dict[str, int] = {"f32": 4, "f16": 2, "bf16": 2}
+#: Bytes per value; for q8 the planning width (its blocks are hidden + 4 + 4k bytes per vector, §5.1).
+DTYPE_WIDTH: Dict[str, int] = {"f32": 4, "f16": 2, "bf16": 2, "q8": 2}
+#: The format minor version that introduced each dtype (§3, §12); READER_MINOR is the newest this package reads.
+DTYPE_MINOR: Dict[str, int] = {"f32": 0, "f16": 0, "bf16": 0, "q8": 1}
+READER_MINOR = 1
+#: Lossy dtypes: reads return float32 reconstructions, and there is no "stored" form.
+LOSSY_DTYPES = ("q8",)
 #: numpy type of stored elements: bf16 has none, so its bit patterns are uint16.
 STORED_NUMPY: Dict[str, np.dtype] = {"f32": np.dtype("<f4"), "f16": np.dtype("<f2"), "bf16": np.dtype("<u2")}
 CODEC_NONE = 0

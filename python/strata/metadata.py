@@ -6,7 +6,7 @@ import json
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
 from .errors import StrataError
-from .layout import DTYPE_CODES, Limits
+from .layout import DTYPE_CODES, LOSSY_DTYPES, Limits
 
 __all__ = ["build_metadata", "encode_metadata", "swift_json", "hf_layers", "PROMPT_KEYS", "TOOL_VERSION",
            "DEFAULT_LAYER_SEMANTICS"]
@@ -49,6 +49,8 @@ def build_metadata(*, hidden: int, layers: LayerSpec, dtype: str, model: Optiona
 
     if not isinstance(hidden, int) or isinstance(hidden, bool) or not 1 <= hidden <= Limits.HIDDEN:
         raise bad(f"hidden size {hidden!r} is out of range 1...{Limits.HIDDEN}")
+    if dtype in LOSSY_DTYPES:
+        raise bad(f"this package reads {dtype} but writes f32, f16 or bf16 only; make {dtype} with `strata convert --dtype {dtype}`")
     if dtype not in DTYPE_CODES:
         raise bad(f"dtype {dtype!r} is not one of f32, f16, bf16")
     n_blocks = model.get("n_blocks") if model else None

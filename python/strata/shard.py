@@ -8,12 +8,12 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from . import validation
+from . import q8, validation
 from .checksum import crc32c
 from .codec import Decompressor, write_elements, write_planes
 from .entry import RecordEntry, decode_record_body
 from .errors import StrataError
-from .layout import (BLOCK_HEADER, CODEC_ZSTD, DTYPE_CODES, DTYPE_WIDTH, FILE_HEADER, INDEX_HEADER, INDEX_ROW,
+from .layout import (BLOCK_HEADER, CODEC_ZSTD, DTYPE_CODES, DTYPE_WIDTH, LOSSY_DTYPES, READER_MINOR, FILE_HEADER, INDEX_HEADER, INDEX_ROW,
                      RECORD_HEADER, STORED_NUMPY, TAG_RECORD, TRAILER)
 from .record import Record, RecordInfo
 
@@ -35,8 +35,11 @@ class Shard:
     (open one per thread); fine across ``fork``.
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, reader_minor: int = READER_MINOR) -> None:
+        """``reader_minor``: the newest format minor version to accept (spec/FORMAT.md §12); 0 reads as a
+        reader of format 1.0 does, refusing q8 (1.1) with a message that says so."""
         self.path = path
+        self._reader_minor = reader_minor
         self._fd = validation.open_regular_file(path)
         try:
             self.size = os.fstat(self._fd).st_size
@@ -78,6 +81,8 @@ class Shard:
         except (UnicodeDecodeError, ValueError) as error:
             raise validation.corrupt(f"metadata JSON is invalid: {error}").located(offset=32) from None
         try:
+            if isinstance(meta, dict):
+                validation.check_dtype_version(meta.get("dtype"), minor, self._reader_minor)
             validation.check_metadata(meta)
         except StrataError as error:
             raise error.located(offset=32)
@@ -87,6 +92,9 @@ class Shard:
         self.n_layers = len(self.layers)
         self.dtype: str = meta["dtype"]
         self.width = DTYPE_WIDTH[self.dtype]
+        #: True for a lossy dtype (q8): reads return float32 reconstructions within
+        #: ``metadata["quantization"]["max_rel_error"]`` per vector, and there is no "stored" form.
+        self.lossy: bool = self.dtype in LOSSY_DTYPES
         self._dtype_code = DTYPE_CODES[self.dtype]
         self.body_start = 32 + meta_len
         self._all_layers = list(range(self.n_layers))
@@ -193,7 +201,7 @@ class Shard:
             validation.check_entry_against_row(len(entry.token_ids), len(entry.blocks), entry.stored_bytes, row)
             validation.check_record_size(self.n_layers, len(entry.token_ids), self.hidden, self.width)
             validation.check_auxiliary(entry.auxiliary, self._declared_auxiliary)
-            validation.check_block_refs(entry.blocks, self.n_layers, len(entry.token_ids), self.hidden, self.width)
+            validation.check_block_refs(entry.blocks, self.n_layers, len(entry.token_ids), self.hidden, self.width, self.dtype)
             validation.check_block_placement(entry.blocks, self._row_ends[i - 1] if i else self.body_start, offset)
         except StrataError as error:
             raise error.located(path=self.path, record=i, record_id=record_id, offset=offset)
@@ -244,6 +252,8 @@ class Shard:
 
     def _output_type(self, dtype: ValueType) -> np.dtype:
         if isinstance(dtype, str) and dtype == "stored":
+            if self.lossy:
+                raise ValueError(f'dtype {self.dtype} has no "stored" form (int8 codes with per-vector scales and outliers); read float32')
             return STORED_NUMPY[self.dtype]
         resolved = np.dtype(dtype)
         if resolved != np.float32:
@@ -307,6 +317,15 @@ class Shard:
             _, _, lc, ts, tc, _, _, _ = refs[b]
             a, z = max(t0, ts), min(t1, ts + tc)
             shuffled, data = planes
+            if self.lossy:
+                try:
+                    vectors = q8.decode(data, lc * tc, self.hidden, q8.outliers_for(refs[b][6], lc * tc, self.hidden), shuffled)
+                except StrataError as error:
+                    raise error.located(path=self.path, record=index, record_id=entry.id, block=b, offset=refs[b][0])
+                vectors = vectors.reshape(lc, tc, self.hidden)
+                for out_start, block_layer, count in runs:
+                    result[out_start:out_start + count, a - t0:z - t0] = vectors[block_layer:block_layer + count, a - ts:z - ts]
+                continue
             for out_start, block_layer, count in runs:
                 dst = result[out_start:out_start + count, a - t0:z - t0]
                 if shuffled:

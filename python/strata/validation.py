@@ -14,9 +14,10 @@ from typing import Any, Mapping, Sequence, Tuple
 
 import numpy as np
 
+from . import q8
 from .errors import StrataError
-from .layout import (CODEC_NONE, CODEC_ZSTD, DTYPE_CODES, FILE_MAGIC, TAG_BLOCK, TAG_INDEX, TAG_RECORD, TRAILER_MAGIC,
-                     Limits, zstd_bound)
+from .layout import (CODEC_NONE, CODEC_ZSTD, DTYPE_CODES, DTYPE_MINOR, FILE_MAGIC, READER_MINOR, TAG_BLOCK, TAG_INDEX,
+                     TAG_RECORD, TRAILER_MAGIC, Limits, zstd_bound)
 
 __all__ = ["corrupt"]
 
@@ -57,6 +58,14 @@ def check_metadata(meta: Any) -> None:
             raise corrupt(f"metadata: layer {layer!r} is not an {{index, kind}} object")
     if meta.get("dtype") not in DTYPE_CODES:
         raise corrupt(f"metadata: unknown dtype {meta.get('dtype')!r}")
+    quantization = meta.get("quantization")
+    if meta["dtype"] == "q8":
+        if not isinstance(quantization, dict) or quantization.get("scheme") != "q8":
+            raise corrupt('metadata: dtype q8 needs a "quantization" object with scheme "q8"')
+        if hidden > q8.MAX_HIDDEN:
+            raise corrupt(f"metadata: hidden size {hidden} is over q8's limit {q8.MAX_HIDDEN}")
+    elif quantization is not None:
+        raise corrupt(f'metadata: "quantization" is given for the lossless dtype {meta["dtype"]}')
     auxiliary = meta.get("auxiliary", [])
     if not isinstance(auxiliary, list):
         raise corrupt("metadata: auxiliary is not a list")
@@ -171,7 +180,19 @@ def check_sorted_unique(keys: Sequence[str], what: str) -> None:
             raise corrupt(f"record {what}s are not sorted by UTF-8 byte order")
 
 
-def check_block_refs(refs: np.ndarray, n_layers: int, n_tokens: int, hidden: int, width: int) -> None:
+def check_dtype_version(dtype: Any, minor: int, reader_minor: int = READER_MINOR) -> None:
+    """§12: a dtype newer than the reader's format version (or unknown) is refused as a newer format,
+    naming both versions; a dtype newer than the file header's version is corruption."""
+    known = [name for name, needed in DTYPE_MINOR.items() if needed <= reader_minor]
+    if dtype not in known:
+        raise StrataError("notAShard", f'the shard stores dtype "{dtype}" (format 1.{minor}), which this reader of format '
+                                       f"1.{reader_minor} does not know (it reads {', '.join(known)}); read it with a newer strata",
+                          offset=32)
+    if DTYPE_MINOR[dtype] > minor:
+        raise corrupt(f"dtype {dtype} needs format 1.{DTYPE_MINOR[dtype]} or newer, but the file header says 1.{minor}").located(offset=10)
+
+
+def check_block_refs(refs: np.ndarray, n_layers: int, n_tokens: int, hidden: int, width: int, dtype: str = "") -> None:
     """Block references: reserved zero, raw size = shape, and the blocks tile the record (§5): layer
     groups in order covering every layer, each cut into ascending token ranges covering every token."""
     if n_tokens == 0:
@@ -180,8 +201,11 @@ def check_block_refs(refs: np.ndarray, n_layers: int, n_tokens: int, hidden: int
         return
     if (refs["reserved"] != 0).any():
         raise corrupt("a block reference's reserved field is not 0")
-    if (refs["raw_size"] != refs["layer_count"].astype(np.uint64) * refs["token_count"].astype(np.uint64)
-            * np.uint64(hidden * width)).any():
+    vectors = refs["layer_count"].astype(np.uint64) * refs["token_count"].astype(np.uint64)
+    if dtype == "q8":
+        if any(q8.outliers_for(raw, n, hidden) is None for raw, n in zip(refs["raw_size"].tolist(), vectors.tolist())):
+            raise corrupt("a block reference's raw size is not vectors × (hidden + 4 + 4k) for an allowed k (q8)")
+    elif (refs["raw_size"] != vectors * np.uint64(hidden * width)).any():
         raise corrupt("a block reference's raw size does not match its shape")
     if (refs["raw_size"] > Limits.BLOCK_RAW_BYTES).any():
         raise corrupt("a block's raw size exceeds the limit")

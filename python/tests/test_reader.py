@@ -79,10 +79,26 @@ class VectorTests(unittest.TestCase):
                 single = ds.read(i, layers=1, tokens=slice(1, 2))
                 self.assertEqual(single.shape, (1, want.shape[2]))
                 np.testing.assert_array_equal(single, want[1, 1:2])
+            if ds.dtype == "q8":   # lossy: float32 reconstructions only
+                with self.assertRaises(ValueError):
+                    ds.read(i, dtype="stored")
+                continue
             stored = ds.read(i, dtype="stored")
             widened = ((stored.astype(np.uint32) << 16).view(np.float32) if ds.dtype == "bf16"
                        else stored.astype(np.float32))
             np.testing.assert_array_equal(widened.view(np.uint32), want.view(np.uint32))
+
+    def test_a_format_10_reader_refuses_q8_saying_why(self):
+        """spec/FORMAT.md §12: q8 is format 1.1; read as a 1.0 reader, it is refused as a newer format."""
+        path = os.path.join(VECTORS, "q8-outliers.strata")
+        with self.assertRaises(strata.StrataError) as caught:
+            strata.Shard(path, reader_minor=0)
+        self.assertEqual(caught.exception.kind, "notAShard")
+        self.assertIn('"q8" (format 1.1)', str(caught.exception))
+        self.assertIn("format 1.0", str(caught.exception))
+        self.assertTrue(strata.Shard(path).lossy and strata.open(path).lossy)
+        self.assertFalse(strata.open(os.path.join(VECTORS, "bf16-two-records.strata")).lossy)
+        self.assertEqual(strata.Shard(os.path.join(VECTORS, "bf16-two-records.strata"), reader_minor=0).version, (1, 0))
 
     def test_dataset_views_agree(self):
         ds = strata.open(os.path.join(VECTORS, "dataset"))

@@ -11,15 +11,25 @@ final class BlockEncoder {
     /// Header followed by the payload of the last encoded block.
     private(set) var output: UnsafeMutableRawBufferPointer = .init(start: nil, count: 0)
 
-    init(level: Int) throws {
+    /// Encodes q8 blocks (nil unless the shard's dtype is q8).
+    private let quantizer: Q8Quantizer?
+    /// f32 copy of a q8 tile.
+    private var tileValues: UnsafeMutableBufferPointer<Float> = .init(start: nil, count: 0)
+    /// Per-vector relative errors of the last block encoded from values (empty for lossless dtypes).
+    private(set) var lastErrors: ArraySlice<Float> = []
+
+    /// `maxRelError`: the q8 error bound (nil for the lossless dtypes).
+    init(level: Int, maxRelError: Double? = nil) throws {
         compressor = try ZstdCompressor(level: level)
         chunk = .allocate(byteCount: Self.chunkElements * 4, alignment: 64)
+        quantizer = maxRelError.map { Q8Quantizer(maxRelError: $0) }
     }
 
     deinit {
         planes.deallocate()
         output.deallocate()
         chunk.deallocate()
+        tileValues.deallocate()
     }
 
     private func ensure(_ buffer: inout UnsafeMutableRawBufferPointer, _ count: Int) {
@@ -34,6 +44,11 @@ final class BlockEncoder {
     /// its record when `values` hold only the tile (default: the tile's own start).
     func encode(values: HiddenStatesBuffer, tokens: Int, hidden: Int, stored: StrataDType, tile: BlockPlan.Tile,
                 recordOrdinal: Int, idHash: UInt64, origin: (layer: Int, token: Int)? = nil) throws -> (BlockHeader, Int) {
+        if stored == .q8 {
+            return try encodeQ8(values: values, tokens: tokens, hidden: hidden, tile: tile, recordOrdinal: recordOrdinal,
+                                idHash: idHash, origin: origin ?? (tile.layerStart, tile.tokenStart))
+        }
+        lastErrors = []
         let width = stored.byteWidth
         let n = tile.layerCount * tile.tokenCount * hidden
         let rawSize = n * width
@@ -50,19 +65,66 @@ final class BlockEncoder {
                 done += c
             }
         }
+        return try finish(rawSize: rawSize, planeSizes: Array(repeating: n, count: width), stored: stored, hidden: hidden, tile: tile,
+                          recordOrdinal: recordOrdinal, idHash: idHash, origin: origin ?? (tile.layerStart, tile.tokenStart))
+    }
+
+    /// Encodes a q8 tile: converts it to f32, lets the quantizer choose k and write the sections
+    /// (shuffled) into `planes`, then compresses. A vector the quantizer refuses is named by its
+    /// layer position and token in the record.
+    private func encodeQ8(values: HiddenStatesBuffer, tokens: Int, hidden: Int, tile: BlockPlan.Tile,
+                          recordOrdinal: Int, idHash: UInt64, origin: (layer: Int, token: Int)) throws -> (BlockHeader, Int) {
+        let layout = try quantize(values: values, tokens: tokens, hidden: hidden, tile: tile, origin: origin)
+        return try finish(rawSize: layout.rawSize, planeSizes: layout.planeSizes, stored: .q8, hidden: hidden, tile: tile,
+                          recordOrdinal: recordOrdinal, idHash: idHash, origin: origin)
+    }
+
+    /// The quantizing half of `encodeQ8`: the tile's q8 sections land in `planes` and its per-vector
+    /// errors in `lastErrors` (`Q8ErrorSurvey` stops here, without compressing).
+    func quantize(values: HiddenStatesBuffer, tokens: Int, hidden: Int, tile: BlockPlan.Tile,
+                  origin: (layer: Int, token: Int)) throws -> Q8Layout {
+        guard let quantizer else { throw StrataError(.invalidArgument, "q8 block encoder was created without an error bound") }
+        let vectors = tile.layerCount * tile.tokenCount
+        if tileValues.count < vectors * hidden {
+            tileValues.deallocate()
+            tileValues = .allocate(capacity: max(vectors * hidden, 1024))
+        }
+        let run = tile.tokenCount * hidden
+        for l in 0..<tile.layerCount {
+            let src = ((tile.layerStart + l) * tokens + tile.tokenStart) * hidden
+            values.copyFloats(from: src, count: run, into: tileValues.baseAddress! + l * run)
+        }
+        let layout: Q8Layout
+        do {
+            layout = try quantizer.encode(tileValues.baseAddress!, vectors: vectors, hidden: hidden) { size in
+                ensure(&planes, size)
+                return planes.baseAddress!
+            }
+        } catch {
+            let layer = origin.layer + error.vector / tile.tokenCount, token = origin.token + error.vector % tile.tokenCount
+            throw StrataError(.invalidArgument, "layer position \(layer), token \(token): \(error.describe(bound: quantizer.maxRelError))")
+        }
+        lastErrors = quantizer.errors[0..<vectors]
+        return layout
+    }
+
+    /// Compresses the `rawSize` shuffled bytes in `planes` (zstd blocks flushed at each plane's end;
+    /// kept raw when zstd does not shrink them), checksums the payload and builds the header.
+    private func finish(rawSize: Int, planeSizes: [Int], stored: StrataDType, hidden: Int, tile: BlockPlan.Tile,
+                        recordOrdinal: Int, idHash: UInt64, origin: (layer: Int, token: Int)) throws -> (BlockHeader, Int) {
         ensure(&output, BlockHeader.size + ZstdCompressor.bound(rawSize))
         let payload = UnsafeMutableRawBufferPointer(rebasing: output[BlockHeader.size...])
         let rawView = UnsafeRawBufferPointer(start: planes.baseAddress, count: rawSize)
         var codec = BlockHeader.codecZstd
-        var storedSize = try compressor.compress(planes: rawView, count: width, into: payload)
+        var storedSize = try compressor.compress(rawView, planeSizes: planeSizes, into: payload)
         if storedSize >= rawSize {
             codec = BlockHeader.codecNone
             storedSize = rawSize
             payload.baseAddress!.copyMemory(from: rawView.baseAddress!, byteCount: rawSize)
         }
         let crc = CRC32C.checksum(UnsafeRawBufferPointer(start: payload.baseAddress, count: storedSize))
-        let header = BlockHeader(recordOrdinal: recordOrdinal, idHash: idHash, layerStart: origin?.layer ?? tile.layerStart,
-                                 layerCount: tile.layerCount, tokenStart: origin?.token ?? tile.tokenStart, tokenCount: tile.tokenCount,
+        let header = BlockHeader(recordOrdinal: recordOrdinal, idHash: idHash, layerStart: origin.layer,
+                                 layerCount: tile.layerCount, tokenStart: origin.token, tokenCount: tile.tokenCount,
                                  hidden: hidden, dtype: stored, codec: codec, shuffled: true, rawSize: rawSize, storedSize: storedSize,
                                  payloadCRC: crc)
         header.encode().withUnsafeBytes { output.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: BlockHeader.size) }
@@ -100,6 +162,7 @@ final class BlockEncoder {
 
     /// Puts `header` alone into `output` (its payload is written from elsewhere); returns its length.
     func stage(_ header: BlockHeader) -> Int {
+        lastErrors = []
         ensure(&output, BlockHeader.size)
         header.encode().withUnsafeBytes { output.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: BlockHeader.size) }
         return BlockHeader.size
@@ -135,6 +198,8 @@ final class BlockEncoder {
             let s = b.baseAddress! + from
             for i in 0..<count { tmp16[i] = StrataConvert.f32ToBF16(StrataConvert.f16ToF32(s[i])) }
             ByteShuffle.scatter16(tmp16, count: count, planes: planes, planeStride: planeStride, at: at)
+        case (_, .q8):
+            preconditionFailure("q8 blocks are encoded by encodeQ8, never scattered")
         case (.bf16(let b), .f16):
             let s = b.baseAddress! + from
             for i in 0..<count { tmp16[i] = StrataConvert.f32ToF16(StrataConvert.bf16ToF32(s[i])) }

@@ -26,6 +26,7 @@ public func processCPUSeconds() -> Double {
 /// --stages`): where write and read time goes. Each result is (stage, bytes processed, thread CPU seconds).
 public enum CodecStageTimings {
     public static func measure(values: [Float], dtype: StrataDType, level: Int, repeats: Int = 5) throws -> [(stage: String, bytes: Int, seconds: Double)] {
+        guard !dtype.isLossy else { throw StrataError(.invalidArgument, "codec stage timings cover the lossless dtypes (f32, f16, bf16), not \(dtype.rawValue)") }
         let n = values.count
         let width = dtype.byteWidth
         let raw = n * width
@@ -60,6 +61,7 @@ public enum CodecStageTimings {
                         ByteShuffle.scatter32($0, count: n, planes: p, planeStride: n, at: 0)
                     }
                 }
+            case .q8: return
             }
             let compressor = try ZstdCompressor(level: level)
             var stored = 0
@@ -76,6 +78,7 @@ public enum CodecStageTimings {
                 case .bf16: ByteShuffle.gatherBF16(planes: r, planeStride: n, at: 0, count: n, into: output.baseAddress!)
                 case .f16: ByteShuffle.gatherF16(planes: r, planeStride: n, at: 0, count: n, into: output.baseAddress!)
                 case .f32: ByteShuffle.gatherF32(planes: r, planeStride: n, at: 0, count: n, into: output.baseAddress!)
+                case .q8: break
                 }
             }
         }

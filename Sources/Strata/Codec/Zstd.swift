@@ -27,14 +27,22 @@ final class ZstdCompressor {
     /// 128 KiB compared with compressing the planes as one run. Returns the frame size.
     func compress(planes source: UnsafeRawBufferPointer, count planes: Int, into destination: UnsafeMutableRawBufferPointer) throws -> Int {
         guard planes > 1, source.count % planes == 0 else { return try compress(source, into: destination) }
+        return try compress(source, planeSizes: Array(repeating: source.count / planes, count: planes), into: destination)
+    }
+
+    /// As `compress(planes:count:into:)` for planes of the given sizes (summing to `source.count`),
+    /// e.g. the sections of a q8 block (`Q8Layout.planeSizes`).
+    func compress(_ source: UnsafeRawBufferPointer, planeSizes: [Int], into destination: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard planeSizes.count > 1 else { return try compress(source, into: destination) }
+        precondition(planeSizes.reduce(0, +) == source.count, "plane sizes must cover the source")
         ZSTD_CCtx_reset(context, ZSTD_reset_session_only)
         try check(ZSTD_CCtx_setPledgedSrcSize(context, UInt64(source.count)))
-        let planeSize = source.count / planes
         var output = ZSTD_outBuffer(dst: destination.baseAddress, size: destination.count, pos: 0)
-        for p in 0..<planes {
-            var input = ZSTD_inBuffer(src: source.baseAddress! + p * planeSize, size: planeSize, pos: 0)
-            let last = p == planes - 1
-            let mode = last ? ZSTD_e_end : ZSTD_e_flush
+        var start = 0
+        for (p, planeSize) in planeSizes.enumerated() {
+            var input = ZSTD_inBuffer(src: source.baseAddress! + start, size: planeSize, pos: 0)
+            start += planeSize
+            let mode = p == planeSizes.count - 1 ? ZSTD_e_end : ZSTD_e_flush
             while true {
                 let remaining = ZSTD_compressStream2(context, &output, &input, mode)
                 try check(remaining)

@@ -70,7 +70,11 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
             let crc = try fileCRC32C(full)
             shards.append(Shard(path: rel, records: reader.count, bytes: reader.fileSize, crc32c: crc))
         }
-        return DatasetManifest(metadata: metadata!, shards: shards, extra: extra)
+        var datasetMetadata = metadata!
+        // A lossy shard's measured errors describe that shard; with several, each keeps its own
+        // (`QuantizationErrorSummary.combined` merges them for `strata inspect`).
+        if shards.count > 1 { datasetMetadata.quantization?.relError = nil }
+        return DatasetManifest(metadata: datasetMetadata, shards: shards, extra: extra)
     }
 
     /// Writes `manifest.json` into `directory` atomically (temp file + fsync + rename).

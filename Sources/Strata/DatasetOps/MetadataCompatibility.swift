@@ -14,7 +14,8 @@ public enum MetadataCompatibility {
     /// The compared fields, in the order they are reported. For `model` and `tokenizer` the
     /// differing sub-field is named (e.g. `model.file_sha256`).
     public static let comparedFields = ["hidden", "layers", "dtype", "model", "tokenizer", "layer_semantics",
-                                        "label_names", "auxiliary"] + StrataMetadata.PromptKey.all.map { "extra.\($0)" }
+                                        "label_names", "auxiliary", "quantization.max_rel_error"]
+        + StrataMetadata.PromptKey.all.map { "extra.\($0)" }
 
     /// The fields every shard of a dataset must share with the manifest's `metadata` (spec/FORMAT.md §11):
     /// readers check them when they open a dataset.
@@ -40,6 +41,8 @@ public enum MetadataCompatibility {
         case "layer_semantics": return check(a.layerSemantics, b.layerSemantics)
         case "label_names": return check(a.labelNames, b.labelNames)
         case "auxiliary": return check(a.auxiliary, b.auxiliary)
+        // A lossy dataset states one error bound for all its shards (the measured figures may differ).
+        case "quantization.max_rel_error": return check(a.quantization?.maxRelError, b.quantization?.maxRelError)
         default:
             let key = String(field.dropFirst("extra.".count))
             precondition(field.hasPrefix("extra.") && StrataMetadata.PromptKey.all.contains(key), "not a compared metadata field: \(field)")

@@ -20,6 +20,8 @@ struct BlockHeader: Equatable {
     var payloadCRC: UInt32
 
     var elementCount: Int { layerCount * tokenCount * hidden }
+    /// The q8 section layout this header's raw size implies (nil for other dtypes).
+    var q8Layout: Q8Layout? { dtype == .q8 ? Q8Layout(rawSize: rawSize, vectors: layerCount * tokenCount, hidden: hidden) : nil }
 
     func encode() -> [UInt8] {
         var w = ByteWriter(capacity: BlockHeader.size)
@@ -73,10 +75,10 @@ struct BlockHeader: Equatable {
                             tokenStart: tokenStart, tokenCount: tokenCount, hidden: hidden, dtype: dtype, codec: codec,
                             shuffled: shuffle == 1, rawSize: rawSize, storedSize: storedSize, payloadCRC: payloadCRC)
         guard layerCount > 0, tokenCount > 0, hidden > 0 else { throw StrataError(.corrupt, "block header has an empty layer, token or hidden range") }
-        let elements = layerCount.multipliedReportingOverflow(by: tokenCount)
-        let bytesNeeded = elements.partialValue.multipliedReportingOverflow(by: hidden * dtype.byteWidth)
-        guard !elements.overflow, !bytesNeeded.overflow, bytesNeeded.partialValue == rawSize else {
-            throw StrataError(.corrupt, "block raw size \(rawSize) does not equal layers × tokens × hidden × width")
+        let vectors = layerCount.multipliedReportingOverflow(by: tokenCount)
+        guard !vectors.overflow else { throw StrataError(.corrupt, "block layer × token count overflows") }
+        if let problem = dtype.rawSizeProblem(rawSize, vectors: vectors.partialValue, hidden: hidden) {
+            throw StrataError(.corrupt, "block \(problem)")
         }
         if codec == codecNone, storedSize != rawSize {
             throw StrataError(.corrupt, "uncompressed block stores \(storedSize) bytes, expected \(rawSize)")

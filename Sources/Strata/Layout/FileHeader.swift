@@ -3,10 +3,12 @@ struct FileHeader: Equatable {
     static let magic: [UInt8] = [0x89, 0x53, 0x54, 0x52, 0x41, 0x54, 0x41, 0x0A]  // "\x89STRATA\n"
     static let size = 32
     static let majorVersion: UInt16 = 1
-    static let minorVersion: UInt16 = 0
+    /// The newest minor version this implementation reads and writes (1.1 added dtype q8); a shard
+    /// says the oldest version that can read it (`StrataDType.formatMinorVersion`).
+    static let minorVersion: UInt16 = 1
 
     var major: UInt16 = FileHeader.majorVersion
-    var minor: UInt16 = FileHeader.minorVersion
+    var minor: UInt16 = 0
     var flags: UInt32 = 0
     var metadataLength: Int
     var metadataCRC: UInt32

@@ -141,7 +141,7 @@ struct RecordEntry: Equatable {
     /// Checks that the blocks tile the record's layers × tokens exactly as the format requires: layer
     /// groups in order covering 0..<layers, each split into consecutive token ranges covering 0..<tokens,
     /// with raw sizes matching the shape. Returns a reason when they do not.
-    func tilingProblem(layers: Int, hidden: Int, width: Int) -> String? {
+    func tilingProblem(layers: Int, hidden: Int, dtype: StrataDType) -> String? {
         let nTokens = tokenIDs.count
         if nTokens == 0 { return blocks.isEmpty ? nil : "a record with no tokens lists \(blocks.count) blocks" }
         var i = 0
@@ -157,7 +157,7 @@ struct RecordEntry: Equatable {
                 guard b.layerStart == layer, b.layerCount == lc, b.tokenStart == token, b.tokenCount > 0, token + b.tokenCount <= nTokens else {
                     return "block \(i) covers layers \(b.layerStart)+\(b.layerCount) tokens \(b.tokenStart)+\(b.tokenCount), expected layers \(layer)+\(lc) from token \(token)"
                 }
-                guard b.rawSize == lc * b.tokenCount * hidden * width else { return "block \(i) raw size \(b.rawSize) does not match its shape" }
+                if let problem = dtype.rawSizeProblem(b.rawSize, vectors: lc * b.tokenCount, hidden: hidden) { return "block \(i): \(problem)" }
                 token += b.tokenCount
                 i += 1
             }

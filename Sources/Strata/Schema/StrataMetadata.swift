@@ -18,6 +18,8 @@ public struct StrataMetadata: Codable, Sendable, Equatable {
     /// What the layer indices mean; "hf_output_hidden_states" (the default) per spec/FORMAT.md, or
     /// `unknownLayerSemantics` when the source did not say (indices are then positions).
     public var layerSemantics: String
+    /// How a lossy dtype was encoded and the errors it measured (required for q8, absent otherwise).
+    public var quantization: QuantizationInfo?
 
     /// `layer_semantics` of data whose layers' meaning was not recorded: each index is the layer's
     /// position in the source, and which model layer it is is unknown (spec/FORMAT.md §4).
@@ -26,7 +28,7 @@ public struct StrataMetadata: Codable, Sendable, Equatable {
     public init(hidden: Int, layers: [LayerInfo], dtype: StrataDType, model: ModelIdentity? = nil,
                 tokenizer: TokenizerIdentity? = nil, labelNames: [String]? = nil, auxiliary: [AuxiliaryInfo] = [],
                 toolVersion: String = strataToolVersion, extra: [String: String] = [:], codec: CodecSettings? = nil,
-                layerSemantics: String = "hf_output_hidden_states") {
+                layerSemantics: String = "hf_output_hidden_states", quantization: QuantizationInfo? = nil) {
         self.hidden = hidden
         self.layers = layers
         self.dtype = dtype
@@ -38,10 +40,11 @@ public struct StrataMetadata: Codable, Sendable, Equatable {
         self.extra = extra
         self.codec = codec
         self.layerSemantics = layerSemantics
+        self.quantization = quantization
     }
 
     enum CodingKeys: String, CodingKey {
-        case hidden, layers, dtype, model, tokenizer, auxiliary, extra, codec
+        case hidden, layers, dtype, model, tokenizer, auxiliary, extra, codec, quantization
         case labelNames = "label_names"
         case toolVersion = "tool_version"
         case layerSemantics = "layer_semantics"
@@ -60,12 +63,20 @@ public struct StrataMetadata: Codable, Sendable, Equatable {
         extra = try c.decodeIfPresent([String: String].self, forKey: .extra) ?? [:]
         codec = try c.decodeIfPresent(CodecSettings.self, forKey: .codec)
         layerSemantics = try c.decodeIfPresent(String.self, forKey: .layerSemantics) ?? "hf_output_hidden_states"
+        quantization = try c.decodeIfPresent(QuantizationInfo.self, forKey: .quantization)
     }
 
     /// Checks the fields a reader or writer relies on; returns a reason when invalid.
     func validationProblem() -> String? {
         if hidden <= 0 || hidden > StrataLimits.maxHidden { return "hidden size \(hidden) is out of range 1...\(StrataLimits.maxHidden)" }
         if layers.isEmpty || layers.count > StrataLimits.maxLayers { return "layer count \(layers.count) is out of range 1...\(StrataLimits.maxLayers)" }
+        if dtype == .q8 {
+            guard let q = quantization, q.scheme == "q8" else { return "dtype q8 needs a \"quantization\" object with scheme \"q8\"" }
+            if hidden > Q8Layout.maxHidden { return "hidden size \(hidden) is over q8's limit \(Q8Layout.maxHidden)" }
+            if !(q.maxRelError >= 0) || !q.maxRelError.isFinite { return "quantization.max_rel_error \(q.maxRelError) is not a finite number ≥ 0" }
+        } else if quantization != nil {
+            return "\"quantization\" is given for the lossless dtype \(dtype.rawValue)"
+        }
         var names = Set<String>()
         for a in auxiliary {
             if !names.insert(a.name).inserted { return "auxiliary vector \"\(a.name)\" is declared twice" }

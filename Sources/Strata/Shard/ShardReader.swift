@@ -57,7 +57,11 @@ public final class ShardReader: @unchecked Sendable {
     }
 
     /// Reads and validates the file header and metadata JSON.
-    static func readHeader(_ file: FileDescriptor, fileSize: Int) throws -> (FileHeader, StrataMetadata) {
+    /// `readerMinorVersion` is the newest format minor version the caller understands (spec/FORMAT.md
+    /// §12): a shard whose dtype needs a newer one is refused with a message saying so — as a reader
+    /// of that older version refuses it.
+    static func readHeader(_ file: FileDescriptor, fileSize: Int,
+                           readerMinorVersion: UInt16 = FileHeader.minorVersion) throws -> (FileHeader, StrataMetadata) {
         guard fileSize >= FileHeader.size else {
             throw StrataError(.notAShard, "file is \(fileSize) bytes, shorter than the \(FileHeader.size)-byte Strata header")
         }
@@ -67,6 +71,7 @@ public final class ShardReader: @unchecked Sendable {
         }
         let json = try file.read(count: header.metadataLength, at: FileHeader.size)
         guard CRC32C.checksum(json) == header.metadataCRC else { throw StrataError(.corrupt, "metadata checksum mismatch", offset: FileHeader.size) }
+        try FormatVersionCheck.checkDType(metadataJSON: json, header: header, readerMinorVersion: readerMinorVersion)
         let meta: StrataMetadata
         do {
             meta = try JSONDecoder().decode(StrataMetadata.self, from: Data(json))
@@ -103,7 +108,7 @@ public final class ShardReader: @unchecked Sendable {
             guard e.tokenIDs.count == row.nTokens, e.blocks.count == row.blockCount, e.storedBytes == row.storedBytes else {
                 throw StrataError(.corrupt, "record entry does not match its index row (tokens, block count or stored bytes)")
             }
-            if let problem = e.tilingProblem(layers: metadata.layers.count, hidden: metadata.hidden, width: metadata.dtype.byteWidth) {
+            if let problem = e.tilingProblem(layers: metadata.layers.count, hidden: metadata.hidden, dtype: metadata.dtype) {
                 throw StrataError(.corrupt, "record's blocks are inconsistent: \(problem)")
             }
             if let problem = metadata.auxiliary.problem(with: e.auxiliary) { throw StrataError(.corrupt, problem) }
@@ -190,16 +195,17 @@ public final class ShardReader: @unchecked Sendable {
     /// selected layers × selected tokens × hidden elements.
     public func readFloat(_ index: Int, layers: [Int]?, tokens: Range<Int>?, into: UnsafeMutableBufferPointer<Float>) throws {
         guard let out = into.baseAddress else {
-            return try decodeSelection(index, layers: layers, tokens: tokens, outputElements: into.count) { _, _, _, _, _ in }
+            return try decodeSelection(index, layers: layers, tokens: tokens, outputElements: into.count) { _, _, _, _, _, _ in }
         }
-        let dtype = metadata.dtype
+        let dtype = metadata.dtype, hidden = metadata.hidden
         let outAddress = UInt(bitPattern: out)
-        try decodeSelection(index, layers: layers, tokens: tokens, outputElements: into.count) { planes, stride, at, count, element in
+        try decodeSelection(index, layers: layers, tokens: tokens, outputElements: into.count) { planes, stride, at, count, element, q8 in
             let d = UnsafeMutablePointer<Float>(bitPattern: outAddress)! + element
             switch dtype {
             case .bf16: ByteShuffle.gatherBF16(planes: planes, planeStride: stride, at: at, count: count, into: d)
             case .f16: ByteShuffle.gatherF16(planes: planes, planeStride: stride, at: at, count: count, into: d)
             case .f32: ByteShuffle.gatherF32(planes: planes, planeStride: stride, at: at, count: count, into: d)
+            case .q8: Q8Decoder.gather(planes, layout: q8!, first: at / hidden, count: count / hidden, into: d)
             }
         }
     }
@@ -210,15 +216,18 @@ public final class ShardReader: @unchecked Sendable {
     /// converters that keep the stored dtype (HDF5 export). Decodes only the overlapping blocks,
     /// with every check `readFloat` makes.
     public func readStored(_ index: Int, layers: [Int]? = nil, tokens: Range<Int>? = nil, into: UnsafeMutableRawBufferPointer) throws {
+        guard !metadata.dtype.isLossy else {
+            throw StrataError(.invalidArgument, "dtype \(metadata.dtype.rawValue) has no per-value stored form (int8 codes with per-vector scales and outliers); read float32 values instead", path: path, record: index)
+        }
         let width = metadata.dtype.byteWidth
         guard into.count % width == 0 else {
             throw StrataError(.invalidArgument, "output buffer of \(into.count) bytes is not a whole number of \(width)-byte values", path: path, record: index)
         }
         guard let out = into.baseAddress else {
-            return try decodeSelection(index, layers: layers, tokens: tokens, outputElements: 0) { _, _, _, _, _ in }
+            return try decodeSelection(index, layers: layers, tokens: tokens, outputElements: 0) { _, _, _, _, _, _ in }
         }
         let outAddress = UInt(bitPattern: out)
-        try decodeSelection(index, layers: layers, tokens: tokens, outputElements: into.count / width) { planes, stride, at, count, element in
+        try decodeSelection(index, layers: layers, tokens: tokens, outputElements: into.count / width) { planes, stride, at, count, element, _ in
             let d = UnsafeMutableRawPointer(bitPattern: outAddress)! + element * width
             ByteShuffle.unshuffle(planes: planes, planeStride: stride, at: at, count: count, width: width, into: d)
         }
@@ -226,9 +235,9 @@ public final class ShardReader: @unchecked Sendable {
 
     /// The shared core of `readFloat` and `readStored`: checks the selection, decodes every block that
     /// overlaps it (on all cores for large reads) and hands each overlapping row run to `emit` as
-    /// (planes, plane stride, first source element, element count, first output element).
+    /// (planes, plane stride, first source element, element count, first output element, q8 layout).
     private func decodeSelection(_ index: Int, layers: [Int]?, tokens: Range<Int>?, outputElements: Int,
-                                 emit: @escaping (UnsafePointer<UInt8>, Int, Int, Int, Int) -> Void) throws {
+                                 emit: @escaping (UnsafePointer<UInt8>, Int, Int, Int, Int, Q8Layout?) -> Void) throws {
         let e = try entry(index)
         let nTokens = e.tokenIDs.count
         let hidden = metadata.hidden
@@ -262,10 +271,10 @@ public final class ShardReader: @unchecked Sendable {
             let job = jobs[k]
             let ref = e.blocks[job.block]
             let t0 = max(ref.tokenStart, range.lowerBound), t1 = min(ref.tokenStart + ref.tokenCount, range.upperBound)
-            try self.decodeBlock(record: index, entry: e, block: job.block) { planes, n in
+            try self.decodeBlock(record: index, entry: e, block: job.block) { planes, n, q8 in
                 for pair in job.pairs {
                     let src = (pair.layer * ref.tokenCount + (t0 - ref.tokenStart)) * hidden
-                    emit(planes, n, src, (t1 - t0) * hidden, (pair.out * range.count + (t0 - range.lowerBound)) * hidden)
+                    emit(planes, n, src, (t1 - t0) * hidden, (pair.out * range.count + (t0 - range.lowerBound)) * hidden, q8)
                 }
             }
         }
@@ -306,8 +315,8 @@ public final class ShardReader: @unchecked Sendable {
     }
 
     /// Reads block `block` of a record, checks it (`loadBlock`), decompresses it, and hands the byte
-    /// planes (and element count) to `use`.
-    func decodeBlock(record: Int, entry e: RecordEntry, block: Int, _ use: (UnsafePointer<UInt8>, Int) throws -> Void) throws {
+    /// planes (and element count, and for q8 the section layout, checked by `Q8Decoder.check`) to `use`.
+    func decodeBlock(record: Int, entry e: RecordEntry, block: Int, _ use: (UnsafePointer<UInt8>, Int, Q8Layout?) throws -> Void) throws {
         let ws = try workspaces.take()
         defer { workspaces.give(ws) }
         do {
@@ -324,16 +333,22 @@ public final class ShardReader: @unchecked Sendable {
             } else {
                 planes = payload.baseAddress!.assumingMemoryBound(to: UInt8.self)
             }
+            let q8 = h.q8Layout
             if !h.shuffled {
                 ws.reserveSpare(h.rawSize)
                 let spare = ws.spare.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                ByteShuffle.shuffle(planes, elements: n, width: h.dtype.byteWidth, into: spare)
+                if let q8 {
+                    Q8Decoder.shuffle(planes, layout: q8, into: spare)
+                } else {
+                    ByteShuffle.shuffle(planes, elements: n, width: h.dtype.byteWidth, into: spare)
+                }
                 planes = UnsafePointer(spare)
             }
+            if let q8, let problem = Q8Decoder.check(planes, layout: q8) { throw StrataError(.corrupt, problem) }
             lock.lock()
             blocksDecodedCounter += 1
             lock.unlock()
-            try use(planes, n)
+            try use(planes, n, q8)
         } catch let err as StrataError {
             throw err.located(path: path, record: record, recordID: e.id, block: block, offset: e.blocks[block].offset)
         }

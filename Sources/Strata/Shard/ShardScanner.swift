@@ -67,7 +67,7 @@ struct ShardScanner {
                 }
                 // What the reader refuses is not a committed record (a recovered shard must read back).
                 if let problem = StrataLimits.recordValueProblem(layers: layers, tokens: entry.tokenIDs.count, hidden: hidden, width: width)
-                    ?? entry.tilingProblem(layers: layers, hidden: hidden, width: width)
+                    ?? entry.tilingProblem(layers: layers, hidden: hidden, dtype: metadata.dtype)
                     ?? metadata.auxiliary.problem(with: entry.auxiliary) {
                     stop = problem
                     break scanning

@@ -29,7 +29,7 @@ public enum StrataVerifier {
             guard ids.insert(e.id).inserted else {
                 throw StrataError(.corrupt, "duplicate record id", path: shard.path, record: i, recordID: e.id)
             }
-            for b in e.blocks.indices { try shard.decodeBlock(record: i, entry: e, block: b) { _, _ in } }
+            for b in e.blocks.indices { try shard.decodeBlock(record: i, entry: e, block: b) { _, _, _ in } }
             report.records += 1
             report.blocks += e.blocks.count
             report.tokens += e.tokenIDs.count

@@ -20,6 +20,13 @@ public final class ShardWriter {
     /// Set when an I/O failure left the file in an unknown state; every later call throws.
     private var broken: StrataError?
 
+    /// Per-vector relative L2 errors of the records this writer appended (not those kept from an
+    /// earlier run when appending); empty for a lossless dtype.
+    public private(set) var quantizationErrorStats = QuantizationErrorStats()
+
+    /// The distribution of `quantizationErrorStats`, or nil for a lossless dtype.
+    public var quantizationErrors: QuantizationErrorSummary? { metadata.dtype.isLossy ? quantizationErrorStats.summary : nil }
+
     public var recordCount: Int { rows.count }
     /// Bytes written so far.
     public var byteCount: Int { committedEnd }
@@ -39,10 +46,11 @@ public final class ShardWriter {
         self.metadata = meta
         self.options = options
         let threads = options.compressionThreads > 0 ? options.compressionThreads : ProcessInfo.processInfo.activeProcessorCount
-        self.encoders = try (0..<max(1, min(threads, 64))).map { _ in try BlockEncoder(level: options.zstdLevel) }
+        let bound = meta.dtype == .q8 ? meta.quantization?.maxRelError : nil
+        self.encoders = try (0..<max(1, min(threads, 64))).map { _ in try BlockEncoder(level: options.zstdLevel, maxRelError: bound) }
         let json = try ShardWriter.encodeMetadata(meta)
         self.file = try FileDescriptor.openForWriting(path, create: true, truncate: true)
-        let header = FileHeader(metadataLength: json.count, metadataCRC: CRC32C.checksum(json))
+        let header = FileHeader(minor: meta.dtype.formatMinorVersion, metadataLength: json.count, metadataCRC: CRC32C.checksum(json))
         try file.write(header.encode() + json, at: 0)
         bodyStart = FileHeader.size + json.count
         committedEnd = bodyStart
@@ -67,7 +75,8 @@ public final class ShardWriter {
         self.options = options
         self.file = file
         let threads = options.compressionThreads > 0 ? options.compressionThreads : ProcessInfo.processInfo.activeProcessorCount
-        self.encoders = try (0..<max(1, min(threads, 64))).map { _ in try BlockEncoder(level: options.zstdLevel) }
+        let bound = scan.metadata.dtype == .q8 ? scan.metadata.quantization?.maxRelError : nil
+        self.encoders = try (0..<max(1, min(threads, 64))).map { _ in try BlockEncoder(level: options.zstdLevel, maxRelError: bound) }
         bodyStart = scan.header.bodyStart
         committedEnd = scan.committedEnd
         rows = scan.rows
@@ -147,16 +156,22 @@ public final class ShardWriter {
         for (k, block) in blocks.enumerated() {
             let lc = block.layerCount, tc = block.tokenCount
             guard lc > 0, tc > 0, lc <= StrataLimits.maxLayers, tc <= StrataLimits.maxTokens else { throw bad(k, "empty or oversized block \(lc) layers × \(tc) tokens") }
-            let raw = lc * tc * hidden * width
+            var raw = lc * tc * hidden * width
             guard raw <= StrataLimits.maxBlockRawBytes else { throw bad(k, "block of \(raw) raw bytes exceeds the limit \(StrataLimits.maxBlockRawBytes)") }
             switch block {
             case .values(_, _, _, _, let values):
                 guard values.count == lc * tc * hidden else { throw bad(k, "values hold \(values.count) elements, expected \(lc) × \(tc) × \(hidden)") }
+                // q8's raw size depends on the outlier count the encoder picks; any valid one serves the shape check.
+                if stored == .q8 { raw = Q8Layout(vectors: lc * tc, hidden: hidden, outliers: 0).rawSize }
             case .encoded(let encoded):
                 guard encoded.hidden == hidden, encoded.dtype == stored else {
                     throw bad(k, "pre-encoded block has hidden \(encoded.hidden) \(encoded.dtype.rawValue), the shard holds hidden \(hidden) \(stored.rawValue)")
                 }
-                guard encoded.rawSize == raw else { throw bad(k, "pre-encoded block declares \(encoded.rawSize) raw bytes, its shape needs \(raw)") }
+                if let problem = stored.rawSizeProblem(encoded.rawSize, vectors: lc * tc, hidden: hidden) {
+                    throw bad(k, "pre-encoded block declares \(encoded.rawSize) raw bytes, which its shape cannot have: \(problem)")
+                }
+                raw = encoded.rawSize
+                guard raw <= StrataLimits.maxBlockRawBytes else { throw bad(k, "block of \(raw) raw bytes exceeds the limit \(StrataLimits.maxBlockRawBytes)") }
                 switch encoded.codec {
                 case "none":
                     guard encoded.payload.count == raw else { throw bad(k, "uncompressed block holds \(encoded.payload.count) bytes, expected \(raw)") }
@@ -174,7 +189,7 @@ public final class ShardWriter {
         }
         let shape = RecordEntry(ordinal: ordinal, id: record.id, labels: record.labels, tokenIDs: record.tokenIDs, text: record.text,
                                 metadata: record.metadata, auxiliary: record.auxiliary, blocks: refs)
-        if let problem = shape.tilingProblem(layers: metadata.layers.count, hidden: hidden, width: width) { throw bad(nil, problem) }
+        if let problem = shape.tilingProblem(layers: metadata.layers.count, hidden: hidden, dtype: stored) { throw bad(nil, problem) }
         let checked = try checkEncoded(blocks, record: record, ordinal: ordinal, idHash: idHash, parallel: rawTotal >= 256 * 1024)
         let valueBytes = blocks.reduce(0) { total, block in
             if case .values(_, let lc, _, let tc, _) = block { return total + lc * tc * hidden * width }
@@ -243,6 +258,7 @@ public final class ShardWriter {
         let ordinal = rows.count
         let nTokens = record.tokenIDs.count
         var offset = committedEnd
+        var recordErrors = QuantizationErrorStats()
         do {
             var refs: [BlockRef] = []
             refs.reserveCapacity(blockCount)
@@ -269,6 +285,7 @@ public final class ShardWriter {
                 }
                 for k in 0..<batch {
                     guard let (header, length) = results[k] else { continue }
+                    for error in encoders[k].lastErrors { recordErrors.add(error) }
                     try file.write(UnsafeRawBufferPointer(start: encoders[k].output.baseAddress, count: length), at: offset)
                     offset += length
                     if let bytes = payload(next + k) {
@@ -293,6 +310,7 @@ public final class ShardWriter {
                                        nTokens: nTokens, blockCount: refs.count))
             ids.insert(record.id)
             committedEnd = offset + bytes.count
+            quantizationErrorStats.merge(recordErrors)
         } catch let error as StrataError {
             rollBack()
             throw error.located(path: path, record: ordinal, recordID: record.id)

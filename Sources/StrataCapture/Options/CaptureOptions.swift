@@ -14,6 +14,8 @@ public struct CaptureOptions: Sendable {
     public var layers: LayerSelection = .all
     /// Stored element type.
     public var dtype: StrataDType = .bf16
+    /// q8 only: the bound on every vector's relative L2 error (spec/FORMAT.md §5.1).
+    public var maxRelError = QuantizationInfo.defaultQ8MaxRelError
     /// Wrap each text as a user turn in the model's chat template before tokenising, exactly as
     /// `strata generate` builds its prompt (so a guard probe trains on what it will see when serving).
     public var chatTemplate = false

@@ -71,7 +71,7 @@ public final class CaptureJob {
             hidden: config.hiddenSize, layers: layers, dtype: options.dtype, model: loaded.identity,
             tokenizer: loaded.tokenizerIdentity, labelNames: options.labelNames,
             auxiliary: options.saveLogits ? [AuxiliaryInfo(name: Self.logProbsName, length: config.vocabularySize)] : [],
-            extra: extra)
+            extra: extra, quantization: options.dtype == .q8 ? .q8(maxRelError: options.maxRelError) : nil)
         var writerOptions = WriterOptions()
         writerOptions.zstdLevel = options.zstdLevel
 

@@ -2,7 +2,7 @@ import Strata
 import StrataModel
 
 /// One forward batch's records with their hidden states, layer-major (L × T × d) per record, stored
-/// contiguously in the output dtype (bf16/f16 as bit patterns). Owns its memory; handed from the
+/// contiguously in the output dtype (bf16/f16 as bit patterns; f32 for q8, which the writer quantizes). Owns its memory; handed from the
 /// compute thread to the writer.
 final class CapturedBatch: HiddenStateSink {
     let dtype: StrataDType
@@ -43,7 +43,7 @@ final class CapturedBatch: HiddenStateSink {
         if !allocateValues || elements == 0 {
             floats = nil
             halves = nil
-        } else if dtype == .f32 {
+        } else if dtype == .f32 || dtype.isLossy {  // q8 quantizes the model's f32 output
             floats = .allocate(capacity: elements)
             halves = nil
         } else {
@@ -65,7 +65,7 @@ final class CapturedBatch: HiddenStateSink {
         guard p >= 0 else { return }
         let start = offsets[sequence] + p * tokens * hidden
         switch dtype {
-        case .f32:
+        case .f32, .q8:
             (floats! + start).update(from: rows.baseAddress!, count: rows.count)
         case .bf16:
             StrataConvert.f32ToBF16(rows, UnsafeMutableBufferPointer(start: halves! + start, count: rows.count))
@@ -83,7 +83,7 @@ final class CapturedBatch: HiddenStateSink {
     func values(_ i: Int) -> HiddenStatesBuffer {
         let count = layerCount * tokenCounts[i] * hidden
         switch dtype {
-        case .f32: return .f32(UnsafeBufferPointer(start: floats! + offsets[i], count: count))
+        case .f32, .q8: return .f32(UnsafeBufferPointer(start: floats! + offsets[i], count: count))
         case .bf16: return .bf16(UnsafeBufferPointer(start: halves! + offsets[i], count: count))
         case .f16: return .f16(UnsafeBufferPointer(start: halves! + offsets[i], count: count))
         }

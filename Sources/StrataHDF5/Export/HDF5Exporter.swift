@@ -52,6 +52,8 @@ private final class ExportWriter {
         case .f32: elementType = .float32
         case .f16: elementType = .float16
         case .bf16: elementType = .uint16
+        case .q8:
+            throw StrataHDF5Error.invalidArgument("export-hdf5 copies the stored dtype bit for bit, and q8 (int8 codes with per-vector scales and outlier channels) has no HDF5 element form: convert it first (strata convert IN --out OUT --dtype f32 or bf16)")
         }
         root = try file.root()
     }

@@ -29,6 +29,9 @@ public struct HDF5ImportOptions: Sendable {
     /// Store `[shuffle, zstd]` / `[zstd]` chunks that cover exactly a Strata block as that block,
     /// without decompressing and recompressing (spec/HDF5.md §5.1). Off = always decode + encode.
     public var copyChunks: Bool = true
+    /// Store the values as q8 (lossy, spec/FORMAT.md §5.1) within this bound on each vector's relative
+    /// L2 error, instead of in the file's own dtype; nil = the file's dtype, bit for bit.
+    public var q8MaxRelError: Double?
 
     public init() {}
 

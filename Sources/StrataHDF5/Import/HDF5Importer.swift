@@ -11,6 +11,8 @@ public struct HDF5ImportReport: Sendable {
     public var chunksCopied = 0
     /// Records read along the chunk grid (at least one chunk copied) / decoded and encoded.
     public var recordsCopied = 0
+    /// Per-vector relative L2 errors, when the values were stored as q8.
+    public var relError: QuantizationErrorSummary?
 }
 
 /// One record read ahead of the writer: its values buffer is reused from record to record.
@@ -68,7 +70,13 @@ public enum HDF5Importer {
         let auxiliaryNames = try stored.map { $0.auxiliary.map(\.name) }
             ?? HDF5AuxiliaryVectors.names(layout: layout, root: root, file: input, options: options)
         let auxiliary = try HDF5AuxiliaryVectors(names: auxiliaryNames, layout: layout, root: root, count: source.count, file: input)
-        let metadata = stored ?? describedMetadata(source: source, auxiliary: auxiliary.declarations, input: input)
+        var metadata = stored ?? describedMetadata(source: source, auxiliary: auxiliary.declarations, input: input)
+        // q8 is quantized from the values: chunks in the file's dtype cannot be copied as q8 blocks.
+        let copyChunks = options.copyChunks && options.q8MaxRelError == nil
+        if let bound = options.q8MaxRelError {
+            metadata.dtype = .q8
+            metadata.quantization = .q8(maxRelError: bound)
+        }
         var firstRowOfID: [String: Int] = [:]
 
         let writer = try ShardWriter(path: output, metadata: metadata, options: writerOptions)
@@ -85,7 +93,7 @@ public enum HDF5Importer {
             guard index < source.count else { return group }
             group.enter()
             reader.async {
-                slots[index % 2].fill(from: source, index: index, copyChunks: options.copyChunks)
+                slots[index % 2].fill(from: source, index: index, copyChunks: copyChunks)
                 group.leave()
             }
             return group
@@ -116,6 +124,7 @@ public enum HDF5Importer {
             }
             pending = next
         }
+        report.relError = writer.quantizationErrors
         try writer.close()
         return report
     }

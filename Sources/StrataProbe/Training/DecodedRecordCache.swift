@@ -2,7 +2,7 @@ import Foundation
 import Strata
 
 /// Decoded record values kept in memory after their first read, in the dataset's stored dtype
-/// (f16/bf16 as 16-bit patterns, f32 as is), so later epochs skip zstd decoding and convert to
+/// (f16/bf16 as 16-bit patterns, f32 and q8's f32 reconstructions as is), so later epochs skip zstd decoding and convert to
 /// f32 only. Values that came from the stored dtype convert back to it exactly, so a cached
 /// read returns the same f32 values bit for bit.
 ///
@@ -18,13 +18,16 @@ public final class DecodedRecordCache: @unchecked Sendable {
 
     /// Bytes needed to cache records with `tokenCounts` tokens, `layers` layers of `hidden` values.
     public static func byteCount(tokenCounts: [Int], layers: Int, hidden: Int, dtype: StrataDType) -> Int {
-        tokenCounts.reduce(0, +) * layers * hidden * dtype.byteWidth
+        tokenCounts.reduce(0, +) * layers * hidden * (keepsFloats(dtype) ? 4 : 2)
     }
+
+    /// f32 and the lossy dtypes (whose reconstructions no 16-bit type holds exactly) are kept as f32.
+    private static func keepsFloats(_ dtype: StrataDType) -> Bool { dtype == .f32 || dtype.isLossy }
 
     public init(records: Int, dtype: StrataDType) {
         self.dtype = dtype
-        halves = dtype == .f32 ? [] : Array(repeating: nil, count: records)
-        floats = dtype == .f32 ? Array(repeating: nil, count: records) : []
+        halves = Self.keepsFloats(dtype) ? [] : Array(repeating: nil, count: records)
+        floats = Self.keepsFloats(dtype) ? Array(repeating: nil, count: records) : []
     }
 
     private func accepts(_ requested: [Int]?) -> Bool {
@@ -54,7 +57,7 @@ public final class DecodedRecordCache: @unchecked Sendable {
     func store(_ i: Int, layers requested: [Int]?, from buffer: UnsafeMutableBufferPointer<Float>) {
         var h: [UInt16]?, f: [Float]?
         switch dtype {
-        case .f32: f = Array(buffer)
+        case .f32, .q8: f = Array(buffer)
         case .f16, .bf16:
             var out = [UInt16](repeating: 0, count: buffer.count)
             out.withUnsafeMutableBufferPointer { dst in

@@ -9,8 +9,9 @@ struct BenchFormatCommand: ParsableCommand {
         commandName: "format",
         abstract: "Benchmark Strata write MB/s, read MB/s, one-layer read MB/s and compression ratio on synthetic data.",
         discussion: """
-        MB/s are 10^6 bytes of uncompressed stored-dtype values (layers × tokens × hidden × width) per second. \
-        Writes start from the stored dtype (--input stored, like the h5py script) or f32 buffers (--input f32) and include shuffle, zstd, \
+        MB/s are 10^6 bytes of uncompressed stored-dtype values (layers × tokens × hidden × width) per second; \
+        for q8 the width counts as 2 (bf16-equivalent bytes, so q8 and bf16 figures compare directly, and q8's ratio is against raw bf16). \
+        Writes start from the stored dtype (bf16 for q8) (--input stored, like the h5py script) or f32 buffers (--input f32) and include shuffle, zstd, \
         checksums and the final fsync. Reads return f32 (readFloat into a reused buffer) from a warm page cache. \
         Single-thread figures use the thread's CPU time, so they hold on a shared machine; wall time is shown too.
         """)
@@ -20,7 +21,8 @@ struct BenchFormatCommand: ParsableCommand {
     @Option(name: .long, help: "Maximum tokens per record.") var maxTokens: Int = 128
     @Option(name: .long, help: "Layers.") var layers: Int = 31
     @Option(name: .long, help: "Hidden size.") var hidden: Int = 576
-    @Option(name: .long, help: "Comma-separated stored dtypes.") var dtypes: String = "f32,f16,bf16"
+    @Option(name: .long, help: "Comma-separated stored dtypes (f32, f16, bf16, q8).") var dtypes: String = "f32,f16,bf16"
+    @Option(name: .long, help: "q8 only: the bound on each vector's relative L2 error.") var maxRelError: Double = QuantizationInfo.defaultQ8MaxRelError
     @Option(name: .long, help: "Comma-separated zstd levels.") var levels: String = "1,3"
     @Option(name: .long, help: "Block target bytes.") var blockSize: Int = 256 * 1024
     @Option(name: .long, help: "Layers per block (default: derived).") var layersPerBlock: Int?
@@ -73,9 +75,10 @@ struct BenchFormatCommand: ParsableCommand {
             }
         }
         func metadata(_ type: StrataDType) -> StrataMetadata {
-            guard var m = sourceMetadata else { return synth.metadata(dtype: type) }
+            var m = sourceMetadata ?? synth.metadata(dtype: type)
             m.dtype = type
             m.auxiliary = []
+            m.quantization = type == .q8 ? .q8(maxRelError: maxRelError) : nil
             return m
         }
         let totalTokens = inputs.reduce(0) { $0 + $1.tokenIDs.count }
@@ -108,11 +111,12 @@ struct BenchFormatCommand: ParsableCommand {
                 var options = WriterOptions(zstdLevel: level, blockTargetBytes: blockSize, layersPerBlock: layersPerBlock)
                 options.syncEveryRecord = false
                 // The writer's input, prepared outside the timed region.
+                let inputType: StrataDType = type == .q8 ? .bf16 : type
                 let narrow: [[UInt16]] = input == "stored" && type != .f32 ? values.map { v in
                     var bits = [UInt16](repeating: 0, count: v.count)
                     v.withUnsafeBufferPointer { s in
                         bits.withUnsafeMutableBufferPointer { d in
-                            if type == .bf16 { StrataConvert.f32ToBF16(s, d) } else { StrataConvert.f32ToF16(s, d) }
+                            if inputType == .bf16 { StrataConvert.f32ToBF16(s, d) } else { StrataConvert.f32ToF16(s, d) }
                         }
                     }
                     return bits
@@ -121,7 +125,7 @@ struct BenchFormatCommand: ParsableCommand {
                     if narrow.isEmpty {
                         try values[i].withUnsafeBufferPointer { try w.append(inputs[i], values: .f32($0)) }
                     } else {
-                        try narrow[i].withUnsafeBufferPointer { try w.append(inputs[i], values: type == .bf16 ? .bf16($0) : .f16($0)) }
+                        try narrow[i].withUnsafeBufferPointer { try w.append(inputs[i], values: inputType == .bf16 ? .bf16($0) : .f16($0)) }
                     }
                 }
                 // Single-thread write (thread CPU time), then a write compressing blocks on every core (wall time).
@@ -191,6 +195,7 @@ struct BenchFormatCommand: ParsableCommand {
     /// Writes the values in the stored dtype (layer-major per record, records concatenated) plus a JSON
     /// description, so another tool can store exactly the same numbers.
     private func export(values: [[Float]], inputs: [RecordInput], dtype: StrataDType, to dir: String) throws {
+        guard !dtype.isLossy else { throw ValidationError("--export-raw writes stored values; q8 has no per-value stored form") }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let path = dir + "/synth-\(dtype.rawValue).bin"
         _ = FileManager.default.createFile(atPath: path, contents: nil)
@@ -200,7 +205,7 @@ struct BenchFormatCommand: ParsableCommand {
             switch dtype {
             case .f32:
                 handle.write(v.withUnsafeBytes { Data($0) })
-            case .bf16, .f16:
+            case .bf16, .f16, .q8:
                 var bits = [UInt16](repeating: 0, count: v.count)
                 v.withUnsafeBufferPointer { s in
                     bits.withUnsafeMutableBufferPointer { d in

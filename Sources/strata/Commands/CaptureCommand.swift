@@ -48,7 +48,10 @@ struct CaptureCommand: ParsableCommand {
     @Option(help: "Field holding the label (integer, or a name from --label-names); absent = unlabelled.") var labelField = "label"
     @Option(help: "Field holding the record id (default when absent: row-<n>).") var idField = "id"
     @Option(help: "Layers to keep: 'all', or indices and ranges such as 0,5,10 or 0-4,last.") var layers = "all"
-    @Option(help: "Stored dtype.") var dtype: StrataDType = .bf16
+    @Option(help: "Stored dtype: bf16, f16, f32, or q8 (lossy: int8 + per-vector scale + exact outlier channels, spec/FORMAT.md §5.1; the shard records the bound, not the measured errors, which `strata convert` of a bf16 capture records too).")
+    var dtype: StrataDType = .bf16
+    @Option(name: .long, help: "q8: the bound on every vector's relative L2 error (default 0.01); a vector that cannot meet it fails the record naming layer and token.")
+    var maxRelError: Double = QuantizationInfo.defaultQ8MaxRelError
     @Flag(help: "Wrap each text as a user turn in the model's chat template, as `strata generate` does.")
     var chatTemplate = false
     @Option(help: "System message for --chat-template (default: the template's, as `strata generate`).") var system: String?
@@ -119,6 +122,7 @@ struct CaptureCommand: ParsableCommand {
         options.labelNames = labelNames.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
         options.layers = try LayerSelection(parsing: layers)
         options.dtype = dtype
+        options.maxRelError = maxRelError
         options.chatTemplate = chatTemplate
         options.chatSystem = system
         options.maxTokens = maxTokens

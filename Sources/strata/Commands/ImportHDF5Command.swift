@@ -57,6 +57,12 @@ struct ImportHDF5Command: ParsableCommand {
     @Option(name: .long, help: "zstd level of the Strata blocks (1 compresses hidden states as well as 3, twice as fast).")
     var level: Int = 1
 
+    @Option(name: .long, help: "Stored dtype: the file's own (default: f32, f16 or bf16 bit for bit) or q8 (lossy, spec/FORMAT.md §5.1; HDF5 chunks are then decoded, not copied).")
+    var dtype: StrataDType?
+
+    @Option(name: .long, help: "q8: the bound on every vector's relative L2 error (default 0.01); a vector that cannot meet it fails the import naming record, layer and token.")
+    var maxRelError: Double = QuantizationInfo.defaultQ8MaxRelError
+
     func run() throws {
         var options = HDF5ImportOptions()
         options.dataName = data
@@ -70,6 +76,11 @@ struct ImportHDF5Command: ParsableCommand {
         options.layout = try layout.map(HDF5Axis.parseOrder)
         options.uint16IsBF16 = bf16
         options.allowFloat64Downcast = allowFloat64
+        switch dtype {
+        case nil: break
+        case .q8?: options.q8MaxRelError = maxRelError
+        case let other?: throw ValidationError("--dtype \(other.rawValue): import-hdf5 keeps the file's own dtype; --dtype takes only q8 (use strata convert for other dtypes)")
+        }
         var writerOptions = WriterOptions()
         writerOptions.zstdLevel = level
         let started = Date()
@@ -78,6 +89,10 @@ struct ImportHDF5Command: ParsableCommand {
         print("detected: \(report.layout)")
         print("imported \(report.records) records (\(report.tokens) tokens, \(report.valueBytes) value bytes) to \(output) in "
               + String(format: "%.2f s", seconds))
+        if let e = report.relError {
+            print(String(format: "stored as q8: relative L2 error per vector mean %.4g, p50 %.4g, p99 %.4g, max %.4g over %d vectors (the shard records the bound; strata convert records these figures too)",
+                         e.mean, e.p50, e.p99, e.max, e.vectors))
+        }
         if report.chunksCopied > 0 {
             print("copied \(report.chunksCopied) HDF5 chunks as Strata blocks without re-encoding (\(report.recordsCopied) of \(report.records) records)")
         }

@@ -7,7 +7,13 @@ import StrataProbe
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "Summarize a Strata shard or dataset (records, tokens, shape, dtype, sizes, metadata).")
+        abstract: "Summarize a Strata shard or dataset (records, tokens, shape, dtype, sizes, metadata).",
+        discussion: """
+        raw_bytes counts values at the dtype's width (2 bytes for q8, i.e. against raw bf16). For a lossy dtype (q8) \
+        --json adds "lossy": true and "quantization": the error bound and the relative L2 error figures each shard's \
+        writer recorded (rel_error_per_shard; rel_error combines them: mean and max exact, p50/p99 the largest shard's, \
+        an upper bound; null where a writer did not record them).
+        """)
 
     @Argument(help: "A shard file or a dataset directory (with manifest.json).")
     var path: String
@@ -57,6 +63,17 @@ struct InspectCommand: ParsableCommand {
                 object["model"] = ["name": m.name, "architecture": m.architecture, "n_blocks": m.nBlocks, "hidden_size": m.hiddenSize,
                                    "file_sha256": m.fileSHA256 as Any? ?? NSNull()]
             }
+            object["lossy"] = meta.dtype.isLossy
+            if let q = meta.quantization {
+                func figures(_ e: QuantizationErrorSummary?) -> Any {
+                    guard let e else { return NSNull() }
+                    return ["vectors": e.vectors, "mean": e.mean, "p50": e.p50, "p99": e.p99, "max": e.max]
+                }
+                let perShard = dataset.shards.map(\.metadata.quantization?.relError)
+                object["quantization"] = ["scheme": q.scheme, "max_rel_error": q.maxRelError, "max_outliers": q.maxOutliers,
+                                          "rel_error": figures(QuantizationErrorSummary.combined(perShard)),
+                                          "rel_error_per_shard": perShard.map(figures)]
+            }
             if let names = meta.labelNames { object["label_names"] = names }
             if !meta.auxiliary.isEmpty { object["auxiliary"] = meta.auxiliary.map { ["name": $0.name, "length": $0.length as Any? ?? NSNull()] } }
             if records > 0 { object["record_list"] = listed }
@@ -74,6 +91,13 @@ struct InspectCommand: ParsableCommand {
         print("  raw: \(raw) B   stored: \(stored) B   file: \(fileBytes) B   ratio: \(ratio)×")
         if let m = meta.model { print("  model: \(m.name) (\(m.architecture), \(m.nBlocks) blocks, hidden \(m.hiddenSize))") }
         if let t = meta.tokenizer { print("  tokenizer: \(t.kind)\(t.pre.map { " / " + $0 } ?? ""), vocab \(t.vocabSize)") }
+        if let q = meta.quantization {
+            var line = "  lossy: \(q.scheme), every vector's relative L2 error ≤ \(q.maxRelError)"
+            if let e = QuantizationErrorSummary.combined(dataset.shards.map(\.metadata.quantization?.relError)) {
+                line += String(format: "; measured mean %.4g, p50 %.4g, p99 %.4g, max %.4g over %d vectors", e.mean, e.p50, e.p99, e.max, e.vectors)
+            }
+            print(line)
+        }
         if let names = meta.labelNames { print("  labels: \(names.joined(separator: ", "))") }
         if !meta.auxiliary.isEmpty { print("  auxiliary: \(meta.auxiliary.map(\.name).joined(separator: ", "))") }
         if let format = PromptFormat(metadataExtra: meta.extra) { print("  texts: \(format)") }

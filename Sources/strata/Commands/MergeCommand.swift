@@ -11,7 +11,7 @@ struct MergeCommand: ParsableCommand {
         Each INPUT is a shard file, a dataset directory (its manifest's shards), or a directory of .strata files.
         Shard data is never re-encoded: shards already inside --out are referenced in place; others are
         hard-linked (--mode link, the default; a byte copy across file systems), copied, or moved.
-        Inputs must agree on hidden size, layers, dtype, model, tokenizer, label names and auxiliary vectors;
+        Inputs must agree on hidden size, layers, dtype, model, tokenizer, label names, auxiliary vectors and (for q8) the error bound;
         a mismatch is refused naming the field. The same shard file twice (by any name or link) and a record id in
         two shards are refused, naming both (a dataset reader refuses them too). Shards taken from a dataset
         directory must match their manifest entries, whole-file CRC32C included (spec/FORMAT.md §11), before

@@ -20,6 +20,7 @@ extension StrataCommand {
         ImportHDF5Command.self,
         MergeCommand.self,
         ShardCommand.self,
+        ConvertCommand.self,
         SplitCommand.self,
         StreamCommand.self,
         HiddenCommand.self,

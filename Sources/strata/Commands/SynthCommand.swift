@@ -14,7 +14,9 @@ struct SynthCommand: ParsableCommand {
     @Option(name: .long, help: "Maximum tokens per record.") var maxTokens: Int = 64
     @Option(name: .long, help: "Captured layers per record.") var layers: Int = 31
     @Option(name: .long, help: "Hidden size.") var hidden: Int = 576
-    @Option(name: .long, help: "Stored dtype.") var dtype: StrataDType = .bf16
+    @Option(name: .long, help: "Stored dtype: f32, f16, bf16, or q8 (lossy, spec/FORMAT.md §5.1: measured in a first pass, so the shard's metadata records the error figures).")
+    var dtype: StrataDType = .bf16
+    @Option(name: .long, help: "q8: the bound on every vector's relative L2 error (default 0.01).") var maxRelError: Double = QuantizationInfo.defaultQ8MaxRelError
     @Option(name: .long, help: "Random seed.") var seed: UInt64 = 0
     @Option(name: .long, help: "Number of label classes (0 = unlabelled).") var labels: Int = 0
     @Option(name: .long, help: "Record id prefix (ids are PREFIX0, PREFIX1, ...).") var idPrefix: String = ""
@@ -47,8 +49,18 @@ struct SynthCommand: ParsableCommand {
     }
 
     private func write(_ synth: SyntheticStates, dtype type: StrataDType, options: WriterOptions, to path: String) throws {
-        let writer = try ShardWriter(path: path, metadata: synth.metadata(dtype: type), options: options)
+        var metadata = synth.metadata(dtype: type)
         var values: [Float] = []
+        if type == .q8 {
+            metadata.quantization = .q8(maxRelError: maxRelError)
+            let survey = try Q8ErrorSurvey(metadata: metadata, options: options)
+            for i in 0..<records {
+                let record = synth.record(i, values: &values)
+                try values.withUnsafeBufferPointer { try survey.add(record, values: .f32($0)) }
+            }
+            metadata.quantization?.relError = survey.summary
+        }
+        let writer = try ShardWriter(path: path, metadata: metadata, options: options)
         var lastReport = Date()
         for i in 0..<records {
             let record = synth.record(i, values: &values)

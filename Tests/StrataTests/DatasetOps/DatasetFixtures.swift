@@ -46,7 +46,7 @@ enum DatasetFixtures {
             var vals = values(key)
             if metadata.hidden != hidden { vals = [Float](repeating: 0.5, count: layers * tokens(key) * metadata.hidden) }
             switch metadata.dtype {
-            case .f32: try vals.withUnsafeBufferPointer { try writer.append(record, values: .f32($0)) }
+            case .f32, .q8: try vals.withUnsafeBufferPointer { try writer.append(record, values: .f32($0)) }
             case .f16:
                 let bits = vals.map { Float16($0).bitPattern }
                 try bits.withUnsafeBufferPointer { try writer.append(record, values: .f16($0)) }
