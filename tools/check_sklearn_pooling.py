@@ -30,9 +30,10 @@ import numpy as np
 C_GRID = [1e-3, 1e-2, 1e-1, 1, 10, 100, 1000]
 
 
-def features(strata, data, out, layers):
-    """Runs `strata features` (mean over tokens, mean over layers, rms): X [N, d], labels and ids."""
-    subprocess.run([strata, "features", "--data", data, "--out", out, "--layers", layers, "--quiet"],
+def features(strata, data, out, layers, kind="pooling"):
+    """Runs `strata features` for a head-only probe kind (pooling: mean over tokens, mean over layers; last-token,
+    mean-last: that token readout of one layer; all rms-normalised): X [N, d], labels and ids."""
+    subprocess.run([strata, "features", "--data", data, "--out", out, "--layers", layers, "--probe", kind, "--quiet"],
                    check=True, stdout=subprocess.DEVNULL)
     x = np.load(out).astype(np.float64)
     side = json.load(open(out[:-4] + ".json"))

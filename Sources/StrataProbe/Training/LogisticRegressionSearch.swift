@@ -43,6 +43,7 @@ public enum LogisticRegressionSearch {
         let hasValidation = validationLabels.contains { (0..<classes).contains($0) }
         let searched = hasValidation ? grid.sorted() : [grid.min { abs(log($0)) < abs(log($1)) }!]
 
+        let searchStarted = Date()
         var trials: [TuningTrial] = []
         var best: (index: Int, fit: LogisticRegression.Fit, score: ValidationScore?, c: Double)?
         var previous: LogisticRegression?
@@ -68,9 +69,21 @@ public enum LogisticRegressionSearch {
         let chosen = best!
         write(chosen.fit.model, into: probe)
         let threshold: Float? = classes == 2 ? (chosen.score?.threshold ?? options.fixedThreshold ?? 0.5) : nil
+        // One full-batch fit is the run's one "epoch" of the training log (spec/PROBES.md §3).
+        let trainProbabilities = chosen.fit.model.probabilities(x)
+        let predictedClasses = classes
+        var weightedLoss = 0.0
+        for (i, label) in y.enumerated() {
+            weightedLoss -= sampleWeights[i] * log(max(Double(trainProbabilities[i * predictedClasses + label]), 1e-12))
+        }
+        let seconds = Date().timeIntervalSince(searchStarted)
+        let record = EpochRecord(
+            epoch: 1, step: chosen.fit.iterations, trainLoss: weightedLoss / max(sampleWeights.reduce(0, +), .leastNormalMagnitude),
+            valMetric: chosen.score?.metric, valLoss: chosen.score?.loss,
+            examplesPerSecond: Double(y.count * searched.count) / max(seconds, 1e-9), seconds: seconds)
         let result = TrainingResult(
             epochsRun: 1, bestEpoch: 1, steps: chosen.fit.iterations, validation: chosen.score?.report, threshold: threshold,
-            history: chosen.score.map { [$0.metric] } ?? [], epochs: [])
+            history: chosen.score.map { [$0.metric] } ?? [], epochs: [record])
         return Outcome(result: result, tuning: TuningRecord(method: method, trials: trials, chosen: chosen.index),
                        inverseRegularization: chosen.c)
     }

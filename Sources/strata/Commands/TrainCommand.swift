@@ -216,6 +216,7 @@ struct TrainCommand: ParsableCommand {
             let outcome = try LogisticRegressionSearch.fit(probe: model, train: pooledTrain!, validation: pooledValidation, grid: grid, options: options)
             result = outcome.result
             tuning = outcome.tuning
+            if let log { _ = try EpochLogWriter(path: log, existing: result.epochs) }
             if !quiet { printTrials(outcome.tuning, metric: selection) }
         } else if !tuneCandidates.isEmpty {
             let tuner = ProbeTuner(candidates: tuneCandidates, seed: seed, budgetSeconds: try parseDuration(tuneBudget))
@@ -226,6 +227,7 @@ struct TrainCommand: ParsableCommand {
             options = outcome.options
             result = outcome.result
             tuning = outcome.tuning
+            if let log { _ = try EpochLogWriter(path: log, existing: result.epochs) }
             printTrials(outcome.tuning, metric: selection)
         } else {
             result = try trainOnce(model: model, options: options, train: train, validation: validation, statePath: statePath, maxEpochs: maxEpochs)
