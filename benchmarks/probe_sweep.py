@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HOME = Path(os.environ.get("STRATA_HOME", Path.home() / ".cache" / "strata"))
 MODEL = HOME / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"
 TASKS = {"rotten_tomatoes": {"metric": "accuracy", "chat": False}, "safety": {"metric": "f1", "chat": True}}
-SIZES = {"500": 500, "2000": 2000, "full": None}
+SIZES = {"dev": None, "500": 500, "2000": 2000, "full": None}
 KINDS = ["pooling", "gate", "mha", "last-token", "mean-last"]
 # Held in memory: the epoch cache of a 2,000-review training subset fits (spec/PROBES.md §3).
 MEMORY_BUDGET = "12GB"
@@ -185,12 +185,26 @@ def grid(strata, work, tasks, kinds):
     print(json.dumps(chosen, indent=2))
 
 
-def confirm(strata, work, tasks, sizes, kinds):
+# The grid candidate each kind's defaults (ProbeDefaults in Sources/StrataProbe/Probes/ProbeDefaults.swift) equal,
+# flag for flag: `confirm` reuses that candidate's grid runs (same flags, deterministic training) instead of
+# training them again.
+DEFAULT_CANDIDATES = {}
+
+
+def confirm(strata, work, tasks, sizes, kinds, seeds):
     results = load_results(work)
     for size in sizes:
         for task in tasks:
             for kind in kinds:
-                for seed in (1, 2, 3):
+                for seed in seeds:
+                    key = f"confirm|{task}|{size}|{kind}|defaults|seed{seed}"
+                    grid_key = f"grid|{task}|{size}|{kind}|{DEFAULT_CANDIDATES.get(kind)}|seed{seed}"
+                    if key not in results and grid_key in results:
+                        record = dict(results[grid_key], key=key, stage="confirm", config="defaults", reused=grid_key)
+                        with open(work / "results.jsonl", "a") as f:
+                            f.write(json.dumps(record) + "\n")
+                        results[key] = record
+                        continue
                     train_and_eval(strata, work, results, task, size, kind, {}, seed, "confirm")
 
 
@@ -232,6 +246,7 @@ def main():
     ap.add_argument("--tasks", default=",".join(TASKS))
     ap.add_argument("--sizes", default=",".join(SIZES))
     ap.add_argument("--kinds", default=",".join(KINDS))
+    ap.add_argument("--seeds", default="1,2,3", help="confirm: seeds to train")
     args = ap.parse_args()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
@@ -247,7 +262,7 @@ def main():
     elif args.stage == "grid":
         grid(args.strata, work, tasks, kinds)
     elif args.stage == "confirm":
-        confirm(args.strata, work, tasks, sizes, kinds)
+        confirm(args.strata, work, tasks, sizes, kinds, [int(x) for x in args.seeds.split(",")])
     else:
         table(work)
 

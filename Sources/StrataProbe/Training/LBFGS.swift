@@ -8,7 +8,7 @@ enum LBFGS {
     }
 
     /// Minimises `f` from `x` (updated in place). `f(x, &g)` returns the value and writes the gradient.
-    /// Stops when max|g| ≤ `tolerance`, when a step no longer lowers f, or after `maxIterations`.
+    /// Stops when max|g| ≤ `tolerance` (converged), when no step along the direction lowers f, or after `maxIterations`.
     static func minimize(
         _ x: inout [Double], history m: Int = 10, tolerance: Double, maxIterations: Int,
         _ f: (_ x: [Double], _ gradient: inout [Double]) -> Double
@@ -60,13 +60,12 @@ enum LBFGS {
             let sy = dot(s, y)
             let decrease = value - trialValue
             x = trial; g = trialGradient
-            let previous = value
             value = trialValue
             if sy > 1e-12 {
                 sHistory.append(s); yHistory.append(y); rhoHistory.append(1 / sy)
                 if sHistory.count > m { sHistory.removeFirst(); yHistory.removeFirst(); rhoHistory.removeFirst() }
             }
-            if decrease <= 1e-15 * max(1, abs(previous)) { return Result(value: value, iterations: iteration, converged: maxAbs(g) <= tolerance) }
+            if decrease <= 0 { return Result(value: value, iterations: iteration, converged: maxAbs(g) <= tolerance) }
         }
         return Result(value: value, iterations: iteration, converged: maxAbs(g) <= tolerance)
     }
