@@ -192,6 +192,9 @@ struct TrainCommand: ParsableCommand {
         if method == .lbfgs && pooledTrain == nil {
             throw ValidationError("--solver lbfgs keeps the pooled features in memory; they do not fit in a fifth of --memory-budget \(budget) (raise it, or use --solver adamw)")
         }
+        if tune && method == .lbfgs && !quiet {
+            FileHandle.standardError.write(Data("note: --tune adds nothing to --solver lbfgs, whose C grid is already chosen on validation\n".utf8))
+        }
         if method == .lbfgs && world > 1 {
             throw ValidationError("--solver lbfgs fits on the whole training split: use --world 1 (or --solver adamw)")
         }
@@ -312,27 +315,6 @@ struct TrainCommand: ParsableCommand {
         if let logFailure { throw logFailure }
         return result
     }
-}
-
-/// `--c-grid`: comma-separated positive numbers.
-private func parseCGrid(_ text: String) throws -> [Double] {
-    let values = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-    guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) > 0 && $0!.isFinite }) else {
-        throw ValidationError("--c-grid must be comma-separated positive numbers such as 0.01,0.1,1,10 (got '\(text)')")
-    }
-    return values.map { $0! }
-}
-
-/// `--tune-budget`: seconds, or a number with s, m or h.
-private func parseDuration(_ text: String) throws -> Double {
-    let t = text.trimmingCharacters(in: .whitespaces).lowercased()
-    let units: [(String, Double)] = [("h", 3600), ("m", 60), ("s", 1)]
-    var number = t, scale = 1.0
-    for (suffix, factor) in units where t.hasSuffix(suffix) { number = String(t.dropLast()); scale = factor; break }
-    guard let v = Double(number), v > 0, v.isFinite else {
-        throw ValidationError("--tune-budget must be a positive duration such as 600s, 10m or 1h (got '\(text)')")
-    }
-    return v * scale
 }
 
 /// Deletes a finished run's state file and the temporary files a kill during a save can leave
