@@ -46,6 +46,7 @@ CANDIDATES = {
         {"lr": "3e-3", "epochs": "10"},
         {"lr": "1e-2", "epochs": "10"},
         {"lr": "3e-3", "epochs": "10", "gate-scale": True},
+        {"lr": "1e-2", "epochs": "10", "gate-scale": True},
     ],
     "pooling": [
         {"lr": "1e-3", "epochs": "10"},
@@ -166,7 +167,7 @@ def mean_rank(scores):
     return ranks
 
 
-def grid(strata, work, tasks, kinds):
+def grid(strata, work, tasks, kinds, max_rung):
     results = load_results(work)
     chosen = {}
     for kind in kinds:
@@ -178,7 +179,7 @@ def grid(strata, work, tasks, kinds):
                     for c in cands}
         rung0 = mean_rank(scores(candidates, [1]))
         keep = sorted(candidates, key=lambda c: rung0[label(c)])[:max(1, (len(candidates) + 2) // 3)]
-        rung1 = mean_rank(scores(keep, [1, 2])) if len(keep) > 1 else rung0
+        rung1 = mean_rank(scores(keep, [1, 2])) if len(keep) > 1 and max_rung >= 1 else rung0
         best = min(keep, key=lambda c: rung1[label(c)])
         chosen[kind] = label(best)
         say(f"{kind}: rung 0 ranks {rung0}; rung 1 ranks {rung1}; chosen: {label(best)}")
@@ -247,6 +248,7 @@ def main():
     ap.add_argument("--sizes", default=",".join(SIZES))
     ap.add_argument("--kinds", default=",".join(KINDS))
     ap.add_argument("--seeds", default="1,2,3", help="confirm: seeds to train")
+    ap.add_argument("--max-rung", type=int, default=1, help="grid: stop after this rung (0 = seed 1 only)")
     args = ap.parse_args()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
@@ -260,7 +262,7 @@ def main():
     if args.stage == "capture":
         capture(args.strata, work, tasks, sizes)
     elif args.stage == "grid":
-        grid(args.strata, work, tasks, kinds)
+        grid(args.strata, work, tasks, kinds, args.max_rung)
     elif args.stage == "confirm":
         confirm(args.strata, work, tasks, sizes, kinds, [int(x) for x in args.seeds.split(",")])
     else:

@@ -23,7 +23,7 @@ public struct ProbeDefaults: Sendable, Equatable {
     /// The defaults of one kind.
     public static func of(_ kind: ProbeKind) -> ProbeDefaults {
         switch kind {
-        case .pooling: return ProbeDefaults(solver: .adamw, learningRate: 1e-3, epochs: 10, patience: 3, weightDecay: 0.01,
+        case .pooling: return ProbeDefaults(solver: .adamw, learningRate: 5e-3, epochs: 10, patience: 3, weightDecay: 0.01,
                                             gateScale: false, heads: 4, downcast: 32)
         case .gate: return ProbeDefaults(solver: .adamw, learningRate: 1e-3, epochs: 10, patience: 3, weightDecay: 0.01,
                                          gateScale: false, heads: 4, downcast: 32)

@@ -56,7 +56,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Early stopping patience in epochs, 0 = off (default: per kind).") var patience: Int?
     @Option(help: "Warm-up as a fraction of all steps.") var warmup: Double = 0.05
     @Option(help: "Gradient-norm clip (0 = off).") var clip: Float = 1.0
-    @Option(help: "Binary decision threshold: auto (chosen on validation to maximise --metric) or a probability.")
+    @Option(help: "Binary decision threshold: auto (chosen on validation to maximise --metric; with --solver lbfgs and --metric accuracy: 0.5) or a probability.")
     var threshold: String = "auto"
     @Option(name: .customLong("class-weights"), help: "balanced | comma-separated weight per class.") var classWeights: String?
     @Option(help: "Worker threads (default: one per core).") var threads: Int?
@@ -139,6 +139,9 @@ struct TrainCommand: ParsableCommand {
         options.warmupFraction = warmup; options.clipNorm = clip; options.metric = selection; options.patience = patience ?? defaults.patience
         options.seed = seed; options.workers = threads
         if threshold != "auto" { options.fixedThreshold = Float(threshold) }
+        // A maximum-likelihood logistic regression is calibrated: for accuracy, P ≥ 0.5 is the rule to keep, and a
+        // threshold tuned on a small validation split only adds noise (spec/PROBES.md §3, "Solvers").
+        if threshold == "auto" && method == .lbfgs && selection == .accuracy { options.fixedThreshold = 0.5 }
         if let cw = classWeights {
             if cw == "balanced" {
                 options.classWeights = Trainer.balancedWeights(labels: trainBase.labels, classes: classes)
