@@ -25,8 +25,8 @@ public struct ProbeDefaults: Sendable, Equatable {
         switch kind {
         case .pooling: return ProbeDefaults(solver: .adamw, learningRate: 5e-3, epochs: 10, patience: 3, weightDecay: 0.01,
                                             gateScale: false, heads: 4, downcast: 32)
-        case .gate: return ProbeDefaults(solver: .adamw, learningRate: 1e-3, epochs: 10, patience: 3, weightDecay: 0.01,
-                                         gateScale: false, heads: 4, downcast: 32)
+        case .gate: return ProbeDefaults(solver: .adamw, learningRate: 1e-2, epochs: 10, patience: 3, weightDecay: 0.01,
+                                         gateScale: true, heads: 4, downcast: 32)
         case .mha: return ProbeDefaults(solver: .adamw, learningRate: 1e-3, epochs: 10, patience: 3, weightDecay: 0.01,
                                         gateScale: false, heads: 4, downcast: 32)
         case .lastToken, .meanLast: return ProbeDefaults(solver: .lbfgs, learningRate: 1e-3, epochs: 10, patience: 3, weightDecay: 0.01,
