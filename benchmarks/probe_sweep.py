@@ -215,7 +215,8 @@ def table(work):
         xs = [r[field] for r in rows if r[field] is not None]
         if not xs:
             return "—"
-        return f"{100 * statistics.mean(xs):.1f} ± {100 * statistics.stdev(xs):.1f}" if len(xs) > 1 else f"{100 * xs[0]:.1f}"
+        text = f"{100 * statistics.mean(xs):.1f} ± {100 * statistics.stdev(xs):.1f}" if len(xs) > 1 else f"{100 * xs[0]:.1f}"
+        return text if len(xs) >= 3 or field != "test" or rows[0]["stage"] == "grid" else f"{text} ({len(xs)} seed{'s' if len(xs) > 1 else ''})"
     print("### Grid (dev data: RT 800, safety 600 training examples; validation chooses, test reported; mean ± std over the seeds run)\n")
     print("| kind | candidate | RT val / test | safety val / test | seeds |")
     print("|---|---|---|---|---|")

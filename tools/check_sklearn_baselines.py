@@ -29,7 +29,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from check_sklearn_pooling import features, logistic_regression, paired_comparison  # noqa: E402
+from check_sklearn_pooling import features, logistic_regression, paired_comparison, split_arguments  # noqa: E402
 
 # `strata train --solver lbfgs`'s default --c-grid (LogisticRegressionSearch.defaultGrid).
 STRATA_GRID = [1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1, 3, 10, 30, 100, 300, 1000]
@@ -56,13 +56,8 @@ def baseline_probe(strata, kind, train, val, test, work, seeds, ids, y, p_lr):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--strata", default=".build/release/strata")
-    p.add_argument("--train", required=True)
-    p.add_argument("--val", required=True)
-    p.add_argument("--test", required=True)
+    split_arguments(p)
     p.add_argument("--kinds", default="last-token,mean-last")
-    p.add_argument("--work", help="folder for features and probes (default: a temporary folder, removed)")
-    p.add_argument("--json", help="write the results here")
     p.add_argument("--seeds", default="1")
     p.add_argument("--bound", type=float, default=1.0, help="largest allowed gap in accuracy points (default 1)")
     a = p.parse_args()

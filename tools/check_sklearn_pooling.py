@@ -97,14 +97,19 @@ def pooling_probe(strata, train, val, test, work, seeds, epochs, lr, layers, ids
             "vs_tuned_lr": {k: mean_of(k) for k in ("agreement", "logit_correlation", "difference_se")}}
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def split_arguments(p):
+    """The options every scikit-learn check takes: the binary, the three splits, a work folder and a JSON output."""
     p.add_argument("--strata", default=".build/release/strata")
     p.add_argument("--train", required=True)
     p.add_argument("--val", required=True)
     p.add_argument("--test", required=True)
     p.add_argument("--work", help="folder for features and probes (default: a temporary folder, removed)")
     p.add_argument("--json", help="write the results here")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    split_arguments(p)
     p.add_argument("--seeds", default="1,2,3")
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--lr", default="5e-3")
