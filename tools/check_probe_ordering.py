@@ -8,7 +8,7 @@ asserted (README.md, "Probes", says where and by how much it does not hold).
 "Beyond the seed spread": mean(a) − std(a) > mean(b) + std(b) over the seeds (sample std).
 
   python3 tools/check_probe_ordering.py --task rotten_tomatoes=TRAIN,VAL,TEST --task safety=TRAIN,VAL,TEST \\
-      --size dev [--seeds 1,2,3] [--strata .build/release/strata] [--work DIR] [--json OUT]
+      --size quick [--seeds 1,2,3] [--strata .build/release/strata] [--work DIR] [--json OUT]
 
 Trains every kind of KINDS with each seed (skipping checkpoints already in --work), scores them with
 `strata eval`, prints the table and every comparison, and exits 1 when an expected one fails. The
@@ -25,9 +25,12 @@ import tempfile
 KINDS = ["pooling", "gate", "mha", "last-token", "mean-last"]
 METRICS = {"rotten_tomatoes": "accuracy", "safety": "f1"}
 CLAIMS = [("gate", "pooling"), ("gate", "last-token"), ("mha", "pooling"), ("mha", "last-token")]
-# (task, size) -> claims asserted there. Sizes: "quick" / "dev" = the main job's --quick captures
-# (RT 800, safety 600 training examples), "full" = the committed train splits. Filled from the sweep.
-EXPECTED = {}
+# (task, size) -> claims asserted there. Sizes: "quick" = the main job's --quick captures (RT 800, safety
+# 600 training examples; the sweep's "dev" data), "full" = the committed train splits. From the sweep
+# (benchmarks/probes.md, "Per-kind defaults"): at the quick size every claim held on both tasks with 3 seeds.
+# Full size is not asserted: it has not been run with the current defaults (the last full run, BENCHMARKS.md,
+# used the main job's older per-probe settings and the AdamW last-token baseline).
+EXPECTED = {(task, "quick"): set(CLAIMS) for task in METRICS}
 
 
 def spread(values):
@@ -70,7 +73,7 @@ def train_and_score(strata, kind, seed, train, val, test, metric, work):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--task", action="append", required=True, help="NAME=TRAIN,VAL,TEST (NAME: rotten_tomatoes or safety)")
-    p.add_argument("--size", required=True, help="the size these captures stand for: quick/dev or full (selects EXPECTED)")
+    p.add_argument("--size", required=True, help="the size these captures stand for: quick or full (selects EXPECTED)")
     p.add_argument("--seeds", default="1,2,3")
     p.add_argument("--strata", default=".build/release/strata")
     p.add_argument("--work", help="folder for the checkpoints (kept; reused on a rerun). Default: a temporary folder")
