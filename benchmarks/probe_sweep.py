@@ -131,6 +131,7 @@ def load_results(work):
 
 def train_and_eval(strata, work, results, task, size, kind, config, seed, stage):
     key = f"{stage}|{task}|{size}|{kind}|{label(config)}|seed{seed}"
+    results.update(load_results(work))   # another sweep process may have finished it meanwhile
     if key in results:
         return results[key]
     rundir = work / "runs" / stage / task / size / kind / label(config).replace(" ", "_") / f"seed{seed}"
