@@ -73,7 +73,7 @@ struct TrainCommand: ParsableCommand {
     var checkpointSeconds: Double = 30
     @Option(name: .customLong("step-delay-ms"), help: "Sleep this many milliseconds after each optimizer step (throttle, for testing interruption).")
     var stepDelayMs: Int = 0
-    @Option(name: .customLong("feature-cache"), help: "pooling/last-token/mean-last/logits: auto = pool every record once and train the head on the stored vectors when they fit in a fifth of --memory-budget; off = decode every epoch.")
+    @Option(name: .customLong("feature-cache"), help: "pooling/last-token/mean-last/logits with --solver adamw: auto = pool every record once and train the head on the stored vectors when they fit in a fifth of --memory-budget; off = decode every epoch (--solver lbfgs always pools once).")
     var featureCache: AutoOrOff = .auto
     @Option(name: .customLong("epoch-cache"), help: "auto = keep decoded training records in memory (stored dtype) after the first epoch when they fit in 3/20 of --memory-budget; off = decode every epoch.")
     var epochCache: AutoOrOff = .auto
