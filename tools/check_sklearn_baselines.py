@@ -23,13 +23,12 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from check_sklearn_pooling import features, logistic_regression, paired_comparison, split_arguments  # noqa: E402
+from check_sklearn_pooling import features, logistic_regression, paired_comparison, split_arguments, work_folder  # noqa: E402
 
 # `strata train --solver lbfgs`'s default --c-grid (LogisticRegressionSearch.defaultGrid).
 STRATA_GRID = [1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1, 3, 10, 30, 100, 300, 1000]
@@ -62,9 +61,7 @@ def main():
     p.add_argument("--bound", type=float, default=1.0, help="largest allowed gap in accuracy points (default 1)")
     a = p.parse_args()
     seeds = [int(s) for s in a.seeds.split(",") if s]
-    tmp = None if a.work else tempfile.TemporaryDirectory()
-    work = a.work or tmp.name
-    os.makedirs(work, exist_ok=True)
+    work, tmp = work_folder(a)
     t0 = time.time()
     result, ok = {"train": a.train, "val": a.val, "test": a.test, "kinds": {}}, True
     for kind in a.kinds.split(","):

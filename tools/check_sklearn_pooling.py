@@ -107,6 +107,14 @@ def split_arguments(p):
     p.add_argument("--json", help="write the results here")
 
 
+def work_folder(a):
+    """The --work folder (created), or a temporary one; the second value is what to clean up (None for --work)."""
+    tmp = None if a.work else tempfile.TemporaryDirectory()
+    work = a.work or tmp.name
+    os.makedirs(work, exist_ok=True)
+    return work, tmp
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     split_arguments(p)
@@ -120,9 +128,7 @@ def main():
                         "difference (0 = off, the default: the plain --bound)")
     a = p.parse_args()
     seeds = [int(s) for s in a.seeds.split(",") if s]
-    tmp = None if a.work else tempfile.TemporaryDirectory()
-    work = a.work or tmp.name
-    os.makedirs(work, exist_ok=True)
+    work, tmp = work_folder(a)
     t0 = time.time()
     xs = {}
     for split, path in (("train", a.train), ("val", a.val), ("test", a.test)):
