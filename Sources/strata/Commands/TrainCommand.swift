@@ -163,6 +163,9 @@ struct TrainCommand: ParsableCommand {
         if method == .lbfgs && !model.isHeadOnly {
             throw ValidationError("--solver lbfgs fits a linear head only; --probe \(kind.rawValue) trains parameters below its head (use --solver adamw)")
         }
+        if method == .lbfgs && world > 1 {
+            throw ValidationError("--solver lbfgs fits on the whole training split: use --world 1 (or --solver adamw)")
+        }
         let tuneCandidates = tune && method == .adamw
             ? ProbeTuner.candidates(base: config, options: options, fixed: explicitTuningFlags) : []
         if tune && !tuneCandidates.isEmpty && validationBase == nil {
@@ -197,9 +200,6 @@ struct TrainCommand: ParsableCommand {
         }
         if tune && method == .lbfgs && !quiet {
             FileHandle.standardError.write(Data("note: --tune adds nothing to --solver lbfgs, whose C grid is already chosen on validation\n".utf8))
-        }
-        if method == .lbfgs && world > 1 {
-            throw ValidationError("--solver lbfgs fits on the whole training split: use --world 1 (or --solver adamw)")
         }
         if !quiet {
             FileHandle.standardError.write(Data((
