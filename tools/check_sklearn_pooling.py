@@ -30,9 +30,10 @@ import numpy as np
 C_GRID = [1e-3, 1e-2, 1e-1, 1, 10, 100, 1000]
 
 
-def features(strata, data, out, layers):
-    """Runs `strata features` (mean over tokens, mean over layers, rms): X [N, d], labels and ids."""
-    subprocess.run([strata, "features", "--data", data, "--out", out, "--layers", layers, "--quiet"],
+def features(strata, data, out, layers, kind="pooling"):
+    """Runs `strata features` for a head-only probe kind (pooling: mean over tokens, mean over layers; last-token,
+    mean-last: that token readout of one layer; all rms-normalised): X [N, d], labels and ids."""
+    subprocess.run([strata, "features", "--data", data, "--out", out, "--layers", layers, "--probe", kind, "--quiet"],
                    check=True, stdout=subprocess.DEVNULL)
     x = np.load(out).astype(np.float64)
     side = json.load(open(out[:-4] + ".json"))
@@ -41,8 +42,8 @@ def features(strata, data, out, layers):
     return x[keep], y[keep], [i for i, k in zip(side["ids"], keep) if k]
 
 
-def logistic_regression(xtr, ytr, xva, yva, xte, yte):
-    """Test accuracy with the default C and with C chosen on validation accuracy (ties: smaller C)."""
+def logistic_regression(xtr, ytr, xva, yva, xte, yte, c_grid=C_GRID):
+    """Test accuracy with the default C and with C chosen from `c_grid` on validation accuracy (ties: smaller C)."""
     from sklearn.linear_model import LogisticRegression
 
     def fit(c):
@@ -50,7 +51,7 @@ def logistic_regression(xtr, ytr, xva, yva, xte, yte):
 
     default = fit(1.0)
     grid = []
-    for c in C_GRID:
+    for c in c_grid:
         m = fit(c)
         grid.append({"C": c, "val": float(m.score(xva, yva)), "test": float(m.score(xte, yte))})
     best = max(grid, key=lambda g: (g["val"], -g["C"]))
@@ -96,14 +97,27 @@ def pooling_probe(strata, train, val, test, work, seeds, epochs, lr, layers, ids
             "vs_tuned_lr": {k: mean_of(k) for k in ("agreement", "logit_correlation", "difference_se")}}
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def split_arguments(p):
+    """The options every scikit-learn check takes: the binary, the three splits, a work folder and a JSON output."""
     p.add_argument("--strata", default=".build/release/strata")
     p.add_argument("--train", required=True)
     p.add_argument("--val", required=True)
     p.add_argument("--test", required=True)
     p.add_argument("--work", help="folder for features and probes (default: a temporary folder, removed)")
     p.add_argument("--json", help="write the results here")
+
+
+def work_folder(a):
+    """The --work folder (created), or a temporary one; the second value is what to clean up (None for --work)."""
+    tmp = None if a.work else tempfile.TemporaryDirectory()
+    work = a.work or tmp.name
+    os.makedirs(work, exist_ok=True)
+    return work, tmp
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    split_arguments(p)
     p.add_argument("--seeds", default="1,2,3")
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--lr", default="5e-3")
@@ -114,9 +128,7 @@ def main():
                         "difference (0 = off, the default: the plain --bound)")
     a = p.parse_args()
     seeds = [int(s) for s in a.seeds.split(",") if s]
-    tmp = None if a.work else tempfile.TemporaryDirectory()
-    work = a.work or tmp.name
-    os.makedirs(work, exist_ok=True)
+    work, tmp = work_folder(a)
     t0 = time.time()
     xs = {}
     for split, path in (("train", a.train), ("val", a.val), ("test", a.test)):

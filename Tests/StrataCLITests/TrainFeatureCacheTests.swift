@@ -13,7 +13,7 @@ func featureCacheTrainsTheSameHeadAsDecodingEveryEpoch(_ probe: [String]) throws
         for mode in ["off", "auto"] {
             let ckpt = dir.appendingPathComponent("\(mode).probe").path, preds = dir.appendingPathComponent("\(mode).jsonl").path
             let (status, _, stderr) = try ProbeCLI.run(["train", "--data", data, "--probe"] + probe + [
-                "--out", ckpt, "--epochs", "3", "--batch-size", "8", "--lr", "0.01", "--seed", "2", "--feature-cache", mode])
+                "--out", ckpt, "--epochs", "3", "--batch-size", "8", "--lr", "0.01", "--seed", "2", "--feature-cache", mode, "--solver", "adamw"])
             #expect(status == 0, "\(stderr)")
             #expect(stderr.contains("pooled features computed once") == (mode == "auto"))
             let (s2, _, e2) = try ProbeCLI.run(["eval", "--probe", ckpt, "--data", data, "--predictions", preds])

@@ -25,6 +25,9 @@ public struct TrainingProvenance: Codable, Sendable, Equatable {
     /// system message (optional fields, added within format version 1; see `promptFormat`).
     public var chatTemplate: String? = nil
     public var chatSystem: String? = nil
+    /// How the settings were chosen on validation (the logistic regression's C grid, `--tune`'s trials);
+    /// optional field added within format version 1.
+    public var tuning: TuningRecord? = nil
 
     public init(
         dataset: String, validation: String?, model: String?, modelSHA256: String?, layerIndices: [Int],

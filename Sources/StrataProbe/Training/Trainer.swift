@@ -181,12 +181,10 @@ public final class Trainer {
             var metricValue: Double?, validationLoss: Double?
             if let validation {
                 let out = try communicator.gather(Self.evaluate(probe: probe, source: validation, workers: options.workers))
-                validationLoss = EpochRecord.meanCrossEntropy(probabilities: out.probabilities, labels: out.labels, classes: out.classes)
-                let threshold: Float? = !binary ? nil : options.fixedThreshold ??
-                    Metrics.bestThreshold(positiveScores: stride(from: 1, to: out.probabilities.count, by: 2).map { out.probabilities[$0] },
-                                            labels: out.labels, metric: options.metric)
-                let report = Metrics.report(probabilities: out.probabilities, labels: out.labels, classes: out.classes, threshold: threshold)
-                let value = report.value(of: options.metric)
+                let score = ValidationScore(probabilities: out.probabilities, labels: out.labels, classes: out.classes,
+                                            metric: options.metric, fixedThreshold: options.fixedThreshold)
+                validationLoss = score.loss
+                let report = score.report, threshold = score.threshold, value = score.metric
                 metricValue = value
                 history.append(value)
                 if bestValue.map({ value > $0 }) ?? true {

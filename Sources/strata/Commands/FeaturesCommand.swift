@@ -3,12 +3,12 @@ import Foundation
 import Strata
 import StrataProbe
 
-/// `strata features`: exports the pooling probe's input features (per-record pooled hidden states)
+/// `strata features`: exports a head-only probe's input features (per-record pooled hidden states)
 /// as a NumPy array, for independent checks and for training other classifiers on them.
 struct FeaturesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "features",
-        abstract: "Export pooled per-record features (the pooling probe's head input) as a float32 .npy.",
+        abstract: "Export pooled per-record features (a head-only probe's head input) as a float32 .npy.",
         discussion: """
             Each record's selected layers are normalised per token (--normalize), pooled over its valid tokens \
             (--pool), then pooled over layers (--layer-pool) — the same code the pooling probe trains on, so \
@@ -17,7 +17,9 @@ struct FeaturesCommand: ParsableCommand {
             rows in dataset order, and beside it a JSON sidecar (OUT with .npy replaced by .json) holding \
             "ids" and "labels" (primary label, -1 when unlabelled) per row, "label_names", "shape", \
             "layer_indices" (hidden-state indices of the L layers), "pool", "layer_pool", "normalize", "dataset". \
-            Records are streamed in bounded memory (--memory-budget); progress goes to stderr.
+            Records are streamed in bounded memory (--memory-budget); progress goes to stderr. \
+            --probe last-token or mean-last exports those baselines' head input instead (the last valid token, or the \
+            mean over valid tokens, of one layer, default the last; --pool and --layer-pool do not apply).
             """)
 
     @Option(help: "Dataset (directory with manifest.json, or a shard file).") var data: String
@@ -25,7 +27,9 @@ struct FeaturesCommand: ParsableCommand {
     @Option(help: "Pooling over each layer's valid tokens.") var pool: PoolMode = .mean
     @Option(name: .customLong("layer-pool"), help: "Pooling over layers: mean|max|none (none keeps one row per layer: [N, L, d]).")
     var layerPool: String = "mean"
-    @Option(help: "Layers: all | last | comma-separated hidden-state indices such as 0,5,10.") var layers: String = "all"
+    @Option(help: "Whose head input to export: pooling, last-token or mean-last.") var probe: ProbeKind = .pooling
+    @Option(help: "Layers: all | last | comma-separated hidden-state indices such as 0,5,10 (default: all; last for last-token/mean-last).")
+    var layers: String?
     @Option(help: "Per-token input normalisation before pooling (the probes' default is rms).") var normalize: InputNormalization = .rms
     @Option(name: .customLong("memory-budget"), help: "Bound on decoded batch memory (e.g. 512MB, 2GB).") var memoryBudget: String = "2GB"
     @Option(help: "Worker threads (default: one per core).") var threads: Int?
@@ -37,6 +41,10 @@ struct FeaturesCommand: ParsableCommand {
             throw ValidationError("--layer-pool must be one of \((PoolMode.allCases.map(\.rawValue) + ["none"]).joined(separator: ", ")), not '\(layerPool)'")
         }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        guard [.pooling, .lastToken, .meanLast].contains(probe) else {
+            throw ValidationError("--probe must be pooling, last-token or mean-last (the kinds whose head input is a fixed function of the record), not '\(probe.rawValue)'")
+        }
+        guard probe == .pooling || layerPool != "none" else { throw ValidationError("--layer-pool none applies to --probe pooling only") }
     }
 
     func run() throws {
@@ -45,12 +53,13 @@ struct FeaturesCommand: ParsableCommand {
         let budget = try MemoryBudget(parsing: memoryBudget)
         let dataset = try StrataDataset(path: data)
         let meta = dataset.metadata
-        let positions = try ProbeSetup.layerPositions(layers, kind: .pooling, metadata: meta)
+        let kind = probe
+        let positions = try ProbeSetup.layerPositions(layers, kind: kind, metadata: meta)
         let d = meta.hidden, count = dataset.count
 
-        // A pooling probe computes the features; its (unused) head is never read.
+        // The probe kind's own code computes the features; its (unused) head is never read.
         let probe = try Probe(configuration: ProbeConfiguration(
-            kind: .pooling, hidden: d, layers: positions, classes: 2, tokenPool: tokenPool, layerPool: layerPoolMode ?? .mean,
+            kind: kind, hidden: d, layers: positions, classes: 2, tokenPool: tokenPool, layerPool: layerPoolMode ?? .mean,
             inputNormalization: normalization), parameters: nil)
         let shape = layerPoolMode == nil ? [count, positions.count, d] : [count, d]
         let source = try DatasetBatchSource(dataset: dataset, layers: positions, budget: budget)
@@ -81,12 +90,13 @@ struct FeaturesCommand: ParsableCommand {
             "dataset": data, "shape": shape, "dtype": "float32", "ids": ids, "labels": labels,
             "label_names": meta.labelNames.map { $0 as Any } ?? NSNull(),
             "layer_indices": positions.map { meta.layers[$0].index }, "pool": tokenPool.rawValue, "layer_pool": layerPool,
-            "normalize": normalization.rawValue, "tool_version": strataToolVersion,
+            "normalize": normalization.rawValue, "tool_version": strataToolVersion, "probe": kind.rawValue,
         ]
         let json = try JSONSerialization.data(withJSONObject: info, options: [.sortedKeys])
         do { try json.write(to: URL(fileURLWithPath: sidecar), options: .atomic) }
         catch { throw ProbeError.io(path: sidecar, reason: "cannot write the features sidecar: \(error.localizedDescription)") }
-        print("wrote \(out): \(shape) float32 (\(tokenPool.rawValue) over tokens, \(layerPool) over \(positions.count) layers, normalize \(normalization.rawValue)); ids and labels in \(sidecar)")
+        let pooling = kind == .pooling ? "\(tokenPool.rawValue) over tokens, \(layerPool) over \(positions.count) layers" : "\(kind.rawValue) of 1 layer"
+        print("wrote \(out): \(shape) float32 (\(pooling), normalize \(normalization.rawValue)); ids and labels in \(sidecar)")
     }
 
     /// The sidecar of `features.npy` is `features.json` (any other name gets `.json` appended).

@@ -12,6 +12,7 @@ extension ProbeKind: ExpressibleByArgument {}
 extension PoolMode: ExpressibleByArgument {}
 extension InputNormalization: ExpressibleByArgument {}
 extension SelectionMetric: ExpressibleByArgument {}
+extension ProbeSolver: ExpressibleByArgument {}
 extension StrataDType: ExpressibleByArgument {}
 extension ShardPlacementMode: ExpressibleByArgument {}
 extension BadRowPolicy: ExpressibleByArgument {}
