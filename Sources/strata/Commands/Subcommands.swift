@@ -26,5 +26,6 @@ extension StrataCommand {
         BenchCommand.self,
         ClassifyCommand.self,
         GenerateCommand.self,
+        ServeCommand.self,
     ]
 }

@@ -1,0 +1,179 @@
+/// The JSON bodies the endpoints answer with, in OpenAI's shapes where OpenAI has one.
+
+/// Token counts of a generation.
+public struct Usage: Codable, Sendable {
+    public var promptTokens: Int
+    public var completionTokens: Int
+    public var totalTokens: Int
+
+    init(prompt: Int, completion: Int) {
+        promptTokens = prompt
+        completionTokens = completion
+        totalTokens = prompt + completion
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case promptTokens = "prompt_tokens", completionTokens = "completion_tokens", totalTokens = "total_tokens"
+    }
+}
+
+/// The guard's verdict on a prompt: the extra field `strata_guard` of every generation response of a
+/// server started with `--guard`.
+public struct GuardReport: Codable, Sendable {
+    /// P(class 1), the flagged class.
+    public var probability: Float
+    public var flagged: Bool
+    public var threshold: Float?
+    public var label: String?
+
+    init(_ verdict: ProbeVerdict) {
+        probability = verdict.probability
+        flagged = verdict.flagged
+        threshold = verdict.threshold
+        label = verdict.label
+    }
+}
+
+/// One probe's verdict in `/v1/classify`.
+public struct ProbeReport: Codable, Sendable {
+    /// P(class 1) for binary probes, else the predicted class's probability (as `strata classify`).
+    public var probability: Float
+    public var probabilities: [Float]
+    public var predicted: Int
+    public var label: String?
+    public var threshold: Float?
+
+    init(_ verdict: ProbeVerdict) {
+        probability = verdict.probability
+        probabilities = verdict.probabilities
+        predicted = verdict.predicted
+        label = verdict.label
+        threshold = verdict.threshold
+    }
+}
+
+struct ChatCompletionResponse: Codable {
+    struct Message: Codable {
+        var role = "assistant"
+        var content: String?
+        var refusal: String?
+    }
+    struct Choice: Codable {
+        var index = 0
+        var message: Message
+        var finishReason: FinishReason
+        private enum CodingKeys: String, CodingKey { case index, message, finishReason = "finish_reason" }
+    }
+    var id: String
+    var object = "chat.completion"
+    var created: Int
+    var model: String
+    var choices: [Choice]
+    var usage: Usage
+    var strataGuard: GuardReport?
+    private enum CodingKeys: String, CodingKey {
+        case id, object, created, model, choices, usage, strataGuard = "strata_guard"
+    }
+}
+
+struct ChatCompletionChunk: Codable {
+    struct Delta: Codable {
+        var role: String?
+        var content: String?
+        var refusal: String?
+    }
+    struct Choice: Codable {
+        var index = 0
+        var delta: Delta
+        var finishReason: FinishReason?
+        private enum CodingKeys: String, CodingKey { case index, delta, finishReason = "finish_reason" }
+    }
+    var id: String
+    var object = "chat.completion.chunk"
+    var created: Int
+    var model: String
+    var choices: [Choice]
+    var usage: Usage?
+    var strataGuard: GuardReport?
+    private enum CodingKeys: String, CodingKey {
+        case id, object, created, model, choices, usage, strataGuard = "strata_guard"
+    }
+}
+
+struct TextCompletionResponse: Codable {
+    struct Choice: Codable {
+        var index = 0
+        var text: String
+        var finishReason: FinishReason?
+        private enum CodingKeys: String, CodingKey { case index, text, finishReason = "finish_reason" }
+    }
+    var id: String
+    var object = "text_completion"
+    var created: Int
+    var model: String
+    var choices: [Choice]
+    var usage: Usage?
+    var strataGuard: GuardReport?
+    private enum CodingKeys: String, CodingKey {
+        case id, object, created, model, choices, usage, strataGuard = "strata_guard"
+    }
+}
+
+struct ClassifyResponse: Codable {
+    struct Result: Codable {
+        var index: Int
+        var tokens: Int
+        var probes: [String: ProbeReport]
+    }
+    var object = "classification"
+    var model: String
+    var results: [Result]
+}
+
+struct HiddenStatesResponse: Codable {
+    var object = "hidden_states"
+    var model: String
+    var tokens: [Int32]
+    var layers: [Int]
+    var pooling: HiddenStatePooling
+    var dtype: HiddenStateEncoding
+    var shape: [Int]
+    /// Base64 of the little-endian values, row-major in `shape`.
+    var data: String
+}
+
+struct ModelList: Codable {
+    struct Model: Codable {
+        var id: String
+        var object = "model"
+        var created: Int
+        var ownedBy = "strata"
+        var hiddenStates: Int
+        var probes: [String]
+        private enum CodingKeys: String, CodingKey {
+            case id, object, created, ownedBy = "owned_by", hiddenStates = "hidden_states", probes
+        }
+    }
+    var object = "list"
+    var data: [Model]
+}
+
+struct ErrorEnvelope: Codable {
+    struct Body: Codable {
+        var message: String
+        var type: String
+        var param: String?
+        var code: String?
+    }
+    var error: Body
+
+    init(_ error: ServeAPIError) {
+        self.error = Body(message: error.message, type: error.type, param: error.param, code: error.code)
+    }
+}
+
+struct HealthReport: Codable {
+    var status: String
+    var queueDepth: Int
+    private enum CodingKeys: String, CodingKey { case status, queueDepth = "queue_depth" }
+}
