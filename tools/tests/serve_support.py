@@ -80,3 +80,18 @@ class Server:
         for stream in (self.process.stdout, self.process.stderr):
             if stream:
                 stream.close()
+
+
+def synthetic_model(directory: str) -> tuple:
+    """A tiny random GGUF model (`strata synth-model`, 2 blocks, d = 32) and a pooling probe for it
+    trained on a synthetic labelled dataset (`strata synth` + `strata train`): a server on them answers
+    in milliseconds even from a debug build. Returns (model path, probe path)."""
+    model = os.path.join(directory, "synthetic.gguf")
+    data = os.path.join(directory, "synthetic.strata")
+    probe = os.path.join(directory, "synthetic.probe")
+    run_strata("synth-model", "--out", model, "--blocks", "2", "--hidden", "32")
+    run_strata("synth", "--out", data, "--records", "40", "--layers", "3", "--hidden", "32", "--labels", "2",
+               "--dtype", "f32", "--seed", "3")
+    run_strata("train", "--data", data, "--probe", "pooling", "--out", probe, "--epochs", "2", "--val-fraction", "0",
+               "--threshold", "0.5")
+    return model, probe

@@ -50,7 +50,8 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Largest request body in bytes (413 above).") var maxBodyBytes = ServeLimits().maxBodyBytes
     @Option(help: "Longest prompt or text in tokens.") var maxPromptTokens = ServeLimits().maxPromptTokens
     @Option(help: "Largest max_tokens a request may ask for.") var maxCompletionTokens = ServeLimits().maxCompletionTokens
-    @Option(help: "max_tokens of a chat request that gives none.") var defaultMaxTokens = ServeLimits().defaultCompletionTokens
+    @Option(help: "max_tokens of a chat request that gives none (default: 256, or --max-completion-tokens if lower).")
+    var defaultMaxTokens: Int?
     @Option(help: "Most texts in one /v1/classify request.") var maxTexts = ServeLimits().maxTextsPerRequest
     @Option(help: "Largest /v1/hidden-states answer in bytes before base64.")
     var maxHiddenStateBytes = ServeLimits().maxHiddenStateBytes
@@ -61,11 +62,11 @@ struct ServeCommand: ParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         for (flag, value) in [("--queue-limit", queueLimit), ("--max-active", maxActive), ("--max-batch-tokens", maxBatchTokens),
                               ("--max-body-bytes", maxBodyBytes), ("--max-prompt-tokens", maxPromptTokens),
-                              ("--max-completion-tokens", maxCompletionTokens), ("--default-max-tokens", defaultMaxTokens),
+                              ("--max-completion-tokens", maxCompletionTokens), ("--default-max-tokens", defaultMaxTokens ?? 1),
                               ("--max-texts", maxTexts), ("--max-hidden-state-bytes", maxHiddenStateBytes)] where value < 1 {
             throw ValidationError("\(flag) must be at least 1")
         }
-        guard defaultMaxTokens <= maxCompletionTokens else {
+        guard (defaultMaxTokens ?? 1) <= maxCompletionTokens else {
             throw ValidationError("--default-max-tokens must not exceed --max-completion-tokens")
         }
         guard requestTimeout > 0, requestTimeout.isFinite else { throw ValidationError("--request-timeout must be positive") }
@@ -81,7 +82,7 @@ struct ServeCommand: ParsableCommand {
         limits.maxBodyBytes = maxBodyBytes
         limits.maxPromptTokens = maxPromptTokens
         limits.maxCompletionTokens = maxCompletionTokens
-        limits.defaultCompletionTokens = defaultMaxTokens
+        limits.defaultCompletionTokens = defaultMaxTokens ?? min(ServeLimits().defaultCompletionTokens, maxCompletionTokens)
         limits.maxTextsPerRequest = maxTexts
         limits.maxHiddenStateBytes = maxHiddenStateBytes
         limits.requestTimeoutSeconds = requestTimeout
