@@ -22,15 +22,15 @@ import argparse
 import http.client
 import json
 import os
-import statistics
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
 from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools" / "tests"))
-from serve_support import Server, real_model  # noqa: E402
+from serve_support import Server, real_model, synthetic_model  # noqa: E402
 
 PROMPTS = ["Name three colours.", "What is the capital of France?", "Write one sentence about the sea.",
            "Give me a word that rhymes with cat.", "How many legs does a spider have?"]
@@ -129,10 +129,12 @@ def metric(url: str, name: str) -> float:
     return 0.0
 
 
-def main() -> int:
+def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--strata", help="the strata binary (default: $STRATA_BIN, else .build/debug or release)")
     parser.add_argument("--model", default=None, help="GGUF model (default: the cached SmolLM2)")
+    parser.add_argument("--synthetic", action="store_true",
+                        help="use a tiny synthetic model made in a temporary directory (checks behaviour, not speed)")
     parser.add_argument("--clients", default="1,4,16", help="client counts below the queue limit")
     parser.add_argument("--seconds", type=float, default=60, help="seconds per client count")
     parser.add_argument("--max-tokens", type=int, default=16, help="max_tokens of each request")
@@ -142,10 +144,17 @@ def main() -> int:
     parser.add_argument("--probes", default="", help="KIND=PATH,... guard probes for phase 3 (empty = skip)")
     parser.add_argument("--threads", type=int, default=2, help="the server's forward-pass threads")
     parser.add_argument("--out", help="write the results as JSON here")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.strata:
         os.environ["STRATA_BIN"] = args.strata
-    model = args.model or real_model()
+    if args.synthetic:
+        with tempfile.TemporaryDirectory(prefix="strata-serve-load-") as directory:
+            model, _ = synthetic_model(directory)
+            return run(args, model)
+    return run(args, args.model or real_model())
+
+
+def run(args, model: str) -> int:
     if not model:
         print("serve_load: no model (strata fetch-model smollm2, or --model)", file=sys.stderr)
         return 1
