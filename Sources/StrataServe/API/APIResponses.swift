@@ -52,44 +52,11 @@ public struct ProbeReport: Codable, Sendable {
     }
 }
 
-struct ChatCompletionResponse: Codable {
-    struct Message: Codable {
-        var role = "assistant"
-        var content: String?
-        var refusal: String?
-    }
-    struct Choice: Codable {
-        var index = 0
-        var message: Message
-        var finishReason: FinishReason
-        private enum CodingKeys: String, CodingKey { case index, message, finishReason = "finish_reason" }
-    }
+/// OpenAI's envelope around a completion and around each streamed chunk of one; `object` says which
+/// (`chat.completion`, `chat.completion.chunk`, `text_completion`).
+struct CompletionEnvelope<Choice: Codable>: Codable {
     var id: String
-    var object = "chat.completion"
-    var created: Int
-    var model: String
-    var choices: [Choice]
-    var usage: Usage
-    var strataGuard: GuardReport?
-    private enum CodingKeys: String, CodingKey {
-        case id, object, created, model, choices, usage, strataGuard = "strata_guard"
-    }
-}
-
-struct ChatCompletionChunk: Codable {
-    struct Delta: Codable {
-        var role: String?
-        var content: String?
-        var refusal: String?
-    }
-    struct Choice: Codable {
-        var index = 0
-        var delta: Delta
-        var finishReason: FinishReason?
-        private enum CodingKeys: String, CodingKey { case index, delta, finishReason = "finish_reason" }
-    }
-    var id: String
-    var object = "chat.completion.chunk"
+    var object: String
     var created: Int
     var model: String
     var choices: [Choice]
@@ -100,23 +67,41 @@ struct ChatCompletionChunk: Codable {
     }
 }
 
-struct TextCompletionResponse: Codable {
-    struct Choice: Codable {
-        var index = 0
-        var text: String
-        var finishReason: FinishReason?
-        private enum CodingKeys: String, CodingKey { case index, text, finishReason = "finish_reason" }
-    }
+/// What every envelope of one response shares.
+struct CompletionHeader: Sendable {
     var id: String
-    var object = "text_completion"
     var created: Int
     var model: String
-    var choices: [Choice]
-    var usage: Usage?
-    var strataGuard: GuardReport?
-    private enum CodingKeys: String, CodingKey {
-        case id, object, created, model, choices, usage, strataGuard = "strata_guard"
+
+    func envelope<Choice>(_ object: String, _ choices: [Choice], usage: Usage? = nil,
+                          guardReport: GuardReport? = nil) -> CompletionEnvelope<Choice> {
+        CompletionEnvelope(id: id, object: object, created: created, model: model, choices: choices, usage: usage,
+                           strataGuard: guardReport)
     }
+}
+
+/// A chat answer's message (`message` of a completion, `delta` of a chunk).
+struct ChatMessageBody: Codable {
+    var role: String?
+    var content: String?
+    var refusal: String?
+}
+
+/// One choice of a chat completion (`message`) or of a chunk (`delta`).
+struct ChatChoice: Codable {
+    var index = 0
+    var message: ChatMessageBody?
+    var delta: ChatMessageBody?
+    var finishReason: FinishReason?
+    private enum CodingKeys: String, CodingKey { case index, message, delta, finishReason = "finish_reason" }
+}
+
+/// One choice of a text completion or of a chunk of one.
+struct TextChoice: Codable {
+    var index = 0
+    var text: String
+    var finishReason: FinishReason?
+    private enum CodingKeys: String, CodingKey { case index, text, finishReason = "finish_reason" }
 }
 
 struct ClassifyResponse: Codable {

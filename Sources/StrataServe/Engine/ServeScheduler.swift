@@ -136,8 +136,10 @@ public final class ServeScheduler: @unchecked Sendable {
         var requests: [HiddenStateRequest] = []
         defer { probes.returnAll() }
         for task in tasks {
-            if task.ticket.cancellation.isCancelled { task.fail(Self.cancelled); continue }
-            if task.ticket.expired { task.fail(.timedOut(seconds: limits.requestTimeoutSeconds)); continue }
+            if let reason = abandoned(task.ticket) {
+                task.fail(reason)
+                continue
+            }
             do {
                 requests.append(try task.prepare(probes: probes))
                 live.append(task)
@@ -163,12 +165,8 @@ public final class ServeScheduler: @unchecked Sendable {
 
     /// Runs the guarded prefill of `task`; returns whether it goes on to decode.
     private func prefill(_ task: GenerationTask) -> Bool {
-        if task.ticket.cancellation.isCancelled {
-            task.events.finish(throwing: Self.cancelled)
-            return false
-        }
-        if task.ticket.expired {
-            task.events.finish(throwing: ServeAPIError.timedOut(seconds: limits.requestTimeoutSeconds))
+        if let reason = abandoned(task.ticket) {
+            task.events.finish(throwing: reason)
             return false
         }
         do {
@@ -195,12 +193,8 @@ public final class ServeScheduler: @unchecked Sendable {
     /// One decoding step of `task`; returns whether it goes on.
     private func step(_ task: GenerationTask) -> Bool {
         guard let generation = task.generation else { return false }
-        if task.ticket.cancellation.isCancelled {
-            task.events.finish(throwing: Self.cancelled)
-            return false
-        }
-        if task.ticket.expired {
-            task.events.finish(throwing: ServeAPIError.timedOut(seconds: limits.requestTimeoutSeconds))
+        if let reason = abandoned(task.ticket) {
+            task.events.finish(throwing: reason)
             return false
         }
         do {
@@ -221,6 +215,13 @@ public final class ServeScheduler: @unchecked Sendable {
             task.events.finish(throwing: Self.apiError(error))
             return false
         }
+    }
+
+    /// Why work on `ticket` should stop now (its client went away, or its time is up); nil to go on.
+    private func abandoned(_ ticket: RequestTicket) -> ServeAPIError? {
+        if ticket.cancellation.isCancelled { return Self.cancelled }
+        if ticket.expired { return .timedOut(seconds: limits.requestTimeoutSeconds) }
+        return nil
     }
 
     static let cancelled = ServeAPIError(status: 499, message: "the client closed the request", type: "server_error",

@@ -14,15 +14,14 @@ struct GenerationEndpoints: Sendable {
         var settings = try settings(body, field: body.maxCompletionTokens == nil ? "max_tokens" : "max_completion_tokens")
         if let explicit = body.maxCompletionTokens { settings.maxTokens = try checkedMaxTokens(explicit, field: "max_completion_tokens") }
         let (events, ticket) = try start(prompt: tokens, settings: settings)
-        let id = "chatcmpl-" + ServeContext.randomID()
-        let created = Int(Date().timeIntervalSince1970)
-        let model = context.modelID
+        let header = context.header(prefix: "chatcmpl-")
         if body.stream == true {
             let includeUsage = body.streamOptions?.includeUsage == true
             return ServerSentEvents.response(events: events, ticket: ticket) { event, promptTokens in
-                func chunk(_ delta: ChatCompletionChunk.Delta, finish: FinishReason? = nil, guardReport: GuardReport? = nil) -> ChatCompletionChunk {
-                    ChatCompletionChunk(id: id, created: created, model: model,
-                                        choices: [.init(delta: delta, finishReason: finish)], strataGuard: guardReport)
+                func chunk(_ delta: ChatMessageBody, finish: FinishReason? = nil, guardReport: GuardReport? = nil)
+                    -> CompletionEnvelope<ChatChoice> {
+                    header.envelope("chat.completion.chunk", [ChatChoice(delta: delta, finishReason: finish)],
+                                    guardReport: guardReport)
                 }
                 switch event {
                 case .started(_, let verdict):
@@ -32,8 +31,8 @@ struct GenerationEndpoints: Sendable {
                 case .finished(let reason, let completion):
                     var last = [chunk(.init(refusal: reason == .contentFilter ? Self.refusal : nil), finish: reason)]
                     if includeUsage {
-                        last.append(ChatCompletionChunk(id: id, created: created, model: model, choices: [],
-                                                        usage: Usage(prompt: promptTokens, completion: completion)))
+                        last.append(header.envelope("chat.completion.chunk", [ChatChoice](),
+                                                    usage: Usage(prompt: promptTokens, completion: completion)))
                     }
                     return last
                 }
@@ -41,12 +40,12 @@ struct GenerationEndpoints: Sendable {
         }
         let outcome = try await GenerationOutcome.collect(events, ticket: ticket)
         let refused = outcome.finish == .contentFilter
-        return try JSONResponse.make(ChatCompletionResponse(
-            id: id, created: created, model: model,
-            choices: [.init(message: .init(content: refused ? nil : outcome.text, refusal: refused ? Self.refusal : nil),
-                            finishReason: outcome.finish)],
+        let message = ChatMessageBody(role: "assistant", content: refused ? nil : outcome.text,
+                                      refusal: refused ? Self.refusal : nil)
+        return try JSONResponse.make(header.envelope(
+            "chat.completion", [ChatChoice(message: message, finishReason: outcome.finish)],
             usage: Usage(prompt: outcome.promptTokens, completion: outcome.completionTokens),
-            strataGuard: outcome.verdict.map(GuardReport.init)))
+            guardReport: outcome.verdict.map(GuardReport.init)))
     }
 
     func completion(_ request: Request) async throws -> Response {
@@ -54,30 +53,27 @@ struct GenerationEndpoints: Sendable {
         let tokens = try context.promptTokens(body.prompt, field: "prompt")
         let settings = try settings(body, field: "max_tokens", defaultMaxTokens: 16)
         let (events, ticket) = try start(prompt: tokens, settings: settings)
-        let id = "cmpl-" + ServeContext.randomID()
-        let created = Int(Date().timeIntervalSince1970)
-        let model = context.modelID
+        let header = context.header(prefix: "cmpl-")
         if body.stream == true {
             let includeUsage = body.streamOptions?.includeUsage == true
             return ServerSentEvents.response(events: events, ticket: ticket) { event, promptTokens in
                 switch event {
                 case .started(_, let verdict):
-                    return [TextCompletionResponse(id: id, created: created, model: model, choices: [.init(text: "")],
-                                                   strataGuard: verdict.map(GuardReport.init))]
+                    return [header.envelope("text_completion", [TextChoice(text: "")],
+                                            guardReport: verdict.map(GuardReport.init))]
                 case .text(let piece):
-                    return [TextCompletionResponse(id: id, created: created, model: model, choices: [.init(text: piece)])]
+                    return [header.envelope("text_completion", [TextChoice(text: piece)])]
                 case .finished(let reason, let completion):
-                    return [TextCompletionResponse(
-                        id: id, created: created, model: model, choices: [.init(text: "", finishReason: reason)],
-                        usage: includeUsage ? Usage(prompt: promptTokens, completion: completion) : nil)]
+                    return [header.envelope("text_completion", [TextChoice(text: "", finishReason: reason)],
+                                            usage: includeUsage ? Usage(prompt: promptTokens, completion: completion) : nil)]
                 }
             }
         }
         let outcome = try await GenerationOutcome.collect(events, ticket: ticket)
-        return try JSONResponse.make(TextCompletionResponse(
-            id: id, created: created, model: model, choices: [.init(text: outcome.text, finishReason: outcome.finish)],
+        return try JSONResponse.make(header.envelope(
+            "text_completion", [TextChoice(text: outcome.text, finishReason: outcome.finish)],
             usage: Usage(prompt: outcome.promptTokens, completion: outcome.completionTokens),
-            strataGuard: outcome.verdict.map(GuardReport.init)))
+            guardReport: outcome.verdict.map(GuardReport.init)))
     }
 
     static let refusal = "The request was refused: the guard probe flagged the prompt."

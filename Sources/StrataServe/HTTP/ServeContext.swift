@@ -54,7 +54,9 @@ public struct ServeContext: Sendable {
         }
     }
 
-    static func randomID() -> String {
-        (0..<12).map { _ in String(UInt8.random(in: 0..<36), radix: 36) }.joined()
+    /// A new response's id (`prefix` + 12 random base-36 digits), the time and the model id.
+    func header(prefix: String) -> CompletionHeader {
+        CompletionHeader(id: prefix + (0..<12).map { _ in String(UInt8.random(in: 0..<36), radix: 36) }.joined(),
+                         created: Int(Date().timeIntervalSince1970), model: modelID)
     }
 }
