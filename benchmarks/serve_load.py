@@ -142,6 +142,7 @@ def main(argv=None) -> int:
     parser.add_argument("--overload-queue-limit", type=int, default=2, help="the server's --queue-limit in phase 2")
     parser.add_argument("--overload-clients", type=int, default=16, help="clients in phase 2 (0 = skip)")
     parser.add_argument("--probes", default="", help="KIND=PATH,... guard probes for phase 3 (empty = skip)")
+    parser.add_argument("--probe-seconds", type=float, default=None, help="seconds per phase-3 setting (default: --seconds)")
     parser.add_argument("--threads", type=int, default=2, help="the server's forward-pass threads")
     parser.add_argument("--out", help="write the results as JSON here")
     args = parser.parse_args(argv)
@@ -197,7 +198,7 @@ def run(args, model: str) -> int:
             for clients in (1, 16):
                 server = Server(model, "--threads", str(args.threads), *extra)
                 try:
-                    row = drive(server.url, clients, args.seconds, 1, server.process.pid)
+                    row = drive(server.url, clients, args.probe_seconds or args.seconds, 1, server.process.pid)
                     total = metric(server.url, "strata_prefill_seconds_sum")
                     count = metric(server.url, "strata_prefill_seconds_count")
                 finally:

@@ -14,10 +14,10 @@ public final class ServeMetrics: Sendable {
 
     public init() {
         queueDepth = registry.makeGauge(descriptor: .init(
-            namespace: "strata", metricName: "queue_depth",
+            namespace: "strata", metricName: "queue_depth", unitName: "",
             helpText: "Requests admitted and not finished (waiting, generating or in a pass)"))
         activeGenerations = registry.makeGauge(descriptor: .init(
-            namespace: "strata", metricName: "active_generations", helpText: "Generations being decoded"))
+            namespace: "strata", metricName: "active_generations", unitName: "", helpText: "Generations being decoded"))
         promptTokens = registry.makeCounter(descriptor: .init(
             namespace: "strata", metricName: "prompt_tokens", unitName: "total",
             helpText: "Prompt tokens run through the model"))
@@ -27,7 +27,7 @@ public final class ServeMetrics: Sendable {
             namespace: "strata", metricName: "prefill", unitName: "seconds",
             helpText: "Prefill latency of a generation, the guard included"), buckets: Self.latencyBuckets)
         passTexts = registry.makeValueHistogram(descriptor: .init(
-            namespace: "strata", metricName: "packed_pass_texts",
+            namespace: "strata", metricName: "packed_pass_texts", unitName: "",
             helpText: "Texts packed into one forward pass (classify and hidden-state requests)"),
             buckets: [1, 2, 4, 8, 16, 32, 64])
     }
