@@ -159,6 +159,30 @@ struct ServeHTTPTests {
         #expect(metrics.text.contains(#"strata_probe_verdicts_total{probe="topic""#))
     }
 
+    /// A client that gives up on a whole (not streamed) answer frees the model: its generation stops long
+    /// before max_tokens.
+    @Test func disconnectedClientsWorkIsDropped() async throws {
+        let model = try ServeTestServer.loadModel()
+        var limits = ServeLimits()
+        limits.maxCompletionTokens = 1_000_000
+        let server = try await ServeTestServer(model: model, probes: [], limits: limits)
+        let body = try JSONSerialization.data(withJSONObject: ["prompt": "the cat", "max_tokens": 1_000_000])
+        await #expect(throws: (any Error).self) {
+            _ = try await server.send("POST", "/v1/completions", body: body, timeout: 1)
+        }
+        var depth = -1
+        for _ in 0..<200 where depth != 0 {
+            try await Task.sleep(nanoseconds: 50_000_000)
+            depth = server.context.scheduler.depth
+        }
+        let metrics = try await server.send("GET", "/metrics")
+        await server.stop()
+        #expect(depth == 0)
+        let generated = metrics.text.split(separator: "\n").first { $0.hasPrefix("strata_completion_tokens_total ") }
+        let count = Double(generated?.split(separator: " ").last ?? "") ?? .infinity
+        #expect(count < 100_000, "\(generated ?? "")")
+    }
+
     @Test func apiKeyIsRequiredWhenSet() async throws {
         let model = try ServeTestServer.loadModel()
         let server = try await ServeTestServer(model: model, probes: [], apiKey: "sesame")

@@ -6,9 +6,12 @@ public struct RequestTicket: Sendable {
     public let cancellation = CancellationFlag()
     /// `DispatchTime` uptime nanoseconds after which the work is abandoned.
     public let deadline: UInt64
+    /// Whether the client is still there to take the answer.
+    public let connected: @Sendable () -> Bool
 
-    public init(timeoutSeconds: Double) {
+    public init(timeoutSeconds: Double, connected: @escaping @Sendable () -> Bool = { true }) {
         deadline = DispatchTime.now().uptimeNanoseconds + UInt64(max(0, timeoutSeconds) * 1e9)
+        self.connected = connected
     }
 
     var expired: Bool { DispatchTime.now().uptimeNanoseconds > deadline }

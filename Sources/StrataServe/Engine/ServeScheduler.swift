@@ -86,7 +86,6 @@ public final class ServeScheduler: @unchecked Sendable {
     }
 
     private func release(_ count: Int) {
-        guard count > 0 else { return }
         condition.lock()
         admitted -= count
         activeCount = active.count
@@ -219,7 +218,7 @@ public final class ServeScheduler: @unchecked Sendable {
 
     /// Why work on `ticket` should stop now (its client went away, or its time is up); nil to go on.
     private func abandoned(_ ticket: RequestTicket) -> ServeAPIError? {
-        if ticket.cancellation.isCancelled { return Self.cancelled }
+        if ticket.cancellation.isCancelled || !ticket.connected() { return Self.cancelled }
         if ticket.expired { return .timedOut(seconds: limits.requestTimeoutSeconds) }
         return nil
     }

@@ -7,7 +7,7 @@ import StrataModel
 struct AnalysisEndpoints: Sendable {
     let context: ServeContext
 
-    func classify(_ request: Request) async throws -> Response {
+    func classify(_ request: Request, _ requestContext: ServeRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(ClassifyRequest.self, from: request, limit: context.limits.maxBodyBytes)
         guard !body.texts.isEmpty else { throw ServeAPIError.invalid("texts", "give at least one text") }
         guard body.texts.count <= context.limits.maxTextsPerRequest else {
@@ -34,7 +34,7 @@ struct AnalysisEndpoints: Sendable {
             try context.promptTokens(chat ? context.model.chat.prompt(user: text, system: body.system) : text,
                                      field: "texts[\(index)]")
         }
-        let verdicts: [[ProbeVerdict]] = try await context.run { ticket, deliver in
+        let verdicts: [[ProbeVerdict]] = try await context.run(connected: requestContext.connected) { ticket, deliver in
             ClassifyTask(ticket: ticket, texts: texts, probeNames: names, threshold: body.threshold, deliver: deliver)
         }
         for row in verdicts {
@@ -47,7 +47,7 @@ struct AnalysisEndpoints: Sendable {
         return try JSONResponse.make(ClassifyResponse(model: context.modelID, results: results))
     }
 
-    func hiddenStates(_ request: Request) async throws -> Response {
+    func hiddenStates(_ request: Request, _ requestContext: ServeRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(HiddenStatesRequest.self, from: request, limit: context.limits.maxBodyBytes)
         let tokens: [Int32]
         switch (body.text, body.messages) {
@@ -74,7 +74,7 @@ struct AnalysisEndpoints: Sendable {
                                         + "\(context.limits.maxHiddenStateBytes) (--max-hidden-state-bytes): ask for fewer "
                                         + "layers, a shorter text or pooling")
         }
-        let result: HiddenStatesResult = try await context.run { ticket, deliver in
+        let result: HiddenStatesResult = try await context.run(connected: requestContext.connected) { ticket, deliver in
             HiddenStatesTask(ticket: ticket, tokens: tokens, layers: layers, pooling: pooling, hiddenSize: hidden,
                              deliver: deliver)
         }

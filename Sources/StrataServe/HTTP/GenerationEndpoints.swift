@@ -7,13 +7,13 @@ import StrataModel
 struct GenerationEndpoints: Sendable {
     let context: ServeContext
 
-    func chat(_ request: Request) async throws -> Response {
+    func chat(_ request: Request, _ requestContext: ServeRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(ChatCompletionRequest.self, from: request, limit: context.limits.maxBodyBytes)
         let text = try ChatPrompt.render(body.messages, template: context.model.chat)
         let tokens = try context.promptTokens(text, field: "messages")
         var settings = try settings(body, field: body.maxCompletionTokens == nil ? "max_tokens" : "max_completion_tokens")
         if let explicit = body.maxCompletionTokens { settings.maxTokens = try checkedMaxTokens(explicit, field: "max_completion_tokens") }
-        let (events, ticket) = try start(prompt: tokens, settings: settings)
+        let (events, ticket) = try start(prompt: tokens, settings: settings, connected: requestContext.connected)
         let header = context.header(prefix: "chatcmpl-")
         if body.stream == true {
             let includeUsage = body.streamOptions?.includeUsage == true
@@ -48,11 +48,11 @@ struct GenerationEndpoints: Sendable {
             guardReport: outcome.verdict.map(GuardReport.init)))
     }
 
-    func completion(_ request: Request) async throws -> Response {
+    func completion(_ request: Request, _ requestContext: ServeRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(CompletionRequest.self, from: request, limit: context.limits.maxBodyBytes)
         let tokens = try context.promptTokens(body.prompt, field: "prompt")
         let settings = try settings(body, field: "max_tokens", defaultMaxTokens: 16)
-        let (events, ticket) = try start(prompt: tokens, settings: settings)
+        let (events, ticket) = try start(prompt: tokens, settings: settings, connected: requestContext.connected)
         let header = context.header(prefix: "cmpl-")
         if body.stream == true {
             let includeUsage = body.streamOptions?.includeUsage == true
@@ -109,8 +109,9 @@ struct GenerationEndpoints: Sendable {
         return value
     }
 
-    private func start(prompt: [Int32], settings: Settings) throws -> (AsyncThrowingStream<GenerationEvent, any Error>, RequestTicket) {
-        let ticket = RequestTicket(timeoutSeconds: context.limits.requestTimeoutSeconds)
+    private func start(prompt: [Int32], settings: Settings, connected: @escaping @Sendable () -> Bool) throws
+        -> (AsyncThrowingStream<GenerationEvent, any Error>, RequestTicket) {
+        let ticket = RequestTicket(timeoutSeconds: context.limits.requestTimeoutSeconds, connected: connected)
         let (events, continuation) = AsyncThrowingStream.makeStream(of: GenerationEvent.self)
         continuation.onTermination = { _ in ticket.cancellation.cancel() }
         let task = GenerationTask(ticket: ticket, prompt: prompt, maxTokens: settings.maxTokens, sampling: settings.sampling,

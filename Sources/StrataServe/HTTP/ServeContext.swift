@@ -40,10 +40,12 @@ public struct ServeContext: Sendable {
         return tokens
     }
 
-    /// Submits a pass task made by `make` and waits for its result; a cancelled request cancels the task.
-    func run<Output>(_ make: (RequestTicket, @escaping @Sendable (Result<Output, ServeAPIError>) -> Void) -> any PassTask)
+    /// Submits a pass task made by `make` and waits for its result; a cancelled request or a closed
+    /// connection (`connected` false) drops the task.
+    func run<Output>(connected: @escaping @Sendable () -> Bool,
+                     _ make: (RequestTicket, @escaping @Sendable (Result<Output, ServeAPIError>) -> Void) -> any PassTask)
         async throws -> Output {
-        let ticket = RequestTicket(timeoutSeconds: limits.requestTimeoutSeconds)
+        let ticket = RequestTicket(timeoutSeconds: limits.requestTimeoutSeconds, connected: connected)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let task = make(ticket) { continuation.resume(with: $0) }

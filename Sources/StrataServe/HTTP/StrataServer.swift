@@ -19,18 +19,20 @@ public enum StrataServer {
     }
 
     /// The routes of `context`, wrapped in `ServeMiddleware`.
-    public static func router(_ context: ServeContext, apiKey: String?) -> Router<BasicRequestContext> {
+    public static func router(_ context: ServeContext, apiKey: String?) -> Router<ServeRequestContext> {
         let generation = GenerationEndpoints(context: context)
         let analysis = AnalysisEndpoints(context: context)
         let openAPI = OpenAPIDocument.json(limits: context.limits, probes: context.probeNames)
         let paths: Set<String> = ["/v1/chat/completions", "/v1/completions", "/v1/classify", "/v1/hidden-states",
                                   "/v1/models", "/health", "/metrics", "/openapi.json"]
-        let router = Router()
+        let router = Router(context: ServeRequestContext.self)
         router.add(middleware: ServeMiddleware(metrics: context.metrics, apiKey: apiKey, knownPaths: paths))
-        router.post("/v1/chat/completions") { request, _ in try await generation.chat(request) }
-        router.post("/v1/completions") { request, _ in try await generation.completion(request) }
-        router.post("/v1/classify") { request, _ in try await analysis.classify(request) }
-        router.post("/v1/hidden-states") { request, _ in try await analysis.hiddenStates(request) }
+        router.post("/v1/chat/completions") { request, requestContext in try await generation.chat(request, requestContext) }
+        router.post("/v1/completions") { request, requestContext in try await generation.completion(request, requestContext) }
+        router.post("/v1/classify") { request, requestContext in try await analysis.classify(request, requestContext) }
+        router.post("/v1/hidden-states") { request, requestContext in
+            try await analysis.hiddenStates(request, requestContext)
+        }
         router.get("/v1/models") { _, _ in
             try JSONResponse.make(ModelList(data: [.init(
                 id: context.modelID, created: context.created, hiddenStates: context.model.llama.numHiddenStates,
@@ -56,6 +58,7 @@ public enum StrataServer {
                            onListening: @escaping @Sendable (_ host: String, _ port: Int) -> Void) async throws {
         let app = Application(
             router: router(context, apiKey: listener.apiKey),
+            server: .http1(additionalChannelHandlers: [ClientGoneHandler()]),
             configuration: .init(address: .hostname(listener.host, port: listener.port), serverName: "strata"),
             onServerRunning: { channel in onListening(listener.host, channel.localAddress?.port ?? listener.port) })
         context.scheduler.start()
