@@ -45,23 +45,10 @@ public struct StreamOptions: Codable, Sendable {
     private enum CodingKeys: String, CodingKey { case includeUsage = "include_usage" }
 }
 
-/// The sampling and length fields chat and text completions share.
-protocol GenerationParameters {
-    var maxTokens: Int? { get }
-    var temperature: Double? { get }
-    var topK: Int? { get }
-    var seed: Int? { get }
-    var count: Int? { get }
-    var stream: Bool? { get }
-    var streamOptions: StreamOptions? { get }
-}
-
-/// `POST /v1/chat/completions`.
-public struct ChatCompletionRequest: Codable, Sendable, GenerationParameters {
+/// The sampling and length fields chat and text completions share (read from the same JSON object).
+public struct GenerationFields: Decodable, Sendable {
     public var model: String?
-    public var messages: [ChatMessage]
     public var maxTokens: Int?
-    public var maxCompletionTokens: Int?
     public var temperature: Double?
     public var topK: Int?
     public var seed: Int?
@@ -70,32 +57,38 @@ public struct ChatCompletionRequest: Codable, Sendable, GenerationParameters {
     public var streamOptions: StreamOptions?
 
     private enum CodingKeys: String, CodingKey {
-        case model, messages, temperature, seed, stream
-        case maxTokens = "max_tokens", maxCompletionTokens = "max_completion_tokens", topK = "top_k", count = "n"
-        case streamOptions = "stream_options"
+        case model, temperature, seed, stream
+        case maxTokens = "max_tokens", topK = "top_k", count = "n", streamOptions = "stream_options"
     }
 }
 
-/// `POST /v1/completions`: one prompt, used as is (no chat template).
-public struct CompletionRequest: Codable, Sendable, GenerationParameters {
-    public var model: String?
-    public var prompt: String
-    public var maxTokens: Int?
-    public var temperature: Double?
-    public var topK: Int?
-    public var seed: Int?
-    public var count: Int?
-    public var stream: Bool?
-    public var streamOptions: StreamOptions?
+/// `POST /v1/chat/completions`.
+public struct ChatCompletionRequest: Decodable, Sendable {
+    public var messages: [ChatMessage]
+    public var maxCompletionTokens: Int?
+    public var generation: GenerationFields
 
     private enum CodingKeys: String, CodingKey {
-        case model, prompt, temperature, seed, stream
-        case maxTokens = "max_tokens", topK = "top_k", count = "n", streamOptions = "stream_options"
+        case messages, maxCompletionTokens = "max_completion_tokens"
     }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        model = try container.decodeIfPresent(String.self, forKey: .model)
+        messages = try container.decode([ChatMessage].self, forKey: .messages)
+        maxCompletionTokens = try container.decodeIfPresent(Int.self, forKey: .maxCompletionTokens)
+        generation = try GenerationFields(from: decoder)
+    }
+}
+
+/// `POST /v1/completions`: one prompt, used as is (no chat template).
+public struct CompletionRequest: Decodable, Sendable {
+    public var prompt: String
+    public var generation: GenerationFields
+
+    private enum CodingKeys: String, CodingKey { case prompt }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
         if let text = try? container.decode(String.self, forKey: .prompt) {
             prompt = text
         } else {
@@ -106,13 +99,7 @@ public struct CompletionRequest: Codable, Sendable, GenerationParameters {
             }
             prompt = prompts[0]
         }
-        maxTokens = try container.decodeIfPresent(Int.self, forKey: .maxTokens)
-        temperature = try container.decodeIfPresent(Double.self, forKey: .temperature)
-        topK = try container.decodeIfPresent(Int.self, forKey: .topK)
-        seed = try container.decodeIfPresent(Int.self, forKey: .seed)
-        count = try container.decodeIfPresent(Int.self, forKey: .count)
-        stream = try container.decodeIfPresent(Bool.self, forKey: .stream)
-        streamOptions = try container.decodeIfPresent(StreamOptions.self, forKey: .streamOptions)
+        generation = try GenerationFields(from: decoder)
     }
 }
 

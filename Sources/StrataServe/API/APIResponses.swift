@@ -17,29 +17,15 @@ public struct Usage: Codable, Sendable {
     }
 }
 
-/// The guard's verdict on a prompt: the extra field `strata_guard` of every generation response of a
-/// server started with `--guard`.
-public struct GuardReport: Codable, Sendable {
-    /// P(class 1), the flagged class.
-    public var probability: Float
-    public var flagged: Bool
-    public var threshold: Float?
-    public var label: String?
-
-    init(_ verdict: ProbeVerdict) {
-        probability = verdict.probability
-        flagged = verdict.flagged
-        threshold = verdict.threshold
-        label = verdict.label
-    }
-}
-
-/// One probe's verdict in `/v1/classify`.
+/// A probe's verdict: in `/v1/classify` for each probe, and as the extra field `strata_guard` of every
+/// generation response of a server started with `--guard` (the guard's verdict on the prompt).
 public struct ProbeReport: Codable, Sendable {
     /// P(class 1) for binary probes, else the predicted class's probability (as `strata classify`).
     public var probability: Float
     public var probabilities: [Float]
     public var predicted: Int
+    /// Whether a binary probe predicts class 1 (for the guard: the prompt is refused).
+    public var flagged: Bool
     public var label: String?
     public var threshold: Float?
 
@@ -47,6 +33,7 @@ public struct ProbeReport: Codable, Sendable {
         probability = verdict.probability
         probabilities = verdict.probabilities
         predicted = verdict.predicted
+        flagged = verdict.flagged
         label = verdict.label
         threshold = verdict.threshold
     }
@@ -61,7 +48,7 @@ struct CompletionEnvelope<Choice: Codable>: Codable {
     var model: String
     var choices: [Choice]
     var usage: Usage?
-    var strataGuard: GuardReport?
+    var strataGuard: ProbeReport?
     private enum CodingKeys: String, CodingKey {
         case id, object, created, model, choices, usage, strataGuard = "strata_guard"
     }
@@ -74,7 +61,7 @@ struct CompletionHeader: Sendable {
     var model: String
 
     func envelope<Choice>(_ object: String, _ choices: [Choice], usage: Usage? = nil,
-                          guardReport: GuardReport? = nil) -> CompletionEnvelope<Choice> {
+                          guardReport: ProbeReport? = nil) -> CompletionEnvelope<Choice> {
         CompletionEnvelope(id: id, object: object, created: created, model: model, choices: choices, usage: usage,
                            strataGuard: guardReport)
     }

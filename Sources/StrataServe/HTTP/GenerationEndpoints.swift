@@ -11,21 +11,21 @@ struct GenerationEndpoints: Sendable {
         let body = try await JSONBody.decode(ChatCompletionRequest.self, from: request, limit: context.limits.maxBodyBytes)
         let text = try ChatPrompt.render(body.messages, template: context.model.chat)
         let tokens = try context.promptTokens(text, field: "messages")
-        var settings = try settings(body, field: body.maxCompletionTokens == nil ? "max_tokens" : "max_completion_tokens")
+        var settings = try settings(body.generation)
         if let explicit = body.maxCompletionTokens { settings.maxTokens = try checkedMaxTokens(explicit, field: "max_completion_tokens") }
         let (events, ticket) = try start(prompt: tokens, settings: settings, connected: requestContext.connected)
         let header = context.header(prefix: "chatcmpl-")
-        if body.stream == true {
-            let includeUsage = body.streamOptions?.includeUsage == true
+        if body.generation.stream == true {
+            let includeUsage = body.generation.streamOptions?.includeUsage == true
             return ServerSentEvents.response(events: events, ticket: ticket) { event, promptTokens in
-                func chunk(_ delta: ChatMessageBody, finish: FinishReason? = nil, guardReport: GuardReport? = nil)
+                func chunk(_ delta: ChatMessageBody, finish: FinishReason? = nil, guardReport: ProbeReport? = nil)
                     -> CompletionEnvelope<ChatChoice> {
                     header.envelope("chat.completion.chunk", [ChatChoice(delta: delta, finishReason: finish)],
                                     guardReport: guardReport)
                 }
                 switch event {
                 case .started(_, let verdict):
-                    return [chunk(.init(role: "assistant", content: ""), guardReport: verdict.map(GuardReport.init))]
+                    return [chunk(.init(role: "assistant", content: ""), guardReport: verdict.map(ProbeReport.init))]
                 case .text(let piece):
                     return [chunk(.init(content: piece))]
                 case .finished(let reason, let completion):
@@ -45,22 +45,22 @@ struct GenerationEndpoints: Sendable {
         return try JSONResponse.make(header.envelope(
             "chat.completion", [ChatChoice(message: message, finishReason: outcome.finish)],
             usage: Usage(prompt: outcome.promptTokens, completion: outcome.completionTokens),
-            guardReport: outcome.verdict.map(GuardReport.init)))
+            guardReport: outcome.verdict.map(ProbeReport.init)))
     }
 
     func completion(_ request: Request, _ requestContext: ServeRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(CompletionRequest.self, from: request, limit: context.limits.maxBodyBytes)
         let tokens = try context.promptTokens(body.prompt, field: "prompt")
-        let settings = try settings(body, field: "max_tokens", defaultMaxTokens: 16)
+        let settings = try settings(body.generation, defaultMaxTokens: 16)
         let (events, ticket) = try start(prompt: tokens, settings: settings, connected: requestContext.connected)
         let header = context.header(prefix: "cmpl-")
-        if body.stream == true {
-            let includeUsage = body.streamOptions?.includeUsage == true
+        if body.generation.stream == true {
+            let includeUsage = body.generation.streamOptions?.includeUsage == true
             return ServerSentEvents.response(events: events, ticket: ticket) { event, promptTokens in
                 switch event {
                 case .started(_, let verdict):
                     return [header.envelope("text_completion", [TextChoice(text: "")],
-                                            guardReport: verdict.map(GuardReport.init))]
+                                            guardReport: verdict.map(ProbeReport.init))]
                 case .text(let piece):
                     return [header.envelope("text_completion", [TextChoice(text: piece)])]
                 case .finished(let reason, let completion):
@@ -73,7 +73,7 @@ struct GenerationEndpoints: Sendable {
         return try JSONResponse.make(header.envelope(
             "text_completion", [TextChoice(text: outcome.text, finishReason: outcome.finish)],
             usage: Usage(prompt: outcome.promptTokens, completion: outcome.completionTokens),
-            guardReport: outcome.verdict.map(GuardReport.init)))
+            guardReport: outcome.verdict.map(ProbeReport.init)))
     }
 
     static let refusal = "The request was refused: the guard probe flagged the prompt."
@@ -84,8 +84,7 @@ struct GenerationEndpoints: Sendable {
     }
 
     /// Checks the sampling and length fields.
-    private func settings(_ body: some GenerationParameters, field: String,
-                          defaultMaxTokens: Int? = nil) throws -> Settings {
+    private func settings(_ body: GenerationFields, defaultMaxTokens: Int? = nil) throws -> Settings {
         if let count = body.count, count != 1 { throw ServeAPIError.invalid("n", "only n = 1 is supported, got \(count)") }
         let temperature = body.temperature ?? 0
         guard temperature.isFinite, (0...2).contains(temperature) else {
@@ -96,7 +95,7 @@ struct GenerationEndpoints: Sendable {
         let seed = body.seed ?? 0
         guard seed >= 0 else { throw ServeAPIError.invalid("seed", "must be >= 0, got \(seed)") }
         let maxTokens = try checkedMaxTokens(body.maxTokens ?? defaultMaxTokens ?? context.limits.defaultCompletionTokens,
-                                             field: field)
+                                             field: "max_tokens")
         return Settings(maxTokens: maxTokens,
                         sampling: SamplingOptions(temperature: Float(temperature), topK: topK, seed: UInt64(seed)))
     }
