@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// The HTTP server of `strata serve`: OpenAI-compatible generation, single-pass probes and hidden
 /// states, health, metrics and the OpenAPI description, on Hummingbird.
@@ -58,11 +59,16 @@ public enum StrataServer {
                            onListening: @escaping @Sendable (_ host: String, _ port: Int) -> Void) async throws {
         let app = Application(
             router: router(context, apiKey: listener.apiKey),
-            server: .http1(additionalChannelHandlers: [ClientGoneHandler()]),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ClientGoneHandler()])),
             configuration: .init(address: .hostname(listener.host, port: listener.port), serverName: "strata"),
             onServerRunning: { channel in onListening(listener.host, channel.localAddress?.port ?? listener.port) })
         context.scheduler.start()
         defer { context.scheduler.shutdown() }
-        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        do {
+            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        } catch let error as IOError {
+            throw ServeConfigurationError(what: "--host \(listener.host) --port \(listener.port)",
+                                          why: "cannot listen there: \(error)")
+        }
     }
 }
