@@ -13,10 +13,14 @@ let package = Package(
         .library(name: "StrataProbe", targets: ["StrataProbe"]),
         .library(name: "StrataCapture", targets: ["StrataCapture"]),
         .library(name: "StrataMPI", targets: ["StrataMPI"]),
+        .library(name: "StrataServe", targets: ["StrataServe"]),
         .executable(name: "strata", targets: ["strata"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // C libraries from Debian packages (installed by tools/setup), found through pkg-config.
@@ -39,11 +43,20 @@ let package = Package(
         .target(name: "StrataMPI", dependencies: ["StrataProbe"]),
         // Text dataset -> model -> Strata dataset.
         .target(name: "StrataCapture", dependencies: ["Strata", "StrataModel", "StrataProbe"]),
+        // Serving: probes on the serving pass (guard, classifiers) and the OpenAI-compatible HTTP server.
+        .target(
+            name: "StrataServe",
+            dependencies: [
+                "Strata", "StrataModel", "StrataProbe", "StrataCapture",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]),
         // The command-line tool.
         .executableTarget(
             name: "strata",
             dependencies: [
-                "Strata", "StrataHDF5", "StrataModel", "StrataProbe", "StrataCapture", "StrataMPI",
+                "Strata", "StrataHDF5", "StrataModel", "StrataProbe", "StrataCapture", "StrataMPI", "StrataServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -56,6 +69,8 @@ let package = Package(
         .testTarget(name: "StrataProbeTests", dependencies: ["StrataProbe", "Strata", "StrataTestSupport"]),
         .testTarget(name: "StrataCaptureTests",
                     dependencies: ["StrataCapture", "StrataModel", "StrataProbe", "StrataTestSupport"]),
+        .testTarget(name: "StrataServeTests",
+                    dependencies: ["StrataServe", "StrataModel", "StrataProbe", "StrataCapture", "StrataTestSupport"]),
         .testTarget(name: "StrataCLITests", dependencies: ["Strata", "StrataTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Strata
 import StrataCapture
+import StrataServe
 import StrataModel
 import StrataProbe
 
@@ -42,7 +43,7 @@ struct BenchServeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let served = try ServedModel(model, threads: threads)
+        let served = try ServedModel(path: resolveModelPath(model), threads: threads)
         let llama = served.llama
         var probes: [(name: String, path: String, serving: ServingProbe)] = []
         if probe.isEmpty {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import StrataCapture
+import StrataServe
 import StrataModel
 
 /// `strata classify`: single-pass classification — one forward pass per text, with the probe reading the
@@ -48,7 +49,7 @@ struct ClassifyCommand: ParsableCommand {
     }
 
     func run() throws {
-        let served = try ServedModel(model, threads: threads)
+        let served = try ServedModel(path: resolveModelPath(model), threads: threads)
         let probe = try served.attach(probe: probe)
         served.warnIfPromptFormatDiffers(probe, raw: !chatTemplate, system: system,
                                          hint: chatTemplate ? "drop --chat-template or retrain" : "pass --chat-template, or retrain")

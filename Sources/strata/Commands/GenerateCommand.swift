@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import StrataCapture
+import StrataServe
 import StrataModel
 
 /// `strata generate`: text generation with a KV cache, optionally guarded by a probe that reads the
@@ -47,7 +47,7 @@ struct GenerateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let served = try ServedModel(model, threads: threads)
+        let served = try ServedModel(path: resolveModelPath(model), threads: threads)
         let guardian = try guardProbe.map { try served.attach(probe: $0) }
         if let guardian {
             served.warnIfPromptFormatDiffers(guardian, raw: raw, system: system,
@@ -56,8 +56,7 @@ struct GenerateCommand: ParsableCommand {
         let tokens = served.encode(prompt, raw: raw, system: system)
         guard !tokens.isEmpty else { throw ServingError.emptyPrompt(source: "--prompt") }
 
-        var streamed = ""
-        var generated: [Int32] = []
+        var pieces = StreamingDetokenizer(tokenizer: served.tokenizer)
         let stdout = FileHandle.standardOutput
         let result = try GuardedGeneration.run(
             model: served.llama, prompt: tokens, maxTokens: maxTokens,
@@ -65,13 +64,7 @@ struct GenerateCommand: ParsableCommand {
             stopTokens: served.stopTokens, guard: guardian, threshold: threshold
         ) { token in
             guard !json else { return true }
-            generated.append(token)
-            // Print what decodes completely so far (a multi-byte character may span tokens).
-            let text = served.tokenizer.decode(generated)
-            if !text.hasSuffix("\u{FFFD}"), text.hasPrefix(streamed) {
-                stdout.write(Data(text.dropFirst(streamed.count).utf8))
-                streamed = text
-            }
+            stdout.write(Data(pieces.append(token).utf8))
             return true
         }
 
@@ -100,8 +93,7 @@ struct GenerateCommand: ParsableCommand {
             print("refused: the guard flagged this prompt (\(verdictText ?? "")); no tokens were generated")
             return
         }
-        let rest = served.tokenizer.decode(result.tokens)
-        if rest.hasPrefix(streamed) { stdout.write(Data(rest.dropFirst(streamed.count).utf8)) }
+        stdout.write(Data(pieces.finish().utf8))
         stdout.write(Data("\n".utf8))
         var summary = String(format: "[%d prompt tokens, prefill %.0f ms; %d tokens in %.2f s (%.1f tokens/s); stop: %@]",
                              result.promptTokens, result.prefillSeconds * 1000, result.tokens.count, result.decodeSeconds,

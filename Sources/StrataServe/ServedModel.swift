@@ -1,18 +1,19 @@
 import Foundation
-import StrataCapture
 import StrataModel
+import StrataCapture
 import StrataProbe
 
 /// A GGUF model loaded for serving: weights, its tokenizer, its chat template and end-of-turn tokens
-/// (shared by `strata classify`, `generate` and `bench serve`).
-struct ServedModel {
-    let path: String
-    let llama: LlamaModel
-    let tokenizer: Tokenizer
-    let chat: ChatTemplate
+/// (shared by `strata classify`, `generate`, `serve` and `bench serve`).
+public struct ServedModel: Sendable {
+    public let path: String
+    public let llama: LlamaModel
+    public let tokenizer: Tokenizer
+    public let chat: ChatTemplate
 
-    init(_ model: String, threads: Int?) throws {
-        path = resolveModelPath(model)
+    /// Loads the GGUF file at `path` with `threads` forward-pass threads (nil: the runtime's default).
+    public init(path: String, threads: Int?) throws {
+        self.path = path
         let file = try GGUFFile(path: path)
         llama = try LlamaModel(gguf: file, threads: threads)
         BLASThreads.set(llama.threads)   // one pass at a time: split each product over the pass's threads
@@ -21,18 +22,18 @@ struct ServedModel {
     }
 
     /// Token ids of `text`, wrapped in the chat template unless `raw`.
-    func encode(_ text: String, raw: Bool, system: String? = nil) -> [Int32] {
+    public func encode(_ text: String, raw: Bool, system: String? = nil) -> [Int32] {
         tokenizer.encode(raw ? text : chat.prompt(user: text, system: system))
     }
 
     /// How `encode(_:raw:system:)` prepares a text, in the terms datasets and probe checkpoints record.
-    func promptFormat(raw: Bool, system: String?) -> PromptFormat {
+    public func promptFormat(raw: Bool, system: String?) -> PromptFormat {
         raw ? .raw : PromptFormat(template: chat, system: system)
     }
 
     /// Warns on stderr when `probe` was trained on texts prepared differently from how this command feeds
     /// them (`hint` says which flag changes that); silent when the checkpoint does not record its format.
-    func warnIfPromptFormatDiffers(_ probe: ServingProbe, raw: Bool, system: String?, hint: String) {
+    public func warnIfPromptFormatDiffers(_ probe: ServingProbe, raw: Bool, system: String?, hint: String) {
         guard let trained = probe.checkpoint.header.provenance?.promptFormat else { return }
         let served = promptFormat(raw: raw, system: system)
         guard trained != served else { return }
@@ -43,7 +44,7 @@ struct ServedModel {
 
     /// Tokens that end the assistant's turn: EOS and, when they are single tokens, `<|im_end|>` and
     /// `<|endoftext|>`.
-    var stopTokens: Set<Int32> {
+    public var stopTokens: Set<Int32> {
         var stops = Set<Int32>()
         if let eos = tokenizer.eosID { stops.insert(eos) }
         for marker in ["<|im_end|>", "<|endoftext|>"] {
@@ -54,7 +55,7 @@ struct ServedModel {
     }
 
     /// Attaches the probe checkpoint at `path`, warning when its layer map had to be assumed.
-    func attach(probe path: String) throws -> ServingProbe {
+    public func attach(probe path: String) throws -> ServingProbe {
         let probe = try ServingProbe(path: path, config: llama.config)
         if probe.layerSource == .assumedAllLayers {
             FileHandle.standardError.write(Data((
@@ -63,9 +64,4 @@ struct ServedModel {
         }
         return probe
     }
-}
-
-/// One JSON object on one line (sorted keys), for `--json` output.
-func jsonLine(_ object: [String: Any]) throws -> String {
-    String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
 }

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import StrataModel
 import StrataProbe
-@testable import StrataCapture
+@testable import StrataServe
 
 /// Single-pass classification, KV-cache generation and the guard, on a tiny random model.
 struct ServingTests {
