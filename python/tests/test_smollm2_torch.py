@@ -120,8 +120,10 @@ class SmolLM2TorchTests(TempDirTest):
         train, test = self.path("splits", "train"), self.path("splits", "test")
         self.assertEqual((len(strata.open(train)), len(strata.open(test))), (100, 100))
 
+        # train_ddp.py's gate has no learned score scale and uses weight decay 0.01: pin both, whatever
+        # strata train's per-kind defaults are (spec/PROBES.md §3).
         run_strata("train", "--data", train, "--val-fraction", "0", "--probe", "gate", "--threshold", "0.5",
-                   "--patience", "0", "--threads", "1", "--log", self.path("swift.jsonl"), "--out", self.path("gate.probe"),
+                   "--no-gate-scale", "--weight-decay", "0.01", "--patience", "0", "--threads", "1", "--log", self.path("swift.jsonl"), "--out", self.path("gate.probe"),
                    *TRAIN_OPTIONS)
         swift_accuracy = json.loads(run_strata("eval", "--probe", self.path("gate.probe"), "--data", test, "--json").stdout)["accuracy"]
         with open(self.path("swift.jsonl"), encoding="utf-8") as f:
