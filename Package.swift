@@ -63,10 +63,12 @@ let package = Package(
         // What every test target shares: scoped temporary directories, the checks that say why a test skips.
         .target(name: "StrataTestSupport", path: "Tests/StrataTestSupport"),
         .testTarget(name: "StrataTests", dependencies: ["Strata", "StrataTestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "StrataHDF5Tests", dependencies: ["StrataHDF5", "Strata", "StrataTestSupport"]),
+        .testTarget(name: "StrataHDF5Tests", dependencies: ["StrataHDF5", "Strata", "StrataTestSupport"],
+                    exclude: ["hdf5_fixtures.py"]),  // the h5py fixture generator the tests run
         .testTarget(name: "StrataModelTests", dependencies: ["StrataModel", "StrataTestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "StrataProbeTests", dependencies: ["StrataProbe", "Strata", "StrataTestSupport"]),
+        .testTarget(name: "StrataProbeTests", dependencies: ["StrataProbe", "Strata", "StrataTestSupport"],
+                    exclude: ["gen_probe_references.py"]),  // writes ReferenceValues.swift
         .testTarget(name: "StrataCaptureTests",
                     dependencies: ["StrataCapture", "StrataModel", "StrataProbe", "StrataTestSupport"]),
         .testTarget(name: "StrataServeTests",

@@ -26,9 +26,10 @@ import numpy as np
 import zstandard
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "python"), str(ROOT / "tools")]
+sys.path[:0] = [str(ROOT / "python")]
 import strata  # noqa: E402
-import strata_format as sf  # noqa: E402
+from strata import q8  # noqa: E402
+from strata.codec import to_stored  # noqa: E402
 
 K = 4
 GROUP = 32
@@ -43,7 +44,7 @@ def outliers(x, k):
 
 
 def restore_outliers(y, x, top):
-    bf = sf.stored_bits_to_f32(sf.to_stored_bits(np.take_along_axis(x, top, axis=1).reshape(-1), "bf16"), "bf16")
+    bf = (to_stored(np.take_along_axis(x, top, axis=1).reshape(-1), "bf16").astype(np.uint32) << 16).view(np.float32)
     np.put_along_axis(y, top, bf.reshape(top.shape), axis=1)
     return y
 
@@ -66,7 +67,7 @@ def group_code(x, bits, k=K):
     codes = np.clip(np.rint(groups / safe[..., None]), -qmax, qmax)
     y = (codes * scale[..., None]).reshape(n, h).astype(np.float32)
     sections = [scale.astype("<f2").tobytes(), top.astype("<u2").tobytes(),
-                sf.to_stored_bits(np.take_along_axis(x, top, axis=1).reshape(-1), "bf16").tobytes(),
+                to_stored(np.take_along_axis(x, top, axis=1).reshape(-1), "bf16").tobytes(),
                 pack_bits((codes + qmax).astype(np.int64), bits)]
     return restore_outliers(y, x, top), sections, [2, 2, 2, 1]
 
@@ -97,16 +98,16 @@ def e4m3_code(x, k=K):
     codes = (nearest | (np.signbit(rest) << 7)).astype(np.uint8)
     recon = (np.sign(rest) * table[nearest] * scale[:, None]).astype(np.float32)
     sections = [scale.astype("<f4").tobytes(), top.astype("<u2").tobytes(),
-                sf.to_stored_bits(np.take_along_axis(x, top, axis=1).reshape(-1), "bf16").tobytes(), codes.tobytes()]
+                to_stored(np.take_along_axis(x, top, axis=1).reshape(-1), "bf16").tobytes(), codes.tobytes()]
     return restore_outliers(recon, x, top), sections, [4, 2, 2, 1]
 
 
 def q8_code(x, bound=0.01):
-    k = sf.q8_choose_outliers(x, bound)
-    raw, _ = sf.q8_encode(x, k)
+    k = q8.choose_outliers(x, bound)
+    raw, _ = q8.encode(x, k)
     n, h = x.shape
-    sections = [raw[o:o + w * c] for o, w, c in sf.q8_sections(n, h, k)]
-    return sf.q8_decode(raw, n, h, k), sections, [4, 2, 2, 1]
+    sections = [raw[o:o + w * c] for o, w, c in q8.sections(n, h, k)]
+    return q8.decode(np.frombuffer(raw, dtype=np.uint8), n, h, k, shuffled=False), sections, [4, 2, 2, 1]
 
 
 def compressed_size(sections, widths):

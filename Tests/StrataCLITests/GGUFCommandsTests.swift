@@ -4,7 +4,7 @@ import Testing
 
 /// End-to-end checks of `strata gguf-info` and `strata fetch-model` through the built binary.
 struct GGUFCommandsTests {
-    /// tiny.gguf, written by gguf-py (tools/gen_gguf_fixtures.py).
+    /// tiny.gguf, written by gguf-py (Tests/StrataModelTests/Fixtures/gguf/gen_gguf_fixtures.py).
     fileprivate static let tinyGGUF = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../StrataModelTests/Fixtures/gguf/tiny.gguf").standardizedFileURL
 

@@ -3,8 +3,8 @@ import Testing
 import Strata
 import StrataTestSupport
 
-/// Cross-checks the Swift writer against the independent Python reader written from spec/FORMAT.md
-/// (tools/strata_format.py). Needs python3 with numpy and zstandard (tools/setup --python).
+/// Cross-checks the Swift writer against the Python package's reader (python/strata, written from
+/// spec/FORMAT.md). Needs python3 with numpy, zstandard and crc32c (tools/setup --python).
 @Suite struct PythonReaderTests {
     static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
@@ -22,6 +22,19 @@ import StrataTestSupport
         return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
     }
 
+    /// Reads a shard with the Python package and prints a JSON summary: records, ids, tokens and the sum of
+    /// every value (float64), after checking every checksum (`verify`).
+    static let summaryScript = """
+        import json, sys
+        sys.path.insert(0, sys.argv[1] + "/python")
+        import numpy as np, strata
+        ds = strata.open(sys.argv[2])
+        ds.verify()
+        print(json.dumps({"records": len(ds), "ids": [ds.info(i).id for i in range(len(ds))],
+                          "tokens": sum(ds.info(i).shape[1] for i in range(len(ds))),
+                          "checksum_f64_sum": float(sum(np.sum(ds.read(i), dtype=np.float64) for i in range(len(ds))))}))
+        """
+
     @Test(arguments: ["f32", "f16", "bf16", "q8"])
     func pythonReaderDecodesSwiftShards(dtype: String) throws {
         try withTemporaryDirectory { dir in
@@ -29,7 +42,7 @@ import StrataTestSupport
             let synth = try CLIRunner.run(["synth", "--out", path, "--records", "4", "--layers", "3", "--hidden", "24", "--min-tokens", "2",
                                            "--max-tokens", "40", "--dtype", dtype, "--seed", "5", "--block-size", "700", "--id-prefix", "p"])
             #expect(synth.status == 0)
-            let (status, stdout, stderr) = try Self.python([Self.repoRoot + "/tools/strata_format.py", "read", path])
+            let (status, stdout, stderr) = try Self.python(["-c", Self.summaryScript, Self.repoRoot, path])
             #expect(status == 0, "python reader failed: \(stderr)")
             let summary = try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as! [String: Any]
             let reader = try ShardReader(path: path)

@@ -52,7 +52,7 @@ struct TokenizeCommandTests {
     }
 
     /// A SentencePiece GGUF (tokenizer.ggml.model llama) through the same command, against the Hugging Face ids
-    /// of its fixture (tools/gen_sentencepiece_fixture.py).
+    /// of its fixture (Tests/StrataModelTests/Fixtures/tokenizer/gen_sentencepiece_fixture.py).
     @Test func sentencePieceModelPrintsThePublishedIds() throws {
         struct File: Decodable { let add_special_tokens: [[Int32]] }
         struct SentencePieceFixture: Decodable { let texts: [String]; let files: [String: File] }

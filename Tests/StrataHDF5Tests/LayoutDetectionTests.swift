@@ -3,7 +3,7 @@ import Testing
 @testable import StrataHDF5
 import StrataTestSupport
 
-/// Files written by h5py (tools/hdf5_fixtures.py) in every supported layout read back record by
+/// Files written by h5py (Tests/StrataHDF5Tests/hdf5_fixtures.py) in every supported layout read back record by
 /// record with exactly the values, token ids, labels, ids and texts the generator wrote.
 @Suite struct LayoutDetectionTests {
     static func options(_ fixture: HDF5Fixture) -> HDF5ImportOptions {

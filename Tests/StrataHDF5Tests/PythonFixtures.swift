@@ -2,7 +2,7 @@ import Foundation
 import StrataTestSupport
 import Testing
 
-/// One fixture listed in fixtures.json by tools/hdf5_fixtures.py.
+/// One fixture listed in fixtures.json by Tests/StrataHDF5Tests/hdf5_fixtures.py.
 struct HDF5Fixture: Decodable {
     struct Record: Decodable {
         var id: String
@@ -38,9 +38,9 @@ enum HDF5Fixtures {
         guard Requirements.pythonHas(["h5py", "hdf5plugin", "numpy"]) else { return nil }
         do {
             let directory = try TemporaryDirectories.processLifetime("hdf5-fixtures")
-            let result = try Python.run(["tools/hdf5_fixtures.py", directory.path])
+            let result = try Python.run(["Tests/StrataHDF5Tests/hdf5_fixtures.py", directory.path])
             guard result.status == 0 else {
-                throw FixtureError(message: "tools/hdf5_fixtures.py failed: \(result.output)")
+                throw FixtureError(message: "Tests/StrataHDF5Tests/hdf5_fixtures.py failed: \(result.output)")
             }
             let json = try Data(contentsOf: directory.appendingPathComponent("fixtures.json"))
             return .success(Set(directory: directory, fixtures: try JSONDecoder().decode([HDF5Fixture].self, from: json)))

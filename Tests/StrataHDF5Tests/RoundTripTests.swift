@@ -64,7 +64,7 @@ import StrataTestSupport
                     let prefix = directory.appendingPathComponent("readback").path
                     try HDF5Exporter.export(datasetAt: sample.path, to: h5,
                                             options: HDF5ExportOptions(compression: compression, layout: layout))
-                    let result = try Python.run(["tools/hdf5_readback.py", h5, prefix])
+                    let result = try Python.run(["checks/hdf5_readback.py", h5, prefix])
                     #expect(result.status == 0, "\(label): \(result.output)")
                     guard result.status == 0 else { continue }
                     let values = [UInt8](try Data(contentsOf: URL(fileURLWithPath: prefix + ".bin")))

@@ -1,7 +1,7 @@
 import Foundation
 
-/// Runs `python3` for the tests that compare against a Python reference (h5py, gguf-py, the spec's own
-/// implementation in tools/), from the repository's root folder.
+/// Runs `python3` for the tests that compare against a Python reference (h5py, gguf-py, the Python
+/// package, the scripts in checks/), from the repository's root folder.
 public enum Python {
     /// The repository checkout these tests belong to.
     public static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)

@@ -3,12 +3,12 @@ import StrataTestSupport
 import Testing
 @testable import Strata
 
-/// The committed test vectors in spec/vectors/, written by the independent Python implementation
-/// (tools/strata_format.py via tools/make_format_vectors.py), read by the Swift reader and compared with
-/// their JSON: a valid vector decodes to its contents; a refused one (`error` in its JSON,
-/// spec/FORMAT.md §13) fails with the named error kind when the JSON says (opening, reading one record,
-/// or only the whole-file check of `verify`). tools/tests/test_format_vectors.py checks the same JSON with
-/// tools/strata_format.py, and python/tests/test_reader.py with the Python package.
+/// The committed test vectors in spec/vectors/, written with the Python package's encoding (python/strata,
+/// by spec/vectors/generate.py), read by the Swift reader and compared with their JSON: a valid vector
+/// decodes to its contents; a refused one (`error` in its JSON, spec/FORMAT.md §13) fails with the named
+/// error kind when the JSON says (opening, reading one record, or only the whole-file check of `verify`).
+/// python/tests/test_reader.py checks the same JSON with the Python package's reader, and
+/// tools/tests/test_format_vectors.py that the generator reproduces the committed files.
 @Suite struct VectorTests {
     static let vectors = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("spec/vectors").path

@@ -4,7 +4,7 @@ derivation, the Fisher-Yates walk, rank shares and the dataset fingerprint.
 
 Written from the published descriptions of the generators, not from the Swift code, so that
 ``Tests/StrataTests/Streaming/ReferenceVectorTests.swift`` can check the Swift side against vectors
-printed from here (``tools/stream_reference.py``)."""
+printed from here (``checks/stream_reference.py``)."""
 from __future__ import annotations
 
 from typing import Iterable, List, Optional, Sequence, Tuple

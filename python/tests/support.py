@@ -16,7 +16,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 VECTORS = os.path.join(REPO, "spec", "vectors")
 sys.path.insert(0, os.path.join(REPO, "python"))   # the package under test, installed or not
-sys.path.insert(0, os.path.join(REPO, "tools"))    # tools/strata_format.py, the independent reference
 
 CI = os.environ.get("CI") == "true"
 
@@ -50,6 +49,22 @@ def requires(condition: bool, reason: str) -> Callable:
 
 
 needs_strata = requires(bool(strata_binary()), "needs the strata binary (swift build, or STRATA_BIN)")
+
+
+def stored_as_float32(values: np.ndarray, dtype: str) -> np.ndarray:
+    """float32 values as a ``dtype`` shard returns them (spec/FORMAT.md §5: round to nearest even), computed
+    here without the package's conversion: f16 by numpy's cast; bf16 by rounding each significand to 8 bits
+    with ``np.rint`` (ties to even) in float64. Exact for normal numbers, zeros, infinities and NaN (a quiet
+    NaN), which is what the tests write."""
+    v = np.asarray(values, dtype=np.float32)
+    if dtype == "f32":
+        return v.copy()
+    if dtype == "f16":
+        with np.errstate(over="ignore"):
+            return v.astype(np.float16).astype(np.float32)
+    significand, exponent = np.frexp(v.astype(np.float64))
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.ldexp(np.rint(significand * 256.0), exponent - 8).astype(np.float32)
 
 
 def has_module(name: str) -> bool:

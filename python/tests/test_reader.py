@@ -1,5 +1,6 @@
-"""The reader against the spec's test vectors (written by tools/strata_format.py, an independent
-implementation of spec/FORMAT.md), against corrupted copies of them, and against the strict rules."""
+"""The reader against the spec's test vectors (spec/vectors: their JSON gives the values written, or the
+error a reader must report; the Swift reader checks the same files), against corrupted copies of them,
+and against the strict rules."""
 from __future__ import annotations
 
 import json

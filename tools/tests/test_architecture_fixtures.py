@@ -23,7 +23,7 @@ import numpy as np
 TOOLS = Path(__file__).resolve().parents[1]
 ROOT = TOOLS.parent
 FIXTURES = ROOT / "Tests" / "StrataModelTests" / "Fixtures" / "architectures"
-sys.path.insert(0, str(TOOLS))
+sys.path.insert(0, str(FIXTURES.parent / "tokenizer"))   # gen_tokenizer_fixture, beside the tokenizer fixtures
 sys.path.insert(0, str(FIXTURES))
 
 import generate  # noqa: E402  (the fixture generator: families, texts, tokenizer builders)

@@ -11,9 +11,8 @@ import unittest
 from collections import Counter
 from pathlib import Path
 
-TOOLS = Path(__file__).resolve().parents[1]
-REPO = TOOLS.parent
-sys.path.insert(0, str(TOOLS))
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "datasets"))   # the data builders (datasets/strata_data)
 
 from strata_data.splitting import SplitMismatch, check_or_write, near_duplicate_clusters, split_of, unit_hash  # noqa: E402
 from strata_data.textnorm import dedup_key, imdb_clean, repair_cp1252  # noqa: E402

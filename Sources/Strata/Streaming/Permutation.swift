@@ -9,7 +9,7 @@ public enum Permutation {
     /// `0 ..< count` in the order drawn from `generator`.
     ///
     /// The walk runs i = count-1 down to 1 and swaps slot i with slot `bounded(i + 1)`;
-    /// `python/strata/epoch.py` (printed by `tools/stream_reference.py`) implements the same steps independently.
+    /// `python/strata/epoch.py` (printed by `checks/stream_reference.py`) implements the same steps independently.
     public static func shuffled(count: Int, using generator: inout Xoshiro256StarStar) -> [UInt32] {
         precondition(count >= 0 && count <= maxCount, "permutation size out of range")
         var order = [UInt32](unsafeUninitializedCapacity: count) { buffer, initialized in

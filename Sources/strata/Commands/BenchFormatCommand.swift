@@ -35,7 +35,7 @@ struct BenchFormatCommand: ParsableCommand {
     var input: String = "stored"
     @Flag(name: .long, help: "Also time each codec stage (conversion, shuffle, zstd, CRC, unshuffle) on one 256 KiB-ish block, in thread CPU time.")
     var stages = false
-    @Option(name: .long, help: "Also write the synthetic values (stored dtype, layer-major per record) and a JSON index here, for tools/bench_hdf5_format.py.")
+    @Option(name: .long, help: "Also write the synthetic values (stored dtype, layer-major per record) and a JSON index here, for benchmarks/bench_hdf5_format.py.")
     var exportRaw: String?
 
     func run() throws {

@@ -4,7 +4,7 @@ import Strata
 import StrataProbe
 
 /// `strata bench probes`: training throughput (examples/s) and peak RSS of each probe kind on
-/// in-memory synthetic batches (a benchmark, not a test). tools/bench_probes_torch.py runs the same
+/// in-memory synthetic batches (a benchmark, not a test). benchmarks/bench_probes_torch.py runs the same
 /// architectures and batch shapes in PyTorch for comparison.
 struct BenchProbesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,7 +13,7 @@ struct BenchProbesCommand: ParsableCommand {
         discussion: """
         Batches are B records of layer-major hidden states with lengths spread evenly over \
         [--min-tokens, --tokens] (record i has min + (i·7919 mod (max − min + 1)) tokens, the same rule \
-        as tools/bench_probes_torch.py), padded to the longest. Data loading is excluded: this measures \
+        as benchmarks/bench_probes_torch.py), padded to the longest. Data loading is excluded: this measures \
         the probe's compute. Examples/s = timed steps × B / wall seconds.
         """)
 

@@ -4,7 +4,7 @@ import Testing
 @testable import StrataModel
 
 /// Dequantisation against gguf-py's `gguf.quants.dequantize` on random blocks
-/// (fixtures from tools/gen_gguf_fixtures.py). All types are compared bit for bit: the
+/// (fixtures from Tests/StrataModelTests/Fixtures/gguf/gen_gguf_fixtures.py). All types are compared bit for bit: the
 /// Swift decoders compute in the same order as the reference (single float32 ops, no fused multiply-add).
 struct GGUFDequantizeTests {
     struct Case: Decodable { let type: String; let ggml_type: UInt32; let elements: Int }

@@ -3,7 +3,7 @@ import StrataTestSupport
 import Testing
 @testable import StrataModel
 
-/// Locates the committed GGUF fixtures (made by tools/gen_gguf_fixtures.py) and shared test helpers.
+/// Locates the committed GGUF fixtures (made by Tests/StrataModelTests/Fixtures/gguf/gen_gguf_fixtures.py) and shared test helpers.
 enum GGUFFixtures {
     static var directory: URL {
         get throws {

@@ -3,7 +3,7 @@ import Testing
 @testable import StrataModel
 import StrataTestSupport
 
-/// A typed metadata value as written in tiny.json by tools/gen_gguf_fixtures.py.
+/// A typed metadata value as written in tiny.json by Tests/StrataModelTests/Fixtures/gguf/gen_gguf_fixtures.py.
 struct GGUFExpectedValue: Decodable {
     let value: GGUFValue
 

@@ -4,7 +4,7 @@ import Testing
 import StrataTestSupport
 
 /// SmolLM2-135M-Instruct (Q4_1) against Hugging Face transformers (float32, same GGUF), from the fixtures that
-/// tools/gen_forward_golden.py wrote. Skipped when the model is not cached, except under CI=true.
+/// Tests/StrataModelTests/Fixtures/forward/gen_forward_golden.py wrote. Skipped when the model is not cached, except under CI=true.
 struct LlamaGoldenTests {
     struct Golden: Decodable {
         struct Text: Decodable {

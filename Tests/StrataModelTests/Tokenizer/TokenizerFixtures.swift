@@ -3,8 +3,8 @@ import Testing
 @testable import StrataModel
 import StrataTestSupport
 
-/// The committed tokenizer fixtures (made by tools/gen_tokenizer_fixture.py and
-/// tools/gen_sentencepiece_fixture.py with Hugging Face `tokenizers`) and the real-model tokenizer shared by
+/// The committed tokenizer fixtures (made by Tests/StrataModelTests/Fixtures/tokenizer/gen_tokenizer_fixture.py and
+/// Tests/StrataModelTests/Fixtures/tokenizer/gen_sentencepiece_fixture.py with Hugging Face `tokenizers`) and the real-model tokenizer shared by
 /// the tests.
 enum TokenizerFixtures {
     struct SmolLM2: Decodable {

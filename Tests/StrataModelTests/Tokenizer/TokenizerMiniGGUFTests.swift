@@ -4,7 +4,7 @@ import Testing
 
 /// The llama-bpe and qwen2 families, BOS/EOS flags and user-defined tokens end to end: small GGUF files
 /// (the first 2,000 SmolLM2 tokens, no tensors) and the ids of the published Llama 3 and Qwen2 tokenizers
-/// over that vocabulary in Hugging Face `tokenizers` (fixture: tools/gen_tokenizer_fixture.py). Needs no
+/// over that vocabulary in Hugging Face `tokenizers` (fixture: Tests/StrataModelTests/Fixtures/tokenizer/gen_tokenizer_fixture.py). Needs no
 /// model download.
 struct TokenizerMiniGGUFTests {
     struct Fixture: Decodable {

@@ -3,7 +3,7 @@ import Testing
 @testable import StrataModel
 
 /// The hand-written pre-tokenizer scanners against Hugging Face `tokenizers` pre-tokenizers (fixture:
-/// tools/gen_tokenizer_fixture.py): hand-written cases, real reviews and random Unicode strings.
+/// Tests/StrataModelTests/Fixtures/tokenizer/gen_tokenizer_fixture.py): hand-written cases, real reviews and random Unicode strings.
 struct TokenizerPreTokenizerTests {
     @Test(arguments: PreTokenizer.allCases)
     func splitsLikeTokenizers(family: PreTokenizer) throws {

@@ -5,7 +5,7 @@ import Testing
 /// The SentencePiece tokenizer against Hugging Face `tokenizers` built from the same .model files as each
 /// family publishes its tokenizer.json (Llama: dummy prefix; Gemma: none), on two small SentencePiece BPE
 /// models trained on samples/ and converted to GGUF by llama.cpp's converter (fixture:
-/// tools/gen_sentencepiece_fixture.py, which also checks SentencePiece itself gives the same ids). Needs no
+/// Tests/StrataModelTests/Fixtures/tokenizer/gen_sentencepiece_fixture.py, which also checks SentencePiece itself gives the same ids). Needs no
 /// model download.
 struct TokenizerSentencePieceTests {
     struct Fixture: Decodable {

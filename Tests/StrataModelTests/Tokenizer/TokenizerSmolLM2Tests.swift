@@ -5,7 +5,7 @@ import StrataTestSupport
 
 /// The tokenizer built from the real SmolLM2 GGUF against SmolLM2's published tokenizer (its tokenizer.json
 /// settings over the GGUF's vocabulary, in Hugging Face `tokenizers`; llama.cpp's converter names it `smollm`;
-/// fixture: tools/gen_tokenizer_fixture.py). Skipped when the model is absent, unless CI=true.
+/// fixture: Tests/StrataModelTests/Fixtures/tokenizer/gen_tokenizer_fixture.py). Skipped when the model is absent, unless CI=true.
 struct TokenizerSmolLM2Tests {
     @Test(.needsRealModel) func encodesEveryFixtureTextLikeThePublishedTokenizer() throws {
         let tokenizer = try #require(try TokenizerFixtures.smolLM2())

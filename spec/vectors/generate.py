@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""Generates spec/vectors/: small Strata shards and datasets written by the independent Python
-implementation (tools/strata_format.py, written from spec/FORMAT.md) plus, for each, a JSON file with
-what a reader must make of it. Valid vectors list their decoded contents; the `bad-*` vectors break one
-rule each and say which error a reader must report, and when (FORMAT.md §13). The Swift tests
-(Tests/StrataTests/VectorTests.swift), tools/tests/test_format_vectors.py (tools/strata_format.py) and
-python/tests/test_reader.py (the Python package) check every one.
+"""Generates spec/vectors/ (the folder this file is in): small Strata shards and datasets, written with
+the Python package's encoding (python/strata, through vector_writer.py, which takes the tiling and the
+odd cases as given), plus, for each, a JSON file with what a reader must make of it. Valid vectors list
+their decoded contents (computed from the values written, not read back); the `bad-*` vectors break one
+rule each and say which error a reader must report, and when (FORMAT.md §13). The Swift reader
+(Tests/StrataTests/VectorTests.swift) and the Python package's reader (python/tests/test_reader.py) check
+every one; tools/tests/test_format_vectors.py checks that this script reproduces the committed files.
 
-Run from the repository root:  python3 tools/make_format_vectors.py
+    python3 spec/vectors/generate.py [OUT_DIR]     # default: spec/vectors itself
+
 Deterministic: the same inputs give the same files (zstd level 1, fixed seeds).
 """
 import json
@@ -17,10 +19,14 @@ import sys
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import strata_format as sf  # noqa: E402
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else HERE   # the vectors sit beside this generator
+sys.path.insert(0, HERE)
+from vector_writer import VectorWriter, stored_values  # noqa: E402  (beside this file; puts python/ on sys.path)
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "spec", "vectors")
+from strata import q8  # noqa: E402
+from strata.checksum import crc32c  # noqa: E402
+from strata.layout import TAG_BLOCK  # noqa: E402
 
 
 def hf_layers(n):
@@ -57,10 +63,6 @@ def grid(layers, tokens, layers_per_block, tokens_per_block):
         for ts in range(0, tokens, tokens_per_block):
             tiles.append((ls, lc, ts, min(tokens_per_block, tokens - ts)))
     return tiles
-
-
-def stored_values(v, dtype):
-    return sf.stored_bits_to_f32(sf.to_stored_bits(v.reshape(-1), dtype), dtype).reshape(v.shape)
 
 
 def record_json(rec, v):
@@ -102,7 +104,7 @@ def refused_json(path, why, kind, at, record=None, recoverable=None, only_by_dec
 
 def write(name, meta, recs, vals, tiles, codec="zstd", shuffle=True, seal=True, partial=None, gap_before_index=0):
     path = os.path.join(OUT, name)
-    w = sf.Writer(path, meta, level=1)
+    w = VectorWriter(path, meta, level=1)
     for rec, v, t in zip(recs, vals, tiles):
         w.append(rec, v, t, codec=codec, shuffle=shuffle)
     if partial is not None:   # blocks of one more record, without its commit entry: what a killed writer leaves
@@ -114,6 +116,7 @@ def write(name, meta, recs, vals, tiles, codec="zstd", shuffle=True, seal=True, 
         w.f.truncate(last_entry_offset)
         w.rows.pop()
         w.block_offsets.pop()
+        w.decoded.pop()
     w.f.write(b"\x00" * gap_before_index)
     w.close(seal=seal)
     return path, [stored_values(v, meta["dtype"]) for v in vals], w
@@ -134,7 +137,7 @@ def put(data, offset, fmt, value):
 
 def reseal_crc(data, start, length):
     """Rewrites the CRC32C that follows `length` bytes at `start` (a header's own CRC field)."""
-    put(data, start + length, "<I", sf.crc32c(bytes(data[start:start + length])))
+    put(data, start + length, "<I", crc32c(bytes(data[start:start + length])))
 
 
 def set_field(data, start, offset, fmt, value, crc_length):
@@ -147,7 +150,7 @@ def set_field(data, start, offset, fmt, value, crc_length):
 def reseal_entry(data, entry):
     """Recomputes a record entry's body CRC and then its header CRC."""
     body_length = struct.unpack_from("<Q", data, entry + 24)[0]
-    put(data, entry + 32, "<I", sf.crc32c(bytes(data[entry + 48:entry + 48 + body_length])))
+    put(data, entry + 32, "<I", crc32c(bytes(data[entry + 48:entry + 48 + body_length])))
     reseal_crc(data, entry, 44)
 
 
@@ -170,9 +173,12 @@ def with_dictionary_id(frame):
 
 
 def main():
-    if os.path.isdir(OUT):
-        shutil.rmtree(OUT)
-    os.makedirs(OUT)
+    os.makedirs(OUT, exist_ok=True)
+    for name in os.listdir(OUT):   # every vector, not the generator
+        if name.endswith((".py", "__pycache__")):
+            continue
+        path = os.path.join(OUT, name)
+        shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
     rng = np.random.default_rng(20261129)
 
     # 1. bf16, two records, 2 layers per block and token splits, unicode text/metadata, labels, auxiliary vector.
@@ -242,12 +248,13 @@ def main():
     write_refused_shards(rng)
     write_refused_datasets(rng)
     for name in sorted(os.listdir(OUT)):
-        print(name)
+        if not name.endswith((".py", "__pycache__")):
+            print(name)
 
 
 def q8_metadata(layers, hidden, bound=0.01):
     meta = metadata("q8", layers, hidden)
-    meta["quantization"] = {"scheme": "q8", "max_rel_error": bound, "max_outliers": sf.Q8_MAX_OUTLIERS, "rel_error": None}
+    meta["quantization"] = {"scheme": "q8", "max_rel_error": bound, "max_outliers": q8.MAX_OUTLIERS, "rel_error": None}
     return meta
 
 
@@ -268,8 +275,7 @@ def write_q8_vectors(rng):
     tiles = [[(0, 2, 0, 3), (0, 2, 3, 1, {"k": 9}), (2, 1, 0, 2, {"shuffle": False}), (2, 1, 2, 2, {"codec": "none"})],
              grid(3, 1, 3, 1)]
     path, _, w = write("q8-outliers.strata", meta, [r0, r1], [v0, v1], tiles)
-    _, decoded = sf.read_shard(path)
-    expected_json(path, meta, [r0, r1], [d["values"] for d in decoded])
+    expected_json(path, meta, [r0, r1], w.decoded)
 
     def mangled(name, mangle, why):
         p, _, _ = write(name, q8_metadata(3, 64), [r0], [v0], [[(0, 3, 0, 4, {"k": 3, "mangle": mangle})]])
@@ -296,7 +302,7 @@ def assert_codecs(path, expected):
     data = open(path, "rb").read()
     meta_length = struct.unpack_from("<Q", data, 16)[0]
     offset, found = 32 + meta_length, []
-    while data[offset:offset + 4] == sf.TAG_BLOCK:
+    while data[offset:offset + 4] == struct.pack("<I", TAG_BLOCK):
         codec, shuffle = data[offset + 45], data[offset + 46]
         found.append((codec, shuffle))
         offset += 72 + struct.unpack_from("<Q", data, offset + 56)[0]
@@ -313,7 +319,7 @@ def write_dataset(name, meta, rng, manifest_metadata=None):
         vals = [values(rng, 2, i + 1, 4) for i in range(2 - s)]
         path, stored, _ = write(f"{name}/shard-{s:05d}.strata", meta, recs, vals, [grid(2, i + 1, 2, 8) for i in range(2 - s)])
         data = open(path, "rb").read()
-        entries.append({"path": os.path.basename(path), "records": len(recs), "bytes": len(data), "crc32c": f"{sf.crc32c(data):08x}"})
+        entries.append({"path": os.path.basename(path), "records": len(recs), "bytes": len(data), "crc32c": f"{crc32c(data):08x}"})
         all_recs += recs
         all_stored += stored
     manifest = {"format": "strata-dataset", "version": 1, "records": sum(e["records"] for e in entries),

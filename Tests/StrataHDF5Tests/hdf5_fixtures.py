@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes HDF5 files in the layouts researchers produce with h5py, for Strata's import tests.
 
-Usage: python3 tools/hdf5_fixtures.py OUT_DIR
+Usage: python3 Tests/StrataHDF5Tests/hdf5_fixtures.py OUT_DIR
 
 For every fixture it writes OUT_DIR/<name>.h5 and, for files that must import, the expected
 values as OUT_DIR/<name>.expected.bin: every record's activations, layer-major

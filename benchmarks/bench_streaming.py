@@ -10,7 +10,7 @@ Before each cold run the shard files' page-cache pages are dropped with
 posix_fadvise(POSIX_FADV_DONTNEED) (per file; no system-wide cache drop), so every byte comes
 from disk; each record is read exactly once per epoch, so the cache cannot help within a run.
 
-    python3 tools/bench_streaming.py --strata .build/release/strata --dir /tmp/strata-bench \
+    python3 benchmarks/bench_streaming.py --strata .build/release/strata --dir /tmp/strata-bench \
         --shards 4 --records-per-shard 500 --prefetch 64MB --threads 1
 """
 import argparse

@@ -10,7 +10,7 @@ Strata's runtime — runs a few short texts one at a time, and writes to Tests/S
   hidden_states.f32   per text, all L+1 hidden states (HF output_hidden_states), [layers][tokens][hidden],
                       little-endian float32, texts concatenated
 
-Needs: pip install torch transformers gguf numpy.  Usage: python3 tools/gen_forward_golden.py [model.gguf]
+Needs: pip install torch transformers gguf numpy.  Usage: python3 Tests/StrataModelTests/Fixtures/forward/gen_forward_golden.py [model.gguf]
 """
 import hashlib
 import json
@@ -23,7 +23,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 
 MODEL = sys.argv[1] if len(sys.argv) > 1 else os.path.expanduser(
     "~/.cache/strata/models/SmolLM2-135M-Instruct.Q4_1.gguf")
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "StrataModelTests", "Fixtures", "forward")
+OUT = os.path.dirname(os.path.abspath(__file__))   # the fixtures sit beside this generator
 
 # Short texts (5-12 tokens each) of different kinds: prose, review, code, numbers, chat markup, non-English.
 TEXTS = [

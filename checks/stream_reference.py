@@ -3,9 +3,9 @@
 implementation (python/strata/epoch.py, written from the generators' published descriptions), so that
 Tests/StrataTests/Streaming/ReferenceVectorTests.swift can compare the Swift implementation against it:
 
-    python3 tools/stream_reference.py SEED EPOCH N [DOMAIN]     # DOMAIN: stream | split
-    python3 tools/stream_reference.py fingerprint NAME RECORDS BYTES CHECKSUM [...]
-    python3 tools/stream_reference.py split SEED 0.8,0.1,0.1 KEY0,KEY1,...
+    python3 checks/stream_reference.py SEED EPOCH N [DOMAIN]     # DOMAIN: stream | split
+    python3 checks/stream_reference.py fingerprint NAME RECORDS BYTES CHECKSUM [...]
+    python3 checks/stream_reference.py split SEED 0.8,0.1,0.1 KEY0,KEY1,...
 """
 import os
 import sys

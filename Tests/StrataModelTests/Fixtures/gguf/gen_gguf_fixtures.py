@@ -11,7 +11,7 @@ and records them in dequant.json. It also writes tiny.gguf with gguf.GGUFWriter
 (metadata of every value type, arrays of strings, nested arrays, a few tensors) and
 tiny.json describing what was written, for the Swift reader to compare against.
 
-Run from the repository root:  python3 tools/gen_gguf_fixtures.py
+Run from the repository root:  python3 Tests/StrataModelTests/Fixtures/gguf/gen_gguf_fixtures.py
 Deterministic (fixed seed); re-running reproduces the same files.
 
 With --bench PATH it instead writes a benchmark file: one 2048 x 2048 tensor of random
@@ -26,7 +26,7 @@ import gguf
 from gguf import GGMLQuantizationType as T, GGUFValueType as V
 from gguf.quants import dequantize
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "StrataModelTests", "Fixtures", "gguf")
+OUT = os.path.dirname(os.path.abspath(__file__))   # the fixtures sit beside this generator
 rng = np.random.default_rng(20261129)
 
 
@@ -78,7 +78,7 @@ def write_dequant_fixtures():
         ref.astype("<f4").tofile(os.path.join(OUT, f"{qtype.name}.f32"))
         cases.append({"type": qtype.name, "ggml_type": int(qtype), "elements": n_elements})
     with open(os.path.join(OUT, "dequant.json"), "w") as f:
-        json.dump({"generator": "tools/gen_gguf_fixtures.py", "gguf_version": gguf_version(), "cases": cases}, f, indent=1)
+        json.dump({"generator": "Tests/StrataModelTests/Fixtures/gguf/gen_gguf_fixtures.py", "gguf_version": gguf_version(), "cases": cases}, f, indent=1)
 
 
 def gguf_version():
@@ -157,7 +157,7 @@ def write_tiny_gguf():
     w.write_tensors_to_file()
     w.close()
 
-    desc = {"generator": "tools/gen_gguf_fixtures.py", "version": 3, "metadata": meta,
+    desc = {"generator": "Tests/StrataModelTests/Fixtures/gguf/gen_gguf_fixtures.py", "version": 3, "metadata": meta,
             "tensors": [{"name": n, "type": t, "shape": s, "values": [float(v) for v in vals]} for n, t, s, vals in tensors]}
     with open(os.path.join(OUT, "tiny.json"), "w") as f:
         json.dump(desc, f, indent=1, ensure_ascii=False)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark: Strata ⇄ HDF5 conversion against h5py doing the same work with the same filter.
 
-Usage: python3 tools/bench_hdf5.py [--strata .build/release/strata] [--records 200] [--dtype bf16]
+Usage: python3 benchmarks/bench_hdf5.py [--strata .build/release/strata] [--records 200] [--dtype bf16]
                                    [--work /tmp/strata-bench-hdf5] [--repeat 3] [--import-only]
 
 Writes a synthetic residual-stream-like shard (strata synth: 31 layers × 576 hidden, 16–64 tokens per

@@ -4,7 +4,7 @@ researcher would, and writes what it got: OUT.bin = every record's activations l
 ([layer][token][hidden], little-endian, stored dtype), records concatenated; OUT.json = per record
 id, labels, token ids, text. Used by Strata's tests as the independent reader of its exports.
 
-Usage: python3 tools/hdf5_readback.py FILE.h5 OUT_PREFIX
+Usage: python3 checks/hdf5_readback.py FILE.h5 OUT_PREFIX
 """
 import json
 import sys

@@ -6,7 +6,7 @@ in bf16, as torch runs it) — and compares every hidden state on the first N Ro
 per-layer relative L2 error ||bf16 - f32|| / ||f32||, lowest per-token cosine, and how often the top-5
 next tokens agree. Strata's golden tests require <= 1e-4 and cosine >= 0.9999 against float32.
 
-Usage: python3 tools/bench_bf16_accuracy.py [--n 40]
+Usage: python3 benchmarks/bench_bf16_accuracy.py [--n 40]
 """
 import argparse
 import csv

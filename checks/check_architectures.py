@@ -14,7 +14,7 @@ Needs: torch, transformers, tokenizers, sentencepiece, gguf, numpy; the converte
 (~/.cache/strata/convert-venv, made by tools/setup --python); the SmolLM2 GGUF in the model cache (the BPE
 families use its vocabulary); the strata binary: $STRATA_BIN, else .build/debug/strata.
 
-Usage:  tools/check_architectures.py [--only NAME ...] [--keep DIR]
+Usage:  checks/check_architectures.py [--only NAME ...] [--keep DIR]
   --keep DIR   leave the generated models and references in DIR (default: a temporary directory, removed)
 """
 from __future__ import annotations

@@ -1,11 +1,11 @@
-"""The light version of tools/check_sklearn_pooling.py on real hidden states: SmolLM2-135M states of
+"""The light version of checks/check_sklearn_pooling.py on real hidden states: SmolLM2-135M states of
 600 / 200 / 300 Rotten Tomatoes reviews (a fixed hash-chosen subset of the committed splits, 7 of
 the 31 hidden states), captured here; scikit-learn logistic regression (C chosen on validation) on
 the `strata features` output must match the pooling probe's mean test accuracy over 3 seeds within
 1 point or 2 standard errors of the paired accuracy difference (about 3.6 points at 300 test
 reviews), and the two must agree on most test predictions.
 
-Run: python3 -m unittest discover -s tools/checks   (after tools/fetch-data; not part of tools/test)
+Run: python3 -m unittest discover -s checks   (after tools/fetch-data; not part of tools/test)
 
 Needs a release build (a debug `strata capture` takes ~2.6 s per review, so capturing in debug
 is not light): with STRATA_BIN set it uses that binary; with a .build/release folder present it
@@ -23,11 +23,11 @@ import tempfile
 import unittest
 from pathlib import Path
 
-TOOLS = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(TOOLS))
+CHECKS = Path(__file__).resolve().parent
+REPO = CHECKS.parent
+sys.path.insert(0, str(REPO / "datasets"))
 from strata_data.splitting import hashed_subset  # noqa: E402
 
-REPO = TOOLS.parent
 HOME = Path(os.environ.get("STRATA_HOME", Path.home() / ".cache" / "strata"))
 MODEL = HOME / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"
 DATA = HOME / "data" / "rotten_tomatoes"
@@ -65,7 +65,7 @@ class SklearnPoolingCheck(unittest.TestCase):
                                 "--out", str(work / split), "--layers", LAYERS, "--dtype", "bf16"],
                                check=True, capture_output=True)
             result = work / "result.json"
-            done = subprocess.run([sys.executable, str(TOOLS / "check_sklearn_pooling.py"), "--strata", strata,
+            done = subprocess.run([sys.executable, str(CHECKS / "check_sklearn_pooling.py"), "--strata", strata,
                                    "--train", str(work / "train"), "--val", str(work / "val"), "--test", str(work / "test"),
                                    "--work", str(work / "check"), "--json", str(result), "--se-bound", "2"],
                                   capture_output=True, text=True)

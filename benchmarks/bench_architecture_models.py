@@ -5,7 +5,7 @@ architecture other than llama, converted to f32 GGUF by llama.cpp's converter, f
 a forward pass without the output head does not depend on it. Weights are transformers' random init (seed 0):
 fine for speed, meaningless as a model.
 
-Usage: tools/bench_architecture_models.py OUT_DIR [qwen2 qwen3 gemma2 gemma3 phi3]
+Usage: benchmarks/bench_architecture_models.py OUT_DIR [qwen2 qwen3 gemma2 gemma3 phi3]
 Needs torch, transformers and the converter's environment (tools/setup --python; $STRATA_CONVERTER_PYTHON
 or ~/.cache/strata/convert-venv/bin/python).
 """

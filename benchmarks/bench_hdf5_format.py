@@ -4,7 +4,7 @@
 (benchmarks/format.md). Single thread (HDF5's filter pipeline and numpy conversion are serial).
 
     .build/release/strata bench format --export-raw /tmp/strata-bench-raw ...
-    python3 tools/bench_hdf5_format.py /tmp/strata-bench-raw [--levels 1,3] [--dtypes f32,f16,bf16] [--chunk-bytes 262144]
+    python3 benchmarks/bench_hdf5_format.py /tmp/strata-bench-raw [--levels 1,3] [--dtypes f32,f16,bf16] [--chunk-bytes 262144]
 
 Layout: one dataset `hidden_states` of shape [layers, total_tokens, hidden] (records concatenated along
 tokens, offsets in a second dataset), chunks of (1 layer, ~chunk-bytes worth of tokens, hidden);

@@ -37,7 +37,7 @@ References
 Needs: pip install sentencepiece tokenizers transformers protobuf numpy   (no PyTorch: llama.cpp's
 converter module imports torch at top level, so a placeholder module stands in for it).
 
-Usage:  tools/gen_sentencepiece_fixture.py --llama-cpp PATH/TO/llama.cpp
+Usage:  Tests/StrataModelTests/Fixtures/tokenizer/gen_sentencepiece_fixture.py --llama-cpp PATH/TO/llama.cpp
 """
 from __future__ import annotations
 
@@ -51,8 +51,8 @@ import tempfile
 import types
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-OUT_DIR = ROOT / "Tests" / "StrataModelTests" / "Fixtures" / "tokenizer"
+OUT_DIR = Path(__file__).resolve().parent   # the fixtures sit beside this generator
+ROOT = OUT_DIR.parents[3]
 SAMPLES = [ROOT / "samples" / "rotten_tomatoes_sample.jsonl", ROOT / "samples" / "safety_sample.jsonl"]
 
 # A few lines beside the samples so that some code and non-Latin characters get pieces of their own (the rest
@@ -109,7 +109,7 @@ SENTENCEPIECE_CASES = [
 
 
 def load_hand_cases() -> list[str]:
-    """The hand-written cases of the byte-level fixture (tools/gen_tokenizer_fixture.py), shared."""
+    """The hand-written cases of the byte-level fixture (Tests/StrataModelTests/Fixtures/tokenizer/gen_tokenizer_fixture.py), shared."""
     return list(importlib.import_module("gen_tokenizer_fixture").HAND_CASES)
 
 
@@ -206,7 +206,7 @@ def tokenizer_config(variant: dict, vocab_size: int, sp, user_defined: list[str]
     return config
 
 
-# --- llama.cpp's converter (tools/llama_cpp_reference.py imports it) ---------------------------------------
+# --- llama.cpp's converter (Tests/StrataModelTests/Fixtures/tokenizer/llama_cpp_reference.py imports it) ---------------------------------------
 
 def write_gguf(base, gguf, model_dir: Path, out_path: Path, variant: dict) -> None:
     """Runs TextModel._set_vocab_sentencepiece on `model_dir` into a GGUF with no tensors."""
@@ -233,7 +233,7 @@ def main() -> None:
     parser.add_argument("--llama-cpp", type=Path, required=True,
                         help="llama.cpp source tree (has convert_hf_to_gguf.py, conversion/, gguf-py/)")
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT / "tools"))
+    sys.path.insert(0, str(OUT_DIR))
     import llama_cpp_reference
     base, gguf = llama_cpp_reference.import_converter(args.llama_cpp)
 
@@ -283,7 +283,7 @@ def main() -> None:
     import sentencepiece
     import tokenizers
     result["reference"] = (f"tokenizers {tokenizers.__version__} shaped as the published tokenizer.json of each "
-                           f"family (tools/gen_sentencepiece_fixture.py); models trained with sentencepiece "
+                           f"family (Tests/StrataModelTests/Fixtures/tokenizer/gen_sentencepiece_fixture.py); models trained with sentencepiece "
                            f"{sentencepiece.__version__}; GGUF metadata by llama.cpp's converter")
     path = OUT_DIR / "spm.json"
     path.write_text(json.dumps(result, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")

@@ -2,7 +2,7 @@
 """Compare two Strata datasets record by record with the Python package (python/, `import strata`):
 same ids in the same order, same labels, token ids and text, and bit-identical stored values.
 
-    python3 tools/compare_datasets.py A B        # exit 0 when identical, 1 naming the first difference
+    python3 checks/compare_datasets.py A B        # exit 0 when identical, 1 naming the first difference
 
 Used to check that a capture killed with kill -9 and resumed equals an uninterrupted one
 (benchmarks/capture.md)."""
