@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0" ..< "5.0.0"),
     ],
     targets: [
         // C libraries from Debian packages (installed by tools/setup), found through pkg-config.
@@ -36,7 +37,7 @@ let package = Package(
         // HDF5 import / export.
         .target(name: "StrataHDF5", dependencies: ["Strata", "CHDF5", "CZstd"]),
         // Transformer runtime: GGUF, tokenizer, Llama-family forward pass, hidden-state taps.
-        .target(name: "StrataModel", dependencies: ["CBLAS"]),
+        .target(name: "StrataModel", dependencies: ["CBLAS", .product(name: "Crypto", package: "swift-crypto")]),
         // Tensors on BLAS, probes with backward passes, optimizer, trainer, metrics.
         .target(name: "StrataProbe", dependencies: ["Strata", "CBLAS"]),
         // Data-parallel training over Open MPI, loaded at run time (dlopen), so that building and every
