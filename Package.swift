@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0" ..< "5.0.0"),
     ],
     targets: [
         // C libraries from Debian packages (installed by tools/setup), found through pkg-config.
@@ -29,13 +31,13 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
         // The format: schema, block codec, shard writer/reader, datasets, streaming.
-        .target(name: "Strata", dependencies: ["CZstd", "CStrataKernels"]),
+        .target(name: "Strata", dependencies: ["CZstd", "CStrataKernels", .product(name: "SystemPackage", package: "swift-system")]),
         // CPU-specific kernels (SSE4.2 CRC-32C, F16C half conversion) with runtime detection.
         .target(name: "CStrataKernels"),
         // HDF5 import / export.
         .target(name: "StrataHDF5", dependencies: ["Strata", "CHDF5", "CZstd"]),
         // Transformer runtime: GGUF, tokenizer, Llama-family forward pass, hidden-state taps.
-        .target(name: "StrataModel", dependencies: ["CBLAS"]),
+        .target(name: "StrataModel", dependencies: ["CBLAS", .product(name: "Crypto", package: "swift-crypto")]),
         // Tensors on BLAS, probes with backward passes, optimizer, trainer, metrics.
         .target(name: "StrataProbe", dependencies: ["Strata", "CBLAS"]),
         // Data-parallel training over Open MPI, loaded at run time (dlopen), so that building and every

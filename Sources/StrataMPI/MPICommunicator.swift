@@ -33,9 +33,6 @@ public final class MPICommunicator: TrainingCommunicator {
         world = Int(w)
     }
 
-    /// Where Open MPI was loaded from.
-    public var libraryPath: String { library.path }
-
     public func sumAcrossRanks(_ values: inout [Float]) throws {
         let started = DispatchTime.now().uptimeNanoseconds
         defer {

@@ -12,8 +12,6 @@ import Darwin
 final class OpenMPILibrary {
     typealias Handle = UnsafeMutableRawPointer
 
-    /// The file that was loaded.
-    let path: String
     let initThread: @convention(c) (UnsafeMutablePointer<Int32>?, UnsafeMutableRawPointer?, Int32, UnsafeMutablePointer<Int32>) -> Int32
     let initialized: @convention(c) (UnsafeMutablePointer<Int32>) -> Int32
     let finalized: @convention(c) (UnsafeMutablePointer<Int32>) -> Int32
@@ -53,7 +51,6 @@ final class OpenMPILibrary {
     }
 
     private init(handle: UnsafeMutableRawPointer, path: String) throws {
-        self.path = path
         func symbol(_ name: String) throws -> UnsafeMutableRawPointer {
             guard let address = dlsym(handle, name) else {
                 throw MPIError(what: "\(path) is not Open MPI's libmpi", detail: "it has no symbol \(name)")

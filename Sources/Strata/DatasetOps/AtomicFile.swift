@@ -1,4 +1,5 @@
 import Foundation
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -20,26 +21,20 @@ public enum AtomicFile {
         let directory = PathSyntax.parent(of: path)
         let name = PathSyntax.lastComponent(of: path)
         let temporary = (directory.isEmpty ? "" : directory + "/") + ".\(name).tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw DatasetOpsError.io(path: temporary, operation: "create", errno: errno) }
+        let file = try DatasetOpsError.performing("create", on: temporary) {
+            try SystemPackage.FileDescriptor.open(FilePath(temporary), .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
+                                                  permissions: FilePermissions(rawValue: 0o644))
+        }
         var renamed = false
         defer {
             if !renamed { unlink(temporary) }
         }
         do {
-            defer { close(fd) }
+            defer { try? file.close() }
             try contents { raw in
-                var offset = 0
-                while offset < raw.count {
-                    let written = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        throw DatasetOpsError.io(path: temporary, operation: "write", errno: errno)
-                    }
-                    offset += written
-                }
+                _ = try DatasetOpsError.performing("write", on: temporary) { try file.writeAll(raw) }
             }
-            guard fsync(fd) == 0 else { throw DatasetOpsError.io(path: temporary, operation: "fsync", errno: errno) }
+            guard fsync(file.rawValue) == 0 else { throw DatasetOpsError.io(path: temporary, operation: "fsync", errno: errno) }
         }
         guard rename(temporary, path) == 0 else { throw DatasetOpsError.io(path: path, operation: "rename into place", errno: errno) }
         renamed = true
@@ -48,9 +43,8 @@ public enum AtomicFile {
 
     /// Flushes a directory entry change (a rename or a new file) to disk; best effort.
     public static func syncDirectory(_ directory: String) {
-        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        _ = fsync(fd)
-        close(fd)
+        guard let file = try? SystemPackage.FileDescriptor.open(FilePath(directory), .readOnly, options: [.directory, .closeOnExec]) else { return }
+        _ = fsync(file.rawValue)
+        try? file.close()
     }
 }

@@ -1,3 +1,4 @@
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -35,6 +36,16 @@ public enum DatasetOpsError: Error, CustomStringConvertible, Equatable {
             return "\(path) already exists and is not empty; choose a new output directory"
         case let .unfinishedOutput(path, why):
             return "\(path) holds the unfinished output of an interrupted run (\(why)); it cannot be resumed: remove it (rm -r \(path)) and run the command again, or choose a new output directory"
+        }
+    }
+}
+
+extension DatasetOpsError {
+    /// Runs one swift-system call (which retries on `EINTR` itself) and turns the `Errno` it throws
+    /// into `.io` naming `path` and `operation`.
+    static func performing<T>(_ operation: String, on path: String, _ call: () throws -> T) throws -> T {
+        do { return try call() } catch let code as Errno {
+            throw DatasetOpsError.io(path: path, operation: operation, errno: code.rawValue)
         }
     }
 }

@@ -28,8 +28,6 @@ final class RollingDatasetWriter {
         self.shardBytes = shardBytes
     }
 
-    /// Shard file names written so far (closed or open).
-    var shardNames: [String] { closedShards + (current == nil ? [] : [currentName]) }
     private var currentName: String { String(format: "shard-%05d.strata", closedShards.count) }
 
     func append(_ record: RecordInput, values: HiddenStatesBuffer) throws {

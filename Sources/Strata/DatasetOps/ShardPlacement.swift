@@ -1,4 +1,5 @@
 import Foundation
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -51,39 +52,31 @@ enum ShardPlacement {
     /// Byte copy through a temporary file (`FileReplacement`'s partial name; a killed copy's is removed
     /// by the next), fsynced, then renamed into place. The caller holds the directory's `OutputLock`.
     static func copy(_ source: String, to destination: String) throws {
-        let input = open(source, O_RDONLY | O_CLOEXEC)
-        guard input >= 0 else { throw DatasetOpsError.io(path: source, operation: "open", errno: errno) }
-        defer { close(input) }
+        let input = try DatasetOpsError.performing("open", on: source) {
+            try SystemPackage.FileDescriptor.open(FilePath(source), .readOnly, options: [.closeOnExec])
+        }
+        defer { try? input.close() }
         FileReplacement.removeStalePartials(of: destination)
         let temporary = FileReplacement.partialPath(of: destination, pid: getpid())
-        let output = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard output >= 0 else { throw DatasetOpsError.io(path: temporary, operation: "create", errno: errno) }
+        let output = try DatasetOpsError.performing("create", on: temporary) {
+            try SystemPackage.FileDescriptor.open(FilePath(temporary), .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
+                                                  permissions: FilePermissions(rawValue: 0o644))
+        }
         var done = false
         defer {
-            close(output)
+            try? output.close()
             if !done { unlink(temporary) }
         }
-        let chunk = 8 << 20
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 64)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 8 << 20, alignment: 64)
         defer { buffer.deallocate() }
         while true {
-            let got = read(input, buffer, chunk)
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw DatasetOpsError.io(path: source, operation: "read", errno: errno)
-            }
+            let got = try DatasetOpsError.performing("read", on: source) { try input.read(into: buffer) }
             if got == 0 { break }
-            var offset = 0
-            while offset < got {
-                let put = write(output, buffer + offset, got - offset)
-                if put < 0 {
-                    if errno == EINTR { continue }
-                    throw DatasetOpsError.io(path: temporary, operation: "write", errno: errno)
-                }
-                offset += put
+            _ = try DatasetOpsError.performing("write", on: temporary) {
+                try output.writeAll(UnsafeRawBufferPointer(rebasing: buffer[..<got]))
             }
         }
-        guard fsync(output) == 0 else { throw DatasetOpsError.io(path: temporary, operation: "fsync", errno: errno) }
+        guard fsync(output.rawValue) == 0 else { throw DatasetOpsError.io(path: temporary, operation: "fsync", errno: errno) }
         guard rename(temporary, destination) == 0 else { throw DatasetOpsError.io(path: destination, operation: "rename into place", errno: errno) }
         done = true
     }

@@ -33,12 +33,6 @@ final class RecordEntryCache: @unchecked Sendable {
         return readers
     }
 
-    /// Bytes the cached entries hold (estimated by `RecordEntry.residentBytes`).
-    var cachedBytes: Int {
-        lock.lock(); defer { lock.unlock() }
-        return bytes
-    }
-
     func entry(reader: UInt64, index: Int) -> RecordEntry? {
         lock.lock(); defer { lock.unlock() }
         return entries[Key(reader: reader, index: index)]

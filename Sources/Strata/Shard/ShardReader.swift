@@ -365,11 +365,6 @@ public final class ShardReader: @unchecked Sendable {
             throw err.located(path: path, record: record, recordID: e.id, block: block, offset: e.blocks[block].offset)
         }
     }
-
-    /// Calls `body` with each record's index and info, in order.
-    public func forEachRecord(_ body: (Int, RecordInfo) throws -> Void) throws {
-        for i in 0..<count { try body(i, try info(i)) }
-    }
 }
 
 /// Collects errors thrown by concurrent block decodes; the one with the lowest block order wins.

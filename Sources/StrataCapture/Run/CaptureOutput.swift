@@ -38,7 +38,6 @@ final class CaptureOutput {
         var removedEmpty: [String] = []
     }
 
-    static let manifestName = DatasetManifest.fileName
     static let reportName = "capture-report.json"
 
     /// Metadata `extra` keys whose values must match on resume (they change what a record holds), beyond

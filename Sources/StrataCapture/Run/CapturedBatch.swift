@@ -57,8 +57,6 @@ final class CapturedBatch: HiddenStateSink {
         halves?.deallocate()
     }
 
-    var sequenceCount: Int { tokenCounts.count }
-
     func receive(layer: Int, sequence: Int, rows: UnsafeBufferPointer<Float>, tokens: Int) throws {
         guard elements > 0, layer < layerPosition.count else { return }
         let p = layerPosition[layer]

@@ -21,22 +21,6 @@ extension HDF5Object {
 
     // MARK: Attributes
 
-    /// Names of all attributes, in name order.
-    public func attributeNames() throws -> [String] {
-        HDF5Library.prepare()
-        var names: [String] = []
-        var index: hsize_t = 0
-        let status = withUnsafeMutablePointer(to: &names) { pointer in
-            H5Aiterate2(objectID, H5_INDEX_NAME, H5_ITER_INC, &index, { _, name, _, client in
-                guard let name, let client else { return 0 }
-                client.assumingMemoryBound(to: [String].self).pointee.append(String(cString: name))
-                return 0
-            }, pointer)
-        }
-        try check(status, "list attributes")
-        return names
-    }
-
     public func hasAttribute(_ name: String) -> Bool {
         HDF5Library.prepare()
         return H5Aexists(objectID, name) > 0

@@ -41,9 +41,4 @@ public struct GGUFError: Error, CustomStringConvertible, Sendable, Equatable {
     public var description: String {
         file.isEmpty ? "gguf: \(message)" : "gguf: \(file): \(message)"
     }
-
-    /// The same error attributed to `file` (used when a file-less error surfaces through a file).
-    func inFile(_ file: String) -> GGUFError {
-        GGUFError(kind, file: file, message)
-    }
 }

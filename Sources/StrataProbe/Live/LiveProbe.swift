@@ -21,11 +21,6 @@ public final class LiveProbe {
         public var logits: [Float]
         /// The gate's layer weights α over the probe's layers (gate probes only).
         public var layerWeights: [Float]?
-
-        /// P(class 1) for binary probes, else the largest class probability.
-        public var positiveProbability: Float {
-            probabilities.count == 2 ? probabilities[1] : (probabilities.max() ?? 0)
-        }
     }
 
     private let workspace = ProbeWorkspace()

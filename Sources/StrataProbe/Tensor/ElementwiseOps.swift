@@ -9,12 +9,6 @@ public enum ElementwiseOps {
         for i in 0..<n { y[i] = tanhf(x[i]) }
     }
 
-    /// Backward of tanh from its output: `dx = dy · (1 − y²)`.
-    @inline(__always)
-    public static func tanhBackward(y: UnsafePointer<Float>, dY: UnsafePointer<Float>, dX: UnsafeMutablePointer<Float>, count n: Int) {
-        for i in 0..<n { dX[i] = dY[i] * (1 - y[i] * y[i]) }
-    }
-
     /// Logistic sigmoid, stable for large |z|.
     @inline(__always)
     public static func sigmoid(_ z: Float) -> Float {
