@@ -28,6 +28,8 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
+        // What several modules share, written once: SplitMix64, half floats, FNV-1a, byte sizes (internal: not a product).
+        .target(name: "StrataUtilities"),
         // The format: schema, block codec, shard writer/reader, datasets, streaming.
         .target(name: "Strata", dependencies: ["CZstd", "CStrataKernels"]),
         // CPU-specific kernels (SSE4.2 CRC-32C, F16C half conversion) with runtime detection.
@@ -62,6 +64,7 @@ let package = Package(
 
         // What every test target shares: scoped temporary directories, the checks that say why a test skips.
         .target(name: "StrataTestSupport", path: "Tests/StrataTestSupport"),
+        .testTarget(name: "StrataUtilitiesTests", dependencies: ["StrataUtilities"]),
         .testTarget(name: "StrataTests", dependencies: ["Strata", "StrataTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StrataHDF5Tests", dependencies: ["StrataHDF5", "Strata", "StrataTestSupport"]),
         .testTarget(name: "StrataModelTests", dependencies: ["StrataModel", "StrataTestSupport"],
