@@ -17,14 +17,8 @@ package struct ByteSize: Sendable, Hashable, Comparable, CustomStringConvertible
     package init(bytes: Int) { self.bytes = bytes }
 
     /// Why a text is not a size.
-    package struct ParseError: Error, CustomStringConvertible, Equatable {
-        package var text: String
-        package var reason: String
-        package init(text: String, reason: String) {
-            self.text = text
-            self.reason = reason
-        }
-        package var description: String { "'\(text)' is not a size: \(reason)" }
+    package static func parseError(_ text: String, _ reason: String) -> TextParseError {
+        TextParseError(text: text, expected: "a size", reason: reason)
     }
 
     private static let multipliers: [String: Double] = [
@@ -40,25 +34,24 @@ package struct ByteSize: Sendable, Hashable, Comparable, CustomStringConvertible
         let numberEnd = trimmed.firstIndex { !($0.isASCII && ($0.isNumber || $0 == ".")) } ?? trimmed.endIndex
         let unit = trimmed[numberEnd...].trimmingCharacters(in: .whitespaces).lowercased()
         guard let number = Double(trimmed[..<numberEnd]), number.isFinite else {
-            throw ParseError(text: text, reason: "expected a non-negative number with an optional unit, such as 512MiB or 2GB")
+            throw Self.parseError(text, "expected a non-negative number with an optional unit, such as 512MiB or 2GB")
         }
         guard let multiplier = Self.multipliers[unit] else {
-            throw ParseError(text: text, reason: "unknown unit '\(unit)' (\(Self.rule))")
+            throw Self.parseError(text, "unknown unit '\(unit)' (\(Self.rule))")
         }
         let value = number * multiplier
-        guard value < 9e18 else { throw ParseError(text: text, reason: "larger than 8 EiB") }
+        guard value < 9e18 else { throw Self.parseError(text, "larger than 8 EiB") }
         bytes = Int(value.rounded())
     }
 
-    /// The shortest exact spelling: `256MiB`, `512MB`, `1GiB`, `1000B`… (parses back to the same size).
+    /// The shortest exact spelling: `256MiB`, `512MB`, `1GiB`, `1000B`… (parses back to the same size): the unit
+    /// that divides the size exactly with the smallest quotient, binary before decimal on a tie.
     package var description: String {
-        let binary: [(String, Int)] = [("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)]
-        let decimal: [(String, Int)] = [("TB", 1_000_000_000_000), ("GB", 1_000_000_000), ("MB", 1_000_000), ("KB", 1000)]
-        if bytes != 0 {
-            for (unit, size) in binary where bytes % size == 0 { return "\(bytes / size)\(unit)" }
-            for (unit, size) in decimal where bytes % size == 0 { return "\(bytes / size)\(unit)" }
-        }
-        return "\(bytes)B"
+        let units: [(String, Int)] = [("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10),
+                                      ("TB", 1_000_000_000_000), ("GB", 1_000_000_000), ("MB", 1_000_000), ("KB", 1000)]
+        let exact = units.filter { bytes != 0 && bytes % $0.1 == 0 }
+        guard let best = exact.min(by: { bytes / $0.1 < bytes / $1.1 }) else { return "\(bytes)B" }
+        return "\(bytes / best.1)\(best.0)"
     }
 
     /// "1.50 MiB"-style rendering for messages (binary units).

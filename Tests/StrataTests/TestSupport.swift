@@ -1,22 +1,10 @@
 import Foundation
 @testable import Strata
-
-/// Deterministic SplitMix64 generator for test data.
-struct SeededRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import StrataUtilities
 
 /// Random hidden-state-like floats: mostly N(0, scale)-ish, with an occasional huge channel.
 func randomValues(_ n: Int, seed: UInt64, hidden: Int = 1) -> [Float] {
-    var rng = SeededRNG(seed)
+    var rng = SplitMix64(state: seed)
     return (0..<n).map { i in
         if hidden > 4 && i % hidden == 3 { return Float.random(in: 2000...26000, using: &rng) }
         return Float.random(in: -4...4, using: &rng) * Float.random(in: 0...1, using: &rng)

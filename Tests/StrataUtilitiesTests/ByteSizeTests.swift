@@ -18,11 +18,11 @@ import StrataUtilities
 
     @Test(arguments: ["", "lots", "-5MB", "1.2.3", "5 MBs", "1e3", "10 XB", "9EB", "١٢MB"])
     func rejects(text: String) {
-        #expect(throws: ByteSize.ParseError.self) { try ByteSize(parsing: text) }
+        #expect(throws: TextParseError.self) { try ByteSize(parsing: text) }
     }
 
     @Test func rejectionSaysWhy() {
-        #expect(throws: ByteSize.ParseError(text: "5XB", reason: "unknown unit 'xb' (\(ByteSize.rule))")) {
+        #expect(throws: ByteSize.parseError("5XB", "unknown unit 'xb' (\(ByteSize.rule))")) {
             try ByteSize(parsing: "5XB")
         }
     }
