@@ -64,7 +64,7 @@ let package = Package(
 
         // What every test target shares: scoped temporary directories, the checks that say why a test skips, seeded values.
         .target(name: "StrataTestSupport", dependencies: ["StrataUtilities"], path: "Tests/StrataTestSupport"),
-        .testTarget(name: "StrataUtilitiesTests", dependencies: ["StrataUtilities"]),
+        .testTarget(name: "StrataUtilitiesTests", dependencies: ["StrataUtilities", "StrataTestSupport"]),
         .testTarget(name: "StrataTests", dependencies: ["Strata", "StrataTestSupport", "StrataUtilities"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StrataHDF5Tests", dependencies: ["StrataHDF5", "Strata", "StrataTestSupport", "StrataUtilities"]),
         .testTarget(name: "StrataModelTests", dependencies: ["StrataModel", "StrataTestSupport", "StrataUtilities"],

@@ -1,5 +1,6 @@
 import Testing
 @testable import Strata
+import StrataTestSupport
 import StrataUtilities
 
 @Suite struct ConversionTests {
