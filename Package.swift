@@ -30,21 +30,23 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
+        // What several modules share, written once: SplitMix64, half floats, FNV-1a, byte sizes (internal: not a product).
+        .target(name: "StrataUtilities"),
         // The format: schema, block codec, shard writer/reader, datasets, streaming.
-        .target(name: "Strata", dependencies: ["CZstd", "CStrataKernels", .product(name: "SystemPackage", package: "swift-system")]),
+        .target(name: "Strata", dependencies: ["StrataUtilities", "CZstd", "CStrataKernels", .product(name: "SystemPackage", package: "swift-system")]),
         // CPU-specific kernels (SSE4.2 CRC-32C, F16C half conversion) with runtime detection.
         .target(name: "CStrataKernels"),
         // HDF5 import / export.
-        .target(name: "StrataHDF5", dependencies: ["Strata", "CHDF5", "CZstd"]),
+        .target(name: "StrataHDF5", dependencies: ["Strata", "StrataUtilities", "CHDF5", "CZstd"]),
         // Transformer runtime: GGUF, tokenizer, Llama-family forward pass, hidden-state taps.
-        .target(name: "StrataModel", dependencies: ["CBLAS", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "StrataModel", dependencies: ["StrataUtilities", "CBLAS", .product(name: "Crypto", package: "swift-crypto")]),
         // Tensors on BLAS, probes with backward passes, optimizer, trainer, metrics.
-        .target(name: "StrataProbe", dependencies: ["Strata", "CBLAS"]),
+        .target(name: "StrataProbe", dependencies: ["Strata", "StrataUtilities", "CBLAS"]),
         // Data-parallel training over Open MPI, loaded at run time (dlopen), so that building and every
         // single-process command need no MPI installed (README: "Distributed training").
         .target(name: "StrataMPI", dependencies: ["StrataProbe"]),
         // Text dataset -> model -> Strata dataset.
-        .target(name: "StrataCapture", dependencies: ["Strata", "StrataModel", "StrataProbe"]),
+        .target(name: "StrataCapture", dependencies: ["Strata", "StrataModel", "StrataProbe", "StrataUtilities"]),
         // Serving: probes on the serving pass (guard, classifiers) and the OpenAI-compatible HTTP server.
         .target(
             name: "StrataServe",
@@ -58,16 +60,17 @@ let package = Package(
         .executableTarget(
             name: "strata",
             dependencies: [
-                "Strata", "StrataHDF5", "StrataModel", "StrataProbe", "StrataCapture", "StrataMPI", "StrataServe",
+                "Strata", "StrataHDF5", "StrataModel", "StrataProbe", "StrataCapture", "StrataMPI", "StrataServe", "StrataUtilities",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
-        // What every test target shares: scoped temporary directories, the checks that say why a test skips.
-        .target(name: "StrataTestSupport", path: "Tests/StrataTestSupport"),
-        .testTarget(name: "StrataTests", dependencies: ["Strata", "StrataTestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "StrataHDF5Tests", dependencies: ["StrataHDF5", "Strata", "StrataTestSupport"],
+        // What every test target shares: scoped temporary directories, the checks that say why a test skips, seeded values.
+        .target(name: "StrataTestSupport", dependencies: ["StrataUtilities"], path: "Tests/StrataTestSupport"),
+        .testTarget(name: "StrataUtilitiesTests", dependencies: ["StrataUtilities", "StrataTestSupport"]),
+        .testTarget(name: "StrataTests", dependencies: ["Strata", "StrataTestSupport", "StrataUtilities"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "StrataHDF5Tests", dependencies: ["StrataHDF5", "Strata", "StrataTestSupport", "StrataUtilities"],
                     exclude: ["hdf5_fixtures.py"]),  // the h5py fixture generator the tests run
-        .testTarget(name: "StrataModelTests", dependencies: ["StrataModel", "StrataTestSupport"],
+        .testTarget(name: "StrataModelTests", dependencies: ["StrataModel", "StrataTestSupport", "StrataUtilities"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "StrataProbeTests", dependencies: ["StrataProbe", "Strata", "StrataTestSupport"],
                     exclude: ["gen_probe_references.py"]),  // writes ReferenceValues.swift

@@ -37,7 +37,7 @@ TASKS = {"rotten_tomatoes": {"metric": "accuracy", "chat": False}, "safety": {"m
 SIZES = {"dev": None, "500": 500, "2000": 2000, "full": None}
 KINDS = ["pooling", "gate", "mha", "last-token", "mean-last"]
 # Held in memory: the epoch cache of a 2,000-review training subset fits (spec/PROBES.md §3).
-MEMORY_BUDGET = "12GB"
+MEMORY_BUDGET = "12GiB"
 
 # Each kind's candidates: flags added to `strata train`. The first is the default before issue 15.
 CANDIDATES = {

@@ -10,7 +10,7 @@ import StrataTestSupport
     static let repoRoot = PythonReaderTests.repoRoot
 
     static func synth(_ path: String, dtype: String = "bf16", records: Int = 5, seed: Int = 3, extra: [String] = []) throws {
-        let result = try CLIRunner.run(["synth", "--out", path, "--records", String(records), "--layers", "4", "--hidden", "96",
+        let result = try CLIRunner.run(["synth", "--out", path, "--records", String(records), "--layer-count", "4", "--hidden", "96",
                                         "--min-tokens", "1", "--max-tokens", "30", "--dtype", dtype, "--seed", String(seed),
                                         "--block-size", "4000", "--labels", "2", "--id-prefix", "s\(seed)-"] + extra)
         #expect(result.status == 0, "\(result.stderr)")

@@ -76,9 +76,9 @@ import StrataTestSupport
     @Test func aKilledSynthLeavesTheExistingShard() throws {
         try withTemporaryDirectory { dir in
             let shard = dir + "/s.strata"
-            try #require(try CLIRunner.run(["synth", "--out", shard, "--records", "3", "--layers", "2", "--hidden", "8"]).status == 0)
+            try #require(try CLIRunner.run(["synth", "--out", shard, "--records", "3", "--layer-count", "2", "--hidden", "8"]).status == 0)
             let before = try OutputFixtures.snapshot(shard)
-            let writer = try CLIRunner.start(["synth", "--out", shard, "--records", "1000000", "--layers", "2", "--hidden", "8"])
+            let writer = try CLIRunner.start(["synth", "--out", shard, "--records", "1000000", "--layer-count", "2", "--hidden", "8"])
             let partial = FileReplacement.partialPath(of: shard, pid: writer.processIdentifier)
             // Wait (bounded) until the killed run has written records into its partial file.
             let deadline = Date().addingTimeInterval(120)
@@ -91,7 +91,7 @@ import StrataTestSupport
             writer.waitUntilExit()
             #expect(try OutputFixtures.snapshot(shard) == before)
             #expect(FileManager.default.fileExists(atPath: partial), "the killed run's partial file should be there")
-            let next = try CLIRunner.run(["synth", "--out", shard, "--records", "2", "--layers", "2", "--hidden", "8"])
+            let next = try CLIRunner.run(["synth", "--out", shard, "--records", "2", "--layer-count", "2", "--hidden", "8"])
             #expect(next.status == 0, "\(next.stderr)")
             #expect(!FileManager.default.fileExists(atPath: partial), "the next run should remove the dead run's partial file")
             #expect(try ShardReader(path: shard).count == 2)

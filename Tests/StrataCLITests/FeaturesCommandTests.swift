@@ -59,7 +59,7 @@ func exportedFeaturesEqualADirectComputation(_ flags: [String], _ layers: [Int],
     try withTemporaryDirectoryURL("features") { dir in
         let data = dir.appendingPathComponent("d.strata").path, out = dir.appendingPathComponent("f.npy").path
         try ProbeCLI.writeShard(data, count: 90, layers: 5, hidden: 16)
-        let result = try CLIRunner.run(["features", "--data", data, "--out", out, "--memory-budget", "8MB"] + flags)
+        let result = try CLIRunner.run(["features", "--data", data, "--out", out, "--memory-budget", "8MiB"] + flags)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("90/90 records"))
 

@@ -20,7 +20,7 @@ func expectedSynthValues(_ synth: SyntheticStates, _ index: Int, dtype: StrataDT
     @Test func synthInspectVerifyRoundTrip() throws {
         try withTemporaryDirectory { dir in
             let path = dir + "/s.strata"
-            let synth = try CLIRunner.run(["synth", "--out", path, "--records", "5", "--min-tokens", "3", "--max-tokens", "9", "--layers", "4",
+            let synth = try CLIRunner.run(["synth", "--out", path, "--records", "5", "--min-tokens", "3", "--max-tokens", "9", "--layer-count", "4",
                                            "--hidden", "32", "--dtype", "f16", "--seed", "42", "--labels", "3", "--id-prefix", "doc-",
                                            "--zstd-level", "1", "--block-size", "512"])
             #expect(synth.status == 0, "\(synth.stderr)")
@@ -72,7 +72,7 @@ func expectedSynthValues(_ synth: SyntheticStates, _ index: Int, dtype: StrataDT
     @Test func unsealedShardPointsToRecoverAndRecoverSealsIt() throws {
         try withTemporaryDirectory { dir in
             let path = dir + "/u.strata"
-            #expect(try CLIRunner.run(["synth", "--out", path, "--records", "4", "--layers", "2", "--hidden", "16", "--min-tokens", "4",
+            #expect(try CLIRunner.run(["synth", "--out", path, "--records", "4", "--layer-count", "2", "--hidden", "16", "--min-tokens", "4",
                                        "--max-tokens", "4", "--dtype", "bf16", "--seed", "1"]).status == 0)
             let full = try Data(contentsOf: URL(fileURLWithPath: path))
             try full.prefix(full.count - 200).write(to: URL(fileURLWithPath: path))   // cut off index + trailer + part of the last record
@@ -98,7 +98,7 @@ func expectedSynthValues(_ synth: SyntheticStates, _ index: Int, dtype: StrataDT
             // Kill after the file has grown past several different sizes.
             for (n, threshold) in [20_000, 90_000, 250_000, 600_000].enumerated() {
                 let out = dir + "/k\(n).strata"
-                let p = try CLIRunner.start(["synth", "--out", out, "--records", "100000", "--layers", "\(layers)", "--hidden", "\(hidden)",
+                let p = try CLIRunner.start(["synth", "--out", out, "--records", "100000", "--layer-count", "\(layers)", "--hidden", "\(hidden)",
                                              "--min-tokens", "8", "--max-tokens", "\(maxTokens)", "--dtype", "bf16", "--seed", "9",
                                              "--id-prefix", "k", "--zstd-level", "19", "--block-size", "2048"])
                 // synth writes OUT.partial-PID and renames it over OUT when done: the killed writer's file is the partial one.

@@ -11,7 +11,7 @@ import Testing
         try withTemporaryDirectory { directory in
             let shard = directory + "/in.strata"
             let synth = try CLIRunner.run(["synth", "--out", shard, "--records", "4", "--min-tokens", "2", "--max-tokens", "9",
-                                           "--layers", "5", "--hidden", "24", "--dtype", "bf16", "--labels", "2"])
+                                           "--layer-count", "5", "--hidden", "24", "--dtype", "bf16", "--labels", "2"])
             #expect(synth.status == 0, "\(synth.stderr)")
             let original = try ShardReader(path: shard)
             for (layout, compression) in [("groups", "zstd"), ("layer-major", "gzip"), ("token-major", "none")] {

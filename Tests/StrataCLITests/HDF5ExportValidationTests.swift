@@ -36,7 +36,7 @@ import StrataTestSupport
         try withTemporaryDirectory { dir in
             let shard = dir + "/in.strata"
             let synth = try CLIRunner.run(["synth", "--out", shard, "--records", "3", "--min-tokens", "4", "--max-tokens", "9",
-                                           "--layers", "2", "--hidden", "64", "--dtype", "bf16", "--seed", "3"])
+                                           "--layer-count", "2", "--hidden", "64", "--dtype", "bf16", "--seed", "3"])
             try #require(synth.status == 0, "\(synth.stderr)")
             var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: shard)))
             // Record 0's first block starts the body, right after the header and metadata (§2).

@@ -9,7 +9,7 @@ import StrataTestSupport
     /// A dataset directory of 3 shards (4, 4 and 2 records) and its manifest as a JSON object.
     static func dataset(_ dir: String) throws -> (path: String, manifest: [String: Any]) {
         let shard = dir + "/all.strata"
-        let synth = try CLIRunner.run(["synth", "--out", shard, "--records", "10", "--layers", "2", "--hidden", "8",
+        let synth = try CLIRunner.run(["synth", "--out", shard, "--records", "10", "--layer-count", "2", "--hidden", "8",
                                        "--min-tokens", "1", "--max-tokens", "4", "--seed", "4"])
         try #require(synth.status == 0, "\(synth.stderr)")
         let split = try CLIRunner.run(["shard", shard, "--out", dir + "/ds", "--records-per-shard", "4"])

@@ -21,7 +21,7 @@ import StrataTestSupport
 
     @Test func synthVerifyAndRecoverAcceptAOneCharacterPath() throws {
         try withTemporaryDirectory { dir in
-            for arguments in [["synth", "--out", "a", "--records", "2", "--layers", "2", "--hidden", "8"],
+            for arguments in [["synth", "--out", "a", "--records", "2", "--layer-count", "2", "--hidden", "8"],
                               ["verify", "a"], ["recover", "a"]] {
                 let result = try Self.run(arguments, in: dir)
                 #expect(!result.signaled && result.status == 0, "strata \(arguments.joined(separator: " "))")

@@ -71,7 +71,7 @@ enum ProbeCLI {
         let ckpt = dir.appendingPathComponent("gate.probe").path
         let (status, stdout, stderr) = try ProbeCLI.run([
             "train", "--data", train, "--probe", "gate", "--out", ckpt, "--epochs", "6", "--batch-size", "16", "--lr", "0.02",
-            "--seed", "3", "--memory-budget", "64MB", "--metric", "accuracy"])
+            "--seed", "3", "--memory-budget", "64MiB", "--metric", "accuracy"])
         #expect(status == 0, "\(stderr)")
         #expect(stdout.contains("wrote \(ckpt)"))
         #expect(stderr.contains("epoch 1/6") && stderr.contains("ex/s") && stderr.contains("val accuracy"))

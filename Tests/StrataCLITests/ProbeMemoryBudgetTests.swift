@@ -9,7 +9,7 @@ import StrataTestSupport
 /// it reports from /proc/self/status as it finishes or the VmHWM this test reads from /proc/<pid>/status while it
 /// runs, whichever is larger.
 enum MemoryBudgetRuns {
-    /// The overhead as `--help` states it ("… plus a fixed 64MB."); the tests fail when it is not stated.
+    /// The overhead as `--help` states it ("… plus a fixed 64MiB."); the tests fail when it is not stated.
     static let overhead: Int = {
         let help = (try? CLIRunner.run(["train", "--help"]).stdout) ?? ""
         let words = help.split(whereSeparator: \.isWhitespace).joined(separator: " ")
@@ -24,10 +24,10 @@ enum MemoryBudgetRuns {
     }
 
     /// Runs `strata train ARGS --memory-budget B` and checks its peak against B + the stated overhead.
-    static func train(_ arguments: [String], budgetMB: Int, _ what: String, in dir: String) throws -> Outcome {
+    static func train(_ arguments: [String], budgetMiB: Int, _ what: String, in dir: String) throws -> Outcome {
         #expect(overhead > 0, "strata train --help does not state the fixed overhead beyond --memory-budget")
         let out = dir + "/train.out", err = dir + "/train.err"
-        let process = try CLIRunner.start(arguments + ["--memory-budget", "\(budgetMB)MB"], stdout: out, stderr: err)
+        let process = try CLIRunner.start(arguments + ["--memory-budget", "\(budgetMiB)MiB"], stdout: out, stderr: err)
         var observed = 0
         while process.isRunning {
             observed = max(observed, highWaterMark(of: process.processIdentifier) ?? 0)
@@ -42,9 +42,9 @@ enum MemoryBudgetRuns {
         let line = stdout.split(separator: "\n").first { $0.hasPrefix("peak_rss_bytes=") }
         let reported = try #require(line.flatMap { Int($0.dropFirst("peak_rss_bytes=".count)) }, "\(what): no peak_rss_bytes line")
         let peak = max(reported, observed)
-        FileHandle.standardError.write(Data("\(what): peak RSS \(peak >> 20) MiB (budget \(budgetMB) MiB)\n".utf8))
-        #expect(peak <= (budgetMB << 20) + overhead,
-                "\(what): peak RSS \(peak >> 20) MiB > budget \(budgetMB) MiB + \(overhead >> 20) MiB")
+        FileHandle.standardError.write(Data("\(what): peak RSS \(peak >> 20) MiB (budget \(budgetMiB) MiB)\n".utf8))
+        #expect(peak <= (budgetMiB << 20) + overhead,
+                "\(what): peak RSS \(peak >> 20) MiB > budget \(budgetMiB) MiB + \(overhead >> 20) MiB")
         return Outcome(peak: peak, stderr: stderr)
     }
 
@@ -67,16 +67,16 @@ enum MemoryBudgetRuns {
         let train = dir + "/train.strata", validation = dir + "/val.strata"
         try ProbeCLI.writeShard(train, count: 256, layers: 8, hidden: 128, tokens: 96...128, logprobs: true, logprobWidth: 49_152)
         try ProbeCLI.writeShard(validation, count: 48, layers: 8, hidden: 128, tokens: 96...128, logprobs: true, logprobWidth: 49_152)
-        let budgetMB = 16
+        let budgetMiB = 16
         let reader = try StrataDataset(path: train).shards[0]
         let valuesF32 = try (0..<reader.count).reduce(0) { $0 + (try reader.tokenCount($1)) } * 8 * 128 * 4
-        #expect(valuesF32 > (budgetMB << 20) + MemoryBudgetRuns.overhead, "the dataset must not fit in the bound")
+        #expect(valuesF32 > (budgetMiB << 20) + MemoryBudgetRuns.overhead, "the dataset must not fit in the bound")
         for kind in MemoryBudgetRuns.kinds {
             for validationArguments in [["--val-fraction", "0"], ["--val", validation]] {
                 let run = try MemoryBudgetRuns.train(
                     ["train", "--data", train, "--probe", kind, "--out", dir + "/\(kind).probe", "--epochs", "1", "--batch-size", "16",
                      "--feature-cache", "off", "--epoch-cache", "off", "--solver", "adamw"] + validationArguments,
-                    budgetMB: budgetMB, "\(kind) \(validationArguments.joined(separator: " "))", in: dir)
+                    budgetMiB: budgetMiB, "\(kind) \(validationArguments.joined(separator: " "))", in: dir)
                 #expect(!run.stderr.contains("computed once") && !run.stderr.contains("cached after epoch 1"))
             }
         }
@@ -89,13 +89,13 @@ enum MemoryBudgetRuns {
     try withTemporaryDirectory("memory-budget-caches") { dir in
         let data = dir + "/data.strata"
         try ProbeCLI.writeShard(data, count: 80, layers: 8, hidden: 128, tokens: 32...64, logprobs: true, logprobWidth: 49_152)
-        let budgetMB = 96
+        let budgetMiB = 96
         for kind in MemoryBudgetRuns.kinds {
             for validationFraction in ["0", "0.2"] {
                 let run = try MemoryBudgetRuns.train(
                     ["train", "--data", data, "--probe", kind, "--out", dir + "/\(kind).probe", "--epochs", "2", "--batch-size", "16",
                      "--val-fraction", validationFraction],
-                    budgetMB: budgetMB, "\(kind) with caches, --val-fraction \(validationFraction)", in: dir)
+                    budgetMiB: budgetMiB, "\(kind) with caches, --val-fraction \(validationFraction)", in: dir)
                 let expected = MemoryBudgetRuns.headOnlyKinds.contains(kind) ? "pooled features computed once" : "decoded records cached after epoch 1"
                 #expect(run.stderr.contains(expected), "\(kind): the cache was not used: \(run.stderr.prefix(400))")
             }
@@ -111,13 +111,13 @@ enum MemoryBudgetRuns {
         // 256 records × 128 tokens × 8 layers × 128 hidden = 128 MiB as f32 (64 MiB stored as f16).
         try ProbeCLI.writeShard(big, count: 256, layers: 8, hidden: 128, tokens: 128...128)
         try ProbeCLI.writeShard(small, count: 8, layers: 8, hidden: 128, tokens: 128...128)
-        let budgetMB = 8
+        let budgetMiB = 8
         func peak(_ data: String) throws -> Int {
             try MemoryBudgetRuns.train(
                 ["train", "--data", data, "--probe", "pooling", "--out", dir + "/p.probe", "--epochs", "1", "--batch-size", "16",
-                 "--val-fraction", "0", "--quiet"], budgetMB: budgetMB, data, in: dir).peak
+                 "--val-fraction", "0", "--quiet"], budgetMiB: budgetMiB, data, in: dir).peak
         }
         let smallPeak = try peak(small), bigPeak = try peak(big)
-        #expect(bigPeak - smallPeak < budgetMB << 20, "peak grew from \(smallPeak >> 20) to \(bigPeak >> 20) MiB with dataset size")
+        #expect(bigPeak - smallPeak < budgetMiB << 20, "peak grew from \(smallPeak >> 20) to \(bigPeak >> 20) MiB with dataset size")
     }
 }

@@ -39,7 +39,7 @@ import StrataTestSupport
     func pythonReaderDecodesSwiftShards(dtype: String) throws {
         try withTemporaryDirectory { dir in
             let path = dir + "/py.strata"
-            let synth = try CLIRunner.run(["synth", "--out", path, "--records", "4", "--layers", "3", "--hidden", "24", "--min-tokens", "2",
+            let synth = try CLIRunner.run(["synth", "--out", path, "--records", "4", "--layer-count", "3", "--hidden", "24", "--min-tokens", "2",
                                            "--max-tokens", "40", "--dtype", dtype, "--seed", "5", "--block-size", "700", "--id-prefix", "p"])
             #expect(synth.status == 0)
             let (status, stdout, stderr) = try Self.python(["-c", Self.summaryScript, Self.repoRoot, path])

@@ -19,7 +19,7 @@ import StrataTestSupport
     static func synth(_ path: String, records: Int, prefix: String, seed: UInt64, hidden: Int = 16, layers: Int = 4,
                       tokens: (Int, Int) = (2, 6), dtype: String = "bf16") throws {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try Self.ok(["synth", "--out", path, "--records", "\(records)", "--layers", "\(layers)", "--hidden", "\(hidden)",
+        try Self.ok(["synth", "--out", path, "--records", "\(records)", "--layer-count", "\(layers)", "--hidden", "\(hidden)",
                 "--min-tokens", "\(tokens.0)", "--max-tokens", "\(tokens.1)", "--dtype", dtype, "--labels", "2",
                 "--id-prefix", prefix, "--seed", "\(seed)", "--zstd-level", "1"])
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Strata
 @testable import StrataHDF5
+import StrataUtilities
 
 /// Small Strata shards with random bit patterns (NaN payloads, infinities, subnormals included),
 /// several blocks per record, multi-label, missing texts, metadata — the worst case for "no value
@@ -20,7 +21,7 @@ struct StrataSample {
     static func write(dtype: StrataDType, in directory: URL, records count: Int = 6, layers: Int = 5, hidden: Int = 16,
                       seed: UInt64 = 7, options: WriterOptions = WriterOptions(blockTargetBytes: 512, layersPerBlock: 2),
                       compressible: Bool = false) throws -> StrataSample {
-        var generator = SplitMix(seed: seed &+ UInt64(dtype.byteWidth) &* 31 &+ UInt64(dtype.rawValue.count))
+        var generator = SplitMix64(state: seed &+ UInt64(dtype.byteWidth) &* 31 &+ UInt64(dtype.rawValue.count))
         let metadata = StrataMetadata(hidden: hidden, layers: LayerInfo.huggingFaceHiddenStates(blocks: layers - 1),
                                       dtype: dtype, labelNames: ["neg", "pos", "other"],
                                       extra: ["task": "round trip"])
@@ -73,18 +74,5 @@ struct StrataSample {
 
     var expectedValueBytes: [UInt8] {
         records.flatMap { record in record.values.flatMap { [UInt8(truncatingIfNeeded: $0), UInt8(truncatingIfNeeded: $0 >> 8)] } }
-    }
-}
-
-/// A small deterministic generator (tests must not depend on the system RNG).
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

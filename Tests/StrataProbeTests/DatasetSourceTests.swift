@@ -143,9 +143,14 @@ func writeSyntheticShard(
 }
 
 @Test func memoryBudgetParsing() throws {
-    #expect(try MemoryBudget(parsing: "2GB").bytes == 2 << 30)
-    #expect(try MemoryBudget(parsing: "512MB").bytes == 512 << 20)
+    // ByteSize's one rule: KiB/MiB/GiB and bare K/M/G are powers of 1024, KB/MB/GB powers of 1000.
+    #expect(try MemoryBudget(parsing: "2GiB").bytes == 2 << 30)
+    #expect(try MemoryBudget(parsing: "512MiB").bytes == 512 << 20)
     #expect(try MemoryBudget(parsing: "1.5g").bytes == 3 << 29)
+    #expect(try MemoryBudget(parsing: "2GB").bytes == 2_000_000_000)
+    #expect(try MemoryBudget(parsing: "512MB").bytes == 512_000_000)
+    #expect(try MemoryBudget(parsing: "1MiB").bytes == MemoryBudget.minimumBytes)
+    #expect(throws: ProbeError.self) { try MemoryBudget(parsing: "1MB") }   // 10^6 < 1MiB
     #expect(throws: ProbeError.self) { try MemoryBudget(parsing: "lots") }
     #expect(throws: ProbeError.self) { try MemoryBudget(parsing: "10KB") }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Strata
 import StrataTestSupport
+import StrataUtilities
 
 /// Seeded random damage: whatever happens to the bytes, readers and recovery either refuse cleanly
 /// with a StrataError or return exactly the original values — never a crash, never wrong data.
@@ -9,7 +10,7 @@ import StrataTestSupport
     @Test func randomMultiByteDamageNeverYieldsWrongData() throws {
         try withTemporaryDirectory { dir in
             let (path, expected, original) = try CorruptionTests.makeShard(dir)
-            var rng = SeededRNG(2026)
+            var rng = SplitMix64(state: 2026)
             let bad = dir + "/fuzz.strata"
             var refused = 0
             for _ in 0..<150 {
@@ -56,7 +57,7 @@ import StrataTestSupport
 
     @Test func randomGarbageFilesAreRefused() throws {
         try withTemporaryDirectory { dir in
-            var rng = SeededRNG(77)
+            var rng = SplitMix64(state: 77)
             let path = dir + "/garbage.strata"
             for n in [0, 1, 31, 32, 33, 100, 5000] {
                 var bytes = (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }

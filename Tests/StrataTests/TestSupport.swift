@@ -1,22 +1,10 @@
 import Foundation
 @testable import Strata
-
-/// Deterministic SplitMix64 generator for test data.
-struct SeededRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import StrataUtilities
 
 /// Random hidden-state-like floats: mostly N(0, scale)-ish, with an occasional huge channel.
 func randomValues(_ n: Int, seed: UInt64, hidden: Int = 1) -> [Float] {
-    var rng = SeededRNG(seed)
+    var rng = SplitMix64(state: seed)
     return (0..<n).map { i in
         if hidden > 4 && i % hidden == 3 { return Float.random(in: 2000...26000, using: &rng) }
         return Float.random(in: -4...4, using: &rng) * Float.random(in: 0...1, using: &rng)
@@ -27,23 +15,6 @@ func testMetadata(layers: Int, hidden: Int, dtype: StrataDType, aux: [AuxiliaryI
     StrataMetadata(hidden: hidden, layers: LayerInfo.huggingFaceHiddenStates(blocks: layers - 1).prefix(layers).map { $0 }, dtype: dtype,
                    model: ModelIdentity(name: "test-model", architecture: "llama", nBlocks: layers - 1, hiddenSize: hidden),
                    labelNames: ["neg", "pos"], auxiliary: aux, extra: ["task": "unit-test"])
-}
-
-/// Reference bfloat16 rounding computed independently in Double: the nearest representable bf16, ties to
-/// the even mantissa.
-func referenceBF16(_ f: Float) -> UInt16 {
-    if f.isNaN { return 0x7FC0 }
-    let bits = f.bitPattern
-    let down = UInt16(bits >> 16)              // truncation toward zero in magnitude
-    let up = down &+ 1
-    let vDown = Double(Float(bitPattern: UInt32(down) << 16))
-    let vUp = Double(Float(bitPattern: UInt32(up) << 16))   // may be Inf: then Double compare still right
-    let x = Double(f)
-    if (bits & 0xFFFF) == 0 { return down }
-    let dDown = abs(x - vDown), dUp = vUp.isInfinite ? abs(x - (vDown + (vDown - Double(Float(bitPattern: UInt32(down &- 1) << 16))))) : abs(x - vUp)
-    if dDown < dUp { return down }
-    if dUp < dDown { return up }
-    return (down & 1) == 0 ? down : up
 }
 
 /// Writes `records` with random values (input dtype chosen by `input`) and returns the values as the

@@ -1,4 +1,5 @@
 import Foundation
+import StrataUtilities
 
 /// `manifest.json` of a multi-shard dataset directory (spec/FORMAT.md §Dataset manifest).
 public struct DatasetManifest: Codable, Sendable, Equatable {

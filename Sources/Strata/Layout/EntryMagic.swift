@@ -1,3 +1,5 @@
+import StrataUtilities
+
 /// Four-byte tags that start every entry after the metadata (stored as little-endian u32).
 enum EntryMagic {
     static let block: UInt32 = tag("SBLK")
@@ -14,10 +16,5 @@ enum EntryMagic {
 /// 64-bit FNV-1a of a record id's UTF-8 bytes, carried in block and record headers so a scan can tie
 /// blocks to their record without parsing the record body.
 func recordIDHash(_ id: String) -> UInt64 {
-    var h: UInt64 = 0xCBF2_9CE4_8422_2325
-    for b in id.utf8 {
-        h ^= UInt64(b)
-        h = h &* 0x0000_0100_0000_01B3
-    }
-    return h
+    FNV1a64.hash(id)
 }

@@ -1,3 +1,5 @@
+import StrataUtilities
+
 /// Upper bounds a reader enforces on sizes and counts read from a file before allocating anything
 /// (spec/FORMAT.md §10). Writers refuse input beyond them too, so every valid shard is readable.
 /// Each quantity has exactly one limit, stated here; importers (HDF5) check the same limits before

@@ -1,3 +1,5 @@
+import StrataUtilities
+
 /// What identifies one shard for the purpose of planning an epoch and resuming it: its
 /// name inside the dataset, record count, byte size and checksum (as the manifest states
 /// them). Two datasets with equal summaries give equal epoch orders.
@@ -20,14 +22,10 @@ public struct ShardSummary: Sendable, Equatable, Codable {
 /// and the dataset it is resumed on (identification, not tamper-proofing).
 public enum DatasetFingerprint {
     public static func of<S: Sequence>(_ shards: S) -> String where S.Element == ShardSummary {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        var hasher = FNV1a64()
         func feed(_ text: String) {
-            for byte in text.utf8 {
-                hash ^= UInt64(byte)
-                hash &*= 0x0000_0100_0000_01B3
-            }
-            hash ^= 0x1F  // unit separator: "ab"+"c" differs from "a"+"bc"
-            hash &*= 0x0000_0100_0000_01B3
+            hasher.feed(bytes: text.utf8)
+            hasher.feed(byte: 0x1F)  // unit separator: "ab"+"c" differs from "a"+"bc"
         }
         for shard in shards {
             feed(shard.name)
@@ -35,7 +33,7 @@ public enum DatasetFingerprint {
             feed(String(shard.bytes))
             feed(shard.checksum)
         }
-        let hex = String(hash, radix: 16)
+        let hex = String(hasher.value, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
 }

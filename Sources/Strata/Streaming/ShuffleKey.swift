@@ -1,3 +1,4 @@
+import StrataUtilities
 /// Derives the generator seed of one shuffle from a user seed, a purpose (domain) and an
 /// epoch, so that the epoch-0 stream order, epoch 1, and a dataset split made with the
 /// same `--seed` are unrelated permutations.
@@ -14,7 +15,7 @@ public enum ShuffleKey {
     /// The 64-bit seed handed to `Xoshiro256StarStar` for (seed, domain, epoch).
     public static func generatorSeed(seed: UInt64, domain: ShuffleDomain, epoch: UInt64) -> UInt64 {
         let base = SplitMix64.mix(seed ^ domain.rawValue)
-        return SplitMix64.mix(base &+ epoch &* 0x9E37_79B9_7F4A_7C15)
+        return SplitMix64.mix(base &+ epoch &* SplitMix64.goldenGamma)
     }
 
     /// A generator ready to draw the shuffle for (seed, domain, epoch).

@@ -1,3 +1,5 @@
+import StrataUtilities
+
 /// Seeded synthetic hidden states that resemble a real residual stream, for tests, benchmarks and
 /// `strata synth`: layer 0 is a fixed function of the token id (an embedding table), each later layer
 /// adds a residual update whose scale grows with depth and is correlated from token to token, and a
@@ -24,7 +26,7 @@ public struct SyntheticStates: Sendable {
         self.maxTokens = max(minTokens, maxTokens)
         self.labelCount = labelCount
         self.idPrefix = idPrefix
-        var rng = SplitMix(seed ^ 0xA5A5_5A5A_1234_5678)
+        var rng = SplitMix64(state: seed ^ 0xA5A5_5A5A_1234_5678)
         massiveChannel = Int(rng.next() % UInt64(max(1, hidden)))
         largeChannels = (Int(rng.next() % UInt64(max(1, hidden))), Int(rng.next() % UInt64(max(1, hidden))))
     }
@@ -40,13 +42,13 @@ public struct SyntheticStates: Sendable {
     /// Record `index`: its input (id "<prefix><index>", labels, token ids, text) and its values
     /// (layers × tokens × hidden, layer-major) written into `values` (resized as needed).
     public func record(_ index: Int, values: inout [Float]) -> RecordInput {
-        var rng = SplitMix(seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
+        var rng = SplitMix64(state: seed &+ UInt64(index) &* SplitMix64.goldenGamma)
         let span = UInt64(maxTokens - minTokens + 1)
         let tokens = minTokens + Int(rng.next() % span)
         var ids = [Int32](repeating: 0, count: tokens)
         for t in 0..<tokens {
             // Zipf-like: small ids are frequent.
-            let u = Double(rng.next() >> 11) / Double(1 << 53)
+            let u = rng.nextUnitDouble()
             ids[t] = Int32(min(Double(vocabulary - 1), pow2(u * 15.5) - 1))
         }
         let n = layers * tokens * hidden
@@ -55,7 +57,7 @@ public struct SyntheticStates: Sendable {
             let base = v.baseAddress!
             // Layer 0: embedding of each token id (deterministic per id).
             for t in 0..<tokens {
-                var e = SplitMix(UInt64(UInt32(bitPattern: ids[t])) &* 0xD6E8_FEB8_6659_FD93 ^ seed)
+                var e = SplitMix64(state: UInt64(UInt32(bitPattern: ids[t])) &* 0xD6E8_FEB8_6659_FD93 ^ seed)
                 let row = base + t * hidden
                 for h in 0..<hidden { row[h] = e.gaussian() * 0.04 }
             }
@@ -95,19 +97,8 @@ private func pow2(_ x: Double) -> Double {
     return r * (1 + e * (0.6931471805599453 + e * (0.2402265069591007 + e * 0.0555041086648216)))
 }
 
-/// SplitMix64 with a cheap approximately normal sample (Irwin–Hall of 4 uniforms, unit variance).
-struct SplitMix {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-
-    @inline(__always) mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SplitMix64 {
+    /// A cheap approximately normal sample: Irwin–Hall of the four 16-bit quarters of one output, unit variance.
     @inline(__always) mutating func gaussian() -> Float {
         let r = next()
         let a = Float(r & 0xFFFF), b = Float((r >> 16) & 0xFFFF), c = Float((r >> 32) & 0xFFFF), d = Float(r >> 48)

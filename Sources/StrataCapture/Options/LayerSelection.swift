@@ -1,4 +1,5 @@
 import Strata
+import StrataUtilities
 
 /// Which hidden states a capture keeps, in Hugging Face `output_hidden_states` numbering: 0 is the
 /// embedding output, `l` (1 ≤ l < L) the output of block `l`, and `L` the last block's output after
@@ -10,28 +11,28 @@ public enum LayerSelection: Sendable, Equatable, CustomStringConvertible {
     case indices([Int])
 
     /// Parses `all`, or a comma list of indices and inclusive ranges (`0,5,10`, `0-4,30`); `last`
-    /// stands for L. Ranges and `last` are resolved against the model later (`resolve`).
+    /// stands for L (`LayerListSyntax`, the one layer-list syntax). Ranges and `last` are resolved against
+    /// the model later (`resolve`).
     public init(parsing text: String) throws {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if trimmed.lowercased() == "all" { self = .all; return }
-        var indices: [Int] = []
-        for part in trimmed.split(separator: ",", omittingEmptySubsequences: false) {
-            let item = part.trimmingCharacters(in: .whitespaces)
-            if item.lowercased() == "last" { indices.append(LayerSelection.lastMarker); continue }
-            let bounds = item.split(separator: "-", omittingEmptySubsequences: false)
-            if bounds.count == 2, let low = Int(bounds[0]), let high = Int(bounds[1]), low >= 0, low <= high {
-                indices += Array(low...high)
-            } else if let index = Int(item), index >= 0 {
-                indices.append(index)
-            } else {
-                throw CaptureError.invalidOption(flag: "--layers", value: text,
-                                                 why: "expected 'all' or a comma list of layer indices and ranges such as 0,5,10 or 0-4,last")
-            }
+        let syntax: LayerListSyntax
+        do {
+            syntax = try LayerListSyntax.parse(text)
+        } catch let error as TextParseError {
+            throw CaptureError.invalidOption(flag: "--layers", value: text, why: error.reason)
         }
-        guard !indices.isEmpty else {
+        switch syntax {
+        case .all:
+            self = .all
+        case .none:
             throw CaptureError.invalidOption(flag: "--layers", value: text, why: "no layers given")
+        case .items(let items):
+            self = .indices(items.map { item in
+                switch item {
+                case .number(let index): return index
+                case .last: return LayerSelection.lastMarker
+                }
+            })
         }
-        self = .indices(indices)
     }
 
     /// Placeholder for `last` until the block count is known.

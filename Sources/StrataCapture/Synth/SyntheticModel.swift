@@ -1,5 +1,6 @@
 import Foundation
 import StrataModel
+import StrataUtilities
 
 /// A tiny random Llama-family GGUF model with a byte-level BPE tokenizer in its metadata, so that
 /// capture can be tried and tested without downloading weights. The weights are seeded random
@@ -55,9 +56,9 @@ public struct SyntheticModel: Sendable {
         let vocabulary = tokens.count
         let headDimension = hidden / heads
         let queryWidth = heads * headDimension, kvWidth = keyValueHeads * headDimension
-        var random = SplitMix64(seed: seed)
+        var random = SplitMix64(state: seed)
         func uniform(_ count: Int, scale: Float, around center: Float = 0) -> [Float] {
-            (0..<count).map { _ in center + scale * (Float(random.next() >> 40) / Float(1 << 24) * 2 - 1) }
+            (0..<count).map { _ in center + scale * (random.nextUnitFloat() * 2 - 1) }
         }
         var writer = try GGUFWriter()
         try writer.set("general.architecture", .string("llama"))
@@ -102,15 +103,3 @@ public struct SyntheticModel: Sendable {
     }
 }
 
-/// SplitMix64: a small seeded generator, so the same seed writes the same model everywhere.
-struct SplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E3779B97F4A7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,6 +1,7 @@
 import CHDF5
 import Foundation
 import Strata
+import StrataUtilities
 
 /// An HDF5 dataset: its shape, type, chunking and filters; reads, writes, and raw chunk access.
 public final class HDF5Dataset: HDF5Object {

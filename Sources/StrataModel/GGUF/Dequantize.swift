@@ -1,3 +1,4 @@
+import StrataUtilities
 /// Block decoders for the GGML quantisation formats Strata reads.
 ///
 /// Each decoder turns `blocks` consecutive blocks at `source` into `blocks × blockSize`
@@ -46,7 +47,7 @@ extension GGMLType {
 enum GGMLDecode {
     @inline(__always)
     static func half(_ p: UnsafePointer<UInt8>) -> Float {
-        HalfFloat.toFloat(UInt16(p[0]) | UInt16(p[1]) << 8)
+        HalfFloat.f16ToF32(UInt16(p[0]) | UInt16(p[1]) << 8)
     }
 
     static func f16(_ src: UnsafePointer<UInt8>, _ count: Int, _ out: UnsafeMutablePointer<Float>) {

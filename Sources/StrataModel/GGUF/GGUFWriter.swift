@@ -1,4 +1,5 @@
 import Foundation
+import StrataUtilities
 
 /// Builds a small GGUF v3 file in memory: metadata of every value type plus tensors
 /// (F32 and F16 from floats, or any type from raw pre-quantised bytes).
@@ -43,7 +44,7 @@ public struct GGUFWriter {
             for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
         case .f16:
             bytes.reserveCapacity(values.count * 2)
-            for v in values { withUnsafeBytes(of: HalfFloat.fromFloat(v).littleEndian) { bytes.append(contentsOf: $0) } }
+            for v in values { withUnsafeBytes(of: HalfFloat.f32ToF16(v).littleEndian) { bytes.append(contentsOf: $0) } }
         default:
             throw GGUFError(.write, file: "", "tensor '\(name)': writing \(type.name) from floats is not supported (use F32 or F16, or raw bytes)")
         }

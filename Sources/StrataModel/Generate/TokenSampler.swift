@@ -1,4 +1,5 @@
 import Foundation
+import StrataUtilities
 
 /// How the next token is chosen from the output logits.
 public struct SamplingOptions: Sendable, Equatable {
@@ -23,7 +24,7 @@ public struct SamplingOptions: Sendable, Equatable {
 /// temperature-scaled softmax over the `topK` most likely tokens.
 public struct TokenSampler: Sendable {
     public let options: SamplingOptions
-    private var state: UInt64
+    private var random: SplitMix64
 
     public init(options: SamplingOptions) throws {
         guard options.temperature >= 0, options.temperature.isFinite else {
@@ -31,7 +32,7 @@ public struct TokenSampler: Sendable {
         }
         guard options.topK >= 0 else { throw LlamaError.invalidInput("--top-k must be >= 0, got \(options.topK)") }
         self.options = options
-        state = options.seed
+        random = SplitMix64(state: options.seed)
     }
 
     /// The next token for `logits` (one value per vocabulary entry).
@@ -46,7 +47,7 @@ public struct TokenSampler: Sendable {
         var weights = candidates.map { exp(Double((logits[$0] - maximum) / options.temperature)) }
         let total = weights.reduce(0, +)
         for i in weights.indices { weights[i] /= total }
-        var draw = uniform()
+        var draw = random.nextUnitDouble()
         for (i, weight) in weights.enumerated() {
             draw -= weight
             if draw < 0 { return Int32(candidates[i]) }
@@ -59,15 +60,5 @@ public struct TokenSampler: Sendable {
         var best = 0
         for i in logits.indices where logits[i] > logits[best] { best = i }
         return Int32(best)
-    }
-
-    /// A uniform double in [0, 1) from SplitMix64.
-    private mutating func uniform() -> Double {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return Double(z >> 11) / Double(1 << 53)
     }
 }

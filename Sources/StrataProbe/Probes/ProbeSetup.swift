@@ -1,4 +1,5 @@
 import Strata
+import StrataUtilities
 
 /// Maps a dataset and user options to probe settings (shared by `strata train`, `eval`, `layers`).
 public enum ProbeSetup {
@@ -11,30 +12,36 @@ public enum ProbeSetup {
         return max(2, (labels.max() ?? 0) + 1)
     }
 
-    /// Layer positions from a `--layers` value: "all", "last", or comma-separated model hidden-state
-    /// indices (0 = embeddings). nil text = the probe kind's default (all; last for one-layer baselines).
+    /// Layer positions from a `--layers` value (`LayerListSyntax`): "all", or a comma list of model
+    /// hidden-state indices (0 = embeddings), ranges and "last" (the last captured layer). nil text = the
+    /// probe kind's default (all; last for one-layer baselines).
     public static func layerPositions(_ text: String?, kind: ProbeKind, metadata: StrataMetadata) throws -> [Int] {
         let n = metadata.layers.count
         let spec = text ?? (kind.readsOneLayer ? "last" : "all")
-        switch spec {
-        case "all": return Array(0..<n)
-        case "last": return [n - 1]
-        default:
-            var positions: [Int] = []
-            for part in spec.split(separator: ",") {
-                guard let index = Int(part.trimmingCharacters(in: .whitespaces)),
-                      let position = metadata.layers.firstIndex(where: { $0.index == index }) else {
+        let syntax: LayerListSyntax
+        do {
+            syntax = try LayerListSyntax.parse(spec)
+        } catch let error as TextParseError {
+            throw ProbeError.invalidOption(name: "--layers", value: spec, reason: error.reason)
+        }
+        guard case .items(let items) = syntax else { return Array(0..<n) }
+        let positions = try items.map { item -> Int in
+            switch item {
+            case .last:
+                return n - 1
+            case .number(let index):
+                guard let position = metadata.layers.firstIndex(where: { $0.index == index }) else {
                     throw ProbeError.invalidOption(
-                        name: "--layers", value: String(part),
+                        name: "--layers", value: String(index),
                         reason: "not a captured layer; this dataset has hidden-state indices \(metadata.layers.map(\.index))")
                 }
-                positions.append(position)
+                return position
             }
-            if kind.readsOneLayer && positions.count != 1 {
-                throw ProbeError.invalidOption(name: "--layers", value: spec, reason: "--probe \(kind.rawValue) reads exactly one layer")
-            }
-            return positions
         }
+        if kind.readsOneLayer && positions.count != 1 {
+            throw ProbeError.invalidOption(name: "--layers", value: spec, reason: "--probe \(kind.rawValue) reads exactly one layer")
+        }
+        return positions
     }
 
     /// Checks that a dataset can feed a stored probe: same width, and the probe's layers captured

@@ -1,4 +1,5 @@
 import Foundation
+import StrataUtilities
 
 /// `--memory-budget`: a bound on what training holds, and how it is split.
 ///
@@ -24,23 +25,26 @@ public struct MemoryBudget: Sendable, Equatable, CustomStringConvertible {
         self.reservedBytes = reservedBytes
     }
 
-    /// Parses "2GB", "512MB", "1.5G", "64MiB", "100000" (bytes). Units are powers of 1024.
+    /// The smallest budget training accepts.
+    public static let minimumBytes = 1 << 20
+
+    /// A budget of `bytes` from the command line, refused below `minimumBytes`.
+    public init(checking bytes: Int) throws {
+        guard bytes >= Self.minimumBytes else {
+            throw ProbeError.invalidOption(name: "--memory-budget", value: ByteSize(bytes: bytes).description,
+                                           reason: "expected a size of at least 1MiB such as 512MiB or 2GiB")
+        }
+        self.init(bytes: bytes)
+    }
+
+    /// Parses a size by `ByteSize`'s rule: "2GiB", "512MiB", "1.5G" (powers of 1024), "500MB", "2GB" (powers
+    /// of 1000), "100000000" (bytes); at least 1MiB.
     public init(parsing text: String) throws {
-        let s = text.trimmingCharacters(in: .whitespaces).uppercased()
-        let g = 1_073_741_824.0, m = 1_048_576.0, k = 1024.0
-        let units: [(String, Double)] = [("GIB", g), ("GB", g), ("G", g), ("MIB", m), ("MB", m), ("M", m),
-                                         ("KIB", k), ("KB", k), ("K", k), ("B", 1)]
-        var number = s, scale = 1.0
-        for (suffix, factor) in units where s.hasSuffix(suffix) {
-            number = String(s.dropLast(suffix.count)).trimmingCharacters(in: .whitespaces)
-            scale = factor
-            break
+        guard let size = try? ByteSize(parsing: text) else {
+            throw ProbeError.invalidOption(name: "--memory-budget", value: text,
+                                           reason: "expected a size of at least 1MiB such as 512MiB or 2GiB (\(ByteSize.rule))")
         }
-        guard let v = Double(number), v > 0, v * scale >= m else {
-            throw ProbeError.invalidOption(name: "--memory-budget", value: text, reason: "expected a size of at least 1MB such as 512MB or 2GB")
-        }
-        bytes = Int(v * scale)
-        reservedBytes = 0
+        try self.init(checking: size.bytes)
     }
 
     /// What is left for hidden-state data once `reservedBytes` are set aside.
@@ -50,5 +54,5 @@ public struct MemoryBudget: Sendable, Equatable, CustomStringConvertible {
     /// Decoded records or finished chunks waiting in the prefetch queue.
     public var queueBytes: Int { dataBytes / 5 }
 
-    public var description: String { String(format: "%.0fMB", Double(bytes) / Double(1 << 20)) }
+    public var description: String { String(format: "%.0fMiB", Double(bytes) / Double(1 << 20)) }
 }

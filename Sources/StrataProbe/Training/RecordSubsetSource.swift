@@ -1,5 +1,6 @@
 import Foundation
 import Strata
+import StrataUtilities
 
 /// A `StreamSource` over a subset of a dataset's records (a train or validation split), so that
 /// a `StrataStream` shuffles, partitions and resumes over exactly those records. Subset index
@@ -19,14 +20,11 @@ public final class RecordSubsetSource: StreamSource {
     public init(dataset: StrataDataset, records: [Int]) {
         self.dataset = dataset
         self.records = records
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325   // FNV-1a 64 over the indices' little-endian bytes
-        for r in records {
-            var x = UInt64(truncatingIfNeeded: r)
-            for _ in 0..<8 { hash = (hash ^ (x & 0xff)) &* 0x0000_0100_0000_01b3; x >>= 8 }
-        }
+        var hasher = FNV1a64()   // over the indices' little-endian bytes
+        for r in records { hasher.feed(littleEndian: UInt64(truncatingIfNeeded: r)) }
         streamShards = [ShardSummary(
             name: "subset-of-\(dataset.count)", records: records.count, bytes: 0,
-            checksum: DatasetFingerprint.of(dataset.streamShards) + "/" + String(hash, radix: 16))]
+            checksum: DatasetFingerprint.of(dataset.streamShards) + "/" + String(hasher.value, radix: 16))]
     }
 
     public var streamHidden: Int { dataset.streamHidden }

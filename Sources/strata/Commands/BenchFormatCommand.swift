@@ -19,35 +19,30 @@ struct BenchFormatCommand: ParsableCommand {
     @Option(name: .long, help: "Records per shard.") var records: Int = 48
     @Option(name: .long, help: "Minimum tokens per record.") var minTokens: Int = 32
     @Option(name: .long, help: "Maximum tokens per record.") var maxTokens: Int = 128
-    @Option(name: .long, help: "Layers.") var layers: Int = 31
+    @OptionGroup var layerCount: LayerCountOption
     @Option(name: .long, help: "Hidden size.") var hidden: Int = 576
-    @Option(name: .long, help: "Comma-separated stored dtypes (f32, f16, bf16, q8).") var dtypes: String = "f32,f16,bf16"
+    @Option(name: .long, help: ArgumentHelp("Comma-separated stored dtypes (f32, f16, bf16, q8).", valueName: "dtypes")) var dtypes = CommaSeparated<StrataDType>([.f32, .f16, .bf16])
     @Option(name: .long, help: "q8 only: the bound on each vector's relative L2 error.") var maxRelError: Double = QuantizationInfo.defaultQ8MaxRelError
-    @Option(name: .long, help: "Comma-separated zstd levels.") var levels: String = "1,3"
+    @Option(name: .long, help: ArgumentHelp("Comma-separated zstd levels.", valueName: "levels")) var levels = CommaSeparated<Int>([1, 3])
     @Option(name: .long, help: "Block target bytes.") var blockSize: Int = 256 * 1024
     @Option(name: .long, help: "Layers per block (default: derived).") var layersPerBlock: Int?
     @Option(name: .long, help: "Repetitions of each read pass (best is reported).") var repeats: Int = 3
     @Option(name: .long, help: "Seed.") var seed: UInt64 = 1
     @Option(name: .long, help: "Directory for the benchmark shards (default: a temp dir, removed afterwards).") var dir: String?
-    @Option(name: .long, help: "Benchmark on the first --records records of this shard or dataset (e.g. real captured states) instead of synthetic data; --layers/--hidden/--*-tokens are then taken from it.")
+    @Option(name: .long, help: "Benchmark on the first --records records of this shard or dataset (e.g. real captured states) instead of synthetic data; --layer-count/--hidden/--*-tokens are then taken from it.")
     var from: String?
     @Option(name: .long, help: "Writer input: 'stored' (values already in the stored dtype, like the h5py comparison) or 'f32' (a forward pass's f32 buffers; includes the conversion).")
-    var input: String = "stored"
+    var input: BenchWriterInput = .stored
     @Flag(name: .long, help: "Also time each codec stage (conversion, shuffle, zstd, CRC, unshuffle) on one 256 KiB-ish block, in thread CPU time.")
     var stages = false
     @Option(name: .long, help: "Also write the synthetic values (stored dtype, layer-major per record) and a JSON index here, for benchmarks/bench_hdf5_format.py.")
     var exportRaw: String?
 
+    var layers: Int { layerCount.count }
+
     func run() throws {
-        let types = try dtypes.split(separator: ",").map { s -> StrataDType in
-            guard let t = StrataDType(rawValue: String(s)) else { throw ValidationError("unknown dtype '\(s)'") }
-            return t
-        }
-        let levelList = try levels.split(separator: ",").map { s -> Int in
-            guard let l = Int(s) else { throw ValidationError("bad level '\(s)'") }
-            return l
-        }
-        guard input == "stored" || input == "f32" else { throw ValidationError("--input must be 'stored' or 'f32'") }
+        let types = dtypes.values
+        let levelList = levels.values
         let workDir = dir ?? NSTemporaryDirectory() + "strata-bench-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: workDir, withIntermediateDirectories: true)
         defer { if dir == nil { try? FileManager.default.removeItem(atPath: workDir) } }
@@ -83,7 +78,7 @@ struct BenchFormatCommand: ParsableCommand {
         }
         let totalTokens = inputs.reduce(0) { $0 + $1.tokenIDs.count }
         let maxRecord = values.map(\.count).max() ?? 0
-        print("Writer input: \(input == "stored" ? "values already in the stored dtype" : "f32 buffers (conversion included)")")
+        print("Writer input: \(input == .stored ? "values already in the stored dtype" : "f32 buffers (conversion included)")")
         print("\(from.map { "Data: \($0) (\(sourceMetadata?.dtype.rawValue ?? "?") as captured)" } ?? "Synthetic data"): \(values.count) records, \(totalTokens) tokens, \(layers) layers × \(hidden) hidden, seed \(seed); block target \(blockSize) B, layers/block \(layersPerBlock.map(String.init) ?? "auto")")
         if stages {
             let sample = Array(values[0].prefix(max(1, blockSize / 4) * 4 / 4))
@@ -112,7 +107,7 @@ struct BenchFormatCommand: ParsableCommand {
                 options.syncEveryRecord = false
                 // The writer's input, prepared outside the timed region.
                 let inputType: StrataDType = type == .q8 ? .bf16 : type
-                let narrow: [[UInt16]] = input == "stored" && type != .f32 ? values.map { v in
+                let narrow: [[UInt16]] = input == .stored && type != .f32 ? values.map { v in
                     var bits = [UInt16](repeating: 0, count: v.count)
                     v.withUnsafeBufferPointer { s in
                         bits.withUnsafeMutableBufferPointer { d in

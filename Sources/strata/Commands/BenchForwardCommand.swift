@@ -23,7 +23,7 @@ struct BenchForwardCommand: ParsableCommand {
     var texts: String = "samples/bench/rotten_tomatoes_200.ids"
 
     @Option(help: "Target tokens per packed batch; a comma-separated list measures each.")
-    var batchTokens: String = "512"
+    var batchTokens = CommaSeparated<Int>([512])
 
     @Option(help: "Forward passes run at once, one packed batch each (default: one per core).")
     var workers: Int?
@@ -55,7 +55,7 @@ struct BenchForwardCommand: ParsableCommand {
                                       workspace: workspace)
             }, deliver: { _, _ in })
         }
-        for target in try parseIntegerList(batchTokens, flag: "--batch-tokens") {
+        for target in batchTokens.values {
             guard target > 0 else { throw UsageError("--batch-tokens must be positive") }
             let batches = Self.pack(sequences, targetTokens: target)
             try pass(Array(batches.prefix(pool.count)), request: HiddenStateRequest(layers: []), sink: false)  // warm-up

@@ -17,11 +17,11 @@ struct BenchProbesCommand: ParsableCommand {
         the probe's compute. Examples/s = timed steps × B / wall seconds.
         """)
 
-    @Option(help: "Comma-separated probe kinds.") var kinds: String = "pooling,gate,mha"
+    @Option(help: ArgumentHelp("Comma-separated probe kinds.", valueName: "kinds")) var kinds = CommaSeparated<ProbeKind>([.pooling, .gate, .mha])
     @Option(name: .customLong("batch-size")) var batchSize: Int = 32
     @Option(help: "Longest record (tokens).") var tokens: Int = 128
     @Option(name: .customLong("min-tokens"), help: "Shortest record (tokens).") var minTokens: Int = 64
-    @Option(help: "Layers L+1.") var layers: Int = 31
+    @OptionGroup var layerCount: LayerCountOption
     @Option(help: "Hidden size d.") var hidden: Int = 576
     @Option(help: "Timed steps per kind.") var steps: Int = 10
     @Option(name: .customLong("warmup-steps")) var warmupSteps: Int = 2
@@ -30,11 +30,10 @@ struct BenchProbesCommand: ParsableCommand {
     @Option(help: "Worker threads (default: one per core).") var threads: Int?
     @Flag(help: "Print JSON lines instead of a table.") var json = false
 
+    var layers: Int { layerCount.count }
+
     func run() throws {
-        let kindList = try kinds.split(separator: ",").map { s -> ProbeKind in
-            guard let k = ProbeKind(rawValue: String(s)) else { throw ValidationError("unknown probe kind '\(s)'") }
-            return k
-        }
+        let kindList = kinds.values
         let lengths = (0..<batchSize).map { minTokens + ($0 * 7919) % (tokens - minTokens + 1) }
         var builder = PaddedBatchBuilder(tokenCounts: lengths, layers: layers, hidden: hidden, endsStep: true)
         var rng = SeededGenerator(seed: 1)

@@ -28,22 +28,21 @@ struct BenchServeCommand: ParsableCommand {
             "overhead_pct":…,"extra_bytes":…},…}},…]}.
             """)
 
-    @Option(help: "The GGUF model: a path, or a cached model name such as 'smollm2'.") var model: String
+    @OptionGroup var modelOptions: ServedModelOptions
     @Option(help: "A probe checkpoint to attach (repeat for several).") var probe: [String] = []
-    @Option(help: "Prompt lengths in tokens, comma-separated.") var lengths: String = "512,32"
+    @Option(help: ArgumentHelp("Prompt lengths in tokens, comma-separated.", valueName: "lengths")) var lengths = CommaSeparated<Int>([512, 32])
     @Option(help: "Texts to cut the prompts from (.jsonl with a 'text' field; default: IMDB test reviews when cached, else samples/).")
     var texts: String?
     @Option(help: "Timed runs per setting (median reported).") var runs: Int = 7
     @Flag(help: "Print the results as JSON.") var json = false
     @Option(help: "Also write the JSON results to this file.") var out: String?
-    @Option(help: "Forward-pass threads (default: all cores).") var threads: Int?
 
     func validate() throws {
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
     }
 
     func run() throws {
-        let served = try ServedModel(path: resolveModelPath(model), threads: threads)
+        let served = try modelOptions.load()
         let llama = served.llama
         var probes: [(name: String, path: String, serving: ServingProbe)] = []
         if probe.isEmpty {
@@ -70,7 +69,7 @@ struct BenchServeCommand: ParsableCommand {
 
         let pool = try promptPool(tokenizer: served.tokenizer)
         var results: [[String: Any]] = []
-        for length in try parseIntegerList(lengths, flag: "--lengths") {
+        for length in lengths.values {
             guard length > 0 else { throw UsageError("--lengths: lengths must be positive") }
             let (tokens, source) = Self.prompt(of: length, from: pool)
             let cache = try KVCache(model: llama, capacity: length)

@@ -3,6 +3,7 @@ import Foundation
 import Strata
 import StrataCapture
 import StrataModel
+import StrataUtilities
 
 /// `strata capture`: run a GGUF model over a text file and store every requested layer's hidden states.
 struct CaptureCommand: ParsableCommand {
@@ -41,13 +42,15 @@ struct CaptureCommand: ParsableCommand {
             DIR/<capture|capture-s<i>of<n>>.part-NNNNN.strata, DIR/capture-report.json.
             """)
 
-    @Option(help: "The GGUF model: a path, or a cached model name such as 'smollm2'.") var model: String
+    @OptionGroup var model: ModelOption
     @Option(help: "Input texts: .jsonl (one JSON object per line) or .csv with a header row.") var input: String
     @Option(help: "Output dataset directory (must be empty or absent unless --resume).") var out: String
     @Option(help: "Field holding the text.") var textField = "text"
     @Option(help: "Field holding the label (integer, or a name from --label-names); absent = unlabelled.") var labelField = "label"
     @Option(help: "Field holding the record id (default when absent: row-<n>).") var idField = "id"
-    @Option(help: "Layers to keep: 'all', or indices and ranges such as 0,5,10 or 0-4,last.") var layers = "all"
+    @Option(help: ArgumentHelp("Layers to keep, as \(hiddenStateIndicesHelp): 'all', or indices and ranges such as 0,5,10 or 0-4,last.",
+                               valueName: "indices"))
+    var layers = LayerListArgument.all
     @Option(help: "Stored dtype: bf16, f16, f32, or q8 (lossy: int8 + per-vector scale + exact outlier channels, spec/FORMAT.md §5.1; the shard records the bound, not the measured errors, which `strata convert` of a bf16 capture records too).")
     var dtype: StrataDType = .bf16
     @Option(name: .long, help: "q8: the bound on every vector's relative L2 error (default 0.01); a vector that cannot meet it fails the record naming layer and token.")
@@ -68,14 +71,15 @@ struct CaptureCommand: ParsableCommand {
     @Option(help: "Tokens per packed forward batch; a longer text runs alone. With several workers, smaller batches keep every worker busy to the end of the input.") var batchTokens = 512
     @Option(help: "Bad input rows: skip (count and list them) or fail (stop, naming file and row).") var onBadRow: BadRowPolicy = .skip
     @Flag(help: "Accept an input (or --shard) with no data rows and write an empty dataset instead of failing.") var allowEmpty = false
-    @Option(help: """
-        Skip input rows longer than this many bytes (suffixes K, M, G) as too_long, without reading them into \
-        memory or tokenising them. Texts that cannot fit --max-tokens are not tokenised either.
-        """) var maxRowBytes = "16M"
+    @Option(help: ArgumentHelp("""
+        Skip input rows longer than this size as too_long, without reading them into memory or tokenising \
+        them. Texts that cannot fit --max-tokens are not tokenised either. \(sizeRule)
+        """, valueName: "size")) var maxRowBytes = ByteSize(bytes: 16 << 20)
     @Option(help: "zstd compression level (1-22); 1 was faster and as compact as 3 on hidden states.") var zstdLevel = 1
     @Option(help: "Class names, comma-separated: label k means the k-th name; string labels are mapped through them.")
     var labelNames: String?
-    @Option(help: "Seal a part file and start a new one at this many bytes (suffixes K, M, G).") var partSize = "1G"
+    @Option(help: ArgumentHelp("Seal a part file and start a new one at this size. \(sizeRule)", valueName: "size"))
+    var partSize = ByteSize(bytes: 1 << 30)
     @Option(help: "Seal the part file and rewrite manifest.json at least this often (seconds).") var checkpointInterval: Double = 600
     @Flag(inversion: .prefixedNo, help: """
         Compress and write batch k on a background thread while the model computes batch k+1. Off by default: \
@@ -99,28 +103,15 @@ struct CaptureCommand: ParsableCommand {
         """) var dryRun: CaptureOptions.DryRun?
 
     func validate() throws {
-        guard Self.parseBytes(maxRowBytes) != nil else {
-            throw ValidationError("--max-row-bytes must be a byte count such as 16M (got '\(maxRowBytes)')")
-        }
-        guard Self.parseBytes(partSize) != nil else { throw ValidationError("--part-size must be a byte count such as 512M or 2G (got '\(partSize)')") }
-    }
-
-    /// `123`, `64K`, `512M`, `2G` (powers of 1024).
-    static func parseBytes(_ text: String) -> Int? {
-        let t = text.trimmingCharacters(in: .whitespaces).uppercased()
-        let multipliers: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
-        if let last = t.last, let m = multipliers[last] {
-            return Int(t.dropLast()).flatMap { $0 > 0 ? $0 * m : nil }
-        }
-        return Int(t).flatMap { $0 > 0 ? $0 : nil }
+        guard maxRowBytes.bytes > 0 else { throw ValidationError("--max-row-bytes must be a positive size such as 16MiB (got '\(maxRowBytes)')") }
+        guard partSize.bytes > 0 else { throw ValidationError("--part-size must be a positive size such as 512MiB or 2GiB (got '\(partSize)')") }
     }
 
     func run() throws {
-        let modelPath = FileManager.default.fileExists(atPath: model) ? model : (ModelCache.existingPath(for: model) ?? model)
-        var options = CaptureOptions(modelPath: modelPath, inputPath: input, outputDirectory: out)
+        var options = CaptureOptions(modelPath: model.path, inputPath: input, outputDirectory: out)
         options.fields = TextFields(text: textField, label: labelField, id: idField)
         options.labelNames = labelNames.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
-        options.layers = try LayerSelection(parsing: layers)
+        options.layers = try LayerSelection(parsing: layers.text)
         options.dtype = dtype
         options.maxRelError = maxRelError
         options.chatTemplate = chatTemplate
@@ -133,9 +124,9 @@ struct CaptureCommand: ParsableCommand {
         options.batchTokens = batchTokens
         options.badRowPolicy = onBadRow
         options.allowEmpty = allowEmpty
-        options.maxRowBytes = Self.parseBytes(maxRowBytes)!
+        options.maxRowBytes = maxRowBytes.bytes
         options.zstdLevel = zstdLevel
-        options.partBytes = Self.parseBytes(partSize)!
+        options.partBytes = partSize.bytes
         options.checkpointSeconds = checkpointInterval
         options.overlapWriting = overlap
         options.workers = workers

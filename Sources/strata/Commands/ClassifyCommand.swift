@@ -25,7 +25,7 @@ struct ClassifyCommand: ParsableCommand {
             predicted_name, label (the input's, when present), tokens, ms.
             """)
 
-    @Option(help: "The GGUF model: a path, or a cached model name such as 'smollm2'.") var model: String
+    @OptionGroup var modelOptions: ServedModelOptions
     @Option(help: "Probe checkpoint written by `strata train`.") var probe: String
     @Option(help: "A text to classify.") var text: String?
     @Option(help: "Texts to classify: .jsonl (one JSON object per line) or .csv with a header row.") var input: String?
@@ -40,7 +40,6 @@ struct ClassifyCommand: ParsableCommand {
     @Option(help: "System message for --chat-template (default: the template's).") var system: String?
     @Option(help: "Keep only the first N tokens of longer texts.") var maxTokens: Int?
     @Flag(help: "Print one JSON object per text.") var json = false
-    @Option(help: "Forward-pass threads (default: all cores).") var threads: Int?
 
     func validate() throws {
         guard (text == nil) != (input == nil) else { throw ValidationError("give exactly one of --text and --input") }
@@ -49,7 +48,7 @@ struct ClassifyCommand: ParsableCommand {
     }
 
     func run() throws {
-        let served = try ServedModel(path: resolveModelPath(model), threads: threads)
+        let served = try modelOptions.load()
         let probe = try served.attach(probe: probe)
         served.warnIfPromptFormatDiffers(probe, raw: !chatTemplate, system: system,
                                          hint: chatTemplate ? "drop --chat-template or retrain" : "pass --chat-template, or retrain")

@@ -10,11 +10,13 @@ struct EvalCommand: ParsableCommand {
         abstract: "Evaluate a probe checkpoint on a dataset (accuracy, precision, recall, F1, AUROC, AUPRC, confusion).")
 
     @Option(help: "Probe checkpoint written by `strata train`.") var probe: String
-    @Option(help: "Dataset to evaluate on.") var data: String
+    @OptionGroup var dataOption: DataOption
     @Flag(help: "Print the report as JSON.") var json = false
     @Option(help: "Write per-record predictions as JSON lines (id, label, probability, predicted; gate: layer_weights).") var predictions: String?
     @Option(help: "Decision threshold on P(class 1) for binary probes (default: the one chosen on validation).") var threshold: Float?
-    @Option(name: .customLong("memory-budget"), help: "Bound on batch memory (e.g. 512MB, 2GB).") var memoryBudget: String = "2GB"
+    @OptionGroup var memoryBudgetOption: MemoryBudgetOptions
+
+    var data: String { dataOption.data }
 
     func run() throws {
         let checkpoint = try ProbeCheckpoint.read(from: probe)
@@ -28,7 +30,7 @@ struct EvalCommand: ParsableCommand {
         let c = model.configuration
         let source = try DatasetBatchSource(
             dataset: dataset, layers: c.kind == .logits ? nil : c.layers, featureName: c.featureName,
-            budget: try MemoryBudget(parsing: memoryBudget))
+            budget: try memoryBudgetOption.budget())
         let out = try Trainer.evaluate(probe: model, source: source)
         let t = c.classes == 2 ? (threshold ?? checkpoint.header.threshold ?? 0.5) : nil
         let report = Metrics.report(probabilities: out.probabilities, labels: out.labels, classes: c.classes, threshold: t)

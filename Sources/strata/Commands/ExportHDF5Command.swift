@@ -23,7 +23,7 @@ struct ExportHDF5Command: ParsableCommand {
     var output: String
 
     @Option(name: .long, help: "zstd (filter 32015, needs hdf5plugin in Python), gzip (every HDF5 reads it) or none.")
-    var compression: String = "zstd"
+    var compression: HDF5CompressionChoice = .zstd
 
     @Option(name: .long, help: "Compression level (zstd default 3, gzip default 4).")
     var level: Int?
@@ -31,18 +31,12 @@ struct ExportHDF5Command: ParsableCommand {
     @Option(name: .long, help: "Dataset layout in the HDF5 file.")
     var layout: HDF5ExportLayout = .layerMajor
 
-    func validate() throws {
-        guard ["zstd", "gzip", "deflate", "none"].contains(compression.lowercased()) else {
-            throw ValidationError("--compression must be zstd, gzip or none, not '\(compression)'")
-        }
-    }
-
     func run() throws {
         var options = HDF5ExportOptions()
-        switch compression.lowercased() {
-        case "zstd": options.compression = .zstd(level: level ?? 3)
-        case "gzip", "deflate": options.compression = .gzip(level: level ?? 4)
-        default: options.compression = .none
+        switch compression {
+        case .zstd: options.compression = .zstd(level: level ?? 3)
+        case .gzip: options.compression = .gzip(level: level ?? 4)
+        case .none: options.compression = .none
         }
         options.layout = layout
         let started = Date()

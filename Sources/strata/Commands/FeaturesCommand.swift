@@ -22,39 +22,39 @@ struct FeaturesCommand: ParsableCommand {
             mean over valid tokens, of one layer, default the last; --pool and --layer-pool do not apply).
             """)
 
-    @Option(help: "Dataset (directory with manifest.json, or a shard file).") var data: String
+    @OptionGroup var dataOption: DataOption
     @Option(help: "Output .npy file (the JSON sidecar goes next to it).") var out: String
     @Option(help: "Pooling over each layer's valid tokens.") var pool: PoolMode = .mean
-    @Option(name: .customLong("layer-pool"), help: "Pooling over layers: mean|max|none (none keeps one row per layer: [N, L, d]).")
-    var layerPool: String = "mean"
+    @Option(name: .customLong("layer-pool"), help: "Pooling over layers (none keeps one row per layer: [N, L, d]).")
+    var layerPool: LayerPoolChoice = .mean
     @Option(help: "Whose head input to export: pooling, last-token or mean-last.") var probe: ProbeKind = .pooling
-    @Option(help: "Layers: all | last | comma-separated hidden-state indices such as 0,5,10 (default: all; last for last-token/mean-last).")
-    var layers: String?
+    @Option(help: ArgumentHelp("Layers, as \(hiddenStateIndicesHelp): all, last, or a list such as 0,5,10 or 0-4,last (default: all; last for last-token/mean-last).",
+                               valueName: "indices"))
+    var layers: LayerListArgument?
     @Option(help: "Per-token input normalisation before pooling (the probes' default is rms).") var normalize: InputNormalization = .rms
-    @Option(name: .customLong("memory-budget"), help: "Bound on decoded batch memory (e.g. 512MB, 2GB).") var memoryBudget: String = "2GB"
-    @Option(help: "Worker threads (default: one per core).") var threads: Int?
+    @OptionGroup var memoryBudgetOption: MemoryBudgetOptions
+    @OptionGroup var workerThreads: WorkerThreadsOption
     @Flag(help: "No progress on stderr.") var quiet = false
 
     /// Checks that need no file, so a bad value is reported with this command's usage line.
+    var data: String { dataOption.data }
+    var threads: Int? { workerThreads.threads }
+
     func validate() throws {
-        guard layerPool == "none" || PoolMode(rawValue: layerPool) != nil else {
-            throw ValidationError("--layer-pool must be one of \((PoolMode.allCases.map(\.rawValue) + ["none"]).joined(separator: ", ")), not '\(layerPool)'")
-        }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         guard [.pooling, .lastToken, .meanLast].contains(probe) else {
             throw ValidationError("--probe must be pooling, last-token or mean-last (the kinds whose head input is a fixed function of the record), not '\(probe.rawValue)'")
         }
-        guard probe == .pooling || layerPool != "none" else { throw ValidationError("--layer-pool none applies to --probe pooling only") }
+        guard probe == .pooling || layerPool != .none else { throw ValidationError("--layer-pool none applies to --probe pooling only") }
     }
 
     func run() throws {
         let tokenPool = pool, normalization = normalize
-        let layerPoolMode = PoolMode(rawValue: layerPool)  // nil = none
-        let budget = try MemoryBudget(parsing: memoryBudget)
+        let layerPoolMode = layerPool.mode  // nil = none
+        let budget = try memoryBudgetOption.budget()
         let dataset = try StrataDataset(path: data)
         let meta = dataset.metadata
         let kind = probe
-        let positions = try ProbeSetup.layerPositions(layers, kind: kind, metadata: meta)
+        let positions = try ProbeSetup.layerPositions(layers?.text, kind: kind, metadata: meta)
         let d = meta.hidden, count = dataset.count
 
         // The probe kind's own code computes the features; its (unused) head is never read.
@@ -89,13 +89,13 @@ struct FeaturesCommand: ParsableCommand {
         let info: [String: Any] = [
             "dataset": data, "shape": shape, "dtype": "float32", "ids": ids, "labels": labels,
             "label_names": meta.labelNames.map { $0 as Any } ?? NSNull(),
-            "layer_indices": positions.map { meta.layers[$0].index }, "pool": tokenPool.rawValue, "layer_pool": layerPool,
+            "layer_indices": positions.map { meta.layers[$0].index }, "pool": tokenPool.rawValue, "layer_pool": layerPool.rawValue,
             "normalize": normalization.rawValue, "tool_version": strataToolVersion, "probe": kind.rawValue,
         ]
         let json = try JSONSerialization.data(withJSONObject: info, options: [.sortedKeys])
         do { try json.write(to: URL(fileURLWithPath: sidecar), options: .atomic) }
         catch { throw ProbeError.io(path: sidecar, reason: "cannot write the features sidecar: \(error.localizedDescription)") }
-        let pooling = kind == .pooling ? "\(tokenPool.rawValue) over tokens, \(layerPool) over \(positions.count) layers" : "\(kind.rawValue) of 1 layer"
+        let pooling = kind == .pooling ? "\(tokenPool.rawValue) over tokens, \(layerPool.rawValue) over \(positions.count) layers" : "\(kind.rawValue) of 1 layer"
         print("wrote \(out): \(shape) float32 (\(pooling), normalize \(normalization.rawValue)); ids and labels in \(sidecar)")
     }
 

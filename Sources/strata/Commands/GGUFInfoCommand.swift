@@ -15,8 +15,7 @@ struct GGUFInfoCommand: ParsableCommand {
             must be supported. Each problem is listed. Missing or misshapen tensors are only found by loading.
             """)
 
-    @Option(help: "Path to the .gguf file, or a cached model name such as 'smollm2'.")
-    var model: String
+    @OptionGroup var modelOption: ModelOption
 
     @Flag(help: "Print JSON instead of text.")
     var json = false
@@ -28,7 +27,7 @@ struct GGUFInfoCommand: ParsableCommand {
     var bench = false
 
     func run() throws {
-        let path = FileManager.default.fileExists(atPath: model) ? model : (ModelCache.existingPath(for: model) ?? model)
+        let path = modelOption.path
         let file = try GGUFFile(path: path)
         var byType: [GGMLType: (count: Int, bytes: Int, elements: Int)] = [:]
         for t in file.tensors {

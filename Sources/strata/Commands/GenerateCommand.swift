@@ -26,7 +26,7 @@ struct GenerateCommand: ParsableCommand {
             token counts and timings.
             """)
 
-    @Option(help: "The GGUF model: a path, or a cached model name such as 'smollm2'.") var model: String
+    @OptionGroup var modelOptions: ServedModelOptions
     @Option(help: "The user's prompt.") var prompt: String
     @Option(help: "Most tokens to generate.") var maxTokens: Int = 128
     @Option(name: .customLong("guard"), help: "Probe checkpoint that screens the prompt during the prefill.")
@@ -38,7 +38,6 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Sample only among the K most likely tokens (0 = all).") var topK: Int = 0
     @Option(help: "Seed for sampling.") var seed: UInt64 = 0
     @Flag(help: "Print one JSON object instead of streaming text.") var json = false
-    @Option(help: "Forward-pass threads (default: all cores).") var threads: Int?
 
     func validate() throws {
         guard maxTokens >= 0 else { throw ValidationError("--max-tokens must be >= 0") }
@@ -47,7 +46,7 @@ struct GenerateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let served = try ServedModel(path: resolveModelPath(model), threads: threads)
+        let served = try modelOptions.load()
         let guardian = try guardProbe.map { try served.attach(probe: $0) }
         if let guardian {
             served.warnIfPromptFormatDiffers(guardian, raw: raw, system: system,

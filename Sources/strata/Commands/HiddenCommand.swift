@@ -12,48 +12,38 @@ struct HiddenCommand: ParsableCommand {
             block l, and the last one (L) is taken after the final norm.
             """)
 
-    @Option(help: "Path to a .gguf file of a supported architecture (strata gguf-info says), or a cached model name such as 'smollm2'.")
-    var model: String
+    @OptionGroup var modelOptions: ServedModelOptions
 
     @Option(help: "The text, tokenized with the GGUF file's own tokenizer (same ids as Hugging Face).")
     var text: String?
 
     @Option(help: "Token ids, comma-separated (e.g. 1,2,3), instead of --text.")
-    var ids: String?
+    var ids: CommaSeparated<Int32>?
 
     @Option(help: "Output .npy file.")
     var out: String
 
-    @Option(help: "Hidden-state indices: 'all' or a comma-separated list such as 0,5,10.")
-    var layers: String = "all"
-
-    @Option(help: "Threads for the forward pass (default: all processors).")
-    var threads: Int?
+    @Option(help: ArgumentHelp("Layers to save, as \(hiddenStateIndicesHelp): all, or a list such as 0,5,10, 0-4 or last, in the order given.",
+                               valueName: "indices"))
+    var layers = LayerListArgument.all
 
     func validate() throws {
         guard (text == nil) != (ids == nil) else { throw ValidationError("give exactly one of --text and --ids") }
     }
 
     func run() throws {
-        let file = try GGUFFile(path: resolveModelPath(model))
+        let file = try GGUFFile(path: modelOptions.path)
         let tokens: [Int32]
         if let text {
             tokens = try Tokenizer(gguf: file).encode(text)
             guard !tokens.isEmpty else { throw UsageError("--text: the text has no tokens") }
         } else {
-            tokens = try parseIntegerList(ids ?? "", flag: "--ids").map { value -> Int32 in
-                guard let id = Int32(exactly: value) else { throw UsageError("--ids: \(value) is not a valid token id") }
-                return id
-            }
+            tokens = ids?.values ?? []
             guard !tokens.isEmpty else { throw UsageError("--ids: no token ids given") }
         }
-        let llama = try LlamaModel(gguf: file, threads: threads)
+        let llama = try LlamaModel(gguf: file, threads: modelOptions.threads)
         BLASThreads.set(llama.threads)   // one pass: split each product over the pass's threads
-        let selected = layers == "all" ? Array(0..<llama.numHiddenStates) : try parseIntegerList(layers, flag: "--layers")
-        guard Set(selected).count == selected.count else { throw UsageError("--layers: an index is repeated") }
-        for layer in selected where !(0..<llama.numHiddenStates).contains(layer) {
-            throw UsageError("--layers: \(layer) is outside 0...\(llama.numHiddenStates - 1)")
-        }
+        let selected = try layers.hiddenStateIndices(count: llama.numHiddenStates)
 
         // Layers arrive in increasing order; the file keeps the order the user asked for.
         let writer = try NumpyFileWriter(path: out, shape: [selected.count, tokens.count, llama.config.hiddenSize])

@@ -10,10 +10,12 @@ struct LayersCommand: ParsableCommand {
         abstract: "Plot a gate probe's layer weights averaged per true class and per correct/incorrect prediction.")
 
     @Option(help: "Gate probe checkpoint.") var probe: String
-    @Option(help: "Dataset to run it on.") var data: String
+    @OptionGroup var dataOption: DataOption
     @Option(help: "SVG file to write.") var out: String
     @Option(help: "JSON file for the numbers (default: --out with .json).") var json: String?
-    @Option(name: .customLong("memory-budget"), help: "Bound on batch memory (e.g. 512MB, 2GB).") var memoryBudget: String = "2GB"
+    @OptionGroup var memoryBudgetOption: MemoryBudgetOptions
+
+    var data: String { dataOption.data }
 
     func run() throws {
         let checkpoint = try ProbeCheckpoint.read(from: probe)
@@ -23,7 +25,7 @@ struct LayersCommand: ParsableCommand {
         }
         let dataset = try StrataDataset(path: data)
         try ProbeSetup.checkCompatible(checkpoint.header, metadata: dataset.metadata, datasetPath: data)
-        let source = try DatasetBatchSource(dataset: dataset, layers: model.configuration.layers, budget: try MemoryBudget(parsing: memoryBudget))
+        let source = try DatasetBatchSource(dataset: dataset, layers: model.configuration.layers, budget: try memoryBudgetOption.budget())
         let output = try Trainer.evaluate(probe: model, source: source)
         let indices = model.configuration.layers.map { dataset.metadata.layers[$0].index }
         let summary = try LayerWeightSummary(output: output, threshold: checkpoint.header.threshold, layerIndices: indices,

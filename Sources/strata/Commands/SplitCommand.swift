@@ -20,13 +20,12 @@ struct SplitCommand: ParsableCommand {
     @Option(name: .long, help: "Fraction of records for train.") var train: Double = 0.8
     @Option(name: .long, help: "Fraction of records for val.") var val: Double = 0.1
     @Option(name: .long, help: "Fraction of records for test.") var test: Double = 0.1
-    @Option(name: .long, help: "none, label, or meta:KEY.") var stratify: String = "none"
+    @Option(name: .long, help: ArgumentHelp("none, label, or meta:KEY.", valueName: "none|label|meta:KEY")) var stratify: DatasetSplit.Stratify = .none
     @Option(name: .long, help: "Seed of the assignment.") var seed: UInt64 = 0
     @Option(name: .long, help: "Records per output shard (default: shards of about 256 MB).") var recordsPerShard: Int?
 
     func validate() throws {
         do {
-            _ = try DatasetSplit.Stratify(parsing: stratify)
             try DatasetSplit.validate(parts)
         } catch {
             throw ValidationError("\(error)")
@@ -38,7 +37,7 @@ struct SplitCommand: ParsableCommand {
     }
 
     func run() throws {
-        let result = try DatasetSplit.split(input: input, output: out, parts: parts, stratify: DatasetSplit.Stratify(parsing: stratify),
+        let result = try DatasetSplit.split(input: input, output: out, parts: parts, stratify: stratify,
                                             seed: seed, recordsPerShard: recordsPerShard)
         for part in result.parts { print("\(part.name)\t\(part.records)\t\(part.directory)") }
         if result.leftOut > 0 { print("left out\t\(result.leftOut)") }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Strata
+import StrataUtilities
 
 /// `strata stream`: the record order training would see, for checking ordering, partitioning
 /// and resume, and for measuring streaming throughput.
@@ -28,34 +29,29 @@ struct StreamCommand: ParsableCommand {
     @Option(name: .long, help: "Also save the state every N records (ids printed so far are flushed first), so a killed run can resume.") var saveEvery: Int?
     @Option(name: .long, help: "Resume from a state written by --save-state.") var resumeState: String?
     @Flag(name: .long, help: "Print each record id, one per line, in order (as they are streamed: a failure part-way still leaves the ids before it printed).") var ids = false
-    @Option(name: .long, help: "Layer positions to decode: all, none, or a list like 0,12,30 (default: none with --ids, else all).") var layers: String?
-    @Option(name: .long, help: "Prefetch budget in bytes of decoded values, e.g. 256MB.") var prefetch: String = "256MB"
+    @Option(name: .long, help: ArgumentHelp(
+        "Layers to decode, as \(hiddenStateIndicesHelp): all, none, or a list such as 0,12,last or 0-4 (default: none with --ids, else all).",
+        valueName: "indices"))
+    var layers: LayerListArgument?
+    @Option(name: .long, help: ArgumentHelp(
+        "Layers to decode, as positions in the dataset's list of captured layers (0 = the first captured): all, none, or a list such as 0,2,last (instead of --layers).",
+        valueName: "positions"))
+    var layerPositions: LayerListArgument?
+    @Option(name: .long, help: ArgumentHelp("Prefetch budget of decoded values, e.g. 256MiB. \(sizeRule)", valueName: "size"))
+    var prefetch = ByteSize(bytes: 256 << 20)
     @Option(name: .long, help: "Background read/decode threads.") var threads: Int = 1
     @Option(name: .long, help: "Simulate a consumer that spends this many milliseconds per record (prefetch overlap, kill tests).") var stepMs: Double = 0
 
     func validate() throws {
         if let stopAfter, stopAfter < 0 { throw ValidationError("--stop-after must be >= 0") }
-        guard (ByteSize.parse(prefetch) ?? 0) >= 1 else { throw ValidationError("--prefetch must be a positive size like 64MB (got '\(prefetch)')") }
-        if let layers { _ = try parseLayers(layers) }
+        guard prefetch.bytes >= 1 else { throw ValidationError("--prefetch must be a positive size like 64MiB (got '\(prefetch)')") }
+        if layers != nil && layerPositions != nil { throw ValidationError("give --layers (hidden-state indices) or --layer-positions, not both") }
         guard (1 ... 64).contains(threads) else { throw ValidationError("--threads must be in 1...64") }
         if let saveEvery {
             guard saveEvery >= 1 else { throw ValidationError("--save-every must be at least 1") }
             guard saveState != nil else { throw ValidationError("--save-every needs --save-state FILE") }
         }
         guard stepMs >= 0 else { throw ValidationError("--step-ms must be >= 0") }
-    }
-
-    func parseLayers(_ text: String) throws -> StreamOptions.LayerSelection {
-        switch text {
-        case "all": return .all
-        case "none": return .none
-        default:
-            let items = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard !items.isEmpty, items.allSatisfy({ $0 != nil && $0! >= 0 }) else {
-                throw ValidationError("--layers must be all, none, or comma-separated layer positions (got '\(text)')")
-            }
-            return .positions(items.map { $0! })
-        }
     }
 
     func run() throws {
@@ -82,8 +78,14 @@ struct StreamCommand: ParsableCommand {
             options.shuffle = !sequential
             options.evenShares = evenShares
         }
-        options.layers = try layers.map(parseLayers) ?? (ids ? .none : .all)
-        options.prefetchBytes = ByteSize.parse(prefetch) ?? (256 << 20)
+        if let layers {
+            options.layers = try layers.streamSelection(of: source.metadata.layers, asPositions: false, flag: "--layers")
+        } else if let layerPositions {
+            options.layers = try layerPositions.streamSelection(of: source.metadata.layers, asPositions: true, flag: "--layer-positions")
+        } else {
+            options.layers = ids ? .none : .all
+        }
+        options.prefetchBytes = prefetch.bytes
         options.prefetchThreads = threads
 
         let stream = try StrataStream(source: source, options: options, resume: resume)

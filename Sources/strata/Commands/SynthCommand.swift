@@ -12,7 +12,7 @@ struct SynthCommand: ParsableCommand {
     @Option(name: .long, help: "Number of records.") var records: Int
     @Option(name: .long, help: "Minimum tokens per record.") var minTokens: Int = 16
     @Option(name: .long, help: "Maximum tokens per record.") var maxTokens: Int = 64
-    @Option(name: .long, help: "Captured layers per record.") var layers: Int = 31
+    @OptionGroup var layerCount: LayerCountOption
     @Option(name: .long, help: "Hidden size.") var hidden: Int = 576
     @Option(name: .long, help: "Stored dtype: f32, f16, bf16, or q8 (lossy, spec/FORMAT.md §5.1: measured in a first pass, so the shard's metadata records the error figures).")
     var dtype: StrataDType = .bf16
@@ -29,10 +29,12 @@ struct SynthCommand: ParsableCommand {
     func validate() throws {
         guard records >= 0 else { throw ValidationError("--records must be >= 0") }
         guard minTokens >= 1, maxTokens >= minTokens else { throw ValidationError("need 1 <= --min-tokens <= --max-tokens") }
-        guard layers >= 1, hidden >= 1 else { throw ValidationError("--layers and --hidden must be >= 1") }
+        guard hidden >= 1 else { throw ValidationError("--hidden must be >= 1") }
         guard labels >= 0 else { throw ValidationError("--labels must be >= 0") }
         guard threads >= 0 else { throw ValidationError("--threads must be >= 0") }
     }
+
+    var layers: Int { layerCount.count }
 
     func run() throws {
         let type = dtype

@@ -15,8 +15,7 @@ struct TokenizeCommand: ParsableCommand {
             is tokenized, and one JSON array is printed per line.
             """)
 
-    @Option(help: "Path to the .gguf file, or a cached model name such as 'smollm2'.")
-    var model: String
+    @OptionGroup var modelOption: ModelOption
 
     @Option(help: "The text to tokenize.")
     var text: String?
@@ -42,7 +41,7 @@ struct TokenizeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let path = FileManager.default.fileExists(atPath: model) ? model : (ModelCache.existingPath(for: model) ?? model)
+        let path = modelOption.path
         let loadStart = DispatchTime.now().uptimeNanoseconds
         let tokenizer = try Tokenizer(gguf: GGUFFile(path: path))
         let loadSeconds = Double(DispatchTime.now().uptimeNanoseconds - loadStart) / 1e9

@@ -12,9 +12,18 @@ struct TrainCommand: ParsableCommand {
         Per-kind defaults (a flag given on the command line overrides them; chosen by the sweep in \
         benchmarks/probes.md, spec/PROBES.md §3):
         \(ProbeDefaults.table)
+
+        Memory: --memory-budget bounds what training holds, so peak RSS stays within it plus a fixed \
+        \(MemoryBudget.processOverheadBytes >> 20)MiB. The budget holds the probe's parameters, gradients, optimizer \
+        state and per-worker workspaces (reserved first), then hidden-state chunks, the prefetch queue and the \
+        epoch/feature caches. The fixed \(MemoryBudget.processOverheadBytes >> 20)MiB is the executable, libraries and \
+        runtime, thread stacks, OpenBLAS's buffers and allocator slack (spec/PROBES.md §3).
         """)
 
-    @Option(help: "Training dataset (directory with manifest.json, or a shard file).") var data: String
+    var data: String { dataOption.data }
+    var threads: Int? { workerThreads.threads }
+
+    @OptionGroup var dataOption: DataOption
     @Option(help: "Probe kind.") var probe: ProbeKind
     @Option(help: "Checkpoint file to write (an existing one is replaced only once training has finished).") var out: String
     @Option(help: "Validation dataset (default: hold out --val-fraction of --data).") var val: String?
@@ -47,23 +56,19 @@ struct TrainCommand: ParsableCommand {
     var tuneBudget: String = "10m"
     @Option(help: "Per-token input normalisation before the token stage (see spec/PROBES.md).")
     var normalize: InputNormalization = .rms
-    @Option(help: "Layers: all | last | comma-separated hidden-state indices (default: all; last for last-token/mean-last).")
-    var layers: String?
+    @Option(help: ArgumentHelp("Layers, as \(hiddenStateIndicesHelp): all, last, or a list such as 0,5,10 or 0-4,last (default: all; last for last-token/mean-last).",
+                               valueName: "indices"))
+    var layers: LayerListArgument?
     @Option(help: "Seed for initialisation, shuffling and the validation split.") var seed: UInt64 = 0
-    @Option(name: .customLong("memory-budget"), help: ArgumentHelp(
-        "Bound on what training holds (e.g. 512MB, 2GB): peak RSS stays within it plus a fixed \(MemoryBudget.processOverheadBytes >> 20)MB.",
-        discussion: "The budget holds the probe's parameters, gradients, optimizer state and per-worker workspaces (reserved first), "
-            + "then hidden-state chunks, the prefetch queue and the epoch/feature caches. The fixed \(MemoryBudget.processOverheadBytes >> 20)MB "
-            + "is the executable, libraries and runtime, thread stacks, OpenBLAS's buffers and allocator slack (spec/PROBES.md §3)."))
-    var memoryBudget: String = "2GB"
+    @OptionGroup var memoryBudgetOption: MemoryBudgetOptions
     @Option(help: "Validation metric for early stopping and the threshold.") var metric: SelectionMetric = .f1
     @Option(help: "Early stopping patience in epochs, 0 = off (default: per kind).") var patience: Int?
     @Option(help: "Warm-up as a fraction of all steps.") var warmup: Double = 0.05
     @Option(help: "Gradient-norm clip (0 = off).") var clip: Float = 1.0
     @Option(help: "Binary decision threshold: auto (chosen on validation to maximise --metric; with --solver lbfgs and --metric accuracy: 0.5) or a probability.")
-    var threshold: String = "auto"
-    @Option(name: .customLong("class-weights"), help: "balanced | comma-separated weight per class.") var classWeights: String?
-    @Option(help: "Worker threads (default: one per core).") var threads: Int?
+    var threshold: ThresholdChoice = .auto
+    @Option(name: .customLong("class-weights"), help: ArgumentHelp("balanced | comma-separated positive weight per class.", valueName: "weights")) var classWeights: ClassWeightsChoice?
+    @OptionGroup var workerThreads: WorkerThreadsOption
     @Option(help: "Write one JSON line per epoch to this file (rewritten; --resume keeps the finished epochs): epoch, step, train_loss, val_metric, val_loss, examples_per_second, seconds.")
     var log: String?
     @Option(help: ArgumentHelp(
@@ -100,9 +105,6 @@ struct TrainCommand: ParsableCommand {
         guard checkpointEvery >= 0, checkpointSeconds >= 0, stepDelayMs >= 0 else {
             throw ValidationError("--checkpoint-every, --checkpoint-seconds and --step-delay-ms must not be negative")
         }
-        if threshold != "auto" {
-            guard let t = Float(threshold), t > 0, t < 1 else { throw ValidationError("--threshold must be auto or a number in (0, 1)") }
-        }
     }
 
     func run() throws {
@@ -117,13 +119,13 @@ struct TrainCommand: ParsableCommand {
         let defaults = ProbeDefaults.of(kind)
         let method = solver ?? defaults.solver
         let maxEpochs = epochs ?? defaults.epochs
-        let budget = try MemoryBudget(parsing: memoryBudget)
+        let budget = try memoryBudgetOption.budget()
         AllocatorTuning.shareOneArena()
         AllocatorTuning.keepLargeBlocksInHeap(upTo: min(budget.bytes, 1 << 30))
         let dataset = try StrataDataset(path: data)
         let meta = dataset.metadata
         let featureName: String? = kind == .logits ? ProbeSetup.logprobsName : nil
-        let positions = kind == .logits ? [] : try ProbeSetup.layerPositions(layers, kind: kind, metadata: meta)
+        let positions = kind == .logits ? [] : try ProbeSetup.layerPositions(layers?.text, kind: kind, metadata: meta)
 
         // Records and sources.
         let validationDataset = try val.map { try StrataDataset(path: $0) }
@@ -158,20 +160,18 @@ struct TrainCommand: ParsableCommand {
         options.weightDecay = weightDecay ?? defaults.weightDecay
         options.warmupFraction = warmup; options.clipNorm = clip; options.metric = selection; options.patience = patience ?? defaults.patience
         options.seed = seed; options.workers = threads
-        if threshold != "auto" { options.fixedThreshold = Float(threshold) }
+        if case .fixed(let value) = threshold { options.fixedThreshold = value }
         // A maximum-likelihood logistic regression is calibrated: for accuracy, P ≥ 0.5 is the rule to keep, and a
         // threshold tuned on a small validation split only adds noise (spec/PROBES.md §3, "Solvers").
-        if threshold == "auto" && method == .lbfgs && selection == .accuracy { options.fixedThreshold = 0.5 }
-        if let cw = classWeights {
-            if cw == "balanced" {
-                options.classWeights = Trainer.balancedWeights(labels: trainBase.labels, classes: classes)
-            } else {
-                let w = cw.split(separator: ",").compactMap { Float($0.trimmingCharacters(in: .whitespaces)) }
-                guard w.count == classes, w.allSatisfy({ $0 > 0 }) else {
-                    throw ValidationError("--class-weights needs 'balanced' or \(classes) positive numbers")
-                }
-                options.classWeights = w
-            }
+        if threshold == .auto && method == .lbfgs && selection == .accuracy { options.fixedThreshold = 0.5 }
+        switch classWeights {
+        case nil:
+            break
+        case .balanced:
+            options.classWeights = Trainer.balancedWeights(labels: trainBase.labels, classes: classes)
+        case .weights(let w):
+            guard w.count == classes else { throw ValidationError("--class-weights needs 'balanced' or \(classes) positive numbers") }
+            options.classWeights = w
         }
 
         let config = ProbeConfiguration(

@@ -1,16 +1,20 @@
 import ArgumentParser
 import StrataServe
 
-/// The model flags of the commands that serve a model (`--model`, `--threads`).
+/// The model flags of the commands that run a model's forward pass (`--model`, `--threads`): serve,
+/// generate, classify, bench-serve, hidden.
 struct ServedModelOptions: ParsableArguments {
-    @Option(help: "The GGUF model: a path, or a cached model name such as 'smollm2'.") var model: String
+    @OptionGroup var modelOption: ModelOption
     @Option(help: "Forward-pass threads (default: all cores).") var threads: Int?
+
+    var model: String { modelOption.model }
+    var path: String { modelOption.path }
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
-    func load() throws -> ServedModel { try ServedModel(path: resolveModelPath(model), threads: threads) }
+    func load() throws -> ServedModel { try ServedModel(path: path, threads: threads) }
 }
 
 /// `NAME=PATH`: a probe checkpoint served under a name (`--probe`).

@@ -85,37 +85,4 @@ struct GGUFDequantizeTests {
             }
         }
     }
-
-    /// Half-precision conversion both ways over all 65,536 bit patterns (NaNs excluded from the round trip).
-    @Test func halfFloatRoundTripsEveryPattern() {
-        for bits in 0 ... UInt16.max {
-            let value = HalfFloat.toFloat(bits)
-            if value.isNaN { #expect(HalfFloat.fromFloat(value) & 0x7C00 == 0x7C00); continue }
-            #expect(HalfFloat.fromFloat(value) == bits, "pattern 0x\(String(bits, radix: 16))")
-        }
-    }
-
-    #if !(os(macOS) && arch(x86_64))
-    /// Half → float against the standard library's `Float16` (an independent implementation), all patterns.
-    @Test func halfToFloatMatchesStandardLibrary() {
-        for bits in 0 ... UInt16.max {
-            let ours = HalfFloat.toFloat(bits), theirs = Float(Float16(bitPattern: bits))
-            if theirs.isNaN {
-                #expect(ours.isNaN && ours.sign == theirs.sign, "pattern 0x\(String(bits, radix: 16))")
-            } else {
-                #expect(ours.bitPattern == theirs.bitPattern, "pattern 0x\(String(bits, radix: 16))")
-            }
-        }
-    }
-    #endif
-
-    /// Rounding to half: ties go to even, overflow goes to infinity, tiny values flush to signed zero.
-    @Test func halfFloatRounding() {
-        #expect(HalfFloat.fromFloat(1.0 + 0x1p-11) == 0x3C00)          // tie, rounds to even (down)
-        #expect(HalfFloat.fromFloat(1.0 + 3 * 0x1p-11) == 0x3C02)      // tie, rounds to even (up)
-        #expect(HalfFloat.fromFloat(65520) == 0x7C00)                  // rounds up to infinity
-        #expect(HalfFloat.fromFloat(-1e-10) == 0x8000)
-        #expect(HalfFloat.fromFloat(0x1p-25 * 1.5) == 0x0001)          // above half the smallest subnormal
-        #expect(HalfFloat.fromFloat(0x1p-25) == 0x0000)                // exactly half: ties to even (zero)
-    }
 }

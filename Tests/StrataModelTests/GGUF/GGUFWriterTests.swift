@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import StrataModel
 import StrataTestSupport
+import StrataUtilities
 
 /// The Swift GGUFWriter, checked by reading its output back with GGUFFile and with gguf-py.
 struct GGUFWriterTests {
@@ -48,7 +49,7 @@ struct GGUFWriterTests {
             #expect(file.tensor(named: "b.f16")?.shape == [5, 4, 2])
             #expect(try file.dequantize(file.requireTensor("a.f32")) == values["a.f32"])
             // F16 storage rounds each value to nearest even half.
-            let halfRounded = values["b.f16"]!.map { HalfFloat.toFloat(HalfFloat.fromFloat($0)) }
+            let halfRounded = values["b.f16"]!.map { HalfFloat.f16ToF32(HalfFloat.f32ToF16($0)) }
             #expect(try file.dequantize(file.requireTensor("b.f16")) == halfRounded)
             #expect(try file.dequantize(file.requireTensor("c.q8_0")) == values["c.q8_0"])
             for tensor in file.tensors { #expect(tensor.offset % alignment == 0) }
@@ -132,7 +133,7 @@ struct GGUFWriterTests {
             #expect(tensors["b.f16"]?["shape"] as? [Int] == [5, 4, 2])
             #expect(tensors["c.q8_0"]?["type"] as? String == "Q8_0")
             #expect((tensors["a.f32"]?["values"] as? [NSNumber])?.map(\.floatValue) == values["a.f32"])
-            let half = values["b.f16"]!.map { HalfFloat.toFloat(HalfFloat.fromFloat($0)) }
+            let half = values["b.f16"]!.map { HalfFloat.f16ToF32(HalfFloat.f32ToF16($0)) }
             #expect((tensors["b.f16"]?["values"] as? [NSNumber])?.map(\.floatValue) == half)
             #expect((tensors["c.q8_0"]?["values"] as? [NSNumber])?.map(\.floatValue) == values["c.q8_0"])
         }

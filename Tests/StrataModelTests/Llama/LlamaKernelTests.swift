@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import StrataModel
+import StrataTestSupport
+import StrataUtilities
 
 /// The hand-vectorised kernels against plain Foundation math.
 struct LlamaKernelTests {

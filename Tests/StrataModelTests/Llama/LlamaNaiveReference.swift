@@ -1,24 +1,7 @@
 import Foundation
 @testable import StrataModel
-
-/// A deterministic pseudo-random source (SplitMix64) for tiny test models.
-struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [-scale, scale).
-    mutating func uniform(_ scale: Float) -> Float {
-        Float(Double(next() >> 11) / Double(1 << 53) * 2 - 1) * scale
-    }
-    mutating func values(_ count: Int, scale: Float, around center: Float = 0) -> [Float] {
-        (0..<count).map { _ in center + uniform(scale) }
-    }
-}
+import StrataTestSupport
+import StrataUtilities
 
 /// Weights of a tiny Llama in Hugging Face layout (Q/K rows *not* permuted), `[out × in]` row-major.
 struct HFLlamaWeights {

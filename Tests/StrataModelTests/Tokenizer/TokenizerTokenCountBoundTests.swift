@@ -2,6 +2,7 @@ import Foundation
 import StrataTestSupport
 import Testing
 @testable import StrataModel
+import StrataUtilities
 
 /// `minimumTokenCount(utf8Count:)` must never exceed the real token count: capture skips a text as too
 /// long without encoding it when the bound is over --max-tokens, so a bound too high would drop texts that
@@ -12,7 +13,7 @@ struct TokenizerTokenCountBoundTests {
         let tokenizer = try BPETokenizer(vocabulary: vocabulary)
         // The merged tokens are ASCII letters: their byte length is their character count.
         #expect(tokenizer.longestTokenBytes == vocabulary.tokens.map { $0.count }.max())
-        var generator = SeededGenerator(state: 9)
+        var generator = SplitMix64(state: 9)
         for _ in 0 ..< 300 {
             let length = Int.random(in: 0 ... 200, using: &generator)
             let text = String((0 ..< length).map { _ in "abcd ".randomElement(using: &generator)! })

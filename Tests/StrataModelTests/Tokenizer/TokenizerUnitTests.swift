@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import StrataModel
+import StrataUtilities
 
 /// Tokenizer parts that need no model: BPE merge order against a textbook implementation, added tokens,
 /// errors, the byte alphabet and SHA-256.
@@ -8,7 +9,7 @@ struct TokenizerUnitTests {
     /// A vocabulary of the 256 byte tokens plus `mergeCount` random merges over the letters a–d, each
     /// merge joining two tokens that already exist (as trained BPE merges do).
     static func syntheticVocabulary(mergeCount: Int, seed: UInt64) -> TokenizerVocabulary {
-        var generator = SeededGenerator(state: seed)
+        var generator = SplitMix64(state: seed)
         var tokens = (0..<256).map { String(Character(ByteLevelAlphabet.scalarForByte[$0])) }
         var known = Set(tokens)
         var pool = ["a", "b", "c", "d"]
@@ -59,7 +60,7 @@ struct TokenizerUnitTests {
     @Test func mergeOrderMatchesTextbookBPEShortAndLongWords() throws {
         let vocabulary = Self.syntheticVocabulary(mergeCount: 300, seed: 7)
         let tokenizer = try BPETokenizer(vocabulary: vocabulary)
-        var generator = SeededGenerator(state: 99)
+        var generator = SplitMix64(state: 99)
         // Lengths on both sides of the linear/heap switch-over.
         for length in [1, 2, 3, 5, 8, 13, 30, 47, 48, 49, 64, 100, 257, 600] {
             for _ in 0..<20 {
@@ -181,17 +182,5 @@ struct TokenizerUnitTests {
             return results
         }
         #expect(parallel == serial)
-    }
-}
-
-/// SplitMix64, so that test inputs are the same on every run.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
