@@ -54,7 +54,7 @@ struct StreamCommand: ParsableCommand {
             guard !items.isEmpty, items.allSatisfy({ $0 != nil && $0! >= 0 }) else {
                 throw ValidationError("--layers must be all, none, or comma-separated layer positions (got '\(text)')")
             }
-            return .positions(items.map { $0! })
+            return .positions(items.map { LayerPosition($0!) })
         }
     }
 
