@@ -37,7 +37,7 @@ func writeSyntheticShard(
         let path = dir.appendingPathComponent("a.strata").path
         try writeSyntheticShard(at: path, count: 23)
         let ds = try StrataDataset(path: path)
-        let source = try DatasetBatchSource(dataset: ds, layers: [2, 0], budget: MemoryBudget(bytes: 64 << 20))
+        let source = try RecordBatchSource(dataset: ds, layers: [2, 0], budget: MemoryBudget(bytes: 64 << 20))
         #expect(source.labels.count == 23)
         let stream = try source.makeStream(epoch: 1, shuffle: true, seed: 4, batchSize: 8)
         var seen: [String] = []
@@ -81,7 +81,7 @@ func writeSyntheticShard(
         try writeSyntheticShard(at: path, count: 40, hidden: 64, maxTokens: 40)
         let ds = try StrataDataset(path: path)
         // chunk limit = budget/5 ≈ 3 records of 40 tokens × 3 layers × 64 × 4 B
-        let small = try DatasetBatchSource(dataset: ds, layers: nil, budget: MemoryBudget(bytes: 5 * 3 * 40 * (3 * 64 * 4 + 1)))
+        let small = try RecordBatchSource(dataset: ds, layers: nil, budget: MemoryBudget(bytes: 5 * 3 * 40 * (3 * 64 * 4 + 1)))
         let s = try small.makeStream(epoch: 1, shuffle: true, seed: 1, batchSize: 16)
         var stepSizes: [Int] = [], current = 0, chunks = 0
         while let b = try s.next() {
@@ -92,8 +92,8 @@ func writeSyntheticShard(
         }
         #expect(stepSizes == [16, 16, 8])
         #expect(chunks > 3)
-        // too small for the longest record: a clear error naming the flag
-        #expect(throws: ProbeError.self) { try DatasetBatchSource(dataset: ds, layers: nil, budget: MemoryBudget(bytes: 1 << 12)) }
+        // too small for the longest record: a clear error naming the memory budget
+        #expect(throws: ProbeError.self) { try RecordBatchSource(dataset: ds, layers: nil, budget: MemoryBudget(bytes: 1 << 12)) }
     }
 }
 
@@ -102,12 +102,12 @@ func writeSyntheticShard(
         let path = dir.appendingPathComponent("a.strata").path
         try writeSyntheticShard(at: path, count: 50)
         let ds = try StrataDataset(path: path)
-        let fromDataset = try DatasetBatchSource(dataset: ds, layers: nil, budget: MemoryBudget(bytes: 64 << 20))
-        let records = try (0..<ds.count).map { g -> InMemoryBatchSource.Record in
+        let fromDataset = try RecordBatchSource(dataset: ds, layers: nil, budget: MemoryBudget(bytes: 64 << 20))
+        let records = try (0..<ds.count).map { g -> InMemoryRecords.Record in
             let info = try ds.info(g)
             return .init(id: info.id, label: info.labels[0], tokens: info.nTokens, values: try ds.readFloat(g))
         }
-        let inMemory = InMemoryBatchSource(records: records, layers: 3, hidden: 12)
+        let inMemory = try RecordBatchSource(inMemory: InMemoryRecords(records: records, layers: 3, hidden: 12))
         var o = TrainingOptions()
         o.epochs = 2; o.batchSize = 8; o.learningRate = 1e-2; o.seed = 3; o.workers = 2
         let cfg = ProbeConfiguration(kind: .gate, hidden: 12, layers: [0, 1, 2], classes: 2)
@@ -123,7 +123,7 @@ func writeSyntheticShard(
         let with = dir.appendingPathComponent("with.strata").path, without = dir.appendingPathComponent("without.strata").path
         try writeSyntheticShard(at: with, count: 60, withLogprobs: true)
         try writeSyntheticShard(at: without, count: 5)
-        let source = try DatasetBatchSource(dataset: StrataDataset(path: with), layers: nil, featureName: "next_token_logprobs",
+        let source = try RecordBatchSource(dataset: StrataDataset(path: with), layers: nil, featureName: "next_token_logprobs",
                                             budget: MemoryBudget(bytes: 16 << 20))
         #expect(source.featureWidth == 8)
         let probe = try Probe(configuration: ProbeConfiguration(kind: .logits, hidden: 12, layers: [], classes: 2,
@@ -133,7 +133,7 @@ func writeSyntheticShard(
         let r = try Trainer(probe: probe, options: o).fit(train: source, validation: source)
         #expect(r.validation!.accuracy > 0.9)
         do {
-            _ = try DatasetBatchSource(dataset: StrataDataset(path: without), layers: nil, featureName: "next_token_logprobs",
+            _ = try RecordBatchSource(dataset: StrataDataset(path: without), layers: nil, featureName: "next_token_logprobs",
                                        budget: MemoryBudget(bytes: 16 << 20))
             Issue.record("expected an error")
         } catch let e as ProbeError {

@@ -15,7 +15,7 @@ struct LiveProbeTests {
         let probe = try Probe(configuration: configuration, seed: seed)
         let d = configuration.hidden
         let all = Self.example(layers: datasetLayers, tokens: tokens, hidden: d, seed: seed + 100)
-        // The batch holds only the probe's layers, in slot order (what DatasetBatchSource gives predict).
+        // The batch holds only the probe's layers, in slot order (what RecordBatchSource gives predict).
         var selected: [Float] = []
         for position in configuration.layers {
             selected += all[(position * tokens * d)..<((position + 1) * tokens * d)]

@@ -28,7 +28,7 @@ import Testing
     }
 
     @Test func halvingKeepsTheBestThirdAndReturnsTheBestFullTrialExactly() throws {
-        let train = Synthetic.source(count: 120, seed: 1), validation = Synthetic.source(count: 60, seed: 2)
+        let train = try Synthetic.source(count: 120, seed: 1), validation = try Synthetic.source(count: 60, seed: 2)
         let candidates = ProbeTuner.candidates(base: Self.config, options: Self.options(epochs: 3), fixed: [])
         let outcome = try ProbeTuner(candidates: candidates, seed: 4, budgetSeconds: 3600).run(train: train, validation: validation)
         let trials = outcome.tuning.trials
@@ -55,7 +55,7 @@ import Testing
     }
 
     @Test func aBudgetTooSmallForMoreRunsTheFirstTrialOnly() throws {
-        let train = Synthetic.source(count: 60, seed: 1), validation = Synthetic.source(count: 30, seed: 2)
+        let train = try Synthetic.source(count: 60, seed: 1), validation = try Synthetic.source(count: 30, seed: 2)
         let candidates = ProbeTuner.candidates(base: Self.config, options: Self.options(epochs: 3), fixed: [])
         let outcome = try ProbeTuner(candidates: candidates, seed: 4, budgetSeconds: 1e-6).run(train: train, validation: validation)
         let trials = outcome.tuning.trials

@@ -7,9 +7,9 @@ enum Synthetic {
     static func source(
         count: Int, layers: Int = 3, hidden: Int = 12, classes: Int = 2, signalLayer: Int = 1,
         strength: Float = 1.5, seed: UInt64 = 1, featureWidth: Int = 0, lastTokenSignal: Bool = false
-    ) -> InMemoryBatchSource {
+    ) throws -> RecordBatchSource {
         var rng = SeededGenerator(seed: seed)
-        var records: [InMemoryBatchSource.Record] = []
+        var records: [InMemoryRecords.Record] = []
         for i in 0..<count {
             let label = Int(rng.next() % UInt64(classes))
             let n = 3 + Int(rng.next() % 8)
@@ -25,6 +25,7 @@ enum Synthetic {
             }
             records.append(.init(id: "r\(i)", label: label, tokens: n, values: featureWidth > 0 ? [] : v, features: features))
         }
-        return InMemoryBatchSource(records: records, layers: featureWidth > 0 ? 0 : layers, hidden: hidden, featureWidth: featureWidth)
+        return try RecordBatchSource(inMemory: InMemoryRecords(records: records, layers: featureWidth > 0 ? 0 : layers, hidden: hidden,
+                                                             featureWidth: featureWidth))
     }
 }

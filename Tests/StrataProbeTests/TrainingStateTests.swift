@@ -7,7 +7,7 @@ import StrataTestSupport
 /// uninterrupted run's parameters and epoch records; a state from other options is refused.
 @Test func resumeFromAnEpochBoundaryStateEqualsTheUninterruptedRun() throws {
     try withTemporaryDirectoryURL("state") { dir in
-        let train = Synthetic.source(count: 40, seed: 3), validation = Synthetic.source(count: 20, seed: 4)
+        let train = try Synthetic.source(count: 40, seed: 3), validation = try Synthetic.source(count: 20, seed: 4)
         let config = ProbeConfiguration(kind: .gate, hidden: 12, layers: [0, 1, 2], classes: 2)
         var options = TrainingOptions()
         options.epochs = 4; options.batchSize = 8; options.learningRate = 0.01; options.patience = 0; options.workers = 2

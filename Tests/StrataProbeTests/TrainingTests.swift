@@ -21,9 +21,9 @@ func probesLearn(_ kind: ProbeKind) throws {
     let readsOne = kind.readsOneLayer
     let fw = kind == .logits ? 8 : 0
     // one-layer probes get the signal in their only layer, on every token (last-token must see it)
-    let train = Synthetic.source(count: 160, layers: readsOne ? 1 : 3, signalLayer: readsOne ? 0 : 1,
+    let train = try Synthetic.source(count: 160, layers: readsOne ? 1 : 3, signalLayer: readsOne ? 0 : 1,
                                  strength: readsOne || fw > 0 ? 3 : 1.5, seed: 1, featureWidth: fw, lastTokenSignal: readsOne)
-    let val = Synthetic.source(count: 80, layers: readsOne ? 1 : 3, signalLayer: readsOne ? 0 : 1,
+    let val = try Synthetic.source(count: 80, layers: readsOne ? 1 : 3, signalLayer: readsOne ? 0 : 1,
                                strength: readsOne || fw > 0 ? 3 : 1.5, seed: 2, featureWidth: fw, lastTokenSignal: readsOne)
     let probe = try Probe(configuration: config(kind), seed: 3)
     let before = Metrics.report(probabilities: try Trainer.evaluate(probe: probe, source: val).probabilities,
@@ -34,7 +34,7 @@ func probesLearn(_ kind: ProbeKind) throws {
 }
 
 @Test func threeClassGateLearns() throws {
-    let train = Synthetic.source(count: 180, classes: 3, seed: 4), val = Synthetic.source(count: 90, classes: 3, seed: 5)
+    let train = try Synthetic.source(count: 180, classes: 3, seed: 4), val = try Synthetic.source(count: 90, classes: 3, seed: 5)
     let probe = try Probe(configuration: config(.gate, classes: 3), seed: 1)
     let result = try Trainer(probe: probe, options: options(epochs: 8)).fit(train: train, validation: val)
     #expect(result.validation!.accuracy > 0.7)
@@ -42,7 +42,7 @@ func probesLearn(_ kind: ProbeKind) throws {
 }
 
 @Test func sameSeedGivesBitIdenticalRuns() throws {
-    let train = Synthetic.source(count: 64, seed: 9)
+    let train = try Synthetic.source(count: 64, seed: 9)
     func run(_ seed: UInt64) throws -> [Float] {
         let probe = try Probe(configuration: config(.mha), seed: seed)
         _ = try Trainer(probe: probe, options: options(epochs: 2, seed: seed)).fit(train: train, validation: nil)
@@ -54,7 +54,7 @@ func probesLearn(_ kind: ProbeKind) throws {
 }
 
 @Test func earlyStoppingKeepsTheBestEpoch() throws {
-    let train = Synthetic.source(count: 64, seed: 10), val = Synthetic.source(count: 40, seed: 11)
+    let train = try Synthetic.source(count: 64, seed: 10), val = try Synthetic.source(count: 40, seed: 11)
     var o = options(epochs: 12, lr: 5e-2)
     o.patience = 2
     let probe = try Probe(configuration: config(.gate), seed: 2)
@@ -74,7 +74,7 @@ func probesLearn(_ kind: ProbeKind) throws {
 }
 
 @Test func gateExposesLayerWeightsThatSumToOne() throws {
-    let val = Synthetic.source(count: 10, seed: 3)
+    let val = try Synthetic.source(count: 10, seed: 3)
     let probe = try Probe(configuration: config(.gate), seed: 1)
     let out = try Trainer.evaluate(probe: probe, source: val)
     let w = try #require(out.layerWeights)
@@ -84,7 +84,7 @@ func probesLearn(_ kind: ProbeKind) throws {
 
 @Test func checkpointRoundTripIsBitIdentical() throws {
     try withTemporaryDirectoryURL { dir in
-        let train = Synthetic.source(count: 48, seed: 12), val = Synthetic.source(count: 30, seed: 13)
+        let train = try Synthetic.source(count: 48, seed: 12), val = try Synthetic.source(count: 30, seed: 13)
         for kind in [ProbeKind.pooling, .gate, .mha] {
             var cfg = config(kind)
             cfg.gateScale = kind == .gate
@@ -126,7 +126,7 @@ func probesLearn(_ kind: ProbeKind) throws {
 }
 
 @Test func fixedThresholdOverridesValidationChoice() throws {
-    let train = Synthetic.source(count: 48, seed: 20), val = Synthetic.source(count: 30, seed: 21)
+    let train = try Synthetic.source(count: 48, seed: 20), val = try Synthetic.source(count: 30, seed: 21)
     var o = options(epochs: 2)
     o.fixedThreshold = 0.5
     let r = try Trainer(probe: try Probe(configuration: config(.pooling), seed: 1), options: o).fit(train: train, validation: val)
@@ -135,11 +135,11 @@ func probesLearn(_ kind: ProbeKind) throws {
 }
 
 @Test func emptyRecordsAndEmptyBatchesDoNotCrash() throws {
-    let records: [InMemoryBatchSource.Record] = [
+    let records: [InMemoryRecords.Record] = [
         .init(id: "empty", label: 1, tokens: 0, values: []),
         .init(id: "one", label: 0, tokens: 1, values: [Float](repeating: 0.5, count: 3 * 12)),
     ]
-    let source = InMemoryBatchSource(records: records, layers: 3, hidden: 12)
+    let source = try RecordBatchSource(inMemory: InMemoryRecords(records: records, layers: 3, hidden: 12))
     for kind in [ProbeKind.pooling, .gate, .mha] {
         let probe = try Probe(configuration: config(kind), seed: 1)
         let out = try Trainer.evaluate(probe: probe, source: source)
@@ -147,7 +147,7 @@ func probesLearn(_ kind: ProbeKind) throws {
         _ = try Trainer(probe: probe, options: options(epochs: 1)).fit(train: source, validation: nil)
         #expect(probe.parameters.allSatisfy { $0.isFinite })
     }
-    let onlyEmpty = InMemoryBatchSource(records: [records[0]], layers: 3, hidden: 12)
+    let onlyEmpty = try RecordBatchSource(inMemory: InMemoryRecords(records: [records[0]], layers: 3, hidden: 12))
     let probe = try Probe(configuration: config(.mha), seed: 1)
     #expect(try Trainer.evaluate(probe: probe, source: onlyEmpty).probabilities.count == 2)
 }

@@ -3,13 +3,9 @@ import Foundation
 /// Background readers for a `StrataStream`: `threads` workers read and decode the records of
 /// an epoch plan ahead of the consumer, and hand them over strictly in plan order.
 ///
-/// Memory bound: a worker reserves a record's decoded size before decoding it, and
-/// reservations are granted in plan order only while the reserved total stays within
-/// `budget` (a record larger than the whole budget is granted alone, when nothing else is
-/// reserved). Bytes are released when the consumer takes the record. So the prefetched data
-/// never exceeds max(budget, largest record), and since the earliest undelivered record is
-/// always the first to be granted, the consumer can never wait on a budget held by later
-/// records (no deadlock).
+/// Memory bound: an `OrderedPipeline` whose cost is a record's decoded size, so the prefetched
+/// data never exceeds max(budget, largest record) and the consumer never waits on a budget held
+/// by later records.
 final class PrefetchPipeline: @unchecked Sendable {
     /// Fixed per-record overhead counted on top of the value bytes (id, labels, bookkeeping).
     static let recordOverheadBytes = 256
@@ -18,156 +14,47 @@ final class PrefetchPipeline: @unchecked Sendable {
     /// one of `StrataLimits.maxRecordValueBytes` in a 16-bit dtype.
     static let maxRecordBytes = StrataLimits.maxRecordValueBytes * MemoryLayout<Float>.size / 2
 
-    private struct Slot {
-        var result: Result<StreamedRecord, Error>
-        var bytes: Int
-    }
-
-    private let condition = NSCondition()
-    private let source: StreamSource
-    private let plan: EpochPlan
-    /// Plan position of sequence number 0 (the cursor position when the stream started).
-    private let start: Int
-    private let total: Int
-    private let layers: [Int]?
-    private let readValues: Bool
-    private let layerCount: Int
-    private let hidden: Int
-    private let auxiliary: [String]
-    private let budget: Int
-
-    private var nextToClaim = 0
-    private var nextToReserve = 0
-    private var nextToDeliver = 0
-    private var ready: [Int: Slot] = [:]
-    private var bytesInFlight = 0
-    private var peakBytes = 0
-    private var stopping = false
-    private var failure: Error?
-    private var runningWorkers = 0
+    /// Record k of the pipeline is plan position `start + k`; its cost is its decoded size.
+    private let pipeline: OrderedPipeline<StreamedRecord>
 
     init(source: StreamSource, plan: EpochPlan, start: Int, layers: [Int]?, readValues: Bool,
          auxiliary: [String], budget: Int, threads: Int) {
-        self.source = source
-        self.plan = plan
-        self.start = start
-        total = plan.count - start
-        self.layers = layers
-        self.readValues = readValues
-        layerCount = readValues ? (layers?.count ?? source.streamLayerCount) : 0
-        hidden = source.streamHidden
-        self.auxiliary = auxiliary
-        self.budget = max(1, budget)
-        runningWorkers = threads
-        for worker in 0 ..< threads {
-            let thread = Thread { [self] in work() }
-            thread.name = "strata-prefetch-\(worker)"
-            thread.start()
-        }
+        let layerCount = readValues ? (layers?.count ?? source.streamLayerCount) : 0
+        let hidden = source.streamHidden
+        // The header read to size a record is kept for its decode (same worker, same job).
+        let headers = HeaderHandOff()
+        pipeline = OrderedPipeline(
+            count: plan.count - start, threads: threads, budget: budget, name: "strata-prefetch", stoppedError: StreamError.closed,
+            cost: { k in
+                let global = plan.globalIndex(at: start + k)
+                let header = try source.streamHeader(global)
+                let decoded = layerCount.multipliedReportingOverflow(by: max(0, header.nTokens) * hidden * MemoryLayout<Float>.size)
+                guard !decoded.overflow, decoded.partialValue <= PrefetchPipeline.maxRecordBytes else {
+                    throw StreamError.invalidRequest("record \(global) (id \"\(header.id)\") would decode to more than \(PrefetchPipeline.maxRecordBytes >> 30) GiB")
+                }
+                headers.put(k, header)
+                return decoded.partialValue + PrefetchPipeline.recordOverheadBytes
+            },
+            work: { k in
+                try Self.decode(source: source, global: plan.globalIndex(at: start + k), header: headers.take(k), layers: layers,
+                                readValues: readValues, layerCount: layerCount, hidden: hidden, auxiliary: auxiliary)
+            })
     }
 
     /// Decoded bytes currently reserved (being decoded or waiting for the consumer).
-    var currentBytes: Int { condition.lock(); defer { condition.unlock() }; return bytesInFlight }
+    var currentBytes: Int { pipeline.reservedUnits }
     /// The largest value `currentBytes` has reached.
-    var peakBytesInFlight: Int { condition.lock(); defer { condition.unlock() }; return peakBytes }
+    var peakBytesInFlight: Int { pipeline.peakReservedUnits }
 
     /// The next record in plan order, nil at the end; rethrows a read failure (the failed
     /// record is not consumed, so a saved state retries it).
-    func take() throws -> StreamedRecord? {
-        condition.lock()
-        defer { condition.unlock() }
-        while true {
-            if let failure { throw failure }
-            if nextToDeliver >= total { return nil }
-            if let slot = ready.removeValue(forKey: nextToDeliver) {
-                bytesInFlight -= slot.bytes
-                condition.broadcast()
-                switch slot.result {
-                case let .success(record):
-                    nextToDeliver += 1
-                    return record
-                case let .failure(error):
-                    failure = error
-                    stopping = true
-                    throw error
-                }
-            }
-            if stopping { throw StreamError.closed }
-            condition.wait()
-        }
-    }
+    func take() throws -> StreamedRecord? { try pipeline.take() }
 
     /// Stops the workers and waits for them to exit.
-    func stop() {
-        condition.lock()
-        stopping = true
-        condition.broadcast()
-        while runningWorkers > 0 { condition.wait() }
-        ready.removeAll()
-        bytesInFlight = 0
-        condition.unlock()
-    }
+    func stop() { pipeline.stop() }
 
-    private func work() {
-        while true {
-            condition.lock()
-            guard !stopping, nextToClaim < total else {
-                runningWorkers -= 1
-                condition.broadcast()
-                condition.unlock()
-                return
-            }
-            let sequence = nextToClaim
-            nextToClaim += 1
-            condition.unlock()
-
-            let global = plan.globalIndex(at: start + sequence)
-            var header: StreamRecordHeader?
-            var bytes = 0
-            var result: Result<StreamedRecord, Error>
-            do {
-                let known = try source.streamHeader(global)
-                let decoded = layerCount.multipliedReportingOverflow(by: max(0, known.nTokens) * hidden * MemoryLayout<Float>.size)
-                guard !decoded.overflow, decoded.partialValue <= PrefetchPipeline.maxRecordBytes else {
-                    throw StreamError.invalidRequest("record \(global) (id \"\(known.id)\") would decode to more than \(PrefetchPipeline.maxRecordBytes >> 30) GiB")
-                }
-                header = known
-                bytes = decoded.partialValue + PrefetchPipeline.recordOverheadBytes
-                result = .failure(StreamError.closed)  // replaced below
-            } catch {
-                result = .failure(error)
-            }
-
-            // Reserve in plan order, within the budget.
-            condition.lock()
-            while !stopping && (nextToReserve != sequence || (bytesInFlight > 0 && bytesInFlight + bytes > budget)) {
-                condition.wait()
-            }
-            if stopping {
-                if nextToReserve == sequence { nextToReserve += 1 }
-                runningWorkers -= 1
-                condition.broadcast()
-                condition.unlock()
-                return
-            }
-            nextToReserve += 1
-            bytesInFlight += bytes
-            peakBytes = max(peakBytes, bytesInFlight)
-            condition.broadcast()
-            condition.unlock()
-
-            if let header {
-                result = Result { try decode(global: global, header: header) }
-            }
-
-            condition.lock()
-            ready[sequence] = Slot(result: result, bytes: bytes)
-            condition.broadcast()
-            condition.unlock()
-        }
-    }
-
-    private func decode(global: Int, header: StreamRecordHeader) throws -> StreamedRecord {
+    private static func decode(source: StreamSource, global: Int, header: StreamRecordHeader, layers: [Int]?, readValues: Bool,
+                               layerCount: Int, hidden: Int, auxiliary: [String]) throws -> StreamedRecord {
         let count = layerCount * header.nTokens * hidden
         var values: [Float] = []
         if readValues && count > 0 {
@@ -187,5 +74,19 @@ final class PrefetchPipeline: @unchecked Sendable {
         for name in auxiliary { vectors[name] = try source.streamAuxiliary(global, name: name) }
         return StreamedRecord(globalIndex: global, id: header.id, labels: header.labels, nTokens: header.nTokens,
                               layerCount: layerCount, hidden: hidden, values: values, auxiliary: vectors)
+    }
+}
+
+/// A record header read by a worker while sizing a job, handed to the same job's decode.
+private final class HeaderHandOff: @unchecked Sendable {
+    private let lock = NSLock()
+    private var headers: [Int: StreamRecordHeader] = [:]
+
+    func put(_ job: Int, _ header: StreamRecordHeader) { lock.lock(); headers[job] = header; lock.unlock() }
+
+    func take(_ job: Int) throws -> StreamRecordHeader {
+        lock.lock(); defer { lock.unlock() }
+        guard let header = headers.removeValue(forKey: job) else { throw StreamError.closed }
+        return header
     }
 }

@@ -11,6 +11,9 @@ extension StrataDataset: StreamSource {
     }
 
     public var streamHidden: Int { metadata.hidden }
+    public var streamDescription: String { path }
+    public var streamDType: StrataDType { metadata.dtype }
+    public func streamAuxiliaryWidth(_ name: String) -> Int? { metadata.auxiliary.first { $0.name == name }?.length }
     public var streamLayerCount: Int { metadata.layers.count }
 
     public func streamHeader(_ global: Int) throws -> StreamRecordHeader {

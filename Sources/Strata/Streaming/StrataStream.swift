@@ -34,10 +34,10 @@ public final class StrataStream {
         case .none: readValues = false
         case let .positions(selected):
             guard !selected.isEmpty else { throw StreamError.invalidRequest("empty layer subset (use .none to skip values)") }
-            for position in selected where position < 0 || position >= layerCount {
-                throw StreamError.invalidRequest("layer position \(position) is outside the dataset's \(layerCount) captured layers (0..<\(layerCount))")
+            for position in selected where position.rawValue < 0 || position.rawValue >= layerCount {
+                throw StreamError.invalidRequest("\(position) is outside the dataset's \(layerCount) captured layers (0..<\(layerCount))")
             }
-            layers = selected
+            layers = selected.rawValues
         }
         let shards = source.streamShards
         if let state {

@@ -3,7 +3,7 @@ public struct StreamOptions: Sendable {
     /// Which captured layers to decode (positions in the dataset's layer list).
     public enum LayerSelection: Sendable, Equatable {
         case all
-        case positions([Int])
+        case positions([LayerPosition])
         /// Decode no values (ids, labels and token counts only).
         case none
     }

@@ -17,6 +17,18 @@ public protocol StreamSource: AnyObject {
     func streamValues(_ global: Int, layers: [Int]?, into buffer: UnsafeMutableBufferPointer<Float>) throws
     /// An auxiliary per-record vector (e.g. "next_token_logprobs").
     func streamAuxiliary(_ global: Int, name: String) throws -> [Float]
+    /// How errors name the source (a dataset's path). Default: "stream source".
+    var streamDescription: String { get }
+    /// The stored dtype (what a cache of decoded values keeps exactly). Default: f32.
+    var streamDType: StrataDType { get }
+    /// The declared length of auxiliary vector `name`; nil (the default) when not declared.
+    func streamAuxiliaryWidth(_ name: String) -> Int?
+}
+
+extension StreamSource {
+    public var streamDescription: String { "stream source" }
+    public var streamDType: StrataDType { .f32 }
+    public func streamAuxiliaryWidth(_ name: String) -> Int? { nil }
 }
 
 /// The part of a record known before its values are decoded.
@@ -31,3 +43,4 @@ public struct StreamRecordHeader: Sendable, Equatable {
         self.nTokens = nTokens
     }
 }
+

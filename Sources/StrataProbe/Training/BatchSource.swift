@@ -1,12 +1,14 @@
+import Strata
+
 /// Something that yields minibatches for training and evaluation. The trainer only sees this
-/// protocol, so the dataset adapter can be swapped for another reader.
+/// protocol; `RecordBatchSource` is the reader behind it (datasets, in-memory records, pooled features).
 public protocol BatchSource: AnyObject {
     /// Number of records.
     var count: Int { get }
     /// Primary label of every record (−1 = unlabelled), in record order; used for class weights.
     var labels: [Int] { get }
     /// Batches for one pass. With `shuffle`, the record order is a permutation seeded by
-    /// (`seed`, `epoch`); without, records come in order. Each logical minibatch holds `batchSize`
+    /// (`seed`, `epoch`) (the `EpochPlan` of `strata stream`); without, records come in order. Each logical minibatch holds `batchSize`
     /// records (the last may be smaller) and may arrive as several chunks; the last chunk of each
     /// minibatch has `endsStep = true`.
     func makeStream(epoch: Int, shuffle: Bool, seed: UInt64, batchSize: Int) throws -> BatchStream
@@ -20,9 +22,22 @@ public protocol BatchStream: AnyObject {
     func close()
 }
 
-/// The record order of one pass: a permutation seeded by (seed, epoch), or the identity.
-public func epochOrder(count: Int, epoch: Int, shuffle: Bool, seed: UInt64) -> [Int] {
-    guard shuffle else { return Array(0..<count) }
-    var rng = SeededGenerator(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(epoch) &* 0xD1B5_4A32_D192_ED03 &+ 1)
-    return rng.permutation(count)
+
+/// A batch source whose passes can be saved and resumed exactly: at a step boundary the
+/// stream's `state` says which records of the epoch were consumed.
+public protocol ResumableBatchSource: BatchSource {
+    /// Records of one epoch across all ranks: the steps per epoch follow from it and the global batch.
+    var recordsPerEpoch: Int { get }
+    /// Which rank of how many data-parallel ranks this process is. With more than one, each pass
+    /// reads this rank's slice of every step (`StepSlices`, global batch = `batchSize`), yielding a
+    /// chunk that ends each step even where the slice is empty.
+    var partition: RankPartition { get }
+    /// A pass over epoch `epoch`, starting where `resume` left off (nil = from the start).
+    func makeResumableStream(epoch: Int, shuffle: Bool, seed: UInt64, batchSize: Int, resume: StreamState?) throws -> ResumableBatchStream
+}
+
+/// A pass whose position can be saved.
+public protocol ResumableBatchStream: BatchStream {
+    /// Records consumed so far (exact at step boundaries, i.e. after a chunk with `endsStep`).
+    var state: StreamState { get }
 }

@@ -25,15 +25,15 @@ public enum LogisticRegressionSearch {
         progress: (TuningTrial) -> Void = { _ in }
     ) throws -> Outcome {
         guard probe.isHeadOnly else {
-            throw ProbeError.invalidOption(name: "--solver", value: "lbfgs", reason: "only probes that train just a linear head (pooling, last-token, mean-last, logits) can be fitted as a logistic regression")
+            throw ProbeError.invalidOption(name: "solver", value: "lbfgs", reason: "only probes that train just a linear head (pooling, last-token, mean-last, logits) can be fitted as a logistic regression")
         }
         guard !grid.isEmpty, grid.allSatisfy({ $0 > 0 && $0.isFinite }) else {
-            throw ProbeError.invalidOption(name: "--c-grid", value: grid.map { "\($0)" }.joined(separator: ","), reason: "needs one or more positive numbers")
+            throw ProbeError.invalidOption(name: "regularization grid (C values)", value: grid.map { "\($0)" }.joined(separator: ","), reason: "needs one or more positive numbers")
         }
         let classes = probe.configuration.classes
         let keep = train.labels.indices.filter { (0..<classes).contains(train.labels[$0]) }
         guard !keep.isEmpty else {
-            throw ProbeError.invalidOption(name: "--data", value: "\(train.labels.count) records", reason: "no labelled records to fit")
+            throw ProbeError.invalidOption(name: "training records", value: "\(train.labels.count) records", reason: "no labelled records to fit")
         }
         let x = FeatureMatrix(features: train.features, width: train.width, keep: keep)
         let y = keep.map { train.labels[$0] }

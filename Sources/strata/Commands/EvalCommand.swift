@@ -28,8 +28,8 @@ struct EvalCommand: ParsableCommand {
             FileHandle.standardError.write(Data("warning: \(probe) was trained on \(trained) but \(data) holds \(given)\n".utf8))
         }
         let c = model.configuration
-        let source = try DatasetBatchSource(
-            dataset: dataset, layers: c.kind == .logits ? nil : c.layers, featureName: c.featureName,
+        let source = try RecordBatchSource(
+            dataset: dataset, layers: c.kind == .logits ? nil : c.layers.map { LayerPosition($0) }, featureName: c.featureName,
             budget: try memoryBudgetOption.budget())
         let out = try Trainer.evaluate(probe: model, source: source)
         let t = c.classes == 2 ? (threshold ?? checkpoint.header.threshold ?? 0.5) : nil

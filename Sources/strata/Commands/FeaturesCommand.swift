@@ -62,7 +62,7 @@ struct FeaturesCommand: ParsableCommand {
             kind: kind, hidden: d, layers: positions, classes: 2, tokenPool: tokenPool, layerPool: layerPoolMode ?? .mean,
             inputNormalization: normalization), parameters: nil)
         let shape = layerPoolMode == nil ? [count, positions.count, d] : [count, d]
-        let source = try DatasetBatchSource(dataset: dataset, layers: positions, budget: budget)
+        let source = try RecordBatchSource(dataset: dataset, layers: positions.map { LayerPosition($0) }, budget: budget)
         let writer = try NumpyFileWriter(path: out, shape: shape)
         var ids: [String] = [], labels: [Int] = []
         ids.reserveCapacity(count); labels.reserveCapacity(count)

@@ -25,7 +25,8 @@ struct LayersCommand: ParsableCommand {
         }
         let dataset = try StrataDataset(path: data)
         try ProbeSetup.checkCompatible(checkpoint.header, metadata: dataset.metadata, datasetPath: data)
-        let source = try DatasetBatchSource(dataset: dataset, layers: model.configuration.layers, budget: try memoryBudgetOption.budget())
+        let source = try RecordBatchSource(dataset: dataset, layers: model.configuration.layers.map { LayerPosition($0) },
+                                           budget: try memoryBudgetOption.budget())
         let output = try Trainer.evaluate(probe: model, source: source)
         let indices = model.configuration.layers.map { dataset.metadata.layers[$0].index }
         let summary = try LayerWeightSummary(output: output, threshold: checkpoint.header.threshold, layerIndices: indices,

@@ -109,7 +109,16 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         let world = try TrainingWorld.join(distributed)
-        try world.run { try train(in: world) }
+        try world.run { try Self.namingFlags { try train(in: world) } }
+    }
+
+    /// The library names what is wrong in its own terms; here they become the flags that set them.
+    private static func namingFlags(_ body: () throws -> Void) throws {
+        do { try body() } catch let ProbeError.invalidOption(name, value, reason) {
+            let flags = ["memory budget": "--memory-budget", "resumed training state": "--resume", "probe kind": "--probe",
+                         "solver": "--solver", "regularization grid (C values)": "--c-grid"]
+            throw ProbeError.invalidOption(name: flags[name] ?? name, value: value, reason: reason)
+        }
     }
 
     private func train(in world: TrainingWorld) throws {
@@ -131,10 +140,13 @@ struct TrainCommand: ParsableCommand {
         let validationDataset = try val.map { try StrataDataset(path: $0) }
         let split = validationDataset == nil ? splitRecords(count: dataset.count, validationFraction: valFraction, seed: seed)
                                              : (train: Array(0..<dataset.count), validation: [])
-        let trainBase = try DatasetBatchSource(dataset: dataset, records: split.train, layers: positions, featureName: featureName, budget: budget)
+        let readLayers = positions.map { LayerPosition($0) }
+        let trainBase = try RecordBatchSource(dataset: dataset, records: split.train, layers: readLayers, featureName: featureName, budget: budget,
+                                              partition: RankPartition(rank: world.rank, world: world.size),
+                                              epochCache: epochCache == .auto && (maxEpochs > 1 || tune))
         // Validation: each rank evaluates its contiguous share; the trainer gathers the outputs.
         let validationShare = try RankPartition(rank: world.rank, world: world.size)
-        var validationBase: DatasetBatchSource?
+        var validationBase: RecordBatchSource?
         var validationLabels: [Int] = []
         if let validationDataset {
             guard validationDataset.metadata.isShapeCompatible(with: meta) else {
@@ -145,11 +157,11 @@ struct TrainCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("warning: --data holds \(trainFormat) but --val holds \(valFormat)\n".utf8))
             }
             let records = Array(validationShare.positions(of: validationDataset.count))
-            validationBase = try DatasetBatchSource(dataset: validationDataset, records: records, layers: positions, featureName: featureName, budget: budget)
+            validationBase = try RecordBatchSource(dataset: validationDataset, records: records, layers: readLayers, featureName: featureName, budget: budget)
             validationLabels = try (0 ..< validationDataset.count).map { try validationDataset.info($0).labels.first ?? -1 }
         } else if !split.validation.isEmpty {
             let records = Array(split.validation[validationShare.positions(of: split.validation.count)])
-            validationBase = try DatasetBatchSource(dataset: dataset, records: records, layers: positions, featureName: featureName, budget: budget)
+            validationBase = try RecordBatchSource(dataset: dataset, records: records, layers: readLayers, featureName: featureName, budget: budget)
             validationLabels = try split.validation.map { try dataset.info($0).labels.first ?? -1 }
         }
         let classes = ProbeSetup.classCount(metadata: meta, labels: trainBase.labels + validationLabels)
@@ -206,13 +218,12 @@ struct TrainCommand: ParsableCommand {
         if !tuneCandidates.isEmpty { footprint.parameterStateBytes += footprint.parameterStateBytes / (4 + workers) }
         try trainBase.reserve(footprint)
         try validationBase?.reserve(footprint)
-        let streamed = try StreamBatchSource(base: trainBase, rank: world.rank, world: world.size, epochCache: epochCache == .auto && (maxEpochs > 1 || tune))
-        var train: ResumableBatchSource = streamed
+        var train: ResumableBatchSource = trainBase
         var validation: BatchSource? = validationBase
         var pooledTrain: PooledFeatureSource?, pooledValidation: PooledFeatureSource?
         if featureCache == .auto || method == .lbfgs, model.isHeadOnly,
            PooledFeatureSource.byteCount(records: train.count + validationLabels.count, probe: model) <= trainBase.budget.dataBytes / 5 {
-            pooledTrain = try PooledFeatureSource(probe: model, base: trainBase, rank: world.rank, world: world.size, workers: threads)
+            pooledTrain = try PooledFeatureSource(probe: model, base: trainBase, workers: threads)
             if let validationBase { pooledValidation = try PooledFeatureSource(probe: model, base: validationBase, workers: threads) }
             train = pooledTrain!
             validation = pooledValidation ?? validation
@@ -234,7 +245,7 @@ struct TrainCommand: ParsableCommand {
                 + "\(train.count) train / \(validationLabels.count) validation records, memory budget \(budget) "
                 + "(\(footprint) for the probe, the rest for hidden states)"
                 + (method == .lbfgs ? ", head fitted as a logistic regression on pooled features computed once"
-                   : pooledTrain != nil ? ", head trained on pooled features computed once" : streamed.cachesEpochs ? ", decoded records cached after epoch 1" : "")
+                   : pooledTrain != nil ? ", head trained on pooled features computed once" : trainBase.cachesEpochs ? ", decoded records cached after epoch 1" : "")
                 + (tuneCandidates.isEmpty ? "" : ", tuning \(tuneCandidates.count) candidates within \(tuneBudget)")
                 + "\n").utf8))
         }

@@ -58,21 +58,21 @@ struct LayerListArgument: ExpressibleByArgument, CustomStringConvertible {
         case .all: return .all
         case .none: return .none
         case .items(let items):
-            return .positions(try items.map { item in
+            return .positions(try items.map { item -> LayerPosition in
                 switch item {
                 case .last:
                     guard !layers.isEmpty else { throw UsageError("\(flag): the dataset has no layers") }
-                    return layers.count - 1
+                    return LayerPosition(layers.count - 1)
                 case .number(let number) where asPositions:
                     guard number < layers.count else {
                         throw UsageError("\(flag): position \(number) is outside 0..<\(layers.count) (the dataset has \(layers.count) captured layers)")
                     }
-                    return number
+                    return LayerPosition(number)
                 case .number(let index):
                     guard let position = layers.firstIndex(where: { $0.index == index }) else {
                         throw UsageError("\(flag): \(index) is not a captured layer; this dataset has hidden-state indices \(layers.map(\.index))")
                     }
-                    return position
+                    return LayerPosition(position)
                 }
             })
         }
