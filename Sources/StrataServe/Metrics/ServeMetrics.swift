@@ -10,6 +10,7 @@ public final class ServeMetrics: Sendable {
     private let completionTokens: Counter
     private let prefillSeconds: ValueHistogram
     private let passTexts: ValueHistogram
+    private let passSequences: ValueHistogram
     private static let latencyBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
 
     public init() {
@@ -28,7 +29,11 @@ public final class ServeMetrics: Sendable {
             helpText: "Prefill latency of a generation, the guard included"), buckets: Self.latencyBuckets)
         passTexts = registry.makeValueHistogram(descriptor: .init(
             namespace: "strata", metricName: "packed_pass_texts", unitName: "",
-            helpText: "Texts packed into one forward pass (classify and hidden-state requests)"),
+            helpText: "Classify and hidden-state texts packed into one forward pass"),
+            buckets: [1, 2, 4, 8, 16, 32, 64])
+        passSequences = registry.makeValueHistogram(descriptor: .init(
+            namespace: "strata", metricName: "packed_pass_sequences", unitName: "",
+            helpText: "Sequences packed into one forward pass: texts, generation prompts and decode steps"),
             buckets: [1, 2, 4, 8, 16, 32, 64])
     }
 
@@ -52,8 +57,11 @@ public final class ServeMetrics: Sendable {
         prefillSeconds.record(seconds)
     }
 
-    func pass(texts: Int, tokens: Int) {
-        promptTokens.increment(by: Int64(tokens))
+    /// A packed pass of `sequences` sequences, `texts` of them classify or hidden-state texts of `textTokens` tokens.
+    func pass(sequences: Int, texts: Int, textTokens: Int) {
+        passSequences.record(Double(sequences))
+        guard texts > 0 else { return }
+        promptTokens.increment(by: Int64(textTokens))
         passTexts.record(Double(texts))
     }
 
