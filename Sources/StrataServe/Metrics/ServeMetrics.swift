@@ -37,13 +37,21 @@ public final class ServeMetrics: Sendable {
             buckets: [1, 2, 4, 8, 16, 32, 64])
     }
 
-    /// A finished HTTP request.
+    /// The time from a generation request's arrival to its first generated text (streamed: written).
+    public func firstToken(endpoint: String, seconds: Double) {
+        registry.makeValueHistogram(descriptor: .init(namespace: "strata", metricName: "time_to_first_token",
+                                                      unitName: "seconds",
+                                                      helpText: "Time from a generation request's arrival to its first generated text"),
+                                    labels: [("endpoint", endpoint)], buckets: Self.latencyBuckets).record(seconds)
+    }
+
+    /// A finished HTTP request (a streamed one when its last byte is written).
     public func request(endpoint: String, status: Int, seconds: Double) {
         registry.makeCounter(descriptor: .init(namespace: "strata", metricName: "requests", unitName: "total",
                                                helpText: "HTTP requests by endpoint and status"),
                              labels: [("endpoint", endpoint), ("status", String(status))]).increment()
         registry.makeValueHistogram(descriptor: .init(namespace: "strata", metricName: "request_duration",
-                                                      unitName: "seconds", helpText: "HTTP request latency by endpoint"),
+                                                      unitName: "seconds", helpText: "HTTP request latency by endpoint, to the last byte of a streamed answer"),
                                     labels: [("endpoint", endpoint)], buckets: Self.latencyBuckets).record(seconds)
     }
 
