@@ -74,7 +74,7 @@ final class PackedTurn: HiddenStateSink {
                 owners.append(.text(task, index: index))
             }
         case .prompt(let task):
-            guard !task.prompt.isEmpty else { throw ServingError.emptyPrompt(source: "prompt") }
+            guard !task.prompt.isEmpty else { throw ServingError.emptyPrompt(source: "the request's prompt", field: "prompt") }
             let probe = task.screened ? try guardProbe() : nil
             try probe?.begin(tokens: task.prompt.count)
             if let probe { requests.append(HiddenStateRequest(layers: probe.request.layers)) }

@@ -253,6 +253,10 @@ public final class ServeScheduler: @unchecked Sendable {
                                          code: "cancelled")
 
     static func apiError(_ error: any Error) -> ServeAPIError {
-        (error as? ServeAPIError) ?? .internalFailure(error)
+        switch error {
+        case let error as ServeAPIError: error
+        case let error as ServingError: error.apiError
+        default: .internalFailure(error)
+        }
     }
 }

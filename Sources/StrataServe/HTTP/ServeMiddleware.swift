@@ -48,6 +48,8 @@ struct ServeMiddleware<Context: RequestContext>: RouterMiddleware {
         switch error {
         case let error as ServeAPIError:
             return error
+        case let error as ServingError:
+            return error.apiError
         case is NIOTooManyBytesError:
             return ServeAPIError(status: 413, message: "the request body is too large", code: "body_too_large")
         case let error as any HTTPResponseError:
