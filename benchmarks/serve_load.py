@@ -6,9 +6,13 @@ completions back to back for --seconds; reported: requests/s, completion tokens/
 statuses, and the server's RSS sampled every second. Any answer other than 200 is a failure.
 Phase 2, above it: a server with --queue-limit Q gets --overload-clients clients; every answer must
 be 200 or 429 with Retry-After (no 5xx, no timeout, no crash), and some must be 429.
-Phase 3 (--probes KIND=PATH,...): the guard's cost: for no guard and each probe as --guard, the
-server's own mean prefill time (strata_prefill_seconds) and the client p50 of max_tokens=1 requests,
-at 1 and 16 clients.
+Phase 3 (--probes KIND=PATH,...): the guard's cost: one server per setting (no guard, and each probe
+as --guard), all started at once; then --probe-rounds rounds, each driving every setting in turn for
+--probe-seconds of max_tokens=1 chat requests at 1 and at 16 clients (ABAB: the settings alternate in
+short slices, the order rotating each round, so that the machine's load drift hits them alike).
+Reported per setting and client count: the server's own mean prefill time (strata_prefill_seconds,
+the packed pass that prefilled the request, its guard included), the median over rounds of its ratio to
+the no-guard slice of the same round, the client p50, and the load average at each slice.
 
 Bounded: every phase stops after --seconds; each request has a 300 s client timeout; the server is
 stopped with SIGTERM at the end of each phase. Exit status 1 when a check fails.
@@ -22,6 +26,7 @@ import argparse
 import http.client
 import json
 import os
+import statistics
 import sys
 import tempfile
 import threading
@@ -129,6 +134,51 @@ def metric(url: str, name: str) -> float:
     return 0.0
 
 
+def guard_cost(args, model: str, settings) -> dict:
+    """Phase 3: every setting's server at once, driven in alternating slices (see the module docstring)."""
+    servers = {}
+    slices = []
+    try:
+        for kind, path in settings:
+            servers[kind] = Server(model, "--threads", str(args.threads), *(["--guard", path] if path else []))
+        for round_index in range(args.probe_rounds):
+            shift = round_index % len(settings)
+            order = [kind for kind, _ in settings[shift:] + settings[:shift]]
+            if round_index % 2:
+                order.reverse()
+            for clients in (1, 16):
+                for kind in order:
+                    server = servers[kind]
+                    total = metric(server.url, "strata_prefill_seconds_sum")
+                    count = metric(server.url, "strata_prefill_seconds_count")
+                    row = drive(server.url, clients, args.probe_seconds, 1, server.process.pid)
+                    total = metric(server.url, "strata_prefill_seconds_sum") - total
+                    count = metric(server.url, "strata_prefill_seconds_count") - count
+                    entry = {"round": round_index, "clients": clients, "guard": kind, "prefills": int(count),
+                             "mean_prefill_ms": round(1000 * total / max(count, 1), 2), "client_p50_s": row["p50_s"],
+                             "load1": round(os.getloadavg()[0], 2)}
+                    slices.append(entry)
+                    print(json.dumps(entry), flush=True)
+    finally:
+        for server in servers.values():
+            server.stop()
+    summary = []
+    for clients in (1, 16):
+        base = {e["round"]: e["mean_prefill_ms"] for e in slices if e["clients"] == clients and e["guard"] == "none"}
+        for kind, _ in settings:
+            mine = [e for e in slices if e["clients"] == clients and e["guard"] == kind]
+            ratios = sorted(e["mean_prefill_ms"] / base[e["round"]] for e in mine if base.get(e["round"]))
+            prefills = sum(e["prefills"] for e in mine)
+            mean = sum(e["mean_prefill_ms"] * e["prefills"] for e in mine) / max(prefills, 1)
+            summary.append({"guard": kind, "clients": clients, "prefills": prefills, "mean_prefill_ms": round(mean, 2),
+                            "median_ratio_to_none": round(statistics.median(ratios), 4) if ratios else None,
+                            "ratios": [round(r, 4) for r in ratios],
+                            "client_p50_s": round(statistics.median(e["client_p50_s"] for e in mine), 3),
+                            "load1": [min(e["load1"] for e in mine), max(e["load1"] for e in mine)]})
+            print(json.dumps(summary[-1]), flush=True)
+    return {"slices": slices, "summary": summary}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--strata", help="the strata binary (default: $STRATA_BIN, else .build/debug or release)")
@@ -142,7 +192,8 @@ def main(argv=None) -> int:
     parser.add_argument("--overload-queue-limit", type=int, default=2, help="the server's --queue-limit in phase 2")
     parser.add_argument("--overload-clients", type=int, default=16, help="clients in phase 2 (0 = skip)")
     parser.add_argument("--probes", default="", help="KIND=PATH,... guard probes for phase 3 (empty = skip)")
-    parser.add_argument("--probe-seconds", type=float, default=None, help="seconds per phase-3 setting (default: --seconds)")
+    parser.add_argument("--probe-seconds", type=float, default=10, help="seconds of one phase-3 slice (one setting, one client count)")
+    parser.add_argument("--probe-rounds", type=int, default=4, help="phase-3 rounds (every setting once per round and client count)")
     parser.add_argument("--threads", type=int, default=2, help="the server's forward-pass threads")
     parser.add_argument("--out", help="write the results as JSON here")
     args = parser.parse_args(argv)
@@ -161,7 +212,7 @@ def run(args, model: str) -> int:
         return 1
     counts = [int(c) for c in args.clients.split(",") if c]
     report = {"machine": os.uname().nodename, "cpus": os.cpu_count(), "load_before": os.getloadavg(),
-              "max_tokens": args.max_tokens, "below_limit": [], "overload": None, "guard_cost": []}
+              "max_tokens": args.max_tokens, "below_limit": [], "overload": None, "guard_cost": None}
     failed = []
 
     server = Server(model, "--threads", str(args.threads), "--queue-limit", str(args.queue_limit))
@@ -193,21 +244,7 @@ def run(args, model: str) -> int:
 
     settings = [("none", None)] + [tuple(s.split("=", 1)) for s in args.probes.split(",") if s]
     if args.probes:
-        for kind, path in settings:
-            extra = ["--guard", path] if path else []
-            for clients in (1, 16):
-                server = Server(model, "--threads", str(args.threads), *extra)
-                try:
-                    row = drive(server.url, clients, args.probe_seconds or args.seconds, 1, server.process.pid)
-                    total = metric(server.url, "strata_prefill_seconds_sum")
-                    count = metric(server.url, "strata_prefill_seconds_count")
-                finally:
-                    server.stop()
-                entry = {"guard": kind, "clients": clients, "prefills": int(count),
-                         "mean_prefill_ms": round(1000 * total / max(count, 1), 2),
-                         "client_p50_s": row["p50_s"], "client_p99_s": row["p99_s"]}
-                report["guard_cost"].append(entry)
-                print(json.dumps(entry), flush=True)
+        report["guard_cost"] = guard_cost(args, model, settings)
 
     report["load_after"] = os.getloadavg()
     if args.out:

@@ -183,6 +183,31 @@ struct ServeHTTPTests {
         #expect(count < 100_000, "\(generated ?? "")")
     }
 
+    /// A streamed answer's latency is counted when its last byte is written (so it is at least its time to first
+    /// token, which an answer counted when its headers go out is not), and time to first token has its own
+    /// histogram, for streamed and whole answers alike.
+    @Test func streamedLatencyCoversTheWholeStreamAndTimeToFirstTokenIsMeasured() async throws {
+        let model = try ServeTestServer.loadModel()
+        let server = try await ServeTestServer(model: model, probes: [])
+        let streamed = try await server.post("/v1/completions", ["prompt": "the cat", "max_tokens": 40, "stream": true])
+        let whole = try await server.post("/v1/chat/completions",
+                                          ["messages": [["role": "user", "content": "the cat"]], "max_tokens": 5])
+        let metrics = try await server.send("GET", "/metrics")
+        await server.stop()
+        #expect(streamed.status == 200 && streamed.text.contains("data: [DONE]") && whole.status == 200)
+        func value(_ name: String, _ endpoint: String) -> Double? {
+            let prefix = "\(name){endpoint=\"\(endpoint)\"} "
+            return metrics.text.split(separator: "\n").first { $0.hasPrefix(prefix) }
+                .flatMap { Double($0.dropFirst(prefix.count)) }
+        }
+        for endpoint in ["/v1/completions", "/v1/chat/completions"] {
+            #expect(value("strata_time_to_first_token_seconds_count", endpoint) == 1, "\(endpoint):\n\(metrics.text)")
+            let firstToken = try #require(value("strata_time_to_first_token_seconds_sum", endpoint))
+            let duration = try #require(value("strata_request_duration_seconds_sum", endpoint))
+            #expect(firstToken > 0 && duration >= firstToken, "\(endpoint): latency \(duration) s, first token \(firstToken) s")
+        }
+    }
+
     @Test func apiKeyIsRequiredWhenSet() async throws {
         let model = try ServeTestServer.loadModel()
         let server = try await ServeTestServer(model: model, probes: [], apiKey: "sesame")

@@ -79,6 +79,80 @@ struct ServeSchedulerTests {
         scheduler.shutdown()
     }
 
+    /// Generations, hidden-state and classify requests that wait together share one packed forward pass
+    /// (prefills into their own KV caches, the guard fed from it), then decode in packed steps; each gets
+    /// what it gets served alone: the same greedy tokens, the guard's and the classifier's probabilities
+    /// within 1e-6, hidden states within the packing tolerance.
+    @Test func concurrentPrefillsShareOnePassAndMatchRunningAlone() async throws {
+        let model = try ServeTestServer.loadModel()
+        let guardProbe = try ServeTestServer.probe(model, kind: .gate, seed: 3)
+        let classifier = try ServeTestServer.probe(model, kind: .mha, seed: 8)
+        let (scheduler, metrics) = try Self.scheduler(model, limits: ServeLimits(),
+                                                      probes: [("guard", guardProbe), ("topic", classifier)])
+        let prompts = ["the cat", "and the dog is here", "a"].map { model.encode($0, raw: true) }
+        var streams: [AsyncThrowingStream<GenerationEvent, any Error>] = []
+        for (index, prompt) in prompts.enumerated() {
+            let (events, continuation) = AsyncThrowingStream.makeStream(of: GenerationEvent.self)
+            try scheduler.submit(GenerationTask(ticket: RequestTicket(timeoutSeconds: 60), prompt: prompt, maxTokens: 6,
+                                                sampling: .greedy, screened: index != 2, threshold: 1.01,
+                                                tokenizer: model.tokenizer, events: continuation))
+            streams.append(events)
+        }
+        let texts = ["the cat sat on the mat", "dogs"].map { model.tokenizer.encode($0) }
+        let states = texts.map { _ in Outcome<HiddenStatesResult>() }
+        for (text, outcome) in zip(texts, states) {
+            try scheduler.submit(HiddenStatesTask(ticket: RequestTicket(timeoutSeconds: 60), tokens: text, layers: [3, 0],
+                                                  pooling: .none, hiddenSize: 32, deliver: outcome.deliver))
+        }
+        let verdicts = Outcome<[[ProbeVerdict]]>()
+        try scheduler.submit(ClassifyTask(ticket: RequestTicket(timeoutSeconds: 60), texts: texts, probeNames: ["topic", "guard"],
+                                          threshold: nil, deliver: verdicts.deliver))
+        scheduler.start()
+
+        for (index, (prompt, events)) in zip(prompts, streams).enumerated() {
+            var text = "", verdict: ProbeVerdict?
+            for try await event in events {
+                switch event {
+                case .started(_, let reported): verdict = reported
+                case .text(let piece): text += piece
+                case .finished: break
+                }
+            }
+            let alone = try GuardedGeneration.run(model: model.llama, prompt: prompt, maxTokens: 6, stopTokens: model.stopTokens,
+                                                  guard: index != 2 ? guardProbe : nil, threshold: 1.01)
+            #expect(text == model.tokenizer.decode(alone.tokens), "prompt \(index)")
+            #expect((verdict == nil) == (index == 2))
+            if let verdict, let reference = alone.verdict {
+                #expect(abs(verdict.probability - reference.probability) <= 1e-6, "guard on prompt \(index)")
+            }
+        }
+        scheduler.shutdown()
+
+        for (text, outcome) in zip(texts, states) {
+            let result = try #require(try outcome.result?.get())
+            let all = try model.llama.hiddenStates(tokens: text)
+            let block = text.count * 32
+            #expect(result.shape == [2, text.count, 32])
+            #expect(relativeError(Array(result.values[..<block]), Array(all[(3 * block)..<(4 * block)])) <= 1e-5)
+            #expect(relativeError(Array(result.values[block...]), Array(all[..<block])) <= 1e-5)
+        }
+        let rows = try #require(try verdicts.result?.get())
+        for (text, row) in zip(texts, rows) {
+            for (probe, verdict) in zip([classifier, guardProbe], row) {
+                let alone = try probe.classify(model: model.llama, tokens: text)
+                for (a, b) in zip(verdict.probabilities, alone.probabilities) { #expect(abs(a - b) <= 1e-6) }
+            }
+        }
+        // One pass took the three prompts and the four texts together.
+        let rendered = metrics.render()
+        let seven = rendered.split(separator: "\n").first { $0.hasPrefix("strata_packed_pass_sequences_bucket{le=\"4.0\"}") }
+        let all = rendered.split(separator: "\n").first { $0.hasPrefix("strata_packed_pass_sequences_bucket{le=\"8.0\"}") }
+        let atMostFour = Int(seven?.split(separator: " ").last ?? "") ?? -1
+        let atMostEight = Int(all?.split(separator: " ").last ?? "") ?? -1
+        #expect(atMostEight - atMostFour == 1, "exactly one pass packed 5 to 8 sequences:\n\(rendered)")
+        #expect(rendered.contains("strata_packed_pass_texts_count 1"))
+    }
+
     @Test func cancelledAndExpiredWorkIsDropped() throws {
         let model = try ServeTestServer.loadModel()
         let (scheduler, _) = try Self.scheduler(model, limits: ServeLimits())
@@ -124,4 +198,14 @@ struct ServeSchedulerTests {
         #expect(rendered.hasPrefix(String(template.prompt(user: "hi").dropLast("<|im_start|>assistant\n".count))))
         #expect(rendered.hasSuffix("<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n"))
     }
+}
+
+/// ‖a − b‖ / ‖b‖ in Double.
+private func relativeError(_ a: [Float], _ b: [Float]) -> Double {
+    var difference = 0.0, norm = 0.0
+    for (x, y) in zip(a, b) {
+        difference += (Double(x) - Double(y)) * (Double(x) - Double(y))
+        norm += Double(y) * Double(y)
+    }
+    return (difference / max(norm, .leastNormalMagnitude)).squareRoot()
 }

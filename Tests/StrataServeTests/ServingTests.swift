@@ -200,4 +200,17 @@ private final class Collector: HiddenStateSink {
         layers.append(layer)
         values += rows
     }
+
+    /// A serving error says what, where and why, and carries the answer a server gives it.
+    @Test func servingErrorsCarryTheirHTTPAnswer() {
+        let empty = ServingError.emptyPrompt(source: "messages", field: "messages")
+        #expect(empty.kind == .emptyPrompt && empty.description == "messages: the prompt: the text encodes to no tokens")
+        #expect(empty.apiError.status == 400 && empty.apiError.type == "invalid_request_error"
+                && empty.apiError.param == "messages")
+        let wide = ServingError.hiddenSizeMismatch(probe: "p.probe", probeHidden: 64, modelHidden: 32)
+        #expect(wide.apiError.status == 500 && wide.apiError.type == "server_error" && wide.apiError.param == nil)
+        #expect(wide.description.contains("p.probe") && wide.description.contains("64") && wide.description.contains("32"))
+        #expect(ServeScheduler.apiError(wide) == wide.apiError)
+        #expect(ServingError.emptyPrompt(source: "--prompt").field == nil)
+    }
 }

@@ -28,11 +28,26 @@ try:
     import openai
 except ImportError:  # pragma: no cover - reported by the skip below
     openai = None
+try:
+    import gguf
+    import jinja2.sandbox
+except ImportError:  # pragma: no cover - reported by the skip below
+    gguf = None
 
 CI = os.environ.get("CI") == "true"
 MISSING = [what for what, ok in (("the strata binary", strata_binary()), ("the real model (strata fetch-model smollm2)",
                                                                           real_model()),
-                                 ("the openai package (tools/setup --python)", openai)) if not ok]
+                                 ("the openai package (tools/setup --python)", openai),
+                                 ("the gguf and jinja2 packages", gguf)) if not ok]
+
+
+def chat_template_prompt(model: str, messages) -> str:
+    """The GGUF's own `tokenizer.chat_template` rendered by jinja2 as transformers' `apply_chat_template`
+    renders it (sandboxed, trim_blocks, lstrip_blocks, add_generation_prompt)."""
+    field = gguf.GGUFReader(model).fields["tokenizer.chat_template"]
+    source = bytes(field.parts[field.data[0]]).decode()
+    environment = jinja2.sandbox.ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
+    return environment.from_string(source).render(messages=messages, add_generation_prompt=True)
 
 
 def post(url: str, body, headers=None):
@@ -167,6 +182,88 @@ class ServeOpenAITests(unittest.TestCase):
         halves = np.frombuffer(base64.b64decode(body["data"]), dtype="<u2").astype(np.uint32) << 16
         np.testing.assert_allclose(halves.view(np.float32).reshape(body["shape"]), reference[2:].mean(axis=1),
                                    rtol=1 / 128, atol=1e-6)
+
+    def test_multi_turn_chat_is_rendered_with_the_models_template(self):
+        conversations = [
+            [{"role": "user", "content": "Hi, who are you?"}, {"role": "assistant", "content": "I am a small model."},
+             {"role": "user", "content": "Name a colour."}],
+            [{"role": "system", "content": "Answer in one word."}, {"role": "user", "content": "Best fruit?"},
+             {"role": "assistant", "content": "Mango."}, {"role": "user", "content": "And vegetable?"}],
+        ]
+        for messages in conversations:
+            rendered = chat_template_prompt(self.model, messages)
+            # Same tokens, same states: the messages' hidden states equal those of the jinja2-rendered text.
+            status, by_messages = post(self.server.url + "/v1/hidden-states", {"messages": messages, "layers": [30]})
+            self.assertEqual(status, 200, by_messages)
+            status, by_text = post(self.server.url + "/v1/hidden-states", {"text": rendered, "layers": [30]})
+            self.assertEqual(status, 200, by_text)
+            self.assertEqual(by_messages["shape"], by_text["shape"])
+            self.assertEqual(by_messages["data"], by_text["data"])
+            # And the chat answer is the raw completion of that text.
+            chat = self.client.chat.completions.create(model="smollm2", messages=messages, max_tokens=8)
+            raw = self.client.completions.create(model="smollm2", prompt=rendered, max_tokens=8)
+            self.assertEqual(chat.usage.prompt_tokens, by_text["shape"][1])
+            self.assertEqual(chat.usage.prompt_tokens, raw.usage.prompt_tokens)
+            self.assertEqual(chat.choices[0].message.content, raw.choices[0].text)
+
+    def test_concurrent_requests_packed_together_equal_running_alone(self):
+        """Chats, a classify and a hidden-states request sent at once share packed passes (the server's
+        /metrics shows a pass of several sequences) and get what they get alone: the same greedy text, the
+        classifier within 1e-6 of `strata classify`, hidden states within 1e-5 of `strata hidden`."""
+        prompts = ["Name three colours.", "What is 2 + 2?", "Say hello in French.", self.passed_prompt]
+        alone = {prompt: self.client.chat.completions.create(model="smollm2", messages=[{"role": "user", "content": prompt}],
+                                                             max_tokens=10).choices[0].message.content
+                 for prompt in prompts}
+        text = "Hidden states, please."
+        out = os.path.join(self.tmp.name, "hidden-concurrent.npy")
+        run_strata("hidden", "--model", self.model, "--text", text, "--layers", "15", "--out", out)
+        results, errors = {}, []
+
+        def chat(prompt):
+            try:
+                reply = self.client.chat.completions.create(model="smollm2", messages=[{"role": "user", "content": prompt}],
+                                                            max_tokens=10)
+                results[prompt] = reply.choices[0].message.content
+            except Exception as error:  # reported below
+                errors.append(error)
+
+        def classify():
+            results["classify"] = post(self.server.url + "/v1/classify",
+                                       {"texts": self.sample_texts, "probes": ["safety"], "chat_template": True})
+
+        def hidden():
+            results["hidden"] = post(self.server.url + "/v1/hidden-states", {"text": text, "layers": [15]})
+
+        before = self.packed_passes()
+        threads = [threading.Thread(target=chat, args=(p,)) for p in prompts]
+        threads += [threading.Thread(target=classify), threading.Thread(target=hidden)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=600)
+        self.assertEqual(errors, [])
+        for prompt in prompts:
+            self.assertEqual(results[prompt], alone[prompt], prompt)
+        status, body = results["classify"]
+        self.assertEqual(status, 200, body)
+        deviation = max(abs(result["probes"]["safety"]["probability"] - self.reference[t])
+                        for t, result in zip(self.sample_texts, body["results"]))
+        print(f"\nclassify packed with other requests vs strata classify: max |dp| = {deviation:.2e}", file=sys.stderr)
+        self.assertLessEqual(deviation, 1e-6)
+        status, body = results["hidden"]
+        self.assertEqual(status, 200, body)
+        served = np.frombuffer(base64.b64decode(body["data"]), dtype="<f4").reshape(body["shape"])
+        reference = np.load(out)
+        self.assertLessEqual(np.linalg.norm(served - reference) / np.linalg.norm(reference), 1e-5)
+        self.assertGreater(self.packed_passes() - before, 0, "no pass packed several sequences")
+
+    def packed_passes(self) -> int:
+        """Passes so far with more than one sequence, from /metrics."""
+        with urllib.request.urlopen(self.server.url + "/metrics", timeout=60) as response:
+            lines = response.read().decode().splitlines()
+        def value(prefix):
+            return float(next(line for line in lines if line.startswith(prefix)).split()[-1])
+        return int(value("strata_packed_pass_sequences_count") - value('strata_packed_pass_sequences_bucket{le="1.0"}'))
 
     def test_errors_are_openai_errors_naming_the_field(self):
         with self.assertRaises(openai.BadRequestError) as caught:

@@ -44,6 +44,35 @@ public final class GenerationSession {
         logits = try model.extend(prompt, cache: cache, request: request, sink: sink)
     }
 
+    /// A session whose prompt a packed pass has already run into `cache` (`LlamaModel.forward(sequences:)`
+    /// with `PackedSequence(tokens: prompt, cache: cache)`); `logits` is that pass's `nextLogits` for it.
+    public init(model: LlamaModel, prompt: [Int32], prefilled cache: KVCache, logits: [Float]) throws {
+        guard !prompt.isEmpty, cache.count == prompt.count else {
+            throw LlamaError.invalidInput("the KV cache holds \(cache.count) tokens, not the prompt's \(prompt.count)")
+        }
+        guard logits.count == model.config.vocabularySize else {
+            throw LlamaError.invalidInput("\(logits.count) logits for a vocabulary of \(model.config.vocabularySize)")
+        }
+        self.model = model
+        self.cache = cache
+        tokens = prompt
+        promptCount = prompt.count
+        self.logits = logits
+    }
+
+    /// Appends `token`, whose decode step a packed pass has already run into `cache` (`logits` is that
+    /// pass's `nextLogits` for it): several sessions decode in one batch this way.
+    public func append(_ token: Int32, decodedLogits: [Float]) throws {
+        guard uncached == nil, cache.count == tokens.count + 1 else {
+            throw LlamaError.invalidInput("the KV cache holds \(cache.count) tokens; a decoded token makes it \(tokens.count + 1)")
+        }
+        guard decodedLogits.count == model.config.vocabularySize else {
+            throw LlamaError.invalidInput("\(decodedLogits.count) logits for a vocabulary of \(model.config.vocabularySize)")
+        }
+        logits = decodedLogits
+        tokens.append(token)
+    }
+
     /// Appends `token` to the sequence and computes the logits of the one after it (one decode step).
     public func append(_ token: Int32) throws {
         try flush()

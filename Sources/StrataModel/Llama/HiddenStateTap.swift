@@ -43,6 +43,16 @@ public struct ForwardResult: Sendable {
     public let layers: [Int]
     /// Per sequence, the log-softmax over the vocabulary at its last position; empty unless requested.
     public let lastLogProbs: [[Float]]
+    /// Per sequence, the output logits (not normalised) at its last new position when it continues a KV cache
+    /// (the distribution of the token that follows), nil for a sequence without a cache.
+    public let nextLogits: [[Float]?]
+
+    public init(tokenCounts: [Int], layers: [Int], lastLogProbs: [[Float]], nextLogits: [[Float]?]) {
+        self.tokenCounts = tokenCounts
+        self.layers = layers
+        self.lastLogProbs = lastLogProbs
+        self.nextLogits = nextLogits
+    }
 
     /// The `k` most likely next tokens of `sequence`, most likely first (needs `wantLastLogProbs`).
     public func topTokens(sequence: Int, k: Int) -> [Int32] {

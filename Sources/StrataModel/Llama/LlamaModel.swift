@@ -58,8 +58,22 @@ public final class LlamaModel: @unchecked Sendable {
     /// workspace with `threads` threads is used. Concurrent calls need distinct workspaces.
     public func forward(batch: [[Int32]], request: HiddenStateRequest = .allLayers,
                         sink: HiddenStateSink?, workspace: ForwardWorkspace? = nil) throws -> ForwardResult {
-        let layout = try PackedBatch(batch, vocabularySize: config.vocabularySize)
-        let deliver = try deliveredLayers(request)
+        try forward(sequences: batch.map { PackedSequence(tokens: $0) }, request: request, sink: sink, workspace: workspace)
+    }
+
+    /// Runs the packed `sequences`, some of which may continue a KV cache (`PackedSequence`): whole texts
+    /// (capture, classification) and generation prefills or decode steps share one batch, so that their
+    /// projections are single matrix products. Streams the requested hidden states of every sequence's new
+    /// tokens to `sink` and returns, for each cached sequence, the output logits at its last new position.
+    ///
+    /// Every sequence sees only itself (and its own cache), so each result equals that of the sequence alone
+    /// up to float rounding of the matrix products; sliding windows and soft-caps apply per sequence at its
+    /// own positions. The caches grow only when the whole pass succeeds.
+    public func forward(sequences: [PackedSequence], request: HiddenStateRequest = .allLayers,
+                        sink: HiddenStateSink?, workspace: ForwardWorkspace? = nil) throws -> ForwardResult {
+        let layout = try PackedBatch(sequences, config: config)
+        let requested = try deliveredLayers(request)
+        let deliver: Set<Int> = sink == nil ? [] : requested
         let d = config.hiddenSize
         let rows = layout.totalTokens
         let workspace = workspace ?? ForwardWorkspace(threads: threads)
@@ -69,7 +83,7 @@ public final class LlamaModel: @unchecked Sendable {
         let activations = workspace.activations(rows: rows, config: config)
         let x = activations.residual, h = activations.normed
         let qkv = activations.queryKeyValue, attention = activations.attention
-        let rotaryTables = rotaries.tables(positions: layout.longest)
+        let rotaryTables = rotaryTables(covering: layout)
 
         func emit(_ layer: Int, _ states: UnsafeMutablePointer<Float>) throws {
             guard let sink, deliver.contains(layer) else { return }
@@ -91,7 +105,8 @@ public final class LlamaModel: @unchecked Sendable {
                 projectQueryKeyValue(block, x: x, h: h, qkv: qkv, rows: rows, positions: positions.baseAddress!,
                                      rotary: rotaryTables[rotaries.embeddingOfBlock[index]], threads: threads)
             }
-            attend(qkv: qkv, into: attention, layout: layout, scoring: scoring(layer: index), threads: threads)
+            if layout.hasCaches { appendKeysValues(qkv: qkv, layout: layout, block: index) }
+            attend(qkv: qkv, into: attention, layout: layout, block: index, threads: threads)
             addAttentionOutput(block, attention: attention, x: x, h: h, rows: rows, threads: threads)
 
             // Feed-forward sub-layer: x += [norm] W_down · (act(W_gate h) ⊙ W_up h), h = RMSNorm(x).
@@ -107,11 +122,10 @@ public final class LlamaModel: @unchecked Sendable {
             try emit(config.blockCount, h)
         }
 
-        var lastLogProbs: [[Float]] = []
-        if request.wantLastLogProbs {
-            lastLogProbs = try lastPositionLogProbs(residual: x, layout: layout, sink: sink)
-        }
-        return ForwardResult(tokenCounts: layout.lengths, layers: deliver.sorted(), lastLogProbs: lastLogProbs)
+        let heads = try lastPositionOutputs(residual: x, layout: layout, logProbs: request.wantLastLogProbs, sink: sink)
+        for (sequence, cache) in layout.caches.enumerated() { cache?.advance(by: layout.lengths[sequence]) }
+        return ForwardResult(tokenCounts: layout.lengths, layers: requested.sorted(), lastLogProbs: heads.logProbs,
+                             nextLogits: heads.logits)
     }
 
     /// All hidden states of one text, `[numHiddenStates][tokens][hiddenSize]` flattened.
@@ -133,26 +147,41 @@ public final class LlamaModel: @unchecked Sendable {
         return Set(layers)
     }
 
-    /// Causal attention of every (sequence, query head) pair, reading the RoPE'd `[q | k | v]` rows.
+    /// Causal attention of every (sequence, query head) pair: a sequence without a cache reads the RoPE'd
+    /// `[q | k | v]` rows of the batch, a cached one reads its cache (its new keys and values already appended).
     private func attend(qkv: UnsafeMutablePointer<Float>, into output: UnsafeMutablePointer<Float>,
-                        layout: PackedBatch, scoring: AttentionScoring, threads: Int) {
+                        layout: PackedBatch, block: Int, threads: Int) {
         let heads = config.headCount, headDimension = config.headDimension
         let queryWidth = config.queryWidth, kvWidth = config.keyValueWidth
         let qkvWidth = queryWidth + 2 * kvWidth
         let group = heads / config.keyValueHeadCount
+        let scoring = scoring(layer: block)
         let units = layout.count * heads
         let work: (Int) -> Void = { unit in
             let sequence = unit / heads, head = unit % heads, kvHead = head / group
-            let start = layout.offsets[sequence], tokens = layout.lengths[sequence]
-            let firstRow = qkv + start * qkvWidth
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: tokens) { scores in
-                causalAttentionHead(
-                    queries: firstRow + head * headDimension,
-                    keys: firstRow + queryWidth + kvHead * headDimension,
-                    values: firstRow + queryWidth + kvWidth + kvHead * headDimension,
-                    rowStride: qkvWidth, tokens: tokens, headDimension: headDimension, scoring: scoring,
-                    output: output + start * queryWidth + head * headDimension, outputStride: queryWidth,
-                    scores: scores.baseAddress!)
+            let first = layout.offsets[sequence], tokens = layout.lengths[sequence], start = layout.starts[sequence]
+            let firstRow = qkv + first * qkvWidth
+            let headOutput = output + first * queryWidth + head * headDimension
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: start + tokens) { scores in
+                if let cache = layout.caches[sequence] {
+                    let kvOffset = kvHead * headDimension
+                    for row in 0..<tokens {
+                        let position = start + row
+                        attentionRow(
+                            query: firstRow + row * qkvWidth + head * headDimension,
+                            keys: cache.keys[block].pointer + kvOffset, values: cache.values[block].pointer + kvOffset,
+                            stride: kvWidth, visible: scoring.firstKey(for: position)...position,
+                            headDimension: headDimension, scoring: scoring, output: headOutput + row * queryWidth,
+                            scores: scores.baseAddress!)
+                    }
+                } else {
+                    causalAttentionHead(
+                        queries: firstRow + head * headDimension,
+                        keys: firstRow + queryWidth + kvHead * headDimension,
+                        values: firstRow + queryWidth + kvWidth + kvHead * headDimension,
+                        rowStride: qkvWidth, tokens: tokens, headDimension: headDimension, scoring: scoring,
+                        output: headOutput, outputStride: queryWidth, scores: scores.baseAddress!)
+                }
             }
         }
         if threads == 1 || units == 1 {
@@ -162,71 +191,36 @@ public final class LlamaModel: @unchecked Sendable {
         }
     }
 
-    /// Final norm and output head on the last row of each sequence only, then log-softmax.
-    private func lastPositionLogProbs(residual x: UnsafeMutablePointer<Float>, layout: PackedBatch,
-                                      sink: HiddenStateSink?) throws -> [[Float]] {
-        let d = config.hiddenSize, vocabulary = config.vocabularySize, count = layout.count
+    /// Final norm and output head on the last row of the sequences that need it (every cached sequence, and
+    /// every sequence when `logProbs`): raw logits for the cached ones, log-softmax for the sink.
+    private func lastPositionOutputs(residual x: UnsafeMutablePointer<Float>, layout: PackedBatch, logProbs: Bool,
+                                     sink: HiddenStateSink?) throws -> (logits: [[Float]?], logProbs: [[Float]]) {
+        let needed = (0..<layout.count).filter { logProbs || layout.caches[$0] != nil }
+        var nextLogits = [[Float]?](repeating: nil, count: layout.count)
+        guard !needed.isEmpty else { return (nextLogits, []) }
+        let d = config.hiddenSize, vocabulary = config.vocabularySize, count = needed.count
         let lastRows = FloatBuffer(count: count * d)
         let lastNormed = FloatBuffer(count: count * d)
-        for sequence in 0..<count {
+        for (slot, sequence) in needed.enumerated() {
             let row = layout.offsets[sequence] + layout.lengths[sequence] - 1
-            (lastRows.pointer + sequence * d).update(from: x + row * d, count: d)
+            (lastRows.pointer + slot * d).update(from: x + row * d, count: d)
         }
         rmsNorm(lastRows.pointer, lastNormed.pointer, gain: weights.outputNorm.pointer, width: d,
                 epsilon: config.rmsNormEpsilon, rows: 0..<count)
         let logits = FloatBuffer(count: count * vocabulary)
         outputLogits(lastNormed.pointer, rows: count, into: logits.pointer)
         var result: [[Float]] = []
-        result.reserveCapacity(count)
-        for sequence in 0..<count {
-            let row = logits.pointer + sequence * vocabulary
-            logSoftmax(row, count: vocabulary)
+        if logProbs { result.reserveCapacity(count) }
+        for (slot, sequence) in needed.enumerated() {
+            let row = logits.pointer + slot * vocabulary
             let buffer = UnsafeBufferPointer(start: row, count: vocabulary)
+            if layout.caches[sequence] != nil { nextLogits[sequence] = Array(buffer) }
+            guard logProbs else { continue }
+            logSoftmax(row, count: vocabulary)
             try sink?.receiveLastLogProbs(sequence: sequence, logProbs: buffer)
             result.append(Array(buffer))
         }
-        return result
-    }
-}
-
-/// The row layout of a packed batch: sequences concatenated, with per-row positions.
-struct PackedBatch {
-    /// All token ids, sequence after sequence.
-    let tokens: [Int32]
-    /// Position of every row within its own sequence.
-    let positions: [Int32]
-    /// First row of each sequence.
-    let offsets: [Int]
-    /// Number of tokens of each sequence.
-    let lengths: [Int]
-    /// Length of the longest sequence.
-    let longest: Int
-
-    var count: Int { lengths.count }
-    var totalTokens: Int { tokens.count }
-
-    init(_ batch: [[Int32]], vocabularySize: Int) throws {
-        guard !batch.isEmpty else { throw LlamaError.invalidInput("the batch has no sequences") }
-        var tokens: [Int32] = [], positions: [Int32] = [], offsets: [Int] = [], lengths: [Int] = []
-        let total = batch.reduce(0) { $0 + $1.count }
-        tokens.reserveCapacity(total)
-        positions.reserveCapacity(total)
-        for (sequence, ids) in batch.enumerated() {
-            guard !ids.isEmpty else { throw LlamaError.invalidInput("sequence \(sequence) has no tokens") }
-            for (position, id) in ids.enumerated() where id < 0 || Int(id) >= vocabularySize {
-                throw LlamaError.tokenOutOfRange(sequence: sequence, position: position, token: id,
-                                                 vocabularySize: vocabularySize)
-            }
-            offsets.append(tokens.count)
-            lengths.append(ids.count)
-            tokens.append(contentsOf: ids)
-            positions.append(contentsOf: (0..<ids.count).map { Int32($0) })
-        }
-        self.tokens = tokens
-        self.positions = positions
-        self.offsets = offsets
-        self.lengths = lengths
-        self.longest = lengths.max() ?? 0
+        return (nextLogits, result)
     }
 }
 

@@ -28,7 +28,7 @@ final class ClassifyTask: PassTask {
                 return probe
             }
         }
-        return PackedPassSink.union(leased.first?.map(\.request) ?? [])
+        return HiddenStateRequest.union(leased.first?.map(\.request) ?? [])
     }
 
     func receive(layer: Int, text: Int, rows: UnsafeBufferPointer<Float>) throws {

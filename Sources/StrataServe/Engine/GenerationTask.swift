@@ -39,6 +39,8 @@ final class GenerationTask {
     let events: AsyncThrowingStream<GenerationEvent, any Error>.Continuation
     var generation: GuardedGeneration?
     var pieces: StreamingDetokenizer
+    /// Its event stream is closed; the scheduler drops it at the end of the turn.
+    var ended = false
 
     /// `screened`: the server's guard (if any) reads the prefill.
     init(ticket: RequestTicket, prompt: [Int32], maxTokens: Int, sampling: SamplingOptions, screened: Bool,

@@ -37,27 +37,8 @@ extension PassTask {
     var tokenCount: Int { texts.reduce(0) { $0 + $1.count } }
 }
 
-/// Routes the states of a packed pass to the task and text each sequence belongs to.
-final class PackedPassSink: HiddenStateSink {
-    private let owners: [(task: any PassTask, text: Int)]
-
-    init(tasks: [any PassTask]) {
-        owners = tasks.flatMap { task in task.texts.indices.map { (task: task, text: $0) } }
-    }
-
-    var batch: [[Int32]] { owners.map { $0.task.texts[$0.text] } }
-
-    func receive(layer: Int, sequence: Int, rows: UnsafeBufferPointer<Float>, tokens: Int) throws {
-        let owner = owners[sequence]
-        try owner.task.receive(layer: layer, text: owner.text, rows: rows)
-    }
-
-    func receiveLastLogProbs(sequence: Int, logProbs: UnsafeBufferPointer<Float>) throws {
-        let owner = owners[sequence]
-        try owner.task.receiveLastLogProbs(text: owner.text, logProbs: logProbs)
-    }
-
-    /// The union of what the tasks need.
+extension HiddenStateRequest {
+    /// What a pass must hand out to serve all of `requests`: the union of their layers and log-probabilities.
     static func union(_ requests: [HiddenStateRequest]) -> HiddenStateRequest {
         var layers = Set<Int>()
         var all = false

@@ -4,7 +4,8 @@ public struct ServeLimits: Sendable, Equatable {
     public var queueLimit = 64
     /// Generations decoded at the same time, one step each in turn; more wait in the queue.
     public var maxActiveGenerations = 8
-    /// Tokens packed into one forward pass for classify and hidden-state requests.
+    /// New tokens (classify and hidden-state texts, generation prompts) packed into one forward pass; the first
+    /// waiting item always goes, and the active generations' decode tokens come on top.
     public var maxBatchTokens = 2048
     /// Largest request body in bytes.
     public var maxBodyBytes = 1 << 20

@@ -6,11 +6,14 @@ import StrataModel
 ///
 /// - the queue is bounded (`ServeLimits.queueLimit` requests admitted and unfinished); a request beyond it
 ///   is refused at once, never buffered;
-/// - each turn of the loop runs, in order: one forward pass packing the waiting classify and hidden-state
-///   texts (up to `maxBatchTokens` tokens), the prefill of one waiting generation (with its guard), and one
-///   decoding step of every active generation — so new work starts every turn and no generation waits for
-///   another to finish;
-/// - cancelled or expired work is dropped between steps.
+/// - each turn of the loop runs one packed forward pass (`PackedTurn`) holding, in arrival order, the waiting
+///   classify and hidden-state texts and the prompts of arriving generations (while a generation slot is
+///   free), up to `maxBatchTokens` new tokens, plus one decode token of every active generation; then every
+///   active generation samples its next token. So new work starts every turn, prefills share their matrix
+///   products, and the generations advance one token each per turn, round robin, none waiting for another
+///   to finish;
+/// - cancelled or expired work is dropped between turns;
+/// - a pass that fails is run again one work item at a time, so that only the item at fault fails.
 public final class ServeScheduler: @unchecked Sendable {
     private let model: ServedModel
     private let probes: ProbeRegistry
@@ -20,8 +23,8 @@ public final class ServeScheduler: @unchecked Sendable {
 
     private let condition = NSCondition()
     // Guarded by `condition`.
-    private var waitingPasses: [any PassTask] = []
-    private var waitingGenerations: [GenerationTask] = []
+    /// Admitted work not started yet, in arrival order: `.pass` and `.prompt` items only.
+    private var waiting: [TurnWork] = []
     private var admitted = 0
     private var activeCount = 0
     private var accepting = true
@@ -29,6 +32,8 @@ public final class ServeScheduler: @unchecked Sendable {
     private var finishedRunning = false
     // Used by the worker thread only.
     private var active: [GenerationTask] = []
+    /// Requests that ended during the current turn.
+    private var endedThisTurn = 0
 
     public init(model: ServedModel, probes: ProbeRegistry, limits: ServeLimits, metrics: ServeMetrics) {
         self.model = model
@@ -67,11 +72,11 @@ public final class ServeScheduler: @unchecked Sendable {
     }
 
     func submit(_ task: any PassTask) throws {
-        try admit { waitingPasses.append(task) }
+        try admit { waiting.append(.pass(task)) }
     }
 
     func submit(_ task: GenerationTask) throws {
-        try admit { waitingGenerations.append(task) }
+        try admit { waiting.append(.prompt(task)) }
     }
 
     private func admit(_ enqueue: () -> Void) throws {
@@ -96,7 +101,7 @@ public final class ServeScheduler: @unchecked Sendable {
     private func workLoop() {
         while true {
             condition.lock()
-            while waitingPasses.isEmpty && waitingGenerations.isEmpty && active.isEmpty && (accepting || admitted > 0) {
+            while waiting.isEmpty && active.isEmpty && (accepting || admitted > 0) {
                 condition.wait()
             }
             if !accepting && admitted == 0 {
@@ -105,114 +110,135 @@ public final class ServeScheduler: @unchecked Sendable {
                 condition.unlock()
                 return
             }
-            var batch: [any PassTask] = []
-            var batchTokens = 0
-            while let next = waitingPasses.first, batch.isEmpty || batchTokens + next.tokenCount <= limits.maxBatchTokens {
-                batch.append(waitingPasses.removeFirst())
-                batchTokens += next.tokenCount
-            }
-            var arriving: GenerationTask?
-            if active.count < limits.maxActiveGenerations, !waitingGenerations.isEmpty {
-                arriving = waitingGenerations.removeFirst()
-            }
+            let arriving = takeArrivingWork()
             condition.unlock()
 
-            var done = runPass(batch)
-            if let arriving {
-                if prefill(arriving) { active.append(arriving) } else { done += 1 }
+            endedThisTurn = 0
+            var turn: [TurnWork] = []
+            for work in arriving {
+                if let reason = abandoned(work.ticket) { fail(work, reason) } else { turn.append(work) }
             }
-            let before = active.count
-            active.removeAll { !step($0) }
-            done += before - active.count
-            release(done)
+            for task in active {
+                if let reason = abandoned(task.ticket) {
+                    fail(.decode(task), reason)
+                } else if task.generation?.pendingDecode != nil {
+                    turn.append(.decode(task))
+                }
+            }
+            run(turn)
+            for task in active where !task.ended { step(task) }
+            active.removeAll { $0.ended }
+            release(endedThisTurn)
         }
     }
 
-    /// Runs the packed pass of `tasks`; returns how many tasks ended (all of them).
-    private func runPass(_ tasks: [any PassTask]) -> Int {
-        guard !tasks.isEmpty else { return 0 }
-        var live: [any PassTask] = []
-        var requests: [HiddenStateRequest] = []
-        defer { probes.returnAll() }
-        for task in tasks {
-            if let reason = abandoned(task.ticket) {
-                task.fail(reason)
+    /// Takes waiting work for this turn's pass, in arrival order, up to `maxBatchTokens` new tokens (the first
+    /// item always goes); a generation also needs a free slot, and waits without holding back the texts
+    /// behind it. Called with `condition` locked.
+    private func takeArrivingWork() -> [TurnWork] {
+        var taken: [TurnWork] = []
+        var tokens = 0
+        var slots = limits.maxActiveGenerations - active.count
+        var index = 0
+        while index < waiting.count {
+            let work = waiting[index]
+            if case .prompt = work, slots <= 0 {
+                index += 1
                 continue
             }
-            do {
-                requests.append(try task.prepare(probes: probes))
-                live.append(task)
-            } catch {
-                task.fail(Self.apiError(error))
-            }
+            guard taken.isEmpty || tokens + work.tokenCount <= limits.maxBatchTokens else { break }
+            waiting.remove(at: index)
+            taken.append(work)
+            tokens += work.tokenCount
+            if case .prompt = work { slots -= 1 }
         }
-        guard !live.isEmpty else { return tasks.count }
-        let sink = PackedPassSink(tasks: live)
-        let batch = sink.batch
-        do {
-            _ = try model.llama.forward(batch: batch, request: PackedPassSink.union(requests), sink: sink)
-            metrics.pass(texts: batch.count, tokens: batch.reduce(0) { $0 + $1.count })
-        } catch {
-            for task in live { task.fail(Self.apiError(error)) }
-            return tasks.count
-        }
-        for task in live {
-            do { try task.complete() } catch { task.fail(Self.apiError(error)) }
-        }
-        return tasks.count
+        return taken
     }
 
-    /// Runs the guarded prefill of `task`; returns whether it goes on to decode.
-    private func prefill(_ task: GenerationTask) -> Bool {
-        if let reason = abandoned(task.ticket) {
-            task.events.finish(throwing: reason)
-            return false
+    /// Runs `work` as one packed pass and hands out its results; if the pass fails with several items in it,
+    /// runs each item alone so that only the one at fault fails.
+    private func run(_ work: [TurnWork]) {
+        guard !work.isEmpty else { return }
+        defer { probes.returnAll() }
+        let guardProbe: () throws -> ServingProbe? = { [probes] in
+            probes.guardProbe == nil ? nil : try probes.lease(ProbeRegistry.guardName)
         }
+        let turn = PackedTurn(work, model: model.llama, probes: probes, guardProbe: guardProbe)
+        for (item, error) in turn.refused { fail(item, error) }
+        guard !turn.sequences.isEmpty else { return }
+        let start = DispatchTime.now().uptimeNanoseconds
+        let result: ForwardResult
         do {
-            let guardProbe = task.screened ? probes.guardProbe : nil
-            let generation = try GuardedGeneration(model: model.llama, prompt: task.prompt, maxTokens: task.maxTokens,
-                                                   sampling: task.sampling, stopTokens: stopTokens,
-                                                   guard: guardProbe, threshold: task.threshold)
-            metrics.prefill(tokens: task.prompt.count, seconds: generation.prefillSeconds)
-            if let verdict = generation.verdict { metrics.verdict(probe: ProbeRegistry.guardName, flagged: verdict.flagged) }
-            task.events.yield(.started(promptTokens: task.prompt.count, verdict: generation.verdict))
-            if generation.refused {
-                task.events.yield(.finished(.contentFilter, completionTokens: 0))
-                task.events.finish()
-                return false
-            }
-            task.generation = generation
-            return true
+            result = try model.llama.forward(sequences: turn.sequences, request: turn.request, sink: turn)
         } catch {
-            task.events.finish(throwing: Self.apiError(error))
-            return false
+            if turn.included.count > 1 {
+                probes.returnAll()
+                for item in turn.included { run([item]) }
+            } else {
+                for item in turn.included { fail(item, Self.apiError(error)) }
+            }
+            return
+        }
+        let texts = turn.passTexts
+        metrics.pass(sequences: turn.sequences.count, texts: texts.count, textTokens: texts.tokens)
+        for item in turn.included { if case .pass = item { endedThisTurn += 1 } }
+        let outcomes = turn.deliver(result, prefillStart: start, stopTokens: stopTokens) { item, error in fail(item, error) }
+        for outcome in outcomes {
+            guard case .prefilled(let task, let generation) = outcome else { continue }
+            started(task, generation)
         }
     }
 
-    /// One decoding step of `task`; returns whether it goes on.
-    private func step(_ task: GenerationTask) -> Bool {
-        guard let generation = task.generation else { return false }
-        if let reason = abandoned(task.ticket) {
-            task.events.finish(throwing: reason)
-            return false
+    /// A prefilled generation reports its start (and guard verdict), then decodes, unless its guard refused it.
+    private func started(_ task: GenerationTask, _ generation: GuardedGeneration) {
+        metrics.prefill(tokens: task.prompt.count, seconds: generation.prefillSeconds)
+        if let verdict = generation.verdict { metrics.verdict(probe: ProbeRegistry.guardName, flagged: verdict.flagged) }
+        task.events.yield(.started(promptTokens: task.prompt.count, verdict: generation.verdict))
+        if generation.refused {
+            task.events.yield(.finished(.contentFilter, completionTokens: 0))
+            end(task, throwing: nil)
+            return
         }
+        task.generation = generation
+        active.append(task)
+    }
+
+    /// Ends `work` with `error` (a pass task delivers it; a generation's stream throws it).
+    private func fail(_ work: TurnWork, _ error: ServeAPIError) {
+        switch work {
+        case .pass(let task):
+            task.fail(error)
+            endedThisTurn += 1
+        case .prompt(let task), .decode(let task):
+            end(task, throwing: error)
+        }
+    }
+
+    /// Closes a generation's event stream (with `error`, if any); it leaves `active` at the end of the turn.
+    private func end(_ task: GenerationTask, throwing error: ServeAPIError?) {
+        guard !task.ended else { return }
+        task.ended = true
+        if let error { task.events.finish(throwing: error) } else { task.events.finish() }
+        endedThisTurn += 1
+    }
+
+    /// The next token of `task` (its decode step ran in the turn's pass, or runs here when it was not in it).
+    private func step(_ task: GenerationTask) {
+        guard let generation = task.generation else { return end(task, throwing: nil) }
         do {
             switch try generation.step() {
             case .token(let token):
                 metrics.generatedToken()
                 let piece = task.pieces.append(token)
                 if !piece.isEmpty { task.events.yield(.text(piece)) }
-                return true
             case .finished(let reason):
                 let rest = task.pieces.finish()
                 if !rest.isEmpty { task.events.yield(.text(rest)) }
                 task.events.yield(.finished(FinishReason(reason), completionTokens: generation.generated.count))
-                task.events.finish()
-                return false
+                end(task, throwing: nil)
             }
         } catch {
-            task.events.finish(throwing: Self.apiError(error))
-            return false
+            end(task, throwing: Self.apiError(error))
         }
     }
 
@@ -227,6 +253,10 @@ public final class ServeScheduler: @unchecked Sendable {
                                          code: "cancelled")
 
     static func apiError(_ error: any Error) -> ServeAPIError {
-        (error as? ServeAPIError) ?? .internalFailure(error)
+        switch error {
+        case let error as ServeAPIError: error
+        case let error as ServingError: error.apiError
+        default: .internalFailure(error)
+        }
     }
 }

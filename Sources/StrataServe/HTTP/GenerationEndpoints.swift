@@ -14,10 +14,11 @@ struct GenerationEndpoints: Sendable {
         var settings = try settings(body.generation)
         if let explicit = body.maxCompletionTokens { settings.maxTokens = try checkedMaxTokens(explicit, field: "max_completion_tokens") }
         let (events, ticket) = try start(prompt: tokens, settings: settings, connected: requestContext.connected)
+        let firstToken = firstTokenRecorder("/v1/chat/completions", requestContext)
         let header = context.header(prefix: "chatcmpl-")
         if body.generation.stream == true {
             let includeUsage = body.generation.streamOptions?.includeUsage == true
-            return ServerSentEvents.response(events: events, ticket: ticket) { event, promptTokens in
+            return ServerSentEvents.response(events: events, ticket: ticket, firstToken: firstToken) { event, promptTokens in
                 func chunk(_ delta: ChatMessageBody, finish: FinishReason? = nil, guardReport: ProbeReport? = nil)
                     -> CompletionEnvelope<ChatChoice> {
                     header.envelope("chat.completion.chunk", [ChatChoice(delta: delta, finishReason: finish)],
@@ -38,7 +39,7 @@ struct GenerationEndpoints: Sendable {
                 }
             }
         }
-        let outcome = try await GenerationOutcome.collect(events, ticket: ticket)
+        let outcome = try await GenerationOutcome.collect(events, ticket: ticket, firstToken: firstToken)
         let refused = outcome.finish == .contentFilter
         let message = ChatMessageBody(role: "assistant", content: refused ? nil : outcome.text,
                                       refusal: refused ? Self.refusal : nil)
@@ -53,10 +54,11 @@ struct GenerationEndpoints: Sendable {
         let tokens = try context.promptTokens(body.prompt, field: "prompt")
         let settings = try settings(body.generation, defaultMaxTokens: 16)
         let (events, ticket) = try start(prompt: tokens, settings: settings, connected: requestContext.connected)
+        let firstToken = firstTokenRecorder("/v1/completions", requestContext)
         let header = context.header(prefix: "cmpl-")
         if body.generation.stream == true {
             let includeUsage = body.generation.streamOptions?.includeUsage == true
-            return ServerSentEvents.response(events: events, ticket: ticket) { event, promptTokens in
+            return ServerSentEvents.response(events: events, ticket: ticket, firstToken: firstToken) { event, promptTokens in
                 switch event {
                 case .started(_, let verdict):
                     return [header.envelope("text_completion", [TextChoice(text: "")],
@@ -69,7 +71,7 @@ struct GenerationEndpoints: Sendable {
                 }
             }
         }
-        let outcome = try await GenerationOutcome.collect(events, ticket: ticket)
+        let outcome = try await GenerationOutcome.collect(events, ticket: ticket, firstToken: firstToken)
         return try JSONResponse.make(header.envelope(
             "text_completion", [TextChoice(text: outcome.text, finishReason: outcome.finish)],
             usage: Usage(prompt: outcome.promptTokens, completion: outcome.completionTokens),
@@ -77,6 +79,12 @@ struct GenerationEndpoints: Sendable {
     }
 
     static let refusal = "The request was refused: the guard probe flagged the prompt."
+
+    /// Records the time from the request's arrival to its first generated text (streamed: when it is written).
+    private func firstTokenRecorder(_ endpoint: String, _ requestContext: ServeRequestContext) -> @Sendable () -> Void {
+        let metrics = context.metrics, receivedAt = requestContext.receivedAt
+        return { metrics.firstToken(endpoint: endpoint, seconds: Double(DispatchTime.now().uptimeNanoseconds - receivedAt) / 1e9) }
+    }
 
     struct Settings {
         var maxTokens: Int
@@ -129,7 +137,9 @@ struct GenerationOutcome {
     var verdict: ProbeVerdict?
     var finish = FinishReason.stop
 
-    static func collect(_ events: AsyncThrowingStream<GenerationEvent, any Error>, ticket: RequestTicket) async throws -> Self {
+    /// Gathers `events`; `firstToken` is called when the first generated text arrives.
+    static func collect(_ events: AsyncThrowingStream<GenerationEvent, any Error>, ticket: RequestTicket,
+                        firstToken: @Sendable () -> Void) async throws -> Self {
         try await withTaskCancellationHandler {
             var outcome = GenerationOutcome()
             for try await event in events {
@@ -138,6 +148,7 @@ struct GenerationOutcome {
                     outcome.promptTokens = count
                     outcome.verdict = verdict
                 case .text(let piece):
+                    if outcome.text.isEmpty { firstToken() }
                     outcome.text += piece
                 case .finished(let reason, let completion):
                     outcome.finish = reason
@@ -154,18 +165,27 @@ struct GenerationOutcome {
 /// `text/event-stream` answers: one `data:` line per chunk, `data: [DONE]` at the end; an error after the
 /// stream began is sent as a `data:` line with OpenAI's error object.
 enum ServerSentEvents {
+    static let contentType = "text/event-stream"
+
+    /// The stream of `events` as `chunks`; `firstToken` is called once the first generated text is written.
     static func response<Chunk: Encodable>(
         events: AsyncThrowingStream<GenerationEvent, any Error>, ticket: RequestTicket,
+        firstToken: @escaping @Sendable () -> Void,
         chunks: @escaping @Sendable (_ event: GenerationEvent, _ promptTokens: Int) -> [Chunk]
     ) -> Response {
-        Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+        Response(status: .ok, headers: [.contentType: contentType, .cacheControl: "no-cache"],
                  body: ResponseBody { writer in
             var promptTokens = 0
+            var sentText = false
             do {
                 for try await event in events {
                     if case .started(let count, _) = event { promptTokens = count }
                     for chunk in chunks(event, promptTokens) {
                         try await writer.write(ByteBuffer(string: "data: \(try JSONResponse.encodeLine(chunk))\n\n"))
+                    }
+                    if case .text = event, !sentText {
+                        sentText = true
+                        firstToken()
                     }
                 }
             } catch let error as ServeAPIError {

@@ -32,7 +32,7 @@ public struct ServeContext: Sendable {
     /// Token ids of a prompt text, within the prompt limit; errors name `field`.
     func promptTokens(_ text: String, field: String) throws -> [Int32] {
         let tokens = model.tokenizer.encode(text)
-        guard !tokens.isEmpty else { throw ServeAPIError.invalid(field, "the text encodes to no tokens") }
+        guard !tokens.isEmpty else { throw ServingError.emptyPrompt(source: field, field: field).apiError }
         guard tokens.count <= limits.maxPromptTokens else {
             throw ServeAPIError.invalid(field, "the prompt is \(tokens.count) tokens, more than the limit of "
                                         + "\(limits.maxPromptTokens) (--max-prompt-tokens)")

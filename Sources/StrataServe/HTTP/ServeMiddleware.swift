@@ -3,7 +3,9 @@ import Hummingbird
 import NIOCore
 
 /// Wraps every route: checks the bearer token when the server has an API key, turns every error into
-/// OpenAI's JSON error object with its status, and counts the request and its latency in the metrics.
+/// OpenAI's JSON error object with its status, and counts the request and its latency in the metrics: a
+/// streamed answer (server-sent events) counts when its last byte is written, so its latency is the whole
+/// stream's.
 /// The metrics label unknown paths `other`, so that a client cannot grow the label set.
 struct ServeMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: ServeMetrics
@@ -25,8 +27,20 @@ struct ServeMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch {
             response = JSONResponse.error(Self.apiError(error))
         }
-        metrics.request(endpoint: knownPaths.contains(path) ? path : "other", status: Int(response.status.code),
-                        seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        let endpoint = knownPaths.contains(path) ? path : "other", status = Int(response.status.code)
+        let metrics = metrics
+        let record: @Sendable () -> Void = {
+            metrics.request(endpoint: endpoint, status: status, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        guard response.headers[.contentType] == ServerSentEvents.contentType else {
+            record()
+            return response
+        }
+        let stream = response.body
+        response.body = ResponseBody { writer in
+            defer { record() }
+            try await stream.write(writer)
+        }
         return response
     }
 
@@ -34,6 +48,8 @@ struct ServeMiddleware<Context: RequestContext>: RouterMiddleware {
         switch error {
         case let error as ServeAPIError:
             return error
+        case let error as ServingError:
+            return error.apiError
         case is NIOTooManyBytesError:
             return ServeAPIError(status: 413, message: "the request body is too large", code: "body_too_large")
         case let error as any HTTPResponseError:

@@ -1,3 +1,4 @@
+import Dispatch
 import Hummingbird
 import NIOCore
 
@@ -7,6 +8,8 @@ import NIOCore
 public struct ServeRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     private let connection: (any Channel)?
+    /// When the request arrived (`DispatchTime` uptime nanoseconds): latencies are measured from here.
+    let receivedAt = DispatchTime.now().uptimeNanoseconds
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

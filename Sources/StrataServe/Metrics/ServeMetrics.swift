@@ -10,6 +10,7 @@ public final class ServeMetrics: Sendable {
     private let completionTokens: Counter
     private let prefillSeconds: ValueHistogram
     private let passTexts: ValueHistogram
+    private let passSequences: ValueHistogram
     private static let latencyBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
 
     public init() {
@@ -28,17 +29,29 @@ public final class ServeMetrics: Sendable {
             helpText: "Prefill latency of a generation, the guard included"), buckets: Self.latencyBuckets)
         passTexts = registry.makeValueHistogram(descriptor: .init(
             namespace: "strata", metricName: "packed_pass_texts", unitName: "",
-            helpText: "Texts packed into one forward pass (classify and hidden-state requests)"),
+            helpText: "Classify and hidden-state texts packed into one forward pass"),
+            buckets: [1, 2, 4, 8, 16, 32, 64])
+        passSequences = registry.makeValueHistogram(descriptor: .init(
+            namespace: "strata", metricName: "packed_pass_sequences", unitName: "",
+            helpText: "Sequences packed into one forward pass: texts, generation prompts and decode steps"),
             buckets: [1, 2, 4, 8, 16, 32, 64])
     }
 
-    /// A finished HTTP request.
+    /// The time from a generation request's arrival to its first generated text (streamed: written).
+    public func firstToken(endpoint: String, seconds: Double) {
+        registry.makeValueHistogram(descriptor: .init(namespace: "strata", metricName: "time_to_first_token",
+                                                      unitName: "seconds",
+                                                      helpText: "Time from a generation request's arrival to its first generated text"),
+                                    labels: [("endpoint", endpoint)], buckets: Self.latencyBuckets).record(seconds)
+    }
+
+    /// A finished HTTP request (a streamed one when its last byte is written).
     public func request(endpoint: String, status: Int, seconds: Double) {
         registry.makeCounter(descriptor: .init(namespace: "strata", metricName: "requests", unitName: "total",
                                                helpText: "HTTP requests by endpoint and status"),
                              labels: [("endpoint", endpoint), ("status", String(status))]).increment()
         registry.makeValueHistogram(descriptor: .init(namespace: "strata", metricName: "request_duration",
-                                                      unitName: "seconds", helpText: "HTTP request latency by endpoint"),
+                                                      unitName: "seconds", helpText: "HTTP request latency by endpoint, to the last byte of a streamed answer"),
                                     labels: [("endpoint", endpoint)], buckets: Self.latencyBuckets).record(seconds)
     }
 
@@ -52,8 +65,11 @@ public final class ServeMetrics: Sendable {
         prefillSeconds.record(seconds)
     }
 
-    func pass(texts: Int, tokens: Int) {
-        promptTokens.increment(by: Int64(tokens))
+    /// A packed pass of `sequences` sequences, `texts` of them classify or hidden-state texts of `textTokens` tokens.
+    func pass(sequences: Int, texts: Int, textTokens: Int) {
+        passSequences.record(Double(sequences))
+        guard texts > 0 else { return }
+        promptTokens.increment(by: Int64(textTokens))
         passTexts.record(Double(texts))
     }
 

@@ -54,19 +54,29 @@ public final class GuardedGeneration {
     /// the probe predicts class 1 (for a binary probe: P(class 1) >= `threshold`, default the checkpoint's
     /// validation threshold, else 0.5). Steps then decode up to `maxTokens` tokens with `sampling`, stopping
     /// at `stopTokens`.
-    public init(model: LlamaModel, prompt: [Int32], maxTokens: Int, sampling: SamplingOptions = .greedy,
-                stopTokens: Set<Int32>, guard probe: ServingProbe? = nil, threshold: Float? = nil) throws {
+    public convenience init(model: LlamaModel, prompt: [Int32], maxTokens: Int, sampling: SamplingOptions = .greedy,
+                            stopTokens: Set<Int32>, guard probe: ServingProbe? = nil, threshold: Float? = nil) throws {
         guard !prompt.isEmpty else { throw ServingError.emptyPrompt(source: "prompt") }
-        sampler = try TokenSampler(options: sampling)
-        self.maxTokens = maxTokens
-        self.stopTokens = stopTokens
-        promptTokens = prompt.count
         let prefillStart = DispatchTime.now().uptimeNanoseconds
         if let probe { try probe.begin(tokens: prompt.count) }
         let session = try GenerationSession(
             model: model, prompt: prompt, maxNewTokens: maxTokens,
             request: probe.map { HiddenStateRequest(layers: $0.request.layers) } ?? HiddenStateRequest(layers: []),
             sink: probe)
+        try self.init(prefilled: session, maxTokens: maxTokens, sampling: sampling, stopTokens: stopTokens,
+                      guard: probe, threshold: threshold, prefillStart: prefillStart)
+    }
+
+    /// A generation whose prompt has already been prefilled into `session` (for example in a packed pass
+    /// shared with other requests), with `probe` (begun on the prompt) fed that pass's hidden states;
+    /// `prefillStart` (`DispatchTime` uptime nanoseconds) is when the prefill began.
+    public init(prefilled session: GenerationSession, maxTokens: Int, sampling: SamplingOptions = .greedy,
+                stopTokens: Set<Int32>, guard probe: ServingProbe? = nil, threshold: Float? = nil,
+                prefillStart: UInt64) throws {
+        sampler = try TokenSampler(options: sampling)
+        self.maxTokens = maxTokens
+        self.stopTokens = stopTokens
+        promptTokens = session.promptCount
         var verdict: ProbeVerdict?
         if let probe {
             if probe.live.needsFeatures { try probe.receiveLastLogits(try session.nextLogits) }
@@ -79,6 +89,23 @@ public final class GuardedGeneration {
 
     /// True when the guard flagged the prompt: nothing will be generated.
     public var refused: Bool { session == nil }
+
+    /// The token whose decode step the next `step()` needs and the cache it continues, when there is one: a
+    /// caller that decodes several generations in one packed pass runs it and hands back its logits with
+    /// `decoded(logits:)` before calling `step()`.
+    public var pendingDecode: PackedSequence? {
+        guard finishedReason == nil, let session, let pending, generated.count < maxTokens else { return nil }
+        return PackedSequence(tokens: [pending], cache: session.cache)
+    }
+
+    /// Takes the logits of the `pendingDecode` step that a packed pass ran.
+    public func decoded(logits: [Float]) throws {
+        guard let session, let token = pending else {
+            throw LlamaError.invalidInput("no decode step is pending for this generation")
+        }
+        try session.append(token, decodedLogits: logits)
+        pending = nil
+    }
 
     /// Decodes the next token, or says why generation has ended (a refused prompt ends at once with
     /// `.cancelled`).

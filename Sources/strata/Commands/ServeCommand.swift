@@ -21,9 +21,9 @@ struct ServeCommand: ParsableCommand {
             every generation response carries the verdict in the extra field "strata_guard". The guard is also \
             listed in /v1/classify as "guard".
 
-            All model work runs on one thread: each turn it runs one forward pass packing the waiting classify \
-            and hidden-state texts (--max-batch-tokens), the prefill of one waiting generation, and one decoding \
-            step of every active generation (--max-active). At most --queue-limit requests are admitted; more get \
+            All model work runs on one thread: each turn is one packed forward pass holding the waiting classify \
+            and hidden-state texts and the prefills of arriving generations (--max-batch-tokens new tokens), plus \
+            one decode token of every active generation (--max-active), each of which then samples its next token. At most --queue-limit requests are admitted; more get \
             429 with Retry-After at once. A client that disconnects cancels its work; a request past \
             --request-timeout gets 504. SIGTERM or SIGINT stops accepting connections, finishes in-flight \
             requests and exits 0. Bad requests get OpenAI's JSON error object with a 4xx status naming the field.
@@ -46,7 +46,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Model id shown in /v1/models and responses (default: the model file's name).") var modelID: String?
     @Option(help: "Requests admitted and unfinished at most; more get 429.") var queueLimit = ServeLimits().queueLimit
     @Option(help: "Generations decoded at the same time.") var maxActive = ServeLimits().maxActiveGenerations
-    @Option(help: "Tokens packed into one classify/hidden-state forward pass.") var maxBatchTokens = ServeLimits().maxBatchTokens
+    @Option(help: "New tokens (texts and prompts) packed into one forward pass.") var maxBatchTokens = ServeLimits().maxBatchTokens
     @Option(help: "Largest request body in bytes (413 above).") var maxBodyBytes = ServeLimits().maxBodyBytes
     @Option(help: "Longest prompt or text in tokens.") var maxPromptTokens = ServeLimits().maxPromptTokens
     @Option(help: "Largest max_tokens a request may ask for.") var maxCompletionTokens = ServeLimits().maxCompletionTokens
