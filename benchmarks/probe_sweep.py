@@ -293,7 +293,7 @@ def grid(strata, places, tasks, kinds, max_rung):
 # The grid candidate each kind's defaults (ProbeDefaults in Sources/StrataProbe/Probes/ProbeDefaults.swift) equal,
 # flag for flag: `confirm` reuses that candidate's grid runs (same flags, deterministic training) instead of
 # training them again.
-DEFAULT_CANDIDATES = {"gate": "lr 1e-2 epochs 10 gate-scale", "mha": "lr 1e-3 epochs 5 heads 2", "pooling": "lr 5e-3 epochs 10"}
+DEFAULT_CANDIDATES = {"gate": "lr 1e-2 epochs 10 gate-scale", "mha": "lr 1e-3 epochs 10 heads 4", "pooling": "lr 5e-3 epochs 10"}
 
 
 def compare(strata, places, tasks, sizes, kind, candidates, seeds):

@@ -27,8 +27,8 @@ public struct ProbeDefaults: Sendable, Equatable {
                                             gateScale: false, heads: 4, downcast: 32)
         case .gate: return ProbeDefaults(solver: .adamw, learningRate: 1e-2, epochs: 10, patience: 3, weightDecay: 0.01,
                                          gateScale: true, heads: 4, downcast: 32)
-        case .mha: return ProbeDefaults(solver: .adamw, learningRate: 1e-3, epochs: 5, patience: 3, weightDecay: 0.01,
-                                        gateScale: false, heads: 2, downcast: 32)
+        case .mha: return ProbeDefaults(solver: .adamw, learningRate: 1e-3, epochs: 10, patience: 3, weightDecay: 0.01,
+                                        gateScale: false, heads: 4, downcast: 32)
         case .lastToken, .meanLast: return ProbeDefaults(solver: .lbfgs, learningRate: 1e-3, epochs: 10, patience: 3, weightDecay: 0.01,
                                                           gateScale: false, heads: 4, downcast: 32)
         case .logits: return ProbeDefaults(solver: .adamw, learningRate: 1e-3, epochs: 10, patience: 3, weightDecay: 0.01,
