@@ -47,6 +47,9 @@ MODEL = HOME / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"
 TASKS = {"rotten_tomatoes": {"metric": "accuracy", "chat": False}, "safety": {"metric": "f1", "chat": True}}
 SIZES = {"dev": None, "500": 500, "2000": 2000, "full": None}
 KINDS = ["pooling", "gate", "mha", "last-token", "mean-last"]
+# Kinds whose default fit does not depend on --seed (`--solver lbfgs`, spec/PROBES.md §3 "Solvers"): confirm trains
+# them with the first seed only, and the table marks the cell.
+SEED_FREE = {"last-token", "mean-last"}
 # Held in memory: the epoch cache of a 2,000-review training subset fits (spec/PROBES.md §3).
 MEMORY_BUDGET = "12GB"
 
@@ -319,7 +322,7 @@ def confirm(strata, places, tasks, sizes, kinds, seeds):
                 say(f"{task}: size {size} is its full training split: see the full rows")
                 continue
             for kind in kinds:
-                for seed in seeds:
+                for seed in (seeds[:1] if kind in SEED_FREE else seeds):
                     key = f"confirm|{task}|{size}|{kind}|defaults|seed{seed}"
                     grid_key = f"grid|{task}|{size}|{kind}|{DEFAULT_CANDIDATES.get(kind)}|seed{seed}"
                     if key not in results and grid_key in results:
@@ -340,6 +343,8 @@ def table(work):
         if not xs:
             return "—"
         text = f"{100 * statistics.mean(xs):.1f} ± {100 * statistics.stdev(xs):.1f}" if len(xs) > 1 else f"{100 * xs[0]:.1f}"
+        if len(xs) == 1 and rows[0]["kind"] in SEED_FREE and rows[0]["stage"] == "confirm":
+            return f"{text} (no seed: one fit)"
         return text if len(xs) >= 3 or field != "test" or rows[0]["stage"] == "grid" else f"{text} ({len(xs)} seed{'s' if len(xs) > 1 else ''})"
     print("### Grid (dev data: RT 800, safety 600 training examples; validation chooses, test reported; mean ± std over the seeds run)\n")
     print("| kind | candidate | RT val / test | safety val / test | seeds |")
