@@ -31,6 +31,7 @@ WORK/results.jsonl and skipped on a rerun):
        [--kinds gate,mha,...] [--seeds 1,2,3]
 """
 import argparse
+import hashlib
 import importlib.machinery
 import importlib.util
 import json
@@ -155,15 +156,52 @@ def effective_size(strata, places, task, size, cache={}):
     return "full" if n >= cache[key] else size
 
 
-def capture(strata, places, tasks, sizes):
+def stratified_jsonl_subset(src, dst, n, seed=1):
+    """n records of a JSONL split, each label in its share of the split (rounded; the largest remainders get the
+    leftover records), within a label the ids with the smallest SHA-256 of "SEED:id"; kept in file order."""
+    lines = [l for l in src.read_text(encoding="utf-8").splitlines() if l.strip()]
+    by_label = {}
+    for i, line in enumerate(lines):
+        by_label.setdefault(json.loads(line)["label"], []).append(i)
+    exact = {label: n * len(members) / len(lines) for label, members in by_label.items()}
+    quota = {label: int(x) for label, x in exact.items()}
+    for label in sorted(exact, key=lambda k: quota[k] - exact[k])[:n - sum(quota.values())]:
+        quota[label] += 1
+    keep = set()
+    for label, members in by_label.items():
+        ranked = sorted(members, key=lambda i: hashlib.sha256(f"{seed}:{json.loads(lines[i])['id']}".encode()).hexdigest())
+        keep.update(ranked[:quota[label]])
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(str(dst) + ".tmp")
+    tmp.write_text("".join(lines[i] + "\n" for i in sorted(keep)), encoding="utf-8")
+    os.replace(tmp, dst)
+    return dst
+
+
+def capture(strata, places, tasks, sizes, draw_from):
     if "dev" in sizes:
         capture_dev(strata, places, tasks)
+    main_job = load_main_job()
     for task in tasks:
+        if draw_from == "jsonl":
+            # The training subsets are drawn from the committed JSONL split and only they are captured: for when the
+            # full training split cannot be captured (benchmarks/probes.md says where this was used).
+            source = HOME / "data" / task / "train.jsonl"
+            total = sum(1 for l in source.read_text(encoding="utf-8").splitlines() if l.strip())
+            for size in sizes:
+                n = SIZES[size]
+                if n is None or n >= total:
+                    continue
+                subset_input = places.work / "subsets" / "inputs" / task_key(task) / f"train-{size}.jsonl"
+                if not subset_input.exists():
+                    stratified_jsonl_subset(source, subset_input, n)
+                main_job.capture(strata, subset_input, places.subset(task, size) / "train", TASKS[task]["chat"])
         for split in ("val", "test", "train"):   # the small splits first
             target = places.split(task, split)
             if places.main_job:
-                if not (target / ".main-job-complete").exists():
-                    sys.exit(f"--main-job: {target} is not a finished main-job capture (no .main-job-complete)")
+                # the main job's own capture (settings and completion marker), so that the main job reuses it
+                if split != "train" or draw_from != "jsonl":
+                    main_job.capture(strata, HOME / "data" / task / f"{split}.jsonl", target, TASKS[task]["chat"])
                 continue
             done = target / ".sweep-complete"
             if done.exists():
@@ -174,6 +212,8 @@ def capture(strata, places, tasks, sizes):
             cmd += ["--resume"] if target.exists() else []
             run(cmd)
             done.write_text("complete\n")
+        if draw_from == "jsonl":
+            continue
         total = train_records(strata, places.split(task, "train"))
         for size in sizes:
             n = SIZES[size]
@@ -393,6 +433,9 @@ def main():
                                        "(not captured again) and its probes the full-size confirm runs")
     ap.add_argument("--dev", default=str(HOME / "main-job" / "quick" / "captures"),
                     help="the dev captures (the main job's --quick captures; default: $STRATA_HOME/main-job/quick/captures)")
+    ap.add_argument("--draw-from", choices=["capture", "jsonl"], default="capture",
+                    help="capture: training subsets drawn from the full training capture by `strata split` (default); "
+                         "jsonl: drawn from the committed JSONL split (stratified, seeded) and only they captured")
     ap.add_argument("--candidates", default="", help="compare: candidate labels of the one --kinds kind, ';'-separated")
     args = ap.parse_args()
     work = Path(args.work)
@@ -407,7 +450,7 @@ def main():
             ap.error(f"--sizes: unknown size {s!r} (known: {', '.join(SIZES)})")
     seeds = [int(x) for x in args.seeds.split(",")]
     if args.stage == "capture":
-        capture(args.strata, places, tasks, sizes)
+        capture(args.strata, places, tasks, sizes, args.draw_from)
     elif args.stage == "grid":
         grid(args.strata, places, tasks, kinds, args.max_rung)
     elif args.stage == "compare":
