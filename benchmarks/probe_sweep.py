@@ -145,15 +145,17 @@ def train_records(strata, path):
     return json.loads(run([strata, "inspect", path, "--json"], capture=True))["records"]
 
 
-def effective_size(strata, places, task, size, cache={}):
+def committed_train_records(task):
+    """Records of the task's committed training split (its JSONL, as tools/fetch-data wrote it)."""
+    return sum(1 for l in (HOME / "data" / task / "train.jsonl").read_text(encoding="utf-8").splitlines() if l.strip())
+
+
+def effective_size(places, task, size):
     """The size a run at `size` really is: a size at or above the task's training split is "full"."""
     n = SIZES[size]
     if n is None:
         return size
-    key = (task, str(places.split(task, "train")))
-    if key not in cache:
-        cache[key] = train_records(strata, places.split(task, "train"))
-    return "full" if n >= cache[key] else size
+    return "full" if n >= committed_train_records(task) else size
 
 
 def stratified_jsonl_subset(src, dst, n, seed=1):
@@ -187,7 +189,7 @@ def capture(strata, places, tasks, sizes, draw_from):
             # The training subsets are drawn from the committed JSONL split and only they are captured: for when the
             # full training split cannot be captured (benchmarks/probes.md says where this was used).
             source = HOME / "data" / task / "train.jsonl"
-            total = sum(1 for l in source.read_text(encoding="utf-8").splitlines() if l.strip())
+            total = committed_train_records(task)
             for size in sizes:
                 n = SIZES[size]
                 if n is None or n >= total:
@@ -358,7 +360,7 @@ def confirm(strata, places, tasks, sizes, kinds, seeds):
     results = load_results(work)
     for size in sizes:
         for task in tasks:
-            if effective_size(strata, places, task, size) != size:
+            if effective_size(places, task, size) != size:
                 say(f"{task}: size {size} is its full training split: see the full rows")
                 continue
             for kind in kinds:
