@@ -7,16 +7,16 @@ on the probe's own input features, within --bound points of test accuracy.
 For each kind, the features come from `strata features --probe KIND` (the last valid token, or the
 mean over valid tokens, of the last hidden state, rms-normalised: the vectors the probe's head
 reads, by shared code); scikit-learn is fitted on the train split for every C of the grid of
-tools/check_sklearn_pooling.py and the C with the best validation accuracy is scored on test.
+checks/check_sklearn_pooling.py and the C with the best validation accuracy is scored on test.
 The probe is trained once per seed (the fit does not depend on the seed; the seeds check that) with
 nothing but `--val` and `--metric accuracy`, and scored by `strata eval` on test (threshold chosen
 on validation, as `strata eval` reads it from the checkpoint).
 
-  python3 tools/check_sklearn_baselines.py --train TRAIN --val VAL --test TEST [--kinds last-token,mean-last]
+  python3 checks/check_sklearn_baselines.py --train TRAIN --val VAL --test TEST [--kinds last-token,mean-last]
       [--strata .build/release/strata] [--seeds 1] [--bound 1.0] [--work DIR] [--json OUT]
 
 Exit status 1 when a kind's gap exceeds the bound. The pooling probe (AdamW; the paper's probe) keeps
-its own check, tools/check_sklearn_pooling.py.
+its own check, checks/check_sklearn_pooling.py.
 """
 import argparse
 import json

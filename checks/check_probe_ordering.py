@@ -7,7 +7,7 @@ asserted (README.md, "Probes", says where and by how much it does not hold).
 
 "Beyond the seed spread": mean(a) − std(a) > mean(b) + std(b) over the seeds (sample std).
 
-  python3 tools/check_probe_ordering.py --task rotten_tomatoes=TRAIN,VAL,TEST --task safety=TRAIN,VAL,TEST \\
+  python3 checks/check_probe_ordering.py --task rotten_tomatoes=TRAIN,VAL,TEST --task safety=TRAIN,VAL,TEST \\
       --size quick|2000|full [--seeds 1,2,3] [--strata .build/release/strata] [--work DIR] [--json OUT]
 
 Trains every kind of KINDS with each seed (skipping checkpoints already in --work), scores them with
