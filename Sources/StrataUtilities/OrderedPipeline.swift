@@ -13,9 +13,10 @@ import Foundation
 ///
 /// **Stop and failure (one rule).** A job (or its cost) that throws fails the pipeline at that job's
 /// turn: `take()` first delivers every earlier result, then throws that error, and throws it again
-/// on every later call; no job after it is started once it is delivered. `stop()` (or deinit) ends
-/// the run early: workers finish the job in hand, start no other, and are joined; `take()` then
-/// throws `stoppedError`.
+/// on every later call; no job after it is started once it is delivered. `stop()` ends the run
+/// early: workers finish the job in hand, start no other, and are joined; `take()` then throws
+/// `stoppedError`. An owner that may drop the pipeline before the last result must call `stop()`:
+/// running workers hold the pipeline, so dropping the last outside reference does not end them.
 public final class OrderedPipeline<Output>: @unchecked Sendable {
     private let condition = NSCondition()
     private let count: Int
