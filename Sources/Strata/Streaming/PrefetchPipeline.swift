@@ -1,4 +1,5 @@
 import Foundation
+import StrataUtilities
 
 /// Background readers for a `StrataStream`: `threads` workers read and decode the records of
 /// an epoch plan ahead of the consumer, and hand them over strictly in plan order.

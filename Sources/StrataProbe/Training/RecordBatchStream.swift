@@ -1,5 +1,6 @@
 import Foundation
 import Strata
+import StrataUtilities
 
 /// One pass of a `RecordBatchSource`: the chunks of its `ChunkPlan`, built ahead by background
 /// workers (`OrderedPipeline`, bounded in padded bytes) and handed over in order. At a step

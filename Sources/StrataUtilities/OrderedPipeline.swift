@@ -2,7 +2,7 @@ import Foundation
 
 /// Jobs 0 ..< count run on background threads; one consumer takes their results strictly in job
 /// order. The one bounded, in-order producer/consumer primitive of the package (prefetching
-/// records and batches, and the capture writer, run on it).
+/// records and batches, and the forward workers, run on it).
 ///
 /// **Bound.** Before running job k a worker reserves `cost(k)` units. Reservations are granted in
 /// job order and only while the reserved total stays within `budget`; a job costing more than the
@@ -13,15 +13,16 @@ import Foundation
 ///
 /// **Stop and failure (one rule).** A job (or its cost) that throws fails the pipeline at that job's
 /// turn: `take()` first delivers every earlier result, then throws that error, and throws it again
-/// on every later call; no job after it is started once it is delivered. `stop()` (or deinit) ends
-/// the run early: workers finish the job in hand, start no other, and are joined; `take()` then
-/// throws `stoppedError`.
+/// on every later call; no job after it is started once it is delivered. `stop()` ends the run
+/// early: workers finish the job in hand, start no other, and are joined; `take()` then throws
+/// `stoppedError`. An owner that may drop the pipeline before the last result must call `stop()`:
+/// running workers hold the pipeline, so dropping the last outside reference does not end them.
 public final class OrderedPipeline<Output>: @unchecked Sendable {
     private let condition = NSCondition()
     private let count: Int
     private let budget: Int
     private let cost: (Int) throws -> Int
-    private let work: (Int) throws -> Output
+    private let work: (_ job: Int, _ worker: Int) throws -> Output
     private let stoppedError: Error
 
     private var nextToClaim = 0
@@ -42,8 +43,18 @@ public final class OrderedPipeline<Output>: @unchecked Sendable {
     ///   - stoppedError: what `take()` throws after `stop()`.
     ///   - cost: units job k holds from before it runs until its result is taken (runs on a worker).
     ///   - work: runs job k on a worker.
-    public init(count: Int, threads: Int, budget: Int, name: String, stoppedError: Error,
-                cost: @escaping (Int) throws -> Int, work: @escaping (Int) throws -> Output) {
+    public convenience init(count: Int, threads: Int, budget: Int, name: String, stoppedError: Error,
+                            cost: @escaping (Int) throws -> Int, work: @escaping (Int) throws -> Output) {
+        self.init(count: count, threads: threads, budget: budget, name: name, stoppedError: stoppedError,
+                  cost: cost, workOnWorker: { job, _ in try work(job) })
+    }
+
+    /// Like `init(count:threads:budget:name:stoppedError:cost:work:)`, but `workOnWorker(job, worker)`
+    /// also gets the index (0 ..< threads) of the worker thread running it, so a job can use that
+    /// worker's own scratch state; `stackSize` is each worker thread's stack in bytes.
+    public init(count: Int, threads: Int, budget: Int, name: String, stoppedError: Error, stackSize: Int = 4 << 20,
+                cost: @escaping (Int) throws -> Int,
+                workOnWorker work: @escaping (_ job: Int, _ worker: Int) throws -> Output) {
         self.count = max(0, count)
         self.budget = max(1, budget)
         self.cost = cost
@@ -52,9 +63,9 @@ public final class OrderedPipeline<Output>: @unchecked Sendable {
         let threads = max(1, threads)
         runningWorkers = threads
         for worker in 0 ..< threads {
-            let thread = Thread { [self] in run() }
+            let thread = Thread { [self] in run(worker: worker) }
             thread.name = "\(name)-\(worker)"
-            thread.stackSize = 4 << 20
+            thread.stackSize = stackSize
             thread.start()
         }
     }
@@ -109,7 +120,7 @@ public final class OrderedPipeline<Output>: @unchecked Sendable {
         condition.unlock()
     }
 
-    private func run() {
+    private func run(worker: Int) {
         while true {
             condition.lock()
             guard !stopping, nextToClaim < count else { return exitWorker() }
@@ -134,7 +145,7 @@ public final class OrderedPipeline<Output>: @unchecked Sendable {
             condition.unlock()
 
             let result: Result<Output, Error>
-            if let costFailure { result = .failure(costFailure) } else { result = Result { try work(job) } }
+            if let costFailure { result = .failure(costFailure) } else { result = Result { try work(job, worker) } }
 
             condition.lock()
             ready[job] = (result, units)
