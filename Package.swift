@@ -14,7 +14,7 @@ let package = Package(
         .library(name: "StrataCapture", targets: ["StrataCapture"]),
         .library(name: "StrataMPI", targets: ["StrataMPI"]),
         .library(name: "StrataServe", targets: ["StrataServe"]),
-        .executable(name: "strata", targets: ["strata"]),
+        .executable(name: "strata", targets: ["strata"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -22,7 +22,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
-        .package(url: "https://github.com/apple/swift-crypto", "3.0.0" ..< "5.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0")
     ],
     targets: [
         // C libraries from Debian packages (installed by tools/setup), found through pkg-config.
@@ -33,7 +33,9 @@ let package = Package(
         // What several modules share, written once: SplitMix64, half floats, FNV-1a, byte sizes (internal: not a product).
         .target(name: "StrataUtilities"),
         // The format: schema, block codec, shard writer/reader, datasets, streaming.
-        .target(name: "Strata", dependencies: ["StrataUtilities", "CZstd", "CStrataKernels", .product(name: "SystemPackage", package: "swift-system")]),
+        .target(
+            name: "Strata",
+            dependencies: ["StrataUtilities", "CZstd", "CStrataKernels", .product(name: "SystemPackage", package: "swift-system")]),
         // CPU-specific kernels (SSE4.2 CRC-32C, F16C half conversion) with runtime detection.
         .target(name: "CStrataKernels"),
         // HDF5 import / export.
@@ -54,31 +56,36 @@ let package = Package(
                 "Strata", "StrataModel", "StrataProbe", "StrataCapture",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio")
             ]),
         // The command-line tool.
         .executableTarget(
             name: "strata",
             dependencies: [
                 "Strata", "StrataHDF5", "StrataModel", "StrataProbe", "StrataCapture", "StrataMPI", "StrataServe", "StrataUtilities",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser")
             ]),
 
         // What every test target shares: scoped temporary directories, the checks that say why a test skips, seeded values.
         .target(name: "StrataTestSupport", dependencies: ["StrataUtilities"], path: "Tests/StrataTestSupport"),
         .testTarget(name: "StrataUtilitiesTests", dependencies: ["StrataUtilities", "StrataTestSupport"]),
         .testTarget(name: "StrataTests", dependencies: ["Strata", "StrataTestSupport", "StrataUtilities"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "StrataHDF5Tests", dependencies: ["StrataHDF5", "Strata", "StrataTestSupport", "StrataUtilities"],
-                    exclude: ["hdf5_fixtures.py"]),  // the h5py fixture generator the tests run
-        .testTarget(name: "StrataModelTests", dependencies: ["StrataModel", "StrataTestSupport", "StrataUtilities"],
-                    resources: [.copy("Fixtures")]),
-        .testTarget(name: "StrataProbeTests", dependencies: ["StrataProbe", "Strata", "StrataTestSupport"],
-                    exclude: ["gen_probe_references.py"]),  // writes ReferenceValues.swift
-        .testTarget(name: "StrataCaptureTests",
-                    dependencies: ["StrataCapture", "StrataModel", "StrataProbe", "StrataTestSupport"]),
-        .testTarget(name: "StrataServeTests",
-                    dependencies: ["StrataServe", "StrataModel", "StrataProbe", "StrataCapture", "StrataTestSupport"]),
-        .testTarget(name: "StrataCLITests", dependencies: ["Strata", "StrataTestSupport"]),
+        .testTarget(
+            name: "StrataHDF5Tests", dependencies: ["StrataHDF5", "Strata", "StrataTestSupport", "StrataUtilities"],
+            exclude: ["hdf5_fixtures.py"]), // the h5py fixture generator the tests run
+        .testTarget(
+            name: "StrataModelTests", dependencies: ["StrataModel", "StrataTestSupport", "StrataUtilities"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "StrataProbeTests", dependencies: ["StrataProbe", "Strata", "StrataTestSupport"],
+            exclude: ["gen_probe_references.py"]), // writes ReferenceValues.swift
+        .testTarget(
+            name: "StrataCaptureTests",
+            dependencies: ["StrataCapture", "StrataModel", "StrataProbe", "StrataTestSupport"]),
+        .testTarget(
+            name: "StrataServeTests",
+            dependencies: ["StrataServe", "StrataModel", "StrataProbe", "StrataCapture", "StrataTestSupport"]),
+        .testTarget(name: "StrataCLITests", dependencies: ["Strata", "StrataTestSupport"])
     ],
     swiftLanguageModes: [.v5]
 )

@@ -9,8 +9,9 @@ import PackageDescription
 let strata = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
 
 func fuzzTarget(_ name: String, _ products: [String]) -> Target {
-    .executableTarget(name: name,
-                      dependencies: ["FuzzSupport"] + products.map { .product(name: $0, package: strata) })
+    .executableTarget(
+        name: name,
+        dependencies: ["FuzzSupport"] + products.map { .product(name: $0, package: strata) })
 }
 
 let package = Package(
@@ -31,7 +32,7 @@ let package = Package(
         // Byte-level BPE tokenizer: encode arbitrary text, decode it back.
         fuzzTarget("FuzzTokenizer", ["StrataModel"]),
         // Capture input reader: JSON lines and CSV.
-        fuzzTarget("FuzzTextRecords", ["StrataCapture"]),
+        fuzzTarget("FuzzTextRecords", ["StrataCapture"])
     ],
     swiftLanguageModes: [.v5]
 )

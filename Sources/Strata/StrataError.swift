@@ -34,8 +34,10 @@ public struct StrataError: Error, CustomStringConvertible, Sendable {
     public var block: Int?
     public var offset: Int?
 
-    public init(_ kind: Kind, _ message: String, path: String? = nil, record: Int? = nil,
-                recordID: String? = nil, block: Int? = nil, offset: Int? = nil) {
+    public init(
+        _ kind: Kind, _ message: String, path: String? = nil, record: Int? = nil,
+        recordID: String? = nil, block: Int? = nil, offset: Int? = nil
+    ) {
         self.kind = kind
         self.message = message
         self.path = path
@@ -58,8 +60,10 @@ public struct StrataError: Error, CustomStringConvertible, Sendable {
     }
 
     /// The same error with location fields filled in where they are still empty.
-    func located(path: String? = nil, record: Int? = nil, recordID: String? = nil,
-                 block: Int? = nil, offset: Int? = nil) -> StrataError {
+    func located(
+        path: String? = nil, record: Int? = nil, recordID: String? = nil,
+        block: Int? = nil, offset: Int? = nil
+    ) -> StrataError {
         var copy = self
         if copy.path == nil { copy.path = path }
         if copy.record == nil { copy.record = record }

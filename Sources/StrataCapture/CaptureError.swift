@@ -30,16 +30,21 @@ public enum CaptureError: Error, CustomStringConvertible, Equatable {
             return "\(path): row \(row): \(reason.rawValue): \(detail) (pass --on-bad-row skip to leave such rows out)"
         case .nothingToCapture(let path, let shard, let rows, let reason, let count, let first):
             let whose = shard.map { "shard \($0) of \(path)" } ?? path
-            return "\(whose): none of its \(rows) rows can be captured, most often \(reason.rawValue) (\(count) of \(rows))\(Self.hint(for: reason)); "
+            return
+                "\(whose): none of its \(rows) rows can be captured, most often \(reason.rawValue) (\(count) of \(rows))\(Self.hint(for: reason)); "
                 + "first bad row \(first.row): \(first.detail): \(first.excerpt)"
         case .emptyInput(let path, let shard, let rowsInFile):
-            let what = shard.map { rowsInFile > 0 ? "shard \($0) gets none of the file's \(rowsInFile) data rows" : "no data rows (shard \($0))" } ?? "no data rows"
+            let what =
+                shard.map { rowsInFile > 0 ? "shard \($0) gets none of the file's \(rowsInFile) data rows" : "no data rows (shard \($0))" }
+                ?? "no data rows"
             return "\(path): \(what) (an empty file, blank lines only, or a CSV header alone); pass --allow-empty to write an empty dataset"
         case .outputNotEmpty(let directory, let entries):
             let shown = entries.prefix(5).joined(separator: ", ") + (entries.count > 5 ? ", …" : "")
-            return "output directory \(directory) is not empty (\(shown)); pass --resume to continue the capture written there, or choose another --out"
+            return
+                "output directory \(directory) is not empty (\(shown)); pass --resume to continue the capture written there, or choose another --out"
         case .resumeMismatch(let directory, let field, let existing, let requested):
-            return "--resume: \(directory) was captured with \(field) = \(existing), but this run asks for \(requested); rerun with the original settings or choose another --out"
+            return
+                "--resume: \(directory) was captured with \(field) = \(existing), but this run asks for \(requested); rerun with the original settings or choose another --out"
         case .foreignFiles(let directory, let files, let why):
             return "\(directory): \(why): \(files.prefix(5).joined(separator: ", "))"
         case .model(let path, let why):
@@ -52,7 +57,8 @@ public enum CaptureError: Error, CustomStringConvertible, Equatable {
     /// Which flags usually explain rows skipped for `reason`.
     private static func hint(for reason: SkipReason) -> String {
         switch reason {
-        case .malformed: return " (check --text-field, and that the input is .jsonl with one JSON object per line or .csv with a header row)"
+        case .malformed:
+            return " (check --text-field, and that the input is .jsonl with one JSON object per line or .csv with a header row)"
         case .badLabel: return " (check --label-field and --label-names)"
         case .tooLong: return " (see --max-tokens, --truncate and --max-row-bytes)"
         case .emptyText, .invalidUTF8, .duplicateID: return ""

@@ -26,7 +26,8 @@ public enum TextRowProblem: Error, Sendable, Equatable, CustomStringConvertible 
         case .emptyText: return "empty text"
         case .invalidUTF8: return "text is not valid UTF-8"
         case .badLabel(let value): return "label '\(value)' is not an integer"
-        case .tooManyBytes(let bytes, let limit): return "the row is \(bytes) bytes, over the limit of \(limit) bytes per row (--max-row-bytes)"
+        case .tooManyBytes(let bytes, let limit):
+            return "the row is \(bytes) bytes, over the limit of \(limit) bytes per row (--max-row-bytes)"
         }
     }
 }
@@ -73,8 +74,10 @@ public struct TextRecordReader {
     /// Rows with more bytes than this (line end excluded) are skipped unread as `tooManyBytes`.
     public var maxRowBytes: Int
 
-    public init(path: String, fields: TextFields = TextFields(), labelNames: [String]? = nil,
-                maxRowBytes: Int = TextRecordReader.defaultMaxRowBytes) {
+    public init(
+        path: String, fields: TextFields = TextFields(), labelNames: [String]? = nil,
+        maxRowBytes: Int = TextRecordReader.defaultMaxRowBytes
+    ) {
         self.path = path
         self.fields = fields
         self.labelNames = labelNames
@@ -108,7 +111,9 @@ public struct TextRecordReader {
     /// Every row, in order (see `forEachRow`).
     public func readAll() throws -> [Result<TextRecord, RowFailure>] {
         var out: [Result<TextRecord, RowFailure>] = []
-        try forEachRow { out.append($0); return true }
+        try forEachRow {
+            out.append($0); return true
+        }
         return out
     }
 
@@ -127,8 +132,10 @@ public struct TextRecordReader {
             case .tooLong(let count, let head, let blank):
                 if blank { continue }
                 row += 1
-                result = .failure(RowFailure(row: row, problem: .tooManyBytes(bytes: count, limit: maxRowBytes),
-                                             excerpt: RowExcerpt.of(head, totalBytes: count)))
+                result = .failure(
+                    RowFailure(
+                        row: row, problem: .tooManyBytes(bytes: count, limit: maxRowBytes),
+                        excerpt: RowExcerpt.of(head, totalBytes: count)))
             }
             guard try body(result) else { return }
         }
@@ -202,11 +209,14 @@ public struct TextRecordReader {
         case .fields(let cells): header = cells.map { String(decoding: $0, as: UTF8.self) }
         case .malformed: throw TextInputError(path: path, row: 0, problem: "the CSV header is malformed")
         case .tooLong(let count):
-            throw TextInputError(path: path, row: 0, problem: "the CSV header is \(count) bytes, over the limit of \(maxRowBytes) bytes per row (--max-row-bytes)")
+            throw TextInputError(
+                path: path, row: 0,
+                problem: "the CSV header is \(count) bytes, over the limit of \(maxRowBytes) bytes per row (--max-row-bytes)")
         }
         guard let textColumn = header.firstIndex(of: fields.text) else {
-            throw TextInputError(path: path, row: 0,
-                                 problem: "no column '\(fields.text)' (columns: \(header.joined(separator: ", "))); choose one with --text-field")
+            throw TextInputError(
+                path: path, row: 0,
+                problem: "no column '\(fields.text)' (columns: \(header.joined(separator: ", "))); choose one with --text-field")
         }
         let labelColumn = fields.label.flatMap { header.firstIndex(of: $0) }
         let idColumn = fields.id.flatMap { header.firstIndex(of: $0) }
@@ -224,15 +234,18 @@ public struct TextRecordReader {
             case .malformed(let why):
                 result = failure(.malformed(why))
             case .fields(let cells):
-                result = record(cells, row: row, header: header, textColumn: textColumn, labelColumn: labelColumn,
-                                idColumn: idColumn, failure: failure)
+                result = record(
+                    cells, row: row, header: header, textColumn: textColumn, labelColumn: labelColumn,
+                    idColumn: idColumn, failure: failure)
             }
             guard try body(result) else { return }
         }
     }
 
-    private func record(_ cells: [[UInt8]], row: Int, header: [String], textColumn: Int, labelColumn: Int?, idColumn: Int?,
-                        failure: (TextRowProblem) -> Result<TextRecord, RowFailure>) -> Result<TextRecord, RowFailure> {
+    private func record(
+        _ cells: [[UInt8]], row: Int, header: [String], textColumn: Int, labelColumn: Int?, idColumn: Int?,
+        failure: (TextRowProblem) -> Result<TextRecord, RowFailure>
+    ) -> Result<TextRecord, RowFailure> {
         guard cells.count == header.count else { return failure(.malformed("\(cells.count) fields, header has \(header.count)")) }
         guard let text = String(validating: cells[textColumn], as: UTF8.self) else { return failure(.invalidUTF8) }
         var label: Int?

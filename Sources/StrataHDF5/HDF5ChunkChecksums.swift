@@ -20,7 +20,8 @@ struct HDF5ChunkChecksums {
     /// (then import falls back to decoding every chunk, as for any other file).
     init?(dataset: HDF5Dataset) throws {
         guard dataset.hasAttribute(Self.attributeName), let values = try dataset.integerAttribute(Self.attributeName),
-              !values.isEmpty, values.count % 3 == 0 else { return nil }
+            !values.isEmpty, values.count % 3 == 0
+        else { return nil }
         for i in stride(from: 0, to: values.count, by: 3) {
             guard values[i] >= 0, values[i + 1] >= 0, values[i + 2] >= 0, values[i + 2] <= Int64(UInt32.max) else { return nil }
             byOrigin[Origin(layer: Int(values[i]), token: Int(values[i + 1]))] = UInt32(values[i + 2])

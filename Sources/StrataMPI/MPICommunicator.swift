@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Dispatch
 import StrataProbe
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Data-parallel training over MPI's world communicator (Open MPI, loaded at run time:
 /// `OpenMPILibrary`). Sums are `MPI_Allreduce(MPI_IN_PLACE, …, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD)`.
@@ -46,8 +47,9 @@ public final class MPICommunicator: TrainingCommunicator {
             while start < buffer.count {
                 let count = min(limit, buffer.count - start)
                 try library.check(
-                    library.allreduce(OpenMPILibrary.inPlace, buffer.baseAddress! + start, Int32(count),
-                                      library.floatType, library.sumOp, library.commWorld),
+                    library.allreduce(
+                        OpenMPILibrary.inPlace, buffer.baseAddress! + start, Int32(count),
+                        library.floatType, library.sumOp, library.commWorld),
                     "MPI_Allreduce of \(count) floats")
                 start += count
             }

@@ -13,7 +13,8 @@ public struct MPILaunch: Sendable, Equatable {
             return MPILaunch(launcher: "mpirun (Open MPI)", worldSize: Int(size))
         }
         if environment["PMIX_RANK"] != nil {
-            return MPILaunch(launcher: "PMIx (srun --mpi=pmix or prterun)", worldSize: environment["SLURM_STEP_NUM_TASKS"].flatMap { Int($0) })
+            return MPILaunch(
+                launcher: "PMIx (srun --mpi=pmix or prterun)", worldSize: environment["SLURM_STEP_NUM_TASKS"].flatMap { Int($0) })
         }
         if environment["PMI_RANK"] != nil || environment["PMI_FD"] != nil {
             return MPILaunch(launcher: "PMI (srun --mpi=pmi2)", worldSize: environment["PMI_SIZE"].flatMap { Int($0) })
@@ -24,7 +25,8 @@ public struct MPILaunch: Sendable, Equatable {
     /// Tasks of a Slurm job step started without an MPI plugin (nil when not under such a step).
     public static func srunTasksWithoutMPI(environment: [String: String]) -> Int? {
         guard detect(environment: environment) == nil, environment["SLURM_STEP_ID"] != nil,
-              let tasks = environment["SLURM_STEP_NUM_TASKS"].flatMap({ Int($0) }), tasks > 1 else { return nil }
+            let tasks = environment["SLURM_STEP_NUM_TASKS"].flatMap({ Int($0) }), tasks > 1
+        else { return nil }
         return tasks
     }
 

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The few entry points of Open MPI's C library that data-parallel training uses, loaded at run
@@ -46,8 +46,10 @@ final class OpenMPILibrary {
             }
             reasons.append("\(name): \(dlerror().map { String(cString: $0) } ?? "not found")")
         }
-        throw MPIError(what: "cannot load Open MPI", detail: reasons.joined(separator: "; ")
-            + " — install it (Debian: apt-get install openmpi-bin libopenmpi-dev) or point STRATA_LIBMPI at libmpi.so")
+        throw MPIError(
+            what: "cannot load Open MPI",
+            detail: reasons.joined(separator: "; ")
+                + " — install it (Debian: apt-get install openmpi-bin libopenmpi-dev) or point STRATA_LIBMPI at libmpi.so")
     }
 
     private init(handle: UnsafeMutableRawPointer, path: String) throws {

@@ -1,6 +1,6 @@
 import Foundation
-import StrataModel
 import StrataCapture
+import StrataModel
 import StrataProbe
 
 /// A GGUF model loaded for serving: weights, its tokenizer, its chat template and end-of-turn tokens
@@ -16,7 +16,7 @@ public struct ServedModel: Sendable {
         self.path = path
         let file = try GGUFFile(path: path)
         llama = try LlamaModel(gguf: file, threads: threads)
-        BLASThreads.set(llama.threads)   // one pass at a time: split each product over the pass's threads
+        BLASThreads.set(llama.threads) // one pass at a time: split each product over the pass's threads
         tokenizer = try Tokenizer(gguf: file)
         chat = ChatTemplate(gguf: file)
     }
@@ -37,9 +37,10 @@ public struct ServedModel: Sendable {
         guard let trained = probe.checkpoint.header.provenance?.promptFormat else { return }
         let served = promptFormat(raw: raw, system: system)
         guard trained != served else { return }
-        FileHandle.standardError.write(Data((
-            "warning: \(probe.name) was trained on \(trained) but this command feeds it \(served); "
-            + "its probabilities may be off (\(hint))\n").utf8))
+        FileHandle.standardError.write(
+            Data(
+                ("warning: \(probe.name) was trained on \(trained) but this command feeds it \(served); "
+                    + "its probabilities may be off (\(hint))\n").utf8))
     }
 
     /// Tokens that end the assistant's turn: EOS and, when they are single tokens, `<|im_end|>` and
@@ -58,9 +59,10 @@ public struct ServedModel: Sendable {
     public func attach(probe path: String) throws -> ServingProbe {
         let probe = try ServingProbe(path: path, config: llama.config)
         if probe.layerSource == .assumedAllLayers {
-            FileHandle.standardError.write(Data((
-                "warning: \(path) records no layer indices (no training provenance); assuming its dataset captured "
-                + "every hidden state, so probe layer positions \(probe.modelLayers) are read as hidden-state indices\n").utf8))
+            FileHandle.standardError.write(
+                Data(
+                    ("warning: \(path) records no layer indices (no training provenance); assuming its dataset captured "
+                        + "every hidden state, so probe layer positions \(probe.modelLayers) are read as hidden-state indices\n").utf8))
         }
         return probe
     }

@@ -25,7 +25,7 @@ package struct ByteSize: Sendable, Hashable, Comparable, CustomStringConvertible
         "": 1, "b": 1,
         "kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12,
         "k": 1024, "m": 1_048_576, "g": 1_073_741_824, "t": 1_099_511_627_776,
-        "kib": 1024, "mib": 1_048_576, "gib": 1_073_741_824, "tib": 1_099_511_627_776,
+        "kib": 1024, "mib": 1_048_576, "gib": 1_073_741_824, "tib": 1_099_511_627_776
     ]
 
     /// Parses `4096`, `64KiB`, `512MB`, `1.5G`, `2 GiB` (rounding a fractional byte count to the nearest byte).
@@ -47,8 +47,10 @@ package struct ByteSize: Sendable, Hashable, Comparable, CustomStringConvertible
     /// The shortest exact spelling: `256MiB`, `512MB`, `1GiB`, `1000B`… (parses back to the same size): the unit
     /// that divides the size exactly with the smallest quotient, binary before decimal on a tie.
     package var description: String {
-        let units: [(String, Int)] = [("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10),
-                                      ("TB", 1_000_000_000_000), ("GB", 1_000_000_000), ("MB", 1_000_000), ("KB", 1000)]
+        let units: [(String, Int)] = [
+            ("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10),
+            ("TB", 1_000_000_000_000), ("GB", 1_000_000_000), ("MB", 1_000_000), ("KB", 1000)
+        ]
         let exact = units.filter { bytes != 0 && bytes % $0.1 == 0 }
         guard let best = exact.min(by: { bytes / $0.1 < bytes / $1.1 }) else { return "\(bytes)B" }
         return "\(bytes / best.1)\(best.0)"

@@ -28,9 +28,9 @@ package enum HalfFloat {
         let h32 = UInt32(h)
         let sign = (h32 & 0x8000) << 16
         let magnitude = h32 & 0x7FFF
-        var bits = (magnitude << 13) &+ 0x3800_0000           // rebias exponent 15 -> 127
-        bits = magnitude >= 0x7C00 ? bits &+ 0x3800_0000 : bits  // Inf/NaN: exponent 31 -> 255
-        let subnormal = (Float(Int32(bitPattern: magnitude)) * 5.960_464_5e-8).bitPattern  // m × 2^-24
+        var bits = (magnitude << 13) &+ 0x3800_0000 // rebias exponent 15 -> 127
+        bits = magnitude >= 0x7C00 ? bits &+ 0x3800_0000 : bits // Inf/NaN: exponent 31 -> 255
+        let subnormal = (Float(Int32(bitPattern: magnitude)) * 5.960_464_5e-8).bitPattern // m × 2^-24
         bits = magnitude < 0x0400 ? subnormal : bits
         return Float(bitPattern: bits | sign)
     }

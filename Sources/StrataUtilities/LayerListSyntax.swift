@@ -35,7 +35,8 @@ package enum LayerListSyntax: Sendable, Equatable {
             guard allowsNone else { throw Self.parseError(text, "'none' is not accepted here") }
             return .none
         }
-        let expected = "expected \(allowsNone ? "all, none" : "all") or a comma list of numbers, ranges and 'last' such as 0,5,10 or 0-4,last"
+        let expected =
+            "expected \(allowsNone ? "all, none" : "all") or a comma list of numbers, ranges and 'last' such as 0,5,10 or 0-4,last"
         var items: [Item] = []
         for part in trimmed.split(separator: ",", omittingEmptySubsequences: false) {
             let item = part.trimmingCharacters(in: .whitespaces)
@@ -46,7 +47,8 @@ package enum LayerListSyntax: Sendable, Equatable {
             } else {
                 let bounds = item.split(separator: "-", omittingEmptySubsequences: false)
                 guard bounds.count == 2, let low = Self.number(bounds[0]), let high = Self.number(bounds[1]), low <= high else {
-                    throw Self.parseError(text, item.isEmpty ? "an empty item (\(expected))" : "'\(item)' is not a number, range or 'last' (\(expected))")
+                    throw Self.parseError(
+                        text, item.isEmpty ? "an empty item (\(expected))" : "'\(item)' is not a number, range or 'last' (\(expected))")
                 }
                 guard high - low < maximumRangeLength else {
                     throw Self.parseError(text, "the range \(item) is longer than \(maximumRangeLength) layers")

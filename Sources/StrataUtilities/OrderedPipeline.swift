@@ -43,18 +43,23 @@ public final class OrderedPipeline<Output>: @unchecked Sendable {
     ///   - stoppedError: what `take()` throws after `stop()`.
     ///   - cost: units job k holds from before it runs until its result is taken (runs on a worker).
     ///   - work: runs job k on a worker.
-    public convenience init(count: Int, threads: Int, budget: Int, name: String, stoppedError: Error,
-                            cost: @escaping (Int) throws -> Int, work: @escaping (Int) throws -> Output) {
-        self.init(count: count, threads: threads, budget: budget, name: name, stoppedError: stoppedError,
-                  cost: cost, workOnWorker: { job, _ in try work(job) })
+    public convenience init(
+        count: Int, threads: Int, budget: Int, name: String, stoppedError: Error,
+        cost: @escaping (Int) throws -> Int, work: @escaping (Int) throws -> Output
+    ) {
+        self.init(
+            count: count, threads: threads, budget: budget, name: name, stoppedError: stoppedError,
+            cost: cost, workOnWorker: { job, _ in try work(job) })
     }
 
     /// Like `init(count:threads:budget:name:stoppedError:cost:work:)`, but `workOnWorker(job, worker)`
     /// also gets the index (0 ..< threads) of the worker thread running it, so a job can use that
     /// worker's own scratch state; `stackSize` is each worker thread's stack in bytes.
-    public init(count: Int, threads: Int, budget: Int, name: String, stoppedError: Error, stackSize: Int = 4 << 20,
-                cost: @escaping (Int) throws -> Int,
-                workOnWorker work: @escaping (_ job: Int, _ worker: Int) throws -> Output) {
+    public init(
+        count: Int, threads: Int, budget: Int, name: String, stoppedError: Error, stackSize: Int = 4 << 20,
+        cost: @escaping (Int) throws -> Int,
+        workOnWorker work: @escaping (_ job: Int, _ worker: Int) throws -> Output
+    ) {
         self.count = max(0, count)
         self.budget = max(1, budget)
         self.cost = cost
@@ -62,7 +67,7 @@ public final class OrderedPipeline<Output>: @unchecked Sendable {
         self.stoppedError = stoppedError
         let threads = max(1, threads)
         runningWorkers = threads
-        for worker in 0 ..< threads {
+        for worker in 0..<threads {
             let thread = Thread { [self] in run(worker: worker) }
             thread.name = "\(name)-\(worker)"
             thread.stackSize = stackSize

@@ -20,8 +20,9 @@ struct ArchitectureCommandTests {
         let texts = try #require(reference["texts"] as? [[String: Any]]).compactMap { $0["text"] as? String }
         var lines = ""
         for (index, text) in texts.enumerated() {
-            let line = try JSONSerialization.data(withJSONObject: ["id": "t\(index)", "text": text, "label": index % 2],
-                                                  options: [.sortedKeys])
+            let line = try JSONSerialization.data(
+                withJSONObject: ["id": "t\(index)", "text": text, "label": index % 2],
+                options: [.sortedKeys])
             lines += String(decoding: line, as: UTF8.self) + "\n"
         }
         try lines.write(toFile: path, atomically: true, encoding: .utf8)
@@ -59,8 +60,10 @@ struct ArchitectureCommandTests {
         try withTemporaryDirectory { dir in
             let model = Self.fixture(family) + "/model-f32.gguf"
             _ = try Self.writeInput(family, to: dir + "/in.jsonl")
-            try ServingCommandTests.expectOK(["capture", "--model", model, "--input", dir + "/in.jsonl", "--out", dir + "/ds",
-                               "--dtype", "f32", "--batch-tokens", "200"])
+            try ServingCommandTests.expectOK([
+                "capture", "--model", model, "--input", dir + "/in.jsonl", "--out", dir + "/ds",
+                "--dtype", "f32", "--batch-tokens", "200"
+            ])
             let check = try Python.run(["-c", Self.compareScript, Self.fixture(family), dir + "/ds"])
             #expect(check.status == 0 && check.output.hasPrefix("ok"), "\(family): \(check.output)")
         }
@@ -73,13 +76,22 @@ struct ArchitectureCommandTests {
         try withTemporaryDirectory { dir in
             let model = Self.fixture(family) + "/model-f32.gguf"
             let count = try Self.writeInput(family, to: dir + "/in.jsonl")
-            try ServingCommandTests.expectOK(["capture", "--model", model, "--input", dir + "/in.jsonl", "--out", dir + "/ds",
-                               "--dtype", "f32", "--layers", "0,2,3", "--label-names", "benign,harmful"])
-            try ServingCommandTests.expectOK(["train", "--data", dir + "/ds", "--probe", "pooling", "--out", dir + "/p.probe",
-                               "--epochs", "2", "--val-fraction", "0", "--layers", "3,0", "--quiet"])
-            try ServingCommandTests.expectOK(["eval", "--probe", dir + "/p.probe", "--data", dir + "/ds", "--predictions", dir + "/offline.jsonl"])
-            let live = try ServingCommandTests.jsonLines(ServingCommandTests.expectOK(["classify", "--model", model, "--probe", dir + "/p.probe",
-                                                         "--input", dir + "/in.jsonl", "--json"]).stdout)
+            try ServingCommandTests.expectOK([
+                "capture", "--model", model, "--input", dir + "/in.jsonl", "--out", dir + "/ds",
+                "--dtype", "f32", "--layers", "0,2,3", "--label-names", "benign,harmful"
+            ])
+            try ServingCommandTests.expectOK([
+                "train", "--data", dir + "/ds", "--probe", "pooling", "--out", dir + "/p.probe",
+                "--epochs", "2", "--val-fraction", "0", "--layers", "3,0", "--quiet"
+            ])
+            try ServingCommandTests.expectOK([
+                "eval", "--probe", dir + "/p.probe", "--data", dir + "/ds", "--predictions", dir + "/offline.jsonl"
+            ])
+            let live = try ServingCommandTests.jsonLines(
+                ServingCommandTests.expectOK([
+                    "classify", "--model", model, "--probe", dir + "/p.probe",
+                    "--input", dir + "/in.jsonl", "--json"
+                ]).stdout)
             let offline = try ServingCommandTests.jsonLines(String(contentsOfFile: dir + "/offline.jsonl", encoding: .utf8))
             #expect(live.count == count && offline.count == count)
             let offlineByID = Dictionary(uniqueKeysWithValues: offline.map { ($0["id"] as? String ?? "", $0) })
@@ -90,13 +102,17 @@ struct ArchitectureCommandTests {
                 #expect(abs(p - q) <= 1e-4, "\(family) \(id): classify \(p) vs capture+eval \(q)")
             }
 
-            let prompt = ["generate", "--model", model, "--prompt", "The quick brown fox", "--raw", "--max-tokens", "20",
-                          "--temperature", "0", "--json"]
+            let prompt = [
+                "generate", "--model", model, "--prompt", "The quick brown fox", "--raw", "--max-tokens", "20",
+                "--temperature", "0", "--json"
+            ]
             let plain = try ServingCommandTests.jsonLines(ServingCommandTests.expectOK(prompt).stdout)[0]
             #expect(plain["refused"] as? Bool == false && plain["tokens"] as? Int ?? 0 >= 1, "\(plain)")
-            let refused = try ServingCommandTests.jsonLines(ServingCommandTests.expectOK(prompt + ["--guard", dir + "/p.probe", "--threshold", "0"]).stdout)[0]
+            let refused = try ServingCommandTests.jsonLines(
+                ServingCommandTests.expectOK(prompt + ["--guard", dir + "/p.probe", "--threshold", "0"]).stdout)[0]
             #expect(refused["refused"] as? Bool == true && refused["text"] == nil, "\(refused)")
-            let answered = try ServingCommandTests.jsonLines(ServingCommandTests.expectOK(prompt + ["--guard", dir + "/p.probe", "--threshold", "1.5"]).stdout)[0]
+            let answered = try ServingCommandTests.jsonLines(
+                ServingCommandTests.expectOK(prompt + ["--guard", dir + "/p.probe", "--threshold", "1.5"]).stdout)[0]
             #expect(answered["refused"] as? Bool == false)
             #expect(answered["text"] as? String == plain["text"] as? String)
             #expect(abs((answered["probability"] as? Double ?? -1) - (refused["probability"] as? Double ?? -2)) <= 1e-6)

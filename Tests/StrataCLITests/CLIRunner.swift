@@ -40,29 +40,35 @@ enum CLIRunner {
             let candidate = dir.appendingPathComponent("strata").path
             searched.append(candidate)
             var isDir: ObjCBool = false
-            if fm.fileExists(atPath: candidate, isDirectory: &isDir), !isDir.boolValue, fm.isExecutableFile(atPath: candidate) { return candidate }
+            if fm.fileExists(atPath: candidate, isDirectory: &isDir), !isDir.boolValue, fm.isExecutableFile(atPath: candidate) {
+                return candidate
+            }
         }
         throw NotFound(searched: searched)
     }
 
     /// Starts `strata args...` with stdout/stderr going to the given files (or discarded);
     /// `environment` entries are added to (or override) the test process's environment.
-    static func start(_ args: [String], stdout: String? = nil, stderr: String? = nil,
-                      environment: [String: String] = [:]) throws -> Process {
+    static func start(
+        _ args: [String], stdout: String? = nil, stderr: String? = nil,
+        environment: [String: String] = [:]
+    ) throws -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: try binaryPath())
         p.arguments = args
         if !environment.isEmpty {
             p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
-        p.standardOutput = try stdout.map { path -> FileHandle in
-            _ = FileManager.default.createFile(atPath: path, contents: nil)
-            return try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        } ?? FileHandle.nullDevice
-        p.standardError = try stderr.map { path -> FileHandle in
-            _ = FileManager.default.createFile(atPath: path, contents: nil)
-            return try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        } ?? FileHandle.nullDevice
+        p.standardOutput =
+            try stdout.map { path -> FileHandle in
+                _ = FileManager.default.createFile(atPath: path, contents: nil)
+                return try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            } ?? FileHandle.nullDevice
+        p.standardError =
+            try stderr.map { path -> FileHandle in
+                _ = FileManager.default.createFile(atPath: path, contents: nil)
+                return try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            } ?? FileHandle.nullDevice
         try p.run()
         return p
     }
@@ -80,7 +86,8 @@ enum CLIRunner {
             }
             p.waitUntilExit()
             let read = { (path: String) in String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self) }
-            return Result(status: p.terminationStatus, stdout: read(out), stderr: read(err), signaled: p.terminationReason == .uncaughtSignal)
+            return Result(
+                status: p.terminationStatus, stdout: read(out), stderr: read(err), signaled: p.terminationReason == .uncaughtSignal)
         }
     }
 }

@@ -1,14 +1,16 @@
 import Foundation
 import Strata
-import Testing
 import StrataTestSupport
+import Testing
 
 /// `strata capture` end to end through the built binary, on models written by `strata synth-model`.
 @Suite struct CaptureCommandTests {
     /// A JSONL input of `count` rows (ids r0, r1, ...; labels 0/1) cycling through a few sentences.
     static func writeInput(_ path: String, count: Int) throws {
-        let sentences = ["the film is a delight", "a dull and lifeless story that goes on and on",
-                         "it is the best thing in years", "nothing works here", "an honest, moving portrait of a family"]
+        let sentences = [
+            "the film is a delight", "a dull and lifeless story that goes on and on",
+            "it is the best thing in years", "nothing works here", "an honest, moving portrait of a family"
+        ]
         var text = ""
         for i in 0..<count {
             let object: [String: Any] = ["id": "r\(i)", "text": "\(sentences[i % sentences.count]) (\(i))", "label": i % 2]
@@ -32,8 +34,10 @@ import StrataTestSupport
         try withTemporaryDirectory { dir in
             try Self.synthModel(dir + "/m.gguf")
             try Self.writeInput(dir + "/in.jsonl", count: 12)
-            let capture = try CLIRunner.run(["capture", "--model", dir + "/m.gguf", "--input", dir + "/in.jsonl", "--out", dir + "/out",
-                                             "--layers", "0,last", "--dtype", "f16", "--label-names", "neg,pos", "--threads", "1"])
+            let capture = try CLIRunner.run([
+                "capture", "--model", dir + "/m.gguf", "--input", dir + "/in.jsonl", "--out", dir + "/out",
+                "--layers", "0,last", "--dtype", "f16", "--label-names", "neg,pos", "--threads", "1"
+            ])
             #expect(capture.status == 0, "\(capture.stderr)")
             #expect(capture.stdout == dir + "/out\n")
             #expect(capture.stderr.contains("captured 12 records"))
@@ -59,8 +63,10 @@ import StrataTestSupport
             try Self.synthModel(dir + "/m.gguf")
             try Self.writeInput(dir + "/in.jsonl", count: 6)
             for (dtype, out) in [("f32", "/f32"), ("q8", "/q8")] {
-                let capture = try CLIRunner.run(["capture", "--model", dir + "/m.gguf", "--input", dir + "/in.jsonl", "--out", dir + out,
-                                                 "--dtype", dtype, "--max-rel-error", "0.008", "--threads", "1"])
+                let capture = try CLIRunner.run([
+                    "capture", "--model", dir + "/m.gguf", "--input", dir + "/in.jsonl", "--out", dir + out,
+                    "--dtype", dtype, "--max-rel-error", "0.008", "--threads", "1"
+                ])
                 #expect(capture.status == 0, "\(capture.stderr)")
             }
             let exact = try Self.contents(dir + "/f32"), lossy = try Self.contents(dir + "/q8")
@@ -83,9 +89,12 @@ import StrataTestSupport
             #expect(again.status != 0)
             #expect(again.stderr.contains("not empty") && again.stderr.contains("--resume"))
 
-            try ("{\"text\": \"fine\"}\n{\"text\": \"\"}\n{\"text\": 3}\n").write(toFile: dir + "/bad.jsonl", atomically: true, encoding: .utf8)
-            let fail = try CLIRunner.run(["capture", "--model", dir + "/m.gguf", "--input", dir + "/bad.jsonl", "--out", dir + "/o2",
-                                          "--on-bad-row", "fail"])
+            try ("{\"text\": \"fine\"}\n{\"text\": \"\"}\n{\"text\": 3}\n").write(
+                toFile: dir + "/bad.jsonl", atomically: true, encoding: .utf8)
+            let fail = try CLIRunner.run([
+                "capture", "--model", dir + "/m.gguf", "--input", dir + "/bad.jsonl", "--out", dir + "/o2",
+                "--on-bad-row", "fail"
+            ])
             #expect(fail.status != 0)
             #expect(fail.stderr.contains("bad.jsonl: row 2: empty_text"))
             let skip = try CLIRunner.run(["capture", "--model", dir + "/m.gguf", "--input", dir + "/bad.jsonl", "--out", dir + "/o3"])
@@ -103,8 +112,10 @@ import StrataTestSupport
             try Self.synthModel(dir + "/m.gguf")
             try Self.writeInput(dir + "/in.jsonl", count: 9)
             for i in 0..<2 {
-                let r = try CLIRunner.run(["capture", "--model", dir + "/m.gguf", "--input", dir + "/in.jsonl", "--out", dir + "/s\(i)",
-                                           "--shard", "\(i)/2", "--threads", "1"])
+                let r = try CLIRunner.run([
+                    "capture", "--model", dir + "/m.gguf", "--input", dir + "/in.jsonl", "--out", dir + "/s\(i)",
+                    "--shard", "\(i)/2", "--threads", "1"
+                ])
                 #expect(r.status == 0, "\(r.stderr)")
                 #expect(FileManager.default.fileExists(atPath: dir + "/s\(i)/capture-s\(i)of2.part-00000.strata"))
             }
@@ -124,8 +135,10 @@ import StrataTestSupport
             try Self.synthModel(dir + "/m.gguf", ["--blocks", "4", "--hidden", "64", "--feed-forward", "128"])
             try Self.writeInput(dir + "/in.jsonl", count: 150)
             func args(_ out: String) -> [String] {
-                ["capture", "--model", dir + "/m.gguf", "--input", dir + "/in.jsonl", "--out", out, "--dtype", "f32",
-                 "--batch-tokens", "48", "--threads", "1", "--checkpoint-interval", "0.3"]
+                [
+                    "capture", "--model", dir + "/m.gguf", "--input", dir + "/in.jsonl", "--out", out, "--dtype", "f32",
+                    "--batch-tokens", "48", "--threads", "1", "--checkpoint-interval", "0.3"
+                ]
             }
             let reference = try CLIRunner.run(args(dir + "/ref"))
             try #require(reference.status == 0, "\(reference.stderr)")
@@ -136,7 +149,8 @@ import StrataTestSupport
             func bytesWritten() -> Int {
                 let names = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/killed")) ?? []
                 return names.filter { $0.hasSuffix(".strata") }.reduce(0) { total, name in
-                    total + ((try? FileManager.default.attributesOfItem(atPath: dir + "/killed/" + name)[.size] as? NSNumber)?.intValue ?? 0)
+                    total
+                        + ((try? FileManager.default.attributesOfItem(atPath: dir + "/killed/" + name)[.size] as? NSNumber)?.intValue ?? 0)
                 }
             }
             while process.isRunning && bytesWritten() < 100_000 && Date() < deadline { usleep(1000) }
@@ -166,8 +180,10 @@ import StrataTestSupport
             // One worker on two threads against three single-threaded workers: the products run on one BLAS thread
             // either way, so the bytes agree on every CPU (README, "Determinism").
             for (workers, threads) in [("1", "2"), ("3", "1")] {
-                let run = try CLIRunner.run(["capture", "--model", dir + "/m.gguf", "--input", dir + "/in.jsonl", "--out",
-                                             dir + "/w" + workers, "--batch-tokens", "40", "--workers", workers, "--threads", threads])
+                let run = try CLIRunner.run([
+                    "capture", "--model", dir + "/m.gguf", "--input", dir + "/in.jsonl", "--out",
+                    dir + "/w" + workers, "--batch-tokens", "40", "--workers", workers, "--threads", threads
+                ])
                 #expect(run.status == 0, "\(run.stderr)")
                 #expect(run.stderr.contains("\(workers) worker(s) × \(threads) thread(s)"))
             }
@@ -175,13 +191,17 @@ import StrataTestSupport
             let three = try Data(contentsOf: URL(fileURLWithPath: dir + "/w3/capture.part-00000.strata"))
             #expect(one == three)
 
-            let zero = try CLIRunner.run(["capture", "--model", dir + "/m.gguf", "--input", dir + "/in.jsonl", "--out", dir + "/w0",
-                                          "--workers", "0"])
+            let zero = try CLIRunner.run([
+                "capture", "--model", dir + "/m.gguf", "--input", dir + "/in.jsonl", "--out", dir + "/w0",
+                "--workers", "0"
+            ])
             #expect(zero.status != 0 && zero.stderr.contains("--workers 0: must be at least 1"))
 
             try "1 2 3 4\n5 6 7\n8 9\n".write(toFile: dir + "/t.ids", atomically: true, encoding: .utf8)
-            let bench = try CLIRunner.run(["bench", "forward", "--model", dir + "/m.gguf", "--texts", dir + "/t.ids",
-                                           "--batch-tokens", "4", "--workers", "2", "--threads", "1", "--repeats", "1"])
+            let bench = try CLIRunner.run([
+                "bench", "forward", "--model", dir + "/m.gguf", "--texts", dir + "/t.ids",
+                "--batch-tokens", "4", "--workers", "2", "--threads", "1", "--repeats", "1"
+            ])
             #expect(bench.status == 0, "\(bench.stderr)")
             #expect(bench.stdout.contains("2 worker(s) × 1 thread(s)") && bench.stdout.contains("(  3 batches)"))
         }

@@ -8,19 +8,22 @@ import Testing
     /// A directory with the synthetic model `m.gguf` and a 3-row input `in.jsonl` (labels "neg"/"pos").
     static func setUp(_ dir: String) throws {
         try CaptureCommandTests.synthModel(dir + "/m.gguf")
-        let rows = [#"{"id":"a","text":"the film is a delight","label":"pos"}"#, #"{"id":"b","text":"a dull story","label":"neg"}"#,
-                    #"{"id":"c","text":"nothing works","label":"neg"}"#]
+        let rows = [
+            #"{"id":"a","text":"the film is a delight","label":"pos"}"#, #"{"id":"b","text":"a dull story","label":"neg"}"#,
+            #"{"id":"c","text":"nothing works","label":"neg"}"#
+        ]
         try rows.map { $0 + "\n" }.joined().write(toFile: dir + "/in.jsonl", atomically: true, encoding: .utf8)
     }
 
     static func capture(_ dir: String, _ args: [String], out: String = "out") throws -> CLIRunner.Result {
-        try CLIRunner.run(["capture", "--model", dir + "/m.gguf", "--out", dir + "/" + out, "--threads", "1", "--progress-interval", "0"] + args)
+        try CLIRunner.run(
+            ["capture", "--model", dir + "/m.gguf", "--out", dir + "/" + out, "--threads", "1", "--progress-interval", "0"] + args)
     }
 
     @Test(arguments: [
         (["--text-field", "nope"], "most often malformed (3 of 3)", #"first bad row 1: missing field 'nope': {"id":"a","text":"the film"#),
         (["--label-names", "negative,positive"], "most often bad_label (3 of 3)", "first bad row 1: label 'pos' is not an integer"),
-        (["--input-is-markdown"], "most often malformed", "first bad row 1: malformed row: not valid JSON: # Notes"),
+        (["--input-is-markdown"], "most often malformed", "first bad row 1: malformed row: not valid JSON: # Notes")
     ])
     func capturesThatKeepNothingFailNamingTheReasonAndFirstBadRow(args: [String], reason: String, firstRow: String) throws {
         try withTemporaryDirectory { dir in
@@ -68,11 +71,14 @@ import Testing
         try withTemporaryDirectory { dir in
             try Self.setUp(dir)
             let big = #"{"id":"big","text":""# + String(repeating: "long ", count: 20_000) + #""}"#
-            try (try String(contentsOfFile: dir + "/in.jsonl", encoding: .utf8) + big + "\n").write(toFile: dir + "/in.jsonl", atomically: true, encoding: .utf8)
+            try (try String(contentsOfFile: dir + "/in.jsonl", encoding: .utf8) + big + "\n").write(
+                toFile: dir + "/in.jsonl", atomically: true, encoding: .utf8)
             let result = try Self.capture(dir, ["--input", dir + "/in.jsonl", "--label-names", "neg,pos", "--max-row-bytes", "4K"])
             #expect(result.status == 0, "\(result.stderr)")
             #expect(result.stderr.contains("skipped 1 rows: too_long 1"), "\(result.stderr)")
-            let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/out/capture-report.json"))) as? [String: Any]
+            let report =
+                try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/out/capture-report.json")))
+                as? [String: Any]
             let row = try #require((report?["skipped_rows"] as? [[String: Any]])?.first)
             #expect(row["row"] as? Int == 4 && row["reason"] as? String == "too_long")
             #expect((row["detail"] as? String)?.contains("\(big.utf8.count) bytes") == true, "\(row)")
@@ -88,7 +94,7 @@ import Testing
         (["capture", "--model", "m", "--input", "i", "--out", "o", "--on-bad-row", "ignore"], ["skip", "fail"]),
         (["synth", "--out", "s.strata", "--records", "1", "--dtype", "int8"], ["f32", "f16", "bf16"]),
         (["merge", "a", "--out", "o", "--mode", "symlink"], ["link", "copy", "move"]),
-        (["features", "--data", "d", "--out", "f.npy", "--pool", "sum"], ["mean", "max"]),
+        (["features", "--data", "d", "--out", "f.npy", "--pool", "sum"], ["mean", "max"])
     ])
     func badEnumValuesNameTheAllowedOnes(args: [String], allowed: [String]) throws {
         let result = try CLIRunner.run(args)

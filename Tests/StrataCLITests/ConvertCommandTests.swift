@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import Strata
 import StrataTestSupport
+import Testing
 
 /// `strata convert --dtype q8` (and `synth --dtype q8`) end to end: the stored reconstructions are
 /// what the Python package (python/strata, written from spec/FORMAT.md) decodes, bit for bit; every vector is within the bound of its source; the recorded figures match what the
@@ -10,9 +10,12 @@ import StrataTestSupport
     static let repoRoot = PythonReaderTests.repoRoot
 
     static func synth(_ path: String, dtype: String = "bf16", records: Int = 5, seed: Int = 3, extra: [String] = []) throws {
-        let result = try CLIRunner.run(["synth", "--out", path, "--records", String(records), "--layer-count", "4", "--hidden", "96",
-                                        "--min-tokens", "1", "--max-tokens", "30", "--dtype", dtype, "--seed", String(seed),
-                                        "--block-size", "4000", "--labels", "2", "--id-prefix", "s\(seed)-"] + extra)
+        let result = try CLIRunner.run(
+            [
+                "synth", "--out", path, "--records", String(records), "--layer-count", "4", "--hidden", "96",
+                "--min-tokens", "1", "--max-tokens", "30", "--dtype", dtype, "--seed", String(seed),
+                "--block-size", "4000", "--labels", "2", "--id-prefix", "s\(seed)-"
+            ] + extra)
         #expect(result.status == 0, "\(result.stderr)")
     }
 
@@ -46,13 +49,13 @@ import StrataTestSupport
             #expect(abs((figures["mean"] as! Double) - all.reduce(0, +) / Double(all.count)) <= 1e-6)
             // The Python package (python/strata, from spec/FORMAT.md) decodes the same bits.
             let script = """
-            import sys; sys.path[:0] = [sys.argv[1] + "/python"]
-            import numpy as np, strata
-            ds = strata.open(sys.argv[2])
-            pkg = np.concatenate([ds.read(i).reshape(-1) for i in range(len(ds))]).astype("<f4")
-            assert ds.shards[0].lossy
-            sys.stdout.buffer.write(pkg.tobytes())
-            """
+                import sys; sys.path[:0] = [sys.argv[1] + "/python"]
+                import numpy as np, strata
+                ds = strata.open(sys.argv[2])
+                pkg = np.concatenate([ds.read(i).reshape(-1) for i in range(len(ds))]).astype("<f4")
+                assert ds.shards[0].lossy
+                sys.stdout.buffer.write(pkg.tobytes())
+                """
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             p.arguments = ["python3", "-c", script, Self.repoRoot, out]
@@ -76,8 +79,10 @@ import StrataTestSupport
             try Data("keep me".utf8).write(to: URL(fileURLWithPath: out))
             let result = try CLIRunner.run(["convert", source, "--out", out, "--dtype", "q8", "--max-rel-error", "0.000001"])
             #expect(result.status != 0)
-            #expect(result.stderr.contains("record 0") && result.stderr.contains("layer position 0, token 0") && result.stderr.contains("--max-rel-error"),
-                    "\(result.stderr)")
+            #expect(
+                result.stderr.contains("record 0") && result.stderr.contains("layer position 0, token 0")
+                    && result.stderr.contains("--max-rel-error"),
+                "\(result.stderr)")
             #expect(try String(contentsOfFile: out, encoding: .utf8) == "keep me")
             #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["in.strata", "out.strata"])
         }
@@ -92,7 +97,7 @@ import StrataTestSupport
             #expect(convert.status == 0, "\(convert.stderr)")
             let q8 = try StrataDataset(path: dir + "/q8", checkShardChecksums: true)
             #expect(q8.shards.count == 3 && q8.count == 7 && q8.metadata.dtype == .q8)
-            #expect(q8.manifest?.metadata.quantization?.relError == nil)   // per shard, not per dataset
+            #expect(q8.manifest?.metadata.quantization?.relError == nil) // per shard, not per dataset
             #expect(q8.shards.allSatisfy { $0.metadata.quantization?.relError != nil })
             let inspect = try CLIRunner.run(["inspect", dir + "/q8", "--json"])
             let object = try JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8)) as! [String: Any]
@@ -105,7 +110,9 @@ import StrataTestSupport
             #expect(resharded.status == 0, "\(resharded.stderr)")
             let one = try StrataDataset(path: dir + "/q8-one")
             for i in 0..<7 { #expect(try one.readFloat(i) == q8.readFloat(i)) }
-            #expect(try CLIRunner.run(["convert", dir + "/a.strata", "--out", dir + "/loose.strata", "--dtype", "q8", "--max-rel-error", "0.02"]).status == 0)
+            #expect(
+                try CLIRunner.run(["convert", dir + "/a.strata", "--out", dir + "/loose.strata", "--dtype", "q8", "--max-rel-error", "0.02"]
+                ).status == 0)
             let merge = try CLIRunner.run(["merge", dir + "/q8", dir + "/loose.strata", "--out", dir + "/merged"])
             #expect(merge.status != 0 && merge.stderr.contains("quantization.max_rel_error"), "\(merge.stderr)")
             // A second run refuses the finished output instead of overwriting it.

@@ -29,13 +29,14 @@ import Testing
 
     @Test func anIDInTwoShardsIsRefusedNamingBothShardsAndTheID() throws {
         try withTemporaryDirectory { dir in
-            try Self.twoShards(dir, prefixA: "x", prefixB: "x")  // different values, same ids x0…x19
+            try Self.twoShards(dir, prefixA: "x", prefixB: "x") // different values, same ids x0…x19
             try DatasetManifest.build(directory: dir, shardPaths: ["a.strata", "b.strata"]).write(directory: dir)
             for args in [["verify", dir], ["stream", dir, "--ids"]] {
                 let result = try CLIRunner.run(args)
                 #expect(result.status != 0)
                 #expect(result.stdout.isEmpty || args[0] == "verify")
-                #expect(result.stderr.contains("record id \"x0\" occurs twice: a.strata record 0 and b.strata record 0"), "\(result.stderr)")
+                #expect(
+                    result.stderr.contains("record id \"x0\" occurs twice: a.strata record 0 and b.strata record 0"), "\(result.stderr)")
             }
         }
     }
@@ -49,7 +50,7 @@ import Testing
             // u64 entry offset), not from the reader.
             let corrupt = 120
             var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: shard)))
-            func u64(at offset: Int) -> Int { (0 ..< 8).reduce(0) { $0 | Int(bytes[offset + $1]) << (8 * $1) } }
+            func u64(at offset: Int) -> Int { (0..<8).reduce(0) { $0 | Int(bytes[offset + $1]) << (8 * $1) } }
             let indexOffset = u64(at: bytes.count - 32 + 8)
             let entryOffset = u64(at: indexOffset + 32 + 32 * corrupt)
             bytes[entryOffset + 48 + 5] ^= 0x40
@@ -57,7 +58,7 @@ import Testing
 
             let result = try CLIRunner.run(["stream", shard, "--sequential", "--ids"])
             #expect(result.status != 0)
-            #expect(result.stdout == (0 ..< corrupt).map { "s\($0)\n" }.joined(), "\(result.stdout.suffix(200))")
+            #expect(result.stdout == (0..<corrupt).map { "s\($0)\n" }.joined(), "\(result.stdout.suffix(200))")
             #expect(result.stderr.contains("record \(corrupt)") && result.stderr.contains("checksum"), "\(result.stderr)")
         }
     }

@@ -1,7 +1,7 @@
 import Foundation
 import Strata
-import Testing
 import StrataTestSupport
+import Testing
 
 /// README, "What a command does to its output": every writing command, made to fail (or killed) with
 /// an output already in place, leaves that output byte for byte as it was — either it refuses before
@@ -9,13 +9,16 @@ import StrataTestSupport
 @Suite struct FailedWriteTests {
     /// Runs `arguments`, expects a non-zero exit whose stderr contains `message`, and that `output`
     /// (file or directory) is byte-identical afterwards, with no partial file left beside it.
-    static func expectFailureLeaves(_ output: String, _ arguments: [String], saying message: String,
-                                    sourceLocation: SourceLocation = #_sourceLocation) throws {
+    static func expectFailureLeaves(
+        _ output: String, _ arguments: [String], saying message: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let before = try OutputFixtures.snapshot(output)
         try #require(!before.isEmpty, "no existing output at \(output)", sourceLocation: sourceLocation)
         let result = try CLIRunner.run(arguments)
-        #expect(result.status != 0 && !result.signaled, "\(arguments.joined(separator: " ")) succeeded: \(result.stdout)",
-                sourceLocation: sourceLocation)
+        #expect(
+            result.status != 0 && !result.signaled, "\(arguments.joined(separator: " ")) succeeded: \(result.stdout)",
+            sourceLocation: sourceLocation)
         #expect(result.stderr.contains(message), "\(arguments[0]): \(result.stderr)", sourceLocation: sourceLocation)
         #expect(try OutputFixtures.snapshot(output) == before, "\(arguments[0]) changed \(output)", sourceLocation: sourceLocation)
         let directory = (output as NSString).deletingLastPathComponent, name = (output as NSString).lastPathComponent
@@ -41,8 +44,10 @@ import StrataTestSupport
             // (No Strata dataset may hold one id twice, so the HDF5 file gets its duplicate from h5py.)
             let duplicates = dir + "/duplicates.h5"
             try #require(try CLIRunner.run(["export-hdf5", good, duplicates]).status == 0)
-            let edited = try Python.run(["-c", "import h5py, sys; f = h5py.File(sys.argv[1], 'r+'); f['ids'][-1] = f['ids'][0]",
-                                         duplicates])
+            let edited = try Python.run([
+                "-c", "import h5py, sys; f = h5py.File(sys.argv[1], 'r+'); f['ids'][-1] = f['ids'][0]",
+                duplicates
+            ])
             try #require(edited.status == 0, "h5py could not edit the export: \(edited.output)")
             let precious = dir + "/precious.strata"
             try FileManager.default.copyItem(atPath: good, toPath: precious)
@@ -52,8 +57,9 @@ import StrataTestSupport
             let probe = dir + "/p.probe"
             let trained = try CLIRunner.run(["train", "--data", good, "--probe", "pooling", "--out", probe, "--epochs", "1", "--quiet"])
             try #require(trained.status == 0, "\(trained.stderr)")
-            try Self.expectFailureLeaves(probe, ["train", "--data", damaged, "--probe", "pooling", "--out", probe, "--epochs", "1", "--quiet"],
-                                         saying: "damaged.strata")
+            try Self.expectFailureLeaves(
+                probe, ["train", "--data", damaged, "--probe", "pooling", "--out", probe, "--epochs", "1", "--quiet"],
+                saying: "damaged.strata")
             let features = dir + "/f.npy"
             try #require(try CLIRunner.run(["features", "--data", good, "--out", features, "--quiet"]).status == 0)
             let sidecar = try OutputFixtures.snapshot(dir + "/f.json")
@@ -83,7 +89,8 @@ import StrataTestSupport
             // Wait (bounded) until the killed run has written records into its partial file.
             let deadline = Date().addingTimeInterval(120)
             while writer.isRunning, Date() < deadline,
-                  ((try? FileManager.default.attributesOfItem(atPath: partial)[.size] as? Int) ?? 0) < 100_000 {
+                ((try? FileManager.default.attributesOfItem(atPath: partial)[.size] as? Int) ?? 0) < 100_000
+            {
                 usleep(10_000)
             }
             try #require(writer.isRunning, "synth ended before it could be killed (status \(writer.terminationStatus))")
@@ -112,8 +119,9 @@ import StrataTestSupport
 
             let resharded = dir + "/resharded"
             try #require(try CLIRunner.run(["shard", good, "--out", resharded, "--records-per-shard", "16"]).status == 0)
-            try Self.expectFailureLeaves(resharded, ["shard", damaged, "--out", resharded, "--records-per-shard", "16"],
-                                         saying: "already exists")
+            try Self.expectFailureLeaves(
+                resharded, ["shard", damaged, "--out", resharded, "--records-per-shard", "16"],
+                saying: "already exists")
 
             let splits = dir + "/splits"
             try #require(try CLIRunner.run(["split", good, "--out", splits, "--seed", "1"]).status == 0)

@@ -1,7 +1,7 @@
 import Foundation
 import Strata
-import Testing
 import StrataTestSupport
+import Testing
 
 /// `strata features`: the exported arrays equal a plain recomputation from the stored records, and
 /// a trained pooling probe's predictions are the sigmoid of w·feature + b on them.
@@ -34,7 +34,7 @@ enum FeaturesFiles {
         _ dataset: StrataDataset, record: Int, layers: [Int], rms: Bool, tokenMax: Bool, layerMax: Bool?
     ) throws -> [Double] {
         let d = dataset.metadata.hidden, n = try dataset.info(record).nTokens
-        let all = try dataset.readFloat(record, layers: nil, tokens: nil)           // [L_all, T, d]
+        let all = try dataset.readFloat(record, layers: nil, tokens: nil) // [L_all, T, d]
         var perLayer: [[Double]] = []
         for l in layers {
             var pooled = [Double](repeating: tokenMax ? -.infinity : 0, count: d)
@@ -51,9 +51,9 @@ enum FeaturesFiles {
 }
 
 @Test(arguments: [
-    ([String](), [0, 1, 2, 3, 4], true, false, Optional(false)),                                    // defaults: rms, mean, mean
+    ([String](), [0, 1, 2, 3, 4], true, false, Optional(false)), // defaults: rms, mean, mean
     (["--pool", "max", "--layer-pool", "none", "--normalize", "none", "--layers", "1,3"], [1, 3], false, true, nil),
-    (["--layer-pool", "max", "--layers", "last"], [4], true, false, Optional(true)),
+    (["--layer-pool", "max", "--layers", "last"], [4], true, false, Optional(true))
 ])
 func exportedFeaturesEqualADirectComputation(_ flags: [String], _ layers: [Int], _ rms: Bool, _ tokenMax: Bool, _ layerMax: Bool?) throws {
     try withTemporaryDirectoryURL("features") { dir in
@@ -89,8 +89,10 @@ func exportedFeaturesEqualADirectComputation(_ flags: [String], _ layers: [Int],
         let data = dir.appendingPathComponent("d.strata").path
         let ckpt = dir.appendingPathComponent("p.probe").path, preds = dir.appendingPathComponent("p.jsonl").path
         try ProbeCLI.writeShard(data, count: 80, layers: 5, hidden: 16)
-        let train = try CLIRunner.run(["train", "--data", data, "--probe", "pooling", "--pool", "max", "--layers", "0,2,4", "--out", ckpt,
-                                       "--epochs", "3", "--lr", "0.02", "--seed", "4", "--feature-cache", "off", "--quiet"])
+        let train = try CLIRunner.run([
+            "train", "--data", data, "--probe", "pooling", "--pool", "max", "--layers", "0,2,4", "--out", ckpt,
+            "--epochs", "3", "--lr", "0.02", "--seed", "4", "--feature-cache", "off", "--quiet"
+        ])
         #expect(train.status == 0, "\(train.stderr)")
         let eval = try CLIRunner.run(["eval", "--probe", ckpt, "--data", data, "--predictions", preds])
         #expect(eval.status == 0, "\(eval.stderr)")
@@ -104,7 +106,7 @@ func exportedFeaturesEqualADirectComputation(_ flags: [String], _ layers: [Int],
         let jsonLength = Int(u32(12))
         let start = (16 + jsonLength + 15) / 16 * 16
         let count = (0..<8).reduce(0) { $0 | Int(bytes[start + $1]) << (8 * $1) }
-        #expect(count == 17)                                   // head only: 16 weights, 1 bias
+        #expect(count == 17) // head only: 16 weights, 1 bias
         let params = (0..<count).map { Double(Float(bitPattern: u32(start + 8 + 4 * $0))) }
 
         let (shape, features) = try FeaturesFiles.readNpy(out)

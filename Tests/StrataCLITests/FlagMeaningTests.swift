@@ -8,7 +8,7 @@ import Testing
 @Suite struct FlagMeaningTests {
     static let sizeFlags: [(command: String, flag: String)] = [
         ("train", "--memory-budget"), ("eval", "--memory-budget"), ("features", "--memory-budget"), ("layers", "--memory-budget"),
-        ("stream", "--prefetch"), ("shard", "--shard-size"), ("capture", "--max-row-bytes"), ("capture", "--part-size"),
+        ("stream", "--prefetch"), ("shard", "--shard-size"), ("capture", "--max-row-bytes"), ("capture", "--part-size")
     ]
 
     @Test(arguments: sizeFlags)
@@ -65,8 +65,9 @@ import Testing
             #expect(try valueBytes(["--layer-positions", "1"]) == oneLayerBytes)
 
             let notCaptured = try CLIRunner.run(["stream", path, "--layers", "1"])
-            #expect(notCaptured.status != 0 && notCaptured.stderr.contains("--layers") && notCaptured.stderr.contains("[0, 2, 4]"),
-                    "\(notCaptured.stderr)")
+            #expect(
+                notCaptured.status != 0 && notCaptured.stderr.contains("--layers") && notCaptured.stderr.contains("[0, 2, 4]"),
+                "\(notCaptured.stderr)")
             let outside = try CLIRunner.run(["stream", path, "--layer-positions", "3"])
             #expect(outside.status != 0 && outside.stderr.contains("--layer-positions"), "\(outside.stderr)")
             let both = try CLIRunner.run(["stream", path, "--layers", "0", "--layer-positions", "0"])

@@ -1,8 +1,7 @@
 import Foundation
-import Testing
 import Strata
 import StrataTestSupport
-
+import Testing
 
 /// The values `strata synth` must have stored for record `index`, as the reader returns them.
 func expectedSynthValues(_ synth: SyntheticStates, _ index: Int, dtype: StrataDType) -> (RecordInput, [Float]) {
@@ -12,7 +11,7 @@ func expectedSynthValues(_ synth: SyntheticStates, _ index: Int, dtype: StrataDT
     case .f32: return (record, values)
     case .bf16: return (record, values.map { StrataConvert.bf16ToF32(StrataConvert.f32ToBF16($0)) })
     case .f16: return (record, values.map { Float(Float16($0)) })
-    case .q8: return (record, values)  // the synthesized values before quantization (lossy: compare within the bound)
+    case .q8: return (record, values) // the synthesized values before quantization (lossy: compare within the bound)
     }
 }
 
@@ -20,9 +19,11 @@ func expectedSynthValues(_ synth: SyntheticStates, _ index: Int, dtype: StrataDT
     @Test func synthInspectVerifyRoundTrip() throws {
         try withTemporaryDirectory { dir in
             let path = dir + "/s.strata"
-            let synth = try CLIRunner.run(["synth", "--out", path, "--records", "5", "--min-tokens", "3", "--max-tokens", "9", "--layer-count", "4",
-                                           "--hidden", "32", "--dtype", "f16", "--seed", "42", "--labels", "3", "--id-prefix", "doc-",
-                                           "--zstd-level", "1", "--block-size", "512"])
+            let synth = try CLIRunner.run([
+                "synth", "--out", path, "--records", "5", "--min-tokens", "3", "--max-tokens", "9", "--layer-count", "4",
+                "--hidden", "32", "--dtype", "f16", "--seed", "42", "--labels", "3", "--id-prefix", "doc-",
+                "--zstd-level", "1", "--block-size", "512"
+            ])
             #expect(synth.status == 0, "\(synth.stderr)")
             let inspect = try CLIRunner.run(["inspect", path, "--json"])
             #expect(inspect.status == 0)
@@ -72,10 +73,13 @@ func expectedSynthValues(_ synth: SyntheticStates, _ index: Int, dtype: StrataDT
     @Test func unsealedShardPointsToRecoverAndRecoverSealsIt() throws {
         try withTemporaryDirectory { dir in
             let path = dir + "/u.strata"
-            #expect(try CLIRunner.run(["synth", "--out", path, "--records", "4", "--layer-count", "2", "--hidden", "16", "--min-tokens", "4",
-                                       "--max-tokens", "4", "--dtype", "bf16", "--seed", "1"]).status == 0)
+            #expect(
+                try CLIRunner.run([
+                    "synth", "--out", path, "--records", "4", "--layer-count", "2", "--hidden", "16", "--min-tokens", "4",
+                    "--max-tokens", "4", "--dtype", "bf16", "--seed", "1"
+                ]).status == 0)
             let full = try Data(contentsOf: URL(fileURLWithPath: path))
-            try full.prefix(full.count - 200).write(to: URL(fileURLWithPath: path))   // cut off index + trailer + part of the last record
+            try full.prefix(full.count - 200).write(to: URL(fileURLWithPath: path)) // cut off index + trailer + part of the last record
             let inspect = try CLIRunner.run(["inspect", path])
             #expect(inspect.status != 0)
             #expect(inspect.stderr.contains("unsealed") && inspect.stderr.contains("strata recover"))
@@ -98,9 +102,11 @@ func expectedSynthValues(_ synth: SyntheticStates, _ index: Int, dtype: StrataDT
             // Kill after the file has grown past several different sizes.
             for (n, threshold) in [20_000, 90_000, 250_000, 600_000].enumerated() {
                 let out = dir + "/k\(n).strata"
-                let p = try CLIRunner.start(["synth", "--out", out, "--records", "100000", "--layer-count", "\(layers)", "--hidden", "\(hidden)",
-                                             "--min-tokens", "8", "--max-tokens", "\(maxTokens)", "--dtype", "bf16", "--seed", "9",
-                                             "--id-prefix", "k", "--zstd-level", "19", "--block-size", "2048"])
+                let p = try CLIRunner.start([
+                    "synth", "--out", out, "--records", "100000", "--layer-count", "\(layers)", "--hidden", "\(hidden)",
+                    "--min-tokens", "8", "--max-tokens", "\(maxTokens)", "--dtype", "bf16", "--seed", "9",
+                    "--id-prefix", "k", "--zstd-level", "19", "--block-size", "2048"
+                ])
                 // synth writes OUT.partial-PID and renames it over OUT when done: the killed writer's file is the partial one.
                 let path = FileReplacement.partialPath(of: out, pid: p.processIdentifier)
                 let deadline = Date().addingTimeInterval(60)

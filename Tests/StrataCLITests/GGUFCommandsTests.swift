@@ -41,8 +41,9 @@ struct GGUFCommandsTests {
             .standardizedFileURL
         let supported = try Self.run(["gguf-info", "--model", spm.path])
         try #require(supported.status == 0, "gguf-info failed: \(supported.stderr)")
-        #expect(supported.stdout.contains("tokenizer:     llama: supported (SentencePiece, 1000 tokens)"),
-                "\(supported.stdout)")
+        #expect(
+            supported.stdout.contains("tokenizer:     llama: supported (SentencePiece, 1000 tokens)"),
+            "\(supported.stdout)")
         let json = try Self.run(["gguf-info", "--model", spm.path, "--json"])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let tokenizer = try #require(object["tokenizer"] as? [String: Any])

@@ -1,6 +1,6 @@
 import Foundation
-import StrataTestSupport
 import Strata
+import StrataTestSupport
 import Testing
 
 /// `strata export-hdf5` and `strata import-hdf5` end to end: a synthetic shard goes out to HDF5 in
@@ -10,8 +10,10 @@ import Testing
     @Test func exportThenImportKeepsEveryValue() throws {
         try withTemporaryDirectory { directory in
             let shard = directory + "/in.strata"
-            let synth = try CLIRunner.run(["synth", "--out", shard, "--records", "4", "--min-tokens", "2", "--max-tokens", "9",
-                                           "--layer-count", "5", "--hidden", "24", "--dtype", "bf16", "--labels", "2"])
+            let synth = try CLIRunner.run([
+                "synth", "--out", shard, "--records", "4", "--min-tokens", "2", "--max-tokens", "9",
+                "--layer-count", "5", "--hidden", "24", "--dtype", "bf16", "--labels", "2"
+            ])
             #expect(synth.status == 0, "\(synth.stderr)")
             let original = try ShardReader(path: shard)
             for (layout, compression) in [("groups", "zstd"), ("layer-major", "gzip"), ("token-major", "none")] {
@@ -31,8 +33,10 @@ import Testing
             }
             let bad = try CLIRunner.run(["import-hdf5", directory + "/in.strata", directory + "/x.strata"])
             #expect(bad.status != 0 && bad.stderr.contains("not an HDF5 file"), "\(bad.stderr)")
-            let badLayout = try CLIRunner.run(["import-hdf5", directory + "/groups.h5", directory + "/y.strata",
-                                               "--layout", "tokens,heads,hidden"])
+            let badLayout = try CLIRunner.run([
+                "import-hdf5", directory + "/groups.h5", directory + "/y.strata",
+                "--layout", "tokens,heads,hidden"
+            ])
             #expect(badLayout.status != 0 && badLayout.stderr.contains("unknown axis 'heads'"), "\(badLayout.stderr)")
         }
     }

@@ -1,7 +1,7 @@
 import Foundation
 import Strata
-import Testing
 import StrataTestSupport
+import Testing
 
 /// `strata import-hdf5` on files h5py writes that used to crash, drop data silently, or blame the
 /// wrong thing: a 2 KB file declaring a 4 TiB record, side datasets that do not fit the records,
@@ -15,22 +15,26 @@ import StrataTestSupport
 
     /// Imports `file` and expects a clean failure (exit 1, no signal, no output shard) whose message
     /// contains every fragment.
-    static func expectRefused(_ arguments: [String], output: String, mentions fragments: [String],
-                              sourceLocation: SourceLocation = #_sourceLocation) throws {
+    static func expectRefused(
+        _ arguments: [String], output: String, mentions fragments: [String],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let result = try CLIRunner.run(["import-hdf5"] + arguments)
         #expect(!result.signaled && result.status == 1, "exit \(result.status): \(result.stderr)", sourceLocation: sourceLocation)
         for fragment in fragments {
             #expect(result.stderr.contains(fragment), "'\(fragment)' missing from: \(result.stderr)", sourceLocation: sourceLocation)
         }
-        #expect(!FileManager.default.fileExists(atPath: output) || (try? ShardReader(path: output)) == nil,
-                "a refused import left a readable shard", sourceLocation: sourceLocation)
+        #expect(
+            !FileManager.default.fileExists(atPath: output) || (try? ShardReader(path: output)) == nil,
+            "a refused import left a readable shard", sourceLocation: sourceLocation)
     }
 
     /// Issue 12.2: each dimension is within its limit, their product (64 × 2^24 × 1024 × 4 bytes) is
     /// not. Used to abort with "failed to allocate 4398046511136 bytes".
     @Test func recordLargerThanTheFormatAllowsIsRefusedBeforeAllocating() throws {
         try withTemporaryDirectory { dir in
-            try Self.h5py("""
+            try Self.h5py(
+                """
                 f = h5py.File(sys.argv[1] + '/huge.h5', 'w')
                 f.create_dataset('hidden_states', shape=(2**24, 64, 1024), dtype='f4', chunks=(1, 64, 1024))
                 f.create_dataset('offsets', data=np.array([0, 2**24]))
@@ -38,9 +42,12 @@ import StrataTestSupport
                 """, in: dir)
             let size = try FileManager.default.attributesOfItem(atPath: dir + "/huge.h5")[.size] as? Int ?? 0
             #expect(size < 16 << 10, "the fixture is a small file (\(size) bytes)")
-            try Self.expectRefused([dir + "/huge.h5", dir + "/out.strata"], output: dir + "/out.strata",
-                                   mentions: ["huge.h5", "/hidden_states", "record 0", "64 layers × 16777216 tokens × 1024 hidden × 4 bytes",
-                                              "4.00 TiB", "over the limit of 4.00 GiB per record"])
+            try Self.expectRefused(
+                [dir + "/huge.h5", dir + "/out.strata"], output: dir + "/out.strata",
+                mentions: [
+                    "huge.h5", "/hidden_states", "record 0", "64 layers × 16777216 tokens × 1024 hidden × 4 bytes",
+                    "4.00 TiB", "over the limit of 4.00 GiB per record"
+                ])
         }
     }
 
@@ -49,7 +56,8 @@ import StrataTestSupport
     /// explicit way to leave them out.
     @Test func mismatchedAutoDetectedSideDataIsAnErrorNotADrop() throws {
         try withTemporaryDirectory { dir in
-            try Self.h5py("""
+            try Self.h5py(
+                """
                 d = sys.argv[1]
                 for name, extra in [('labels', 'labels'), ('tokens', 'token_ids')]:
                     with h5py.File(f'{d}/{name}.h5', 'w') as f:
@@ -62,13 +70,16 @@ import StrataTestSupport
                             f['labels'] = np.array([0, 1, 1])
                             f['token_ids'] = np.arange(12)                # 12 ids for 10 tokens
                 """, in: dir)
-            try Self.expectRefused([dir + "/labels.h5", dir + "/l.strata"], output: dir + "/l.strata",
-                                   mentions: ["labels.h5", "/labels", "shape [4]", "3 records", "--ignore /labels"])
-            try Self.expectRefused([dir + "/tokens.h5", dir + "/t.strata"], output: dir + "/t.strata",
-                                   mentions: ["tokens.h5", "/token_ids", "shape [12]", "[10]", "--ignore /token_ids"])
+            try Self.expectRefused(
+                [dir + "/labels.h5", dir + "/l.strata"], output: dir + "/l.strata",
+                mentions: ["labels.h5", "/labels", "shape [4]", "3 records", "--ignore /labels"])
+            try Self.expectRefused(
+                [dir + "/tokens.h5", dir + "/t.strata"], output: dir + "/t.strata",
+                mentions: ["tokens.h5", "/token_ids", "shape [12]", "[10]", "--ignore /token_ids"])
             // An explicit --labels naming the misfit is refused too (as it always was).
-            try Self.expectRefused([dir + "/labels.h5", dir + "/e.strata", "--labels", "labels"], output: dir + "/e.strata",
-                                   mentions: ["/labels", "shape [4]"])
+            try Self.expectRefused(
+                [dir + "/labels.h5", dir + "/e.strata", "--labels", "labels"], output: dir + "/e.strata",
+                mentions: ["/labels", "shape [4]"])
 
             // --ignore leaves the misfit out on purpose; everything else still imports.
             let ignored = try CLIRunner.run(["import-hdf5", dir + "/labels.h5", dir + "/ok.strata", "--ignore", "/labels"])
@@ -84,7 +95,8 @@ import StrataTestSupport
     /// HDF5 file, so the message names it, the dataset, the id and both rows.
     @Test func duplicateIDNamesTheHDF5DatasetAndRows() throws {
         try withTemporaryDirectory { dir in
-            try Self.h5py("""
+            try Self.h5py(
+                """
                 d = sys.argv[1]
                 with h5py.File(d + '/dup.h5', 'w') as f:
                     f['hidden_states'] = np.ones((10, 2, 4), dtype='f4')
@@ -96,10 +108,12 @@ import StrataTestSupport
                         g['hidden'] = np.ones((2 + i, 4), dtype='f4')
                         g.attrs['id'] = ident
                 """, in: dir)
-            try Self.expectRefused([dir + "/dup.h5", dir + "/d.strata"], output: dir + "/d.strata",
-                                   mentions: ["dup.h5", "record id \"b\" appears twice", "/ids row 1", "/ids row 3"])
-            try Self.expectRefused([dir + "/dup_groups.h5", dir + "/g.strata"], output: dir + "/g.strata",
-                                   mentions: ["dup_groups.h5", "record id \"x\" appears twice", "attribute id of /ex0", "attribute id of /ex2"])
+            try Self.expectRefused(
+                [dir + "/dup.h5", dir + "/d.strata"], output: dir + "/d.strata",
+                mentions: ["dup.h5", "record id \"b\" appears twice", "/ids row 1", "/ids row 3"])
+            try Self.expectRefused(
+                [dir + "/dup_groups.h5", dir + "/g.strata"], output: dir + "/g.strata",
+                mentions: ["dup_groups.h5", "record id \"x\" appears twice", "attribute id of /ex0", "attribute id of /ex2"])
         }
     }
 
@@ -108,7 +122,8 @@ import StrataTestSupport
     /// semantics.
     @Test func auxiliaryVectorsWithoutStrataMetadataAreImportedAndLayersAreUnknown() throws {
         try withTemporaryDirectory { dir in
-            try Self.h5py("""
+            try Self.h5py(
+                """
                 d = sys.argv[1]
                 with h5py.File(d + '/aux.h5', 'w') as f:
                     f['hidden_states'] = np.arange(2 * 5 * 3, dtype='f4').reshape(5, 2, 3)
@@ -134,8 +149,9 @@ import StrataTestSupport
             #expect(reader.metadata.extra["layer_info"]?.contains("positions in the file") == true)
             #expect(try StrataVerifier.verify(path: dir + "/aux.strata").records == 2)
 
-            try Self.expectRefused([dir + "/aux_bad.h5", dir + "/bad.strata"], output: dir + "/bad.strata",
-                                   mentions: ["aux_bad.h5", "/auxiliary/scores_offsets", "does not delimit 2 records"])
+            try Self.expectRefused(
+                [dir + "/aux_bad.h5", dir + "/bad.strata"], output: dir + "/bad.strata",
+                mentions: ["aux_bad.h5", "/auxiliary/scores_offsets", "does not delimit 2 records"])
         }
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import Strata
-import Testing
 import StrataTestSupport
+import Testing
 
 /// What a killed run leaves, and what the next run says or does about it: unfinished `split` /
 /// `shard` directories are named as such with what to do; partial files of killed exports are
@@ -18,7 +18,9 @@ import StrataTestSupport
             try FileManager.default.copyItem(atPath: good, toPath: splits + "/train/shard-00000.strata")
             let split = try CLIRunner.run(["split", good, "--out", splits])
             #expect(split.status == 1)
-            #expect(split.stderr.contains("\(splits) holds the unfinished output of an interrupted run (train/ holds shard files but no manifest.json)")
+            #expect(
+                split.stderr.contains(
+                    "\(splits) holds the unfinished output of an interrupted run (train/ holds shard files but no manifest.json)")
                     && split.stderr.contains("rm -r \(splits)"), "\(split.stderr)")
 
             // A split killed between parts: train finished, val never started.
@@ -34,15 +36,18 @@ import StrataTestSupport
             try FileManager.default.createDirectory(atPath: resharded, withIntermediateDirectories: true)
             try FileManager.default.copyItem(atPath: good, toPath: resharded + "/shard-00000.strata")
             let shard = try CLIRunner.run(["shard", good, "--out", resharded, "--records-per-shard", "5"])
-            #expect(shard.status == 1 && shard.stderr.contains("the directory holds shard files but no manifest.json")
+            #expect(
+                shard.status == 1 && shard.stderr.contains("the directory holds shard files but no manifest.json")
                     && shard.stderr.contains("rm -r \(resharded)"), "\(shard.stderr)")
 
             // A finished output is just "not empty".
             try FileManager.default.removeItem(atPath: resharded)
             try #require(try CLIRunner.run(["shard", good, "--out", resharded, "--records-per-shard", "5"]).status == 0)
             let again = try CLIRunner.run(["shard", good, "--out", resharded, "--records-per-shard", "5"])
-            #expect(again.status == 1 && again.stderr.contains("already exists and is not empty") && !again.stderr.contains("unfinished output"),
-                    "\(again.stderr)")
+            #expect(
+                again.status == 1 && again.stderr.contains("already exists and is not empty")
+                    && !again.stderr.contains("unfinished output"),
+                "\(again.stderr)")
         }
     }
 

@@ -16,7 +16,7 @@ import Testing
         ["export-hdf5", "IN", "OUT"],
         ["shard", "IN", "--out", "OUT", "--records-per-shard", "1"],
         ["split", "IN", "--out", "OUT", "--train", "0.5", "--val", "0.5", "--test", "0", "--seed", "1"],
-        ["merge", "IN", "--out", "OUT"],
+        ["merge", "IN", "--out", "OUT"]
     ]
 
     static func run(_ template: [String], on dataset: String) throws -> CLIRunner.Result {

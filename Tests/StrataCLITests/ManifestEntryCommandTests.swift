@@ -1,7 +1,7 @@
 import Foundation
 import Strata
-import Testing
 import StrataTestSupport
+import Testing
 
 /// Issue 11.7: a manifest whose shard entry lies about its record count is blamed at that entry,
 /// not at the total; counts from the manifest are bounded before they are used.
@@ -9,8 +9,10 @@ import StrataTestSupport
     /// A dataset directory of 3 shards (4, 4 and 2 records) and its manifest as a JSON object.
     static func dataset(_ dir: String) throws -> (path: String, manifest: [String: Any]) {
         let shard = dir + "/all.strata"
-        let synth = try CLIRunner.run(["synth", "--out", shard, "--records", "10", "--layer-count", "2", "--hidden", "8",
-                                       "--min-tokens", "1", "--max-tokens", "4", "--seed", "4"])
+        let synth = try CLIRunner.run([
+            "synth", "--out", shard, "--records", "10", "--layer-count", "2", "--hidden", "8",
+            "--min-tokens", "1", "--max-tokens", "4", "--seed", "4"
+        ])
         try #require(synth.status == 0, "\(synth.stderr)")
         let split = try CLIRunner.run(["shard", shard, "--out", dir + "/ds", "--records-per-shard", "4"])
         try #require(split.status == 0, "\(split.stderr)")
@@ -37,7 +39,8 @@ import StrataTestSupport
             for command in [["inspect", dataset], ["verify", dataset], ["stream", dataset, "--ids"]] {
                 let result = try CLIRunner.run(command)
                 #expect(result.status != 0, "\(command[0]) accepted the bumped entry")
-                #expect(result.stderr.contains("manifest.json") && result.stderr.contains("shards[1] (\"\(entryPath)\") says 5 records")
+                #expect(
+                    result.stderr.contains("manifest.json") && result.stderr.contains("shards[1] (\"\(entryPath)\") says 5 records")
                         && result.stderr.contains("holds 4"), "\(command[0]): \(result.stderr)")
                 #expect(!result.stderr.contains("not the sum"), "\(command[0]) blamed the total: \(result.stderr)")
             }
@@ -53,7 +56,9 @@ import StrataTestSupport
             total["records"] = 12
             try Self.write(total, to: dataset)
             let wrongTotal = try CLIRunner.run(["inspect", dataset])
-            #expect(wrongTotal.status != 0 && wrongTotal.stderr.contains("\"records\" is 12 but its 3 shard entries list 10"), "\(wrongTotal.stderr)")
+            #expect(
+                wrongTotal.status != 0 && wrongTotal.stderr.contains("\"records\" is 12 but its 3 shard entries list 10"),
+                "\(wrongTotal.stderr)")
 
             // Counts are bounded before anything adds them up (this used to overflow).
             var huge = manifest

@@ -1,7 +1,7 @@
 import Foundation
 import Strata
-import Testing
 import StrataTestSupport
+import Testing
 
 /// Issue 12.4: a FIFO (or any non-regular file) where a shard or manifest should be is refused at
 /// once, never waited on. Each command runs under a timeout, so a regression fails (the process is
@@ -17,8 +17,9 @@ import StrataTestSupport
         let result = try CLIRunner.run(arguments, timeout: timeout)
         #expect(!result.signaled, "\(arguments.joined(separator: " ")) hung on a FIFO", sourceLocation: sourceLocation)
         #expect(result.status == 1, "\(arguments.joined(separator: " ")): status \(result.status)", sourceLocation: sourceLocation)
-        #expect(result.stderr.contains(path) && result.stderr.contains("not a regular file (a FIFO)"),
-                "\(arguments[0]): \(result.stderr)", sourceLocation: sourceLocation)
+        #expect(
+            result.stderr.contains(path) && result.stderr.contains("not a regular file (a FIFO)"),
+            "\(arguments[0]): \(result.stderr)", sourceLocation: sourceLocation)
     }
 
     @Test func aFIFOGivenAsAShardIsRefused() throws {
@@ -42,8 +43,10 @@ import StrataTestSupport
             let shard = data + "/shard-00001.strata"
             try FileManager.default.removeItem(atPath: shard)
             try Self.makeFIFO(shard)
-            for command in [["verify", data], ["inspect", data], ["stream", data, "--ids"], ["export-hdf5", data, dir + "/x.h5"],
-                            ["features", "--data", data, "--out", dir + "/f.npy", "--quiet"]] {
+            for command in [
+                ["verify", data], ["inspect", data], ["stream", data, "--ids"], ["export-hdf5", data, dir + "/x.h5"],
+                ["features", "--data", data, "--out", dir + "/f.npy", "--quiet"]
+            ] {
                 try Self.expectRefusal(command, naming: "shard-00001.strata")
             }
 

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import StrataTestSupport
+import Testing
 
 /// A one-character relative output path (`--out a`) made `synth` and `recover` trap inside
 /// NSString.deletingLastPathComponent (swift-corelibs-foundation, Swift 6.3.1; found while
@@ -21,8 +21,10 @@ import StrataTestSupport
 
     @Test func synthVerifyAndRecoverAcceptAOneCharacterPath() throws {
         try withTemporaryDirectory { dir in
-            for arguments in [["synth", "--out", "a", "--records", "2", "--layer-count", "2", "--hidden", "8"],
-                              ["verify", "a"], ["recover", "a"]] {
+            for arguments in [
+                ["synth", "--out", "a", "--records", "2", "--layer-count", "2", "--hidden", "8"],
+                ["verify", "a"], ["recover", "a"]
+            ] {
                 let result = try Self.run(arguments, in: dir)
                 #expect(!result.signaled && result.status == 0, "strata \(arguments.joined(separator: " "))")
             }

@@ -1,7 +1,7 @@
 import Foundation
 import Strata
-import Testing
 import StrataTestSupport
+import Testing
 
 /// Issue 12: two writers of one output. Every writing command takes the output's lock and is refused,
 /// naming the holder's pid, while another process holds it; a lock file left by a killed run does not
@@ -13,8 +13,9 @@ import StrataTestSupport
         let before = try OutputFixtures.snapshot(output)
         let result = try CLIRunner.run(arguments)
         #expect(result.status == 1, "\(arguments[0]) was not refused: \(result.stdout)\(result.stderr)", sourceLocation: sourceLocation)
-        #expect(result.stderr.contains("another process is writing it (pid \(getpid())"), "\(arguments[0]): \(result.stderr)",
-                sourceLocation: sourceLocation)
+        #expect(
+            result.stderr.contains("another process is writing it (pid \(getpid())"), "\(arguments[0]): \(result.stderr)",
+            sourceLocation: sourceLocation)
         #expect(try OutputFixtures.snapshot(output) == before, "\(arguments[0]) wrote to \(output)", sourceLocation: sourceLocation)
     }
 
@@ -30,8 +31,9 @@ import StrataTestSupport
             let busy = dir + "/busy"
             let directoryLock = try OutputLock(directory: busy)
             defer { directoryLock.release() }
-            try Self.expectRefused(["capture", "--model", dir + "/m.gguf", "--input", dir + "/in.jsonl", "--out", busy, "--threads", "1"],
-                                   output: busy)
+            try Self.expectRefused(
+                ["capture", "--model", dir + "/m.gguf", "--input", dir + "/in.jsonl", "--out", busy, "--threads", "1"],
+                output: busy)
             try Self.expectRefused(["merge", good, "--out", busy], output: busy)
             try Self.expectRefused(["shard", good, "--out", busy, "--records-per-shard", "4"], output: busy)
             try Self.expectRefused(["split", good, "--out", busy], output: busy)
@@ -88,10 +90,13 @@ import StrataTestSupport
             // The first run captured the first 6 rows of what is now a 12-row input.
             try CaptureCommandTests.writeInput(dir + "/in.jsonl", count: 6)
             let out = dir + "/caps"
-            let first = try CLIRunner.run(["capture", "--model", dir + "/m.gguf", "--input", dir + "/in.jsonl", "--out", out, "--threads", "1"])
+            let first = try CLIRunner.run([
+                "capture", "--model", dir + "/m.gguf", "--input", dir + "/in.jsonl", "--out", out, "--threads", "1"
+            ])
             try #require(first.status == 0, "\(first.stderr)")
             let stale = out + "/" + OutputLock.directoryLockName
-            try "{\"command\":\"strata capture\",\"pid\":\(OutputFixtures.deadPID)}\n".write(toFile: stale, atomically: false, encoding: .utf8)
+            try "{\"command\":\"strata capture\",\"pid\":\(OutputFixtures.deadPID)}\n".write(
+                toFile: stale, atomically: false, encoding: .utf8)
             // Readers ignore the lock file.
             #expect(try CLIRunner.run(["verify", out]).status == 0)
             #expect(try CLIRunner.run(["inspect", out]).status == 0)
@@ -99,8 +104,10 @@ import StrataTestSupport
             #expect(merged.status == 0 && merged.stdout.contains("6 records"), "\(merged.stderr)")
 
             try CaptureCommandTests.writeInput(dir + "/in.jsonl", count: 12)
-            let resumed = try CLIRunner.run(["capture", "--model", dir + "/m.gguf", "--input", dir + "/in.jsonl", "--out", out,
-                                             "--threads", "1", "--resume"])
+            let resumed = try CLIRunner.run([
+                "capture", "--model", dir + "/m.gguf", "--input", dir + "/in.jsonl", "--out", out,
+                "--threads", "1", "--resume"
+            ])
             #expect(resumed.status == 0, "\(resumed.stderr)")
             #expect(try StrataDataset(path: out).count == 12)
             #expect(!FileManager.default.fileExists(atPath: stale))

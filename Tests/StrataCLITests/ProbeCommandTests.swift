@@ -1,7 +1,7 @@
 import Foundation
 import Strata
-import Testing
 import StrataTestSupport
+import Testing
 
 /// End-to-end tests of `strata train`, `strata eval` and `strata layers` on datasets written here.
 enum ProbeCLI {
@@ -30,21 +30,23 @@ enum ProbeCLI {
         return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
     }
 
-
     /// A shard of `count` binary-labelled records: noise plus a class signal on a few tokens of
     /// the middle layer. All records share one noise pattern (shifted per record) so writing is fast.
     static func writeShard(
         _ path: String, count: Int, layers: Int = 5, hidden: Int = 16, tokens: ClosedRange<Int> = 3...12,
         logprobs: Bool = false, logprobWidth: Int = 6, level: Int = 1
     ) throws {
-        var meta = StrataMetadata(hidden: hidden, layers: LayerInfo.huggingFaceHiddenStates(blocks: layers - 1), dtype: .f16,
-                                  labelNames: ["negative", "positive"])
+        var meta = StrataMetadata(
+            hidden: hidden, layers: LayerInfo.huggingFaceHiddenStates(blocks: layers - 1), dtype: .f16,
+            labelNames: ["negative", "positive"])
         if logprobs { meta.auxiliary = [AuxiliaryInfo(name: "next_token_logprobs", length: logprobWidth)] }
         var options = WriterOptions()
         options.zstdLevel = level
         let writer = try ShardWriter(path: path, metadata: meta, options: options)
         var state: UInt64 = 12345
-        func unit() -> Float { state = state &* 6364136223846793005 &+ 1442695040888963407; return Float(state >> 40) / Float(1 << 24) - 0.5 }
+        func unit() -> Float {
+            state = state &* 6364136223846793005 &+ 1442695040888963407; return Float(state >> 40) / Float(1 << 24) - 0.5
+        }
         let maxT = tokens.upperBound
         let noise = (0..<(layers * maxT * hidden)).map { _ in unit() }
         var values = [Float](repeating: 0, count: layers * maxT * hidden)
@@ -57,7 +59,9 @@ enum ProbeCLI {
             var aux: [String: [Float]] = [:]
             if logprobs { var f = (0..<logprobWidth).map { _ in unit() }; f[label] += 1; aux["next_token_logprobs"] = f }
             let rec = RecordInput(id: "doc-\(i)", labels: [label], tokenIDs: (0..<n).map(Int32.init), auxiliary: aux)
-            try values.withUnsafeBufferPointer { try writer.append(rec, values: .f32(UnsafeBufferPointer(rebasing: $0[0..<(layers * n * hidden)]))) }
+            try values.withUnsafeBufferPointer {
+                try writer.append(rec, values: .f32(UnsafeBufferPointer(rebasing: $0[0..<(layers * n * hidden)])))
+            }
         }
         try writer.close()
     }
@@ -71,7 +75,8 @@ enum ProbeCLI {
         let ckpt = dir.appendingPathComponent("gate.probe").path
         let (status, stdout, stderr) = try ProbeCLI.run([
             "train", "--data", train, "--probe", "gate", "--out", ckpt, "--epochs", "6", "--batch-size", "16", "--lr", "0.02",
-            "--seed", "3", "--memory-budget", "64MiB", "--metric", "accuracy"])
+            "--seed", "3", "--memory-budget", "64MiB", "--metric", "accuracy"
+        ])
         #expect(status == 0, "\(stderr)")
         #expect(stdout.contains("wrote \(ckpt)"))
         #expect(stderr.contains("epoch 1/6") && stderr.contains("ex/s") && stderr.contains("val accuracy"))
@@ -94,7 +99,9 @@ enum ProbeCLI {
         #expect(o3.contains("true: positive"))
         let text = try String(contentsOfFile: svg, encoding: .utf8)
         #expect(text.hasPrefix("<svg") && text.contains("<polyline") && text.contains("correct"))
-        let numbers = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.appendingPathComponent("layers.json").path))) as! [String: Any]
+        let numbers =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.appendingPathComponent("layers.json").path)))
+            as! [String: Any]
         let groups = numbers["groups"] as! [[String: Any]]
         for g in groups where (g["count"] as! Int) > 0 {
             let w = g["meanWeights"] as! [Double]
@@ -111,11 +118,15 @@ enum ProbeCLI {
         let plain = dir.appendingPathComponent("plain.strata").path, withLP = dir.appendingPathComponent("lp.strata").path
         try ProbeCLI.writeShard(plain, count: 20)
         try ProbeCLI.writeShard(withLP, count: 90, logprobs: true)
-        let (status, _, stderr) = try ProbeCLI.run(["train", "--data", plain, "--probe", "logits", "--out", dir.appendingPathComponent("x").path])
+        let (status, _, stderr) = try ProbeCLI.run([
+            "train", "--data", plain, "--probe", "logits", "--out", dir.appendingPathComponent("x").path
+        ])
         #expect(status != 0)
         #expect(stderr.contains("next_token_logprobs") && stderr.contains("log-probabilities"))
-        let (s2, out2, e2) = try ProbeCLI.run(["train", "--data", withLP, "--probe", "logits", "--out", dir.appendingPathComponent("lp.probe").path,
-                                               "--epochs", "8", "--lr", "0.05", "--quiet"])
+        let (s2, out2, e2) = try ProbeCLI.run([
+            "train", "--data", withLP, "--probe", "logits", "--out", dir.appendingPathComponent("lp.probe").path,
+            "--epochs", "8", "--lr", "0.05", "--quiet"
+        ])
         #expect(s2 == 0, "\(e2)")
         #expect(out2.contains("validation accuracy"))
     }
@@ -125,11 +136,17 @@ enum ProbeCLI {
     try withTemporaryDirectoryURL("bad") { dir in
         let data = dir.appendingPathComponent("d.strata").path
         try ProbeCLI.writeShard(data, count: 10)
-        let (s1, _, e1) = try ProbeCLI.run(["train", "--data", data, "--probe", "transformer", "--out", dir.appendingPathComponent("x").path])
+        let (s1, _, e1) = try ProbeCLI.run([
+            "train", "--data", data, "--probe", "transformer", "--out", dir.appendingPathComponent("x").path
+        ])
         #expect(s1 != 0 && e1.contains("--probe"))
-        let (s2, _, e2) = try ProbeCLI.run(["train", "--data", data, "--probe", "gate", "--out", dir.appendingPathComponent("x").path, "--memory-budget", "lots"])
+        let (s2, _, e2) = try ProbeCLI.run([
+            "train", "--data", data, "--probe", "gate", "--out", dir.appendingPathComponent("x").path, "--memory-budget", "lots"
+        ])
         #expect(s2 != 0 && e2.contains("--memory-budget"))
-        let (s3, _, e3) = try ProbeCLI.run(["train", "--data", data, "--probe", "gate", "--out", dir.appendingPathComponent("x").path, "--layers", "99"])
+        let (s3, _, e3) = try ProbeCLI.run([
+            "train", "--data", data, "--probe", "gate", "--out", dir.appendingPathComponent("x").path, "--layers", "99"
+        ])
         #expect(s3 != 0 && e3.contains("--layers"))
         let (s4, _, e4) = try ProbeCLI.run(["eval", "--probe", data, "--data", data])
         #expect(s4 != 0 && e4.contains("not a Strata probe checkpoint"))

@@ -1,7 +1,7 @@
 import Foundation
 import Strata
-import Testing
 import StrataTestSupport
+import Testing
 
 /// `strata train --memory-budget B` bounds the whole process: peak RSS ≤ B + the fixed overhead that
 /// `strata train --help` states (spec/PROBES.md §3) for every probe kind, with and without `--val`, with and
@@ -14,7 +14,8 @@ enum MemoryBudgetRuns {
         let help = (try? CLIRunner.run(["train", "--help"]).stdout) ?? ""
         let words = help.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         guard let range = words.range(of: "plus a fixed "),
-              let megabytes = Int(words[range.upperBound...].prefix(while: \.isNumber)) else { return 0 }
+            let megabytes = Int(words[range.upperBound...].prefix(while: \.isNumber))
+        else { return 0 }
         return megabytes << 20
     }()
 
@@ -43,16 +44,18 @@ enum MemoryBudgetRuns {
         let reported = try #require(line.flatMap { Int($0.dropFirst("peak_rss_bytes=".count)) }, "\(what): no peak_rss_bytes line")
         let peak = max(reported, observed)
         FileHandle.standardError.write(Data("\(what): peak RSS \(peak >> 20) MiB (budget \(budgetMiB) MiB)\n".utf8))
-        #expect(peak <= (budgetMiB << 20) + overhead,
-                "\(what): peak RSS \(peak >> 20) MiB > budget \(budgetMiB) MiB + \(overhead >> 20) MiB")
+        #expect(
+            peak <= (budgetMiB << 20) + overhead,
+            "\(what): peak RSS \(peak >> 20) MiB > budget \(budgetMiB) MiB + \(overhead >> 20) MiB")
         return Outcome(peak: peak, stderr: stderr)
     }
 
     /// VmHWM of a running process, nil once it is gone.
     static func highWaterMark(of pid: Int32) -> Int? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-              let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else { return nil }
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+        else { return nil }
         return kilobytes * 1024
     }
 
@@ -74,8 +77,10 @@ enum MemoryBudgetRuns {
         for kind in MemoryBudgetRuns.kinds {
             for validationArguments in [["--val-fraction", "0"], ["--val", validation]] {
                 let run = try MemoryBudgetRuns.train(
-                    ["train", "--data", train, "--probe", kind, "--out", dir + "/\(kind).probe", "--epochs", "1", "--batch-size", "16",
-                     "--feature-cache", "off", "--epoch-cache", "off", "--solver", "adamw"] + validationArguments,
+                    [
+                        "train", "--data", train, "--probe", kind, "--out", dir + "/\(kind).probe", "--epochs", "1", "--batch-size", "16",
+                        "--feature-cache", "off", "--epoch-cache", "off", "--solver", "adamw"
+                    ] + validationArguments,
                     budgetMiB: budgetMiB, "\(kind) \(validationArguments.joined(separator: " "))", in: dir)
                 #expect(!run.stderr.contains("computed once") && !run.stderr.contains("cached after epoch 1"))
             }
@@ -93,10 +98,13 @@ enum MemoryBudgetRuns {
         for kind in MemoryBudgetRuns.kinds {
             for validationFraction in ["0", "0.2"] {
                 let run = try MemoryBudgetRuns.train(
-                    ["train", "--data", data, "--probe", kind, "--out", dir + "/\(kind).probe", "--epochs", "2", "--batch-size", "16",
-                     "--val-fraction", validationFraction],
+                    [
+                        "train", "--data", data, "--probe", kind, "--out", dir + "/\(kind).probe", "--epochs", "2", "--batch-size", "16",
+                        "--val-fraction", validationFraction
+                    ],
                     budgetMiB: budgetMiB, "\(kind) with caches, --val-fraction \(validationFraction)", in: dir)
-                let expected = MemoryBudgetRuns.headOnlyKinds.contains(kind) ? "pooled features computed once" : "decoded records cached after epoch 1"
+                let expected =
+                    MemoryBudgetRuns.headOnlyKinds.contains(kind) ? "pooled features computed once" : "decoded records cached after epoch 1"
                 #expect(run.stderr.contains(expected), "\(kind): the cache was not used: \(run.stderr.prefix(400))")
             }
         }
@@ -114,8 +122,11 @@ enum MemoryBudgetRuns {
         let budgetMiB = 8
         func peak(_ data: String) throws -> Int {
             try MemoryBudgetRuns.train(
-                ["train", "--data", data, "--probe", "pooling", "--out", dir + "/p.probe", "--epochs", "1", "--batch-size", "16",
-                 "--val-fraction", "0", "--quiet"], budgetMiB: budgetMiB, data, in: dir).peak
+                [
+                    "train", "--data", data, "--probe", "pooling", "--out", dir + "/p.probe", "--epochs", "1", "--batch-size", "16",
+                    "--val-fraction", "0", "--quiet"
+                ], budgetMiB: budgetMiB, data, in: dir
+            ).peak
         }
         let smallPeak = try peak(small), bigPeak = try peak(big)
         #expect(bigPeak - smallPeak < budgetMiB << 20, "peak grew from \(smallPeak >> 20) to \(bigPeak >> 20) MiB with dataset size")

@@ -1,12 +1,13 @@
 import Foundation
-import Testing
 import Strata
 import StrataTestSupport
+import Testing
 
 /// Cross-checks the Swift writer against the Python package's reader (python/strata, written from
 /// spec/FORMAT.md). Needs python3 with numpy, zstandard and crc32c (tools/setup --python).
 @Suite struct PythonReaderTests {
-    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
 
     static func python(_ args: [String]) throws -> (Int32, String, String) {
         let p = Process()
@@ -39,8 +40,10 @@ import StrataTestSupport
     func pythonReaderDecodesSwiftShards(dtype: String) throws {
         try withTemporaryDirectory { dir in
             let path = dir + "/py.strata"
-            let synth = try CLIRunner.run(["synth", "--out", path, "--records", "4", "--layer-count", "3", "--hidden", "24", "--min-tokens", "2",
-                                           "--max-tokens", "40", "--dtype", dtype, "--seed", "5", "--block-size", "700", "--id-prefix", "p"])
+            let synth = try CLIRunner.run([
+                "synth", "--out", path, "--records", "4", "--layer-count", "3", "--hidden", "24", "--min-tokens", "2",
+                "--max-tokens", "40", "--dtype", dtype, "--seed", "5", "--block-size", "700", "--id-prefix", "p"
+            ])
             #expect(synth.status == 0)
             let (status, stdout, stderr) = try Self.python(["-c", Self.summaryScript, Self.repoRoot, path])
             #expect(status == 0, "python reader failed: \(stderr)")

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import Strata
 import StrataTestSupport
+import Testing
 
 /// End-to-end checks of `strata merge / split / shard / stream` through the built binary:
 /// capture-worker outputs merge into one dataset, splits are fixed, streams visit every record
@@ -16,12 +16,16 @@ import StrataTestSupport
         return result
     }
 
-    static func synth(_ path: String, records: Int, prefix: String, seed: UInt64, hidden: Int = 16, layers: Int = 4,
-                      tokens: (Int, Int) = (2, 6), dtype: String = "bf16") throws {
+    static func synth(
+        _ path: String, records: Int, prefix: String, seed: UInt64, hidden: Int = 16, layers: Int = 4,
+        tokens: (Int, Int) = (2, 6), dtype: String = "bf16"
+    ) throws {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try Self.ok(["synth", "--out", path, "--records", "\(records)", "--layer-count", "\(layers)", "--hidden", "\(hidden)",
-                "--min-tokens", "\(tokens.0)", "--max-tokens", "\(tokens.1)", "--dtype", dtype, "--labels", "2",
-                "--id-prefix", prefix, "--seed", "\(seed)", "--zstd-level", "1"])
+        try Self.ok([
+            "synth", "--out", path, "--records", "\(records)", "--layer-count", "\(layers)", "--hidden", "\(hidden)",
+            "--min-tokens", "\(tokens.0)", "--max-tokens", "\(tokens.1)", "--dtype", dtype, "--labels", "2",
+            "--id-prefix", prefix, "--seed", "\(seed)", "--zstd-level", "1"
+        ])
     }
 
     static func ids(_ args: [String]) throws -> [String] {
@@ -38,7 +42,7 @@ import StrataTestSupport
         try synth(dir + "/w0/part.strata", records: 13, prefix: "a", seed: 1)
         try synth(dir + "/w1/part.strata", records: 10, prefix: "b", seed: 2)
         try Self.ok(["merge", dir + "/w0", dir + "/w1", "--out", dir + "/ds"])
-        return (0 ..< 13).map { "a\($0)" } + (0 ..< 10).map { "b\($0)" }
+        return (0..<13).map { "a\($0)" } + (0..<10).map { "b\($0)" }
     }
 
     @Test func mergeThenStreamEveryRecordOncePerEpochFor1To3Workers() throws {
@@ -52,17 +56,18 @@ import StrataTestSupport
             let epoch1 = try Self.ids([ds, "--seed", "7", "--epoch", "1"])
             #expect(epoch1 != epoch0 && epoch1.sorted() == all.sorted())
             #expect(try Self.ids([ds, "--sequential"]) == all)
-            for world in 1 ... 3 {
+            for world in 1...3 {
                 var union: [String] = []
-                for rank in 0 ..< world {
+                for rank in 0..<world {
                     let part = try Self.ids([ds, "--seed", "7", "--epoch", "1", "--rank", "\(rank)", "--world", "\(world)"])
                     #expect(abs(part.count - all.count / world) <= 1)
                     union += part
                 }
-                #expect(union == epoch1)  // the ranks' shares tile the epoch order
+                #expect(union == epoch1) // the ranks' shares tile the epoch order
                 var even: [String] = []
-                for rank in 0 ..< world {
-                    let part = try Self.ids([ds, "--seed", "7", "--epoch", "1", "--rank", "\(rank)", "--world", "\(world)", "--even-shares"])
+                for rank in 0..<world {
+                    let part = try Self.ids([ds, "--seed", "7", "--epoch", "1", "--rank", "\(rank)", "--world", "\(world)", "--even-shares"]
+                    )
                     #expect(part.count == all.count / world)
                     even += part
                 }
@@ -109,8 +114,11 @@ import StrataTestSupport
             _ = try Self.workerDataset(dir)
             let ds = dir + "/ds", state = dir + "/state.json", out = dir + "/killed.txt"
             let full = try Self.ids([ds, "--seed", "9", "--epoch", "1"])
-            let victim = try CLIRunner.start(["stream", ds, "--seed", "9", "--epoch", "1", "--ids", "--step-ms", "40",
-                                              "--save-state", state, "--save-every", "3"], stdout: out)
+            let victim = try CLIRunner.start(
+                [
+                    "stream", ds, "--seed", "9", "--epoch", "1", "--ids", "--step-ms", "40",
+                    "--save-state", state, "--save-every", "3"
+                ], stdout: out)
             let deadline = Date().addingTimeInterval(60)
             var saved: StreamState?
             while Date() < deadline, victim.isRunning {
@@ -136,8 +144,10 @@ import StrataTestSupport
         try withTemporaryDirectory { dir in
             let all = try Self.workerDataset(dir)
             for out in ["s1", "s2"] {
-                try Self.ok(["split", dir + "/ds", "--out", dir + "/" + out, "--train", "0.6", "--val", "0.2", "--test", "0.2",
-                        "--stratify", "label", "--seed", "5", "--records-per-shard", "4"])
+                try Self.ok([
+                    "split", dir + "/ds", "--out", dir + "/" + out, "--train", "0.6", "--val", "0.2", "--test", "0.2",
+                    "--stratify", "label", "--seed", "5", "--records-per-shard", "4"
+                ])
             }
             var union: [String] = []
             for part in ["train", "val", "test"] {
@@ -195,9 +205,10 @@ import StrataTestSupport
     @Test func streamingMemoryStaysBoundedOnADatasetManyTimesTheBudget() throws {
         try withTemporaryDirectory { dir in
             // Six shards of 40 records with distinct ids (a dataset may not hold one file or id twice).
-            let names = (0 ..< 6).map { dir + "/ds/s\($0).strata" }
+            let names = (0..<6).map { dir + "/ds/s\($0).strata" }
             for (k, name) in names.enumerated() {
-                try Self.synth(name, records: 40, prefix: "s\(k)-", seed: UInt64(3 + k), hidden: 256, layers: 8, tokens: (16, 48), dtype: "f16")
+                try Self.synth(
+                    name, records: 40, prefix: "s\(k)-", seed: UInt64(3 + k), hidden: 256, layers: 8, tokens: (16, 48), dtype: "f16")
             }
             try Self.ok(["merge"] + names + ["--out", dir + "/ds"])
             let budget = 2 << 20
@@ -206,7 +217,7 @@ import StrataTestSupport
             let valueBytes = try #require(decoded["value_bytes"] as? Int)
             let largestRecord = 8 * 48 * 256 * 4
             let allowance = budget + 4 * largestRecord + (8 << 20)
-            #expect(valueBytes > 4 * allowance)  // the data streamed is several times what may stay resident
+            #expect(valueBytes > 4 * allowance) // the data streamed is several times what may stay resident
             let peak = try #require(decoded["peak_rss_bytes"] as? Int)
             let base = try #require(baseline["peak_rss_bytes"] as? Int)
             #expect(peak - base <= allowance, "peak RSS \(peak) vs ids-only \(base): \(peak - base) bytes above baseline")
@@ -222,7 +233,7 @@ import StrataTestSupport
         try withTemporaryDirectory { dir in
             let original = try Self.workerDataset(dir)
             let ds = dir + "/ds"
-            for k in 0 ..< 4 { try Self.synth(dir + "/new/n\(k).strata", records: 3, prefix: "n\(k)-", seed: UInt64(10 + k)) }
+            for k in 0..<4 { try Self.synth(dir + "/new/n\(k).strata", records: 3, prefix: "n\(k)-", seed: UInt64(10 + k)) }
 
             var options = StreamOptions()
             options.seed = 4
@@ -232,7 +243,7 @@ import StrataTestSupport
             let savedBeforeAppend = stream.state
 
             // Another process appends the four shards one merge at a time.
-            let script = (0 ..< 4).map { k in "'\(try! CLIRunner.binaryPath())' merge '\(dir)/new/n\(k).strata' --out '\(ds)' --append" }
+            let script = (0..<4).map { k in "'\(try! CLIRunner.binaryPath())' merge '\(dir)/new/n\(k).strata' --out '\(ds)' --append" }
                 .joined(separator: " && ")
             let appender = Process()
             appender.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -240,7 +251,7 @@ import StrataTestSupport
             try appender.run()
             var opened = 0
             while appender.isRunning || opened == 0 {
-                let snapshot = try StrataDataset(path: ds)  // never a torn manifest
+                let snapshot = try StrataDataset(path: ds) // never a torn manifest
                 #expect(snapshot.count >= original.count)
                 opened += 1
                 if let record = try stream.next() { seen.append(record.id) }
@@ -251,7 +262,7 @@ import StrataTestSupport
                 #expect(record.values.count == record.layerCount * record.nTokens * record.hidden)
                 seen.append(record.id)
             }
-            #expect(seen.sorted() == original.sorted())  // this epoch: exactly the shards it started with
+            #expect(seen.sorted() == original.sorted()) // this epoch: exactly the shards it started with
 
             let grown = try StrataDataset(path: ds)
             #expect(grown.count == original.count + 12)

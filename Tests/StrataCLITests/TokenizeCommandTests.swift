@@ -8,7 +8,6 @@ struct TokenizeCommandTests {
     private static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../StrataModelTests/Fixtures").standardizedFileURL
 
-
     private struct Case: Decodable { let text: String; let ids: [Int32] }
     private struct Fixture: Decodable { let cases: [Case] }
 

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import StrataTestSupport
+import Testing
 
 /// Reads the JSON header of a probe checkpoint (spec/PROBES.md §4: magic, version, length, JSON).
 func probeCheckpointHeader(_ path: String) throws -> [String: Any] {
@@ -21,7 +21,8 @@ func probeCheckpointHeader(_ path: String) throws -> [String: Any] {
         for epochs in [3, 1] {
             let (status, _, stderr) = try ProbeCLI.run([
                 "train", "--data", train, "--val", val, "--probe", "pooling", "--out", ckpt, "--epochs", "\(epochs)",
-                "--batch-size", "16", "--lr", "0.01", "--metric", "accuracy", "--patience", "0", "--log", logPath, "--quiet"])
+                "--batch-size", "16", "--lr", "0.01", "--metric", "accuracy", "--patience", "0", "--log", logPath, "--quiet"
+            ])
             #expect(status == 0, "\(stderr)")
             let lines = try String(contentsOfFile: logPath, encoding: .utf8).split(separator: "\n")
             #expect(lines.count == epochs)
@@ -31,9 +32,10 @@ func probeCheckpointHeader(_ path: String) throws -> [String: Any] {
                 #expect(Set(obj.keys) == ["epoch", "step", "train_loss", "val_metric", "val_loss", "examples_per_second", "seconds"])
                 #expect(obj["epoch"] as? Int == i + 1)
                 let step = obj["step"] as! Int
-                #expect(step == previousStep + 6)   // ceil(90 / 16) steps per epoch
+                #expect(step == previousStep + 6) // ceil(90 / 16) steps per epoch
                 previousStep = step
-                #expect((obj["train_loss"] as! Double) > 0 && (obj["seconds"] as! Double) > 0 && (obj["examples_per_second"] as! Double) > 0)
+                #expect(
+                    (obj["train_loss"] as! Double) > 0 && (obj["seconds"] as! Double) > 0 && (obj["examples_per_second"] as! Double) > 0)
             }
             let header = try probeCheckpointHeader(ckpt)
             let history = (header["provenance"] as! [String: Any])["history"] as! [[String: Any]]
@@ -49,7 +51,7 @@ func probeCheckpointHeader(_ path: String) throws -> [String: Any] {
                 let rows = try String(contentsOfFile: preds, encoding: .utf8).split(separator: "\n")
                 for (i, row) in rows.enumerated() {
                     let p = (try JSONSerialization.jsonObject(with: Data(row.utf8)) as! [String: Any])["probability"] as! Double
-                    loss -= log(i % 3 == 0 ? p : 1 - p)   // writeShard labels: 1 when i % 3 == 0
+                    loss -= log(i % 3 == 0 ? p : 1 - p) // writeShard labels: 1 when i % 3 == 0
                 }
                 #expect(abs(loss / Double(rows.count) - (last["val_loss"] as! Double)) < 1e-4)
             }
@@ -68,7 +70,8 @@ func probeCheckpointHeader(_ path: String) throws -> [String: Any] {
         let data = dir.appendingPathComponent("d.strata").path
         try ProbeCLI.writeShard(data, count: 10)
         let (refused, _, stderr) = try ProbeCLI.run([
-            "train", "--data", data, "--probe", "gate", "--out", dir.appendingPathComponent("r.probe").path, "--rank", "1", "--world", "2"])
+            "train", "--data", data, "--probe", "gate", "--out", dir.appendingPathComponent("r.probe").path, "--rank", "1", "--world", "2"
+        ])
         #expect(refused != 0 && stderr.contains("--rank"), "\(stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("r.probe").path))
     }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import StrataTestSupport
+import Testing
 
 /// `strata train` under `mpirun`: data-parallel ranks that all-reduce gradients every step train the
 /// probe a single process trains with the same global batch and seed (Open MPI is the reference
@@ -33,7 +33,8 @@ import StrataTestSupport
 
     /// Runs `mpirun -n ranks` over `command` (strata's arguments, or a shell line with `shell`), output in `log`.
     @discardableResult
-    static func mpirun(_ ranks: Int, _ arguments: [String], log: String, shell: Bool = false, timeout: TimeInterval = 300) throws -> Process {
+    static func mpirun(_ ranks: Int, _ arguments: [String], log: String, shell: Bool = false, timeout: TimeInterval = 300) throws -> Process
+    {
         let p = try startMPI(ranks, arguments, log: log, shell: shell)
         let deadline = Date().addingTimeInterval(timeout)
         while p.isRunning && Date() < deadline { usleep(5000) }
@@ -56,8 +57,10 @@ import StrataTestSupport
     }
 
     static func trainArguments(_ data: String, probe: String, out: String, log: String, epochs: Int = 4) -> [String] {
-        ["train", "--data", data, "--probe", probe, "--out", out, "--log", log, "--epochs", "\(epochs)", "--batch-size", "8",
-         "--seed", "5", "--patience", "0", "--val-fraction", "0.2", "--threads", "1", "--downcast", "4", "--quiet"]
+        [
+            "train", "--data", data, "--probe", probe, "--out", out, "--log", log, "--epochs", "\(epochs)", "--batch-size", "8",
+            "--seed", "5", "--patience", "0", "--val-fraction", "0.2", "--threads", "1", "--downcast", "4", "--quiet"
+        ]
     }
 
     /// 101 records, 20 held out: 81 training records in steps of 8 — the last step has one record, so
@@ -67,10 +70,12 @@ import StrataTestSupport
         try withTemporaryDirectoryURL("train-mpi") { dir in
             let path = { (name: String) in dir.appendingPathComponent(name).path }
             try ProbeCLI.writeShard(path("d.strata"), count: 101)
-            let (status, _, error) = try ProbeCLI.run(Self.trainArguments(path("d.strata"), probe: probe, out: path("one.probe"), log: path("one.jsonl")))
+            let (status, _, error) = try ProbeCLI.run(
+                Self.trainArguments(path("d.strata"), probe: probe, out: path("one.probe"), log: path("one.jsonl")))
             #expect(status == 0, "\(error)")
-            let run = try Self.mpirun(ranks, Self.trainArguments(path("d.strata"), probe: probe, out: path("mpi.probe"), log: path("mpi.jsonl")),
-                                      log: path("mpirun.log"))
+            let run = try Self.mpirun(
+                ranks, Self.trainArguments(path("d.strata"), probe: probe, out: path("mpi.probe"), log: path("mpi.jsonl")),
+                log: path("mpirun.log"))
             let output = String(decoding: FileManager.default.contents(atPath: path("mpirun.log")) ?? Data(), as: UTF8.self)
             try #require(run.terminationStatus == 0, "\(output)")
 
@@ -89,7 +94,8 @@ import StrataTestSupport
                 }
             }
             // Only rank 0 wrote: one checkpoint, no state left, no stray files.
-            #expect(Set(try FileManager.default.contentsOfDirectory(atPath: dir.path))
+            #expect(
+                Set(try FileManager.default.contentsOfDirectory(atPath: dir.path))
                     == ["d.strata", "one.probe", "one.jsonl", "mpi.probe", "mpi.jsonl", "mpirun.log"])
         }
     }
@@ -101,8 +107,12 @@ import StrataTestSupport
             let path = { (name: String) in dir.appendingPathComponent(name).path }
             try ProbeCLI.writeShard(path("d.strata"), count: 40)
             let started = Date()
-            let run = try Self.mpirun(2, ["train", "--data", path("d.strata"), "--probe", "gate", "--out", path("missing/p.probe"),
-                                          "--epochs", "50", "--quiet"], log: path("mpirun.log"), timeout: 120)
+            let run = try Self.mpirun(
+                2,
+                [
+                    "train", "--data", path("d.strata"), "--probe", "gate", "--out", path("missing/p.probe"),
+                    "--epochs", "50", "--quiet"
+                ], log: path("mpirun.log"), timeout: 120)
             let output = String(decoding: FileManager.default.contents(atPath: path("mpirun.log")) ?? Data(), as: UTF8.self)
             #expect(run.terminationStatus != 0)
             #expect(Date().timeIntervalSince(started) < 100, "the job hung after rank 0 failed")
@@ -121,10 +131,13 @@ import StrataTestSupport
                     + ["--checkpoint-every", "2"]
             }
             let straight = try Self.mpirun(2, arguments("straight"), log: path("straight.log"))
-            try #require(straight.terminationStatus == 0, "\(String(decoding: FileManager.default.contents(atPath: path("straight.log")) ?? Data(), as: UTF8.self))")
+            try #require(
+                straight.terminationStatus == 0,
+                "\(String(decoding: FileManager.default.contents(atPath: path("straight.log")) ?? Data(), as: UTF8.self))")
 
             // Each rank records its process id; the test kills rank 1 once rank 0 saved a state inside epoch 2.
-            let line = ["echo $$ > \(path("rank"))$OMPI_COMM_WORLD_RANK.pid; exec", ProbeCLI.binary]
+            let line =
+                ["echo $$ > \(path("rank"))$OMPI_COMM_WORLD_RANK.pid; exec", ProbeCLI.binary]
                 + (arguments("killed") + ["--step-delay-ms", "50"]).map { "'\($0)'" }
             let job = try Self.startMPI(2, line, log: path("killed.log"), shell: true)
             let statePath = path("killed.probe.state")
@@ -132,10 +145,11 @@ import StrataTestSupport
             var killed = false
             while Date() < deadline && job.isRunning && !killed {
                 if let d = FileManager.default.contents(atPath: statePath),
-                   let state = try? JSONSerialization.jsonObject(with: d) as? [String: Any],
-                   state["epoch"] as? Int == 2, state["stream"] is [String: Any],
-                   let pidText = try? String(contentsOfFile: path("rank1.pid"), encoding: .utf8),
-                   let pid = Int32(pidText.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                    let state = try? JSONSerialization.jsonObject(with: d) as? [String: Any],
+                    state["epoch"] as? Int == 2, state["stream"] is [String: Any],
+                    let pidText = try? String(contentsOfFile: path("rank1.pid"), encoding: .utf8),
+                    let pid = Int32(pidText.trimmingCharacters(in: .whitespacesAndNewlines))
+                {
                     kill(pid, SIGKILL)
                     killed = true
                 }
@@ -150,7 +164,9 @@ import StrataTestSupport
             #expect(!FileManager.default.fileExists(atPath: path("killed.probe")))
 
             let resumed = try Self.mpirun(2, arguments("killed") + ["--resume"], log: path("resumed.log"))
-            try #require(resumed.terminationStatus == 0, "\(String(decoding: FileManager.default.contents(atPath: path("resumed.log")) ?? Data(), as: UTF8.self))")
+            try #require(
+                resumed.terminationStatus == 0,
+                "\(String(decoding: FileManager.default.contents(atPath: path("resumed.log")) ?? Data(), as: UTF8.self))")
             #expect(try Self.values(path("killed.probe")) == Self.values(path("straight.probe")))
             #expect(!FileManager.default.fileExists(atPath: statePath))
             let a = try Self.jsonLines(path("straight.jsonl")), b = try Self.jsonLines(path("killed.jsonl"))

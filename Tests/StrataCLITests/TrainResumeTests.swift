@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import StrataTestSupport
+import Testing
 
 /// The probe parameters of a checkpoint: the bytes after the 16-byte-aligned JSON header, without the CRC.
 private func parameterBytes(_ path: String) throws -> [UInt8] {
@@ -26,9 +26,11 @@ func trainKilledMidEpochResumesToTheUninterruptedResult(probe: String) throws {
         let data = dir.appendingPathComponent("d.strata").path
         try ProbeCLI.writeShard(data, count: 180)
         func args(_ name: String, _ extra: [String] = []) -> [String] {
-            ["train", "--data", data, "--probe", probe, "--out", dir.appendingPathComponent("\(name).probe").path,
-             "--epochs", "3", "--batch-size", "8", "--lr", "0.01", "--seed", "5", "--patience", "0", "--threads", "2",
-             "--checkpoint-every", "4", "--log", dir.appendingPathComponent("\(name).jsonl").path, "--quiet"] + extra
+            [
+                "train", "--data", data, "--probe", probe, "--out", dir.appendingPathComponent("\(name).probe").path,
+                "--epochs", "3", "--batch-size", "8", "--lr", "0.01", "--seed", "5", "--patience", "0", "--threads", "2",
+                "--checkpoint-every", "4", "--log", dir.appendingPathComponent("\(name).jsonl").path, "--quiet"
+            ] + extra
         }
         let (s0, _, e0) = try ProbeCLI.run(args("straight"))
         #expect(s0 == 0, "\(e0)")
@@ -45,8 +47,9 @@ func trainKilledMidEpochResumesToTheUninterruptedResult(probe: String) throws {
         var killedAt: [String: Any]?
         while Date() < deadline && p.isRunning {
             if let d = FileManager.default.contents(atPath: statePath),
-               let obj = try? JSONSerialization.jsonObject(with: d) as? [String: Any],
-               obj["epoch"] as? Int == 2, obj["stream"] is [String: Any], (obj["step"] as? Int ?? 0) >= 28 {
+                let obj = try? JSONSerialization.jsonObject(with: d) as? [String: Any],
+                obj["epoch"] as? Int == 2, obj["stream"] is [String: Any], (obj["step"] as? Int ?? 0) >= 28
+            {
                 kill(p.processIdentifier, SIGKILL)
                 killedAt = obj
                 break
@@ -60,7 +63,9 @@ func trainKilledMidEpochResumesToTheUninterruptedResult(probe: String) throws {
 
         let (s1, _, e1) = try ProbeCLI.run(args("killed", ["--resume"]))
         #expect(s1 == 0, "\(e1)")
-        #expect(try parameterBytes(dir.appendingPathComponent("killed.probe").path) == parameterBytes(dir.appendingPathComponent("straight.probe").path))
+        #expect(
+            try parameterBytes(dir.appendingPathComponent("killed.probe").path)
+                == parameterBytes(dir.appendingPathComponent("straight.probe").path))
         #expect(!FileManager.default.fileExists(atPath: statePath))
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).allSatisfy { !$0.contains(".state") })
         let straight = try jsonLines(dir.appendingPathComponent("straight.jsonl").path)

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import StrataTestSupport
+import Testing
 
 /// `strata train --tune`: trials in the checkpoint's provenance and on stdout, and a checkpoint that
 /// `strata eval` reads with no extra flag, scoring validation as the chosen trial did.
@@ -12,14 +12,15 @@ import StrataTestSupport
         let ckpt = dir.appendingPathComponent("gate.probe").path
         let (status, stdout, stderr) = try ProbeCLI.run([
             "train", "--data", train, "--val", val, "--probe", "gate", "--out", ckpt, "--epochs", "3", "--batch-size", "16",
-            "--lr", "0.01", "--metric", "accuracy", "--tune", "--tune-budget", "10m", "--threads", "1"])
+            "--lr", "0.01", "--metric", "accuracy", "--tune", "--tune-budget", "10m", "--threads", "1"
+        ])
         #expect(status == 0, "\(stderr)")
         #expect(stdout.contains("successive halving") && stdout.contains("* = the trial this checkpoint holds"), "\(stdout)")
         let header = try probeCheckpointHeader(ckpt)
         let provenance = header["provenance"] as! [String: Any]
         let tuning = provenance["tuning"] as! [String: Any]
         let trials = tuning["trials"] as! [[String: Any]]
-        #expect(trials.count == 2 + 1)   // --lr fixed: gate-scale off/on in rung 0, the better one in rung 1
+        #expect(trials.count == 2 + 1) // --lr fixed: gate-scale off/on in rung 0, the better one in rung 1
         #expect(tuning["budgetSeconds"] as? Double == 600)
         let chosen = trials[tuning["chosen"] as! Int]
         let settings = chosen["settings"] as! [String: String]
@@ -40,9 +41,11 @@ import StrataTestSupport
         let train = dir.appendingPathComponent("train.strata").path
         try ProbeCLI.writeShard(train, count: 20)
         let ckpt = dir.appendingPathComponent("p.probe").path
-        for (extra, needle) in [(["--tune", "--resume"], "--resume"), (["--tune", "--tune-budget", "ten"], "--tune-budget"),
-                                (["--tune", "--val-fraction", "0"], "--tune"), (["--solver", "lbfgs"], "--solver"),
-                                (["--c-grid", "1,-2"], "--c-grid")] {
+        for (extra, needle) in [
+            (["--tune", "--resume"], "--resume"), (["--tune", "--tune-budget", "ten"], "--tune-budget"),
+            (["--tune", "--val-fraction", "0"], "--tune"), (["--solver", "lbfgs"], "--solver"),
+            (["--c-grid", "1,-2"], "--c-grid")
+        ] {
             let (status, _, stderr) = try ProbeCLI.run(["train", "--data", train, "--probe", "gate", "--out", ckpt] + extra)
             #expect(status != 0 && stderr.contains(needle), "\(extra): \(stderr)")
         }
@@ -59,7 +62,8 @@ import StrataTestSupport
         let ckpt = dir.appendingPathComponent("lt.probe").path, logPath = dir.appendingPathComponent("log.jsonl").path
         let (status, stdout, stderr) = try ProbeCLI.run([
             "train", "--data", train, "--val", val, "--probe", "last-token", "--layers", "2", "--out", ckpt, "--metric", "accuracy",
-            "--log", logPath])
+            "--log", logPath
+        ])
         #expect(status == 0, "\(stderr)")
         #expect(stdout.contains("logistic regression") && stdout.contains(", C "), "\(stdout)")
         let provenance = try probeCheckpointHeader(ckpt)["provenance"] as! [String: Any]

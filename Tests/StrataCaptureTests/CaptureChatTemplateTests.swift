@@ -1,10 +1,11 @@
 import Foundation
 import Strata
-@testable import StrataCapture
 import StrataModel
 import StrataProbe
-import Testing
 import StrataTestSupport
+import Testing
+
+@testable import StrataCapture
 
 /// `--chat-template`: texts are captured as the user turn of the prompt `strata generate` builds.
 struct CaptureChatTemplateTests {
@@ -40,8 +41,9 @@ struct CaptureChatTemplateTests {
 
             // Reference: a plain capture of the prompts written out by hand.
             let wrapped = CaptureFixture.texts.map { Self.expectedPrompt($0, system: "You are a tiny test model") }
-            var plain = CaptureFixture.options(model: modelPath, input: try CaptureFixture.jsonl(in: dir, name: "wrapped.jsonl", texts: wrapped),
-                                               out: dir + "/plain")
+            var plain = CaptureFixture.options(
+                model: modelPath, input: try CaptureFixture.jsonl(in: dir, name: "wrapped.jsonl", texts: wrapped),
+                out: dir + "/plain")
             plain.dtype = .f32
             try CaptureJob(options: plain).run()
 

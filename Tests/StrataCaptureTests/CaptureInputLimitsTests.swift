@@ -1,16 +1,19 @@
 import Foundation
 import Strata
-@testable import StrataCapture
 import StrataModel
 import StrataTestSupport
 import Testing
+
+@testable import StrataCapture
 
 /// Inputs that would keep nothing (every row bad, no rows at all) and rows too long to be worth reading
 /// or tokenising.
 struct CaptureInputLimitsTests {
     /// Runs a capture of `lines` (JSONL) and returns the error it throws, or nil when it succeeds.
-    static func captureError(_ lines: [String], in dir: String, name: String = "in.jsonl",
-                             configure: (inout CaptureOptions) -> Void = { _ in }) throws -> Error? {
+    static func captureError(
+        _ lines: [String], in dir: String, name: String = "in.jsonl",
+        configure: (inout CaptureOptions) -> Void = { _ in }
+    ) throws -> Error? {
         let path = dir + "/" + name
         try Data(lines.map { $0 + "\n" }.joined().utf8).write(to: URL(fileURLWithPath: path))
         var options = CaptureFixture.options(model: dir + "/tiny.gguf", input: path, out: dir + "/out-\(name)")
@@ -26,7 +29,10 @@ struct CaptureInputLimitsTests {
     @Test func everyRowBadIsRefusedNamingTheCommonestReasonAndTheFirstBadRow() throws {
         try withTemporaryDirectory { dir in
             _ = try CaptureFixture.model(in: dir)
-            let lines = [#"{"text":"ok","label":"maybe"}"#, #"{"body":"one"}"#, #"{"body":"two"}"#, "", #"{"text":"x","label":"perhaps"}"#, #"{"body":"three"}"#]
+            let lines = [
+                #"{"text":"ok","label":"maybe"}"#, #"{"body":"one"}"#, #"{"body":"two"}"#, "", #"{"text":"x","label":"perhaps"}"#,
+                #"{"body":"three"}"#
+            ]
             let error = try #require(try Self.captureError(lines, in: dir) { $0.labelNames = ["neg", "pos"] })
             guard case CaptureError.nothingToCapture(_, let shard, let rows, let reason, let count, let first) = error else {
                 Issue.record("unexpected error \(error)")
@@ -57,9 +63,10 @@ struct CaptureInputLimitsTests {
     @Test func aShardThatGetsNoRowsSaysSo() throws {
         try withTemporaryDirectory { dir in
             _ = try CaptureFixture.model(in: dir)
-            let error = try #require(try Self.captureError([#"{"text":"a"}"#, #"{"text":"b"}"#], in: dir) {
-                $0.shard = try! CaptureShard(parsing: "2/3")
-            })
+            let error = try #require(
+                try Self.captureError([#"{"text":"a"}"#, #"{"text":"b"}"#], in: dir) {
+                    $0.shard = try! CaptureShard(parsing: "2/3")
+                })
             #expect("\(error)".contains("shard 2/3 gets none of the file's 2 data rows"), "\(error)")
         }
     }
@@ -91,14 +98,17 @@ struct CaptureInputLimitsTests {
             let model = try CaptureFixture.model(in: dir)
             let big = #"{"id":"big","text":""# + String(repeating: "z", count: 5000) + #""}"#
             let path = dir + "/in.jsonl"
-            try Data(([#"{"text":"small"}"#, big, #"{"text":"also small"}"#].joined(separator: "\n")).utf8).write(to: URL(fileURLWithPath: path))
+            try Data(([#"{"text":"small"}"#, big, #"{"text":"also small"}"#].joined(separator: "\n")).utf8).write(
+                to: URL(fileURLWithPath: path))
             var options = CaptureFixture.options(model: model, input: path, out: dir + "/out")
             options.maxRowBytes = 1024
             let report = try CaptureJob(options: options).run()
             #expect(report.recordsWritten == 2 && report.skipped == ["too_long": 1])
             let row = try #require(report.skippedRows.first)
             #expect(row.row == 2 && row.detail.contains("\(big.utf8.count) bytes") && row.excerpt.hasPrefix(#"{"id":"big","text":"zzz"#))
-            let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/out/capture-report.json"))) as? [String: Any]
+            let json =
+                try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/out/capture-report.json")))
+                as? [String: Any]
             let rows = try #require(json?["skipped_rows"] as? [[String: Any]])
             #expect(rows.first?["excerpt"] as? String == row.excerpt)
         }

@@ -1,9 +1,10 @@
 import Foundation
 import Strata
-@testable import StrataCapture
 import StrataModel
-import Testing
 import StrataTestSupport
+import Testing
+
+@testable import StrataCapture
 
 /// End-to-end capture on a tiny synthetic model: stored values against `LlamaModel` run directly,
 /// record fields, dtypes, layer subsets and logits.
@@ -13,7 +14,7 @@ struct CaptureJobTests {
             let modelPath = try CaptureFixture.model(in: dir)
             var options = CaptureFixture.options(model: modelPath, input: try CaptureFixture.jsonl(in: dir), out: dir + "/out")
             options.dtype = .f32
-            options.batchTokens = 1  // every text alone: the same computation as hiddenStates(tokens:)
+            options.batchTokens = 1 // every text alone: the same computation as hiddenStates(tokens:)
             let report = try CaptureJob(options: options).run()
             #expect(report.recordsWritten == CaptureFixture.texts.count)
             #expect(report.skipped.isEmpty)
@@ -47,7 +48,7 @@ struct CaptureJobTests {
             var options = CaptureFixture.options(model: modelPath, input: try CaptureFixture.jsonl(in: dir), out: dir + "/out")
             options.dtype = .bf16
             options.layers = try LayerSelection(parsing: "last,0")
-            options.batchTokens = 40  // several texts per forward batch
+            options.batchTokens = 40 // several texts per forward batch
             try CaptureJob(options: options).run()
 
             let model = try LlamaModel(path: modelPath, threads: 1)
@@ -72,7 +73,8 @@ struct CaptureJobTests {
     @Test func saveLogitsStoresLastPositionLogProbabilities() throws {
         try withTemporaryDirectory { dir in
             let modelPath = try CaptureFixture.model(in: dir)
-            var options = CaptureFixture.options(model: modelPath, input: try CaptureFixture.jsonl(in: dir, texts: Array(CaptureFixture.texts.prefix(4))), out: dir + "/out")
+            var options = CaptureFixture.options(
+                model: modelPath, input: try CaptureFixture.jsonl(in: dir, texts: Array(CaptureFixture.texts.prefix(4))), out: dir + "/out")
             options.saveLogits = true
             options.layers = .indices([1])
             try CaptureJob(options: options).run()

@@ -1,9 +1,10 @@
 import Foundation
 import Strata
-@testable import StrataCapture
 import StrataModel
-import Testing
 import StrataTestSupport
+import Testing
+
+@testable import StrataCapture
 
 /// Bad rows (skip/fail per reason with row numbers), --max-tokens/--truncate, sharding, option parsing.
 struct CapturePolicyTests {
@@ -21,7 +22,7 @@ struct CapturePolicyTests {
             Array(#"{"id":"g","text":"\#(long)","label":1}"#.utf8),
             Array(#"{"id":"h","text":"label out of range","label":5}"#.utf8),
             Array(#"{"id":"a","text":"same id as row 1","label":1}"#.utf8),
-            Array(#"{"id":"j","text":"good last","label":"neg"}"#.utf8),
+            Array(#"{"id":"j","text":"good last","label":"neg"}"#.utf8)
         ]
         let path = dir + "/mixed.jsonl"
         try Data(lines.flatMap { $0 + [0x0A] }).write(to: URL(fileURLWithPath: path))
@@ -30,11 +31,13 @@ struct CapturePolicyTests {
 
     @Test func badRowsAreSkippedAndCountedPerReason() throws {
         try withTemporaryDirectory { dir in
-            var options = CaptureFixture.options(model: try CaptureFixture.model(in: dir), input: try Self.mixedInput(in: dir), out: dir + "/out")
+            var options = CaptureFixture.options(
+                model: try CaptureFixture.model(in: dir), input: try Self.mixedInput(in: dir), out: dir + "/out")
             options.maxTokens = 30
             options.labelNames = ["neg", "pos"]
             let report = try CaptureJob(options: options).run()
-            #expect(report.skipped == ["malformed": 1, "empty_text": 1, "invalid_utf8": 1, "too_long": 1, "bad_label": 1, "duplicate_id": 1])
+            #expect(
+                report.skipped == ["malformed": 1, "empty_text": 1, "invalid_utf8": 1, "too_long": 1, "bad_label": 1, "duplicate_id": 1])
             #expect(report.skippedRows.map(\.row) == [4, 5, 6, 7, 8, 9])
             #expect(report.skippedRows.map(\.reason) == [.malformed, .emptyText, .invalidUTF8, .tooLong, .badLabel, .duplicateID])
             let records = try CaptureFixture.records(dir + "/out")
@@ -43,7 +46,9 @@ struct CapturePolicyTests {
             #expect(records.map { $0.info.metadata["row"] } == ["1", "2", "3", "10"])
             #expect(try StrataDataset(path: dir + "/out").metadata.labelNames == ["neg", "pos"])
             // The report on disk says the same.
-            let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/out/capture-report.json"))) as? [String: Any]
+            let json =
+                try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/out/capture-report.json")))
+                as? [String: Any]
             #expect((json?["skipped"] as? [String: Int]) == report.skipped)
             #expect(json?["records_written"] as? Int == 4)
         }
@@ -67,8 +72,10 @@ struct CapturePolicyTests {
 
             // Each reason alone is fatal too, with its own row number.
             let long = String(repeating: "word ", count: 40)
-            let cases: [(String, SkipReason)] = [(#"{"text":"\#(long)"}"#, .tooLong), (#"{"text":""}"#, .emptyText),
-                                                 (#"{"text":"x","label":"maybe"}"#, .badLabel)]
+            let cases: [(String, SkipReason)] = [
+                (#"{"text":"\#(long)"}"#, .tooLong), (#"{"text":""}"#, .emptyText),
+                (#"{"text":"x","label":"maybe"}"#, .badLabel)
+            ]
             for (index, (line, reason)) in cases.enumerated() {
                 let path = try CaptureFixture.jsonl(in: dir, name: "one-\(index).jsonl", texts: ["fine"], extraLines: [Array(line.utf8)])
                 var o = CaptureFixture.options(model: options.modelPath, input: path, out: dir + "/out-\(index)")
@@ -109,8 +116,9 @@ struct CapturePolicyTests {
 
     @Test func defaultMaxTokensIsTheContextLength() throws {
         try withTemporaryDirectory { dir in
-            let options = CaptureFixture.options(model: try CaptureFixture.model(in: dir, contextLength: 8),
-                                                 input: try CaptureFixture.jsonl(in: dir), out: dir + "/out")
+            let options = CaptureFixture.options(
+                model: try CaptureFixture.model(in: dir, contextLength: 8),
+                input: try CaptureFixture.jsonl(in: dir), out: dir + "/out")
             let report = try CaptureJob(options: options).run()
             let tokenizer = try Tokenizer(gguf: try GGUFFile(path: options.modelPath))
             let long = CaptureFixture.texts.filter { tokenizer.encode($0).count > 8 }.count
@@ -146,7 +154,7 @@ struct CapturePolicyTests {
                     seen.append(record.info.id)
                 }
             }
-            #expect(seen.sorted() == reference.keys.sorted())  // disjoint and complete
+            #expect(seen.sorted() == reference.keys.sorted()) // disjoint and complete
 
             // The reduce step: merging the shard outputs gives one dataset with every record once.
             let merged = try DatasetMerge.merge(inputs: (0..<n).map { dir + "/s\($0)" }, into: dir + "/merged", mode: .copy)
@@ -159,7 +167,8 @@ struct CapturePolicyTests {
 
     @Test func existingOutputNeedsResume() throws {
         try withTemporaryDirectory { dir in
-            let options = CaptureFixture.options(model: try CaptureFixture.model(in: dir), input: try CaptureFixture.jsonl(in: dir), out: dir + "/out")
+            let options = CaptureFixture.options(
+                model: try CaptureFixture.model(in: dir), input: try CaptureFixture.jsonl(in: dir), out: dir + "/out")
             try CaptureJob(options: options).run()
             #expect {
                 try CaptureJob(options: options).run()

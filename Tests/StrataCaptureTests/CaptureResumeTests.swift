@@ -1,8 +1,9 @@
 import Foundation
 import Strata
-@testable import StrataCapture
-import Testing
 import StrataTestSupport
+import Testing
+
+@testable import StrataCapture
 
 /// --resume after a crash at any byte: the kill is simulated by cutting the part being written at
 /// chosen offsets (the state a kill -9 leaves, as the format's crash contract describes) and removing
@@ -55,7 +56,8 @@ struct CaptureResumeTests {
 
     @Test func resumeIntoAnEmptyOrMissingDirectoryStartsFresh() throws {
         try withTemporaryDirectory { dir in
-            var options = CaptureFixture.options(model: try CaptureFixture.model(in: dir), input: try CaptureFixture.jsonl(in: dir), out: dir + "/new")
+            var options = CaptureFixture.options(
+                model: try CaptureFixture.model(in: dir), input: try CaptureFixture.jsonl(in: dir), out: dir + "/new")
             options.resume = true
             let report = try CaptureJob(options: options).run()
             #expect(report.recordsWritten == CaptureFixture.texts.count && report.alreadyCaptured == 0)

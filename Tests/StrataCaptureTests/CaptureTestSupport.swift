@@ -1,7 +1,8 @@
 import Foundation
 import Strata
-@testable import StrataCapture
 import StrataModel
+
+@testable import StrataCapture
 
 /// Shared fixtures: a unique temp directory per test, a tiny synthetic GGUF model, small inputs.
 enum CaptureFixture {
@@ -9,8 +10,10 @@ enum CaptureFixture {
     /// Writes the tiny model into `dir` and returns its path.
     static func model(in dir: String, contextLength: Int = 256, seed: UInt64 = 3) throws -> String {
         let path = dir + "/tiny.gguf"
-        try SyntheticModel(blocks: 2, hidden: 16, feedForward: 24, heads: 2, keyValueHeads: 1, contextLength: contextLength,
-                           seed: seed).write(to: path)
+        try SyntheticModel(
+            blocks: 2, hidden: 16, feedForward: 24, heads: 2, keyValueHeads: 1, contextLength: contextLength,
+            seed: seed
+        ).write(to: path)
         return path
     }
 
@@ -25,7 +28,7 @@ enum CaptureFixture {
         "an honest and moving portrait of a family that falls apart",
         "it stars nobody and goes nowhere",
         "what a treat",
-        "the end",
+        "the end"
     ]
 
     /// A JSONL file with `texts` (ids t0, t1, ...; labels alternating 0/1) plus `extraLines` verbatim.

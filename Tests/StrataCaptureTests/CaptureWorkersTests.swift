@@ -1,9 +1,10 @@
 import Foundation
 import Strata
-@testable import StrataCapture
 import StrataModel
-import Testing
 import StrataTestSupport
+import Testing
+
+@testable import StrataCapture
 
 /// `--workers`: several forward passes at once write exactly the dataset of one worker (records in input
 /// order, every byte of every part file), including sharded and resumed captures. Products run on one
@@ -12,9 +13,10 @@ struct CaptureWorkersTests {
     /// The part files of a capture directory, by name.
     static func parts(_ directory: String) throws -> [String: Data] {
         let names = try DatasetManifest.read(path: directory + "/manifest.json").shards.map(\.path)
-        return try Dictionary(uniqueKeysWithValues: names.map {
-            ($0, try Data(contentsOf: URL(fileURLWithPath: directory + "/" + $0)))
-        })
+        return try Dictionary(
+            uniqueKeysWithValues: names.map {
+                ($0, try Data(contentsOf: URL(fileURLWithPath: directory + "/" + $0)))
+            })
     }
 
     @Test func workersWriteTheSameFilesAsOneWorker() throws {
@@ -26,8 +28,8 @@ struct CaptureWorkersTests {
                 var options = CaptureFixture.options(model: modelPath, input: input, out: dir + "/w\(workers)")
                 options.workers = workers
                 options.threads = threads
-                options.batchTokens = 20     // 22 texts in about 15 batches: many batches per worker
-                options.partBytes = 8000     // several parts, sealed at the same records
+                options.batchTokens = 20 // 22 texts in about 15 batches: many batches per worker
+                options.partBytes = 8000 // several parts, sealed at the same records
                 options.saveLogits = true
                 let report = try CaptureJob(options: options).run()
                 #expect(report.recordsWritten == 22)
@@ -72,8 +74,9 @@ struct CaptureWorkersTests {
             let resumed = try CaptureFixture.records(partial)
             #expect(resumed.map(\.info.id) == reference.map(\.info.id))
             for (a, b) in zip(resumed, reference) {
-                #expect(a.info.tokenIDs == b.info.tokenIDs && a.info.labels == b.info.labels && a.values == b.values,
-                        "record \(a.info.id)")
+                #expect(
+                    a.info.tokenIDs == b.info.tokenIDs && a.info.labels == b.info.labels && a.values == b.values,
+                    "record \(a.info.id)")
             }
             _ = try StrataVerifier.verify(path: partial)
         }

@@ -1,8 +1,9 @@
 import Foundation
-@testable import StrataCapture
 import StrataModel
-import Testing
 import StrataTestSupport
+import Testing
+
+@testable import StrataCapture
 
 /// The model-file hash cache kept beside the model.
 struct ModelFileHashTests {
@@ -23,12 +24,14 @@ struct ModelFileHashTests {
         try withTemporaryDirectory { dir in
             let path = dir + "/big.bin"
             var state: UInt64 = 0x2545_F491_4F6C_DD1D
-            let bytes = (0 ..< (9 << 20) + 37).map { _ -> UInt8 in
+            let bytes = (0..<(9 << 20) + 37).map { _ -> UInt8 in
                 state ^= state << 13; state ^= state >> 7; state ^= state << 17
                 return UInt8(truncatingIfNeeded: state)
             }
             try Data(bytes).write(to: URL(fileURLWithPath: path))
-            let python = try Python.run(["-c", "import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], 'rb').read()).hexdigest())", path])
+            let python = try Python.run([
+                "-c", "import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], 'rb').read()).hexdigest())", path
+            ])
             try #require(python.status == 0, "\(python.output)")
             let expected = String(decoding: python.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             #expect(try SHA256Digest.hexDigest(ofFileAt: path) == expected)

@@ -1,6 +1,7 @@
 import Foundation
 import StrataTestSupport
 import Testing
+
 @testable import StrataCapture
 
 /// Runs `body` with the path of a file named `name` holding `bytes`, in a temporary directory that is
@@ -66,7 +67,7 @@ private func failures(_ rows: [Result<TextRecord, TextRecordReader.RowFailure>])
         #"not json"#,
         #"{"text":"","label":0}"#,
         #"{"id":7,"text":"numeric id","label":null}"#,
-        #"["an","array"]"#,
+        #"["an","array"]"#
     ]
     let rows = try withFile("in.jsonl", lines.joined(separator: "\n")) {
         try TextRecordReader(path: $0, labelNames: ["neg", "pos"]).readAll()
@@ -79,8 +80,11 @@ private func failures(_ rows: [Result<TextRecord, TextRecordReader.RowFailure>])
     #expect(throws: TextRecordReader.RowFailure(row: 5, problem: .malformed("not valid JSON"), excerpt: "not json")) { try rows[4].get() }
     #expect(throws: TextRecordReader.RowFailure(row: 6, problem: .emptyText, excerpt: #"{"text":"","label":0}"#)) { try rows[5].get() }
     #expect(try rows[6].get() == TextRecord(row: 7, id: "7", text: "numeric id", label: nil))
-    #expect(throws: TextRecordReader.RowFailure(row: 8, problem: .malformed("a JSON object per line is expected, this line holds an array"),
-                                                excerpt: #"["an","array"]"#)) { try rows[7].get() }
+    #expect(
+        throws: TextRecordReader.RowFailure(
+            row: 8, problem: .malformed("a JSON object per line is expected, this line holds an array"),
+            excerpt: #"["an","array"]"#)
+    ) { try rows[7].get() }
 }
 
 @Test func jsonlInvalidUTF8IsReportedNotDecoded() throws {
@@ -129,14 +133,18 @@ private func failures(_ rows: [Result<TextRecord, TextRecordReader.RowFailure>])
     #expect(failures(rows).first?.problem == .tooManyBytes(bytes: quoted.utf8.count + 2, limit: 100))
     #expect(try rows[2].get() == TextRecord(row: 3, id: "row-3", text: "last", label: 1))
     #expect(throws: TextInputError.self) {
-        try withFile("in.csv", "text," + String(repeating: "x", count: 200) + "\nok,\n") { try TextRecordReader(path: $0, maxRowBytes: 100).readAll() }
+        try withFile("in.csv", "text," + String(repeating: "x", count: 200) + "\nok,\n") {
+            try TextRecordReader(path: $0, maxRowBytes: 100).readAll()
+        }
     }
 }
 
 /// Nesting deeper than JSONSerialization's 512 levels is named as such (and never reaches the parser);
 /// brackets inside strings do not count.
 @Test func jsonlNestingTooDeepIsNamed() throws {
-    func nested(_ depth: Int) -> String { #"{"text":"t","x":"# + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "}" }
+    func nested(_ depth: Int) -> String {
+        #"{"text":"t","x":"# + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "}"
+    }
     let lines = [nested(100_000), nested(512), nested(511), #"{"text":"[[[[ \"{{{{"}"#]
     let rows = try withFile("in.jsonl", lines.joined(separator: "\n")) { try TextRecordReader(path: $0, maxRowBytes: 1 << 20).readAll() }
     let deep = TextRowProblem.malformed("JSON nested deeper than 512 levels")
@@ -148,7 +156,7 @@ private func failures(_ rows: [Result<TextRecord, TextRecordReader.RowFailure>])
 
 /// Lines split across chunk boundaries come back whole: the reader against `split` on the same bytes.
 @Test func chunkedLinesEqualSplittingTheWholeFile() throws {
-    let text = (0 ..< 50).map { i in String(repeating: "ab\u{e9}", count: i % 9) + "\(i)" }.joined(separator: "\n") + "\n\nlast"
+    let text = (0..<50).map { i in String(repeating: "ab\u{e9}", count: i % 9) + "\(i)" }.joined(separator: "\n") + "\n\nlast"
     try withFile("in.txt", text) { path in
         for chunk in [1, 2, 3, 7, 64] {
             let input = try ChunkedInput(path: path, chunkBytes: chunk)

@@ -1,9 +1,10 @@
 import CZstd
 import Foundation
 import Strata
-import Testing
-@testable import StrataHDF5
 import StrataTestSupport
+import Testing
+
+@testable import StrataHDF5
 
 /// Import's direct path (spec/HDF5.md §5.1): HDF5 `[shuffle, zstd]` / `[zstd]` chunks that cover
 /// exactly a Strata block are stored as that block without re-encoding; everything else is decoded
@@ -19,8 +20,9 @@ import StrataTestSupport
             let h5 = directory.appendingPathComponent("groups.h5").path
             let fast = directory.appendingPathComponent("fast.strata").path
             let slow = directory.appendingPathComponent("slow.strata").path
-            let exported = try HDF5Exporter.export(datasetAt: sample.path, to: h5,
-                                                   options: HDF5ExportOptions(compression: .zstd(level: 3), layout: .groups))
+            let exported = try HDF5Exporter.export(
+                datasetAt: sample.path, to: h5,
+                options: HDF5ExportOptions(compression: .zstd(level: 3), layout: .groups))
             #expect(exported.chunksCopied > 0 && exported.blocksRecompressed > 0, "the sample must mix whole and edge chunks")
             let report = try HDF5Importer.importFile(at: h5, to: fast)
             #expect(report.chunksCopied == exported.chunksCopied, "every chunk the export copied is copied back")
@@ -35,15 +37,17 @@ import StrataTestSupport
             var compressedBlocks = 0
             for index in 0..<sample.records.count {
                 let expected = try originalReader.info(index), got = try fastReader.info(index), decoded = try slowReader.info(index)
-                #expect(got.id == expected.id && got.labels == expected.labels && got.tokenIDs == expected.tokenIDs
+                #expect(
+                    got.id == expected.id && got.labels == expected.labels && got.tokenIDs == expected.tokenIDs
                         && got.text == expected.text && got.metadata == expected.metadata, "record \(index)")
                 #expect(decoded.id == expected.id && decoded.tokenIDs == expected.tokenIDs, "record \(index)")
                 // Same tiling and the very same payload bytes (copied chunks and re-encoded edges alike).
-                let before = try (0 ..< originalReader.blockCount(index)).map { try originalReader.storedBlock(index, block: $0) }
-                let after = try (0 ..< fastReader.blockCount(index)).map { try fastReader.storedBlock(index, block: $0) }
+                let before = try (0..<originalReader.blockCount(index)).map { try originalReader.storedBlock(index, block: $0) }
+                let after = try (0..<fastReader.blockCount(index)).map { try fastReader.storedBlock(index, block: $0) }
                 #expect(before.count == after.count, "record \(index)")
                 for (a, b) in zip(before, after) {
-                    #expect(a.layerStart == b.layerStart && a.layerCount == b.layerCount && a.tokenStart == b.tokenStart
+                    #expect(
+                        a.layerStart == b.layerStart && a.layerCount == b.layerCount && a.tokenStart == b.tokenStart
                             && a.tokenCount == b.tokenCount && a.codec == b.codec && a.shuffled == b.shuffled
                             && a.payload == b.payload, "record \(index) block at layer \(a.layerStart) token \(a.tokenStart)")
                     if a.codec == "zstd" { compressedBlocks += 1 }
@@ -51,8 +55,12 @@ import StrataTestSupport
             }
             #expect(compressible ? compressedBlocks > 0 : compressedBlocks == 0, "sample kind: \(compressedBlocks) zstd blocks")
             let width = dtype.byteWidth
-            #expect(try StrataSample.storedValues(fast, layers: sample.layers, hidden: sample.hidden, width: width) == sample.expectedValueBytes)
-            #expect(try StrataSample.storedValues(slow, layers: sample.layers, hidden: sample.hidden, width: width) == sample.expectedValueBytes)
+            #expect(
+                try StrataSample.storedValues(fast, layers: sample.layers, hidden: sample.hidden, width: width) == sample.expectedValueBytes
+            )
+            #expect(
+                try StrataSample.storedValues(slow, layers: sample.layers, hidden: sample.hidden, width: width) == sample.expectedValueBytes
+            )
         }
     }
 
@@ -64,14 +72,17 @@ import StrataTestSupport
             var sawCopies = false
             for fixture in set.fixtures where fixture.error == nil {
                 let out = directory.appendingPathComponent(fixture.name + ".strata").path
-                let report = try HDF5Importer.importFile(at: set.path(fixture.name), to: out, options: LayoutDetectionTests.options(fixture))
+                let report = try HDF5Importer.importFile(
+                    at: set.path(fixture.name), to: out, options: LayoutDetectionTests.options(fixture))
                 if let expected = fixture.chunks_copied {
                     #expect(report.chunksCopied == expected, "\(fixture.name)")
                     sawCopies = true
                 }
                 let width = fixture.value_type == "f32" ? 4 : 2
                 let values = try StrataSample.storedValues(out, layers: fixture.layers ?? 0, hidden: fixture.hidden ?? 0, width: width)
-                #expect(Data(values) == (try set.expected(fixture.name)), "\(fixture.name): values differ (copied \(report.chunksCopied) chunks)")
+                #expect(
+                    Data(values) == (try set.expected(fixture.name)),
+                    "\(fixture.name): values differ (copied \(report.chunksCopied) chunks)")
             }
             #expect(sawCopies, "the fixture set must include a file whose chunks qualify")
         }
@@ -83,10 +94,12 @@ import StrataTestSupport
             let sample = try StrataSample.write(dtype: .bf16, in: directory, compressible: true)
             let h5 = directory.appendingPathComponent("gzip.h5").path
             let back = directory.appendingPathComponent("back.strata").path
-            try HDF5Exporter.export(datasetAt: sample.path, to: h5, options: HDF5ExportOptions(compression: .gzip(level: 4), layout: .groups))
+            try HDF5Exporter.export(
+                datasetAt: sample.path, to: h5, options: HDF5ExportOptions(compression: .gzip(level: 4), layout: .groups))
             let report = try HDF5Importer.importFile(at: h5, to: back)
             #expect(report.chunksCopied == 0 && report.recordsCopied == 0)
-            #expect(try StrataSample.storedValues(back, layers: sample.layers, hidden: sample.hidden, width: 2) == sample.expectedValueBytes)
+            #expect(
+                try StrataSample.storedValues(back, layers: sample.layers, hidden: sample.hidden, width: 2) == sample.expectedValueBytes)
         }
     }
 
@@ -97,7 +110,8 @@ import StrataTestSupport
         try withTemporaryDirectoryURL("chunkcopy-damage") { directory in
             let sample = try StrataSample.write(dtype: .bf16, in: directory, compressible: true)
             let h5 = directory.appendingPathComponent("groups.h5").path
-            try HDF5Exporter.export(datasetAt: sample.path, to: h5, options: HDF5ExportOptions(compression: .zstd(level: 3), layout: .groups))
+            try HDF5Exporter.export(
+                datasetAt: sample.path, to: h5, options: HDF5ExportOptions(compression: .zstd(level: 3), layout: .groups))
             // Record 0's first chunk: its bytes and where they lie in the file.
             let (address, original): (Int, [UInt8]) = try {
                 let file = try HDF5File(openingAt: h5)
@@ -108,7 +122,7 @@ import StrataTestSupport
             }()
             var damaged = original
             if damage == "frame header" {
-                damaged[0] ^= 0xFF                    // zstd magic number
+                damaged[0] ^= 0xFF // zstd magic number
             } else {
                 // The last byte (scanning backwards) whose change libzstd itself detects.
                 let rawSize = sample.layers * sample.records[0].tokens * sample.hidden * 2
@@ -138,8 +152,9 @@ import StrataTestSupport
         try withTemporaryDirectoryURL("chunkcopy-crc") { directory in
             let sample = try StrataSample.write(dtype: .bf16, in: directory, compressible: false)
             let h5 = directory.appendingPathComponent("groups.h5").path
-            let exported = try HDF5Exporter.export(datasetAt: sample.path, to: h5,
-                                                   options: HDF5ExportOptions(compression: .zstd(level: 3), layout: .groups))
+            let exported = try HDF5Exporter.export(
+                datasetAt: sample.path, to: h5,
+                options: HDF5ExportOptions(compression: .zstd(level: 3), layout: .groups))
             let (address, original, chunkFilterMask): (Int, [UInt8], UInt32) = try {
                 let file = try HDF5File(openingAt: h5)
                 var recorded = 0
@@ -165,8 +180,10 @@ import StrataTestSupport
 
     /// Overwrites record 0's first chunk (at file offset `address`) with `bytes`, then expects the import
     /// to fail naming the dataset, the record and the chunk (plus `words`), with no sealed shard left.
-    static func expectImportRefused(_ h5: String, to back: String, afterWriting bytes: [UInt8], at address: Int,
-                                    mentioning words: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {
+    static func expectImportRefused(
+        _ h5: String, to back: String, afterWriting bytes: [UInt8], at address: Int,
+        mentioning words: [String], sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: h5))
         try handle.seek(toOffset: UInt64(address))
         try handle.write(contentsOf: bytes)
@@ -179,6 +196,8 @@ import StrataTestSupport
             let expected = ["/000000/hidden", "record 0", "[0, 0, 0]"] + words
             #expect(expected.allSatisfy { message.contains($0) }, "\(message)", sourceLocation: sourceLocation)
         }
-        #expect(throws: (any Error).self, "no sealed shard may come out of it", sourceLocation: sourceLocation) { _ = try ShardReader(path: back) }
+        #expect(throws: (any Error).self, "no sealed shard may come out of it", sourceLocation: sourceLocation) {
+            _ = try ShardReader(path: back)
+        }
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
 import Strata
-import Testing
-@testable import StrataHDF5
 import StrataTestSupport
+import Testing
+
+@testable import StrataHDF5
 
 /// HDF5's flock is off for every file Strata opens or creates. A forked child shares its parent's
 /// open file descriptions (and their flocks) until it execs, so on a loaded machine a lock can

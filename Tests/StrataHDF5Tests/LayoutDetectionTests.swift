@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import StrataHDF5
 import StrataTestSupport
+import Testing
+
+@testable import StrataHDF5
 
 /// Files written by h5py (Tests/StrataHDF5Tests/hdf5_fixtures.py) in every supported layout read back record by
 /// record with exactly the values, token ids, labels, ids and texts the generator wrote.

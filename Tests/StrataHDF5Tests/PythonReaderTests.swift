@@ -1,8 +1,9 @@
 import Foundation
 import Strata
-import Testing
-@testable import StrataHDF5
 import StrataTestSupport
+import Testing
+
+@testable import StrataHDF5
 
 /// The Python package (python/, `python3 -m strata`; its own tests in python/tests check it against the
 /// spec's vectors) reads what the Swift writer wrote, value for value, and refuses a damaged shard.
@@ -29,7 +30,8 @@ import StrataTestSupport
             let dump = try JSONDecoder().decode(Dump.self, from: Data(contentsOf: URL(fileURLWithPath: prefix + ".json")))
             #expect(dump.records.count == sample.records.count)
             for (record, expected) in zip(dump.records, sample.records) {
-                #expect(record.id == expected.input.id && record.labels == expected.input.labels
+                #expect(
+                    record.id == expected.input.id && record.labels == expected.input.labels
                         && record.token_ids == expected.input.tokenIDs && record.text == expected.input.text
                         && record.metadata == expected.input.metadata)
                 #expect(record.shape == [sample.layers, expected.tokens, sample.hidden])

@@ -1,8 +1,9 @@
 import Foundation
 import Strata
-import Testing
-@testable import StrataHDF5
 import StrataTestSupport
+import Testing
+
+@testable import StrataHDF5
 
 /// Strata → HDF5 → Strata keeps every value bit for bit, for every dtype, layout and compression;
 /// h5py + hdf5plugin (an independent HDF5 build and zstd decoder) read exactly the stored values.
@@ -14,8 +15,9 @@ import StrataTestSupport
     func roundTripIsBitExact(dtype: StrataDType) throws {
         try withTemporaryDirectoryURL("roundtrip-\(dtype.rawValue)") { directory in
             let sample = try StrataSample.write(dtype: dtype, in: directory)
-            let original = try StrataSample.storedValues(sample.path, layers: sample.layers, hidden: sample.hidden,
-                                                         width: dtype.byteWidth)
+            let original = try StrataSample.storedValues(
+                sample.path, layers: sample.layers, hidden: sample.hidden,
+                width: dtype.byteWidth)
             #expect(original == sample.expectedValueBytes, "the writer itself must keep the bits")
             let originalReader = try ShardReader(path: sample.path)
             for layout in Self.layouts {
@@ -24,8 +26,9 @@ import StrataTestSupport
                     let h5 = directory.appendingPathComponent("out.h5").path
                     let back = directory.appendingPathComponent("back.strata").path
                     try? FileManager.default.removeItem(atPath: back)
-                    let exported = try HDF5Exporter.export(datasetAt: sample.path, to: h5,
-                                                           options: HDF5ExportOptions(compression: compression, layout: layout))
+                    let exported = try HDF5Exporter.export(
+                        datasetAt: sample.path, to: h5,
+                        options: HDF5ExportOptions(compression: compression, layout: layout))
                     #expect(exported.records == sample.records.count, "\(label)")
                     if layout == .groups, case .zstd = compression {
                         #expect(exported.chunksCopied > 0, "\(label): no block was copied as a chunk")
@@ -42,11 +45,13 @@ import StrataTestSupport
                     #expect(reader.count == sample.records.count, "\(label)")
                     for index in 0..<min(reader.count, sample.records.count) {
                         let info = try reader.info(index), expected = sample.records[index].input
-                        #expect(info.id == expected.id && info.labels == expected.labels && info.tokenIDs == expected.tokenIDs
+                        #expect(
+                            info.id == expected.id && info.labels == expected.labels && info.tokenIDs == expected.tokenIDs
                                 && info.text == expected.text && info.metadata == expected.metadata, "\(label) record \(index)")
                     }
-                    let values = try StrataSample.storedValues(back, layers: sample.layers, hidden: sample.hidden,
-                                                               width: dtype.byteWidth)
+                    let values = try StrataSample.storedValues(
+                        back, layers: sample.layers, hidden: sample.hidden,
+                        width: dtype.byteWidth)
                     #expect(values == original, "\(label): values changed")
                 }
             }
@@ -62,8 +67,9 @@ import StrataTestSupport
                     let label = "\(dtype.rawValue) \(layout.rawValue) \(compression)"
                     let h5 = directory.appendingPathComponent("out.h5").path
                     let prefix = directory.appendingPathComponent("readback").path
-                    try HDF5Exporter.export(datasetAt: sample.path, to: h5,
-                                            options: HDF5ExportOptions(compression: compression, layout: layout))
+                    try HDF5Exporter.export(
+                        datasetAt: sample.path, to: h5,
+                        options: HDF5ExportOptions(compression: compression, layout: layout))
                     let result = try Python.run(["checks/hdf5_readback.py", h5, prefix])
                     #expect(result.status == 0, "\(label): \(result.output)")
                     guard result.status == 0 else { continue }
@@ -83,11 +89,13 @@ import StrataTestSupport
     @Test func zstdChunksAreTheStrataBlocksThemselves() throws {
         try withTemporaryDirectoryURL("direct") { directory in
             // One layer group and one token block per record: every block maps onto a chunk.
-            let sample = try StrataSample.write(dtype: .f16, in: directory, layers: 4, hidden: 32,
-                                                options: WriterOptions(blockTargetBytes: 1 << 20))
+            let sample = try StrataSample.write(
+                dtype: .f16, in: directory, layers: 4, hidden: 32,
+                options: WriterOptions(blockTargetBytes: 1 << 20))
             let h5 = directory.appendingPathComponent("direct.h5").path
-            let report = try HDF5Exporter.export(datasetAt: sample.path, to: h5,
-                                                 options: HDF5ExportOptions(compression: .zstd(level: 3), layout: .groups))
+            let report = try HDF5Exporter.export(
+                datasetAt: sample.path, to: h5,
+                options: HDF5ExportOptions(compression: .zstd(level: 3), layout: .groups))
             #expect(report.chunksCopied == sample.records.filter { $0.tokens > 0 }.count && report.blocksRecompressed == 0)
             // The chunk bytes in the HDF5 file are the block payload bytes in the shard.
             let shard = try ShardReader(path: sample.path)
@@ -119,18 +127,22 @@ import StrataTestSupport
                 try HDF5Importer.importFile(at: h5, to: back)
                 let reader = try ShardReader(path: back)
                 #expect(reader.metadata.isShapeCompatible(with: original.metadata), "\(name) \(layout)")
-                #expect(reader.metadata.auxiliary == original.metadata.auxiliary && reader.metadata.model == original.metadata.model,
-                        "\(name) \(layout)")
+                #expect(
+                    reader.metadata.auxiliary == original.metadata.auxiliary && reader.metadata.model == original.metadata.model,
+                    "\(name) \(layout)")
                 #expect(reader.count == original.count, "\(name) \(layout)")
                 for index in 0..<min(reader.count, original.count) {
                     let a = try reader.info(index), b = try original.info(index)
-                    #expect(a.id == b.id && a.labels == b.labels && a.tokenIDs == b.tokenIDs && a.text == b.text
+                    #expect(
+                        a.id == b.id && a.labels == b.labels && a.tokenIDs == b.tokenIDs && a.text == b.text
                             && a.metadata == b.metadata, "\(name) \(layout) record \(index)")
-                    #expect(try reader.readFloat(index).map(\.bitPattern) == original.readFloat(index).map(\.bitPattern),
-                            "\(name) \(layout) record \(index)")
+                    #expect(
+                        try reader.readFloat(index).map(\.bitPattern) == original.readFloat(index).map(\.bitPattern),
+                        "\(name) \(layout) record \(index)")
                     for auxiliary in original.metadata.auxiliary {
-                        #expect(try reader.auxiliary(index, name: auxiliary.name) == original.auxiliary(index, name: auxiliary.name),
-                                "\(name) \(layout) record \(index) \(auxiliary.name)")
+                        #expect(
+                            try reader.auxiliary(index, name: auxiliary.name) == original.auxiliary(index, name: auxiliary.name),
+                            "\(name) \(layout) record \(index) \(auxiliary.name)")
                     }
                 }
             }
@@ -143,7 +155,8 @@ import StrataTestSupport
         #expect(names.count >= 17, "refused vectors missing from spec/vectors: \(names)")
         try withTemporaryDirectoryURL("refused-vector") { directory in
             for name in names {
-                let json = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.vectors.appendingPathComponent(name))) as! [String: Any]
+                let json =
+                    try JSONSerialization.jsonObject(with: Data(contentsOf: Self.vectors.appendingPathComponent(name))) as! [String: Any]
                 let error = try #require(json["error"] as? [String: Any])
                 let kind = try #require(error["kind"] as? String)
                 // Damage inside a zstd frame with a valid header is found only by decoding; the groups layout

@@ -1,7 +1,8 @@
 import Foundation
 import Strata
-@testable import StrataHDF5
 import StrataUtilities
+
+@testable import StrataHDF5
 
 /// Small Strata shards with random bit patterns (NaN payloads, infinities, subnormals included),
 /// several blocks per record, multi-label, missing texts, metadata — the worst case for "no value
@@ -9,7 +10,7 @@ import StrataUtilities
 struct StrataSample {
     struct Record {
         var input: RecordInput
-        var values: [UInt16]      // f16/bf16 bit patterns, or f32 as pairs of UInt16 (little-endian)
+        var values: [UInt16] // f16/bf16 bit patterns, or f32 as pairs of UInt16 (little-endian)
         var tokens: Int
     }
     var path: String
@@ -18,13 +19,16 @@ struct StrataSample {
     var hidden: Int
     var records: [Record]
 
-    static func write(dtype: StrataDType, in directory: URL, records count: Int = 6, layers: Int = 5, hidden: Int = 16,
-                      seed: UInt64 = 7, options: WriterOptions = WriterOptions(blockTargetBytes: 512, layersPerBlock: 2),
-                      compressible: Bool = false) throws -> StrataSample {
+    static func write(
+        dtype: StrataDType, in directory: URL, records count: Int = 6, layers: Int = 5, hidden: Int = 16,
+        seed: UInt64 = 7, options: WriterOptions = WriterOptions(blockTargetBytes: 512, layersPerBlock: 2),
+        compressible: Bool = false
+    ) throws -> StrataSample {
         var generator = SplitMix64(state: seed &+ UInt64(dtype.byteWidth) &* 31 &+ UInt64(dtype.rawValue.count))
-        let metadata = StrataMetadata(hidden: hidden, layers: LayerInfo.huggingFaceHiddenStates(blocks: layers - 1),
-                                      dtype: dtype, labelNames: ["neg", "pos", "other"],
-                                      extra: ["task": "round trip"])
+        let metadata = StrataMetadata(
+            hidden: hidden, layers: LayerInfo.huggingFaceHiddenStates(blocks: layers - 1),
+            dtype: dtype, labelNames: ["neg", "pos", "other"],
+            extra: ["task": "round trip"])
         let path = directory.appendingPathComponent("sample-\(dtype.rawValue).strata").path
         let writer = try ShardWriter(path: path, metadata: metadata, options: options)
         var records: [Record] = []
@@ -40,10 +44,11 @@ struct StrataSample {
                 return compressible ? (bits & 0x01FF) | 0x3C00 : bits
             }
             let labels: [Int] = index % 3 == 0 ? [1] : index % 3 == 1 ? [0, 2] : []
-            let input = RecordInput(id: "rec-\(index)", labels: labels,
-                                    tokenIDs: (0..<tokens).map { _ in Int32(generator.next() % 49152) },
-                                    text: index % 2 == 0 ? "text \(index) ✓" : nil,
-                                    metadata: index == 1 ? ["source": "unit"] : [:])
+            let input = RecordInput(
+                id: "rec-\(index)", labels: labels,
+                tokenIDs: (0..<tokens).map { _ in Int32(generator.next() % 49152) },
+                text: index % 2 == 0 ? "text \(index) ✓" : nil,
+                metadata: index == 1 ? ["source": "unit"] : [:])
             try values.withUnsafeBufferPointer { bits in
                 switch dtype {
                 case .f32:

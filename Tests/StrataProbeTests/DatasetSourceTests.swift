@@ -1,16 +1,18 @@
 import Foundation
 import Strata
-import Testing
-@testable import StrataProbe
 import StrataTestSupport
+import Testing
+
+@testable import StrataProbe
 
 /// Writes a shard with planted-signal records (f16 storage) and returns its path.
 func writeSyntheticShard(
     at path: String, count: Int, layers: Int = 3, hidden: Int = 12, maxTokens: Int = 10, seed: UInt64 = 1,
     withLogprobs: Bool = false
 ) throws {
-    var meta = StrataMetadata(hidden: hidden, layers: (0..<layers).map { LayerInfo(index: $0 * 10, kind: $0 == 0 ? "embedding" : "block") },
-                              dtype: .f16, labelNames: ["neg", "pos"])
+    var meta = StrataMetadata(
+        hidden: hidden, layers: (0..<layers).map { LayerInfo(index: $0 * 10, kind: $0 == 0 ? "embedding" : "block") },
+        dtype: .f16, labelNames: ["neg", "pos"])
     if withLogprobs { meta.auxiliary = [AuxiliaryInfo(name: "next_token_logprobs", length: 8)] }
     let writer = try ShardWriter(path: path, metadata: meta)
     var rng = SeededGenerator(seed: seed)
@@ -30,7 +32,6 @@ func writeSyntheticShard(
     }
     try writer.close()
 }
-
 
 @Test func datasetSourcePadsMasksAndReadsLayerSubsets() throws {
     try withTemporaryDirectoryURL("src") { dir in
@@ -123,18 +124,22 @@ func writeSyntheticShard(
         let with = dir.appendingPathComponent("with.strata").path, without = dir.appendingPathComponent("without.strata").path
         try writeSyntheticShard(at: with, count: 60, withLogprobs: true)
         try writeSyntheticShard(at: without, count: 5)
-        let source = try RecordBatchSource(dataset: StrataDataset(path: with), layers: nil, featureName: "next_token_logprobs",
-                                            budget: MemoryBudget(bytes: 16 << 20))
+        let source = try RecordBatchSource(
+            dataset: StrataDataset(path: with), layers: nil, featureName: "next_token_logprobs",
+            budget: MemoryBudget(bytes: 16 << 20))
         #expect(source.featureWidth == 8)
-        let probe = try Probe(configuration: ProbeConfiguration(kind: .logits, hidden: 12, layers: [], classes: 2,
-                                                                featureName: "next_token_logprobs", featureWidth: 8), seed: 1)
+        let probe = try Probe(
+            configuration: ProbeConfiguration(
+                kind: .logits, hidden: 12, layers: [], classes: 2,
+                featureName: "next_token_logprobs", featureWidth: 8), seed: 1)
         var o = TrainingOptions()
         o.epochs = 10; o.batchSize = 8; o.learningRate = 5e-2
         let r = try Trainer(probe: probe, options: o).fit(train: source, validation: source)
         #expect(r.validation!.accuracy > 0.9)
         do {
-            _ = try RecordBatchSource(dataset: StrataDataset(path: without), layers: nil, featureName: "next_token_logprobs",
-                                       budget: MemoryBudget(bytes: 16 << 20))
+            _ = try RecordBatchSource(
+                dataset: StrataDataset(path: without), layers: nil, featureName: "next_token_logprobs",
+                budget: MemoryBudget(bytes: 16 << 20))
             Issue.record("expected an error")
         } catch let e as ProbeError {
             #expect(e.description.contains("next_token_logprobs") && e.description.contains("log-probabilities"))
@@ -150,7 +155,7 @@ func writeSyntheticShard(
     #expect(try MemoryBudget(parsing: "2GB").bytes == 2_000_000_000)
     #expect(try MemoryBudget(parsing: "512MB").bytes == 512_000_000)
     #expect(try MemoryBudget(parsing: "1MiB").bytes == MemoryBudget.minimumBytes)
-    #expect(throws: ProbeError.self) { try MemoryBudget(parsing: "1MB") }   // 10^6 < 1MiB
+    #expect(throws: ProbeError.self) { try MemoryBudget(parsing: "1MB") } // 10^6 < 1MiB
     #expect(throws: ProbeError.self) { try MemoryBudget(parsing: "lots") }
     #expect(throws: ProbeError.self) { try MemoryBudget(parsing: "10KB") }
 }

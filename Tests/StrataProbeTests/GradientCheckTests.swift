@@ -1,4 +1,5 @@
 import Testing
+
 @testable import StrataProbe
 
 /// Finite-difference checks of every module's backward, on small random inputs with padding.
@@ -32,7 +33,7 @@ private let moduleCases: [ModuleCase] = {
     let kinds: [AggregatorKind] = [
         .pool(.mean), .pool(.max), .lastRow, .gate(learnableScale: false), .gate(learnableScale: true),
         .attention(heads: 2, inner: 4, pool: .mean), .attention(heads: 2, inner: 4, pool: .max),
-        .attention(heads: 1, inner: 3, pool: .mean),
+        .attention(heads: 1, inner: 3, pool: .mean)
     ]
     let masks: [[UInt8]?] = [[1, 1, 1, 1, 1, 0, 0], [1, 0, 1, 1, 0, 1, 0], nil]
     return kinds.flatMap { k in masks.map { ModuleCase(kind: k, mask: $0) } }
@@ -55,29 +56,50 @@ func moduleGradientCheck(_ c: ModuleCase) throws {
 
     func loss() -> Double {
         var out = [Float](repeating: 0, count: d)
-        x.withUnsafeBufferPointer { xb in params.withUnsafeBufferPointer { pb in out.withUnsafeMutableBufferPointer { ob in
-            let m = c.mask
-            m.map { mm in mm.withUnsafeBufferPointer { mb in
-                module.forward(x: xb.baseAddress!, rows: n, mask: mb.baseAddress, params: pb.baseAddress!, cache: cache, shared: shared, out: ob.baseAddress!)
-            } } ?? module.forward(x: xb.baseAddress!, rows: n, mask: nil, params: pb.baseAddress!, cache: cache, shared: shared, out: ob.baseAddress!)
-        } } }
+        x.withUnsafeBufferPointer { xb in
+            params.withUnsafeBufferPointer { pb in
+                out.withUnsafeMutableBufferPointer { ob in
+                    let m = c.mask
+                    m.map { mm in
+                        mm.withUnsafeBufferPointer { mb in
+                            module.forward(
+                                x: xb.baseAddress!, rows: n, mask: mb.baseAddress, params: pb.baseAddress!, cache: cache, shared: shared,
+                                out: ob.baseAddress!)
+                        }
+                    }
+                        ?? module.forward(
+                            x: xb.baseAddress!, rows: n, mask: nil, params: pb.baseAddress!, cache: cache, shared: shared,
+                            out: ob.baseAddress!)
+                }
+            }
+        }
         return zip(out, r).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
     }
 
     // analytic
     _ = loss()
     var grads = [Float](repeating: 0, count: params.count), dX = [Float](repeating: 0, count: n * d)
-    x.withUnsafeBufferPointer { xb in params.withUnsafeBufferPointer { pb in grads.withUnsafeMutableBufferPointer { gb in
-        dX.withUnsafeMutableBufferPointer { db in r.withUnsafeBufferPointer { rb in
-            if let m = c.mask {
-                m.withUnsafeBufferPointer { mb in
-                    module.backward(x: xb.baseAddress!, rows: n, mask: mb.baseAddress, params: pb.baseAddress!, cache: cache, shared: shared, dOut: rb.baseAddress!, grads: gb.baseAddress!, dX: db.baseAddress!)
+    x.withUnsafeBufferPointer { xb in
+        params.withUnsafeBufferPointer { pb in
+            grads.withUnsafeMutableBufferPointer { gb in
+                dX.withUnsafeMutableBufferPointer { db in
+                    r.withUnsafeBufferPointer { rb in
+                        if let m = c.mask {
+                            m.withUnsafeBufferPointer { mb in
+                                module.backward(
+                                    x: xb.baseAddress!, rows: n, mask: mb.baseAddress, params: pb.baseAddress!, cache: cache,
+                                    shared: shared, dOut: rb.baseAddress!, grads: gb.baseAddress!, dX: db.baseAddress!)
+                            }
+                        } else {
+                            module.backward(
+                                x: xb.baseAddress!, rows: n, mask: nil, params: pb.baseAddress!, cache: cache, shared: shared,
+                                dOut: rb.baseAddress!, grads: gb.baseAddress!, dX: db.baseAddress!)
+                        }
+                    }
                 }
-            } else {
-                module.backward(x: xb.baseAddress!, rows: n, mask: nil, params: pb.baseAddress!, cache: cache, shared: shared, dOut: rb.baseAddress!, grads: gb.baseAddress!, dX: db.baseAddress!)
             }
-        } }
-    } } }
+        }
+    }
 
     for j in 0..<module.parameterCount {
         let saved = params[j]
@@ -114,14 +136,15 @@ struct ProbeCase: CustomStringConvertible {
     var description: String { "\(kind.rawValue) C=\(classes) weights=\(weights.map { "\($0)" } ?? "none") norm=\(norm)" }
 }
 
-@Test("whole probe gradient (loss through head, layer stage, token stage) matches central differences",
-      arguments: [
+@Test(
+    "whole probe gradient (loss through head, layer stage, token stage) matches central differences",
+    arguments: [
         ProbeCase(kind: .pooling, classes: 2, weights: nil), ProbeCase(kind: .gate, classes: 2, weights: [1, 3]),
         ProbeCase(kind: .gate, classes: 3, weights: nil), ProbeCase(kind: .mha, classes: 2, weights: nil),
         ProbeCase(kind: .mha, classes: 3, weights: [0.5, 1, 2]), ProbeCase(kind: .lastToken, classes: 2, weights: nil),
         ProbeCase(kind: .meanLast, classes: 3, weights: nil), ProbeCase(kind: .logits, classes: 2, weights: nil),
-        ProbeCase(kind: .gate, classes: 2, weights: nil, norm: .rms), ProbeCase(kind: .mha, classes: 3, weights: nil, norm: .rms),
-      ])
+        ProbeCase(kind: .gate, classes: 2, weights: nil, norm: .rms), ProbeCase(kind: .mha, classes: 3, weights: nil, norm: .rms)
+    ])
 func probeGradientCheck(_ c: ProbeCase) throws {
     let d = 8, L = c.kind.readsOneLayer ? 1 : 3, T = 6, B = 3
     let config = ProbeConfiguration(
@@ -162,8 +185,9 @@ func workerCountInvariance() throws {
     let config = ProbeConfiguration(kind: .mha, hidden: 8, layers: [0, 1], classes: 2, heads: 2, downcast: 2)
     let probe = try Probe(configuration: config, seed: 1)
     let B = 5, T = 4
-    let batch = Batch(count: B, layers: 2, tokens: T, hidden: 8, values: GradCheck.random(B * 2 * T * 8, seed: 2),
-                      mask: [UInt8](repeating: 1, count: B * T), labels: [0, 1, 1, 0, 1], ids: (0..<B).map(String.init))
+    let batch = Batch(
+        count: B, layers: 2, tokens: T, hidden: 8, values: GradCheck.random(B * 2 * T * 8, seed: 2),
+        mask: [UInt8](repeating: 1, count: B * T), labels: [0, 1, 1, 0, 1], ids: (0..<B).map(String.init))
     var g1 = [Float](repeating: 0, count: probe.parameterCount), g2 = g1, g1b = g1
     let r1 = try probe.accumulateGradients(batch: batch, classWeights: nil, gradients: &g1, workers: 1)
     let r2 = try probe.accumulateGradients(batch: batch, classWeights: nil, gradients: &g2, workers: 2)
@@ -177,14 +201,18 @@ func workerCountInvariance() throws {
 func rmsNormalisationIsScaleInvariant() throws {
     let d = 8, L = 2, T = 5
     for kind in [ProbeKind.gate, .mha, .pooling] {
-        let probe = try Probe(configuration: ProbeConfiguration(kind: kind, hidden: d, layers: [0, 1], classes: 2, heads: 2, downcast: 2,
-                                                               inputNormalization: .rms), seed: 2)
+        let probe = try Probe(
+            configuration: ProbeConfiguration(
+                kind: kind, hidden: d, layers: [0, 1], classes: 2, heads: 2, downcast: 2,
+                inputNormalization: .rms), seed: 2)
         let values = GradCheck.random(L * T * d, seed: 8)
         var scaled = values
         for t in 0..<T { for l in 0..<L { for j in 0..<d { scaled[(l * T + t) * d + j] *= Float(t + 1) * 1000 } } }
         let mask = [UInt8](repeating: 1, count: T)
-        let a = try probe.predict(batch: Batch(count: 1, layers: L, tokens: T, hidden: d, values: values, mask: mask, labels: [0], ids: ["x"]))
-        let b = try probe.predict(batch: Batch(count: 1, layers: L, tokens: T, hidden: d, values: scaled, mask: mask, labels: [0], ids: ["x"]))
+        let a = try probe.predict(
+            batch: Batch(count: 1, layers: L, tokens: T, hidden: d, values: values, mask: mask, labels: [0], ids: ["x"]))
+        let b = try probe.predict(
+            batch: Batch(count: 1, layers: L, tokens: T, hidden: d, values: scaled, mask: mask, labels: [0], ids: ["x"]))
         #expect(abs(a.probabilities[1] - b.probabilities[1]) < 1e-5, "\(kind)")
     }
 }

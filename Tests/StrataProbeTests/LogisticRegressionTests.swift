@@ -1,6 +1,7 @@
 import Foundation
 import StrataTestSupport
 import Testing
+
 @testable import StrataProbe
 
 /// The linear baselines' solver against scikit-learn's `LogisticRegression` on the same features:
@@ -33,16 +34,16 @@ import Testing
             let input = dir.appendingPathComponent("data.json")
             try JSONSerialization.data(withJSONObject: payload).write(to: input)
             let program = """
-            import json, sys, warnings
-            import numpy as np
-            from sklearn.linear_model import LogisticRegression
-            warnings.simplefilter("ignore")
-            data = json.load(open(sys.argv[1]))
-            def arrays(name):
-                d = data[name]
-                return np.array(d["x"], dtype=np.float64).reshape(-1, d["width"]), np.array(d["y"])
-            \(script)
-            """
+                import json, sys, warnings
+                import numpy as np
+                from sklearn.linear_model import LogisticRegression
+                warnings.simplefilter("ignore")
+                data = json.load(open(sys.argv[1]))
+                def arrays(name):
+                    d = data[name]
+                    return np.array(d["x"], dtype=np.float64).reshape(-1, d["width"]), np.array(d["y"])
+                \(script)
+                """
             let result = try Python.run(["-c", program, input.path])
             guard result.status == 0 else { throw PythonFailure(output: result.output) }
             return try JSONSerialization.jsonObject(with: result.stdout) as! [String: Any]
@@ -57,8 +58,9 @@ import Testing
     @Test(.needsPython("sklearn", "numpy"), arguments: [(2, 0.05), (2, 3.0), (3, 0.3)])
     func weightsMatchScikitLearnAtAFixedC(classes: Int, c: Double) throws {
         let train = Self.features(count: 400, width: 12, classes: classes, seed: 7)
-        let weights: [Double] = (0..<classes).map { 1 + Double($0) * 0.5 }   // class weights as sample weights
-        let reference = try Self.sklearn("""
+        let weights: [Double] = (0..<classes).map { 1 + Double($0) * 0.5 } // class weights as sample weights
+        let reference = try Self.sklearn(
+            """
             x, y = arrays("train")
             m = LogisticRegression(C=data["C"], tol=1e-12, max_iter=100000, class_weight={i: w for i, w in enumerate(data["cw"])}).fit(x, y)
             print(json.dumps({"coef": m.coef_.ravel().tolist(), "intercept": m.intercept_.tolist()}))
@@ -81,7 +83,8 @@ import Testing
         let test = Self.features(count: 1000, width: 40, classes: 2, seed: 13)
         let grid = LogisticRegressionSearch.defaultGrid
         // scikit-learn: C chosen by validation accuracy at the 0.5 threshold (ties: smaller C), then test accuracy.
-        let reference = try Self.sklearn("""
+        let reference = try Self.sklearn(
+            """
             x, y = arrays("train"); xv, yv = arrays("val"); xt, yt = arrays("test")
             rows = []
             for c in data["grid"]:
@@ -109,15 +112,18 @@ import Testing
         }
         let accuracy = Double(correct) / Double(test.labels.count)
         let sklearnTest = reference["test"] as! Double
-        #expect(abs(accuracy - sklearnTest) <= 0.01, "strata \(accuracy) vs scikit-learn \(sklearnTest) (C \(outcome.inverseRegularization) vs \(reference["C"]!))")
+        #expect(
+            abs(accuracy - sklearnTest) <= 0.01,
+            "strata \(accuracy) vs scikit-learn \(sklearnTest) (C \(outcome.inverseRegularization) vs \(reference["C"]!))")
         #expect(abs((outcome.result.validation?.accuracy ?? 0) - (reference["val"] as! Double)) <= 0.01)
     }
 
     @Test func searchWithoutValidationUsesCOne() throws {
         let train = Self.features(count: 100, width: 8, classes: 2, seed: 3)
         let probe = try Probe(configuration: ProbeConfiguration(kind: .meanLast, hidden: 8, layers: [0], classes: 2), seed: 1)
-        let outcome = try LogisticRegressionSearch.fit(probe: probe, train: train, validation: nil,
-                                                       grid: LogisticRegressionSearch.defaultGrid, options: TrainingOptions())
+        let outcome = try LogisticRegressionSearch.fit(
+            probe: probe, train: train, validation: nil,
+            grid: LogisticRegressionSearch.defaultGrid, options: TrainingOptions())
         #expect(outcome.inverseRegularization == 1)
         #expect(outcome.tuning.trials.count == 1)
         #expect(outcome.result.threshold == 0.5)

@@ -1,5 +1,5 @@
-import Testing
 import StrataProbe
+import Testing
 
 @Test func rankingMetricsOnHandComputedCases() {
     // The classic 4-point case: 3 of 4 positive/negative pairs ordered correctly.

@@ -1,23 +1,24 @@
 import Foundation
 import Strata
-import Testing
-@testable import StrataProbe
 import StrataTestSupport
+import Testing
+
+@testable import StrataProbe
 
 /// Record id → (label, padded-free values) as a pass delivers them, unpadded again by the mask.
 private func recordsSeen(_ stream: BatchStream) throws -> (order: [String], values: [String: [Float]], labels: [String: Int]) {
     var order: [String] = [], values: [String: [Float]] = [:], labels: [String: Int] = [:]
     while let b = try stream.next() {
         try b.validate()
-        for slot in 0 ..< b.count {
-            let n = (0 ..< b.tokens).filter { b.mask[slot * b.tokens + $0] == 1 }.count
-            #expect((0 ..< b.tokens).allSatisfy { b.mask[slot * b.tokens + $0] == ($0 < n ? 1 : 0) })
+        for slot in 0..<b.count {
+            let n = (0..<b.tokens).filter { b.mask[slot * b.tokens + $0] == 1 }.count
+            #expect((0..<b.tokens).allSatisfy { b.mask[slot * b.tokens + $0] == ($0 < n ? 1 : 0) })
             var v: [Float] = []
-            for l in 0 ..< b.layers {
+            for l in 0..<b.layers {
                 let row = ((slot * b.layers + l) * b.tokens) * b.hidden
-                v += b.values[row ..< row + n * b.hidden]
+                v += b.values[row..<row + n * b.hidden]
                 // Padding rows are zero.
-                #expect(b.values[row + n * b.hidden ..< row + b.tokens * b.hidden].allSatisfy { $0 == 0 })
+                #expect(b.values[row + n * b.hidden..<row + b.tokens * b.hidden].allSatisfy { $0 == 0 })
             }
             order.append(b.ids[slot])
             values[b.ids[slot]] = v
@@ -39,8 +40,8 @@ private func recordsSeen(_ stream: BatchStream) throws -> (order: [String], valu
         let path = dir.appendingPathComponent("d.strata").path
         try writeSyntheticShard(at: path, count: 37, hidden: 32, maxTokens: 30)
         let dataset = try StrataDataset(path: path)
-        let records = (0 ..< 37).filter { $0 % 4 != 1 }.reversed().map { $0 }   // a split, out of dataset order
-        let budget = MemoryBudget(bytes: 5 * 3 * 30 * (2 * 32 * 4 + 1))           // chunks of about 3 long records
+        let records = (0..<37).filter { $0 % 4 != 1 }.reversed().map { $0 } // a split, out of dataset order
+        let budget = MemoryBudget(bytes: 5 * 3 * 30 * (2 * 32 * 4 + 1)) // chunks of about 3 long records
         let source = try RecordBatchSource(dataset: dataset, records: records, layers: [2, 0], budget: budget)
 
         var reference: [String: [Float]] = [:], referenceLabels: [String: Int] = [:]

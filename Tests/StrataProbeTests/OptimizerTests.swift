@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import StrataProbe
 
 @Test func adamWMatchesPyTorch() {
@@ -24,9 +25,9 @@ import Testing
     let s = CosineSchedule(peak: 1e-3, warmupSteps: 4, totalSteps: 104)
     #expect(abs(s.rate(at: 0) - 0.25e-3) < 1e-9)
     #expect(abs(s.rate(at: 3) - 1e-3) < 1e-9)
-    #expect(abs(s.rate(at: 4) - 1e-3) < 1e-9)          // cos(0)
-    #expect(abs(s.rate(at: 54) - 0.5e-3) < 1e-8)       // half way: (1 + cos π/2)/2
-    #expect(abs(s.rate(at: 104)) < 1e-9)               // end: cos π
+    #expect(abs(s.rate(at: 4) - 1e-3) < 1e-9) // cos(0)
+    #expect(abs(s.rate(at: 54) - 0.5e-3) < 1e-8) // half way: (1 + cos π/2)/2
+    #expect(abs(s.rate(at: 104)) < 1e-9) // end: cos π
     for k in 5..<104 { #expect(s.rate(at: k) <= s.rate(at: k - 1)) }
 }
 

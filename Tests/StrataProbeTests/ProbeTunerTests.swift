@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import StrataProbe
 
 /// `strata train --tune`'s search: the candidates around the defaults, successive halving within a
@@ -16,7 +17,7 @@ import Testing
     @Test func candidatesVaryLearningRateAndTheStructuralSwitchUnlessFixed() {
         let all = ProbeTuner.candidates(base: Self.config, options: Self.options(epochs: 3), fixed: [])
         #expect(all.count == 6)
-        #expect(all[0].configuration == Self.config && all[0].options.learningRate == 0.01)   // the defaults first
+        #expect(all[0].configuration == Self.config && all[0].options.learningRate == 0.01) // the defaults first
         #expect(Set(all.map { $0.options.learningRate }) == [0.01, 0.01 / 3, 0.03])
         #expect(Set(all.map(\.configuration.gateScale)) == [false, true])
         #expect(Set(all.map { $0.settings }).count == 6)

@@ -1,5 +1,6 @@
 import Strata
 import Testing
+
 @testable import StrataProbe
 
 @Test func layerWeightSummaryAveragesPerClassAndCorrectness() throws {
@@ -29,9 +30,10 @@ import Testing
     let config = ProbeConfiguration(kind: .gate, hidden: 8, layers: [1, 4], classes: 2)
     let probe = try Probe(configuration: config, seed: 1)
     func header(_ indices: [Int]) -> ProbeCheckpoint.Header {
-        let prov = TrainingProvenance(dataset: "d", validation: nil, model: nil, modelSHA256: nil, layerIndices: indices, trainRecords: 1,
-                                      validationRecords: 0, options: TrainingOptions(), epochsRun: 1, bestEpoch: 1, steps: 1,
-                                      validationMetrics: nil, created: "", toolVersion: "")
+        let prov = TrainingProvenance(
+            dataset: "d", validation: nil, model: nil, modelSHA256: nil, layerIndices: indices, trainRecords: 1,
+            validationRecords: 0, options: TrainingOptions(), epochsRun: 1, bestEpoch: 1, steps: 1,
+            validationMetrics: nil, created: "", toolVersion: "")
         return ProbeCheckpoint(probe: probe, threshold: 0.5, labelNames: nil, provenance: prov).header
     }
     try ProbeSetup.checkCompatible(header([1, 4]), metadata: meta, datasetPath: "d")

@@ -1,8 +1,9 @@
 import Foundation
 import Strata
-import Testing
-@testable import StrataProbe
 import StrataTestSupport
+import Testing
+
+@testable import StrataProbe
 
 /// Ids of every record in one pass, with the step boundaries seen.
 private func drain(_ stream: BatchStream) throws -> (ids: [String], steps: [Int]) {
@@ -33,11 +34,12 @@ private func stepIDs(_ stream: BatchStream) throws -> [[String]] {
         let path = dir.appendingPathComponent("d.strata").path
         try writeSyntheticShard(at: path, count: 41)
         let dataset = try StrataDataset(path: path)
-        let records = Array(stride(from: 0, to: 41, by: 1)).filter { $0 % 5 != 0 }   // a "train split" of 32
+        let records = Array(stride(from: 0, to: 41, by: 1)).filter { $0 % 5 != 0 } // a "train split" of 32
         let budget = MemoryBudget(bytes: 64 << 20)
         func source(rank: Int = 0, world: Int = 1) throws -> RecordBatchSource {
-            try RecordBatchSource(dataset: dataset, records: records, layers: [2, 0], budget: budget,   // unsorted on purpose
-                                  partition: RankPartition(rank: rank, world: world))
+            try RecordBatchSource(
+                dataset: dataset, records: records, layers: [2, 0], budget: budget, // unsorted on purpose
+                partition: RankPartition(rank: rank, world: world))
         }
         let expectedIDs = Set(records.map { "rec-\($0)" })
 
@@ -91,7 +93,7 @@ private func stepIDs(_ stream: BatchStream) throws -> [[String]] {
             seen += b.ids; chunks += 1
             if b.endsStep { steps += 1 }
         }
-        #expect(chunks > 2)   // the budget did split minibatches
+        #expect(chunks > 2) // the budget did split minibatches
         let saved = try StreamState.decode(try first.state.jsonData(), source: "test")
         first.close()
         #expect(saved.position == 16)
@@ -124,9 +126,11 @@ private func stepIDs(_ stream: BatchStream) throws -> [[String]] {
         }
         // ~170 records' worth of 1 MiB × 3/20: 25 records × ≤ 12 tokens × 3 × 16 × 2 bytes fit, 1 MiB/8 of them do not.
         let need = plain.tokenCounts.reduce(0, +) * 3 * 16 * 2
-        let tight = try RecordBatchSource(dataset: dataset, layers: [1, 0, 2], budget: MemoryBudget(bytes: need * 20 / 3 - 64), epochCache: true)
+        let tight = try RecordBatchSource(
+            dataset: dataset, layers: [1, 0, 2], budget: MemoryBudget(bytes: need * 20 / 3 - 64), epochCache: true)
         #expect(!tight.cachesEpochs)
-        let roomy = try RecordBatchSource(dataset: dataset, layers: [1, 0, 2], budget: MemoryBudget(bytes: need * 20 / 3 + 64), epochCache: true)
+        let roomy = try RecordBatchSource(
+            dataset: dataset, layers: [1, 0, 2], budget: MemoryBudget(bytes: need * 20 / 3 + 64), epochCache: true)
         #expect(roomy.cachesEpochs)
     }
 }

@@ -25,7 +25,9 @@ enum Synthetic {
             }
             records.append(.init(id: "r\(i)", label: label, tokens: n, values: featureWidth > 0 ? [] : v, features: features))
         }
-        return try RecordBatchSource(inMemory: InMemoryRecords(records: records, layers: featureWidth > 0 ? 0 : layers, hidden: hidden,
-                                                             featureWidth: featureWidth))
+        return try RecordBatchSource(
+            inMemory: InMemoryRecords(
+                records: records, layers: featureWidth > 0 ? 0 : layers, hidden: hidden,
+                featureWidth: featureWidth))
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import StrataProbe
 import StrataTestSupport
+import Testing
+
+@testable import StrataProbe
 
 /// What training reserves out of `--memory-budget` (`TrainingFootprint`) is what it allocates: a worker's
 /// workspace after training and predicting on records of up to T tokens is `Probe.workspaceBytes(tokens: T)`
@@ -11,13 +12,14 @@ import StrataTestSupport
     let d = 24, layers = [0, 1, 2], T = 19
     let configurations: [ProbeConfiguration] = [
         ProbeConfiguration(kind: .pooling, hidden: d, layers: layers, classes: 2, inputNormalization: .rms),
-        ProbeConfiguration(kind: .pooling, hidden: d, layers: layers, classes: 3, tokenPool: .max, layerPool: .max, inputNormalization: .none),
+        ProbeConfiguration(
+            kind: .pooling, hidden: d, layers: layers, classes: 3, tokenPool: .max, layerPool: .max, inputNormalization: .none),
         ProbeConfiguration(kind: .gate, hidden: d, layers: layers, classes: 2, inputNormalization: .rms),
         ProbeConfiguration(kind: .gate, hidden: d, layers: layers, classes: 2, gateScale: true, inputNormalization: .none),
         ProbeConfiguration(kind: .mha, hidden: d, layers: layers, classes: 2, heads: 2, downcast: 4, inputNormalization: .rms),
         ProbeConfiguration(kind: .mha, hidden: d, layers: layers, classes: 3, tokenPool: .max, layerPool: .max, heads: 3, downcast: 2),
         ProbeConfiguration(kind: .lastToken, hidden: d, layers: [2], classes: 2, inputNormalization: .rms),
-        ProbeConfiguration(kind: .meanLast, hidden: d, layers: [2], classes: 2),
+        ProbeConfiguration(kind: .meanLast, hidden: d, layers: [2], classes: 2)
     ]
     for config in configurations {
         let L = config.layers.count
@@ -25,21 +27,25 @@ import StrataTestSupport
         let lengths = [T, 7, 12]
         var mask = [UInt8](repeating: 0, count: lengths.count * T)
         for (b, n) in lengths.enumerated() { for t in 0..<n { mask[b * T + t] = 1 } }
-        let batch = Batch(count: lengths.count, layers: L, tokens: T, hidden: d, values: GradCheck.random(lengths.count * L * T * d, seed: 5),
-                          mask: mask, labels: [0, 1, 1], ids: ["a", "b", "c"])
+        let batch = Batch(
+            count: lengths.count, layers: L, tokens: T, hidden: d, values: GradCheck.random(lengths.count * L * T * d, seed: 5),
+            mask: mask, labels: [0, 1, 1], ids: ["a", "b", "c"])
         let probe = try Probe(configuration: config, seed: 1)
         var gradients = [Float](repeating: 0, count: probe.parameterCount)
         _ = try probe.accumulateGradients(batch: batch, classWeights: nil, gradients: &gradients, workers: 1)
         _ = try probe.predict(batch: batch, workers: 1)
         let estimate = probe.workspaceBytes(tokens: T), actual = probe.workerBufferBytes
         let unusedBufferAllowance = 4 * (16 + 5 * (L + 1))
-        #expect(actual <= estimate + unusedBufferAllowance && estimate <= actual, "\(config.kind): workspace \(actual) B, estimate \(estimate) B")
+        #expect(
+            actual <= estimate + unusedBufferAllowance && estimate <= actual,
+            "\(config.kind): workspace \(actual) B, estimate \(estimate) B")
 
         _ = try probe.accumulateGradients(batch: batch, classWeights: nil, gradients: &gradients, workers: 2)
         let twoWorkers = probe.workerBufferBytes - actual
-        #expect(twoWorkers >= probe.parameterCount * 4 + estimate - unusedBufferAllowance
-                    && twoWorkers <= probe.parameterCount * 4 + estimate + unusedBufferAllowance,
-                "\(config.kind): a second worker added \(twoWorkers) B, expected one gradient buffer and one workspace")
+        #expect(
+            twoWorkers >= probe.parameterCount * 4 + estimate - unusedBufferAllowance
+                && twoWorkers <= probe.parameterCount * 4 + estimate + unusedBufferAllowance,
+            "\(config.kind): a second worker added \(twoWorkers) B, expected one gradient buffer and one workspace")
         let footprint = TrainingFootprint(probe: probe, workers: 2, longestRecord: T)
         #expect(footprint.workspaceBytes == 2 * estimate && footprint.parameterStateBytes == 6 * 4 * probe.parameterCount)
     }
@@ -47,7 +53,8 @@ import StrataTestSupport
 
 /// The MHA probe's attention workspace grows with the square of the record length, and the estimate says so.
 @Test func attentionWorkspaceGrowsQuadratically() throws {
-    let probe = try Probe(configuration: ProbeConfiguration(kind: .mha, hidden: 576, layers: Array(0..<31), classes: 2, heads: 4, downcast: 32), seed: 0)
+    let probe = try Probe(
+        configuration: ProbeConfiguration(kind: .mha, hidden: 576, layers: Array(0..<31), classes: 2, heads: 4, downcast: 32), seed: 0)
     let short = probe.workspaceBytes(tokens: 100), long = probe.workspaceBytes(tokens: 2000)
     #expect(long - short >= 2 * 4 * (2000 * 2000 - 100 * 100))
 }
@@ -57,7 +64,7 @@ import StrataTestSupport
 /// it loads back bit for bit.
 @Test func savedStateStreamsItsArraysBitForBit() throws {
     try withTemporaryDirectory("state-stream") { dir in
-        let n = 2 * PackedFloats.streamPiece + 7   // three pieces, the last not a multiple of 3 bytes
+        let n = 2 * PackedFloats.streamPiece + 7 // three pieces, the last not a multiple of 3 bytes
         var rng = SeededGenerator(seed: 9)
         func values() -> [Float] { (0..<n).map { _ in rng.normal() } }
         let parameters = values(), first = values(), second = values(), best = values()

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import StrataProbe
 import StrataTestSupport
+import Testing
+
+@testable import StrataProbe
 
 /// A run resumed from the state saved at an epoch boundary (in-memory source) ends with the
 /// uninterrupted run's parameters and epoch records; a state from other options is refused.
@@ -23,7 +24,7 @@ import StrataTestSupport
         let state = try TrainingState.load(from: copied)
         #expect(state.epoch == 3 && state.stream == nil && state.epochs.count == 2 && state.step == 10)
 
-        let resumed = try Probe(configuration: config, seed: 99)   // different init: everything must come from the state
+        let resumed = try Probe(configuration: config, seed: 99) // different init: everything must come from the state
         let result = try Trainer(probe: resumed, options: options).fit(train: train, validation: validation, resume: state)
         #expect(resumed.parameters.map(\.bitPattern) == straight.parameters.map(\.bitPattern))
         #expect(result.epochs.map(\.step) == expected.epochs.map(\.step) && result.epochs.map(\.valLoss) == expected.epochs.map(\.valLoss))
@@ -33,7 +34,8 @@ import StrataTestSupport
         var other = options
         other.learningRate = 0.02
         #expect(throws: ProbeError.self) {
-            _ = try Trainer(probe: try Probe(configuration: config, seed: 1), options: other).fit(train: train, validation: validation, resume: state)
+            _ = try Trainer(probe: try Probe(configuration: config, seed: 1), options: other).fit(
+                train: train, validation: validation, resume: state)
         }
     }
 }
@@ -41,8 +43,10 @@ import StrataTestSupport
 /// Packed f32 arrays round-trip bit for bit (signed zeros, subnormals, infinities, NaN payloads)
 /// and are little-endian on disk.
 @Test func packedFloatsRoundTripBitForBit() {
-    let values: [Float] = [0, -0.0, 1, -2.5, .leastNonzeroMagnitude, .greatestFiniteMagnitude, .infinity, -.infinity,
-                           Float(bitPattern: 0x7FC0_1234), 1e-30]
+    let values: [Float] = [
+        0, -0.0, 1, -2.5, .leastNonzeroMagnitude, .greatestFiniteMagnitude, .infinity, -.infinity,
+        Float(bitPattern: 0x7FC0_1234), 1e-30
+    ]
     let data = PackedFloats.pack(values)
     #expect(Array(data.prefix(12)) == [0, 0, 0, 0, 0, 0, 0, 0x80, 0, 0, 0x80, 0x3F])
     #expect(PackedFloats.unpack(data, count: values.count)?.map(\.bitPattern) == values.map(\.bitPattern))

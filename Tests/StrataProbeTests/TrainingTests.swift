@@ -1,6 +1,7 @@
 import Foundation
 import StrataTestSupport
 import Testing
+
 @testable import StrataProbe
 
 private func options(epochs: Int = 6, lr: Float = 1e-2, seed: UInt64 = 7) -> TrainingOptions {
@@ -11,9 +12,10 @@ private func options(epochs: Int = 6, lr: Float = 1e-2, seed: UInt64 = 7) -> Tra
 }
 
 private func config(_ kind: ProbeKind, classes: Int = 2, layers: Int = 3) -> ProbeConfiguration {
-    ProbeConfiguration(kind: kind, hidden: 12, layers: Array(0..<(kind.readsOneLayer ? 1 : layers)), classes: classes,
-                       tokenPool: .mean, layerPool: .mean, heads: 2, downcast: 3,
-                       featureName: kind == .logits ? "next_token_logprobs" : nil, featureWidth: kind == .logits ? 8 : nil)
+    ProbeConfiguration(
+        kind: kind, hidden: 12, layers: Array(0..<(kind.readsOneLayer ? 1 : layers)), classes: classes,
+        tokenPool: .mean, layerPool: .mean, heads: 2, downcast: 3,
+        featureName: kind == .logits ? "next_token_logprobs" : nil, featureWidth: kind == .logits ? 8 : nil)
 }
 
 @Test("each probe kind learns a planted signal", arguments: [ProbeKind.pooling, .gate, .mha, .lastToken, .meanLast, .logits])
@@ -21,13 +23,17 @@ func probesLearn(_ kind: ProbeKind) throws {
     let readsOne = kind.readsOneLayer
     let fw = kind == .logits ? 8 : 0
     // one-layer probes get the signal in their only layer, on every token (last-token must see it)
-    let train = try Synthetic.source(count: 160, layers: readsOne ? 1 : 3, signalLayer: readsOne ? 0 : 1,
-                                 strength: readsOne || fw > 0 ? 3 : 1.5, seed: 1, featureWidth: fw, lastTokenSignal: readsOne)
-    let val = try Synthetic.source(count: 80, layers: readsOne ? 1 : 3, signalLayer: readsOne ? 0 : 1,
-                               strength: readsOne || fw > 0 ? 3 : 1.5, seed: 2, featureWidth: fw, lastTokenSignal: readsOne)
+    let train = try Synthetic.source(
+        count: 160, layers: readsOne ? 1 : 3, signalLayer: readsOne ? 0 : 1,
+        strength: readsOne || fw > 0 ? 3 : 1.5, seed: 1, featureWidth: fw, lastTokenSignal: readsOne)
+    let val = try Synthetic.source(
+        count: 80, layers: readsOne ? 1 : 3, signalLayer: readsOne ? 0 : 1,
+        strength: readsOne || fw > 0 ? 3 : 1.5, seed: 2, featureWidth: fw, lastTokenSignal: readsOne)
     let probe = try Probe(configuration: config(kind), seed: 3)
-    let before = Metrics.report(probabilities: try Trainer.evaluate(probe: probe, source: val).probabilities,
-                                labels: val.labels, classes: 2).accuracy
+    let before = Metrics.report(
+        probabilities: try Trainer.evaluate(probe: probe, source: val).probabilities,
+        labels: val.labels, classes: 2
+    ).accuracy
     let result = try Trainer(probe: probe, options: options(epochs: 8)).fit(train: train, validation: val)
     let acc = result.validation!.accuracy
     #expect(acc > max(0.75, before + 0.1), "\(kind): accuracy \(before) -> \(acc)")
@@ -118,9 +124,11 @@ func probesLearn(_ kind: ProbeKind) throws {
 @Test func parameterCountsMatchThePaper() throws {
     // SmolLM2-135M: L = 30 blocks → 31 hidden-state layers, d = 576.
     let gate = try Probe(configuration: ProbeConfiguration(kind: .gate, hidden: 576, layers: Array(0..<31), classes: 2), parameters: nil)
-    #expect(gate.parameterCount == 32 * 576 + 577)                 // (L+2)·d + head
-    let mha = try Probe(configuration: ProbeConfiguration(kind: .mha, hidden: 576, layers: Array(0..<31), classes: 2, heads: 2, downcast: 32), parameters: nil)
-    #expect(mha.parameterCount == 32 * 4 * 576 * 18 + 577)         // 4·(L+2)·d²/f + head ≈ 1.33M
+    #expect(gate.parameterCount == 32 * 576 + 577) // (L+2)·d + head
+    let mha = try Probe(
+        configuration: ProbeConfiguration(kind: .mha, hidden: 576, layers: Array(0..<31), classes: 2, heads: 2, downcast: 32),
+        parameters: nil)
+    #expect(mha.parameterCount == 32 * 4 * 576 * 18 + 577) // 4·(L+2)·d²/f + head ≈ 1.33M
     let pool = try Probe(configuration: ProbeConfiguration(kind: .pooling, hidden: 576, layers: Array(0..<31), classes: 2), parameters: nil)
     #expect(pool.parameterCount == 577)
 }
@@ -137,7 +145,7 @@ func probesLearn(_ kind: ProbeKind) throws {
 @Test func emptyRecordsAndEmptyBatchesDoNotCrash() throws {
     let records: [InMemoryRecords.Record] = [
         .init(id: "empty", label: 1, tokens: 0, values: []),
-        .init(id: "one", label: 0, tokens: 1, values: [Float](repeating: 0.5, count: 3 * 12)),
+        .init(id: "one", label: 0, tokens: 1, values: [Float](repeating: 0.5, count: 3 * 12))
     ]
     let source = try RecordBatchSource(inMemory: InMemoryRecords(records: records, layers: 3, hidden: 12))
     for kind in [ProbeKind.pooling, .gate, .mha] {

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 import StrataModel
 import StrataProbe
+import Testing
+
 @testable import StrataServe
 
 /// The server's endpoints over real HTTP on loopback, each answer checked against the library path that
@@ -44,10 +45,18 @@ struct ServeHTTPTests {
         let model = try ServeTestServer.loadModel()
         let server = try await ServeTestServer(model: model, probes: [])
         let layers = [3, 0, 2]
-        let reply = try await server.post("/v1/hidden-states", ["text": Self.texts[0], "layers": layers,
-                                                               "pooling": pooling.rawValue])
-        let half = try await server.post("/v1/hidden-states", ["text": Self.texts[0], "layers": layers,
-                                                              "pooling": pooling.rawValue, "dtype": "bfloat16"])
+        let reply = try await server.post(
+            "/v1/hidden-states",
+            [
+                "text": Self.texts[0], "layers": layers,
+                "pooling": pooling.rawValue
+            ])
+        let half = try await server.post(
+            "/v1/hidden-states",
+            [
+                "text": Self.texts[0], "layers": layers,
+                "pooling": pooling.rawValue, "dtype": "bfloat16"
+            ])
         await server.stop()
         #expect(reply.status == 200, "\(reply.text)")
         let tokens = model.tokenizer.encode(Self.texts[0])
@@ -81,15 +90,24 @@ struct ServeHTTPTests {
         let model = try ServeTestServer.loadModel()
         let messages = [["role": "user", "content": "tell me about the cat"]]
         let prompt = model.encode("tell me about the cat", raw: false)
-        let reference = try GuardedGeneration.run(model: model.llama, prompt: prompt, maxTokens: 6,
-                                                  stopTokens: model.stopTokens)
+        let reference = try GuardedGeneration.run(
+            model: model.llama, prompt: prompt, maxTokens: 6,
+            stopTokens: model.stopTokens)
         for (bias, refuses) in [(Float(-20), false), (20, true)] {
             let guardProbe = try ServeTestServer.probe(model, kind: .gate, seed: 9, headBias: bias)
             let server = try await ServeTestServer(model: model, probes: [(ProbeRegistry.guardName, guardProbe)])
-            let reply = try await server.post("/v1/chat/completions", ["model": "synthetic", "messages": messages,
-                                                                      "max_tokens": 6])
-            let streamed = try await server.post("/v1/chat/completions", ["model": "synthetic", "messages": messages,
-                                                                         "max_tokens": 6, "stream": true])
+            let reply = try await server.post(
+                "/v1/chat/completions",
+                [
+                    "model": "synthetic", "messages": messages,
+                    "max_tokens": 6
+                ])
+            let streamed = try await server.post(
+                "/v1/chat/completions",
+                [
+                    "model": "synthetic", "messages": messages,
+                    "max_tokens": 6, "stream": true
+                ])
             await server.stop()
             #expect(reply.status == 200, "\(reply.text)")
             let choice = try #require((reply.json["choices"] as? [[String: Any]])?.first)
@@ -129,26 +147,39 @@ struct ServeHTTPTests {
             #expect(reply.error["param"] as? String == param, comment)
             #expect(reply.error["message"] is String, comment)
         }
-        expectError(try await server.send("POST", "/v1/chat/completions", body: Data("{\"messages\": [".utf8)), 400,
-                    param: nil, "malformed JSON")
-        expectError(try await server.send("POST", "/v1/chat/completions", body: Data([0x7B, 0xFF, 0xFE, 0x7D])), 400,
-                    param: nil, "not UTF-8")
+        expectError(
+            try await server.send("POST", "/v1/chat/completions", body: Data("{\"messages\": [".utf8)), 400,
+            param: nil, "malformed JSON")
+        expectError(
+            try await server.send("POST", "/v1/chat/completions", body: Data([0x7B, 0xFF, 0xFE, 0x7D])), 400,
+            param: nil, "not UTF-8")
         expectError(try await server.post("/v1/chat/completions", ["model": "m"]), 400, param: "messages", "missing field")
         expectError(try await server.post("/v1/chat/completions", ["messages": []]), 400, param: "messages", "no messages")
-        expectError(try await server.post("/v1/chat/completions", ["messages": [["role": "user", "content": 5]]]), 400,
-                    param: "messages[0].content", "wrong type")
-        expectError(try await server.post("/v1/chat/completions", ["messages": [["role": "robot", "content": "x"]]]), 400,
-                    param: "messages[0].role", "unknown role")
-        expectError(try await server.post("/v1/chat/completions", ["messages": [["role": "user", "content": "x"]],
-                                                                    "max_tokens": 100_000]), 400, param: "max_tokens", "max_tokens")
-        expectError(try await server.post("/v1/classify", ["texts": ["a"], "probes": ["nope"]]), 404, param: "probes[0]",
-                    "unknown probe")
-        expectError(try await server.post("/v1/hidden-states", ["text": "a", "layers": [0, 9]]), 400, param: "layers[1]",
-                    "layer out of range")
-        expectError(try await server.post("/v1/hidden-states", ["text": "a", "pooling": "max"]), 400, param: "pooling",
-                    "unknown pooling")
-        expectError(try await server.send("POST", "/v1/classify", body: Data(repeating: 0x20, count: 10_000)), 413,
-                    param: nil, "huge body")
+        expectError(
+            try await server.post("/v1/chat/completions", ["messages": [["role": "user", "content": 5]]]), 400,
+            param: "messages[0].content", "wrong type")
+        expectError(
+            try await server.post("/v1/chat/completions", ["messages": [["role": "robot", "content": "x"]]]), 400,
+            param: "messages[0].role", "unknown role")
+        expectError(
+            try await server.post(
+                "/v1/chat/completions",
+                [
+                    "messages": [["role": "user", "content": "x"]],
+                    "max_tokens": 100_000
+                ]), 400, param: "max_tokens", "max_tokens")
+        expectError(
+            try await server.post("/v1/classify", ["texts": ["a"], "probes": ["nope"]]), 404, param: "probes[0]",
+            "unknown probe")
+        expectError(
+            try await server.post("/v1/hidden-states", ["text": "a", "layers": [0, 9]]), 400, param: "layers[1]",
+            "layer out of range")
+        expectError(
+            try await server.post("/v1/hidden-states", ["text": "a", "pooling": "max"]), 400, param: "pooling",
+            "unknown pooling")
+        expectError(
+            try await server.send("POST", "/v1/classify", body: Data(repeating: 0x20, count: 10_000)), 413,
+            param: nil, "huge body")
         expectError(try await server.send("GET", "/v1/nothing"), 404, param: nil, "unknown path")
         // The server still answers after all of that.
         let fine = try await server.post("/v1/classify", ["texts": ["a cat"]])
@@ -190,8 +221,9 @@ struct ServeHTTPTests {
         let model = try ServeTestServer.loadModel()
         let server = try await ServeTestServer(model: model, probes: [])
         let streamed = try await server.post("/v1/completions", ["prompt": "the cat", "max_tokens": 40, "stream": true])
-        let whole = try await server.post("/v1/chat/completions",
-                                          ["messages": [["role": "user", "content": "the cat"]], "max_tokens": 5])
+        let whole = try await server.post(
+            "/v1/chat/completions",
+            ["messages": [["role": "user", "content": "the cat"]], "max_tokens": 5])
         let metrics = try await server.send("GET", "/metrics")
         await server.stop()
         #expect(streamed.status == 200 && streamed.text.contains("data: [DONE]") && whole.status == 200)
@@ -227,7 +259,10 @@ struct ServeHTTPTests {
         let reply = try await server.send("GET", "/openapi.json")
         await server.stop()
         let paths = try #require(reply.json["paths"] as? [String: Any])
-        #expect(Set(paths.keys) == ["/v1/chat/completions", "/v1/completions", "/v1/classify", "/v1/hidden-states",
-                                    "/v1/models", "/health"])
+        #expect(
+            Set(paths.keys) == [
+                "/v1/chat/completions", "/v1/completions", "/v1/classify", "/v1/hidden-states",
+                "/v1/models", "/health"
+            ])
     }
 }

@@ -1,14 +1,16 @@
 import Foundation
-import Testing
 import StrataModel
 import StrataProbe
+import Testing
+
 @testable import StrataServe
 
 /// The scheduler's queue bound, packing, interleaving, cancellation and shutdown, without HTTP.
 @Suite(.serialized)
 struct ServeSchedulerTests {
     static func scheduler(_ model: ServedModel, limits: ServeLimits, probes: [(name: String, probe: ServingProbe)] = [])
-        throws -> (ServeScheduler, ServeMetrics) {
+        throws -> (ServeScheduler, ServeMetrics)
+    {
         let metrics = ServeMetrics()
         let registry = try ProbeRegistry(probes: probes, config: model.llama.config)
         return (ServeScheduler(model: model, probes: registry, limits: limits, metrics: metrics), metrics)
@@ -36,13 +38,17 @@ struct ServeSchedulerTests {
         let outcomes = (0..<3).map { _ in Outcome<HiddenStatesResult>() }
         // Not started yet: three tasks wait, the fourth is refused with 429 and Retry-After.
         for outcome in outcomes {
-            try scheduler.submit(HiddenStatesTask(ticket: RequestTicket(timeoutSeconds: 60), tokens: tokens, layers: [1],
-                                                  pooling: .last, hiddenSize: 32, deliver: outcome.deliver))
+            try scheduler.submit(
+                HiddenStatesTask(
+                    ticket: RequestTicket(timeoutSeconds: 60), tokens: tokens, layers: [1],
+                    pooling: .last, hiddenSize: 32, deliver: outcome.deliver))
         }
         #expect(scheduler.depth == 3)
         let refused = #expect(throws: ServeAPIError.self) {
-            try scheduler.submit(HiddenStatesTask(ticket: RequestTicket(timeoutSeconds: 60), tokens: tokens, layers: [1],
-                                                  pooling: .last, hiddenSize: 32, deliver: { _ in }))
+            try scheduler.submit(
+                HiddenStatesTask(
+                    ticket: RequestTicket(timeoutSeconds: 60), tokens: tokens, layers: [1],
+                    pooling: .last, hiddenSize: 32, deliver: { _ in }))
         }
         #expect(refused?.status == 429 && refused?.retryAfterSeconds == 1)
         // Packed: the three waiting texts run in one pass; shutdown returns once they are done.
@@ -51,8 +57,10 @@ struct ServeSchedulerTests {
         for outcome in outcomes { #expect(try outcome.result?.get().shape == [1, 32]) }
         #expect(metrics.render().contains("strata_packed_pass_texts_count 1"))
         #expect(throws: ServeAPIError.shuttingDown) {
-            try scheduler.submit(HiddenStatesTask(ticket: RequestTicket(timeoutSeconds: 60), tokens: tokens, layers: [1],
-                                                  pooling: .last, hiddenSize: 32, deliver: { _ in }))
+            try scheduler.submit(
+                HiddenStatesTask(
+                    ticket: RequestTicket(timeoutSeconds: 60), tokens: tokens, layers: [1],
+                    pooling: .last, hiddenSize: 32, deliver: { _ in }))
         }
     }
 
@@ -64,9 +72,11 @@ struct ServeSchedulerTests {
         var streams: [AsyncThrowingStream<GenerationEvent, any Error>] = []
         for prompt in prompts {
             let (events, continuation) = AsyncThrowingStream.makeStream(of: GenerationEvent.self)
-            try scheduler.submit(GenerationTask(ticket: RequestTicket(timeoutSeconds: 60), prompt: prompt, maxTokens: 5,
-                                                sampling: .greedy, screened: false, threshold: nil,
-                                                tokenizer: model.tokenizer, events: continuation))
+            try scheduler.submit(
+                GenerationTask(
+                    ticket: RequestTicket(timeoutSeconds: 60), prompt: prompt, maxTokens: 5,
+                    sampling: .greedy, screened: false, threshold: nil,
+                    tokenizer: model.tokenizer, events: continuation))
             streams.append(events)
         }
         scheduler.start()
@@ -87,26 +97,33 @@ struct ServeSchedulerTests {
         let model = try ServeTestServer.loadModel()
         let guardProbe = try ServeTestServer.probe(model, kind: .gate, seed: 3)
         let classifier = try ServeTestServer.probe(model, kind: .mha, seed: 8)
-        let (scheduler, metrics) = try Self.scheduler(model, limits: ServeLimits(),
-                                                      probes: [("guard", guardProbe), ("topic", classifier)])
+        let (scheduler, metrics) = try Self.scheduler(
+            model, limits: ServeLimits(),
+            probes: [("guard", guardProbe), ("topic", classifier)])
         let prompts = ["the cat", "and the dog is here", "a"].map { model.encode($0, raw: true) }
         var streams: [AsyncThrowingStream<GenerationEvent, any Error>] = []
         for (index, prompt) in prompts.enumerated() {
             let (events, continuation) = AsyncThrowingStream.makeStream(of: GenerationEvent.self)
-            try scheduler.submit(GenerationTask(ticket: RequestTicket(timeoutSeconds: 60), prompt: prompt, maxTokens: 6,
-                                                sampling: .greedy, screened: index != 2, threshold: 1.01,
-                                                tokenizer: model.tokenizer, events: continuation))
+            try scheduler.submit(
+                GenerationTask(
+                    ticket: RequestTicket(timeoutSeconds: 60), prompt: prompt, maxTokens: 6,
+                    sampling: .greedy, screened: index != 2, threshold: 1.01,
+                    tokenizer: model.tokenizer, events: continuation))
             streams.append(events)
         }
         let texts = ["the cat sat on the mat", "dogs"].map { model.tokenizer.encode($0) }
         let states = texts.map { _ in Outcome<HiddenStatesResult>() }
         for (text, outcome) in zip(texts, states) {
-            try scheduler.submit(HiddenStatesTask(ticket: RequestTicket(timeoutSeconds: 60), tokens: text, layers: [3, 0],
-                                                  pooling: .none, hiddenSize: 32, deliver: outcome.deliver))
+            try scheduler.submit(
+                HiddenStatesTask(
+                    ticket: RequestTicket(timeoutSeconds: 60), tokens: text, layers: [3, 0],
+                    pooling: .none, hiddenSize: 32, deliver: outcome.deliver))
         }
         let verdicts = Outcome<[[ProbeVerdict]]>()
-        try scheduler.submit(ClassifyTask(ticket: RequestTicket(timeoutSeconds: 60), texts: texts, probeNames: ["topic", "guard"],
-                                          threshold: nil, deliver: verdicts.deliver))
+        try scheduler.submit(
+            ClassifyTask(
+                ticket: RequestTicket(timeoutSeconds: 60), texts: texts, probeNames: ["topic", "guard"],
+                threshold: nil, deliver: verdicts.deliver))
         scheduler.start()
 
         for (index, (prompt, events)) in zip(prompts, streams).enumerated() {
@@ -118,8 +135,9 @@ struct ServeSchedulerTests {
                 case .finished: break
                 }
             }
-            let alone = try GuardedGeneration.run(model: model.llama, prompt: prompt, maxTokens: 6, stopTokens: model.stopTokens,
-                                                  guard: index != 2 ? guardProbe : nil, threshold: 1.01)
+            let alone = try GuardedGeneration.run(
+                model: model.llama, prompt: prompt, maxTokens: 6, stopTokens: model.stopTokens,
+                guard: index != 2 ? guardProbe : nil, threshold: 1.01)
             #expect(text == model.tokenizer.decode(alone.tokens), "prompt \(index)")
             #expect((verdict == nil) == (index == 2))
             if let verdict, let reference = alone.verdict {
@@ -160,10 +178,14 @@ struct ServeSchedulerTests {
         let cancelled = Outcome<HiddenStatesResult>(), expired = Outcome<HiddenStatesResult>()
         let ticket = RequestTicket(timeoutSeconds: 60)
         ticket.cancellation.cancel()
-        try scheduler.submit(HiddenStatesTask(ticket: ticket, tokens: tokens, layers: [0], pooling: .none, hiddenSize: 32,
-                                              deliver: cancelled.deliver))
-        try scheduler.submit(HiddenStatesTask(ticket: RequestTicket(timeoutSeconds: 0), tokens: tokens, layers: [0],
-                                              pooling: .none, hiddenSize: 32, deliver: expired.deliver))
+        try scheduler.submit(
+            HiddenStatesTask(
+                ticket: ticket, tokens: tokens, layers: [0], pooling: .none, hiddenSize: 32,
+                deliver: cancelled.deliver))
+        try scheduler.submit(
+            HiddenStatesTask(
+                ticket: RequestTicket(timeoutSeconds: 0), tokens: tokens, layers: [0],
+                pooling: .none, hiddenSize: 32, deliver: expired.deliver))
         usleep(1000)
         scheduler.start()
         scheduler.shutdown()
@@ -179,8 +201,9 @@ struct ServeSchedulerTests {
         let session = try GenerationSession(model: model, prompt: prompt, maxNewTokens: 7)
         var sampler = try TokenSampler(options: SamplingOptions(temperature: 0.9, topK: 10, seed: 5))
         let reference = try session.generate(maxTokens: 7, sampler: &sampler, stopTokens: [])
-        let stepped = try GuardedGeneration(model: model, prompt: prompt, maxTokens: 7,
-                                            sampling: SamplingOptions(temperature: 0.9, topK: 10, seed: 5), stopTokens: [])
+        let stepped = try GuardedGeneration(
+            model: model, prompt: prompt, maxTokens: 7,
+            sampling: SamplingOptions(temperature: 0.9, topK: 10, seed: 5), stopTokens: [])
         var tokens: [Int32] = []
         while case .token(let token) = try stepped.step() { tokens.append(token) }
         #expect(tokens == reference.tokens)
@@ -191,7 +214,8 @@ struct ServeSchedulerTests {
         let template = ChatTemplate(defaultSystem: "You are helpful.")
         let user = ChatMessage(role: "user", content: "hi")
         #expect(try ChatPrompt.render([user], template: template) == template.prompt(user: "hi"))
-        #expect(try ChatPrompt.render([ChatMessage(role: "system", content: "S"), user], template: template)
+        #expect(
+            try ChatPrompt.render([ChatMessage(role: "system", content: "S"), user], template: template)
                 == template.prompt(user: "hi", system: "S"))
         // More turns: the same ChatML framing, turn after turn.
         let rendered = try ChatPrompt.render([user, ChatMessage(role: "assistant", content: "hello"), user], template: template)

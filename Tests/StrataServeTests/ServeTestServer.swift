@@ -1,12 +1,14 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import StrataCapture
 import StrataModel
 import StrataProbe
 import StrataTestSupport
+
 @testable import StrataServe
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// A real `strata serve` server on a free loopback port, over a synthetic GGUF model (3 blocks, d = 32,
 /// byte-level BPE), with probes built from seeded parameters; requests go through URLSession.
@@ -27,20 +29,26 @@ final class ServeTestServer: @unchecked Sendable {
 
     /// A probe on the synthetic model reading every hidden state; `headBias` forces its decision.
     static func probe(_ model: ServedModel, kind: ProbeKind, seed: UInt64, headBias: Float? = nil) throws -> ServingProbe {
-        let checkpoint = try TinyServingModel.checkpoint(kind: kind, datasetLayers: [0, 1, 2, 3], positions: [0, 1, 2, 3],
-                                                         seed: seed, headBias: headBias)
+        let checkpoint = try TinyServingModel.checkpoint(
+            kind: kind, datasetLayers: [0, 1, 2, 3], positions: [0, 1, 2, 3],
+            seed: seed, headBias: headBias)
         return try ServingProbe(checkpoint: checkpoint, name: "\(kind)", config: model.llama.config)
     }
 
-    init(model: ServedModel, probes: [(name: String, probe: ServingProbe)], limits: ServeLimits = ServeLimits(),
-         apiKey: String? = nil) async throws {
+    init(
+        model: ServedModel, probes: [(name: String, probe: ServingProbe)], limits: ServeLimits = ServeLimits(),
+        apiKey: String? = nil
+    ) async throws {
         self.model = model
         let registry = try ProbeRegistry(probes: probes, config: model.llama.config)
         let metrics = ServeMetrics()
-        context = ServeContext(model: model, scheduler: ServeScheduler(model: model, probes: registry, limits: limits,
-                                                                       metrics: metrics),
-                               limits: limits, metrics: metrics, modelID: "synthetic", probeNames: registry.names,
-                               hasGuard: registry.guardProbe != nil, guardThreshold: nil)
+        context = ServeContext(
+            model: model,
+            scheduler: ServeScheduler(
+                model: model, probes: registry, limits: limits,
+                metrics: metrics),
+            limits: limits, metrics: metrics, modelID: "synthetic", probeNames: registry.names,
+            hasGuard: registry.guardProbe != nil, guardThreshold: nil)
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let context = context
         serving = Task {
@@ -69,8 +77,10 @@ final class ServeTestServer: @unchecked Sendable {
         var text: String { String(decoding: body, as: UTF8.self) }
     }
 
-    func send(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:],
-              timeout: TimeInterval = 60) async throws -> Reply {
+    func send(
+        _ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:],
+        timeout: TimeInterval = 60
+    ) async throws -> Reply {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.httpMethod = method
         request.httpBody = body

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 import StrataModel
 import StrataProbe
+import Testing
+
 @testable import StrataServe
 
 /// Single-pass classification, KV-cache generation and the guard, on a tiny random model.
@@ -10,8 +11,10 @@ struct ServingTests {
 
     /// The offline path built from library calls: every hidden state of the text, the dataset's captured
     /// layers selected as a capture would store them, the probe's positions batched, `Probe.predict`.
-    static func offlineProbability(model: LlamaModel, checkpoint: ProbeCheckpoint, datasetLayers: [Int],
-                                   tokens: [Int32]) throws -> Float {
+    static func offlineProbability(
+        model: LlamaModel, checkpoint: ProbeCheckpoint, datasetLayers: [Int],
+        tokens: [Int32]
+    ) throws -> Float {
         let all = try model.hiddenStates(tokens: tokens)
         let d = model.config.hiddenSize, n = tokens.count
         let c = checkpoint.header.configuration
@@ -20,8 +23,9 @@ struct ServingTests {
             let layer = datasetLayers[position]
             values += all[(layer * n * d)..<((layer + 1) * n * d)]
         }
-        let batch = Batch(count: 1, layers: c.layers.count, tokens: n, hidden: d, values: values,
-                          mask: [UInt8](repeating: 1, count: n), labels: [-1], ids: ["x"])
+        let batch = Batch(
+            count: 1, layers: c.layers.count, tokens: n, hidden: d, values: values,
+            mask: [UInt8](repeating: 1, count: n), labels: [-1], ids: ["x"])
         return try checkpoint.makeProbe().predict(batch: batch).probabilities[1]
     }
 
@@ -37,8 +41,9 @@ struct ServingTests {
         #expect(serving.request.layers == [0, 3])
         for tokens in [Self.prompt, [9], Array(Self.prompt.reversed()) + Self.prompt] {
             let live = try serving.classify(model: model, tokens: tokens)
-            let offline = try Self.offlineProbability(model: model, checkpoint: checkpoint, datasetLayers: datasetLayers,
-                                                      tokens: tokens)
+            let offline = try Self.offlineProbability(
+                model: model, checkpoint: checkpoint, datasetLayers: datasetLayers,
+                tokens: tokens)
             #expect(abs(live.probability - offline) <= 1e-5, "\(kind), \(tokens.count) tokens: \(live.probability) vs \(offline)")
             #expect(live.label == (live.probability >= 0.5 ? "harmful" : "benign"))
         }
@@ -50,8 +55,9 @@ struct ServingTests {
         let serving = try ServingProbe(checkpoint: checkpoint, name: "tiny", config: model.config)
         #expect(serving.layerSource == .assumedAllLayers)
         let live = try serving.classify(model: model, tokens: Self.prompt)
-        let offline = try Self.offlineProbability(model: model, checkpoint: checkpoint, datasetLayers: [0, 1, 2, 3],
-                                                  tokens: Self.prompt)
+        let offline = try Self.offlineProbability(
+            model: model, checkpoint: checkpoint, datasetLayers: [0, 1, 2, 3],
+            tokens: Self.prompt)
         #expect(abs(live.probability - offline) <= 1e-5)
         #expect(live.layerWeights?.count == 2)
     }
@@ -150,21 +156,28 @@ struct ServingTests {
         #expect(!unguarded.refused && unguarded.tokens.count == 5 && unguarded.verdict == nil)
 
         let harmful = try ServingProbe(
-            checkpoint: try TinyServingModel.checkpoint(kind: kind, datasetLayers: [0, 1, 2, 3], positions: [0, 1, 2, 3],
-                                                        seed: 3, headBias: 20),
+            checkpoint: try TinyServingModel.checkpoint(
+                kind: kind, datasetLayers: [0, 1, 2, 3], positions: [0, 1, 2, 3],
+                seed: 3, headBias: 20),
             name: "harmful", config: model.config)
         var seen = 0
-        let refused = try GuardedGeneration.run(model: model, prompt: Self.prompt, maxTokens: 5, stopTokens: [],
-                                                guard: harmful) { _ in seen += 1; return true }
+        let refused = try GuardedGeneration.run(
+            model: model, prompt: Self.prompt, maxTokens: 5, stopTokens: [],
+            guard: harmful
+        ) { _ in
+            seen += 1; return true
+        }
         #expect(refused.refused && refused.tokens.isEmpty && seen == 0)
         #expect(try #require(refused.verdict).probability > 0.99 && refused.verdict?.label == "harmful")
 
         let benign = try ServingProbe(
-            checkpoint: try TinyServingModel.checkpoint(kind: kind, datasetLayers: [0, 1, 2, 3], positions: [0, 1, 2, 3],
-                                                        seed: 3, headBias: -20),
+            checkpoint: try TinyServingModel.checkpoint(
+                kind: kind, datasetLayers: [0, 1, 2, 3], positions: [0, 1, 2, 3],
+                seed: 3, headBias: -20),
             name: "benign", config: model.config)
-        let answered = try GuardedGeneration.run(model: model, prompt: Self.prompt, maxTokens: 5, stopTokens: [],
-                                                 guard: benign)
+        let answered = try GuardedGeneration.run(
+            model: model, prompt: Self.prompt, maxTokens: 5, stopTokens: [],
+            guard: benign)
         #expect(!answered.refused && answered.tokens == unguarded.tokens)
         #expect(try #require(answered.verdict).probability < 0.01)
     }
@@ -173,16 +186,23 @@ struct ServingTests {
     /// above it; the checkpoint's stored threshold is the default.
     @Test func guardThreshold() throws {
         let model = try TinyServingModel.make()
-        let checkpoint = try TinyServingModel.checkpoint(kind: .gate, datasetLayers: nil, positions: [0, 3], seed: 5,
-                                                         threshold: 0.01)
+        let checkpoint = try TinyServingModel.checkpoint(
+            kind: .gate, datasetLayers: nil, positions: [0, 3], seed: 5,
+            threshold: 0.01)
         let probe = try ServingProbe(checkpoint: checkpoint, name: "t", config: model.config)
         let p = try probe.classify(model: model, tokens: Self.prompt).probability
         #expect(p > 0.01 && p < 0.99)
         #expect(try GuardedGeneration.run(model: model, prompt: Self.prompt, maxTokens: 2, stopTokens: [], guard: probe).refused)
-        #expect(try !GuardedGeneration.run(model: model, prompt: Self.prompt, maxTokens: 2, stopTokens: [], guard: probe,
-                                           threshold: min(1, p + 0.001)).refused)
-        #expect(try GuardedGeneration.run(model: model, prompt: Self.prompt, maxTokens: 2, stopTokens: [], guard: probe,
-                                          threshold: p).refused)
+        #expect(
+            try !GuardedGeneration.run(
+                model: model, prompt: Self.prompt, maxTokens: 2, stopTokens: [], guard: probe,
+                threshold: min(1, p + 0.001)
+            ).refused)
+        #expect(
+            try GuardedGeneration.run(
+                model: model, prompt: Self.prompt, maxTokens: 2, stopTokens: [], guard: probe,
+                threshold: p
+            ).refused)
     }
 }
 
@@ -205,7 +225,8 @@ private final class Collector: HiddenStateSink {
     @Test func servingErrorsCarryTheirHTTPAnswer() {
         let empty = ServingError.emptyPrompt(source: "messages", field: "messages")
         #expect(empty.kind == .emptyPrompt && empty.description == "messages: the prompt: the text encodes to no tokens")
-        #expect(empty.apiError.status == 400 && empty.apiError.type == "invalid_request_error"
+        #expect(
+            empty.apiError.status == 400 && empty.apiError.type == "invalid_request_error"
                 && empty.apiError.param == "messages")
         let wide = ServingError.hiddenSizeMismatch(probe: "p.probe", probeHidden: 64, modelHidden: 32)
         #expect(wide.apiError.status == 500 && wide.apiError.type == "server_error" && wide.apiError.param == nil)

@@ -23,7 +23,8 @@ public enum Requirements {
 
     /// The real SmolLM2-135M-Instruct GGUF in the model cache (`strata fetch-model smollm2` puts it there), or nil.
     public static var realModelPath: String? {
-        let home = ProcessInfo.processInfo.environment["STRATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+        let home =
+            ProcessInfo.processInfo.environment["STRATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? NSString(string: "~/.cache/strata").expandingTildeInPath
         let path = home + "/models/SmolLM2-135M-Instruct.Q4_1.gguf"
         return FileManager.default.fileExists(atPath: path) ? path : nil
@@ -53,21 +54,24 @@ extension Trait where Self == ConditionTrait {
     /// Runs the test where `python3` can import every one of `modules` (always under CI=true); skips it,
     /// saying which modules are missing, elsewhere.
     public static func needsPython(_ modules: String...) -> Self {
-        .enabled(if: Requirements.isCI || Requirements.pythonHas(modules),
-                 Comment(rawValue: "needs python3 with \(modules.joined(separator: ", ")) (tools/setup --python)"))
+        .enabled(
+            if: Requirements.isCI || Requirements.pythonHas(modules),
+            Comment(rawValue: "needs python3 with \(modules.joined(separator: ", ")) (tools/setup --python)"))
     }
 
     /// Runs the test where `mpirun` is on the PATH (always under CI=true); skips it, saying how to install
     /// Open MPI, elsewhere.
     public static var needsMPI: Self {
-        .enabled(if: Requirements.isCI || Requirements.mpirunPath != nil,
-                 "needs Open MPI's mpirun (tools/setup installs openmpi-bin and libopenmpi-dev)")
+        .enabled(
+            if: Requirements.isCI || Requirements.mpirunPath != nil,
+            "needs Open MPI's mpirun (tools/setup installs openmpi-bin and libopenmpi-dev)")
     }
 
     /// Runs the test where the real SmolLM2 model is in the model cache (always under CI=true); skips it,
     /// saying how to fetch the model, elsewhere.
     public static var needsRealModel: Self {
-        .enabled(if: Requirements.isCI || Requirements.realModelPath != nil,
-                 "needs the real SmolLM2 model in the model cache (strata fetch-model smollm2)")
+        .enabled(
+            if: Requirements.isCI || Requirements.realModelPath != nil,
+            "needs the real SmolLM2 model in the model cache (strata fetch-model smollm2)")
     }
 }

@@ -1,7 +1,8 @@
-import Testing
-@testable import Strata
 import StrataTestSupport
 import StrataUtilities
+import Testing
+
+@testable import Strata
 
 @Suite struct ConversionTests {
     @Test func f16ToF32MatchesSwiftFloat16ForAllBitPatterns() {
@@ -28,7 +29,9 @@ import StrataUtilities
         }
         var out = [Float](repeating: 0, count: n)
         planes.withUnsafeBufferPointer { p in
-            out.withUnsafeMutableBufferPointer { ByteShuffle.gatherF16(planes: p.baseAddress!, planeStride: n, at: 0, count: n, into: $0.baseAddress!) }
+            out.withUnsafeMutableBufferPointer {
+                ByteShuffle.gatherF16(planes: p.baseAddress!, planeStride: n, at: 0, count: n, into: $0.baseAddress!)
+            }
         }
         for i in 0..<n {
             let reference = Float(Float16(bitPattern: UInt16(truncatingIfNeeded: i)))
@@ -38,23 +41,33 @@ import StrataUtilities
 
     @Test func f32ToF16MatchesSwiftFloat16RoundToNearestEven() {
         var rng = SplitMix64(state: 7)
-        var samples: [Float] = [0, -0, 1, -1, 65504, 65519.99, 65520, -65520, 1e-8, 5.9604645e-8, 2.9802322e-8, 2.9802326e-8,
-                                6.097555e-5, 6.1035156e-5, .infinity, -.infinity, .greatestFiniteMagnitude, .leastNonzeroMagnitude, 1.0009766, 1.00048828125]
+        var samples: [Float] = [
+            0, -0, 1, -1, 65504, 65519.99, 65520, -65520, 1e-8, 5.9604645e-8, 2.9802322e-8, 2.9802326e-8,
+            6.097555e-5, 6.1035156e-5, .infinity, -.infinity, .greatestFiniteMagnitude, .leastNonzeroMagnitude, 1.0009766, 1.00048828125
+        ]
         for _ in 0..<200_000 { samples.append(Float(bitPattern: UInt32.random(in: 0...UInt32.max, using: &rng))) }
         // Exact ties around 1.0: halfway between consecutive f16 values.
         for k in 0..<1024 { samples.append(1.0 + (Float(k) + 0.5) / 1024) }
         for f in samples {
             let ours = StrataConvert.f32ToF16(f)
             let reference = Float16(f)
-            if reference.isNaN { #expect(Float16(bitPattern: ours).isNaN) } else {
-                #expect(ours == reference.bitPattern, "\(f) (\(String(f.bitPattern, radix: 16))): ours \(String(ours, radix: 16)) vs \(String(reference.bitPattern, radix: 16))")
+            if reference.isNaN {
+                #expect(Float16(bitPattern: ours).isNaN)
+            } else {
+                #expect(
+                    ours == reference.bitPattern,
+                    "\(f) (\(String(f.bitPattern, radix: 16))): ours \(String(ours, radix: 16)) vs \(String(reference.bitPattern, radix: 16))"
+                )
             }
         }
     }
 
     @Test func f32ToBF16RoundsToNearestEven() {
         var rng = SplitMix64(state: 11)
-        var samples: [Float] = [0, -0, 1, -1, 1.00390625, 1.01171875, 3.4028235e38, -3.4028235e38, Float(bitPattern: 0x0001_16C2), .leastNonzeroMagnitude, 26000, -26000.5]
+        var samples: [Float] = [
+            0, -0, 1, -1, 1.00390625, 1.01171875, 3.4028235e38, -3.4028235e38, Float(bitPattern: 0x0001_16C2), .leastNonzeroMagnitude,
+            26000, -26000.5
+        ]
         for _ in 0..<200_000 {
             let f = Float(bitPattern: UInt32.random(in: 0...UInt32.max, using: &rng))
             if f.isFinite && abs(f) < 3.3e38 { samples.append(f) }
@@ -84,7 +97,9 @@ import StrataUtilities
         h.withUnsafeBufferPointer { s in back.withUnsafeMutableBufferPointer { StrataConvert.f16ToF32(s, $0) } }
         for i in values.indices { #expect(back[i] == Float(Float16(values[i]))) }
         // The bulk f32 -> f16 (F16C when present) agrees with the scalar Swift path on tricky values.
-        var tricky: [Float] = [65504, 65519.99, 65520, -65520, 5.9604645e-8, 2.9802322e-8, 2.9802326e-8, 6.097555e-5, 1.00048828125, .infinity, -0.0]
+        var tricky: [Float] = [
+            65504, 65519.99, 65520, -65520, 5.9604645e-8, 2.9802322e-8, 2.9802326e-8, 6.097555e-5, 1.00048828125, .infinity, -0.0
+        ]
         for k in 0..<1024 { tricky.append(1.0 + (Float(k) + 0.5) / 1024) }
         var bulk = [UInt16](repeating: 0, count: tricky.count)
         tricky.withUnsafeBufferPointer { src in bulk.withUnsafeMutableBufferPointer { StrataConvert.f32ToF16(src, $0) } }

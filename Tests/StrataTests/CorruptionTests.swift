@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Strata
 import StrataTestSupport
+import Testing
+
+@testable import Strata
 
 /// A byte range of a shard with a name, for corruption and truncation tests.
 struct Region {
@@ -17,7 +18,10 @@ func regions(of path: String) throws -> [Region] {
         let e = try r.entry(i)
         for (b, ref) in e.blocks.enumerated() {
             out.append(Region(name: "record \(i) block \(b) header", range: ref.offset..<(ref.offset + BlockHeader.size)))
-            out.append(Region(name: "record \(i) block \(b) payload", range: (ref.offset + BlockHeader.size)..<(ref.offset + BlockHeader.size + ref.storedSize)))
+            out.append(
+                Region(
+                    name: "record \(i) block \(b) payload",
+                    range: (ref.offset + BlockHeader.size)..<(ref.offset + BlockHeader.size + ref.storedSize)))
         }
         let o = try r.rowOffset(i), n = try r.rowLength(i)
         out.append(Region(name: "record \(i) entry header", range: o..<(o + RecordEntry.headerSize)))
@@ -45,8 +49,9 @@ func readAll(_ path: String) -> [[Float]]? {
 
 @Suite struct CorruptionTests {
     static func makeShard(_ dir: String) throws -> (String, [[Float]], [UInt8]) {
-        let (path, _, expected) = try writeShard(dir: dir, layers: 3, hidden: 16, dtype: .bf16, tokenCounts: [5, 9, 3],
-                                                 options: WriterOptions(zstdLevel: 1, blockTargetBytes: 256, layersPerBlock: 1))
+        let (path, _, expected) = try writeShard(
+            dir: dir, layers: 3, hidden: 16, dtype: .bf16, tokenCounts: [5, 9, 3],
+            options: WriterOptions(zstdLevel: 1, blockTargetBytes: 256, layersPerBlock: 1))
         return (path, expected, [UInt8](FileManager.default.contents(atPath: path)!))
     }
 
@@ -62,17 +67,22 @@ func readAll(_ path: String) -> [[Float]]? {
             for (a, b) in zip(regs, regs.dropFirst()) { #expect(a.range.upperBound == b.range.lowerBound, "\(a.name) / \(b.name)") }
             let bad = dir + "/bad.strata"
             for region in regs {
-                let picks = Set([region.range.lowerBound, (region.range.lowerBound + region.range.upperBound) / 2, region.range.upperBound - 1])
+                let picks = Set([
+                    region.range.lowerBound, (region.range.lowerBound + region.range.upperBound) / 2, region.range.upperBound - 1
+                ])
                 for position in picks {
                     var bytes = original
                     bytes[position] ^= 0x10
                     try Data(bytes).write(to: URL(fileURLWithPath: bad))
                     // verify must name a problem.
-                    #expect(throws: StrataError.self, "verify missed a flip at \(position) in \(region.name)") { try StrataVerifier.verify(path: bad) }
+                    #expect(throws: StrataError.self, "verify missed a flip at \(position) in \(region.name)") {
+                        try StrataVerifier.verify(path: bad)
+                    }
                     // Reading either fails cleanly or returns exactly the original values.
                     if let values = readAll(bad) {
-                        #expect(values.count == expected.count && zip(values, expected).allSatisfy { bitsEqual($0, $1) },
-                                "wrong data returned after a flip at \(position) in \(region.name)")
+                        #expect(
+                            values.count == expected.count && zip(values, expected).allSatisfy { bitsEqual($0, $1) },
+                            "wrong data returned after a flip at \(position) in \(region.name)")
                     }
                     // Any error message names the shard path.
                     do { _ = try StrataVerifier.verify(path: bad) } catch let e as StrataError { #expect(e.description.contains(bad)) }
@@ -89,7 +99,7 @@ func readAll(_ path: String) -> [[Float]]? {
             bytes[payload.range.lowerBound + 1] ^= 0xFF
             try Data(bytes).write(to: URL(fileURLWithPath: path))
             let r = try ShardReader(path: path)
-            #expect(try r.readFloat(0).count == 3 * 5 * 16)   // other records still readable
+            #expect(try r.readFloat(0).count == 3 * 5 * 16) // other records still readable
             do {
                 _ = try r.readFloat(1)
                 Issue.record("corrupt block was returned as data")
@@ -156,9 +166,14 @@ func readAll(_ path: String) -> [[Float]]? {
             let extra = randomValues(3 * 4 * 16, seed: 99, hidden: 16)
             // Ids already present are refused; new ones appended.
             #expect(throws: StrataError.self) {
-                try extra.withUnsafeBufferPointer { try writer.append(RecordInput(id: "rec-0-ünï©ødé-🙂", tokenIDs: [1, 2, 3, 4], auxiliary: ["logprobs": [0, 0, 0]]), values: .f32($0)) }
+                try extra.withUnsafeBufferPointer {
+                    try writer.append(
+                        RecordInput(id: "rec-0-ünï©ødé-🙂", tokenIDs: [1, 2, 3, 4], auxiliary: ["logprobs": [0, 0, 0]]), values: .f32($0))
+                }
             }
-            try extra.withUnsafeBufferPointer { try writer.append(RecordInput(id: "resumed", tokenIDs: [1, 2, 3, 4], auxiliary: ["logprobs": [0, 0, 0]]), values: .f32($0)) }
+            try extra.withUnsafeBufferPointer {
+                try writer.append(RecordInput(id: "resumed", tokenIDs: [1, 2, 3, 4], auxiliary: ["logprobs": [0, 0, 0]]), values: .f32($0))
+            }
             try writer.close()
             let r = try ShardReader(path: path)
             #expect(r.count == 3)
@@ -184,8 +199,10 @@ func readAll(_ path: String) -> [[Float]]? {
             try Data(header).write(to: URL(fileURLWithPath: path))
             #expect(throws: StrataError.self) { try ShardReader(path: path) }
             // A block header claiming a 1 TB raw size.
-            var block = BlockHeader(recordOrdinal: 0, idHash: 0, layerStart: 0, layerCount: 1, tokenStart: 0, tokenCount: 1, hidden: 1,
-                                    dtype: .f32, codec: 1, shuffled: true, rawSize: 1 << 40, storedSize: 10, payloadCRC: 0).encode()
+            var block = BlockHeader(
+                recordOrdinal: 0, idHash: 0, layerStart: 0, layerCount: 1, tokenStart: 0, tokenCount: 1, hidden: 1,
+                dtype: .f32, codec: 1, shuffled: true, rawSize: 1 << 40, storedSize: 10, payloadCRC: 0
+            ).encode()
             #expect(throws: StrataError.self) { try BlockHeader.decode(block) }
             // A zstd frame declaring more content than the block header says.
             let raw = [UInt8](repeating: 7, count: 4096)
@@ -207,7 +224,8 @@ func readAll(_ path: String) -> [[Float]]? {
             body.string("x")
             body.u32(1 << 23)
             body.u32(0)
-            let header2 = RecordEntry.Header(ordinal: 0, idHash: recordIDHash("x"), bodyLength: body.count, bodyCRC: CRC32C.checksum(body.bytes), blockCount: 0)
+            let header2 = RecordEntry.Header(
+                ordinal: 0, idHash: recordIDHash("x"), bodyLength: body.count, bodyCRC: CRC32C.checksum(body.bytes), blockCount: 0)
             #expect(throws: StrataError.self) { try RecordEntry.decodeBody(body.bytes, header: header2) }
         }
     }
@@ -224,7 +242,9 @@ func readAll(_ path: String) -> [[Float]]? {
                 #expect(e.kind == .notAShard && e.description.contains("major version 2"))
             }
             try Data("hello, not a shard at all; just some text".utf8).write(to: URL(fileURLWithPath: path))
-            do { _ = try ShardReader(path: path); Issue.record("text accepted") } catch let e as StrataError { #expect(e.kind == .notAShard) }
+            do { _ = try ShardReader(path: path); Issue.record("text accepted") } catch let e as StrataError {
+                #expect(e.kind == .notAShard)
+            }
             try Data().write(to: URL(fileURLWithPath: path))
             #expect(throws: StrataError.self) { try ShardReader(path: path) }
         }

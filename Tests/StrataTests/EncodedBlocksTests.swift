@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Strata
 import StrataTestSupport
+import Testing
+
+@testable import Strata
 
 /// `ShardWriter.append(_:blocks:)`: records assembled from pre-encoded blocks (and values) read back
 /// exactly like records the writer encoded itself; bad blocks are refused before anything is written.
@@ -11,8 +12,9 @@ import StrataTestSupport
     /// A reference shard written with `append(_:values:)`, and its stored blocks.
     static func reference(in dir: String) throws -> (path: String, values: [[Float]], inputs: [RecordInput]) {
         let path = dir + "/reference.strata"
-        let writer = try ShardWriter(path: path, metadata: testMetadata(layers: layers, hidden: hidden, dtype: .f16),
-                                     options: WriterOptions(blockTargetBytes: 64, layersPerBlock: 2))
+        let writer = try ShardWriter(
+            path: path, metadata: testMetadata(layers: layers, hidden: hidden, dtype: .f16),
+            options: WriterOptions(blockTargetBytes: 64, layersPerBlock: 2))
         var values: [[Float]] = [], inputs: [RecordInput] = []
         for index in 0..<2 {
             let tokens = 5 + index
@@ -41,17 +43,23 @@ import StrataTestSupport
                     if stored.codec == "zstd" { zstdBlocks += 1 }
                     if index == 1 && k == 0 {
                         // One block handed over as values (decoded from the reference) instead.
-                        let f32 = try reference.readFloat(index, layers: Array(stored.layerStart ..< stored.layerStart + stored.layerCount),
-                                                          tokens: stored.tokenStart ..< stored.tokenStart + stored.tokenCount)
+                        let f32 = try reference.readFloat(
+                            index, layers: Array(stored.layerStart..<stored.layerStart + stored.layerCount),
+                            tokens: stored.tokenStart..<stored.tokenStart + stored.tokenCount)
                         let bits = f32.map { Float16($0).bitPattern }
                         let buffer = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: bits.count)
                         _ = buffer.initialize(from: bits)
                         defer { buffer.deallocate() }
-                        blocks.append(.values(layerStart: stored.layerStart, layerCount: stored.layerCount, tokenStart: stored.tokenStart,
-                                              tokenCount: stored.tokenCount, .f16(UnsafeBufferPointer(buffer))))
-                        try writer.append(inputs[index], blocks: blocks + (1..<(try reference.blockCount(index))).map {
-                            .encoded(try reference.storedBlock(index, block: $0))
-                        })
+                        blocks.append(
+                            .values(
+                                layerStart: stored.layerStart, layerCount: stored.layerCount, tokenStart: stored.tokenStart,
+                                tokenCount: stored.tokenCount, .f16(UnsafeBufferPointer(buffer))))
+                        try writer.append(
+                            inputs[index],
+                            blocks: blocks
+                                + (1..<(try reference.blockCount(index))).map {
+                                    .encoded(try reference.storedBlock(index, block: $0))
+                                })
                         blocks = []
                         break
                     }
@@ -67,7 +75,9 @@ import StrataTestSupport
                 #expect(try reader.readFloat(index) == (try reference.readFloat(index)), "record \(index)")
                 #expect(try reader.info(index).id == (try reference.info(index)).id)
                 for k in 0..<(try reference.blockCount(index)) {
-                    #expect(try reader.storedBlock(index, block: k) == (try reference.storedBlock(index, block: k)), "record \(index) block \(k)")
+                    #expect(
+                        try reader.storedBlock(index, block: k) == (try reference.storedBlock(index, block: k)),
+                        "record \(index) block \(k)")
                 }
             }
         }
@@ -92,8 +102,9 @@ import StrataTestSupport
                 } catch {
                     Issue.record("\(what): \(error)")
                 }
-                #expect(writer.recordCount == 0 && writer.byteCount == (try? FileManager.default.attributesOfItem(atPath: copy)[.size] as? Int),
-                        "\(what): something was left in the file")
+                #expect(
+                    writer.recordCount == 0 && writer.byteCount == (try? FileManager.default.attributesOfItem(atPath: copy)[.size] as? Int),
+                    "\(what): something was left in the file")
             }
             refused(Array(blocks.dropLast()), .invalidArgument, "a missing block")
             var wrongSize = blocks

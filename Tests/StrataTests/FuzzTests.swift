@@ -1,8 +1,9 @@
 import Foundation
-import Testing
-@testable import Strata
 import StrataTestSupport
 import StrataUtilities
+import Testing
+
+@testable import Strata
 
 /// Seeded random damage: whatever happens to the bytes, readers and recovery either refuse cleanly
 /// with a StrataError or return exactly the original values — never a crash, never wrong data.
@@ -31,7 +32,7 @@ import StrataUtilities
                     for i in 0..<values.count { #expect(bitsEqual(values[i], expected[i]), "record \(i) after recovery") }
                 }
             }
-            #expect(refused > 100)   // almost every damaged file is noticed (the rest were no-op writes)
+            #expect(refused > 100) // almost every damaged file is noticed (the rest were no-op writes)
             _ = path
         }
     }
@@ -61,7 +62,7 @@ import StrataUtilities
             let path = dir + "/garbage.strata"
             for n in [0, 1, 31, 32, 33, 100, 5000] {
                 var bytes = (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }
-                if n >= 8 { bytes.replaceSubrange(0..<8, with: FileHeader.magic) }   // even with a valid magic
+                if n >= 8 { bytes.replaceSubrange(0..<8, with: FileHeader.magic) } // even with a valid magic
                 try Data(bytes).write(to: URL(fileURLWithPath: path))
                 #expect(throws: StrataError.self) { try ShardReader(path: path) }
                 #expect(throws: StrataError.self) { try ShardRecovery.recover(path: path) }

@@ -1,6 +1,7 @@
 import Foundation
 import StrataTestSupport
 import Testing
+
 @testable import Strata
 
 /// An offset near Int.max in an index row or a block reference, with every checksum recomputed so
@@ -15,7 +16,7 @@ import Testing
             let reader = try ShardReader(path: path)
             var bytes = original
             let index = reader.indexOffset, rows = index + ShardIndex.headerSize
-            Self.put64(&bytes, at: rows, Self.hostileOffset)  // row 0: entry offset
+            Self.put64(&bytes, at: rows, Self.hostileOffset) // row 0: entry offset
             Self.putCRC(&bytes, at: index + 24, over: rows..<(reader.fileSize - Trailer.size))
             Self.putCRC(&bytes, at: index + 28, over: index..<(index + 28))
             let damaged = try Self.write(bytes, in: dir)

@@ -1,6 +1,7 @@
 import Foundation
 import StrataTestSupport
 import Testing
+
 @testable import Strata
 
 /// Spec §7: an index row whose CRCs are valid but whose fields disagree with its record entry is
@@ -23,7 +24,7 @@ import Testing
     static func rewrite(_ bytes: inout [UInt8], row: Int, field: RowField) {
         let index = indexOffset(bytes)
         let at = index + ShardIndex.headerSize + 32 * row + field.rawValue
-        bytes[at] &+= 1  // little-endian: the least significant byte
+        bytes[at] &+= 1 // little-endian: the least significant byte
         let count = (bytes.count - Trailer.size) - (index + ShardIndex.headerSize)
         let bodyCRC = CRC32C.checksum(bytes[(index + ShardIndex.headerSize)..<(index + ShardIndex.headerSize + count)])
         put(&bytes, bodyCRC, at: index + 24)

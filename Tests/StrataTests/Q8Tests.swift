@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Strata
 import StrataTestSupport
+import Testing
+
+@testable import Strata
 
 /// The q8 dtype (spec/FORMAT.md §5.1): reconstructions within the stated error bound, outlier
 /// channels exact, the recorded error distribution, failures naming the vector, and the format
@@ -24,11 +25,14 @@ import StrataTestSupport
     func reconstructionsStayWithinTheBoundAndOutliersAreExact(bound: Double) throws {
         try withTemporaryDirectory { dir in
             let path = dir + "/q8.strata"
-            let writer = try ShardWriter(path: path, metadata: Self.q8Metadata(bound: bound), options: WriterOptions(blockTargetBytes: 2048))
+            let writer = try ShardWriter(
+                path: path, metadata: Self.q8Metadata(bound: bound), options: WriterOptions(blockTargetBytes: 2048))
             var inputs: [[Float]] = []
             for (i, t) in [1, 9, 40].enumerated() {
                 let bits = Self.values(tokens: t, seed: UInt64(10 + i))
-                try bits.withUnsafeBufferPointer { try writer.append(RecordInput(id: "r\(i)", tokenIDs: Array(repeating: 1, count: t)), values: .bf16($0)) }
+                try bits.withUnsafeBufferPointer {
+                    try writer.append(RecordInput(id: "r\(i)", tokenIDs: Array(repeating: 1, count: t)), values: .bf16($0))
+                }
                 inputs.append(bits.map { StrataConvert.bf16ToF32($0) })
             }
             let summary = try #require(writer.quantizationErrors)
@@ -48,14 +52,16 @@ import StrataTestSupport
                 _ = t
                 let tokens = try reader.tokenCount(i)
                 let part = try reader.readFloat(i, layers: [2], tokens: (tokens / 2)..<tokens)
-                #expect(part == slice(y, layers: Self.layers, tokens: tokens, hidden: Self.hidden, select: [2], range: (tokens / 2)..<tokens))
+                #expect(
+                    part == slice(y, layers: Self.layers, tokens: tokens, hidden: Self.hidden, select: [2], range: (tokens / 2)..<tokens))
             }
             // The writer's figures agree with the errors measured here from what the reader returns.
             #expect(summary.vectors == all.count)
             #expect(abs(summary.mean - all.reduce(0, +) / Double(all.count)) <= 1e-6 * max(summary.mean, 1e-9) + 1e-9)
             #expect(abs(summary.max - all.max()!) <= 1e-6 * summary.max)
             let sorted = all.sorted()
-            let p50 = sorted[Int((0.5 * Double(all.count)).rounded(.up)) - 1], p99 = sorted[Int((0.99 * Double(all.count)).rounded(.up)) - 1]
+            let p50 = sorted[Int((0.5 * Double(all.count)).rounded(.up)) - 1],
+                p99 = sorted[Int((0.99 * Double(all.count)).rounded(.up)) - 1]
             #expect(summary.p50 >= p50 * (1 - 1e-6) && summary.p50 <= p50 * 1.011 + 1e-12)
             #expect(summary.p99 >= p99 * (1 - 1e-6) && summary.p99 <= p99 * 1.011 + 1e-12)
         }
@@ -70,7 +76,7 @@ import StrataTestSupport
             // Uniform values: int8 cannot reach 1e-5, and 64 outliers of 64 channels... with hidden 64 every
             // channel may be an outlier, so use a bound below bf16's own rounding for a vector of 1/3s.
             var bad = Array(repeating: Float(0.5), count: Self.layers * 2 * Self.hidden)
-            bad[Self.hidden * 3 + 5] = .nan   // layer 1, token 1 (2 tokens per layer), channel 5
+            bad[Self.hidden * 3 + 5] = .nan // layer 1, token 1 (2 tokens per layer), channel 5
             let failure = #expect(throws: StrataError.self) {
                 try bad.withUnsafeBufferPointer { try writer.append(RecordInput(id: "bad", tokenIDs: [1, 2]), values: .f32($0)) }
             }

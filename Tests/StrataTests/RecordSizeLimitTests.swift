@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Strata
 import StrataTestSupport
+import Testing
+
+@testable import Strata
 
 /// A record's total size is bounded on its own (`StrataLimits.maxRecordValueBytes`), not only each of
 /// its dimensions: a small file must not make a reader allocate what its header claims.
@@ -9,14 +10,14 @@ import StrataTestSupport
     /// A zstd frame (RFC 8878) of `size` zero bytes built by hand from RLE blocks: 4 bytes per 128 KiB,
     /// so a 1 GiB block is a 32 KiB payload. No compressor has to hold the gigabyte.
     static func zeroFrame(size: Int) -> [UInt8] {
-        var frame: [UInt8] = [0x28, 0xB5, 0x2F, 0xFD, 0xE0]  // magic; single segment, 8-byte content size
+        var frame: [UInt8] = [0x28, 0xB5, 0x2F, 0xFD, 0xE0] // magic; single segment, 8-byte content size
         for shift in stride(from: 0, to: 64, by: 8) { frame.append(UInt8(truncatingIfNeeded: size >> shift)) }
         let maximum = 128 << 10
         var left = size
         while left > 0 {
             let count = min(left, maximum)
             left -= count
-            let header = (left == 0 ? 1 : 0) | 1 << 1 | count << 3  // last flag, block type RLE, size
+            let header = (left == 0 ? 1 : 0) | 1 << 1 | count << 3 // last flag, block type RLE, size
             frame += [UInt8(header & 0xFF), UInt8(header >> 8 & 0xFF), UInt8(header >> 16 & 0xFF), 0]
         }
         return frame
@@ -34,20 +35,28 @@ import StrataTestSupport
         let id = "too-big"
         var refs: [BlockRef] = []
         for layer in 0..<layers {
-            let header = BlockHeader(recordOrdinal: 0, idHash: recordIDHash(id), layerStart: layer, layerCount: 1, tokenStart: 0,
-                                     tokenCount: tokens, hidden: hidden, dtype: .f32, codec: BlockHeader.codecZstd, shuffled: true,
-                                     rawSize: tokens * hidden * 4, storedSize: payload.count, payloadCRC: CRC32C.checksum(payload))
-            refs.append(BlockRef(offset: bytes.count, layerStart: layer, layerCount: 1, tokenStart: 0, tokenCount: tokens,
-                                 storedSize: payload.count, rawSize: header.rawSize, payloadCRC: header.payloadCRC))
+            let header = BlockHeader(
+                recordOrdinal: 0, idHash: recordIDHash(id), layerStart: layer, layerCount: 1, tokenStart: 0,
+                tokenCount: tokens, hidden: hidden, dtype: .f32, codec: BlockHeader.codecZstd, shuffled: true,
+                rawSize: tokens * hidden * 4, storedSize: payload.count, payloadCRC: CRC32C.checksum(payload))
+            refs.append(
+                BlockRef(
+                    offset: bytes.count, layerStart: layer, layerCount: 1, tokenStart: 0, tokenCount: tokens,
+                    storedSize: payload.count, rawSize: header.rawSize, payloadCRC: header.payloadCRC))
             bytes += header.encode() + payload
         }
         let entryOffset = bytes.count
-        let entry = RecordEntry(ordinal: 0, id: id, labels: [], tokenIDs: [Int32](repeating: 1, count: tokens), text: nil,
-                                metadata: [:], auxiliary: [:], blocks: refs).encode()
+        let entry = RecordEntry(
+            ordinal: 0, id: id, labels: [], tokenIDs: [Int32](repeating: 1, count: tokens), text: nil,
+            metadata: [:], auxiliary: [:], blocks: refs
+        ).encode()
         bytes += entry
         let indexOffset = bytes.count
-        bytes += ShardIndex(rows: [ShardIndex.Row(entryOffset: entryOffset, entryLength: entry.count,
-                                                  storedBytes: layers * payload.count, nTokens: tokens, blockCount: layers)]).encode()
+        bytes += ShardIndex(rows: [
+            ShardIndex.Row(
+                entryOffset: entryOffset, entryLength: entry.count,
+                storedBytes: layers * payload.count, nTokens: tokens, blockCount: layers)
+        ]).encode()
         bytes += Trailer(indexOffset: indexOffset, recordCount: 1).encode()
         try Data(bytes).write(to: URL(fileURLWithPath: path))
     }
@@ -65,7 +74,7 @@ import StrataTestSupport
         try withTemporaryDirectory { dir in
             let path = dir + "/big.strata"
             try Self.oversizedShard(at: path)
-            let reader = try ShardReader(path: path)  // the index alone is fine
+            let reader = try ShardReader(path: path) // the index alone is fine
             #expect(reader.count == 1)
             for read in [{ _ = try reader.info(0) }, { _ = try reader.readFloat(0) }, { _ = try StrataVerifier.verify(path: path) }] {
                 do {
@@ -84,9 +93,10 @@ import StrataTestSupport
 
     @Test func writerRefusesARecordOverTheTotalLimit() throws {
         try withTemporaryDirectory { dir in
-            let metadata = StrataMetadata(hidden: StrataLimits.maxHidden, layers: (0..<5).map { LayerInfo(index: $0, kind: "block") }, dtype: .bf16)
+            let metadata = StrataMetadata(
+                hidden: StrataLimits.maxHidden, layers: (0..<5).map { LayerInfo(index: $0, kind: "block") }, dtype: .bf16)
             let writer = try ShardWriter(path: dir + "/w.strata", metadata: metadata)
-            let record = RecordInput(id: "r", tokenIDs: [Int32](repeating: 0, count: 512))  // 5 × 512 × 2^20 × 2 bytes = 5 GiB
+            let record = RecordInput(id: "r", tokenIDs: [Int32](repeating: 0, count: 512)) // 5 × 512 × 2^20 × 2 bytes = 5 GiB
             let empty = [UInt16]()
             #expect {
                 try empty.withUnsafeBufferPointer { try writer.append(record, values: .bf16($0)) }

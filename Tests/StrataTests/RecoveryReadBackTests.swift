@@ -1,6 +1,7 @@
 import Foundation
 import StrataTestSupport
 import Testing
+
 @testable import Strata
 
 /// Recovery commits only records that the reader accepts, so a recovered shard always reads back
@@ -29,7 +30,8 @@ import Testing
     }
 
     static func firstIndex(of needle: [UInt8], in bytes: [UInt8], within range: Range<Int>) -> Int? {
-        range.lowerBound > range.upperBound - needle.count ? nil
+        range.lowerBound > range.upperBound - needle.count
+            ? nil
             : (range.lowerBound...(range.upperBound - needle.count)).first { Array(bytes[$0..<($0 + needle.count)]) == needle }
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Strata
 import StrataTestSupport
+import Testing
+
+@testable import Strata
 
 /// What the reader must return for values handed to the writer as f32 and stored as `dtype`
 /// (reference conversions: Swift's Float16 for f16, the independent Double-based rounding for bf16).
@@ -16,9 +17,11 @@ func expectedStored(_ values: [Float], _ dtype: StrataDType) -> [Float] {
 
 /// Writes one shard of records with the given shapes and returns the path and expected values. Record i's
 /// id is "<idPrefix>-i-ünï©ødé-🙂" (shards of one dataset need distinct prefixes: ids are unique in a dataset).
-func writeShard(dir: String, name: String = "a.strata", layers: Int, hidden: Int, dtype: StrataDType, tokenCounts: [Int],
-                options: WriterOptions = .init(), input: StrataDType = .f32, seed: UInt64 = 1,
-                idPrefix: String = "rec") throws -> (String, [RecordInput], [[Float]]) {
+func writeShard(
+    dir: String, name: String = "a.strata", layers: Int, hidden: Int, dtype: StrataDType, tokenCounts: [Int],
+    options: WriterOptions = .init(), input: StrataDType = .f32, seed: UInt64 = 1,
+    idPrefix: String = "rec"
+) throws -> (String, [RecordInput], [[Float]]) {
     let path = dir + "/" + name
     let meta = testMetadata(layers: layers, hidden: hidden, dtype: dtype, aux: [AuxiliaryInfo(name: "logprobs", length: 3)])
     let writer = try ShardWriter(path: path, metadata: meta, options: options)
@@ -26,9 +29,10 @@ func writeShard(dir: String, name: String = "a.strata", layers: Int, hidden: Int
     var expected: [[Float]] = []
     for (i, t) in tokenCounts.enumerated() {
         let values = randomValues(layers * t * hidden, seed: seed &+ UInt64(i), hidden: hidden)
-        let record = RecordInput(id: "\(idPrefix)-\(i)-ünï©ødé-🙂", labels: [i % 2, 7], tokenIDs: (0..<t).map { Int32($0 * 31 + i) },
-                                 text: i % 3 == 0 ? nil : "text \(i) — 日本語 🚀\n\"quoted\"", metadata: ["source": "test", "ключ": "значение \(i)"],
-                                 auxiliary: ["logprobs": [Float(i), -1.5, .infinity]])
+        let record = RecordInput(
+            id: "\(idPrefix)-\(i)-ünï©ødé-🙂", labels: [i % 2, 7], tokenIDs: (0..<t).map { Int32($0 * 31 + i) },
+            text: i % 3 == 0 ? nil : "text \(i) — 日本語 🚀\n\"quoted\"", metadata: ["source": "test", "ключ": "значение \(i)"],
+            auxiliary: ["logprobs": [Float(i), -1.5, .infinity]])
         switch input {
         case .q8:
             preconditionFailure("q8 is a stored dtype, not a writer input")
@@ -70,8 +74,9 @@ func bitsEqual(_ a: [Float], _ b: [Float]) -> Bool {
     @Test(arguments: StrataDType.lossless, StrataDType.lossless)
     func everyInputAndStoredDType(stored: StrataDType, input: StrataDType) throws {
         try withTemporaryDirectory { dir in
-            let (path, inputs, expected) = try writeShard(dir: dir, layers: 4, hidden: 24, dtype: stored, tokenCounts: [1, 5, 37],
-                                                          options: WriterOptions(zstdLevel: 1, blockTargetBytes: 1024), input: input)
+            let (path, inputs, expected) = try writeShard(
+                dir: dir, layers: 4, hidden: 24, dtype: stored, tokenCounts: [1, 5, 37],
+                options: WriterOptions(zstdLevel: 1, blockTargetBytes: 1024), input: input)
             let reader = try ShardReader(path: path)
             #expect(reader.count == 3)
             #expect(reader.metadata.dtype == stored)
@@ -98,10 +103,11 @@ func bitsEqual(_ a: [Float], _ b: [Float]) -> Bool {
             let r1 = try ShardReader(path: p1)
             #expect(bitsEqual(try r1.readFloat(1), e1[1]))
             // A long record spanning many blocks (tiny block target forces token splitting).
-            let (p2, _, e2) = try writeShard(dir: dir, name: "long.strata", layers: 3, hidden: 64, dtype: .f16, tokenCounts: [2000, 3],
-                                             options: WriterOptions(zstdLevel: 3, blockTargetBytes: 4096))
+            let (p2, _, e2) = try writeShard(
+                dir: dir, name: "long.strata", layers: 3, hidden: 64, dtype: .f16, tokenCounts: [2000, 3],
+                options: WriterOptions(zstdLevel: 3, blockTargetBytes: 4096))
             let r2 = try ShardReader(path: p2)
-            #expect(try r2.info(0).blockCount == 3 * 63)   // 32 tokens × 64 × 2 bytes = 4096 per block
+            #expect(try r2.info(0).blockCount == 3 * 63) // 32 tokens × 64 × 2 bytes = 4096 per block
             #expect(bitsEqual(try r2.readFloat(0), e2[0]))
             #expect(bitsEqual(try r2.readFloat(1), e2[1]))
             // Token range crossing block boundaries, layers out of order and repeated.
@@ -125,8 +131,9 @@ func bitsEqual(_ a: [Float], _ b: [Float]) -> Bool {
         try withTemporaryDirectory { dir in
             // 8 layers, 1 layer per block, 100 tokens split in blocks of ~25 tokens: 8 × 4 blocks.
             let h = 32
-            let (p, _, e) = try writeShard(dir: dir, layers: 8, hidden: h, dtype: .bf16, tokenCounts: [100],
-                                           options: WriterOptions(zstdLevel: 1, blockTargetBytes: 25 * h * 2, layersPerBlock: 1))
+            let (p, _, e) = try writeShard(
+                dir: dir, layers: 8, hidden: h, dtype: .bf16, tokenCounts: [100],
+                options: WriterOptions(zstdLevel: 1, blockTargetBytes: 25 * h * 2, layersPerBlock: 1))
             let r = try ShardReader(path: p)
             #expect(try r.info(0).blockCount == 32)
             let before = r.blocksDecoded
@@ -135,7 +142,7 @@ func bitsEqual(_ a: [Float], _ b: [Float]) -> Bool {
             #expect(bitsEqual(one, slice(e[0], layers: 8, tokens: 100, hidden: h, select: [5], range: 0..<100)))
             let mid = r.blocksDecoded
             let part = try r.readFloat(0, layers: [1, 6], tokens: 30..<45)
-            #expect(r.blocksDecoded - mid == 2)   // tokens 30..<45 lie in the second token block of each layer
+            #expect(r.blocksDecoded - mid == 2) // tokens 30..<45 lie in the second token block of each layer
             #expect(bitsEqual(part, slice(e[0], layers: 8, tokens: 100, hidden: h, select: [1, 6], range: 30..<45)))
             let all = r.blocksDecoded
             _ = try r.readFloat(0)
@@ -145,20 +152,24 @@ func bitsEqual(_ a: [Float], _ b: [Float]) -> Bool {
 
     @Test func layerGroupingOption() throws {
         try withTemporaryDirectory { dir in
-            let (p, _, e) = try writeShard(dir: dir, layers: 7, hidden: 16, dtype: .f32, tokenCounts: [10],
-                                           options: WriterOptions(zstdLevel: 1, blockTargetBytes: 1 << 20, layersPerBlock: 3))
+            let (p, _, e) = try writeShard(
+                dir: dir, layers: 7, hidden: 16, dtype: .f32, tokenCounts: [10],
+                options: WriterOptions(zstdLevel: 1, blockTargetBytes: 1 << 20, layersPerBlock: 3))
             let r = try ShardReader(path: p)
-            #expect(try r.info(0).blockCount == 3)   // layers 0-2, 3-5, 6
+            #expect(try r.info(0).blockCount == 3) // layers 0-2, 3-5, 6
             let before = r.blocksDecoded
-            #expect(bitsEqual(try r.readFloat(0, layers: [4, 5]), slice(e[0], layers: 7, tokens: 10, hidden: 16, select: [4, 5], range: 0..<10)))
+            #expect(
+                bitsEqual(try r.readFloat(0, layers: [4, 5]), slice(e[0], layers: 7, tokens: 10, hidden: 16, select: [4, 5], range: 0..<10))
+            )
             #expect(r.blocksDecoded - before == 1)
         }
     }
 
     @Test func parallelAndSerialDecodeAgreeAndReaderIsThreadSafe() throws {
         try withTemporaryDirectory { dir in
-            let (p, _, e) = try writeShard(dir: dir, layers: 6, hidden: 48, dtype: .bf16, tokenCounts: [300, 200, 100],
-                                           options: WriterOptions(zstdLevel: 1, blockTargetBytes: 8192))
+            let (p, _, e) = try writeShard(
+                dir: dir, layers: 6, hidden: 48, dtype: .bf16, tokenCounts: [300, 200, 100],
+                options: WriterOptions(zstdLevel: 1, blockTargetBytes: 8192))
             let r = try ShardReader(path: p)
             r.parallelThresholdBytes = 0
             let parallel = try r.readFloat(0)
@@ -179,8 +190,9 @@ func bitsEqual(_ a: [Float], _ b: [Float]) -> Bool {
         try withTemporaryDirectory { dir in
             var files: [[UInt8]] = []
             for threads in [1, 2, 3] {
-                let (p, _, e) = try writeShard(dir: dir, name: "t\(threads).strata", layers: 5, hidden: 64, dtype: .bf16, tokenCounts: [700, 3, 400],
-                                               options: WriterOptions(zstdLevel: 1, blockTargetBytes: 16384, compressionThreads: threads))
+                let (p, _, e) = try writeShard(
+                    dir: dir, name: "t\(threads).strata", layers: 5, hidden: 64, dtype: .bf16, tokenCounts: [700, 3, 400],
+                    options: WriterOptions(zstdLevel: 1, blockTargetBytes: 16384, compressionThreads: threads))
                 files.append([UInt8](FileManager.default.contents(atPath: p)!))
                 let r = try ShardReader(path: p)
                 let first = try r.readFloat(0), last = try r.readFloat(2)
@@ -192,8 +204,9 @@ func bitsEqual(_ a: [Float], _ b: [Float]) -> Bool {
 
     @Test func storedBlocksAreSingleZstdFramesOfShuffledValues() throws {
         try withTemporaryDirectory { dir in
-            let (p, _, e) = try writeShard(dir: dir, layers: 3, hidden: 32, dtype: .bf16, tokenCounts: [40],
-                                           options: WriterOptions(zstdLevel: 1, blockTargetBytes: 1024, layersPerBlock: 1))
+            let (p, _, e) = try writeShard(
+                dir: dir, layers: 3, hidden: 32, dtype: .bf16, tokenCounts: [40],
+                options: WriterOptions(zstdLevel: 1, blockTargetBytes: 1024, layersPerBlock: 1))
             let r = try ShardReader(path: p)
             #expect(try r.blockCount(0) == 3 * 3)
             for b in 0..<(try r.blockCount(0)) {
@@ -203,10 +216,14 @@ func bitsEqual(_ a: [Float], _ b: [Float]) -> Bool {
                 var raw = [UInt8](repeating: 0, count: block.rawSize)
                 if block.codec == "zstd" {
                     try block.payload.withUnsafeBytes { src in try raw.withUnsafeMutableBytes { try d.decompress(src, into: $0) } }
-                } else { raw = block.payload }
+                } else {
+                    raw = block.payload
+                }
                 let n = block.rawSize / 2
                 let values = (0..<n).map { Float(bitPattern: UInt32(raw[$0]) << 16 | UInt32(raw[n + $0]) << 24) }
-                let want = slice(e[0], layers: 3, tokens: 40, hidden: 32, select: [block.layerStart], range: block.tokenStart..<(block.tokenStart + block.tokenCount))
+                let want = slice(
+                    e[0], layers: 3, tokens: 40, hidden: 32, select: [block.layerStart],
+                    range: block.tokenStart..<(block.tokenStart + block.tokenCount))
                 #expect(bitsEqual(values, want))
             }
             #expect(throws: StrataError.self) { try r.storedBlock(0, block: 9) }
@@ -216,8 +233,9 @@ func bitsEqual(_ a: [Float], _ b: [Float]) -> Bool {
     @Test func datasetDirectoryWithManifest() throws {
         try withTemporaryDirectory { dir in
             let (_, in1, e1) = try writeShard(dir: dir, name: "s0.strata", layers: 2, hidden: 8, dtype: .f16, tokenCounts: [3, 4], seed: 10)
-            let (_, in2, e2) = try writeShard(dir: dir, name: "s1.strata", layers: 2, hidden: 8, dtype: .f16, tokenCounts: [5], seed: 20,
-                                            idPrefix: "second")
+            let (_, in2, e2) = try writeShard(
+                dir: dir, name: "s1.strata", layers: 2, hidden: 8, dtype: .f16, tokenCounts: [5], seed: 20,
+                idPrefix: "second")
             let manifest = try DatasetManifest.build(directory: dir, shardPaths: ["s0.strata", "s1.strata"])
             try manifest.write(directory: dir)
             let ds = try StrataDataset(path: dir)
@@ -258,15 +276,27 @@ func bitsEqual(_ a: [Float], _ b: [Float]) -> Bool {
             let rec = RecordInput(id: "x", tokenIDs: [1, 2, 3], auxiliary: ["a": [1, 2]])
             try good.withUnsafeBufferPointer { try w.append(rec, values: .f32($0)) }
             // Wrong element count, duplicate id, missing / wrong-length auxiliary.
-            #expect(throws: StrataError.self) { try good.withUnsafeBufferPointer { try w.append(RecordInput(id: "y", tokenIDs: [1, 2], auxiliary: ["a": [1, 2]]), values: .f32($0)) } }
+            #expect(throws: StrataError.self) {
+                try good.withUnsafeBufferPointer {
+                    try w.append(RecordInput(id: "y", tokenIDs: [1, 2], auxiliary: ["a": [1, 2]]), values: .f32($0))
+                }
+            }
             #expect(throws: StrataError.self) { try good.withUnsafeBufferPointer { try w.append(rec, values: .f32($0)) } }
-            #expect(throws: StrataError.self) { try good.withUnsafeBufferPointer { try w.append(RecordInput(id: "z", tokenIDs: [1, 2, 3]), values: .f32($0)) } }
-            #expect(throws: StrataError.self) { try good.withUnsafeBufferPointer { try w.append(RecordInput(id: "z", tokenIDs: [1, 2, 3], auxiliary: ["a": [1]]), values: .f32($0)) } }
+            #expect(throws: StrataError.self) {
+                try good.withUnsafeBufferPointer { try w.append(RecordInput(id: "z", tokenIDs: [1, 2, 3]), values: .f32($0)) }
+            }
+            #expect(throws: StrataError.self) {
+                try good.withUnsafeBufferPointer {
+                    try w.append(RecordInput(id: "z", tokenIDs: [1, 2, 3], auxiliary: ["a": [1]]), values: .f32($0))
+                }
+            }
             try w.close()
             let r = try ShardReader(path: path)
             #expect(r.count == 1)
             #expect(try r.readFloat(0) == good)
-            #expect(throws: StrataError.self) { try ShardWriter(path: dir + "/bad.strata", metadata: testMetadata(layers: 1, hidden: 0, dtype: .f32)) }
+            #expect(throws: StrataError.self) {
+                try ShardWriter(path: dir + "/bad.strata", metadata: testMetadata(layers: 1, hidden: 0, dtype: .f32))
+            }
         }
     }
 

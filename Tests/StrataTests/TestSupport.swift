@@ -1,6 +1,7 @@
 import Foundation
-@testable import Strata
 import StrataUtilities
+
+@testable import Strata
 
 /// Random hidden-state-like floats: mostly N(0, scale)-ish, with an occasional huge channel.
 func randomValues(_ n: Int, seed: UInt64, hidden: Int = 1) -> [Float] {
@@ -12,9 +13,10 @@ func randomValues(_ n: Int, seed: UInt64, hidden: Int = 1) -> [Float] {
 }
 
 func testMetadata(layers: Int, hidden: Int, dtype: StrataDType, aux: [AuxiliaryInfo] = []) -> StrataMetadata {
-    StrataMetadata(hidden: hidden, layers: LayerInfo.huggingFaceHiddenStates(blocks: layers - 1).prefix(layers).map { $0 }, dtype: dtype,
-                   model: ModelIdentity(name: "test-model", architecture: "llama", nBlocks: layers - 1, hiddenSize: hidden),
-                   labelNames: ["neg", "pos"], auxiliary: aux, extra: ["task": "unit-test"])
+    StrataMetadata(
+        hidden: hidden, layers: LayerInfo.huggingFaceHiddenStates(blocks: layers - 1).prefix(layers).map { $0 }, dtype: dtype,
+        model: ModelIdentity(name: "test-model", architecture: "llama", nBlocks: layers - 1, hiddenSize: hidden),
+        labelNames: ["neg", "pos"], auxiliary: aux, extra: ["task": "unit-test"])
 }
 
 /// Writes `records` with random values (input dtype chosen by `input`) and returns the values as the

@@ -1,6 +1,7 @@
 import Foundation
 import StrataTestSupport
 import Testing
+
 @testable import Strata
 
 /// The committed test vectors in spec/vectors/, written with the Python package's encoding (python/strata,
@@ -88,9 +89,11 @@ import Testing
 
     @Test func everyKindOfVectorIsPresent() {
         // The parameterised tests below run once per JSON file; a missing directory must not pass silently.
-        for name in ["bf16-two-records.strata.json", "payload-forms.strata.json", "bf16-unsealed.strata.json", "dataset.json",
-                     "bad-payload-crc.strata.json", "bad-truncated.strata.json", "bad-index-crc.strata.json", "bad-dataset-crc.json",
-                     "q8-outliers.strata.json", "bad-q8-index-order.strata.json", "bad-q8-scale.strata.json", "bad-q8-version.strata.json"] {
+        for name in [
+            "bf16-two-records.strata.json", "payload-forms.strata.json", "bf16-unsealed.strata.json", "dataset.json",
+            "bad-payload-crc.strata.json", "bad-truncated.strata.json", "bad-index-crc.strata.json", "bad-dataset-crc.json",
+            "q8-outliers.strata.json", "bad-q8-index-order.strata.json", "bad-q8-scale.strata.json", "bad-q8-version.strata.json"
+        ] {
             #expect(Self.names.contains(name), "spec/vectors/\(name) is missing")
         }
     }
@@ -141,7 +144,9 @@ import Testing
             if refusal.only_by_decoding == true {
                 try DatasetReshard.reshard(input: path, output: dir + "/out", recordsPerShard: 1, shardBytes: nil)
                 let copy = try StrataDataset(path: dir + "/out")
-                expectRefusal(kind, "\(path): record \(refusal.record ?? -1) of the copy") { _ = try copy.readFloat(try #require(refusal.record)) }
+                expectRefusal(kind, "\(path): record \(refusal.record ?? -1) of the copy") {
+                    _ = try copy.readFloat(try #require(refusal.record))
+                }
             } else {
                 expectRefusal(kind, "\(path): reshard") {
                     try DatasetReshard.reshard(input: path, output: dir + "/out", recordsPerShard: 1, shardBytes: nil)

@@ -1,5 +1,5 @@
-import Testing
 import StrataUtilities
+import Testing
 
 /// One rule for sizes: decimal units with `B`, binary ones with `iB` or a bare letter.
 @Suite struct ByteSizeTests {
@@ -8,7 +8,7 @@ import StrataUtilities
         ("1KB", 1000), ("1kb", 1000), ("512MB", 512_000_000), ("2GB", 2_000_000_000), ("1TB", 1_000_000_000_000),
         ("1KiB", 1024), ("512MiB", 512 << 20), ("2GiB", 2 << 30), ("1TiB", 1 << 40), ("64mib", 64 << 20),
         ("64K", 64 << 10), ("16M", 16 << 20), ("1G", 1 << 30), ("1.5g", 3 << 29), ("1.5GB", 1_500_000_000),
-        (" 2 GiB ", 2 << 30), ("0.5KB", 500),
+        (" 2 GiB ", 2 << 30), ("0.5KB", 500)
     ]
 
     @Test(arguments: accepted)

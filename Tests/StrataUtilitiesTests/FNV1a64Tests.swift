@@ -1,12 +1,12 @@
-import Testing
 import StrataUtilities
+import Testing
 
 /// FNV-1a 64 against the published test vectors (Fowler/Noll/Vo, "FNV test suite").
 @Suite struct FNV1a64Tests {
     @Test(arguments: [
         ("", UInt64(0xCBF2_9CE4_8422_2325)),
         ("a", 0xAF63_DC4C_8601_EC8C),
-        ("foobar", 0x8594_4171_F739_67E8),
+        ("foobar", 0x8594_4171_F739_67E8)
     ])
     func matchesPublishedVectors(text: String, expected: UInt64) {
         #expect(FNV1a64.hash(text) == expected)

@@ -1,5 +1,5 @@
-import Testing
 import StrataUtilities
+import Testing
 
 /// The one layer-list syntax: keywords, numbers, ranges and `last`, and refusals that say why.
 @Suite struct LayerListSyntaxTests {

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import StrataUtilities
+import Testing
 
 /// The ordered pipeline: results in job order, reserved units bounded, the first failure delivered at its
 /// turn and again after, and an early stop that joins every worker.
@@ -36,9 +36,12 @@ import StrataUtilities
 
     @Test(arguments: [1, 3, 8])
     func deliversEveryResultInJobOrder(threads: Int) throws {
-        let pipeline = OrderedPipeline<Int>(count: 200, threads: threads, budget: 4, name: "test-order",
-                                            stoppedError: Stopped(), cost: { _ in 1 },
-                                            work: { job in Self.jitter(job); return job * job + 1 })
+        let pipeline = OrderedPipeline<Int>(
+            count: 200, threads: threads, budget: 4, name: "test-order",
+            stoppedError: Stopped(), cost: { _ in 1 },
+            work: { job in
+                Self.jitter(job); return job * job + 1
+            })
         var results: [Int] = []
         while let value = try pipeline.take() { results.append(value) }
         #expect(results == (0..<200).map { $0 * $0 + 1 })
@@ -46,22 +49,24 @@ import StrataUtilities
     }
 
     @Test func emptyRunEndsAtOnce() throws {
-        let pipeline = OrderedPipeline<Int>(count: 0, threads: 2, budget: 1, name: "test-empty",
-                                            stoppedError: Stopped(), cost: { _ in 1 }, work: { $0 })
+        let pipeline = OrderedPipeline<Int>(
+            count: 0, threads: 2, budget: 1, name: "test-empty",
+            stoppedError: Stopped(), cost: { _ in 1 }, work: { $0 })
         #expect(try pipeline.take() == nil)
     }
 
     @Test func reservedUnitsStayWithinTheBudget() throws {
         let tally = Tally()
         let budget = 5
-        let pipeline = OrderedPipeline<Int>(count: 300, threads: 6, budget: budget, name: "test-bound",
-                                            stoppedError: Stopped(), cost: { _ in 1 },
-                                            workOnWorker: { job, worker in
-                                                tally.begin(worker: worker)
-                                                Self.jitter(job)
-                                                tally.end(worker: worker)
-                                                return job
-                                            })
+        let pipeline = OrderedPipeline<Int>(
+            count: 300, threads: 6, budget: budget, name: "test-bound",
+            stoppedError: Stopped(), cost: { _ in 1 },
+            workOnWorker: { job, worker in
+                tally.begin(worker: worker)
+                Self.jitter(job)
+                tally.end(worker: worker)
+                return job
+            })
         var taken = 0
         while let job = try pipeline.take() {
             #expect(job == taken)
@@ -79,9 +84,12 @@ import StrataUtilities
 
     @Test func aJobCostingMoreThanTheBudgetRunsAlone() throws {
         let costs = [1, 1, 10, 1, 1, 10, 1]
-        let pipeline = OrderedPipeline<Int>(count: costs.count, threads: 4, budget: 3, name: "test-big",
-                                            stoppedError: Stopped(), cost: { costs[$0] },
-                                            work: { job in Self.jitter(job); return costs[job] })
+        let pipeline = OrderedPipeline<Int>(
+            count: costs.count, threads: 4, budget: 3, name: "test-big",
+            stoppedError: Stopped(), cost: { costs[$0] },
+            work: { job in
+                Self.jitter(job); return costs[job]
+            })
         var seen: [Int] = []
         while let cost = try pipeline.take() { seen.append(cost) }
         #expect(seen == costs)
@@ -92,15 +100,16 @@ import StrataUtilities
     @Test(arguments: [1, 4])
     func theFirstFailureComesAtItsTurnAndStays(threads: Int) throws {
         let tally = Tally()
-        let pipeline = OrderedPipeline<Int>(count: 1000, threads: threads, budget: 3, name: "test-fail",
-                                            stoppedError: Stopped(), cost: { _ in 1 },
-                                            workOnWorker: { job, worker in
-                                                tally.begin(worker: worker)
-                                                defer { tally.end(worker: worker) }
-                                                Self.jitter(job)
-                                                if job == 7 || job == 9 { throw JobFailed(job: job) }
-                                                return job
-                                            })
+        let pipeline = OrderedPipeline<Int>(
+            count: 1000, threads: threads, budget: 3, name: "test-fail",
+            stoppedError: Stopped(), cost: { _ in 1 },
+            workOnWorker: { job, worker in
+                tally.begin(worker: worker)
+                defer { tally.end(worker: worker) }
+                Self.jitter(job)
+                if job == 7 || job == 9 { throw JobFailed(job: job) }
+                return job
+            })
         var delivered: [Int] = []
         #expect(throws: JobFailed(job: 7)) {
             while let job = try pipeline.take() { delivered.append(job) }
@@ -113,10 +122,13 @@ import StrataUtilities
     }
 
     @Test func aFailingCostFailsThePipelineAtThatJob() throws {
-        let pipeline = OrderedPipeline<Int>(count: 10, threads: 2, budget: 2, name: "test-cost",
-                                            stoppedError: Stopped(),
-                                            cost: { job in if job == 4 { throw JobFailed(job: job) }; return 1 },
-                                            work: { $0 })
+        let pipeline = OrderedPipeline<Int>(
+            count: 10, threads: 2, budget: 2, name: "test-cost",
+            stoppedError: Stopped(),
+            cost: { job in
+                if job == 4 { throw JobFailed(job: job) }; return 1
+            },
+            work: { $0 })
         var delivered: [Int] = []
         #expect(throws: JobFailed(job: 4)) {
             while let job = try pipeline.take() { delivered.append(job) }
@@ -127,13 +139,14 @@ import StrataUtilities
     @Test func stoppingEarlyReleasesTheWorkersAndStartsNoMoreJobs() throws {
         let tally = Tally()
         let threads = 4, budget = 2
-        let pipeline = OrderedPipeline<Int>(count: 100_000, threads: threads, budget: budget, name: "test-stop",
-                                            stoppedError: Stopped(), cost: { _ in 1 },
-                                            workOnWorker: { job, worker in
-                                                tally.begin(worker: worker)
-                                                tally.end(worker: worker)
-                                                return job
-                                            })
+        let pipeline = OrderedPipeline<Int>(
+            count: 100_000, threads: threads, budget: budget, name: "test-stop",
+            stoppedError: Stopped(), cost: { _ in 1 },
+            workOnWorker: { job, worker in
+                tally.begin(worker: worker)
+                tally.end(worker: worker)
+                return job
+            })
         for expected in 0..<3 { #expect(try pipeline.take() == expected) }
         usleep(20_000) // workers now wait on the budget
         pipeline.stop() // returns only once every worker has exited

@@ -42,11 +42,14 @@ final class BlockEncoder {
     /// Encodes the tile of `values` (layer-major L × T × H) and returns the header and the number of
     /// bytes (header + payload) now in `output`. `origin` (layer, token) is where the block lies in
     /// its record when `values` hold only the tile (default: the tile's own start).
-    func encode(values: HiddenStatesBuffer, tokens: Int, hidden: Int, stored: StrataDType, tile: BlockPlan.Tile,
-                recordOrdinal: Int, idHash: UInt64, origin: (layer: Int, token: Int)? = nil) throws -> (BlockHeader, Int) {
+    func encode(
+        values: HiddenStatesBuffer, tokens: Int, hidden: Int, stored: StrataDType, tile: BlockPlan.Tile,
+        recordOrdinal: Int, idHash: UInt64, origin: (layer: Int, token: Int)? = nil
+    ) throws -> (BlockHeader, Int) {
         if stored == .q8 {
-            return try encodeQ8(values: values, tokens: tokens, hidden: hidden, tile: tile, recordOrdinal: recordOrdinal,
-                                idHash: idHash, origin: origin ?? (tile.layerStart, tile.tokenStart))
+            return try encodeQ8(
+                values: values, tokens: tokens, hidden: hidden, tile: tile, recordOrdinal: recordOrdinal,
+                idHash: idHash, origin: origin ?? (tile.layerStart, tile.tokenStart))
         }
         lastErrors = []
         let width = stored.byteWidth
@@ -65,24 +68,30 @@ final class BlockEncoder {
                 done += c
             }
         }
-        return try finish(rawSize: rawSize, planeSizes: Array(repeating: n, count: width), stored: stored, hidden: hidden, tile: tile,
-                          recordOrdinal: recordOrdinal, idHash: idHash, origin: origin ?? (tile.layerStart, tile.tokenStart))
+        return try finish(
+            rawSize: rawSize, planeSizes: Array(repeating: n, count: width), stored: stored, hidden: hidden, tile: tile,
+            recordOrdinal: recordOrdinal, idHash: idHash, origin: origin ?? (tile.layerStart, tile.tokenStart))
     }
 
     /// Encodes a q8 tile: converts it to f32, lets the quantizer choose k and write the sections
     /// (shuffled) into `planes`, then compresses. A vector the quantizer refuses is named by its
     /// layer position and token in the record.
-    private func encodeQ8(values: HiddenStatesBuffer, tokens: Int, hidden: Int, tile: BlockPlan.Tile,
-                          recordOrdinal: Int, idHash: UInt64, origin: (layer: Int, token: Int)) throws -> (BlockHeader, Int) {
+    private func encodeQ8(
+        values: HiddenStatesBuffer, tokens: Int, hidden: Int, tile: BlockPlan.Tile,
+        recordOrdinal: Int, idHash: UInt64, origin: (layer: Int, token: Int)
+    ) throws -> (BlockHeader, Int) {
         let layout = try quantize(values: values, tokens: tokens, hidden: hidden, tile: tile, origin: origin)
-        return try finish(rawSize: layout.rawSize, planeSizes: layout.planeSizes, stored: .q8, hidden: hidden, tile: tile,
-                          recordOrdinal: recordOrdinal, idHash: idHash, origin: origin)
+        return try finish(
+            rawSize: layout.rawSize, planeSizes: layout.planeSizes, stored: .q8, hidden: hidden, tile: tile,
+            recordOrdinal: recordOrdinal, idHash: idHash, origin: origin)
     }
 
     /// The quantizing half of `encodeQ8`: the tile's q8 sections land in `planes` and its per-vector
     /// errors in `lastErrors` (`Q8ErrorSurvey` stops here, without compressing).
-    func quantize(values: HiddenStatesBuffer, tokens: Int, hidden: Int, tile: BlockPlan.Tile,
-                  origin: (layer: Int, token: Int)) throws -> Q8Layout {
+    func quantize(
+        values: HiddenStatesBuffer, tokens: Int, hidden: Int, tile: BlockPlan.Tile,
+        origin: (layer: Int, token: Int)
+    ) throws -> Q8Layout {
         guard let quantizer else { throw StrataError(.invalidArgument, "q8 block encoder was created without an error bound") }
         let vectors = tile.layerCount * tile.tokenCount
         if tileValues.count < vectors * hidden {
@@ -110,8 +119,10 @@ final class BlockEncoder {
 
     /// Compresses the `rawSize` shuffled bytes in `planes` (zstd blocks flushed at each plane's end;
     /// kept raw when zstd does not shrink them), checksums the payload and builds the header.
-    private func finish(rawSize: Int, planeSizes: [Int], stored: StrataDType, hidden: Int, tile: BlockPlan.Tile,
-                        recordOrdinal: Int, idHash: UInt64, origin: (layer: Int, token: Int)) throws -> (BlockHeader, Int) {
+    private func finish(
+        rawSize: Int, planeSizes: [Int], stored: StrataDType, hidden: Int, tile: BlockPlan.Tile,
+        recordOrdinal: Int, idHash: UInt64, origin: (layer: Int, token: Int)
+    ) throws -> (BlockHeader, Int) {
         ensure(&output, BlockHeader.size + ZstdCompressor.bound(rawSize))
         let payload = UnsafeMutableRawBufferPointer(rebasing: output[BlockHeader.size...])
         let rawView = UnsafeRawBufferPointer(start: planes.baseAddress, count: rawSize)
@@ -123,10 +134,11 @@ final class BlockEncoder {
             payload.baseAddress!.copyMemory(from: rawView.baseAddress!, byteCount: rawSize)
         }
         let crc = CRC32C.checksum(UnsafeRawBufferPointer(start: payload.baseAddress, count: storedSize))
-        let header = BlockHeader(recordOrdinal: recordOrdinal, idHash: idHash, layerStart: origin.layer,
-                                 layerCount: tile.layerCount, tokenStart: origin.token, tokenCount: tile.tokenCount,
-                                 hidden: hidden, dtype: stored, codec: codec, shuffled: true, rawSize: rawSize, storedSize: storedSize,
-                                 payloadCRC: crc)
+        let header = BlockHeader(
+            recordOrdinal: recordOrdinal, idHash: idHash, layerStart: origin.layer,
+            layerCount: tile.layerCount, tokenStart: origin.token, tokenCount: tile.tokenCount,
+            hidden: hidden, dtype: stored, codec: codec, shuffled: true, rawSize: rawSize, storedSize: storedSize,
+            payloadCRC: crc)
         header.encode().withUnsafeBytes { output.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: BlockHeader.size) }
         return (header, BlockHeader.size + storedSize)
     }
@@ -143,7 +155,10 @@ final class BlockEncoder {
             if let expected = block.sourceCRC {
                 let crc = CRC32C.checksum(payload)
                 guard crc == expected else {
-                    throw StrataError(.corrupt, "payload CRC32C \(String(format: "%08x", crc)) differs from the checksum recorded with it at its source (\(String(format: "%08x", expected)))")
+                    throw StrataError(
+                        .corrupt,
+                        "payload CRC32C \(String(format: "%08x", crc)) differs from the checksum recorded with it at its source (\(String(format: "%08x", expected)))"
+                    )
                 }
                 return crc
             }
@@ -154,10 +169,11 @@ final class BlockEncoder {
             }
             return CRC32C.checksum(payload)
         }
-        return BlockHeader(recordOrdinal: recordOrdinal, idHash: idHash, layerStart: block.layerStart, layerCount: block.layerCount,
-                           tokenStart: block.tokenStart, tokenCount: block.tokenCount, hidden: block.hidden, dtype: block.dtype,
-                           codec: codec, shuffled: block.shuffled, rawSize: block.rawSize, storedSize: block.payload.count,
-                           payloadCRC: crc)
+        return BlockHeader(
+            recordOrdinal: recordOrdinal, idHash: idHash, layerStart: block.layerStart, layerCount: block.layerCount,
+            tokenStart: block.tokenStart, tokenCount: block.tokenCount, hidden: block.hidden, dtype: block.dtype,
+            codec: codec, shuffled: block.shuffled, rawSize: block.rawSize, storedSize: block.payload.count,
+            payloadCRC: crc)
     }
 
     /// Puts `header` alone into `output` (its payload is written from elsewhere); returns its length.
@@ -169,8 +185,10 @@ final class BlockEncoder {
     }
 
     /// Converts `count` input elements starting at `from` to the stored dtype and scatters them into the planes.
-    private func scatter(_ values: HiddenStatesBuffer, from: Int, count: Int, stored: StrataDType,
-                         planes: UnsafeMutablePointer<UInt8>, planeStride: Int, at: Int) {
+    private func scatter(
+        _ values: HiddenStatesBuffer, from: Int, count: Int, stored: StrataDType,
+        planes: UnsafeMutablePointer<UInt8>, planeStride: Int, at: Int
+    ) {
         let tmp16 = chunk.baseAddress!.assumingMemoryBound(to: UInt16.self)
         let tmp32 = chunk.baseAddress!.assumingMemoryBound(to: UInt32.self)
         switch (values, stored) {
@@ -179,10 +197,12 @@ final class BlockEncoder {
                 ByteShuffle.scatter32($0, count: count, planes: planes, planeStride: planeStride, at: at)
             }
         case (.f32(let b), .bf16):
-            StrataConvert.f32ToBF16(UnsafeBufferPointer(start: b.baseAddress! + from, count: count), UnsafeMutableBufferPointer(start: tmp16, count: count))
+            StrataConvert.f32ToBF16(
+                UnsafeBufferPointer(start: b.baseAddress! + from, count: count), UnsafeMutableBufferPointer(start: tmp16, count: count))
             ByteShuffle.scatter16(tmp16, count: count, planes: planes, planeStride: planeStride, at: at)
         case (.f32(let b), .f16):
-            StrataConvert.f32ToF16(UnsafeBufferPointer(start: b.baseAddress! + from, count: count), UnsafeMutableBufferPointer(start: tmp16, count: count))
+            StrataConvert.f32ToF16(
+                UnsafeBufferPointer(start: b.baseAddress! + from, count: count), UnsafeMutableBufferPointer(start: tmp16, count: count))
             ByteShuffle.scatter16(tmp16, count: count, planes: planes, planeStride: planeStride, at: at)
         case (.f16(let b), .f16), (.bf16(let b), .bf16):
             ByteShuffle.scatter16(b.baseAddress! + from, count: count, planes: planes, planeStride: planeStride, at: at)

@@ -53,8 +53,10 @@ enum ByteShuffle {
 
     /// Gathers elements [at, at+count) of a shuffled block of `width`-byte elements back into
     /// element-contiguous little-endian values at `dst` (the stored bit patterns, unconverted).
-    static func unshuffle(planes: UnsafePointer<UInt8>, planeStride: Int, at: Int, count: Int, width: Int,
-                          into dst: UnsafeMutableRawPointer) {
+    static func unshuffle(
+        planes: UnsafePointer<UInt8>, planeStride: Int, at: Int, count: Int, width: Int,
+        into dst: UnsafeMutableRawPointer
+    ) {
         switch width {
         case 2:
             let p0 = planes + at, p1 = p0 + planeStride

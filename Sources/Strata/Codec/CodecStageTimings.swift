@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// CPU time of the calling thread in seconds (immune to other processes competing for the cores).
@@ -15,18 +15,23 @@ public func threadCPUSeconds() -> Double {
 public func processCPUSeconds() -> Double {
     var usage = rusage()
     #if canImport(Glibc)
-    getrusage(RUSAGE_SELF.rawValue, &usage)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
     #else
-    getrusage(RUSAGE_SELF, &usage)
+        getrusage(RUSAGE_SELF, &usage)
     #endif
-    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec) + Double(
+        usage.ru_stime.tv_usec) / 1e6
 }
 
 /// Measures each stage of the block codec separately on the given values (for `strata bench format
 /// --stages`): where write and read time goes. Each result is (stage, bytes processed, thread CPU seconds).
 public enum CodecStageTimings {
-    public static func measure(values: [Float], dtype: StrataDType, level: Int, repeats: Int = 5) throws -> [(stage: String, bytes: Int, seconds: Double)] {
-        guard !dtype.isLossy else { throw StrataError(.invalidArgument, "codec stage timings cover the lossless dtypes (f32, f16, bf16), not \(dtype.rawValue)") }
+    public static func measure(values: [Float], dtype: StrataDType, level: Int, repeats: Int = 5) throws -> [(
+        stage: String, bytes: Int, seconds: Double
+    )] {
+        guard !dtype.isLossy else {
+            throw StrataError(.invalidArgument, "codec stage timings cover the lossless dtypes (f32, f16, bf16), not \(dtype.rawValue)")
+        }
         let n = values.count
         let width = dtype.byteWidth
         let raw = n * width
@@ -51,10 +56,14 @@ public enum CodecStageTimings {
             switch dtype {
             case .bf16:
                 time("convert f32->bf16", bytes: raw) { StrataConvert.f32ToBF16(src, narrow) }
-                time("shuffle (scatter 2 planes)", bytes: raw) { ByteShuffle.scatter16(narrow.baseAddress!, count: n, planes: p, planeStride: n, at: 0) }
+                time("shuffle (scatter 2 planes)", bytes: raw) {
+                    ByteShuffle.scatter16(narrow.baseAddress!, count: n, planes: p, planeStride: n, at: 0)
+                }
             case .f16:
                 time("convert f32->f16", bytes: raw) { StrataConvert.f32ToF16(src, narrow) }
-                time("shuffle (scatter 2 planes)", bytes: raw) { ByteShuffle.scatter16(narrow.baseAddress!, count: n, planes: p, planeStride: n, at: 0) }
+                time("shuffle (scatter 2 planes)", bytes: raw) {
+                    ByteShuffle.scatter16(narrow.baseAddress!, count: n, planes: p, planeStride: n, at: 0)
+                }
             case .f32:
                 time("shuffle (scatter 4 planes)", bytes: raw) {
                     UnsafeRawPointer(src.baseAddress!).withMemoryRebound(to: UInt32.self, capacity: n) {
@@ -65,11 +74,13 @@ public enum CodecStageTimings {
             }
             let compressor = try ZstdCompressor(level: level)
             var stored = 0
-            try time("zstd compress level \(level)", bytes: raw) { stored = try compressor.compress(planes: UnsafeRawBufferPointer(planes), count: width, into: compressed) }
+            try time("zstd compress level \(level)", bytes: raw) {
+                stored = try compressor.compress(planes: UnsafeRawBufferPointer(planes), count: width, into: compressed)
+            }
             let frame = UnsafeRawBufferPointer(start: compressed.baseAddress, count: stored)
             var sink: UInt32 = 0
             time("crc32c (of compressed)", bytes: stored) { sink ^= CRC32C.checksum(frame) }
-            if sink == 0x1234_5678 { print("") }   // keeps the checksum from being optimized away
+            if sink == 0x1234_5678 { print("") } // keeps the checksum from being optimized away
             let d = try ZstdDecompressor()
             try time("zstd decompress", bytes: raw) { try d.decompress(frame, into: restored) }
             let r = UnsafePointer(restored.baseAddress!.assumingMemoryBound(to: UInt8.self))

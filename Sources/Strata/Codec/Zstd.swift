@@ -91,7 +91,9 @@ final class ZstdDecompressor {
             throw StrataError(.corrupt, "payload does not start with a zstd frame (skippable and legacy frames are not allowed)")
         }
         let dictionary = ZSTD_getDictID_fromFrame(source.baseAddress, source.count)
-        guard dictionary == 0 else { throw StrataError(.corrupt, "zstd frame names dictionary \(dictionary); block frames must not use a dictionary") }
+        guard dictionary == 0 else {
+            throw StrataError(.corrupt, "zstd frame names dictionary \(dictionary); block frames must not use a dictionary")
+        }
         let declared = ZSTD_getFrameContentSize(source.baseAddress, source.count)
         // ZSTD_CONTENTSIZE_UNKNOWN = 0ULL - 1, ZSTD_CONTENTSIZE_ERROR = 0ULL - 2
         if declared == UInt64.max - 1 { throw StrataError(.corrupt, "payload is not a valid zstd frame") }

@@ -64,8 +64,12 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
         for rel in shardPaths {
             let full = (directory as NSString).appendingPathComponent(rel)
             let reader = try ShardReader(path: full)
-            if let m = metadata, let difference = MetadataCompatibility.firstDifference(m, reader.metadata, fields: MetadataCompatibility.datasetFields) {
-                throw StrataError(.dataset, "shard's \(difference.field) (\(difference.second)) differs from the first shard's (\(difference.first))", path: full)
+            if let m = metadata,
+                let difference = MetadataCompatibility.firstDifference(m, reader.metadata, fields: MetadataCompatibility.datasetFields)
+            {
+                throw StrataError(
+                    .dataset, "shard's \(difference.field) (\(difference.second)) differs from the first shard's (\(difference.first))",
+                    path: full)
             }
             if metadata == nil { metadata = reader.metadata }
             let crc = try fileCRC32C(full)
@@ -100,21 +104,28 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
     public static func read(path: String, checkingTotal: Bool) throws -> DatasetManifest {
         let attributes = try? FileManager.default.attributesOfItem(atPath: path)
         if let size = attributes?[.size] as? Int, size > StrataLimits.maxManifestBytes {
-            throw StrataError(.dataset, "manifest is \(ByteSize.format(size)), over the limit of \(ByteSize.format(StrataLimits.maxManifestBytes))", path: path)
+            throw StrataError(
+                .dataset, "manifest is \(ByteSize.format(size)), over the limit of \(ByteSize.format(StrataLimits.maxManifestBytes))",
+                path: path)
         }
         let data = try readManifestBytes(path)
         let m: DatasetManifest
         do { m = try JSONDecoder().decode(DatasetManifest.self, from: data) } catch {
             throw StrataError(.dataset, "manifest JSON is invalid: \(error)", path: path)
         }
-        guard m.format == formatName else { throw StrataError(.dataset, "manifest format is \"\(m.format)\", expected \"\(formatName)\"", path: path) }
-        guard m.version == 1 else { throw StrataError(.dataset, "unsupported manifest version \(m.version) (this reader supports 1)", path: path) }
+        guard m.format == formatName else {
+            throw StrataError(.dataset, "manifest format is \"\(m.format)\", expected \"\(formatName)\"", path: path)
+        }
+        guard m.version == 1 else {
+            throw StrataError(.dataset, "unsupported manifest version \(m.version) (this reader supports 1)", path: path)
+        }
         for (i, s) in m.shards.enumerated() {
             if s.path.isEmpty || s.path.hasPrefix("/") || s.path.split(separator: "/").contains("..") {
                 throw StrataError(.dataset, "shard path \"\(s.path)\" must be relative and stay inside the dataset directory", path: path)
             }
             guard (0...StrataLimits.maxRecordsPerShard).contains(s.records) else {
-                throw StrataError(.dataset, "\(m.describeEntry(i)): records \(s.records) is outside 0...\(StrataLimits.maxRecordsPerShard)", path: path)
+                throw StrataError(
+                    .dataset, "\(m.describeEntry(i)): records \(s.records) is outside 0...\(StrataLimits.maxRecordsPerShard)", path: path)
             }
             guard s.bytes >= 0 else { throw StrataError(.dataset, "\(m.describeEntry(i)): bytes \(s.bytes) is negative", path: path) }
         }
@@ -130,7 +141,8 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
     public func checkTotal(path: String) throws {
         let sum = shards.reduce(0) { $0 + $1.records }
         guard records == sum else {
-            throw StrataError(.dataset, "manifest \"records\" is \(records) but its \(shards.count) shard entries list \(sum) records", path: path)
+            throw StrataError(
+                .dataset, "manifest \"records\" is \(records) but its \(shards.count) shard entries list \(sum) records", path: path)
         }
     }
 

@@ -41,7 +41,7 @@ enum DatasetUniqueness {
         var hashed: [Hashed] = []
         hashed.reserveCapacity(readers.reduce(0) { $0 + $1.count })
         for (s, reader) in readers.enumerated() {
-            for r in 0 ..< reader.count {
+            for r in 0..<reader.count {
                 if let hash = try reader.entryIDHash(r) { hashed.append(Hashed(hash: hash, shard: UInt32(s), record: UInt32(r))) }
             }
         }
@@ -55,7 +55,7 @@ enum DatasetUniqueness {
             if end - start > 1 {
                 // Equal hashes: compare the ids themselves (different ids may share a 64-bit hash).
                 var firstPlace: [String: Place] = [:]
-                for place in hashed[start ..< end].map(\.place).sorted() {
+                for place in hashed[start..<end].map(\.place).sorted() {
                     let id = try readers[place.shard].info(place.record).id
                     if let earlier = firstPlace[id] {
                         if found.map({ place < $0.second }) ?? true { found = DuplicateID(id: id, first: earlier, second: place) }

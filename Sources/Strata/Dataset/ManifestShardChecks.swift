@@ -8,10 +8,17 @@ extension DatasetManifest.Shard {
             throw StrataError(.dataset, "shard has \(reader.count) records but the manifest says \(records)", path: path)
         }
         guard reader.fileSize == bytes else {
-            throw StrataError(.dataset, "shard is \(reader.fileSize) bytes but the manifest says \(bytes) (replaced or changed since the manifest was written?)", path: path)
+            throw StrataError(
+                .dataset,
+                "shard is \(reader.fileSize) bytes but the manifest says \(bytes) (replaced or changed since the manifest was written?)",
+                path: path)
         }
-        if let difference = MetadataCompatibility.firstDifference(datasetMetadata, reader.metadata, fields: MetadataCompatibility.datasetFields) {
-            throw StrataError(.dataset, "shard's \(difference.field) (\(difference.second)) differs from the manifest's (\(difference.first))", path: path)
+        if let difference = MetadataCompatibility.firstDifference(
+            datasetMetadata, reader.metadata, fields: MetadataCompatibility.datasetFields)
+        {
+            throw StrataError(
+                .dataset, "shard's \(difference.field) (\(difference.second)) differs from the manifest's (\(difference.first))", path: path
+            )
         }
     }
 
@@ -20,12 +27,17 @@ extension DatasetManifest.Shard {
     func checkChecksum(path: String) throws {
         let crc = try fileCRC32C(path)
         guard crc == crc32c else {
-            throw StrataError(.dataset, "shard CRC32C is \(crc) but the manifest says \(crc32c) (replaced or changed since the manifest was written?)", path: path)
+            throw StrataError(
+                .dataset, "shard CRC32C is \(crc) but the manifest says \(crc32c) (replaced or changed since the manifest was written?)",
+                path: path)
         }
     }
 
     /// True when `crc32c` is written as the format requires: 8 lower-case hex digits.
     var hasWellFormedChecksum: Bool {
-        crc32c.utf8.count == 8 && crc32c.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) }
+        crc32c.utf8.count == 8
+            && crc32c.utf8.allSatisfy {
+                (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0)
+            }
     }
 }

@@ -26,7 +26,9 @@ public final class StrataDataset: @unchecked Sendable {
         if isDirectory.boolValue {
             let manifestPath = (path as NSString).appendingPathComponent(DatasetManifest.fileName)
             guard FileManager.default.fileExists(atPath: manifestPath) else {
-                throw StrataError(.dataset, "directory has no \(DatasetManifest.fileName); a dataset directory needs one (or pass a shard file)", path: path)
+                throw StrataError(
+                    .dataset, "directory has no \(DatasetManifest.fileName); a dataset directory needs one (or pass a shard file)",
+                    path: path)
             }
             let m = try DatasetManifest.read(path: manifestPath, checkingTotal: false)
             var readers: [ShardReader] = []
@@ -35,7 +37,8 @@ public final class StrataDataset: @unchecked Sendable {
                 let full = try ShardPathPolicy.resolve(s.path, in: path, manifest: manifestPath)
                 let r = try ShardReader(path: full)
                 guard r.count == s.records else {
-                    throw StrataError(.dataset, "\(m.describeEntry(i)) says \(s.records) records but the shard holds \(r.count)", path: manifestPath)
+                    throw StrataError(
+                        .dataset, "\(m.describeEntry(i)) says \(s.records) records but the shard holds \(r.count)", path: manifestPath)
                 }
                 try s.checkOnOpen(r, path: full, datasetMetadata: m.metadata)
                 if checkShardChecksums { try s.checkChecksum(path: full) }
@@ -64,13 +67,17 @@ public final class StrataDataset: @unchecked Sendable {
     private static func checkUniqueness(_ readers: [ShardReader], manifest: DatasetManifest, manifestPath: String) throws {
         guard readers.count > 1 else { return }
         if let (i, j) = DatasetUniqueness.firstRepeatedShard(readers) {
-            throw StrataError(.dataset, "shards \(i) (\"\(manifest.shards[i].path)\") and \(j) (\"\(manifest.shards[j].path)\") are the same file; a manifest must list each shard once",
-                              path: manifestPath)
+            throw StrataError(
+                .dataset,
+                "shards \(i) (\"\(manifest.shards[i].path)\") and \(j) (\"\(manifest.shards[j].path)\") are the same file; a manifest must list each shard once",
+                path: manifestPath)
         }
         if let duplicate = try DatasetUniqueness.firstDuplicateID(readers) {
             let first = manifest.shards[duplicate.first.shard].path, second = manifest.shards[duplicate.second.shard].path
-            throw StrataError(.dataset, "record id \"\(duplicate.id)\" occurs twice: \(first) record \(duplicate.first.record) and \(second) record \(duplicate.second.record); record ids must be unique within a dataset",
-                              path: manifestPath)
+            throw StrataError(
+                .dataset,
+                "record id \"\(duplicate.id)\" occurs twice: \(first) record \(duplicate.first.record) and \(second) record \(duplicate.second.record); record ids must be unique within a dataset",
+                path: manifestPath)
         }
     }
 
@@ -87,7 +94,9 @@ public final class StrataDataset: @unchecked Sendable {
 
     private func shard(for global: Int) throws -> (ShardReader, Int) {
         let (s, l) = locate(global)
-        guard s < shards.count else { throw StrataError(.invalidArgument, "record index \(global) is out of range 0..<\(count)", path: path) }
+        guard s < shards.count else {
+            throw StrataError(.invalidArgument, "record index \(global) is out of range 0..<\(count)", path: path)
+        }
         return (shards[s], l)
     }
 

@@ -1,9 +1,10 @@
 import Foundation
 import SystemPackage
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Whole-file replacement that a crash cannot leave half-written: the bytes go to a
@@ -22,8 +23,9 @@ public enum AtomicFile {
         let name = PathSyntax.lastComponent(of: path)
         let temporary = (directory.isEmpty ? "" : directory + "/") + ".\(name).tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))"
         let file = try DatasetOpsError.performing("create", on: temporary) {
-            try SystemPackage.FileDescriptor.open(FilePath(temporary), .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
-                                                  permissions: FilePermissions(rawValue: 0o644))
+            try SystemPackage.FileDescriptor.open(
+                FilePath(temporary), .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
+                permissions: FilePermissions(rawValue: 0o644))
         }
         var renamed = false
         defer {
@@ -43,7 +45,9 @@ public enum AtomicFile {
 
     /// Flushes a directory entry change (a rename or a new file) to disk; best effort.
     public static func syncDirectory(_ directory: String) {
-        guard let file = try? SystemPackage.FileDescriptor.open(FilePath(directory), .readOnly, options: [.directory, .closeOnExec]) else { return }
+        guard let file = try? SystemPackage.FileDescriptor.open(FilePath(directory), .readOnly, options: [.directory, .closeOnExec]) else {
+            return
+        }
         _ = fsync(file.rawValue)
         try? file.close()
     }

@@ -23,9 +23,13 @@ public enum DatasetConvert {
     public typealias Progress = (String, Int, Int) -> Void
 
     @discardableResult
-    public static func convert(input: String, output: String, dtype: StrataDType, maxRelError: Double = QuantizationInfo.defaultQ8MaxRelError,
-                               options: WriterOptions? = nil, progress: Progress? = nil) throws -> Report {
-        guard maxRelError.isFinite, maxRelError >= 0 else { throw DatasetOpsError.invalidArgument("--max-rel-error must be a finite number ≥ 0, got \(maxRelError)") }
+    public static func convert(
+        input: String, output: String, dtype: StrataDType, maxRelError: Double = QuantizationInfo.defaultQ8MaxRelError,
+        options: WriterOptions? = nil, progress: Progress? = nil
+    ) throws -> Report {
+        guard maxRelError.isFinite, maxRelError >= 0 else {
+            throw DatasetOpsError.invalidArgument("--max-rel-error must be a finite number ≥ 0, got \(maxRelError)")
+        }
         var isDirectory: ObjCBool = false
         let inputIsDirectory = FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) && isDirectory.boolValue
         var report = Report()
@@ -34,8 +38,9 @@ public enum DatasetConvert {
             let replacement = try FileReplacement(target: output)
             let source = try StrataDataset(path: input, checkShardChecksums: true)
             try replacement.write { partial in
-                stats = try convertShard(source, shard: 0, dtype: dtype, maxRelError: maxRelError, options: options, to: partial,
-                                         done: 0, progress: progress)
+                stats = try convertShard(
+                    source, shard: 0, dtype: dtype, maxRelError: maxRelError, options: options, to: partial,
+                    done: 0, progress: progress)
             }
             report.shards = 1
             report.records = source.count
@@ -44,15 +49,16 @@ public enum DatasetConvert {
         } else {
             let lock = try OutputLock(directory: output)
             defer { lock.release() }
-            let source = try StrataDataset(path: input, checkShardChecksums: true)  // a whole-dataset rewrite (spec/FORMAT.md §11)
+            let source = try StrataDataset(path: input, checkShardChecksums: true) // a whole-dataset rewrite (spec/FORMAT.md §11)
             try NewOutputDirectory.requireEmpty(output, datasets: ["."])
             try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
             var names: [String] = []
             var done = 0
             for s in source.shards.indices {
                 let name = String(format: "shard-%05d.strata", s)
-                let shardStats = try convertShard(source, shard: s, dtype: dtype, maxRelError: maxRelError, options: options,
-                                                  to: (output as NSString).appendingPathComponent(name), done: done, progress: progress)
+                let shardStats = try convertShard(
+                    source, shard: s, dtype: dtype, maxRelError: maxRelError, options: options,
+                    to: (output as NSString).appendingPathComponent(name), done: done, progress: progress)
                 stats.merge(shardStats)
                 done += source.shards[s].count
                 names.append(name)
@@ -70,8 +76,10 @@ public enum DatasetConvert {
     }
 
     /// Writes shard `s` of `source` as `dtype` to `path`; returns the errors of what it wrote.
-    private static func convertShard(_ source: StrataDataset, shard s: Int, dtype: StrataDType, maxRelError: Double,
-                                     options: WriterOptions?, to path: String, done: Int, progress: Progress?) throws -> QuantizationErrorStats {
+    private static func convertShard(
+        _ source: StrataDataset, shard s: Int, dtype: StrataDType, maxRelError: Double,
+        options: WriterOptions?, to path: String, done: Int, progress: Progress?
+    ) throws -> QuantizationErrorStats {
         let reader = source.shards[s]
         let first = done, count = reader.count, total = source.count
         var metadata = reader.metadata
@@ -108,7 +116,8 @@ public enum DatasetConvert {
         let written = writer.quantizationErrorStats
         try writer.close()
         if let surveyed, written.summary != surveyed {
-            throw StrataError(.io, "the errors measured while writing (\(written.summary)) differ from the survey's (\(surveyed))", path: path)
+            throw StrataError(
+                .io, "the errors measured while writing (\(written.summary)) differ from the survey's (\(surveyed))", path: path)
         }
         return written
     }

@@ -34,15 +34,17 @@ enum DatasetInputs {
                 let real = try ShardPathPolicy.resolve(entry.path, in: input, manifest: manifestPath)
                 let reader = try ShardReader(path: real)
                 try entry.checkOnOpen(reader, path: real, datasetMetadata: manifest.metadata)
-                return InputShard(path: real, label: (input as NSString).appendingPathComponent(entry.path),
-                                  reader: reader, listed: entry)
+                return InputShard(
+                    path: real, label: (input as NSString).appendingPathComponent(entry.path),
+                    reader: reader, listed: entry)
             }
         }
         let names = try FileManager.default.contentsOfDirectory(atPath: input)
             .filter { ($0 as NSString).pathExtension == shardExtension }
             .sorted()
         guard !names.isEmpty else {
-            throw DatasetOpsError.invalidArgument("\(input): a directory with neither \(DatasetManifest.fileName) nor .\(shardExtension) shard files")
+            throw DatasetOpsError.invalidArgument(
+                "\(input): a directory with neither \(DatasetManifest.fileName) nor .\(shardExtension) shard files")
         }
         return try names.map { name in
             let full = (input as NSString).appendingPathComponent(name)

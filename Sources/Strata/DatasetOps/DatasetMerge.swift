@@ -25,8 +25,10 @@ public enum DatasetMerge {
     /// - Parameters:
     ///   - append: add to the dataset already in `directory` (its manifest must exist);
     ///     without it, a directory that already has a manifest is refused.
-    public static func merge(inputs: [String], into directory: String, mode: ShardPlacementMode = .link,
-                             append: Bool = false) throws -> Result {
+    public static func merge(
+        inputs: [String], into directory: String, mode: ShardPlacementMode = .link,
+        append: Bool = false
+    ) throws -> Result {
         guard !inputs.isEmpty else { throw DatasetOpsError.invalidArgument("merge needs at least one input") }
         let fm = FileManager.default
         // Before the existing manifest is read: two merges into one directory must not both append to it.
@@ -39,7 +41,9 @@ public enum DatasetMerge {
         var reference: (metadata: StrataMetadata, label: String)?
         if fm.fileExists(atPath: manifestPath) {
             guard append else {
-                throw DatasetOpsError.invalidArgument("\(directory) already holds a dataset (\(DatasetManifest.fileName)); pass --append to add shards to it, or choose a new --out")
+                throw DatasetOpsError.invalidArgument(
+                    "\(directory) already holds a dataset (\(DatasetManifest.fileName)); pass --append to add shards to it, or choose a new --out"
+                )
             }
             let manifest = try DatasetManifest.read(path: manifestPath)
             existing = manifest.shards
@@ -56,7 +60,8 @@ public enum DatasetMerge {
         // The same file twice (directly, through two datasets, or by a link) would duplicate every record.
         let allShards = existingShards + incoming
         if let (i, j) = DatasetUniqueness.firstRepeatedShard(allShards.map(\.reader)) {
-            throw DatasetOpsError.invalidArgument("cannot merge: \(allShards[j].label) and \(allShards[i].label) are the same shard file (\(allShards[i].path))")
+            throw DatasetOpsError.invalidArgument(
+                "cannot merge: \(allShards[j].label) and \(allShards[i].label) are the same shard file (\(allShards[i].path))")
         }
 
         // Every shard must agree with the first on model, tokenizer, shape, dtype and labels.
@@ -66,16 +71,18 @@ public enum DatasetMerge {
                 continue
             }
             if let difference = MetadataCompatibility.firstDifference(reference.metadata, shard.reader.metadata) {
-                throw DatasetOpsError.incompatibleMetadata(field: difference.field, first: reference.label, firstValue: difference.first,
-                                                           other: shard.label, otherValue: difference.second)
+                throw DatasetOpsError.incompatibleMetadata(
+                    field: difference.field, first: reference.label, firstValue: difference.first,
+                    other: shard.label, otherValue: difference.second)
             }
         }
 
         // A dataset reader refuses both as well (`StrataDataset`); refusing them here keeps merge from
         // writing a manifest that no reader opens.
         if let duplicate = try DatasetUniqueness.firstDuplicateID(allShards.map(\.reader)) {
-            throw DatasetOpsError.duplicateRecordID(id: duplicate.id, first: allShards[duplicate.first.shard].label,
-                                                    second: allShards[duplicate.second.shard].label)
+            throw DatasetOpsError.duplicateRecordID(
+                id: duplicate.id, first: allShards[duplicate.first.shard].label,
+                second: allShards[duplicate.second.shard].label)
         }
 
         // The new manifest records each shard's CRC32C as it is now; a shard taken from a dataset must
@@ -98,10 +105,12 @@ public enum DatasetMerge {
                 relative = uniqueName(for: (shard.path as NSString).lastPathComponent, avoiding: usedNames, in: directory)
                 action = try ShardPlacement.place(shard.path, at: (directory as NSString).appendingPathComponent(relative), mode: mode)
             }
-            usedNames.insert(relative)  // unique: placed names avoid it, referenced paths are distinct files
+            usedNames.insert(relative) // unique: placed names avoid it, referenced paths are distinct files
             let full = (directory as NSString).appendingPathComponent(relative)
-            entries.append(DatasetManifest.Shard(path: relative, records: shard.reader.count, bytes: shard.reader.fileSize,
-                                                 crc32c: try fileCRC32C(full)))
+            entries.append(
+                DatasetManifest.Shard(
+                    path: relative, records: shard.reader.count, bytes: shard.reader.fileSize,
+                    crc32c: try fileCRC32C(full)))
             placed.append(Result.Placed(path: relative, action: action, records: shard.reader.count))
         }
         guard let metadata = reference?.metadata else {

@@ -1,8 +1,9 @@
 import SystemPackage
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Errors of dataset-level operations (manifest safety, merge, re-shard, split). Each says
@@ -35,7 +36,8 @@ public enum DatasetOpsError: Error, CustomStringConvertible, Equatable {
         case let .outputExists(path):
             return "\(path) already exists and is not empty; choose a new output directory"
         case let .unfinishedOutput(path, why):
-            return "\(path) holds the unfinished output of an interrupted run (\(why)); it cannot be resumed: remove it (rm -r \(path)) and run the command again, or choose a new output directory"
+            return
+                "\(path) holds the unfinished output of an interrupted run (\(why)); it cannot be resumed: remove it (rm -r \(path)) and run the command again, or choose a new output directory"
         }
     }
 }

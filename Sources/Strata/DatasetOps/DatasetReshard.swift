@@ -7,20 +7,23 @@ public enum DatasetReshard {
     /// stored block is copied byte for byte (CRC-checked, not decompressed); with `options` the values
     /// are re-encoded with those codec settings.
     @discardableResult
-    public static func reshard(input: String, output: String, recordsPerShard: Int?, shardBytes: Int?,
-                               options: WriterOptions? = nil) throws -> DatasetManifest {
+    public static func reshard(
+        input: String, output: String, recordsPerShard: Int?, shardBytes: Int?,
+        options: WriterOptions? = nil
+    ) throws -> DatasetManifest {
         guard (recordsPerShard == nil) != (shardBytes == nil) else {
             throw DatasetOpsError.invalidArgument("give exactly one of --records-per-shard and --shard-size")
         }
         let lock = try OutputLock(directory: output)
         defer { lock.release() }
-        let source = try StrataDataset(path: input, checkShardChecksums: true)  // a whole-dataset rewrite (spec/FORMAT.md §11)
-        let writer = try RollingDatasetWriter(directory: output, metadata: source.metadata,
-                                              options: options ?? WriterOptions(matching: source.metadata),
-                                              recordsPerShard: recordsPerShard, shardBytes: shardBytes)
+        let source = try StrataDataset(path: input, checkShardChecksums: true) // a whole-dataset rewrite (spec/FORMAT.md §11)
+        let writer = try RollingDatasetWriter(
+            directory: output, metadata: source.metadata,
+            options: options ?? WriterOptions(matching: source.metadata),
+            recordsPerShard: recordsPerShard, shardBytes: shardBytes)
         // Codec settings as the source's: stored blocks are copied as they are; other settings re-encode.
         let copier = RecordCopier(source: source, reencode: options != nil)
-        for global in 0 ..< source.count { try copier.copy(global, to: writer) }
+        for global in 0..<source.count { try copier.copy(global, to: writer) }
         return try writer.finish(extra: source.manifest?.extra ?? [:])
     }
 }

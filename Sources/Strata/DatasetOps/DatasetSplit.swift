@@ -79,12 +79,13 @@ public enum DatasetSplit {
         for key in groups.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
             let members = groups[key]!
             seen += members.count
-            let counts = stratumCounts(size: members.count, fractions: fractions, takesAll: takesAll,
-                                       recordsSoFar: seen, assignedSoFar: result.map(\.count))
+            let counts = stratumCounts(
+                size: members.count, fractions: fractions, takesAll: takesAll,
+                recordsSoFar: seen, assignedSoFar: result.map(\.count))
             let order = Permutation.shuffled(count: members.count, using: &generator)
             var position = 0
             for (k, count) in counts.enumerated() {
-                for _ in 0 ..< count {
+                for _ in 0..<count {
                     result[k].append(members[Int(order[position])])
                     position += 1
                 }
@@ -119,16 +120,18 @@ public enum DatasetSplit {
 
     /// Splits `input` into `output/<part>/` datasets (parts with fraction 0 are not written), under the
     /// `OutputLock` of `output`, which must be absent or empty (`NewOutputDirectory`).
-    public static func split(input: String, output: String, parts: [Part], stratify: Stratify, seed: UInt64,
-                             recordsPerShard: Int? = nil, shardBytes: Int? = 256 << 20) throws -> Result {
+    public static func split(
+        input: String, output: String, parts: [Part], stratify: Stratify, seed: UInt64,
+        recordsPerShard: Int? = nil, shardBytes: Int? = 256 << 20
+    ) throws -> Result {
         try validate(parts)
         let lock = try OutputLock(directory: output)
         defer { lock.release() }
         try NewOutputDirectory.requireEmpty(output, datasets: parts.filter { $0.fraction > 0 }.map(\.name))
-        let source = try StrataDataset(path: input, checkShardChecksums: true)  // a whole-dataset rewrite (spec/FORMAT.md §11)
+        let source = try StrataDataset(path: input, checkShardChecksums: true) // a whole-dataset rewrite (spec/FORMAT.md §11)
         var keys: [String] = []
         keys.reserveCapacity(source.count)
-        for global in 0 ..< source.count {
+        for global in 0..<source.count {
             switch stratify {
             case .none:
                 keys.append("")
@@ -141,7 +144,8 @@ public enum DatasetSplit {
             case let .metadata(field):
                 let info = try source.info(global)
                 guard let value = info.metadata[field] else {
-                    throw DatasetOpsError.invalidArgument("--stratify meta:\(field): record \(global) (id \"\(info.id)\") has no metadata field \"\(field)\"")
+                    throw DatasetOpsError.invalidArgument(
+                        "--stratify meta:\(field): record \(global) (id \"\(info.id)\") has no metadata field \"\(field)\"")
                 }
                 keys.append(value)
             }
@@ -152,9 +156,10 @@ public enum DatasetSplit {
         var written: [(name: String, directory: String, records: Int)] = []
         for (part, members) in zip(parts, assignment) where part.fraction > 0 {
             let directory = (output as NSString).appendingPathComponent(part.name)
-            let writer = try RollingDatasetWriter(directory: directory, metadata: source.metadata,
-                                                  options: WriterOptions(matching: source.metadata),
-                                                  recordsPerShard: recordsPerShard, shardBytes: recordsPerShard == nil ? shardBytes : nil)
+            let writer = try RollingDatasetWriter(
+                directory: directory, metadata: source.metadata,
+                options: WriterOptions(matching: source.metadata),
+                recordsPerShard: recordsPerShard, shardBytes: recordsPerShard == nil ? shardBytes : nil)
             for global in members { try copier.copy(global, to: writer) }
             var extra = source.manifest?.extra ?? [:]
             extra["split"] = part.name

@@ -1,8 +1,9 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// How every command writes a single-file output (README, "What a command does to its output"):
@@ -29,7 +30,7 @@ public final class FileReplacement {
         lock = try OutputLock(file: target)
         removedStalePartials = Self.removeStalePartials(of: target)
         partialPath = Self.partialPath(of: target, pid: getpid())
-        unlink(partialPath)  // left by an earlier process that had this pid
+        unlink(partialPath) // left by an earlier process that had this pid
     }
 
     deinit {

@@ -13,8 +13,11 @@ public enum MetadataCompatibility {
 
     /// The compared fields, in the order they are reported. For `model` and `tokenizer` the
     /// differing sub-field is named (e.g. `model.file_sha256`).
-    public static let comparedFields = ["hidden", "layers", "dtype", "model", "tokenizer", "layer_semantics",
-                                        "label_names", "auxiliary", "quantization.max_rel_error"]
+    public static let comparedFields =
+        [
+            "hidden", "layers", "dtype", "model", "tokenizer", "layer_semantics",
+            "label_names", "auxiliary", "quantization.max_rel_error"
+        ]
         + StrataMetadata.PromptKey.all.map { "extra.\($0)" }
 
     /// The fields every shard of a dataset must share with the manifest's `metadata` (spec/FORMAT.md §11):
@@ -23,8 +26,10 @@ public enum MetadataCompatibility {
 
     /// The first of `fields` (default: `comparedFields`, what `strata merge` requires) on which `a` and
     /// `b` differ, or nil when they agree on all of them.
-    public static func firstDifference(_ a: StrataMetadata, _ b: StrataMetadata,
-                                       fields: [String] = comparedFields) -> Difference? {
+    public static func firstDifference(
+        _ a: StrataMetadata, _ b: StrataMetadata,
+        fields: [String] = comparedFields
+    ) -> Difference? {
         fields.lazy.compactMap { difference(in: $0, a, b) }.first
     }
 
@@ -71,7 +76,8 @@ public enum MetadataCompatibility {
 
     private static func fragment(_ value: Any) -> String {
         guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]),
-              let text = String(data: data, encoding: .utf8) else { return "\(value)" }
+            let text = String(data: data, encoding: .utf8)
+        else { return "\(value)" }
         return text
     }
 

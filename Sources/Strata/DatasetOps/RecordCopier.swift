@@ -21,7 +21,7 @@ final class RecordCopier {
         if !reencode {
             let (s, local) = source.locate(global)
             let shard = source.shards[s]
-            let blocks = try (0 ..< shard.blockCount(local)).map { RecordBlock.encoded(try shard.storedBlock(local, block: $0)) }
+            let blocks = try (0..<shard.blockCount(local)).map { RecordBlock.encoded(try shard.storedBlock(local, block: $0)) }
             try writer.append(record, blocks: blocks)
             return
         }
@@ -35,8 +35,9 @@ final class RecordCopier {
         for declared in source.metadata.auxiliary {
             auxiliary[declared.name] = try source.auxiliary(global, name: declared.name)
         }
-        return RecordInput(id: info.id, labels: info.labels, tokenIDs: info.tokenIDs, text: info.text,
-                           metadata: info.metadata, auxiliary: auxiliary)
+        return RecordInput(
+            id: info.id, labels: info.labels, tokenIDs: info.tokenIDs, text: info.text,
+            metadata: info.metadata, auxiliary: auxiliary)
     }
 
     /// Calls `body` with record `global`'s values, decoded, in the form a writer storing `target`
@@ -44,31 +45,33 @@ final class RecordCopier {
     /// it stores another one (`strata convert`) or the source is lossy.
     func values(_ global: Int, for target: StrataDType, _ body: (HiddenStatesBuffer) throws -> Void) throws {
         let (s, local) = source.locate(global)
-        guard s < source.shards.count else { throw StrataError(.invalidArgument, "record index \(global) is out of range 0..<\(source.count)", path: source.path) }
+        guard s < source.shards.count else {
+            throw StrataError(.invalidArgument, "record index \(global) is out of range 0..<\(source.count)", path: source.path)
+        }
         let count = try source.shards[s].tokenCount(local) * source.metadata.layers.count * source.metadata.hidden
         if floats.count < count { floats = [Float](repeating: 0, count: count) }
         try floats.withUnsafeMutableBufferPointer { buffer in
-            let values = UnsafeMutableBufferPointer(rebasing: buffer[0 ..< count])
+            let values = UnsafeMutableBufferPointer(rebasing: buffer[0..<count])
             try source.readFloat(global, layers: nil, tokens: nil, into: values)
         }
         let passFloats = target != source.metadata.dtype || source.metadata.dtype.isLossy
         switch passFloats ? .f32 : source.metadata.dtype {
         case .f32, .q8:
             try floats.withUnsafeBufferPointer { buffer in
-                try body(.f32(UnsafeBufferPointer(rebasing: buffer[0 ..< count])))
+                try body(.f32(UnsafeBufferPointer(rebasing: buffer[0..<count])))
             }
         case .f16, .bf16:
             if halves.count < count { halves = [UInt16](repeating: 0, count: count) }
             let isBF16 = source.metadata.dtype == .bf16
             floats.withUnsafeBufferPointer { input in
                 halves.withUnsafeMutableBufferPointer { output in
-                    let from = UnsafeBufferPointer(rebasing: input[0 ..< count])
-                    let to = UnsafeMutableBufferPointer(rebasing: output[0 ..< count])
+                    let from = UnsafeBufferPointer(rebasing: input[0..<count])
+                    let to = UnsafeMutableBufferPointer(rebasing: output[0..<count])
                     if isBF16 { StrataConvert.f32ToBF16(from, to) } else { StrataConvert.f32ToF16(from, to) }
                 }
             }
             try halves.withUnsafeBufferPointer { buffer in
-                let stored = UnsafeBufferPointer(rebasing: buffer[0 ..< count])
+                let stored = UnsafeBufferPointer(rebasing: buffer[0..<count])
                 try body(isBF16 ? .bf16(stored) : .f16(stored))
             }
         }

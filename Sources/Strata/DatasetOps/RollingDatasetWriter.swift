@@ -13,8 +13,10 @@ final class RollingDatasetWriter {
     private var current: ShardWriter?
     private var closedShards: [String] = []
 
-    init(directory: String, metadata: StrataMetadata, options: WriterOptions,
-         recordsPerShard: Int?, shardBytes: Int?) throws {
+    init(
+        directory: String, metadata: StrataMetadata, options: WriterOptions,
+        recordsPerShard: Int?, shardBytes: Int?
+    ) throws {
         if let recordsPerShard, recordsPerShard < 1 {
             throw DatasetOpsError.invalidArgument("--records-per-shard must be at least 1, got \(recordsPerShard)")
         }

@@ -1,9 +1,10 @@
 import Foundation
 import SystemPackage
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// How `strata merge` brings a shard file into the output directory. Shard bytes are never
@@ -59,8 +60,9 @@ enum ShardPlacement {
         FileReplacement.removeStalePartials(of: destination)
         let temporary = FileReplacement.partialPath(of: destination, pid: getpid())
         let output = try DatasetOpsError.performing("create", on: temporary) {
-            try SystemPackage.FileDescriptor.open(FilePath(temporary), .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
-                                                  permissions: FilePermissions(rawValue: 0o644))
+            try SystemPackage.FileDescriptor.open(
+                FilePath(temporary), .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
+                permissions: FilePermissions(rawValue: 0o644))
         }
         var done = false
         defer {
@@ -77,7 +79,9 @@ enum ShardPlacement {
             }
         }
         guard fsync(output.rawValue) == 0 else { throw DatasetOpsError.io(path: temporary, operation: "fsync", errno: errno) }
-        guard rename(temporary, destination) == 0 else { throw DatasetOpsError.io(path: destination, operation: "rename into place", errno: errno) }
+        guard rename(temporary, destination) == 0 else {
+            throw DatasetOpsError.io(path: destination, operation: "rename into place", errno: errno)
+        }
         done = true
     }
 }

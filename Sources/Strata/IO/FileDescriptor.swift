@@ -1,8 +1,9 @@
 import SystemPackage
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A thin owner of a POSIX file descriptor: positioned reads (thread-safe `pread`), positioned writes,
@@ -63,7 +64,9 @@ final class FileDescriptor: @unchecked Sendable {
         }
         guard (st.st_mode & S_IFMT) == S_IFREG else {
             try? opened.close()
-            throw StrataError(.io, "not a regular file (\(fileTypeName(st.st_mode))); a shard, manifest or dataset file must be a regular file", path: path)
+            throw StrataError(
+                .io, "not a regular file (\(fileTypeName(st.st_mode))); a shard, manifest or dataset file must be a regular file",
+                path: path)
         }
         let flags = fcntl(fd, F_GETFL)
         if flags >= 0 { _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) }
@@ -102,14 +105,16 @@ final class FileDescriptor: @unchecked Sendable {
         while done < count {
             let n: Int
             do {
-                n = try system.read(fromAbsoluteOffset: Int64(offset + done),
-                                    into: UnsafeMutableRawBufferPointer(start: buffer + done, count: count - done))
+                n = try system.read(
+                    fromAbsoluteOffset: Int64(offset + done),
+                    into: UnsafeMutableRawBufferPointer(start: buffer + done, count: count - done))
             } catch let code as Errno {
                 throw Self.error("read failed", code, path: path, offset: offset + done)
             }
             if n == 0 {
-                throw StrataError(.truncated, "file ends after \(offset + done) bytes, \(count - done) bytes short of a \(count)-byte read",
-                                  path: path, offset: offset)
+                throw StrataError(
+                    .truncated, "file ends after \(offset + done) bytes, \(count - done) bytes short of a \(count)-byte read",
+                    path: path, offset: offset)
             }
             done += n
         }

@@ -1,8 +1,9 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// One writer at a time per output (spec/DATASETS.md §1, "Output lock"). Every command that writes a
@@ -110,12 +111,14 @@ public final class OutputLock: @unchecked Sendable {
                 }
                 let holder = describeHolder(fd)
                 close(fd)
-                throw StrataError(.locked, "another process is writing it (\(holder)); wait for it to finish or stop it, then run again (lock file \(lockPath))",
-                                  path: output)
+                throw StrataError(
+                    .locked,
+                    "another process is writing it (\(holder)); wait for it to finish or stop it, then run again (lock file \(lockPath))",
+                    path: output)
             }
             var current = stat()
             if stat(lockPath, &current) == 0, current.st_dev == opened.st_dev, current.st_ino == opened.st_ino { return fd }
-            close(fd)  // locked a lock file its holder had just removed: take the new one
+            close(fd) // locked a lock file its holder had just removed: take the new one
         }
     }
 
@@ -124,8 +127,9 @@ public final class OutputLock: @unchecked Sendable {
         var bytes = [UInt8](repeating: 0, count: 4096)
         let count = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, 0) }
         guard count > 0,
-              let object = try? JSONSerialization.jsonObject(with: Data(bytes[0..<count])) as? [String: Any],
-              let pid = object["pid"] as? Int else {
+            let object = try? JSONSerialization.jsonObject(with: Data(bytes[0..<count])) as? [String: Any],
+            let pid = object["pid"] as? Int
+        else {
             return "its pid is not written yet"
         }
         let command = (object["command"] as? String).map { ", \($0)" } ?? ""

@@ -1,8 +1,9 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Human messages for the operating-system errors that Foundation wraps: a `CocoaError` such as
@@ -55,8 +56,8 @@ public enum SystemErrorText {
     static func operationName(_ error: NSError) -> String? {
         guard error.domain == NSCocoaErrorDomain else { return nil }
         switch error.code {
-        case 256 ... 511: return "read"
-        case 512 ... 767: return "write"
+        case 256...511: return "read"
+        case 512...767: return "write"
         default: return nil
         }
     }

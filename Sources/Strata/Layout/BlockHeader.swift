@@ -52,7 +52,10 @@ struct BlockHeader: Equatable {
         guard try r.u32() == EntryMagic.block else { throw StrataError(.corrupt, "expected a block (SBLK) here") }
         let headerLength = try r.u32()
         guard headerLength == UInt32(size) else { throw StrataError(.corrupt, "block header length \(headerLength) is not \(size)") }
-        guard bytes.count >= size, CRC32C.checksum(bytes[0..<(size - 4)]) == UInt32(bytes[68]) | UInt32(bytes[69]) << 8 | UInt32(bytes[70]) << 16 | UInt32(bytes[71]) << 24 else {
+        guard bytes.count >= size,
+            CRC32C.checksum(bytes[0..<(size - 4)]) == UInt32(bytes[68]) | UInt32(bytes[69]) << 8 | UInt32(bytes[70]) << 16 | UInt32(
+                bytes[71]) << 24
+        else {
             throw StrataError(.corrupt, "block header checksum mismatch")
         }
         let ordinal = try r.count64("record ordinal", limit: StrataLimits.maxRecordsPerShard)
@@ -71,10 +74,13 @@ struct BlockHeader: Equatable {
         let rawSize = try r.count64("raw size", limit: StrataLimits.maxBlockRawBytes)
         let storedSize = try r.count64("stored size", limit: ZstdCompressor.bound(StrataLimits.maxBlockRawBytes))
         let payloadCRC = try r.u32()
-        let h = BlockHeader(recordOrdinal: ordinal, idHash: idHash, layerStart: layerStart, layerCount: layerCount,
-                            tokenStart: tokenStart, tokenCount: tokenCount, hidden: hidden, dtype: dtype, codec: codec,
-                            shuffled: shuffle == 1, rawSize: rawSize, storedSize: storedSize, payloadCRC: payloadCRC)
-        guard layerCount > 0, tokenCount > 0, hidden > 0 else { throw StrataError(.corrupt, "block header has an empty layer, token or hidden range") }
+        let h = BlockHeader(
+            recordOrdinal: ordinal, idHash: idHash, layerStart: layerStart, layerCount: layerCount,
+            tokenStart: tokenStart, tokenCount: tokenCount, hidden: hidden, dtype: dtype, codec: codec,
+            shuffled: shuffle == 1, rawSize: rawSize, storedSize: storedSize, payloadCRC: payloadCRC)
+        guard layerCount > 0, tokenCount > 0, hidden > 0 else {
+            throw StrataError(.corrupt, "block header has an empty layer, token or hidden range")
+        }
         let vectors = layerCount.multipliedReportingOverflow(by: tokenCount)
         guard !vectors.overflow else { throw StrataError(.corrupt, "block layer × token count overflows") }
         if let problem = dtype.rawSizeProblem(rawSize, vectors: vectors.partialValue, hidden: hidden) {

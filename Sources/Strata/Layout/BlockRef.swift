@@ -33,7 +33,8 @@ struct BlockRef: Equatable, Sendable {
         let raw = try r.count64("raw size", limit: StrataLimits.maxBlockRawBytes)
         let crc = try r.u32()
         try r.reserved32("field at offset 44 of a block reference")
-        return BlockRef(offset: offset, layerStart: ls, layerCount: lc, tokenStart: ts, tokenCount: tc,
-                        storedSize: stored, rawSize: raw, payloadCRC: crc)
+        return BlockRef(
+            offset: offset, layerStart: ls, layerCount: lc, tokenStart: ts, tokenCount: tc,
+            storedSize: stored, rawSize: raw, payloadCRC: crc)
     }
 }

@@ -1,6 +1,6 @@
 /// The fixed 32-byte shard header (spec/FORMAT.md §File header). The metadata JSON follows it.
 struct FileHeader: Equatable {
-    static let magic: [UInt8] = [0x89, 0x53, 0x54, 0x52, 0x41, 0x54, 0x41, 0x0A]  // "\x89STRATA\n"
+    static let magic: [UInt8] = [0x89, 0x53, 0x54, 0x52, 0x41, 0x54, 0x41, 0x0A] // "\x89STRATA\n"
     static let size = 32
     static let majorVersion: UInt16 = 1
     /// The newest minor version this implementation reads and writes (1.1 added dtype q8); a shard
@@ -30,7 +30,9 @@ struct FileHeader: Equatable {
 
     /// Parses and validates the header bytes; rejects a foreign file, an unknown major version, a bad CRC.
     static func decode(_ bytes: [UInt8]) throws -> FileHeader {
-        guard bytes.count >= size else { throw StrataError(.notAShard, "file is \(bytes.count) bytes, shorter than the 32-byte Strata header", offset: 0) }
+        guard bytes.count >= size else {
+            throw StrataError(.notAShard, "file is \(bytes.count) bytes, shorter than the 32-byte Strata header", offset: 0)
+        }
         guard Array(bytes[0..<8]) == magic else { throw StrataError(.notAShard, "not a Strata shard (bad magic)", offset: 0) }
         var r = ByteReader(Array(bytes[0..<size]), what: "file header", position: 8)
         let major = try r.u16()

@@ -7,17 +7,23 @@ import Foundation
 enum FormatVersionCheck {
     static func checkDType(metadataJSON json: [UInt8], header: FileHeader, readerMinorVersion: UInt16) throws {
         guard let object = try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any],
-              let name = object["dtype"] as? String else { return }  // the full decode reports it
+            let name = object["dtype"] as? String
+        else { return } // the full decode reports it
         let fileVersion = "\(header.major).\(header.minor)"
         let known = StrataDType.allCases.filter { $0.formatMinorVersion <= readerMinorVersion }
         let readerVersion = "\(FileHeader.majorVersion).\(readerMinorVersion)"
         guard let dtype = StrataDType(rawValue: name), known.contains(dtype) else {
-            throw StrataError(.notAShard, "the shard stores dtype \"\(name)\" (format \(fileVersion)), which this reader of format \(readerVersion) "
-                + "does not know (it reads \(known.map(\.rawValue).joined(separator: ", "))); read it with a newer strata", offset: FileHeader.size)
+            throw StrataError(
+                .notAShard,
+                "the shard stores dtype \"\(name)\" (format \(fileVersion)), which this reader of format \(readerVersion) "
+                    + "does not know (it reads \(known.map(\.rawValue).joined(separator: ", "))); read it with a newer strata",
+                offset: FileHeader.size)
         }
         guard dtype.formatMinorVersion <= header.minor else {
-            throw StrataError(.corrupt, "dtype \(name) needs format \(FileHeader.majorVersion).\(dtype.formatMinorVersion) or newer, but the file header says \(fileVersion)",
-                              offset: 10)
+            throw StrataError(
+                .corrupt,
+                "dtype \(name) needs format \(FileHeader.majorVersion).\(dtype.formatMinorVersion) or newer, but the file header says \(fileVersion)",
+                offset: 10)
         }
     }
 }

@@ -81,10 +81,12 @@ struct RecordEntry: Equatable {
         let bodyLength = try r.count64("body length", limit: StrataLimits.maxRecordEntryBytes)
         let bodyCRC = try r.u32()
         let blockCount = try r.count32("block count", limit: StrataLimits.maxBlocksPerRecord)
-        var reserved = r   // checked after the CRC, so a damaged header is reported as such
+        var reserved = r // checked after the CRC, so a damaged header is reported as such
         _ = try r.u32()
         let crc = try r.u32()
-        guard crc == CRC32C.checksum(bytes[0..<(headerSize - 4)]) else { throw StrataError(.corrupt, "record entry header checksum mismatch") }
+        guard crc == CRC32C.checksum(bytes[0..<(headerSize - 4)]) else {
+            throw StrataError(.corrupt, "record entry header checksum mismatch")
+        }
         try reserved.reserved32("field at offset 40")
         return Header(ordinal: ordinal, idHash: idHash, bodyLength: bodyLength, bodyCRC: bodyCRC, blockCount: blockCount)
     }
@@ -97,7 +99,9 @@ struct RecordEntry: Equatable {
         guard recordIDHash(id) == header.idHash else { throw StrataError(.corrupt, "record id does not match the id hash in its header") }
         let nTokens = try r.count32("token count", limit: StrataLimits.maxTokens)
         let nLabels = try r.count32("label count", limit: StrataLimits.maxLabels)
-        guard nLabels * 8 + nTokens * 4 <= r.remaining else { throw StrataError(.corrupt, "record entry body is too short for \(nLabels) labels and \(nTokens) tokens") }
+        guard nLabels * 8 + nTokens * 4 <= r.remaining else {
+            throw StrataError(.corrupt, "record entry body is too short for \(nLabels) labels and \(nTokens) tokens")
+        }
         var labels = [Int]()
         labels.reserveCapacity(nLabels)
         for _ in 0..<nLabels { labels.append(Int(try r.i64())) }
@@ -129,13 +133,16 @@ struct RecordEntry: Equatable {
             guard aux.updateValue(v, forKey: name) == nil else { throw StrataError(.corrupt, "auxiliary vector \"\(name)\" appears twice") }
         }
         let nBlocks = try r.count32("block count", limit: r.remaining / BlockRef.size)
-        guard nBlocks == header.blockCount else { throw StrataError(.corrupt, "record body lists \(nBlocks) blocks but its header says \(header.blockCount)") }
+        guard nBlocks == header.blockCount else {
+            throw StrataError(.corrupt, "record body lists \(nBlocks) blocks but its header says \(header.blockCount)")
+        }
         var blocks = [BlockRef]()
         blocks.reserveCapacity(nBlocks)
         for _ in 0..<nBlocks { blocks.append(try BlockRef.decode(from: &r)) }
         guard r.remaining == 0 else { throw StrataError(.corrupt, "record entry body has \(r.remaining) unexpected trailing bytes") }
-        return RecordEntry(ordinal: header.ordinal, id: id, labels: labels, tokenIDs: tokens, text: text,
-                           metadata: metadata, auxiliary: aux, blocks: blocks)
+        return RecordEntry(
+            ordinal: header.ordinal, id: id, labels: labels, tokenIDs: tokens, text: text,
+            metadata: metadata, auxiliary: aux, blocks: blocks)
     }
 
     /// Checks that the blocks tile the record's layers × tokens exactly as the format requires: layer
@@ -149,15 +156,21 @@ struct RecordEntry: Equatable {
         while layer < layers {
             guard i < blocks.count else { return "blocks do not cover layers \(layer)..<\(layers)" }
             let lc = blocks[i].layerCount
-            guard blocks[i].layerStart == layer, lc > 0, layer + lc <= layers else { return "block \(i) has layer range \(blocks[i].layerStart)+\(lc), expected a group starting at layer \(layer)" }
+            guard blocks[i].layerStart == layer, lc > 0, layer + lc <= layers else {
+                return "block \(i) has layer range \(blocks[i].layerStart)+\(lc), expected a group starting at layer \(layer)"
+            }
             var token = 0
             while token < nTokens {
                 guard i < blocks.count else { return "blocks do not cover tokens \(token)..<\(nTokens) of layers \(layer)+\(lc)" }
                 let b = blocks[i]
-                guard b.layerStart == layer, b.layerCount == lc, b.tokenStart == token, b.tokenCount > 0, token + b.tokenCount <= nTokens else {
-                    return "block \(i) covers layers \(b.layerStart)+\(b.layerCount) tokens \(b.tokenStart)+\(b.tokenCount), expected layers \(layer)+\(lc) from token \(token)"
+                guard b.layerStart == layer, b.layerCount == lc, b.tokenStart == token, b.tokenCount > 0, token + b.tokenCount <= nTokens
+                else {
+                    return
+                        "block \(i) covers layers \(b.layerStart)+\(b.layerCount) tokens \(b.tokenStart)+\(b.tokenCount), expected layers \(layer)+\(lc) from token \(token)"
                 }
-                if let problem = dtype.rawSizeProblem(b.rawSize, vectors: lc * b.tokenCount, hidden: hidden) { return "block \(i): \(problem)" }
+                if let problem = dtype.rawSizeProblem(b.rawSize, vectors: lc * b.tokenCount, hidden: hidden) {
+                    return "block \(i): \(problem)"
+                }
                 token += b.tokenCount
                 i += 1
             }

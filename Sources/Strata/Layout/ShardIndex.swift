@@ -47,7 +47,9 @@ struct ShardIndex: Equatable {
         let bodyCRC = try r.u32()
         let crc = try r.u32()
         guard crc == CRC32C.checksum(bytes[0..<(headerSize - 4)]) else { throw StrataError(.corrupt, "index header checksum mismatch") }
-        guard bodyLength == count * rowSize else { throw StrataError(.corrupt, "index body length \(bodyLength) is not \(count) × \(rowSize)") }
+        guard bodyLength == count * rowSize else {
+            throw StrataError(.corrupt, "index body length \(bodyLength) is not \(count) × \(rowSize)")
+        }
         return (count, bodyLength, bodyCRC)
     }
 
@@ -57,9 +59,12 @@ struct ShardIndex: Equatable {
         var rows = [Row]()
         rows.reserveCapacity(count)
         for _ in 0..<count {
-            rows.append(Row(entryOffset: try r.count64("entry offset"), entryLength: try r.count64("entry length", limit: StrataLimits.maxRecordEntryBytes + RecordEntry.headerSize),
-                            storedBytes: try r.count64("stored bytes"), nTokens: try r.count32("token count", limit: StrataLimits.maxTokens),
-                            blockCount: try r.count32("block count", limit: StrataLimits.maxBlocksPerRecord)))
+            rows.append(
+                Row(
+                    entryOffset: try r.count64("entry offset"),
+                    entryLength: try r.count64("entry length", limit: StrataLimits.maxRecordEntryBytes + RecordEntry.headerSize),
+                    storedBytes: try r.count64("stored bytes"), nTokens: try r.count32("token count", limit: StrataLimits.maxTokens),
+                    blockCount: try r.count32("block count", limit: StrataLimits.maxBlocksPerRecord)))
         }
         return ShardIndex(rows: rows)
     }

@@ -17,7 +17,8 @@ enum Q8Decoder {
                 let at = v * k + j
                 let channel = Int(indices[at]) | Int(indices[pairs + at]) << 8
                 guard channel > previous, channel < layout.hidden else {
-                    return "q8 vector \(v) lists outlier channel \(channel) after \(previous); channels are ascending and below hidden \(layout.hidden)"
+                    return
+                        "q8 vector \(v) lists outlier channel \(channel) after \(previous); channels are ascending and below hidden \(layout.hidden)"
                 }
                 previous = channel
             }

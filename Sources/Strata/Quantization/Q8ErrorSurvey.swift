@@ -25,10 +25,13 @@ public final class Q8ErrorSurvey {
     public func add(_ record: RecordInput, values: HiddenStatesBuffer) throws {
         let t = record.tokenIDs.count, hidden = metadata.hidden
         guard values.count == metadata.layers.count * t * hidden else {
-            throw StrataError(.invalidArgument, "values hold \(values.count) elements, expected layers × tokens × hidden", record: recordCount, recordID: record.id)
+            throw StrataError(
+                .invalidArgument, "values hold \(values.count) elements, expected layers × tokens × hidden", record: recordCount,
+                recordID: record.id)
         }
-        let plan = BlockPlan(layers: metadata.layers.count, tokens: t, hidden: hidden, width: metadata.dtype.byteWidth,
-                             targetBytes: options.blockTargetBytes, layersPerBlock: options.layersPerBlock)
+        let plan = BlockPlan(
+            layers: metadata.layers.count, tokens: t, hidden: hidden, width: metadata.dtype.byteWidth,
+            targetBytes: options.blockTargetBytes, layersPerBlock: options.layersPerBlock)
         var recordStats = QuantizationErrorStats()
         for tile in plan.tiles {
             do {

@@ -50,8 +50,10 @@ public struct Q8Layout: Equatable, Sendable {
 
     /// The sections as (offset, element width, element count): what shuffle and zstd's plane flushes follow.
     var sections: [(offset: Int, width: Int, count: Int)] {
-        [(scalesOffset, 4, vectors), (indicesOffset, 2, vectors * outliers),
-         (outlierValuesOffset, 2, vectors * outliers), (codesOffset, 1, vectors * hidden)]
+        [
+            (scalesOffset, 4, vectors), (indicesOffset, 2, vectors * outliers),
+            (outlierValuesOffset, 2, vectors * outliers), (codesOffset, 1, vectors * hidden)
+        ]
     }
 
     /// Byte sizes of the planes of a shuffled payload, in order (empty planes left out).

@@ -23,8 +23,10 @@ final class Q8Quantizer {
     /// Chooses k for the `vectors` × `hidden` f32 values at `values`, encodes them (shuffled) into
     /// memory from `reserve(rawSize)`, and returns the layout; `errors` then holds each vector's
     /// relative L2 error.
-    func encode(_ values: UnsafePointer<Float>, vectors n: Int, hidden h: Int,
-                reserve: (Int) -> UnsafeMutableRawPointer) throws(Q8EncodingFailure) -> Q8Layout {
+    func encode(
+        _ values: UnsafePointer<Float>, vectors n: Int, hidden h: Int,
+        reserve: (Int) -> UnsafeMutableRawPointer
+    ) throws(Q8EncodingFailure) -> Q8Layout {
         if errors.count < n { errors = Array(repeating: 0, count: n) }
         var k = try chooseOutliers(values, vectors: n, hidden: h, from: 0)
         while true {
@@ -37,8 +39,10 @@ final class Q8Quantizer {
     }
 
     /// The smallest k ≥ `start` at which vectors `first`..< n all meet the bound (k only rises).
-    private func chooseOutliers(_ values: UnsafePointer<Float>, vectors n: Int, hidden h: Int, from start: Int,
-                                startingAt first: Int = 0) throws(Q8EncodingFailure) -> Int {
+    private func chooseOutliers(
+        _ values: UnsafePointer<Float>, vectors n: Int, hidden h: Int, from start: Int,
+        startingAt first: Int = 0
+    ) throws(Q8EncodingFailure) -> Int {
         let limit = Q8Layout.outlierLimit(hidden: h)
         var k = start
         guard k <= limit else { throw Q8EncodingFailure(vector: first, reason: .overBound(error: Double(errors[first]), outliers: limit)) }
@@ -123,7 +127,7 @@ final class Q8Quantizer {
         var error2 = 0.0, norm2 = 0.0
         for c in 0..<h {
             let value = x[c], q = code(value)
-            let d = value - q * scale  // q × scale is what a reader returns; the difference is exact or nearly so
+            let d = value - q * scale // q × scale is what a reader returns; the difference is exact or nearly so
             error2 += Double(d) * Double(d)
             norm2 += Double(value) * Double(value)
             codes?[c] = UInt8(bitPattern: Int8(q))

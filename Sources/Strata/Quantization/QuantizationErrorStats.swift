@@ -21,8 +21,9 @@ extension QuantizationErrorSummary {
         let all = parts.compactMap { $0 }
         let vectors = all.reduce(0) { $0 + $1.vectors }
         let mean = vectors > 0 ? all.reduce(0.0) { $0 + $1.mean * Double($1.vectors) } / Double(vectors) : 0
-        return QuantizationErrorSummary(vectors: vectors, mean: mean, p50: all.map(\.p50).max()!, p99: all.map(\.p99).max()!,
-                                        max: all.map(\.max).max()!)
+        return QuantizationErrorSummary(
+            vectors: vectors, mean: mean, p50: all.map(\.p50).max()!, p99: all.map(\.p99).max()!,
+            max: all.map(\.max).max()!)
     }
 }
 
@@ -77,7 +78,8 @@ public struct QuantizationErrorStats: Sendable, Equatable {
     }
 
     public var summary: QuantizationErrorSummary {
-        QuantizationErrorSummary(vectors: vectors, mean: vectors > 0 ? sum / Double(vectors) : 0,
-                                 p50: percentile(0.5), p99: percentile(0.99), max: largest)
+        QuantizationErrorSummary(
+            vectors: vectors, mean: vectors > 0 ? sum / Double(vectors) : 0,
+            p50: percentile(0.5), p99: percentile(0.99), max: largest)
     }
 }

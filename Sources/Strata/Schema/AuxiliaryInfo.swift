@@ -16,7 +16,9 @@ extension Array where Element == AuxiliaryInfo {
     /// or nil when it does not. Writers refuse such a record; readers report it as corrupt.
     func problem(with vectors: [String: [Float]]) -> String? {
         let declared = Set(map(\.name))
-        for name in vectors.keys.sorted() where !declared.contains(name) { return "auxiliary vector \"\(name)\" is not declared in the metadata" }
+        for name in vectors.keys.sorted() where !declared.contains(name) {
+            return "auxiliary vector \"\(name)\" is not declared in the metadata"
+        }
         for a in self {
             guard let v = vectors[a.name] else { return "missing auxiliary vector \"\(a.name)\"" }
             if let n = a.length, v.count != n { return "auxiliary vector \"\(a.name)\" has \(v.count) values, expected \(n)" }

@@ -13,8 +13,10 @@ public struct RecordInfo: Sendable, Equatable {
     /// Number of blocks the record's values are split into.
     public var blockCount: Int
 
-    public init(id: String, labels: [Int], nTokens: Int, tokenIDs: [Int32], text: String?, metadata: [String: String],
-                storedBytes: Int, rawBytes: Int, blockCount: Int) {
+    public init(
+        id: String, labels: [Int], nTokens: Int, tokenIDs: [Int32], text: String?, metadata: [String: String],
+        storedBytes: Int, rawBytes: Int, blockCount: Int
+    ) {
         self.id = id
         self.labels = labels
         self.nTokens = nTokens

@@ -10,8 +10,10 @@ public struct RecordInput: Sendable {
     /// name -> vector; must match the shard metadata's `auxiliary` declarations.
     public var auxiliary: [String: [Float]]
 
-    public init(id: String, labels: [Int] = [], tokenIDs: [Int32], text: String? = nil,
-                metadata: [String: String] = [:], auxiliary: [String: [Float]] = [:]) {
+    public init(
+        id: String, labels: [Int] = [], tokenIDs: [Int32], text: String? = nil,
+        metadata: [String: String] = [:], auxiliary: [String: [Float]] = [:]
+    ) {
         self.id = id
         self.labels = labels
         self.tokenIDs = tokenIDs

@@ -47,7 +47,8 @@ public enum StrataDType: String, Codable, Sendable, CaseIterable {
     func rawSizeProblem(_ rawSize: Int, vectors: Int, hidden: Int) -> String? {
         if self == .q8 {
             if Q8Layout(rawSize: rawSize, vectors: vectors, hidden: hidden) != nil { return nil }
-            return "q8 raw size \(rawSize) is not \(vectors) vectors × (hidden \(hidden) + 4 + 4k) for an outlier count k in 0...\(Q8Layout.outlierLimit(hidden: hidden))"
+            return
+                "q8 raw size \(rawSize) is not \(vectors) vectors × (hidden \(hidden) + 4 + 4k) for an outlier count k in 0...\(Q8Layout.outlierLimit(hidden: hidden))"
         }
         let (elements, overflow1) = vectors.multipliedReportingOverflow(by: hidden)
         let (bytes, overflow2) = elements.multipliedReportingOverflow(by: byteWidth)

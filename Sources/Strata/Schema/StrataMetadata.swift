@@ -25,10 +25,12 @@ public struct StrataMetadata: Codable, Sendable, Equatable {
     /// position in the source, and which model layer it is is unknown (spec/FORMAT.md §4).
     public static let unknownLayerSemantics = "unknown"
 
-    public init(hidden: Int, layers: [LayerInfo], dtype: StrataDType, model: ModelIdentity? = nil,
-                tokenizer: TokenizerIdentity? = nil, labelNames: [String]? = nil, auxiliary: [AuxiliaryInfo] = [],
-                toolVersion: String = strataToolVersion, extra: [String: String] = [:], codec: CodecSettings? = nil,
-                layerSemantics: String = "hf_output_hidden_states", quantization: QuantizationInfo? = nil) {
+    public init(
+        hidden: Int, layers: [LayerInfo], dtype: StrataDType, model: ModelIdentity? = nil,
+        tokenizer: TokenizerIdentity? = nil, labelNames: [String]? = nil, auxiliary: [AuxiliaryInfo] = [],
+        toolVersion: String = strataToolVersion, extra: [String: String] = [:], codec: CodecSettings? = nil,
+        layerSemantics: String = "hf_output_hidden_states", quantization: QuantizationInfo? = nil
+    ) {
         self.hidden = hidden
         self.layers = layers
         self.dtype = dtype
@@ -69,18 +71,24 @@ public struct StrataMetadata: Codable, Sendable, Equatable {
     /// Checks the fields a reader or writer relies on; returns a reason when invalid.
     func validationProblem() -> String? {
         if hidden <= 0 || hidden > StrataLimits.maxHidden { return "hidden size \(hidden) is out of range 1...\(StrataLimits.maxHidden)" }
-        if layers.isEmpty || layers.count > StrataLimits.maxLayers { return "layer count \(layers.count) is out of range 1...\(StrataLimits.maxLayers)" }
+        if layers.isEmpty || layers.count > StrataLimits.maxLayers {
+            return "layer count \(layers.count) is out of range 1...\(StrataLimits.maxLayers)"
+        }
         if dtype == .q8 {
             guard let q = quantization, q.scheme == "q8" else { return "dtype q8 needs a \"quantization\" object with scheme \"q8\"" }
             if hidden > Q8Layout.maxHidden { return "hidden size \(hidden) is over q8's limit \(Q8Layout.maxHidden)" }
-            if !(q.maxRelError >= 0) || !q.maxRelError.isFinite { return "quantization.max_rel_error \(q.maxRelError) is not a finite number ≥ 0" }
+            if !(q.maxRelError >= 0) || !q.maxRelError.isFinite {
+                return "quantization.max_rel_error \(q.maxRelError) is not a finite number ≥ 0"
+            }
         } else if quantization != nil {
             return "\"quantization\" is given for the lossless dtype \(dtype.rawValue)"
         }
         var names = Set<String>()
         for a in auxiliary {
             if !names.insert(a.name).inserted { return "auxiliary vector \"\(a.name)\" is declared twice" }
-            if let n = a.length, n < 0 || n > StrataLimits.maxAuxiliaryLength { return "auxiliary vector \"\(a.name)\" has invalid length \(n)" }
+            if let n = a.length, n < 0 || n > StrataLimits.maxAuxiliaryLength {
+                return "auxiliary vector \"\(a.name)\" has invalid length \(n)"
+            }
         }
         return nil
     }

@@ -15,8 +15,10 @@ public struct WriterOptions: Sendable {
 
     public init() {}
 
-    public init(zstdLevel: Int = 1, blockTargetBytes: Int = 256 * 1024, layersPerBlock: Int? = nil, syncEveryRecord: Bool = false,
-                compressionThreads: Int = 0) {
+    public init(
+        zstdLevel: Int = 1, blockTargetBytes: Int = 256 * 1024, layersPerBlock: Int? = nil, syncEveryRecord: Bool = false,
+        compressionThreads: Int = 0
+    ) {
         self.compressionThreads = compressionThreads
         self.zstdLevel = zstdLevel
         self.blockTargetBytes = blockTargetBytes

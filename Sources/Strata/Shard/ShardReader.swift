@@ -60,17 +60,23 @@ public final class ShardReader: @unchecked Sendable {
     /// `readerMinorVersion` is the newest format minor version the caller understands (spec/FORMAT.md
     /// §12): a shard whose dtype needs a newer one is refused with a message saying so — as a reader
     /// of that older version refuses it.
-    static func readHeader(_ file: FileDescriptor, fileSize: Int,
-                           readerMinorVersion: UInt16 = FileHeader.minorVersion) throws -> (FileHeader, StrataMetadata) {
+    static func readHeader(
+        _ file: FileDescriptor, fileSize: Int,
+        readerMinorVersion: UInt16 = FileHeader.minorVersion
+    ) throws -> (FileHeader, StrataMetadata) {
         guard fileSize >= FileHeader.size else {
             throw StrataError(.notAShard, "file is \(fileSize) bytes, shorter than the \(FileHeader.size)-byte Strata header")
         }
         let header = try FileHeader.decode(try file.read(count: FileHeader.size, at: 0))
         guard header.bodyStart <= fileSize else {
-            throw StrataError(.truncated, "metadata (\(header.metadataLength) bytes) extends past the end of the \(fileSize)-byte file", offset: FileHeader.size)
+            throw StrataError(
+                .truncated, "metadata (\(header.metadataLength) bytes) extends past the end of the \(fileSize)-byte file",
+                offset: FileHeader.size)
         }
         let json = try file.read(count: header.metadataLength, at: FileHeader.size)
-        guard CRC32C.checksum(json) == header.metadataCRC else { throw StrataError(.corrupt, "metadata checksum mismatch", offset: FileHeader.size) }
+        guard CRC32C.checksum(json) == header.metadataCRC else {
+            throw StrataError(.corrupt, "metadata checksum mismatch", offset: FileHeader.size)
+        }
         try FormatVersionCheck.checkDType(metadataJSON: json, header: header, readerMinorVersion: readerMinorVersion)
         let meta: StrataMetadata
         do {
@@ -98,11 +104,16 @@ public final class ShardReader: @unchecked Sendable {
             let bytes = try file.read(count: row.entryLength, at: row.entryOffset)
             let header = try RecordEntry.decodeHeader(bytes)
             guard header.totalLength == row.entryLength, header.ordinal == index else {
-                throw StrataError(.corrupt, "record entry does not match its index row (length \(header.totalLength) vs \(row.entryLength), ordinal \(header.ordinal))")
+                throw StrataError(
+                    .corrupt,
+                    "record entry does not match its index row (length \(header.totalLength) vs \(row.entryLength), ordinal \(header.ordinal))"
+                )
             }
             e = try RecordEntry.decodeBody(Array(bytes[RecordEntry.headerSize...]), header: header)
-            if let problem = StrataLimits.recordValueProblem(layers: metadata.layers.count, tokens: e.tokenIDs.count,
-                                                             hidden: metadata.hidden, width: metadata.dtype.byteWidth) {
+            if let problem = StrataLimits.recordValueProblem(
+                layers: metadata.layers.count, tokens: e.tokenIDs.count,
+                hidden: metadata.hidden, width: metadata.dtype.byteWidth)
+            {
                 throw StrataError(.corrupt, "record entry declares \(problem)")
             }
             guard e.tokenIDs.count == row.nTokens, e.blocks.count == row.blockCount, e.storedBytes == row.storedBytes else {
@@ -117,12 +128,16 @@ public final class ShardReader: @unchecked Sendable {
             for (b, ref) in e.blocks.enumerated() {
                 // Compared by subtraction: a size read from the file may be near Int.max (fuzz/README.md).
                 guard ref.offset == blockStart, ref.storedSize <= row.entryOffset - BlockHeader.size - ref.offset else {
-                    throw StrataError(.corrupt, "block reference points to offset \(ref.offset) with \(ref.storedSize) stored bytes, expected a block from \(blockStart) (right after the previous block or record entry) that ends before the record entry", block: b, offset: ref.offset)
+                    throw StrataError(
+                        .corrupt,
+                        "block reference points to offset \(ref.offset) with \(ref.storedSize) stored bytes, expected a block from \(blockStart) (right after the previous block or record entry) that ends before the record entry",
+                        block: b, offset: ref.offset)
                 }
                 blockStart = ref.offset + BlockHeader.size + ref.storedSize
             }
             guard blockStart == row.entryOffset else {
-                throw StrataError(.corrupt, "the record's blocks end at offset \(blockStart), not where its entry begins (\(row.entryOffset))")
+                throw StrataError(
+                    .corrupt, "the record's blocks end at offset \(blockStart), not where its entry begins (\(row.entryOffset))")
             }
         } catch let err as StrataError {
             throw err.located(path: path, record: index, offset: row.entryOffset)
@@ -142,8 +157,9 @@ public final class ShardReader: @unchecked Sendable {
 
     public func info(_ index: Int) throws -> RecordInfo {
         let e = try entry(index)
-        return RecordInfo(id: e.id, labels: e.labels, nTokens: e.tokenIDs.count, tokenIDs: e.tokenIDs, text: e.text,
-                          metadata: e.metadata, storedBytes: e.storedBytes, rawBytes: e.rawBytes, blockCount: e.blocks.count)
+        return RecordInfo(
+            id: e.id, labels: e.labels, nTokens: e.tokenIDs.count, tokenIDs: e.tokenIDs, text: e.text,
+            metadata: e.metadata, storedBytes: e.storedBytes, rawBytes: e.rawBytes, blockCount: e.blocks.count)
     }
 
     /// Number of tokens of record `index`, from the index (no record entry read).
@@ -217,17 +233,23 @@ public final class ShardReader: @unchecked Sendable {
     /// with every check `readFloat` makes.
     public func readStored(_ index: Int, layers: [Int]? = nil, tokens: Range<Int>? = nil, into: UnsafeMutableRawBufferPointer) throws {
         guard !metadata.dtype.isLossy else {
-            throw StrataError(.invalidArgument, "dtype \(metadata.dtype.rawValue) has no per-value stored form (int8 codes with per-vector scales and outliers); read float32 values instead", path: path, record: index)
+            throw StrataError(
+                .invalidArgument,
+                "dtype \(metadata.dtype.rawValue) has no per-value stored form (int8 codes with per-vector scales and outliers); read float32 values instead",
+                path: path, record: index)
         }
         let width = metadata.dtype.byteWidth
         guard into.count % width == 0 else {
-            throw StrataError(.invalidArgument, "output buffer of \(into.count) bytes is not a whole number of \(width)-byte values", path: path, record: index)
+            throw StrataError(
+                .invalidArgument, "output buffer of \(into.count) bytes is not a whole number of \(width)-byte values", path: path,
+                record: index)
         }
         guard let out = into.baseAddress else {
             return try decodeSelection(index, layers: layers, tokens: tokens, outputElements: 0) { _, _, _, _, _, _ in }
         }
         let outAddress = UInt(bitPattern: out)
-        try decodeSelection(index, layers: layers, tokens: tokens, outputElements: into.count / width) { planes, stride, at, count, element, _ in
+        try decodeSelection(index, layers: layers, tokens: tokens, outputElements: into.count / width) {
+            planes, stride, at, count, element, _ in
             let d = UnsafeMutableRawPointer(bitPattern: outAddress)! + element * width
             ByteShuffle.unshuffle(planes: planes, planeStride: stride, at: at, count: count, width: width, into: d)
         }
@@ -236,14 +258,18 @@ public final class ShardReader: @unchecked Sendable {
     /// The shared core of `readFloat` and `readStored`: checks the selection, decodes every block that
     /// overlaps it (on all cores for large reads) and hands each overlapping row run to `emit` as
     /// (planes, plane stride, first source element, element count, first output element, q8 layout).
-    private func decodeSelection(_ index: Int, layers: [Int]?, tokens: Range<Int>?, outputElements: Int,
-                                 emit: @escaping (UnsafePointer<UInt8>, Int, Int, Int, Int, Q8Layout?) -> Void) throws {
+    private func decodeSelection(
+        _ index: Int, layers: [Int]?, tokens: Range<Int>?, outputElements: Int,
+        emit: @escaping (UnsafePointer<UInt8>, Int, Int, Int, Int, Q8Layout?) -> Void
+    ) throws {
         let e = try entry(index)
         let nTokens = e.tokenIDs.count
         let hidden = metadata.hidden
         let layerList = layers ?? Array(0..<metadata.layers.count)
         for l in layerList where l < 0 || l >= metadata.layers.count {
-            throw StrataError(.invalidArgument, "layer position \(l) is out of range 0..<\(metadata.layers.count)", path: path, record: index, recordID: e.id)
+            throw StrataError(
+                .invalidArgument, "layer position \(l) is out of range 0..<\(metadata.layers.count)", path: path, record: index,
+                recordID: e.id)
         }
         let range = tokens ?? 0..<nTokens
         guard range.lowerBound >= 0, range.upperBound <= nTokens else {
@@ -251,7 +277,9 @@ public final class ShardReader: @unchecked Sendable {
         }
         let expected = layerList.count * range.count * hidden
         guard outputElements == expected else {
-            throw StrataError(.invalidArgument, "output buffer holds \(outputElements) values, expected \(expected)", path: path, record: index, recordID: e.id)
+            throw StrataError(
+                .invalidArgument, "output buffer holds \(outputElements) values, expected \(expected)", path: path, record: index,
+                recordID: e.id)
         }
         guard expected > 0 else { return }
 
@@ -301,8 +329,9 @@ public final class ShardReader: @unchecked Sendable {
         let headerBytes = Array(UnsafeRawBufferPointer(rebasing: ws.stored[0..<BlockHeader.size]))
         let h = try BlockHeader.decode(headerBytes)
         guard h.recordOrdinal == record, h.idHash == recordIDHash(e.id), h.layerStart == ref.layerStart, h.layerCount == ref.layerCount,
-              h.tokenStart == ref.tokenStart, h.tokenCount == ref.tokenCount, h.storedSize == ref.storedSize, h.rawSize == ref.rawSize,
-              h.payloadCRC == ref.payloadCRC else {
+            h.tokenStart == ref.tokenStart, h.tokenCount == ref.tokenCount, h.storedSize == ref.storedSize, h.rawSize == ref.rawSize,
+            h.payloadCRC == ref.payloadCRC
+        else {
             throw StrataError(.corrupt, "block header does not match the record entry's reference to it")
         }
         guard h.hidden == metadata.hidden, h.dtype == metadata.dtype else {

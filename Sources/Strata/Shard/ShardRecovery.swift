@@ -27,8 +27,10 @@ public enum ShardRecovery {
             let tail = ShardIndex(rows: scan.rows).encode() + Trailer(indexOffset: scan.committedEnd, recordCount: scan.rows.count).encode()
             let finalSize = scan.committedEnd + tail.count
             if scan.stoppedAtIndex, scan.fileSize == finalSize,
-               try file.read(count: tail.count, at: scan.committedEnd) == tail {
-                return Report(path: path, recordsKept: scan.rows.count, bytesDropped: 0, alreadySealed: true, stopReason: nil, finalSize: finalSize)
+                try file.read(count: tail.count, at: scan.committedEnd) == tail
+            {
+                return Report(
+                    path: path, recordsKept: scan.rows.count, bytesDropped: 0, alreadySealed: true, stopReason: nil, finalSize: finalSize)
             }
             let dropped = scan.fileSize - scan.committedEnd
             let reason = scan.stoppedAtIndex ? "stale or damaged index/trailer" : scan.stopReason
@@ -37,8 +39,9 @@ public enum ShardRecovery {
                 try file.write(tail, at: scan.committedEnd)
                 try file.sync()
             }
-            return Report(path: path, recordsKept: scan.rows.count, bytesDropped: dropped, alreadySealed: false,
-                          stopReason: reason, finalSize: dryRun ? scan.fileSize : finalSize)
+            return Report(
+                path: path, recordsKept: scan.rows.count, bytesDropped: dropped, alreadySealed: false,
+                stopReason: reason, finalSize: dryRun ? scan.fileSize : finalSize)
         } catch let e as StrataError {
             throw e.located(path: path)
         }

@@ -40,25 +40,36 @@ struct ShardScanner {
             case EntryMagic.block:
                 guard offset + BlockHeader.size <= size else { stop = "block header runs past the end of the file"; break scanning }
                 let h: BlockHeader
-                do { h = try BlockHeader.decode(try file.read(count: BlockHeader.size, at: offset)) } catch let e as StrataError { stop = e.message; break scanning }
-                guard offset + BlockHeader.size + h.storedSize <= size else { stop = "block payload runs past the end of the file"; break scanning }
-                guard h.recordOrdinal == rows.count, h.hidden == hidden, h.dtype == metadata.dtype, h.layerStart + h.layerCount <= layers else {
+                do { h = try BlockHeader.decode(try file.read(count: BlockHeader.size, at: offset)) } catch let e as StrataError {
+                    stop = e.message; break scanning
+                }
+                guard offset + BlockHeader.size + h.storedSize <= size else {
+                    stop = "block payload runs past the end of the file"; break scanning
+                }
+                guard h.recordOrdinal == rows.count, h.hidden == hidden, h.dtype == metadata.dtype, h.layerStart + h.layerCount <= layers
+                else {
                     stop = "block does not belong to record \(rows.count) or does not match the metadata"; break scanning
                 }
                 let payload = try file.read(count: h.storedSize, at: offset + BlockHeader.size)
                 guard CRC32C.checksum(payload) == h.payloadCRC else { stop = "block payload checksum mismatch"; break scanning }
-                candidates.append(BlockRef(offset: offset, layerStart: h.layerStart, layerCount: h.layerCount, tokenStart: h.tokenStart,
-                                           tokenCount: h.tokenCount, storedSize: h.storedSize, rawSize: h.rawSize, payloadCRC: h.payloadCRC))
+                candidates.append(
+                    BlockRef(
+                        offset: offset, layerStart: h.layerStart, layerCount: h.layerCount, tokenStart: h.tokenStart,
+                        tokenCount: h.tokenCount, storedSize: h.storedSize, rawSize: h.rawSize, payloadCRC: h.payloadCRC))
                 candidateHashes.append(h.idHash)
                 offset += BlockHeader.size + h.storedSize
             case EntryMagic.record:
-                guard offset + RecordEntry.headerSize <= size else { stop = "record entry header runs past the end of the file"; break scanning }
+                guard offset + RecordEntry.headerSize <= size else {
+                    stop = "record entry header runs past the end of the file"; break scanning
+                }
                 let entry: RecordEntry
                 let total: Int
                 do {
                     let rh = try RecordEntry.decodeHeader(try file.read(count: RecordEntry.headerSize, at: offset))
                     guard offset + rh.totalLength <= size else { stop = "record entry runs past the end of the file"; break scanning }
-                    guard rh.ordinal == rows.count else { stop = "record entry ordinal \(rh.ordinal), expected \(rows.count)"; break scanning }
+                    guard rh.ordinal == rows.count else {
+                        stop = "record entry ordinal \(rh.ordinal), expected \(rows.count)"; break scanning
+                    }
                     entry = try RecordEntry.decodeBody(try file.read(count: rh.bodyLength, at: offset + RecordEntry.headerSize), header: rh)
                     total = rh.totalLength
                 } catch let e as StrataError { stop = e.message; break scanning }
@@ -68,13 +79,16 @@ struct ShardScanner {
                 // What the reader refuses is not a committed record (a recovered shard must read back).
                 if let problem = StrataLimits.recordValueProblem(layers: layers, tokens: entry.tokenIDs.count, hidden: hidden, width: width)
                     ?? entry.tilingProblem(layers: layers, hidden: hidden, dtype: metadata.dtype)
-                    ?? metadata.auxiliary.problem(with: entry.auxiliary) {
+                    ?? metadata.auxiliary.problem(with: entry.auxiliary)
+                {
                     stop = problem
                     break scanning
                 }
                 guard ids.insert(entry.id).inserted else { stop = "duplicate record id \"\(entry.id)\""; break scanning }
-                rows.append(ShardIndex.Row(entryOffset: offset, entryLength: total, storedBytes: entry.storedBytes,
-                                           nTokens: entry.tokenIDs.count, blockCount: entry.blocks.count))
+                rows.append(
+                    ShardIndex.Row(
+                        entryOffset: offset, entryLength: total, storedBytes: entry.storedBytes,
+                        nTokens: entry.tokenIDs.count, blockCount: entry.blocks.count))
                 candidates.removeAll(keepingCapacity: true)
                 candidateHashes.removeAll(keepingCapacity: true)
                 offset += total
@@ -88,7 +102,8 @@ struct ShardScanner {
                 break scanning
             }
         }
-        return Result(header: header, metadata: metadata, rows: rows, committedEnd: committedEnd, fileSize: size,
-                      stopReason: stop, stopOffset: offset, stoppedAtIndex: atIndex, ids: ids)
+        return Result(
+            header: header, metadata: metadata, rows: rows, committedEnd: committedEnd, fileSize: size,
+            stopReason: stop, stopOffset: offset, stoppedAtIndex: atIndex, ids: ids)
     }
 }

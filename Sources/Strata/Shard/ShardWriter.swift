@@ -34,14 +34,21 @@ public final class ShardWriter {
     /// Creates (or overwrites) the shard at `path` and writes its header and metadata.
     public init(path: String, metadata: StrataMetadata, options: WriterOptions = .init()) throws {
         if let problem = metadata.validationProblem() { throw StrataError(.invalidArgument, "invalid metadata: \(problem)", path: path) }
-        guard (1...22).contains(options.zstdLevel) else { throw StrataError(.invalidArgument, "zstd level \(options.zstdLevel) is outside 1...22", path: path) }
+        guard (1...22).contains(options.zstdLevel) else {
+            throw StrataError(.invalidArgument, "zstd level \(options.zstdLevel) is outside 1...22", path: path)
+        }
         guard options.blockTargetBytes >= 1 && options.blockTargetBytes <= StrataLimits.maxBlockRawBytes else {
-            throw StrataError(.invalidArgument, "block target \(options.blockTargetBytes) bytes is outside 1...\(StrataLimits.maxBlockRawBytes)", path: path)
+            throw StrataError(
+                .invalidArgument, "block target \(options.blockTargetBytes) bytes is outside 1...\(StrataLimits.maxBlockRawBytes)",
+                path: path)
         }
         guard options.compressionThreads >= 0 else { throw StrataError(.invalidArgument, "compression threads must be >= 0", path: path) }
-        if let lpb = options.layersPerBlock, lpb < 1 { throw StrataError(.invalidArgument, "layers per block must be at least 1", path: path) }
+        if let lpb = options.layersPerBlock, lpb < 1 {
+            throw StrataError(.invalidArgument, "layers per block must be at least 1", path: path)
+        }
         var meta = metadata
-        meta.codec = CodecSettings(level: options.zstdLevel, blockTargetBytes: options.blockTargetBytes, layersPerBlock: options.layersPerBlock)
+        meta.codec = CodecSettings(
+            level: options.zstdLevel, blockTargetBytes: options.blockTargetBytes, layersPerBlock: options.layersPerBlock)
         self.path = path
         self.metadata = meta
         self.options = options
@@ -61,9 +68,12 @@ public final class ShardWriter {
     /// record are cut off, and `close()` seals the shard again. The shard keeps its original metadata;
     /// `options` apply to the records appended now.
     public init(appendingTo path: String, options: WriterOptions = .init()) throws {
-        guard (1...22).contains(options.zstdLevel) else { throw StrataError(.invalidArgument, "zstd level \(options.zstdLevel) is outside 1...22", path: path) }
+        guard (1...22).contains(options.zstdLevel) else {
+            throw StrataError(.invalidArgument, "zstd level \(options.zstdLevel) is outside 1...22", path: path)
+        }
         guard options.blockTargetBytes >= 1 && options.blockTargetBytes <= StrataLimits.maxBlockRawBytes, options.compressionThreads >= 0,
-              (options.layersPerBlock ?? 1) >= 1 else {
+            (options.layersPerBlock ?? 1) >= 1
+        else {
             throw StrataError(.invalidArgument, "invalid writer options", path: path)
         }
         let file = try FileDescriptor.openForWriting(path, create: false, truncate: false)
@@ -99,8 +109,10 @@ public final class ShardWriter {
         func bad(_ why: String) -> StrataError { StrataError(.invalidArgument, why, path: path, record: rows.count, recordID: record.id) }
         let t = record.tokenIDs.count
         guard t <= StrataLimits.maxTokens else { throw bad("\(t) tokens exceed the limit \(StrataLimits.maxTokens)") }
-        if let problem = StrataLimits.recordValueProblem(layers: metadata.layers.count, tokens: t, hidden: metadata.hidden,
-                                                         width: metadata.dtype.byteWidth) {
+        if let problem = StrataLimits.recordValueProblem(
+            layers: metadata.layers.count, tokens: t, hidden: metadata.hidden,
+            width: metadata.dtype.byteWidth)
+        {
             throw bad(problem)
         }
         guard record.labels.count <= StrataLimits.maxLabels else { throw bad("too many labels (\(record.labels.count))") }
@@ -116,18 +128,23 @@ public final class ShardWriter {
         let t = record.tokenIDs.count
         let expected = metadata.layers.count * t * metadata.hidden
         guard values.count == expected else {
-            throw StrataError(.invalidArgument, "values hold \(values.count) elements, expected layers \(metadata.layers.count) × tokens \(t) × hidden \(metadata.hidden) = \(expected)",
-                              path: path, record: rows.count, recordID: record.id)
+            throw StrataError(
+                .invalidArgument,
+                "values hold \(values.count) elements, expected layers \(metadata.layers.count) × tokens \(t) × hidden \(metadata.hidden) = \(expected)",
+                path: path, record: rows.count, recordID: record.id)
         }
-        let plan = BlockPlan(layers: metadata.layers.count, tokens: t, hidden: metadata.hidden, width: metadata.dtype.byteWidth,
-                             targetBytes: options.blockTargetBytes, layersPerBlock: options.layersPerBlock)
+        let plan = BlockPlan(
+            layers: metadata.layers.count, tokens: t, hidden: metadata.hidden, width: metadata.dtype.byteWidth,
+            targetBytes: options.blockTargetBytes, layersPerBlock: options.layersPerBlock)
         let hidden = metadata.hidden, stored = metadata.dtype
         let ordinal = rows.count, idHash = recordIDHash(record.id)
-        try commit(record, blockCount: plan.tiles.count, parallel: expected * stored.byteWidth >= 256 * 1024,
-                   prepare: { encoder, k in
-                       try encoder.encode(values: values, tokens: t, hidden: hidden, stored: stored, tile: plan.tiles[k],
-                                          recordOrdinal: ordinal, idHash: idHash)
-                   }, payload: { _ in nil })
+        try commit(
+            record, blockCount: plan.tiles.count, parallel: expected * stored.byteWidth >= 256 * 1024,
+            prepare: { encoder, k in
+                try encoder.encode(
+                    values: values, tokens: t, hidden: hidden, stored: stored, tile: plan.tiles[k],
+                    recordOrdinal: ordinal, idHash: idHash)
+            }, payload: { _ in nil })
     }
 
     /// Appends one record from blocks the caller has already cut: some as values the writer encodes,
@@ -155,26 +172,39 @@ public final class ShardWriter {
         var refs: [BlockRef] = []
         for (k, block) in blocks.enumerated() {
             let lc = block.layerCount, tc = block.tokenCount
-            guard lc > 0, tc > 0, lc <= StrataLimits.maxLayers, tc <= StrataLimits.maxTokens else { throw bad(k, "empty or oversized block \(lc) layers × \(tc) tokens") }
+            guard lc > 0, tc > 0, lc <= StrataLimits.maxLayers, tc <= StrataLimits.maxTokens else {
+                throw bad(k, "empty or oversized block \(lc) layers × \(tc) tokens")
+            }
             var raw = lc * tc * hidden * width
-            guard raw <= StrataLimits.maxBlockRawBytes else { throw bad(k, "block of \(raw) raw bytes exceeds the limit \(StrataLimits.maxBlockRawBytes)") }
+            guard raw <= StrataLimits.maxBlockRawBytes else {
+                throw bad(k, "block of \(raw) raw bytes exceeds the limit \(StrataLimits.maxBlockRawBytes)")
+            }
             switch block {
             case .values(_, _, _, _, let values):
-                guard values.count == lc * tc * hidden else { throw bad(k, "values hold \(values.count) elements, expected \(lc) × \(tc) × \(hidden)") }
+                guard values.count == lc * tc * hidden else {
+                    throw bad(k, "values hold \(values.count) elements, expected \(lc) × \(tc) × \(hidden)")
+                }
                 // q8's raw size depends on the outlier count the encoder picks; any valid one serves the shape check.
                 if stored == .q8 { raw = Q8Layout(vectors: lc * tc, hidden: hidden, outliers: 0).rawSize }
             case .encoded(let encoded):
                 guard encoded.hidden == hidden, encoded.dtype == stored else {
-                    throw bad(k, "pre-encoded block has hidden \(encoded.hidden) \(encoded.dtype.rawValue), the shard holds hidden \(hidden) \(stored.rawValue)")
+                    throw bad(
+                        k,
+                        "pre-encoded block has hidden \(encoded.hidden) \(encoded.dtype.rawValue), the shard holds hidden \(hidden) \(stored.rawValue)"
+                    )
                 }
                 if let problem = stored.rawSizeProblem(encoded.rawSize, vectors: lc * tc, hidden: hidden) {
                     throw bad(k, "pre-encoded block declares \(encoded.rawSize) raw bytes, which its shape cannot have: \(problem)")
                 }
                 raw = encoded.rawSize
-                guard raw <= StrataLimits.maxBlockRawBytes else { throw bad(k, "block of \(raw) raw bytes exceeds the limit \(StrataLimits.maxBlockRawBytes)") }
+                guard raw <= StrataLimits.maxBlockRawBytes else {
+                    throw bad(k, "block of \(raw) raw bytes exceeds the limit \(StrataLimits.maxBlockRawBytes)")
+                }
                 switch encoded.codec {
                 case "none":
-                    guard encoded.payload.count == raw else { throw bad(k, "uncompressed block holds \(encoded.payload.count) bytes, expected \(raw)") }
+                    guard encoded.payload.count == raw else {
+                        throw bad(k, "uncompressed block holds \(encoded.payload.count) bytes, expected \(raw)")
+                    }
                 case "zstd":
                     guard !encoded.payload.isEmpty, encoded.payload.count <= ZstdCompressor.bound(raw) else {
                         throw bad(k, "zstd payload of \(encoded.payload.count) bytes is impossible for \(raw) raw bytes")
@@ -184,39 +214,47 @@ public final class ShardWriter {
                 }
             }
             rawTotal += raw
-            refs.append(BlockRef(offset: 0, layerStart: block.layerStart, layerCount: lc, tokenStart: block.tokenStart, tokenCount: tc,
-                                 storedSize: 0, rawSize: raw, payloadCRC: 0))
+            refs.append(
+                BlockRef(
+                    offset: 0, layerStart: block.layerStart, layerCount: lc, tokenStart: block.tokenStart, tokenCount: tc,
+                    storedSize: 0, rawSize: raw, payloadCRC: 0))
         }
-        let shape = RecordEntry(ordinal: ordinal, id: record.id, labels: record.labels, tokenIDs: record.tokenIDs, text: record.text,
-                                metadata: record.metadata, auxiliary: record.auxiliary, blocks: refs)
+        let shape = RecordEntry(
+            ordinal: ordinal, id: record.id, labels: record.labels, tokenIDs: record.tokenIDs, text: record.text,
+            metadata: record.metadata, auxiliary: record.auxiliary, blocks: refs)
         if let problem = shape.tilingProblem(layers: metadata.layers.count, hidden: hidden, dtype: stored) { throw bad(nil, problem) }
         let checked = try checkEncoded(blocks, record: record, ordinal: ordinal, idHash: idHash, parallel: rawTotal >= 256 * 1024)
         let valueBytes = blocks.reduce(0) { total, block in
             if case .values(_, let lc, _, let tc, _) = block { return total + lc * tc * hidden * width }
             return total
         }
-        try commit(record, blockCount: blocks.count, parallel: valueBytes >= 256 * 1024,
-                   prepare: { encoder, k in
-                       switch blocks[k] {
-                       case .values(let layerStart, let lc, let tokenStart, let tc, let values):
-                           return try encoder.encode(values: values, tokens: tc, hidden: hidden, stored: stored,
-                                                     tile: BlockPlan.Tile(layerStart: 0, layerCount: lc, tokenStart: 0, tokenCount: tc),
-                                                     recordOrdinal: ordinal, idHash: idHash, origin: (layerStart, tokenStart))
-                       case .encoded:
-                           let header = checked[k]!
-                           return (header, encoder.stage(header))
-                       }
-                   }, payload: { k in
-                       if case .encoded(let encoded) = blocks[k] { return encoded.payload }
-                       return nil
-                   })
+        try commit(
+            record, blockCount: blocks.count, parallel: valueBytes >= 256 * 1024,
+            prepare: { encoder, k in
+                switch blocks[k] {
+                case .values(let layerStart, let lc, let tokenStart, let tc, let values):
+                    return try encoder.encode(
+                        values: values, tokens: tc, hidden: hidden, stored: stored,
+                        tile: BlockPlan.Tile(layerStart: 0, layerCount: lc, tokenStart: 0, tokenCount: tc),
+                        recordOrdinal: ordinal, idHash: idHash, origin: (layerStart, tokenStart))
+                case .encoded:
+                    let header = checked[k]!
+                    return (header, encoder.stage(header))
+                }
+            },
+            payload: { k in
+                if case .encoded(let encoded) = blocks[k] { return encoded.payload }
+                return nil
+            })
     }
 
     /// Checks every pre-encoded block of a record (zstd frames decoded once, CRC32C computed) — in
     /// one pass spread over the compression threads when `parallel` — and returns their headers by
     /// block index. Throws `.corrupt` naming the first damaged block; nothing has been written then.
-    private func checkEncoded(_ blocks: [RecordBlock], record: RecordInput, ordinal: Int, idHash: UInt64,
-                              parallel: Bool) throws -> [BlockHeader?] {
+    private func checkEncoded(
+        _ blocks: [RecordBlock], record: RecordInput, ordinal: Int, idHash: UInt64,
+        parallel: Bool
+    ) throws -> [BlockHeader?] {
         let indices = blocks.indices.filter { if case .encoded = blocks[$0] { return true } else { return false } }
         var headers = [BlockHeader?](repeating: nil, count: blocks.count)
         let workers = parallel ? min(encoders.count, indices.count) : 1
@@ -229,7 +267,9 @@ public final class ShardWriter {
                     slots[k] = try encoders[worker].check(encoded, recordOrdinal: ordinal, idHash: idHash)
                 } catch let error as StrataError {
                     var located = error.located(path: path, record: ordinal, recordID: record.id, block: k)
-                    located.message = "pre-encoded block \(k) (layers \(encoded.layerStart)..<\(encoded.layerStart + encoded.layerCount), tokens \(encoded.tokenStart)..<\(encoded.tokenStart + encoded.tokenCount)) is damaged: " + error.message
+                    located.message =
+                        "pre-encoded block \(k) (layers \(encoded.layerStart)..<\(encoded.layerStart + encoded.layerCount), tokens \(encoded.tokenStart)..<\(encoded.tokenStart + encoded.tokenCount)) is damaged: "
+                        + error.message
                     failures.record(k, located)
                     return
                 } catch {
@@ -253,8 +293,10 @@ public final class ShardWriter {
     /// Writes a record's blocks in order — `prepare(encoder, k)` builds block k into `encoder.output`
     /// (header + payload, or only the header when `payload(k)` supplies the payload bytes), batches
     /// of blocks in parallel when `parallel` — then its commit entry. Rolls back on any failure.
-    private func commit(_ record: RecordInput, blockCount: Int, parallel wanted: Bool,
-                        prepare: (BlockEncoder, Int) throws -> (BlockHeader, Int), payload: (Int) -> [UInt8]?) throws {
+    private func commit(
+        _ record: RecordInput, blockCount: Int, parallel wanted: Bool,
+        prepare: (BlockEncoder, Int) throws -> (BlockHeader, Int), payload: (Int) -> [UInt8]?
+    ) throws {
         let ordinal = rows.count
         let nTokens = record.tokenIDs.count
         var offset = committedEnd
@@ -292,22 +334,29 @@ public final class ShardWriter {
                         try bytes.withUnsafeBytes { try file.write($0, at: offset) }
                         offset += bytes.count
                     }
-                    refs.append(BlockRef(offset: offset - BlockHeader.size - header.storedSize, layerStart: header.layerStart,
-                                         layerCount: header.layerCount, tokenStart: header.tokenStart, tokenCount: header.tokenCount,
-                                         storedSize: header.storedSize, rawSize: header.rawSize, payloadCRC: header.payloadCRC))
+                    refs.append(
+                        BlockRef(
+                            offset: offset - BlockHeader.size - header.storedSize, layerStart: header.layerStart,
+                            layerCount: header.layerCount, tokenStart: header.tokenStart, tokenCount: header.tokenCount,
+                            storedSize: header.storedSize, rawSize: header.rawSize, payloadCRC: header.payloadCRC))
                 }
                 next += batch
             }
-            let entry = RecordEntry(ordinal: ordinal, id: record.id, labels: record.labels, tokenIDs: record.tokenIDs, text: record.text,
-                                    metadata: record.metadata, auxiliary: record.auxiliary, blocks: refs)
+            let entry = RecordEntry(
+                ordinal: ordinal, id: record.id, labels: record.labels, tokenIDs: record.tokenIDs, text: record.text,
+                metadata: record.metadata, auxiliary: record.auxiliary, blocks: refs)
             let bytes = entry.encode()
             guard bytes.count - RecordEntry.headerSize <= StrataLimits.maxRecordEntryBytes else {
-                throw StrataError(.invalidArgument, "record entry (text, metadata, token ids) is \(bytes.count) bytes, over the limit", path: path, record: ordinal, recordID: record.id)
+                throw StrataError(
+                    .invalidArgument, "record entry (text, metadata, token ids) is \(bytes.count) bytes, over the limit", path: path,
+                    record: ordinal, recordID: record.id)
             }
             try file.write(bytes, at: offset)
             if options.syncEveryRecord { try file.sync() }
-            rows.append(ShardIndex.Row(entryOffset: offset, entryLength: bytes.count, storedBytes: entry.storedBytes,
-                                       nTokens: nTokens, blockCount: refs.count))
+            rows.append(
+                ShardIndex.Row(
+                    entryOffset: offset, entryLength: bytes.count, storedBytes: entry.storedBytes,
+                    nTokens: nTokens, blockCount: refs.count))
             ids.insert(record.id)
             committedEnd = offset + bytes.count
             quantizationErrorStats.merge(recordErrors)

@@ -27,8 +27,10 @@ public struct StoredBlock: Sendable, Equatable {
     /// which also covers an uncompressed payload of exactly `rawSize` bytes.
     public static func maxPayloadBytes(rawSize: Int) -> Int { ZstdCompressor.bound(rawSize) }
 
-    public init(layerStart: Int, layerCount: Int, tokenStart: Int, tokenCount: Int, hidden: Int, dtype: StrataDType,
-                codec: String, shuffled: Bool, rawSize: Int, payload: [UInt8], sourceCRC: UInt32? = nil) {
+    public init(
+        layerStart: Int, layerCount: Int, tokenStart: Int, tokenCount: Int, hidden: Int, dtype: StrataDType,
+        codec: String, shuffled: Bool, rawSize: Int, payload: [UInt8], sourceCRC: UInt32? = nil
+    ) {
         self.layerStart = layerStart
         self.layerCount = layerCount
         self.tokenStart = tokenStart
@@ -52,12 +54,14 @@ extension ShardReader {
     public func storedBlock(_ index: Int, block: Int) throws -> StoredBlock {
         let e = try entry(index)
         guard block >= 0 && block < e.blocks.count else {
-            throw StrataError(.invalidArgument, "block \(block) is out of range 0..<\(e.blocks.count)", path: path, record: index, recordID: e.id)
+            throw StrataError(
+                .invalidArgument, "block \(block) is out of range 0..<\(e.blocks.count)", path: path, record: index, recordID: e.id)
         }
         let ref = e.blocks[block]
         let (header, bytes) = try storedBlock(record: index, entry: e, block: block)
-        return StoredBlock(layerStart: ref.layerStart, layerCount: ref.layerCount, tokenStart: ref.tokenStart, tokenCount: ref.tokenCount,
-                           hidden: header.hidden, dtype: header.dtype, codec: header.codec == BlockHeader.codecZstd ? "zstd" : "none",
-                           shuffled: header.shuffled, rawSize: header.rawSize, payload: bytes, sourceCRC: header.payloadCRC)
+        return StoredBlock(
+            layerStart: ref.layerStart, layerCount: ref.layerCount, tokenStart: ref.tokenStart, tokenCount: ref.tokenCount,
+            hidden: header.hidden, dtype: header.dtype, codec: header.codec == BlockHeader.codecZstd ? "zstd" : "none",
+            shuffled: header.shuffled, rawSize: header.rawSize, payload: bytes, sourceCRC: header.payloadCRC)
     }
 }

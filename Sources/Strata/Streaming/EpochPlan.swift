@@ -28,8 +28,10 @@ public struct EpochPlan: Sendable {
     /// nil when the order is sequential and contiguous.
     private let order: [UInt32]?
 
-    public init(recordCount: Int, seed: UInt64, epoch: Int, shuffle: Bool = true,
-                partition: RankPartition = .whole, evenShares: Bool = false, stepBatch: Int? = nil) throws {
+    public init(
+        recordCount: Int, seed: UInt64, epoch: Int, shuffle: Bool = true,
+        partition: RankPartition = .whole, evenShares: Bool = false, stepBatch: Int? = nil
+    ) throws {
         guard recordCount >= 0, recordCount <= Permutation.maxCount else {
             throw StreamError.tooManyRecords(recordCount)
         }
@@ -46,7 +48,7 @@ public struct EpochPlan: Sendable {
                 throw StreamError.invalidRequest("equal shares and step slices are two different partitions; ask for one")
             }
             let owned = try StepSlices(partition: partition, globalBatch: stepBatch).allPositions(of: recordCount)
-            positions = (owned.first ?? 0) ..< (owned.last.map { $0 + 1 } ?? 0)
+            positions = (owned.first ?? 0)..<(owned.last.map { $0 + 1 } ?? 0)
             count = owned.count
             if shuffle {
                 var generator = ShuffleKey.generator(seed: seed, domain: .streamEpoch, epoch: UInt64(epoch))
@@ -75,5 +77,5 @@ public struct EpochPlan: Sendable {
     }
 
     /// This rank's whole order as global record indices (for tests and `strata stream --ids`).
-    public var globalIndices: [Int] { (0 ..< count).map(globalIndex(at:)) }
+    public var globalIndices: [Int] { (0..<count).map(globalIndex(at:)) }
 }

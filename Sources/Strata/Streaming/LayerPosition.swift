@@ -1,7 +1,8 @@
 /// Which of a model's hidden states: 0 = the embeddings, i = the output of block i, up to the
 /// number of blocks (after the final norm). What a capture records in `LayerInfo.index`.
 public struct HiddenStateIndex: RawRepresentable, Hashable, Comparable, Sendable, Codable,
-    ExpressibleByIntegerLiteral, CustomStringConvertible {
+    ExpressibleByIntegerLiteral, CustomStringConvertible
+{
     public let rawValue: Int
     public init(rawValue: Int) { self.rawValue = rawValue }
     public init(_ rawValue: Int) { self.rawValue = rawValue }
@@ -14,7 +15,8 @@ public struct HiddenStateIndex: RawRepresentable, Hashable, Comparable, Sendable
 /// `metadata.layers[p]`, whatever hidden state that is. Readers (`StrataStream`, the batch
 /// sources) select layers by position.
 public struct LayerPosition: RawRepresentable, Hashable, Comparable, Sendable, Codable,
-    ExpressibleByIntegerLiteral, CustomStringConvertible {
+    ExpressibleByIntegerLiteral, CustomStringConvertible
+{
     public let rawValue: Int
     public init(rawValue: Int) { self.rawValue = rawValue }
     public init(_ rawValue: Int) { self.rawValue = rawValue }

@@ -13,7 +13,7 @@ public enum Permutation {
     public static func shuffled(count: Int, using generator: inout Xoshiro256StarStar) -> [UInt32] {
         precondition(count >= 0 && count <= maxCount, "permutation size out of range")
         var order = [UInt32](unsafeUninitializedCapacity: count) { buffer, initialized in
-            for i in 0 ..< count { buffer[i] = UInt32(truncatingIfNeeded: i) }
+            for i in 0..<count { buffer[i] = UInt32(truncatingIfNeeded: i) }
             initialized = count
         }
         guard count > 1 else { return order }

@@ -18,8 +18,10 @@ final class PrefetchPipeline: @unchecked Sendable {
     /// Record k of the pipeline is plan position `start + k`; its cost is its decoded size.
     private let pipeline: OrderedPipeline<StreamedRecord>
 
-    init(source: StreamSource, plan: EpochPlan, start: Int, layers: [Int]?, readValues: Bool,
-         auxiliary: [String], budget: Int, threads: Int) {
+    init(
+        source: StreamSource, plan: EpochPlan, start: Int, layers: [Int]?, readValues: Bool,
+        auxiliary: [String], budget: Int, threads: Int
+    ) {
         let layerCount = readValues ? (layers?.count ?? source.streamLayerCount) : 0
         let hidden = source.streamHidden
         // The header read to size a record is kept for its decode (same worker, same job).
@@ -31,14 +33,16 @@ final class PrefetchPipeline: @unchecked Sendable {
                 let header = try source.streamHeader(global)
                 let decoded = layerCount.multipliedReportingOverflow(by: max(0, header.nTokens) * hidden * MemoryLayout<Float>.size)
                 guard !decoded.overflow, decoded.partialValue <= PrefetchPipeline.maxRecordBytes else {
-                    throw StreamError.invalidRequest("record \(global) (id \"\(header.id)\") would decode to more than \(PrefetchPipeline.maxRecordBytes >> 30) GiB")
+                    throw StreamError.invalidRequest(
+                        "record \(global) (id \"\(header.id)\") would decode to more than \(PrefetchPipeline.maxRecordBytes >> 30) GiB")
                 }
                 headers.put(k, header)
                 return decoded.partialValue + PrefetchPipeline.recordOverheadBytes
             },
             work: { k in
-                try Self.decode(source: source, global: plan.globalIndex(at: start + k), header: headers.take(k), layers: layers,
-                                readValues: readValues, layerCount: layerCount, hidden: hidden, auxiliary: auxiliary)
+                try Self.decode(
+                    source: source, global: plan.globalIndex(at: start + k), header: headers.take(k), layers: layers,
+                    readValues: readValues, layerCount: layerCount, hidden: hidden, auxiliary: auxiliary)
             })
     }
 
@@ -54,8 +58,10 @@ final class PrefetchPipeline: @unchecked Sendable {
     /// Stops the workers and waits for them to exit.
     func stop() { pipeline.stop() }
 
-    private static func decode(source: StreamSource, global: Int, header: StreamRecordHeader, layers: [Int]?, readValues: Bool,
-                               layerCount: Int, hidden: Int, auxiliary: [String]) throws -> StreamedRecord {
+    private static func decode(
+        source: StreamSource, global: Int, header: StreamRecordHeader, layers: [Int]?, readValues: Bool,
+        layerCount: Int, hidden: Int, auxiliary: [String]
+    ) throws -> StreamedRecord {
         let count = layerCount * header.nTokens * hidden
         var values: [Float] = []
         if readValues && count > 0 {
@@ -73,8 +79,9 @@ final class PrefetchPipeline: @unchecked Sendable {
         }
         var vectors: [String: [Float]] = [:]
         for name in auxiliary { vectors[name] = try source.streamAuxiliary(global, name: name) }
-        return StreamedRecord(globalIndex: global, id: header.id, labels: header.labels, nTokens: header.nTokens,
-                              layerCount: layerCount, hidden: hidden, values: values, auxiliary: vectors)
+        return StreamedRecord(
+            globalIndex: global, id: header.id, labels: header.labels, nTokens: header.nTokens,
+            layerCount: layerCount, hidden: hidden, values: values, auxiliary: vectors)
     }
 }
 

@@ -31,6 +31,6 @@ public struct RankPartition: Sendable, Equatable {
 
     /// The epoch positions this rank owns, for an epoch of `total` (≤ `Permutation.maxCount`) records.
     public func positions(of total: Int) -> Range<Int> {
-        (total * rank / world) ..< (total * (rank + 1) / world)
+        (total * rank / world)..<(total * (rank + 1) / world)
     }
 }

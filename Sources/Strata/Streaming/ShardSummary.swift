@@ -25,7 +25,7 @@ public enum DatasetFingerprint {
         var hasher = FNV1a64()
         func feed(_ text: String) {
             hasher.feed(bytes: text.utf8)
-            hasher.feed(byte: 0x1F)  // unit separator: "ab"+"c" differs from "a"+"bc"
+            hasher.feed(byte: 0x1F) // unit separator: "ab"+"c" differs from "a"+"bc"
         }
         for shard in shards {
             feed(shard.name)

@@ -27,7 +27,7 @@ public struct StepSlices: Sendable, Equatable {
         let start = step * globalBatch
         let width = max(0, min(globalBatch, total - start))
         let lower = start + share(before: partition.rank, of: width)
-        return lower ..< lower + share(of: partition.rank, inWindow: width)
+        return lower..<lower + share(of: partition.rank, inWindow: width)
     }
 
     /// Records this rank owns in `step`.
@@ -51,7 +51,7 @@ public struct StepSlices: Sendable, Equatable {
 
     /// This rank's epoch positions in order (the concatenation of its per-step slices).
     public func allPositions(of total: Int) -> [Int] {
-        (0 ..< stepCount(of: total)).flatMap { Array(positions(step: $0, of: total)) }
+        (0..<stepCount(of: total)).flatMap { Array(positions(step: $0, of: total)) }
     }
 
     private func share(of rank: Int, inWindow width: Int) -> Int {

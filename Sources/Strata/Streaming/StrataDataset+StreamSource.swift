@@ -7,7 +7,9 @@ extension StrataDataset: StreamSource {
         if let manifest {
             return manifest.shards.map { ShardSummary(name: $0.path, records: $0.records, bytes: $0.bytes, checksum: $0.crc32c) }
         }
-        return shards.map { ShardSummary(name: ($0.path as NSString).lastPathComponent, records: $0.count, bytes: $0.fileSize, checksum: "") }
+        return shards.map {
+            ShardSummary(name: ($0.path as NSString).lastPathComponent, records: $0.count, bytes: $0.fileSize, checksum: "")
+        }
     }
 
     public var streamHidden: Int { metadata.hidden }

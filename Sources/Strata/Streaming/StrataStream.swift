@@ -41,20 +41,23 @@ public final class StrataStream {
         }
         let shards = source.streamShards
         if let state {
-            try StreamCursor.check(state, seed: options.seed, epoch: options.epoch, rank: options.rank,
-                                   world: options.world, shuffle: options.shuffle, evenShares: options.evenShares,
-                                   stepBatch: .some(options.stepBatch))
+            try StreamCursor.check(
+                state, seed: options.seed, epoch: options.epoch, rank: options.rank,
+                world: options.world, shuffle: options.shuffle, evenShares: options.evenShares,
+                stepBatch: .some(options.stepBatch))
             cursor = try StreamCursor(resuming: state, shards: shards)
         } else {
-            cursor = try StreamCursor(shards: shards, seed: options.seed, epoch: options.epoch, shuffle: options.shuffle,
-                                      partition: RankPartition(rank: options.rank, world: options.world),
-                                      evenShares: options.evenShares, stepBatch: options.stepBatch)
+            cursor = try StreamCursor(
+                shards: shards, seed: options.seed, epoch: options.epoch, shuffle: options.shuffle,
+                partition: RankPartition(rank: options.rank, world: options.world),
+                evenShares: options.evenShares, stepBatch: options.stepBatch)
         }
         self.source = source
         self.options = options
-        pipeline = PrefetchPipeline(source: source, plan: cursor.plan, start: cursor.position, layers: layers,
-                                    readValues: readValues, auxiliary: options.auxiliary,
-                                    budget: options.prefetchBytes, threads: options.prefetchThreads)
+        pipeline = PrefetchPipeline(
+            source: source, plan: cursor.plan, start: cursor.position, layers: layers,
+            readValues: readValues, auxiliary: options.auxiliary,
+            budget: options.prefetchBytes, threads: options.prefetchThreads)
     }
 
     /// Opens the dataset at `path` (directory with manifest.json, or a shard file) and streams it.

@@ -10,11 +10,14 @@ public struct StreamCursor: Sendable {
     public private(set) var position: Int
 
     /// A fresh epoch over all of `shards`.
-    public init(shards: [ShardSummary], seed: UInt64, epoch: Int, shuffle: Bool = true,
-                partition: RankPartition = .whole, evenShares: Bool = false, stepBatch: Int? = nil) throws {
+    public init(
+        shards: [ShardSummary], seed: UInt64, epoch: Int, shuffle: Bool = true,
+        partition: RankPartition = .whole, evenShares: Bool = false, stepBatch: Int? = nil
+    ) throws {
         let total = shards.reduce(0) { $0 + $1.records }
-        plan = try EpochPlan(recordCount: total, seed: seed, epoch: epoch, shuffle: shuffle, partition: partition,
-                             evenShares: evenShares, stepBatch: stepBatch)
+        plan = try EpochPlan(
+            recordCount: total, seed: seed, epoch: epoch, shuffle: shuffle, partition: partition,
+            evenShares: evenShares, stepBatch: stepBatch)
         self.shards = shards
         fingerprint = DatasetFingerprint.of(shards)
         position = 0
@@ -33,11 +36,15 @@ public struct StreamCursor: Sendable {
         let fingerprint = DatasetFingerprint.of(prefix)
         let total = prefix.reduce(0) { $0 + $1.records }
         guard fingerprint == state.fingerprint, total == state.recordCount else {
-            throw StreamError.datasetChanged(detail: "its first \(state.shardCount) shards held \(state.recordCount) records with fingerprint \(state.fingerprint); they now hold \(total) records with fingerprint \(fingerprint) — a shard was replaced, removed, resized or reordered")
+            throw StreamError.datasetChanged(
+                detail:
+                    "its first \(state.shardCount) shards held \(state.recordCount) records with fingerprint \(state.fingerprint); they now hold \(total) records with fingerprint \(fingerprint) — a shard was replaced, removed, resized or reordered"
+            )
         }
         let partition = try RankPartition(rank: state.rank, world: state.world)
-        plan = try EpochPlan(recordCount: total, seed: state.seed, epoch: state.epoch, shuffle: state.shuffle, partition: partition,
-                             evenShares: state.evenShares ?? false, stepBatch: state.stepBatch)
+        plan = try EpochPlan(
+            recordCount: total, seed: state.seed, epoch: state.epoch, shuffle: state.shuffle, partition: partition,
+            evenShares: state.evenShares ?? false, stepBatch: state.stepBatch)
         guard state.position <= plan.count else {
             throw StreamError.positionOutOfRange(position: state.position, count: plan.count)
         }
@@ -72,27 +79,37 @@ public struct StreamCursor: Sendable {
 
     /// The serialisable state: resuming it yields exactly the records not yet consumed.
     public var state: StreamState {
-        StreamState(seed: plan.seed, epoch: plan.epoch, shuffle: plan.shuffle,
-                    rank: plan.partition.rank, world: plan.partition.world, position: position,
-                    shardCount: shards.count, recordCount: plan.recordCount, fingerprint: fingerprint,
-                    evenShares: plan.evenShares ? true : nil, stepBatch: plan.stepBatch)
+        StreamState(
+            seed: plan.seed, epoch: plan.epoch, shuffle: plan.shuffle,
+            rank: plan.partition.rank, world: plan.partition.world, position: position,
+            shardCount: shards.count, recordCount: plan.recordCount, fingerprint: fingerprint,
+            evenShares: plan.evenShares ? true : nil, stepBatch: plan.stepBatch)
     }
 
     /// Checks that a state asked to resume matches what the caller requested (same seed,
     /// epoch, partition, shuffle mode, step batch); nil fields (`.none` for the step batch) are not checked.
-    public static func check(_ state: StreamState, seed: UInt64?, epoch: Int?, rank: Int?, world: Int?, shuffle: Bool?,
-                             evenShares: Bool? = nil, stepBatch: Int?? = .none) throws {
+    public static func check(
+        _ state: StreamState, seed: UInt64?, epoch: Int?, rank: Int?, world: Int?, shuffle: Bool?,
+        evenShares: Bool? = nil, stepBatch: Int?? = .none
+    ) throws {
         if let evenShares, evenShares != (state.evenShares ?? false) {
             throw StreamError.stateMismatch(field: "even shares", state: "\(state.evenShares ?? false)", requested: "\(evenShares)")
         }
         if case let .some(stepBatch) = stepBatch, stepBatch != state.stepBatch {
-            throw StreamError.stateMismatch(field: "step batch", state: state.stepBatch.map(String.init) ?? "none",
-                                            requested: stepBatch.map(String.init) ?? "none")
+            throw StreamError.stateMismatch(
+                field: "step batch", state: state.stepBatch.map(String.init) ?? "none",
+                requested: stepBatch.map(String.init) ?? "none")
         }
         if let seed, seed != state.seed { throw StreamError.stateMismatch(field: "seed", state: "\(state.seed)", requested: "\(seed)") }
-        if let epoch, epoch != state.epoch { throw StreamError.stateMismatch(field: "epoch", state: "\(state.epoch)", requested: "\(epoch)") }
+        if let epoch, epoch != state.epoch {
+            throw StreamError.stateMismatch(field: "epoch", state: "\(state.epoch)", requested: "\(epoch)")
+        }
         if let rank, rank != state.rank { throw StreamError.stateMismatch(field: "rank", state: "\(state.rank)", requested: "\(rank)") }
-        if let world, world != state.world { throw StreamError.stateMismatch(field: "world", state: "\(state.world)", requested: "\(world)") }
-        if let shuffle, shuffle != state.shuffle { throw StreamError.stateMismatch(field: "shuffle", state: "\(state.shuffle)", requested: "\(shuffle)") }
+        if let world, world != state.world {
+            throw StreamError.stateMismatch(field: "world", state: "\(state.world)", requested: "\(world)")
+        }
+        if let shuffle, shuffle != state.shuffle {
+            throw StreamError.stateMismatch(field: "shuffle", state: "\(state.shuffle)", requested: "\(shuffle)")
+        }
     }
 }

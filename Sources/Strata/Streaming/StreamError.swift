@@ -27,7 +27,8 @@ public enum StreamError: Error, CustomStringConvertible, Equatable {
         case let .badState(path, reason):
             return "stream state \(path): \(reason)"
         case let .stateMismatch(field, state, requested):
-            return "stream state was saved with \(field) \(state) but \(requested) was requested; resume with the same \(field) or start a new epoch without --resume-state"
+            return
+                "stream state was saved with \(field) \(state) but \(requested) was requested; resume with the same \(field) or start a new epoch without --resume-state"
         case let .datasetChanged(detail):
             return "cannot resume: the dataset changed since the stream state was saved (\(detail)); exact resume needs the same shards"
         case let .positionOutOfRange(position, count):

@@ -43,4 +43,3 @@ public struct StreamRecordHeader: Sendable, Equatable {
         self.nTokens = nTokens
     }
 }
-

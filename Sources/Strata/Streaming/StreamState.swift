@@ -41,8 +41,10 @@ public struct StreamState: Codable, Equatable, Sendable {
         case stepBatch = "step_batch"
     }
 
-    public init(seed: UInt64, epoch: Int, shuffle: Bool, rank: Int, world: Int, position: Int,
-                shardCount: Int, recordCount: Int, fingerprint: String, evenShares: Bool? = nil, stepBatch: Int? = nil) {
+    public init(
+        seed: UInt64, epoch: Int, shuffle: Bool, rank: Int, world: Int, position: Int,
+        shardCount: Int, recordCount: Int, fingerprint: String, evenShares: Bool? = nil, stepBatch: Int? = nil
+    ) {
         version = StreamState.currentVersion
         self.seed = seed
         self.epoch = epoch

@@ -18,6 +18,6 @@ public struct StreamedRecord: Sendable {
     /// Values of delivered layer `layer` (0 ..< layerCount), `nTokens × hidden`.
     public func layerSlice(_ layer: Int) -> ArraySlice<Float> {
         let stride = nTokens * hidden
-        return values[layer * stride ..< (layer + 1) * stride]
+        return values[layer * stride..<(layer + 1) * stride]
     }
 }

@@ -1,4 +1,5 @@
 import StrataUtilities
+
 /// xoshiro256** 1.0 (Blackman & Vigna 2018): the generator behind every shuffle in Strata
 /// (epoch permutations, dataset splits). Its state is seeded from `ShuffleKey` through
 /// `SplitMix64`, as the authors recommend, so it is never all zero.

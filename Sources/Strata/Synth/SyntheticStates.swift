@@ -33,10 +33,11 @@ public struct SyntheticStates: Sendable {
 
     /// The metadata of a synthetic shard (HF hidden-state semantics for a model of layers-1 blocks).
     public func metadata(dtype: StrataDType) -> StrataMetadata {
-        StrataMetadata(hidden: hidden, layers: Array(LayerInfo.huggingFaceHiddenStates(blocks: max(1, layers - 1)).prefix(layers)), dtype: dtype,
-                       model: ModelIdentity(name: "synthetic", architecture: "synthetic", nBlocks: max(1, layers - 1), hiddenSize: hidden),
-                       labelNames: labelCount > 0 ? (0..<labelCount).map { "class\($0)" } : nil,
-                       extra: ["synthetic_seed": String(seed)])
+        StrataMetadata(
+            hidden: hidden, layers: Array(LayerInfo.huggingFaceHiddenStates(blocks: max(1, layers - 1)).prefix(layers)), dtype: dtype,
+            model: ModelIdentity(name: "synthetic", architecture: "synthetic", nBlocks: max(1, layers - 1), hiddenSize: hidden),
+            labelNames: labelCount > 0 ? (0..<labelCount).map { "class\($0)" } : nil,
+            extra: ["synthetic_seed": String(seed)])
     }
 
     /// Record `index`: its input (id "<prefix><index>", labels, token ids, text) and its values
@@ -85,8 +86,9 @@ public struct SyntheticStates: Sendable {
             }
         }
         let labels = labelCount > 0 ? [Int(rng.next() % UInt64(labelCount))] : []
-        return RecordInput(id: "\(idPrefix)\(index)", labels: labels, tokenIDs: ids, text: "synthetic record \(index) (\(tokens) tokens)",
-                           metadata: ["synthetic": "true"])
+        return RecordInput(
+            id: "\(idPrefix)\(index)", labels: labels, tokenIDs: ids, text: "synthetic record \(index) (\(tokens) tokens)",
+            metadata: ["synthetic": "true"])
     }
 }
 

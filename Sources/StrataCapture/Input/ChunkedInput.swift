@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A file read front to back in fixed-size chunks, so that memory stays bounded whatever the size of the
@@ -80,7 +80,7 @@ final class ChunkedInput {
         var head: [UInt8] = []
         var blank = true
         while try refill() {
-            let available = UnsafeBufferPointer(rebasing: buffer[position ..< filled])
+            let available = UnsafeBufferPointer(rebasing: buffer[position..<filled])
             let newline = memchr(available.baseAddress!, 0x0A, available.count)
                 .map { UnsafeRawPointer($0) - UnsafeRawPointer(available.baseAddress!) }
             let segment = UnsafeBufferPointer(rebasing: available[..<(newline ?? available.count)])

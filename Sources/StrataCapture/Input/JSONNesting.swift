@@ -15,7 +15,7 @@ enum JSONNesting {
             if inString {
                 if escaped {
                     escaped = false
-                } else if byte == 0x5C {  // backslash
+                } else if byte == 0x5C { // backslash
                     escaped = true
                 } else if byte == 0x22 {
                     inString = false
@@ -24,10 +24,10 @@ enum JSONNesting {
             }
             switch byte {
             case 0x22: inString = true
-            case 0x5B, 0x7B:  // [ {
+            case 0x5B, 0x7B: // [ {
                 depth += 1
                 if depth > limit { return true }
-            case 0x5D, 0x7D: depth -= 1  // ] }
+            case 0x5D, 0x7D: depth -= 1 // ] }
             default: break
             }
         }

@@ -22,7 +22,9 @@ public final class CaptureModel {
         let vocabulary = try TokenizerVocabulary(gguf: file)
         let tokenizer = try Tokenizer(vocabulary: vocabulary)
         guard tokenizer.vocabularySize == config.vocabularySize else {
-            throw CaptureError.model(path: path, why: "the tokenizer has \(tokenizer.vocabularySize) tokens but the model's vocabulary is \(config.vocabularySize)")
+            throw CaptureError.model(
+                path: path,
+                why: "the tokenizer has \(tokenizer.vocabularySize) tokens but the model's vocabulary is \(config.vocabularySize)")
         }
         self.path = path
         self.model = try LlamaModel(gguf: file, threads: threads)
@@ -31,12 +33,14 @@ public final class CaptureModel {
         self.contextLength = file.metadata["\(config.architecture).context_length"]?.int
         let fileName = (path as NSString).lastPathComponent
         let name = file.metadata["general.name"]?.string ?? (fileName as NSString).deletingPathExtension
-        identity = ModelIdentity(name: name, architecture: config.architecture,
-                                 fileSHA256: hashFile ? try ModelFileHash.sha256(of: path) : nil,
-                                 nBlocks: config.blockCount, hiddenSize: config.hiddenSize, file: fileName)
+        identity = ModelIdentity(
+            name: name, architecture: config.architecture,
+            fileSHA256: hashFile ? try ModelFileHash.sha256(of: path) : nil,
+            nBlocks: config.blockCount, hiddenSize: config.hiddenSize, file: fileName)
         let digest = tokenizer.identity.hasPrefix("sha256:") ? String(tokenizer.identity.dropFirst(7)) : tokenizer.identity
-        tokenizerIdentity = TokenizerIdentity(kind: vocabulary.model, pre: vocabulary.pre,
-                                              vocabSize: tokenizer.vocabularySize, sha256: digest)
+        tokenizerIdentity = TokenizerIdentity(
+            kind: vocabulary.model, pre: vocabulary.pre,
+            vocabSize: tokenizer.vocabularySize, sha256: digest)
     }
 
     public var config: LlamaConfig { model.config }

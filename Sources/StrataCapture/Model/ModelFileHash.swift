@@ -15,7 +15,8 @@ public enum ModelFileHash {
         if let cached = try? String(contentsOfFile: sidecar, encoding: .utf8) {
             let parts = cached.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ", maxSplits: 1)
             if parts.count == 2, parts[0].count == 64, String(parts[1]) == stamp,
-               parts[0].allSatisfy({ $0.isHexDigit && !$0.isUppercase }) {
+                parts[0].allSatisfy({ $0.isHexDigit && !$0.isUppercase })
+            {
                 return String(parts[0])
             }
         }

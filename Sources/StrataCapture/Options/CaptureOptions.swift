@@ -97,8 +97,9 @@ public struct CaptureOptions: Sendable {
         }
         if let labelNames {
             guard !labelNames.isEmpty, Set(labelNames).count == labelNames.count, !labelNames.contains("") else {
-                throw CaptureError.invalidOption(flag: "--label-names", value: labelNames.joined(separator: ","),
-                                                 why: "need distinct, non-empty class names")
+                throw CaptureError.invalidOption(
+                    flag: "--label-names", value: labelNames.joined(separator: ","),
+                    why: "need distinct, non-empty class names")
             }
         }
         if chatSystem != nil && !chatTemplate {

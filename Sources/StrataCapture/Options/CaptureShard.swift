@@ -17,8 +17,9 @@ public struct CaptureShard: Sendable, Equatable, CustomStringConvertible {
 
     public init(index: Int, count: Int) throws {
         guard count >= 1, index >= 0, index < count else {
-            throw CaptureError.invalidOption(flag: "--shard", value: "\(index)/\(count)",
-                                             why: "need 0 <= i < n (shards are numbered from 0, as Slurm array and Indexed Job indices are)")
+            throw CaptureError.invalidOption(
+                flag: "--shard", value: "\(index)/\(count)",
+                why: "need 0 <= i < n (shards are numbered from 0, as Slurm array and Indexed Job indices are)")
         }
         self.index = index
         self.count = count
@@ -28,7 +29,8 @@ public struct CaptureShard: Sendable, Equatable, CustomStringConvertible {
     public init(parsing text: String) throws {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, let i = Int(parts[0].trimmingCharacters(in: .whitespaces)),
-              let n = Int(parts[1].trimmingCharacters(in: .whitespaces)) else {
+            let n = Int(parts[1].trimmingCharacters(in: .whitespaces))
+        else {
             throw CaptureError.invalidOption(flag: "--shard", value: text, why: "expected i/n, e.g. 0/4")
         }
         try self.init(index: i, count: n)

@@ -26,12 +26,13 @@ public enum LayerSelection: Sendable, Equatable, CustomStringConvertible {
         case .none:
             throw CaptureError.invalidOption(flag: "--layers", value: text, why: "no layers given")
         case .items(let items):
-            self = .indices(items.map { item in
-                switch item {
-                case .number(let index): return index
-                case .last: return LayerSelection.lastMarker
-                }
-            })
+            self = .indices(
+                items.map { item in
+                    switch item {
+                    case .number(let index): return index
+                    case .last: return LayerSelection.lastMarker
+                    }
+                })
         }
     }
 
@@ -47,8 +48,11 @@ public enum LayerSelection: Sendable, Equatable, CustomStringConvertible {
         case .indices(let raw):
             let resolved = Set(raw.map { $0 == LayerSelection.lastMarker ? blocks : $0 })
             if let bad = resolved.sorted().first(where: { $0 > blocks }) {
-                throw CaptureError.invalidOption(flag: "--layers", value: description,
-                                                 why: "layer \(bad) does not exist: the model has hidden states 0...\(blocks) (0 = embeddings, \(blocks) = after the final norm)")
+                throw CaptureError.invalidOption(
+                    flag: "--layers", value: description,
+                    why:
+                        "layer \(bad) does not exist: the model has hidden states 0...\(blocks) (0 = embeddings, \(blocks) = after the final norm)"
+                )
             }
             return resolved.sorted().map { all[$0] }
         }

@@ -48,9 +48,11 @@ public struct CapturePlan: Sendable {
     ///     stops at the first row the reader refuses).
     ///   - allowEmpty: accept a shard with no rows (otherwise `CaptureError.emptyInput`). A shard whose rows
     ///     are all bad is always refused (`CaptureError.nothingToCapture`).
-    public init(reader: TextRecordReader, tokenizer: Tokenizer, shard: CaptureShard, maxTokens: Int,
-                truncate: Bool, labelCount: Int?, policy: BadRowPolicy, allowEmpty: Bool = false,
-                chat: (template: ChatTemplate, system: String?)? = nil) throws {
+    public init(
+        reader: TextRecordReader, tokenizer: Tokenizer, shard: CaptureShard, maxTokens: Int,
+        truncate: Bool, labelCount: Int?, policy: BadRowPolicy, allowEmpty: Bool = false,
+        chat: (template: ChatTemplate, system: String?)? = nil
+    ) throws {
         var rowsInFile = 0
         var candidates: [TextRecord] = []
         var skipped: [SkippedRow] = []
@@ -62,17 +64,21 @@ public struct CapturePlan: Sendable {
                 guard shard.contains(row: record.row) else { return true }
                 inShard += 1
                 if let label = record.label, let labelCount, label < 0 || label >= labelCount {
-                    skipped.append(SkippedRow(row: record.row, reason: .badLabel,
-                                              detail: "label \(label) is outside the \(labelCount) --label-names classes",
-                                              excerpt: RowExcerpt.of(text: record.text)))
+                    skipped.append(
+                        SkippedRow(
+                            row: record.row, reason: .badLabel,
+                            detail: "label \(label) is outside the \(labelCount) --label-names classes",
+                            excerpt: RowExcerpt.of(text: record.text)))
                     return policy != .fail
                 }
                 candidates.append(record)
             case .failure(let failure):
                 guard shard.contains(row: failure.row) else { return true }
                 inShard += 1
-                skipped.append(SkippedRow(row: failure.row, reason: Self.reason(failure.problem), detail: failure.problem.description,
-                                          excerpt: failure.excerpt))
+                skipped.append(
+                    SkippedRow(
+                        row: failure.row, reason: Self.reason(failure.problem), detail: failure.problem.description,
+                        excerpt: failure.excerpt))
                 return policy != .fail
             }
             return true
@@ -94,7 +100,10 @@ public struct CapturePlan: Sendable {
             }
             if cannotFit[k] {
                 let bytes = texts[k].utf8.count
-                skip(.tooLong, "\(bytes) bytes, at least \(tokenizer.minimumTokenCount(utf8Count: bytes)) tokens (a token is at most \(tokenizer.longestTokenBytes ?? 0) bytes), over --max-tokens \(maxTokens) (pass --truncate to keep the first \(maxTokens))")
+                skip(
+                    .tooLong,
+                    "\(bytes) bytes, at least \(tokenizer.minimumTokenCount(utf8Count: bytes)) tokens (a token is at most \(tokenizer.longestTokenBytes ?? 0) bytes), over --max-tokens \(maxTokens) (pass --truncate to keep the first \(maxTokens))"
+                )
                 continue
             }
             if fullTokens.isEmpty {
@@ -105,7 +114,8 @@ public struct CapturePlan: Sendable {
             var truncatedFrom: Int?
             if tokens.count > maxTokens {
                 guard truncate else {
-                    skip(.tooLong, "\(tokens.count) tokens, over --max-tokens \(maxTokens) (pass --truncate to keep the first \(maxTokens))")
+                    skip(
+                        .tooLong, "\(tokens.count) tokens, over --max-tokens \(maxTokens) (pass --truncate to keep the first \(maxTokens))")
                     continue
                 }
                 truncatedFrom = tokens.count
@@ -116,8 +126,10 @@ public struct CapturePlan: Sendable {
                 continue
             }
             seenIDs[record.id] = record.row
-            records.append(PlannedRecord(row: record.row, id: record.id, label: record.label, text: record.text,
-                                         tokens: tokens, truncatedFrom: truncatedFrom))
+            records.append(
+                PlannedRecord(
+                    row: record.row, id: record.id, label: record.label, text: record.text,
+                    tokens: tokens, truncatedFrom: truncatedFrom))
         }
         skipped.sort { $0.row < $1.row }
         if policy == .fail, let first = skipped.first {
@@ -129,11 +141,13 @@ public struct CapturePlan: Sendable {
                 for row in skipped { counts[row.reason, default: 0] += 1 }
                 // Most frequent first; ties go to the reason of the earliest row.
                 let (reason, count) = counts.max { a, b in
-                    a.value != b.value ? a.value < b.value
+                    a.value != b.value
+                        ? a.value < b.value
                         : skipped.firstIndex { $0.reason == a.key }! > skipped.firstIndex { $0.reason == b.key }!
                 }!
-                throw CaptureError.nothingToCapture(path: reader.path, shard: shard == .whole ? nil : shard.description, rows: inShard,
-                                                   reason: reason, count: count, firstBad: first)
+                throw CaptureError.nothingToCapture(
+                    path: reader.path, shard: shard == .whole ? nil : shard.description, rows: inShard,
+                    reason: reason, count: count, firstBad: first)
             }
             if !allowEmpty {
                 throw CaptureError.emptyInput(path: reader.path, shard: shard == .whole ? nil : shard.description, rowsInFile: rowsInFile)

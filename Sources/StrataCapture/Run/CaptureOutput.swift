@@ -59,8 +59,10 @@ final class CaptureOutput {
     /// pid) and opens it. Without `resume` it must be absent or empty (hidden files such as the lock file
     /// aside). With `resume`, the
     /// tag's part files are recovered if unsealed, checked against `metadata`, and their ids returned.
-    init(directory: String, tag: String, metadata: StrataMetadata, writerOptions: WriterOptions, partBytes: Int,
-         checkpointSeconds: Double, manifestExtra: [String: String], resume: Bool, resumed: inout Resumed) throws {
+    init(
+        directory: String, tag: String, metadata: StrataMetadata, writerOptions: WriterOptions, partBytes: Int,
+        checkpointSeconds: Double, manifestExtra: [String: String], resume: Bool, resumed: inout Resumed
+    ) throws {
         self.directory = directory
         self.tag = tag
         self.metadata = metadata
@@ -88,8 +90,11 @@ final class CaptureOutput {
             }
         }
         guard foreign.isEmpty else {
-            throw CaptureError.foreignFiles(directory: directory, files: foreign,
-                                            why: "holds shard files this capture (\(tag)) did not write; give each --shard its own --out and combine them with `strata merge`")
+            throw CaptureError.foreignFiles(
+                directory: directory, files: foreign,
+                why:
+                    "holds shard files this capture (\(tag)) did not write; give each --shard its own --out and combine them with `strata merge`"
+            )
         }
         parts.sort { $0.number < $1.number }
         nextPart = (parts.last?.number ?? -1) + 1
@@ -103,7 +108,9 @@ final class CaptureOutput {
                     resumed.recovered.append(try ShardRecovery.recover(path: path))
                 } catch let recoveryError as StrataError {
                     // Killed while the part's header was being written: no record can be in it.
-                    guard try Self.isHeaderPrefix(path, in: directory, metadata: metadata, options: writerOptions) else { throw recoveryError }
+                    guard try Self.isHeaderPrefix(path, in: directory, metadata: metadata, options: writerOptions) else {
+                        throw recoveryError
+                    }
                     try fm.removeItem(atPath: path)
                     resumed.removedEmpty.append(part.name)
                     continue
@@ -111,12 +118,14 @@ final class CaptureOutput {
                 reader = try ShardReader(path: path)
             }
             if let difference = MetadataCompatibility.firstDifference(reader.metadata, metadata) {
-                throw CaptureError.resumeMismatch(directory: directory, field: difference.field, existing: difference.first,
-                                                  requested: difference.second)
+                throw CaptureError.resumeMismatch(
+                    directory: directory, field: difference.field, existing: difference.first,
+                    requested: difference.second)
             }
             for key in Self.settingsKeys where reader.metadata.extra[key] != metadata.extra[key] {
-                throw CaptureError.resumeMismatch(directory: directory, field: key, existing: reader.metadata.extra[key] ?? "none",
-                                                  requested: metadata.extra[key] ?? "none")
+                throw CaptureError.resumeMismatch(
+                    directory: directory, field: key, existing: reader.metadata.extra[key] ?? "none",
+                    requested: metadata.extra[key] ?? "none")
             }
             if reader.count == 0 {
                 try fm.removeItem(atPath: path)
@@ -125,8 +134,10 @@ final class CaptureOutput {
             }
             for i in 0..<reader.count { resumed.ids.insert(try reader.info(i).id) }
             resumed.records += reader.count
-            sealed.append(DatasetManifest.Shard(path: part.name, records: reader.count, bytes: reader.fileSize,
-                                                crc32c: try fileCRC32C(path)))
+            sealed.append(
+                DatasetManifest.Shard(
+                    path: part.name, records: reader.count, bytes: reader.fileSize,
+                    crc32c: try fileCRC32C(path)))
         }
     }
 
@@ -158,8 +169,9 @@ final class CaptureOutput {
     private func openPart() throws {
         currentName = Self.partName(tag: tag, number: nextPart)
         nextPart += 1
-        current = try ShardWriter(path: (directory as NSString).appendingPathComponent(currentName), metadata: metadata,
-                                  options: writerOptions)
+        current = try ShardWriter(
+            path: (directory as NSString).appendingPathComponent(currentName), metadata: metadata,
+            options: writerOptions)
         currentOpened = Date()
         AtomicFile.syncDirectory(directory)
     }

@@ -28,9 +28,11 @@ public final class CaptureProgress: @unchecked Sendable {
         /// `capture: 120/200 records (60.0%), 31,234 tok/s, 12.1 rec/s, ETA 7s, skipped 3`.
         public var line: String {
             let percent = recordsToDo > 0 ? 100 * Double(records) / Double(recordsToDo) : 100
-            var parts = ["capture: \(records)/\(recordsToDo) records (\(String(format: "%.1f", percent))%)",
-                         "\(Self.grouped(Int(tokensPerSecond.rounded()))) tok/s",
-                         "\(String(format: "%.1f", recordsPerSecond)) rec/s"]
+            var parts = [
+                "capture: \(records)/\(recordsToDo) records (\(String(format: "%.1f", percent))%)",
+                "\(Self.grouped(Int(tokensPerSecond.rounded()))) tok/s",
+                "\(String(format: "%.1f", recordsPerSecond)) rec/s"
+            ]
             if let eta { parts.append("ETA \(Self.duration(eta))") }
             parts.append("skipped \(skipped)")
             if alreadyCaptured > 0 { parts.append("resumed past \(alreadyCaptured)") }
@@ -62,8 +64,9 @@ public final class CaptureProgress: @unchecked Sendable {
     private var timer: DispatchSourceTimer?
 
     init(recordsToDo: Int, tokensToDo: Int, skipped: Int, alreadyCaptured: Int) {
-        snapshotValue = Snapshot(records: 0, tokens: 0, recordsToDo: recordsToDo, tokensToDo: tokensToDo, skipped: skipped,
-                                 alreadyCaptured: alreadyCaptured, elapsed: 0)
+        snapshotValue = Snapshot(
+            records: 0, tokens: 0, recordsToDo: recordsToDo, tokensToDo: tokensToDo, skipped: skipped,
+            alreadyCaptured: alreadyCaptured, elapsed: 0)
     }
 
     func add(records: Int, tokens: Int) {

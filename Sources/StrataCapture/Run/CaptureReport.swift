@@ -47,15 +47,20 @@ public struct CaptureReport: Codable, Sendable {
     public var summary: String {
         var lines: [String] = []
         let rate = String(format: "%.1f records/s, %.0f tokens/s", recordsPerSecond, tokensPerSecond)
-        lines.append("captured \(recordsWritten) records (\(tokensWritten) tokens): \(rate) over \(String(format: "%.1f", captureSeconds)) s (\(String(format: "%.1f", seconds)) s in all)")
+        lines.append(
+            "captured \(recordsWritten) records (\(tokensWritten) tokens): \(rate) over \(String(format: "%.1f", captureSeconds)) s (\(String(format: "%.1f", seconds)) s in all)"
+        )
         if alreadyCaptured > 0 { lines.append("resumed: \(alreadyCaptured) records were already captured") }
-        for r in recovered { lines.append("recovered \(r.part): kept \(r.recordsKept) records, dropped \(r.bytesDropped) bytes of an unfinished record") }
+        for r in recovered {
+            lines.append("recovered \(r.part): kept \(r.recordsKept) records, dropped \(r.bytesDropped) bytes of an unfinished record")
+        }
         let skippedTotal = skipped.values.reduce(0, +)
         if skippedTotal == 0 {
             lines.append("skipped 0 rows")
         } else {
             let perReason = skipped.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            lines.append("skipped \(skippedTotal) rows: \(perReason)" + (dryRun == nil ? " (rows listed in \(CaptureOutput.reportName))" : ""))
+            lines.append(
+                "skipped \(skippedTotal) rows: \(perReason)" + (dryRun == nil ? " (rows listed in \(CaptureOutput.reportName))" : ""))
         }
         if truncated > 0 { lines.append("truncated \(truncated) texts to --max-tokens") }
         if let dryRun {

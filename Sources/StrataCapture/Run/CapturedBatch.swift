@@ -21,8 +21,10 @@ final class CapturedBatch: HiddenStateSink {
     /// Vocabulary-sized log-probabilities are kept only when asked for.
     private let keepLogProbs: Bool
 
-    init(records: [RecordInput?], tokenCounts: [Int], layers: [LayerInfo], numHiddenStates: Int, hidden: Int,
-         dtype: StrataDType, keepLogProbs: Bool, allocateValues: Bool = true) {
+    init(
+        records: [RecordInput?], tokenCounts: [Int], layers: [LayerInfo], numHiddenStates: Int, hidden: Int,
+        dtype: StrataDType, keepLogProbs: Bool, allocateValues: Bool = true
+    ) {
         self.records = records
         self.tokenCounts = tokenCounts
         self.dtype = dtype
@@ -43,7 +45,7 @@ final class CapturedBatch: HiddenStateSink {
         if !allocateValues || elements == 0 {
             floats = nil
             halves = nil
-        } else if dtype == .f32 || dtype.isLossy {  // q8 quantizes the model's f32 output
+        } else if dtype == .f32 || dtype.isLossy { // q8 quantizes the model's f32 output
             floats = .allocate(capacity: elements)
             halves = nil
         } else {

@@ -17,8 +17,10 @@ public struct SyntheticModel: Sendable {
     /// `tokenizer.chat_template` to store (a Jinja text as in real GGUF files); nil = none.
     public var chatTemplate: String?
 
-    public init(blocks: Int = 2, hidden: Int = 32, feedForward: Int = 64, heads: Int = 4, keyValueHeads: Int = 2,
-                contextLength: Int = 256, seed: UInt64 = 1) {
+    public init(
+        blocks: Int = 2, hidden: Int = 32, feedForward: Int = 64, heads: Int = 4, keyValueHeads: Int = 2,
+        contextLength: Int = 256, seed: UInt64 = 1
+    ) {
         self.blocks = blocks
         self.hidden = hidden
         self.feedForward = feedForward
@@ -32,7 +34,7 @@ public struct SyntheticModel: Sendable {
     static let merges = [
         "Ġ t", "h e", "i n", "e r", "a n", "o n", "r e", "Ġ a", "Ġ s", "Ġ w", "e n", "o r", "Ġ o", "Ġ b", "Ġ f", "Ġ m",
         "Ġ c", "Ġ p", "i s", "a t", "i t", "e s", "o u", "a l", "l l", "e d", "Ġt he", "in g", "Ġ i", "Ġ d", "Ġ h",
-        "a r", "l e", "s t", "Ġa n", "Ġan d", "Ġo f", "Ġt o", "Ġi s", "Ġi t",
+        "a r", "l e", "s t", "Ġa n", "Ġan d", "Ġo f", "Ġt o", "Ġi s", "Ġi t"
     ]
 
     /// The tokenizer's tokens: bytes in the GPT-2 alphabet, then the merge results, then `<|endoftext|>`.
@@ -91,15 +93,18 @@ public struct SyntheticModel: Sendable {
             try writer.addTensor(name: p + "attn_q.weight", shape: [hidden, queryWidth], values: uniform(hidden * queryWidth, scale: scale))
             try writer.addTensor(name: p + "attn_k.weight", shape: [hidden, kvWidth], values: uniform(hidden * kvWidth, scale: scale))
             try writer.addTensor(name: p + "attn_v.weight", shape: [hidden, kvWidth], values: uniform(hidden * kvWidth, scale: scale))
-            try writer.addTensor(name: p + "attn_output.weight", shape: [queryWidth, hidden], values: uniform(queryWidth * hidden, scale: scale))
+            try writer.addTensor(
+                name: p + "attn_output.weight", shape: [queryWidth, hidden], values: uniform(queryWidth * hidden, scale: scale))
             try writer.addTensor(name: p + "ffn_norm.weight", shape: [hidden], values: uniform(hidden, scale: 0.2, around: 1))
-            try writer.addTensor(name: p + "ffn_gate.weight", shape: [hidden, feedForward], values: uniform(hidden * feedForward, scale: scale))
-            try writer.addTensor(name: p + "ffn_up.weight", shape: [hidden, feedForward], values: uniform(hidden * feedForward, scale: scale))
-            try writer.addTensor(name: p + "ffn_down.weight", shape: [feedForward, hidden],
-                                 values: uniform(feedForward * hidden, scale: 1 / Float(feedForward).squareRoot()))
+            try writer.addTensor(
+                name: p + "ffn_gate.weight", shape: [hidden, feedForward], values: uniform(hidden * feedForward, scale: scale))
+            try writer.addTensor(
+                name: p + "ffn_up.weight", shape: [hidden, feedForward], values: uniform(hidden * feedForward, scale: scale))
+            try writer.addTensor(
+                name: p + "ffn_down.weight", shape: [feedForward, hidden],
+                values: uniform(feedForward * hidden, scale: 1 / Float(feedForward).squareRoot()))
         }
         try writer.addTensor(name: "output_norm.weight", shape: [hidden], values: uniform(hidden, scale: 0.2, around: 1))
         try writer.write(to: path)
     }
 }
-

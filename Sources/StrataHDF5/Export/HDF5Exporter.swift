@@ -11,10 +11,12 @@ public enum HDF5Exporter {
     public static let formatVersion: Int64 = 1
 
     @discardableResult
-    public static func export(datasetAt input: String, to output: String,
-                              options: HDF5ExportOptions = .init()) throws -> HDF5ExportReport {
+    public static func export(
+        datasetAt input: String, to output: String,
+        options: HDF5ExportOptions = .init()
+    ) throws -> HDF5ExportReport {
         let replacement = try FileReplacement(target: output)
-        let dataset = try StrataDataset(path: input, checkShardChecksums: true)  // a whole-dataset rewrite (spec/FORMAT.md §11)
+        let dataset = try StrataDataset(path: input, checkShardChecksums: true) // a whole-dataset rewrite (spec/FORMAT.md §11)
         var report = try replacement.write { partial in
             let file = try HDF5File(creatingAt: partial)
             let report = try ExportWriter(dataset: dataset, file: file, options: options).run()
@@ -53,7 +55,9 @@ private final class ExportWriter {
         case .f16: elementType = .float16
         case .bf16: elementType = .uint16
         case .q8:
-            throw StrataHDF5Error.invalidArgument("export-hdf5 copies the stored dtype bit for bit, and q8 (int8 codes with per-vector scales and outlier channels) has no HDF5 element form: convert it first (strata convert IN --out OUT --dtype f32 or bf16)")
+            throw StrataHDF5Error.invalidArgument(
+                "export-hdf5 copies the stored dtype bit for bit, and q8 (int8 codes with per-vector scales and outlier channels) has no HDF5 element form: convert it first (strata convert IN --out OUT --dtype f32 or bf16)"
+            )
         }
         root = try file.root()
     }
@@ -131,9 +135,11 @@ private final class ExportWriter {
         if side.recordMetadata.contains(where: { !$0.isEmpty }) {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            try root.createStringDataset("record_metadata", values: try side.recordMetadata.map {
-                String(decoding: try encoder.encode($0), as: UTF8.self)
-            })
+            try root.createStringDataset(
+                "record_metadata",
+                values: try side.recordMetadata.map {
+                    String(decoding: try encoder.encode($0), as: UTF8.self)
+                })
         }
         if !metadata.auxiliary.isEmpty {
             let group = try root.createGroup("auxiliary")
@@ -165,7 +171,7 @@ private final class ExportWriter {
     func readRecord(_ shard: ShardReader, local: Int, tokens: Int, into buffer: inout [UInt8]) throws {
         let needed = layers * tokens * hidden * width
         if buffer.count < needed { buffer = [UInt8](repeating: 0, count: needed) }
-        try buffer.withUnsafeMutableBytes { try shard.readStored(local, into: UnsafeMutableRawBufferPointer(rebasing: $0[0 ..< needed])) }
+        try buffer.withUnsafeMutableBytes { try shard.readStored(local, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<needed])) }
         report.blocksRecompressed += try shard.blockCount(local)
     }
 
@@ -182,8 +188,9 @@ private final class ExportWriter {
         let shape = layerMajor ? [layers, totalTokens, hidden] : [totalTokens, layers, hidden]
         let chunk = layerMajor ? [1, chunkTokens, hidden] : [chunkTokens, layers, hidden]
         let useChunks = totalTokens > 0 && options.compression != .none
-        let data = try root.createDataset("hidden_states", type: elementType, shape: shape,
-                                          chunk: useChunks ? chunk : nil, filters: useChunks ? options.filters : [])
+        let data = try root.createDataset(
+            "hidden_states", type: elementType, shape: shape,
+            chunk: useChunks ? chunk : nil, filters: useChunks ? options.filters : [])
         try data.setAttribute("strata_axes", string: layerMajor ? "layers,tokens,hidden" : "tokens,layers,hidden")
         try data.setAttribute("strata_dtype", string: metadata.dtype.rawValue)
 
@@ -197,19 +204,25 @@ private final class ExportWriter {
             if layerMajor {
                 // Stage holds [layers][stageTokens][hidden]; write the first `staged` tokens of each layer.
                 if staged == stageTokens {
-                    try stage.withUnsafeBytes { try data.write($0, as: elementType, start: [0, written, 0], count: [layers, staged, hidden]) }
+                    try stage.withUnsafeBytes {
+                        try data.write($0, as: elementType, start: [0, written, 0], count: [layers, staged, hidden])
+                    }
                 } else {
                     var compact = [UInt8](repeating: 0, count: layers * staged * rowBytes)
                     for l in 0..<layers {
-                        compact.replaceSubrange(l * staged * rowBytes ..< (l + 1) * staged * rowBytes,
-                                                with: stage[l * stageTokens * rowBytes ..< (l * stageTokens + staged) * rowBytes])
+                        compact.replaceSubrange(
+                            l * staged * rowBytes..<(l + 1) * staged * rowBytes,
+                            with: stage[l * stageTokens * rowBytes..<(l * stageTokens + staged) * rowBytes])
                     }
-                    try compact.withUnsafeBytes { try data.write($0, as: elementType, start: [0, written, 0], count: [layers, staged, hidden]) }
+                    try compact.withUnsafeBytes {
+                        try data.write($0, as: elementType, start: [0, written, 0], count: [layers, staged, hidden])
+                    }
                 }
             } else {
                 try stage.withUnsafeBytes {
-                    try data.write(UnsafeRawBufferPointer(rebasing: $0[0 ..< staged * layers * rowBytes]), as: elementType,
-                                   start: [written, 0, 0], count: [staged, layers, hidden])
+                    try data.write(
+                        UnsafeRawBufferPointer(rebasing: $0[0..<staged * layers * rowBytes]), as: elementType,
+                        start: [written, 0, 0], count: [staged, layers, hidden])
                 }
             }
             written += staged
@@ -230,8 +243,10 @@ private final class ExportWriter {
                             for l in 0..<layers {
                                 for t in 0..<take {
                                     let from = (l * tokens + done + t) * rowBytes
-                                    let to = layerMajor ? (l * stageTokens + staged + t) * rowBytes
-                                                        : ((staged + t) * layers + l) * rowBytes
+                                    let to =
+                                        layerMajor
+                                        ? (l * stageTokens + staged + t) * rowBytes
+                                        : ((staged + t) * layers + l) * rowBytes
                                     destination.baseAddress!.advanced(by: to)
                                         .copyMemory(from: source.baseAddress!.advanced(by: from), byteCount: rowBytes)
                                 }
@@ -282,27 +297,30 @@ private final class ExportWriter {
                 let tokenIDs = try group.createDataset("token_ids", type: .int32, shape: [info.nTokens])
                 try info.tokenIDs.withUnsafeBytes { try tokenIDs.write($0, as: .int32) }
                 let tokens = info.nTokens
-                let blocks = try (0 ..< shard.blockCount(local)).map { try shard.storedBlock(local, block: $0) }
+                let blocks = try (0..<shard.blockCount(local)).map { try shard.storedBlock(local, block: $0) }
                 let chunk = blocks.first.map { [$0.layerCount, $0.tokenCount, hidden] }
                 let useChunks = chunk != nil && options.compression != .none
-                let data = try group.createDataset("hidden", type: elementType, shape: [layers, tokens, hidden],
-                                                   chunk: useChunks ? chunk : nil, filters: useChunks ? options.filters : [])
+                let data = try group.createDataset(
+                    "hidden", type: elementType, shape: [layers, tokens, hidden],
+                    chunk: useChunks ? chunk : nil, filters: useChunks ? options.filters : [])
                 try data.setAttribute("strata_axes", string: "layers,tokens,hidden")
                 try data.setAttribute("strata_dtype", string: metadata.dtype.rawValue)
-                var chunkChecksums: [Int64] = []  // (layer start, token start, CRC32C) per copied chunk
+                var chunkChecksums: [Int64] = [] // (layer start, token start, CRC32C) per copied chunk
                 for block in blocks {
-                    let fitsChunk = chunk.map {
-                        block.layerCount == $0[0] && block.tokenCount == $0[1]
-                            && block.layerStart % $0[0] == 0 && block.tokenStart % $0[1] == 0
-                    } ?? false
+                    let fitsChunk =
+                        chunk.map {
+                            block.layerCount == $0[0] && block.tokenCount == $0[1]
+                                && block.layerStart % $0[0] == 0 && block.tokenStart % $0[1] == 0
+                        } ?? false
                     if directCopy && useChunks && fitsChunk && block.shuffled {
                         // The payload is shuffle-then-zstd of exactly this chunk: HDF5's [shuffle, zstd]
                         // pipeline output. A block stored without zstd skips filter 1 (mask bit 1). The
                         // reader has checked the payload against its CRC32C, which the chunk keeps.
                         let crc = block.sourceCRC ?? CRC32C.checksum(block.payload)
                         try block.payload.withUnsafeBytes {
-                            try data.writeChunk(at: [block.layerStart, block.tokenStart, 0],
-                                                filterMask: block.codec == "zstd" ? 0 : 0b10, bytes: $0)
+                            try data.writeChunk(
+                                at: [block.layerStart, block.tokenStart, 0],
+                                filterMask: block.codec == "zstd" ? 0 : 0b10, bytes: $0)
                         }
                         chunkChecksums += [Int64(block.layerStart), Int64(block.tokenStart), Int64(crc)]
                         report.chunksCopied += 1
@@ -310,14 +328,16 @@ private final class ExportWriter {
                         let count = block.layerCount * block.tokenCount * hidden * width
                         if record.count < count { record = [UInt8](repeating: 0, count: count) }
                         try record.withUnsafeMutableBytes {
-                            try shard.readStored(local, layers: Array(block.layerStart ..< block.layerStart + block.layerCount),
-                                                 tokens: block.tokenStart ..< block.tokenStart + block.tokenCount,
-                                                 into: UnsafeMutableRawBufferPointer(rebasing: $0[0 ..< count]))
+                            try shard.readStored(
+                                local, layers: Array(block.layerStart..<block.layerStart + block.layerCount),
+                                tokens: block.tokenStart..<block.tokenStart + block.tokenCount,
+                                into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<count]))
                         }
                         try record.withUnsafeBytes {
-                            try data.write(UnsafeRawBufferPointer(rebasing: $0[0 ..< count]), as: elementType,
-                                           start: [block.layerStart, block.tokenStart, 0],
-                                           count: [block.layerCount, block.tokenCount, hidden])
+                            try data.write(
+                                UnsafeRawBufferPointer(rebasing: $0[0..<count]), as: elementType,
+                                start: [block.layerStart, block.tokenStart, 0],
+                                count: [block.layerCount, block.tokenCount, hidden])
                         }
                         report.blocksRecompressed += 1
                     }

@@ -14,29 +14,36 @@ public final class HDF5Dataset: HDF5Object {
         HDF5Library.prepare()
         filePath = group.filePath
         path = joinPath(group.path, name)
-        let dapl = try HDF5Handle(H5Pcreate(H5P_CLS_DATASET_ACCESS_ID_g), closer: H5Pclose,
-                                  file: filePath, object: path, operation: "create dataset access properties")
+        let dapl = try HDF5Handle(
+            H5Pcreate(H5P_CLS_DATASET_ACCESS_ID_g), closer: H5Pclose,
+            file: filePath, object: path, operation: "create dataset access properties")
         if let chunkCacheBytes {
             // Slots: a prime well above the number of chunks the cache can hold.
-            try checkHDF5(H5Pset_chunk_cache(dapl.id, 100_003, chunkCacheBytes, 1.0),
-                          file: filePath, object: path, "set chunk cache")
+            try checkHDF5(
+                H5Pset_chunk_cache(dapl.id, 100_003, chunkCacheBytes, 1.0),
+                file: filePath, object: path, "set chunk cache")
         }
-        handle = try HDF5Handle(H5Dopen2(group.objectID, name, dapl.id), closer: H5Dclose,
-                                file: filePath, object: path, operation: "open dataset")
+        handle = try HDF5Handle(
+            H5Dopen2(group.objectID, name, dapl.id), closer: H5Dclose,
+            file: filePath, object: path, operation: "open dataset")
     }
 
-    init(creating name: String, in group: HDF5Group, type: HDF5Datatype, shape: [Int], chunk: [Int]?,
-         filters: [HDF5Filter]) throws {
+    init(
+        creating name: String, in group: HDF5Group, type: HDF5Datatype, shape: [Int], chunk: [Int]?,
+        filters: [HDF5Filter]
+    ) throws {
         HDF5Library.prepare()
         filePath = group.filePath
         path = joinPath(group.path, name)
         let space = try HDF5Dataspace(shape: shape)
-        let dcpl = try HDF5Handle(H5Pcreate(H5P_CLS_DATASET_CREATE_ID_g), closer: H5Pclose,
-                                  file: filePath, object: path, operation: "create dataset properties")
+        let dcpl = try HDF5Handle(
+            H5Pcreate(H5P_CLS_DATASET_CREATE_ID_g), closer: H5Pclose,
+            file: filePath, object: path, operation: "create dataset properties")
         if let chunk {
             guard chunk.count == shape.count, chunk.allSatisfy({ $0 > 0 }) else {
-                throw HDF5Error(file: filePath, object: path, operation: "create dataset",
-                                reason: "chunk shape \(chunk) does not fit dataset shape \(shape)")
+                throw HDF5Error(
+                    file: filePath, object: path, operation: "create dataset",
+                    reason: "chunk shape \(chunk) does not fit dataset shape \(shape)")
             }
             let dims = chunk.map { hsize_t($0) }
             try checkHDF5(H5Pset_chunk(dcpl.id, Int32(dims.count), dims), file: filePath, object: path, "set chunk shape \(chunk)")
@@ -44,8 +51,9 @@ public final class HDF5Dataset: HDF5Object {
                 try checkHDF5(filter.apply(to: dcpl.id), file: filePath, object: path, "add filter \(filter)")
             }
         } else if !filters.isEmpty {
-            throw HDF5Error(file: filePath, object: path, operation: "create dataset",
-                            reason: "filters need a chunked dataset; no chunk shape was given")
+            throw HDF5Error(
+                file: filePath, object: path, operation: "create dataset",
+                reason: "filters need a chunked dataset; no chunk shape was given")
         }
         handle = try HDF5Handle(
             H5Dcreate2(group.objectID, name, type.id, space.id, HDF5Library.defaultID, dcpl.id, HDF5Library.defaultID),
@@ -82,8 +90,9 @@ public final class HDF5Dataset: HDF5Object {
     public func storesLittleEndian() throws -> Bool { try datatype().isLittleEndian }
 
     private func creationProperties() throws -> HDF5Handle {
-        try HDF5Handle(H5Dget_create_plist(objectID), closer: H5Pclose, file: filePath, object: path,
-                       operation: "read dataset creation properties")
+        try HDF5Handle(
+            H5Dget_create_plist(objectID), closer: H5Pclose, file: filePath, object: path,
+            operation: "read dataset creation properties")
     }
 
     /// The chunk shape, or nil when the dataset is contiguous or compact.
@@ -113,9 +122,11 @@ public final class HDF5Dataset: HDF5Object {
             let id = H5Pget_filter2(dcpl.id, index, &flags, &valueCount, &values, 256, &name, &config)
             if id < 0 { throw fail("read filter \(index)") }
             let available = H5Zfilter_avail(id) > 0
-            result.append(HDF5FilterInfo(id: id, name: String(cString: name),
-                                         clientValues: Array(values.prefix(min(valueCount, 16))),
-                                         isAvailable: available))
+            result.append(
+                HDF5FilterInfo(
+                    id: id, name: String(cString: name),
+                    clientValues: Array(values.prefix(min(valueCount, 16))),
+                    isAvailable: available))
         }
         return result
     }
@@ -124,8 +135,10 @@ public final class HDF5Dataset: HDF5Object {
 
     /// Reads the block `start ..< start + count` (whole dataset when both are nil) into `buffer`,
     /// converted by HDF5 to `memoryType`. `buffer` must hold exactly the selected elements.
-    public func read(into buffer: UnsafeMutableRawBufferPointer, as memoryType: HDF5ElementType,
-                     start: [Int]? = nil, count: [Int]? = nil) throws {
+    public func read(
+        into buffer: UnsafeMutableRawBufferPointer, as memoryType: HDF5ElementType,
+        start: [Int]? = nil, count: [Int]? = nil
+    ) throws {
         HDF5Library.prepare()
         let type = try memoryType.makeDatatype()
         try transfer(buffer.count, memoryType: memoryType, start: start, count: count, operation: "read") { memSpace, fileSpace in
@@ -135,8 +148,10 @@ public final class HDF5Dataset: HDF5Object {
 
     /// Writes `buffer` (elements of `memoryType`) to the block `start ..< start + count`
     /// (whole dataset when both are nil).
-    public func write(_ buffer: UnsafeRawBufferPointer, as memoryType: HDF5ElementType,
-                      start: [Int]? = nil, count: [Int]? = nil) throws {
+    public func write(
+        _ buffer: UnsafeRawBufferPointer, as memoryType: HDF5ElementType,
+        start: [Int]? = nil, count: [Int]? = nil
+    ) throws {
         HDF5Library.prepare()
         let type = try memoryType.makeDatatype()
         try transfer(buffer.count, memoryType: memoryType, start: start, count: count, operation: "write") { memSpace, fileSpace in
@@ -144,20 +159,25 @@ public final class HDF5Dataset: HDF5Object {
         }
     }
 
-    private func transfer(_ byteCount: Int, memoryType: HDF5ElementType, start: [Int]?, count: [Int]?,
-                          operation: String, _ body: (hid_t, hid_t) -> herr_t) throws {
+    private func transfer(
+        _ byteCount: Int, memoryType: HDF5ElementType, start: [Int]?, count: [Int]?,
+        operation: String, _ body: (hid_t, hid_t) -> herr_t
+    ) throws {
         let fileShape = try shape()
         let selection = count ?? fileShape
         let origin = start ?? [Int](repeating: 0, count: fileShape.count)
         guard selection.count == fileShape.count, origin.count == fileShape.count,
-              zip(zip(origin, selection), fileShape).allSatisfy({ $0.0 >= 0 && $0.1 >= 0 && $0.0 + $0.1 <= $1 }) else {
-            throw HDF5Error(file: filePath, object: path, operation: operation,
-                            reason: "selection start \(origin) count \(selection) is outside shape \(fileShape)")
+            zip(zip(origin, selection), fileShape).allSatisfy({ $0.0 >= 0 && $0.1 >= 0 && $0.0 + $0.1 <= $1 })
+        else {
+            throw HDF5Error(
+                file: filePath, object: path, operation: operation,
+                reason: "selection start \(origin) count \(selection) is outside shape \(fileShape)")
         }
         let elements = selection.reduce(1, *)
         guard elements * memoryType.byteWidth == byteCount else {
-            throw HDF5Error(file: filePath, object: path, operation: operation,
-                            reason: "buffer holds \(byteCount) bytes, the selection needs \(elements * memoryType.byteWidth)")
+            throw HDF5Error(
+                file: filePath, object: path, operation: operation,
+                reason: "buffer holds \(byteCount) bytes, the selection needs \(elements * memoryType.byteWidth)")
         }
         if elements == 0 { return }
         if start == nil && count == nil {
@@ -177,9 +197,10 @@ public final class HDF5Dataset: HDF5Object {
         let shape = try shape()
         let count = HDF5Dataspace.elementCount(shape)
         guard let count, count <= HDF5ReadLimits.maxWholeReadBytes / max(bytesEach, 1) else {
-            throw HDF5Error(file: filePath, object: path, operation: operation,
-                            reason: "its shape \(shape) needs \(count.map { ByteSize.format($0 * bytesEach) } ?? "more than 8 EiB") in memory, "
-                                + "over the limit of \(ByteSize.format(HDF5ReadLimits.maxWholeReadBytes)) Strata reads of one dataset at once")
+            throw HDF5Error(
+                file: filePath, object: path, operation: operation,
+                reason: "its shape \(shape) needs \(count.map { ByteSize.format($0 * bytesEach) } ?? "more than 8 EiB") in memory, "
+                    + "over the limit of \(ByteSize.format(HDF5ReadLimits.maxWholeReadBytes)) Strata reads of one dataset at once")
         }
         return count
     }
@@ -195,11 +216,14 @@ public final class HDF5Dataset: HDF5Object {
     }
 
     /// The whole dataset as `memoryType` values, when its stored type passes `accepts`.
-    private func readWhole<T>(as memoryType: HDF5ElementType, zero: T, kind: String,
-                              accepts: (HDF5ElementType) -> Bool) throws -> [T] {
+    private func readWhole<T>(
+        as memoryType: HDF5ElementType, zero: T, kind: String,
+        accepts: (HDF5ElementType) -> Bool
+    ) throws -> [T] {
         guard let type = try elementType(), accepts(type) else {
-            throw HDF5Error(file: filePath, object: path, operation: "read \(kind)",
-                            reason: "the dataset holds \(try typeSummary()), not \(kind)")
+            throw HDF5Error(
+                file: filePath, object: path, operation: "read \(kind)",
+                reason: "the dataset holds \(try typeSummary()), not \(kind)")
         }
         let count = try wholeReadCount(bytesEach: MemoryLayout<T>.size, operation: "read \(kind)")
         var values = [T](repeating: zero, count: count)
@@ -212,8 +236,9 @@ public final class HDF5Dataset: HDF5Object {
         HDF5Library.prepare()
         let type = try datatype()
         guard type.isString else {
-            throw HDF5Error(file: filePath, object: path, operation: "read strings",
-                            reason: "the dataset holds \(type.summary), not strings")
+            throw HDF5Error(
+                file: filePath, object: path, operation: "read strings",
+                reason: "the dataset holds \(type.summary), not strings")
         }
         let width = type.isVariableLengthString ? MemoryLayout<UnsafeMutablePointer<CChar>?>.size : type.size
         let count = try wholeReadCount(bytesEach: width, operation: "read strings")
@@ -221,24 +246,30 @@ public final class HDF5Dataset: HDF5Object {
         if type.isVariableLengthString {
             let memType = try HDF5Datatype.variableLengthString()
             var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
-            try check(H5Dread(objectID, memType.id, HDF5Library.defaultID, HDF5Library.defaultID,
-                              HDF5Library.defaultID, &pointers), "read strings")
+            try check(
+                H5Dread(
+                    objectID, memType.id, HDF5Library.defaultID, HDF5Library.defaultID,
+                    HDF5Library.defaultID, &pointers), "read strings")
             let space = try HDF5Dataspace(owning: H5Dget_space(objectID))
             defer { _ = H5Dvlen_reclaim(memType.id, space.id, HDF5Library.defaultID, &pointers) }
             return pointers.map { $0.map { String(cString: $0) } ?? "" }
         }
         var bytes = [UInt8](repeating: 0, count: width * count)
-        try check(H5Dread(objectID, type.id, HDF5Library.defaultID, HDF5Library.defaultID,
-                          HDF5Library.defaultID, &bytes), "read strings")
-        return (0..<count).map { decodeFixedString(bytes[$0 * width ..< ($0 + 1) * width]) }
+        try check(
+            H5Dread(
+                objectID, type.id, HDF5Library.defaultID, HDF5Library.defaultID,
+                HDF5Library.defaultID, &bytes), "read strings")
+        return (0..<count).map { decodeFixedString(bytes[$0 * width..<($0 + 1) * width]) }
     }
 
     func writeStrings(_ values: [String]) throws {
         let type = try HDF5Datatype.variableLengthString()
         var pointers: [UnsafeMutablePointer<CChar>?] = values.map { strdup($0) }
         defer { pointers.forEach { free($0) } }
-        try check(H5Dwrite(objectID, type.id, HDF5Library.defaultID, HDF5Library.defaultID,
-                           HDF5Library.defaultID, &pointers), "write strings")
+        try check(
+            H5Dwrite(
+                objectID, type.id, HDF5Library.defaultID, HDF5Library.defaultID,
+                HDF5Library.defaultID, &pointers), "write strings")
     }
 
     // MARK: Raw chunks
@@ -248,8 +279,9 @@ public final class HDF5Dataset: HDF5Object {
     public func writeChunk(at offset: [Int], filterMask: UInt32 = 0, bytes: UnsafeRawBufferPointer) throws {
         HDF5Library.prepare()
         let origin = offset.map { hsize_t($0) }
-        try check(H5Dwrite_chunk(objectID, HDF5Library.defaultID, filterMask, origin, bytes.count, bytes.baseAddress),
-                  "write raw chunk at \(offset)")
+        try check(
+            H5Dwrite_chunk(objectID, HDF5Library.defaultID, filterMask, origin, bytes.count, bytes.baseAddress),
+            "write raw chunk at \(offset)")
     }
 
     /// Where the chunk whose first element is at `offset` lies in the file: byte address and stored
@@ -272,8 +304,9 @@ public final class HDF5Dataset: HDF5Object {
         var size: hsize_t = 0
         try check(H5Dget_chunk_storage_size(objectID, origin, &size), "find raw chunk at \(offset)")
         guard size <= UInt64(maxBytes) else {
-            throw HDF5Error(file: filePath, object: path, operation: "read raw chunk at \(offset)",
-                            reason: "the chunk index says it stores \(size) bytes, more than the \(maxBytes) its contents can take")
+            throw HDF5Error(
+                file: filePath, object: path, operation: "read raw chunk at \(offset)",
+                reason: "the chunk index says it stores \(size) bytes, more than the \(maxBytes) its contents can take")
         }
         var mask: UInt32 = 0
         var status: herr_t = 0

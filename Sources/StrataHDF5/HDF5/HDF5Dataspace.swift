@@ -58,7 +58,8 @@ final class HDF5Dataspace {
     func selectBlock(start: [Int], count: [Int]) throws {
         let startDims = start.map { hsize_t($0) }
         let countDims = count.map { hsize_t($0) }
-        try checkHDF5(H5Sselect_hyperslab(id, H5S_SELECT_SET, startDims, nil, countDims, nil),
-                      file: nil, object: nil, "select hyperslab")
+        try checkHDF5(
+            H5Sselect_hyperslab(id, H5S_SELECT_SET, startDims, nil, countDims, nil),
+            file: nil, object: nil, "select hyperslab")
     }
 }

@@ -34,7 +34,9 @@ public struct HDF5Error: Error, CustomStringConvertible, Sendable {
         let messages = HDF5Library.drainErrorStack()
         // The innermost entries say what actually went wrong ("file signature not found",
         // "required filter not registered", ...); the outer ones only name API functions.
-        let reason = messages.isEmpty ? "the HDF5 library reported a failure without details"
+        let reason =
+            messages.isEmpty
+            ? "the HDF5 library reported a failure without details"
             : messages.suffix(2).joined(separator: "; ")
         return HDF5Error(file: file, object: object, operation: operation, reason: reason)
     }

@@ -16,11 +16,13 @@ public final class HDF5File {
             throw HDF5Error(file: path, operation: "open file", reason: "not an HDF5 file (no HDF5 signature found)")
         }
         let flags = writable ? HDF5Library.accessReadWrite : HDF5Library.accessReadOnly
-        let fapl = try HDF5Handle(H5Pcreate(H5P_CLS_FILE_ACCESS_ID_g), closer: H5Pclose, file: path, object: nil,
-                                  operation: "create file access properties")
+        let fapl = try HDF5Handle(
+            H5Pcreate(H5P_CLS_FILE_ACCESS_ID_g), closer: H5Pclose, file: path, object: nil,
+            operation: "create file access properties")
         if !writable { try Self.disableFileLocking(fapl, path: path) }
-        handle = try HDF5Handle(H5Fopen(path, flags, fapl.id), closer: H5Fclose,
-                                file: path, object: nil, operation: "open file")
+        handle = try HDF5Handle(
+            H5Fopen(path, flags, fapl.id), closer: H5Fclose,
+            file: path, object: nil, operation: "open file")
     }
 
     /// Creates a new file, replacing any existing file at `path`.
@@ -29,8 +31,9 @@ public final class HDF5File {
     public init(creatingAt path: String) throws {
         HDF5Library.prepare()
         self.path = path
-        let fapl = try HDF5Handle(H5Pcreate(H5P_CLS_FILE_ACCESS_ID_g), closer: H5Pclose, file: path, object: nil,
-                                  operation: "create file access properties")
+        let fapl = try HDF5Handle(
+            H5Pcreate(H5P_CLS_FILE_ACCESS_ID_g), closer: H5Pclose, file: path, object: nil,
+            operation: "create file access properties")
         try Self.disableFileLocking(fapl, path: path)
         handle = try HDF5Handle(
             H5Fcreate(path, HDF5Library.accessTruncate, HDF5Library.defaultID, fapl.id),

@@ -16,8 +16,9 @@ public final class HDF5Group: HDF5Object {
         HDF5Library.prepare()
         filePath = file
         path = joinPath(parentPath, name)
-        handle = try HDF5Handle(H5Gopen2(parent, name, HDF5Library.defaultID), closer: H5Gclose,
-                                file: file, object: path, operation: "open group")
+        handle = try HDF5Handle(
+            H5Gopen2(parent, name, HDF5Library.defaultID), closer: H5Gclose,
+            file: file, object: path, operation: "open group")
     }
 
     init(creating name: String, in parent: hid_t, file: String, parentPath: String) throws {
@@ -40,8 +41,9 @@ public final class HDF5Group: HDF5Object {
             let length = H5Lget_name_by_idx(objectID, ".", H5_INDEX_NAME, H5_ITER_INC, index, nil, 0, HDF5Library.defaultID)
             if length < 0 { throw fail("read member name \(index)") }
             var buffer = [CChar](repeating: 0, count: length + 1)
-            let status = H5Lget_name_by_idx(objectID, ".", H5_INDEX_NAME, H5_ITER_INC, index, &buffer, length + 1,
-                                            HDF5Library.defaultID)
+            let status = H5Lget_name_by_idx(
+                objectID, ".", H5_INDEX_NAME, H5_ITER_INC, index, &buffer, length + 1,
+                HDF5Library.defaultID)
             if status < 0 { throw fail("read member name \(index)") }
             names.append(String(cString: buffer))
         }
@@ -80,8 +82,10 @@ public final class HDF5Group: HDF5Object {
     }
 
     /// Creates a numeric dataset of `shape`; chunked with `filters` when `chunk` is given.
-    public func createDataset(_ name: String, type: HDF5ElementType, shape: [Int], chunk: [Int]? = nil,
-                              filters: [HDF5Filter] = []) throws -> HDF5Dataset {
+    public func createDataset(
+        _ name: String, type: HDF5ElementType, shape: [Int], chunk: [Int]? = nil,
+        filters: [HDF5Filter] = []
+    ) throws -> HDF5Dataset {
         let datatype = try type.makeDatatype()
         return try HDF5Dataset(creating: name, in: self, type: datatype, shape: shape, chunk: chunk, filters: filters)
     }

@@ -39,18 +39,20 @@ public enum HDF5Library {
     static func drainErrorStack() -> [String] {
         var messages: [String] = []
         withUnsafeMutablePointer(to: &messages) { pointer in
-            _ = H5Ewalk2(defaultID, H5E_WALK_DOWNWARD, { _, entry, client in
-                guard let entry, let client else { return 0 }
-                let list = client.assumingMemoryBound(to: [String].self)
-                let description = entry.pointee.desc.map { String(cString: $0) } ?? ""
-                var minorText = [CChar](repeating: 0, count: 256)
-                var messageType = H5E_MAJOR
-                _ = H5Eget_msg(entry.pointee.min_num, &messageType, &minorText, 256)
-                let minor = String(cString: minorText)
-                let text = [minor, description].filter { !$0.isEmpty }.joined(separator: ": ")
-                if !text.isEmpty { list.pointee.append(text) }
-                return 0
-            }, pointer)
+            _ = H5Ewalk2(
+                defaultID, H5E_WALK_DOWNWARD,
+                { _, entry, client in
+                    guard let entry, let client else { return 0 }
+                    let list = client.assumingMemoryBound(to: [String].self)
+                    let description = entry.pointee.desc.map { String(cString: $0) } ?? ""
+                    var minorText = [CChar](repeating: 0, count: 256)
+                    var messageType = H5E_MAJOR
+                    _ = H5Eget_msg(entry.pointee.min_num, &messageType, &minorText, 256)
+                    let minor = String(cString: minorText)
+                    let text = [minor, description].filter { !$0.isEmpty }.joined(separator: ": ")
+                    if !text.isEmpty { list.pointee.append(text) }
+                    return 0
+                }, pointer)
         }
         _ = H5Eclear2(defaultID)
         return messages

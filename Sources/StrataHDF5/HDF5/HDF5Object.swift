@@ -52,15 +52,17 @@ extension HDF5Object {
         if H5Aexists(objectID, name) > 0 {
             try check(H5Adelete(objectID, name), "replace attribute '\(name)'")
         }
-        return try HDF5Handle(H5Acreate2(objectID, name, type.id, space.id, HDF5Library.defaultID, HDF5Library.defaultID),
-                              closer: H5Aclose, file: filePath, object: path, operation: "create attribute '\(name)'")
+        return try HDF5Handle(
+            H5Acreate2(objectID, name, type.id, space.id, HDF5Library.defaultID, HDF5Library.defaultID),
+            closer: H5Aclose, file: filePath, object: path, operation: "create attribute '\(name)'")
     }
 
     private func openAttribute(_ name: String) throws -> HDF5Handle? {
         HDF5Library.prepare()
         guard H5Aexists(objectID, name) > 0 else { return nil }
-        return try HDF5Handle(H5Aopen(objectID, name, HDF5Library.defaultID), closer: H5Aclose,
-                              file: filePath, object: path, operation: "open attribute '\(name)'")
+        return try HDF5Handle(
+            H5Aopen(objectID, name, HDF5Library.defaultID), closer: H5Aclose,
+            file: filePath, object: path, operation: "open attribute '\(name)'")
     }
 
     /// A string attribute (variable- or fixed-length, scalar or first element), or nil when absent.
@@ -69,8 +71,9 @@ extension HDF5Object {
         guard let attribute = try openAttribute(name) else { return nil }
         let type = try HDF5Datatype(owning: H5Aget_type(attribute.id))
         guard type.isString else {
-            throw HDF5Error(file: filePath, object: path, operation: "read attribute '\(name)'",
-                            reason: "expected a string, found \(type.summary)")
+            throw HDF5Error(
+                file: filePath, object: path, operation: "read attribute '\(name)'",
+                reason: "expected a string, found \(type.summary)")
         }
         let space = try HDF5Dataspace(owning: H5Aget_space(attribute.id))
         let count = max(1, try space.elementCount())
@@ -92,8 +95,9 @@ extension HDF5Object {
         guard let attribute = try openAttribute(name) else { return nil }
         let type = try HDF5Datatype(owning: H5Aget_type(attribute.id))
         guard let element = type.elementType, element.isInteger else {
-            throw HDF5Error(file: filePath, object: path, operation: "read attribute '\(name)'",
-                            reason: "expected integers, found \(type.summary)")
+            throw HDF5Error(
+                file: filePath, object: path, operation: "read attribute '\(name)'",
+                reason: "expected integers, found \(type.summary)")
         }
         let space = try HDF5Dataspace(owning: H5Aget_space(attribute.id))
         let count = max(1, try space.elementCount())

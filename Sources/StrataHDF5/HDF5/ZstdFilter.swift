@@ -70,7 +70,7 @@ enum ZstdFilter {
         while position < input.count {
             let remaining = input.count - position
             let size = ZSTD_getFrameContentSize(base + position, remaining)
-            guard size < UInt64.max - 1 else { return nil }   // unknown or error
+            guard size < UInt64.max - 1 else { return nil } // unknown or error
             let frameLength = ZSTD_findFrameCompressedSize(base + position, remaining)
             guard ZSTD_isError(frameLength) == 0, frameLength > 0 else { return nil }
             total += size
@@ -97,12 +97,13 @@ enum ZstdFilter {
             produced += outBuffer.pos
             if inBuffer.pos == inBuffer.size && hint == 0 { return (output, produced) }
             if inBuffer.pos == inBuffer.size && outBuffer.pos < outBuffer.size {
-                _ = H5free_memory(output)   // truncated frame
+                _ = H5free_memory(output) // truncated frame
                 return nil
             }
             if produced == capacity {
                 guard UInt64(capacity) * 2 <= maximumChunkBytes,
-                      let larger = H5resize_memory(output, capacity * 2) else {
+                    let larger = H5resize_memory(output, capacity * 2)
+                else {
                     _ = H5free_memory(output)
                     return nil
                 }

@@ -26,8 +26,9 @@ struct HDF5AuxiliaryVectors {
             // `<name>_offsets` next to `<name>` delimits it; anything else is a vector and needs its offsets.
             if member.hasSuffix("_offsets"), members.contains(String(member.dropLast("_offsets".count))) { continue }
             guard members.contains(member + "_offsets") else {
-                throw HDF5ImportError(file: file, problem: "/auxiliary/\(member) has no /auxiliary/\(member)_offsets to delimit its records",
-                                      needed: "N+1 int64 offsets per auxiliary vector (spec/HDF5.md §3), or --ignore /auxiliary/\(member)")
+                throw HDF5ImportError(
+                    file: file, problem: "/auxiliary/\(member) has no /auxiliary/\(member)_offsets to delimit its records",
+                    needed: "N+1 int64 offsets per auxiliary vector (spec/HDF5.md §3), or --ignore /auxiliary/\(member)")
             }
             names.append(member)
         }
@@ -67,11 +68,14 @@ struct HDF5AuxiliaryVectors {
             let offsets = try group.openDataset(name + "_offsets").readIntegers().map { Int($0) }
             let all = try group.openDataset(name).readFloats()
             guard offsets.count == count + 1, offsets.first == 0, offsets.last == all.count,
-                  zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 && $1 - $0 <= StrataLimits.maxAuxiliaryLength }) else {
-                throw misfit(path + "_offsets", "(\(offsets.count) values) does not delimit \(count) records of \(path) (\(all.count) values), "
-                             + "each at most \(StrataLimits.maxAuxiliaryLength) long")
+                zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 && $1 - $0 <= StrataLimits.maxAuxiliaryLength })
+            else {
+                throw misfit(
+                    path + "_offsets",
+                    "(\(offsets.count) values) does not delimit \(count) records of \(path) (\(all.count) values), "
+                        + "each at most \(StrataLimits.maxAuxiliaryLength) long")
             }
-            values[name] = (0..<count).map { Array(all[offsets[$0] ..< offsets[$0 + 1]]) }
+            values[name] = (0..<count).map { Array(all[offsets[$0]..<offsets[$0 + 1]]) }
         }
     }
 

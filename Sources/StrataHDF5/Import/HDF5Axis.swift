@@ -20,18 +20,21 @@ public enum HDF5Axis: String, Sendable, Equatable, CaseIterable {
             default: axis = nil
             }
             guard let axis else {
-                throw HDF5ImportError(file: nil, problem: "unknown axis '\(name)' in layout '\(text)'",
-                                      needed: "axis names from: records, tokens, layers, hidden")
+                throw HDF5ImportError(
+                    file: nil, problem: "unknown axis '\(name)' in layout '\(text)'",
+                    needed: "axis names from: records, tokens, layers, hidden")
             }
             guard !axes.contains(axis) else {
-                throw HDF5ImportError(file: nil, problem: "axis '\(name)' appears twice in layout '\(text)'",
-                                      needed: "each axis at most once")
+                throw HDF5ImportError(
+                    file: nil, problem: "axis '\(name)' appears twice in layout '\(text)'",
+                    needed: "each axis at most once")
             }
             axes.append(axis)
         }
         guard axes.contains(.tokens), axes.contains(.hidden) else {
-            throw HDF5ImportError(file: nil, problem: "layout '\(text)' lacks tokens or hidden",
-                                  needed: "a layout naming at least tokens and hidden, e.g. tokens,layers,hidden")
+            throw HDF5ImportError(
+                file: nil, problem: "layout '\(text)' lacks tokens or hidden",
+                needed: "a layout naming at least tokens and hidden, e.g. tokens,layers,hidden")
         }
         return axes
     }

@@ -39,10 +39,13 @@ struct HDF5ChunkGrid {
         var extent = [HDF5Axis: Int]()
         for (index, axis) in axes.enumerated() { extent[axis] = chunk[index] }
         guard let hiddenIndex = axes.firstIndex(of: .hidden), chunk[hiddenIndex] == shape[hiddenIndex],
-              (extent[.records] ?? 1) == 1 else { return nil }
+            (extent[.records] ?? 1) == 1
+        else { return nil }
         let spanned = axes.filter { $0 != .records && (extent[$0] ?? 1) > 1 }
         let order: [HDF5Axis] = [.layers, .tokens, .hidden]
-        guard zip(spanned, spanned.dropFirst()).allSatisfy({ order.firstIndex(of: $0.0)! < order.firstIndex(of: $0.1)! }) else { return nil }
+        guard zip(spanned, spanned.dropFirst()).allSatisfy({ order.firstIndex(of: $0.0)! < order.firstIndex(of: $0.1)! }) else {
+            return nil
+        }
         self.axes = axes
         chunkLayers = extent[.layers] ?? 1
         chunkTokens = extent[.tokens] ?? 1
@@ -72,8 +75,10 @@ struct HDF5ChunkGrid {
                     case .hidden: origin.append(0); extent.append(hidden)
                     }
                 }
-                pieces.append(Piece(layerStart: layer, layerCount: lc, tokenStart: token - start, tokenCount: end - token,
-                                    origin: origin, count: extent, isWholeChunk: whole))
+                pieces.append(
+                    Piece(
+                        layerStart: layer, layerCount: lc, tokenStart: token - start, tokenCount: end - token,
+                        origin: origin, count: extent, isWholeChunk: whole))
                 token = end
             }
             layer += lc

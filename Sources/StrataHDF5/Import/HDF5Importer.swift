@@ -54,20 +54,25 @@ private final class PrefetchSlot {
 /// sealed), so an import that fails or is killed leaves an existing OUT exactly as it was.
 public enum HDF5Importer {
     @discardableResult
-    public static func importFile(at input: String, to output: String, options: HDF5ImportOptions = .init(),
-                                  writerOptions: WriterOptions = WriterOptions(zstdLevel: 1)) throws -> HDF5ImportReport {
+    public static func importFile(
+        at input: String, to output: String, options: HDF5ImportOptions = .init(),
+        writerOptions: WriterOptions = WriterOptions(zstdLevel: 1)
+    ) throws -> HDF5ImportReport {
         try FileReplacement(target: output).write { partial in
             try importFile(at: input, writingTo: partial, options: options, writerOptions: writerOptions)
         }
     }
 
-    private static func importFile(at input: String, writingTo output: String, options: HDF5ImportOptions,
-                                   writerOptions: WriterOptions) throws -> HDF5ImportReport {
+    private static func importFile(
+        at input: String, writingTo output: String, options: HDF5ImportOptions,
+        writerOptions: WriterOptions
+    ) throws -> HDF5ImportReport {
         let source = try HDF5RecordSource(path: input, options: options)
         let layout = source.layout
         let root = try source.file.root()
         let stored = try storedMetadata(source: source, root: root, input: input)
-        let auxiliaryNames = try stored.map { $0.auxiliary.map(\.name) }
+        let auxiliaryNames =
+            try stored.map { $0.auxiliary.map(\.name) }
             ?? HDF5AuxiliaryVectors.names(layout: layout, root: root, file: input, options: options)
         let auxiliary = try HDF5AuxiliaryVectors(names: auxiliaryNames, layout: layout, root: root, count: source.count, file: input)
         var metadata = stored ?? describedMetadata(source: source, auxiliary: auxiliary.declarations, input: input)
@@ -104,9 +109,11 @@ public enum HDF5Importer {
             let slot = slots[index % 2]
             if let error = slot.error { throw error }
             if let first = firstRowOfID.updateValue(index, forKey: slot.record.id) {
-                throw HDF5ImportError(file: input, problem: "record id \"\(slot.record.id)\" appears twice: \(try source.idOrigin(first)) "
-                                        + "(record \(first)) and \(try source.idOrigin(index)) (record \(index))",
-                                      needed: "a unique id per record (a Strata shard addresses records by id)")
+                throw HDF5ImportError(
+                    file: input,
+                    problem: "record id \"\(slot.record.id)\" appears twice: \(try source.idOrigin(first)) "
+                        + "(record \(first)) and \(try source.idOrigin(index)) (record \(index))",
+                    needed: "a unique id per record (a Strata shard addresses records by id)")
             }
             let next = prefetch(index + 1)
             do {
@@ -129,11 +136,14 @@ public enum HDF5Importer {
         return report
     }
 
-    private static func append(_ slot: PrefetchSlot, index: Int, valueType: HDF5ValueType,
-                               auxiliary: HDF5AuxiliaryVectors, to writer: ShardWriter, input path: String) throws {
+    private static func append(
+        _ slot: PrefetchSlot, index: Int, valueType: HDF5ValueType,
+        auxiliary: HDF5AuxiliaryVectors, to writer: ShardWriter, input path: String
+    ) throws {
         let record = slot.record
-        var input = RecordInput(id: record.id, labels: record.labels, tokenIDs: record.tokenIDs, text: record.text,
-                                metadata: record.metadata)
+        var input = RecordInput(
+            id: record.id, labels: record.labels, tokenIDs: record.tokenIDs, text: record.text,
+            metadata: record.metadata)
         input.auxiliary = auxiliary.record(index)
         if input.tokenIDs.isEmpty && record.tokenCount > 0 {
             // The file has no token ids; Strata records carry one per token, so mark them unknown.
@@ -156,15 +166,17 @@ public enum HDF5Importer {
     /// Appends a record read along the chunk grid: whole chunks as pre-encoded blocks, the other
     /// pieces as values. A chunk the writer refuses (damaged zstd frame, wrong size) is reported
     /// with the HDF5 dataset, the chunk's position and the record.
-    private static func appendChunked(_ chunked: HDF5ChunkedRecord, record: RecordInput, index: Int, valueType: HDF5ValueType,
-                                      values: [UInt8], to writer: ShardWriter, input path: String) throws {
+    private static func appendChunked(
+        _ chunked: HDF5ChunkedRecord, record: RecordInput, index: Int, valueType: HDF5ValueType,
+        values: [UInt8], to writer: ShardWriter, input path: String
+    ) throws {
         try values.withUnsafeBytes { raw in
             let blocks: [RecordBlock] = chunked.blocks.map { block in
                 switch block {
                 case .chunk(let stored, _):
                     return .encoded(stored)
                 case .values(let layerStart, let layerCount, let tokenStart, let tokenCount, let offset, let count):
-                    let bytes = UnsafeRawBufferPointer(rebasing: raw[offset ..< offset + count])
+                    let bytes = UnsafeRawBufferPointer(rebasing: raw[offset..<offset + count])
                     let buffer: HiddenStatesBuffer
                     switch valueType {
                     case .f32: buffer = .f32(bytes.bindMemory(to: Float.self))
@@ -181,8 +193,9 @@ public enum HDF5Importer {
                 if let k = error.block, k < chunked.blocks.count, case .chunk(_, let origin) = chunked.blocks[k] {
                     chunk = "chunk at \(origin) "
                 }
-                throw HDF5Error(file: path, object: chunked.datasetPath, operation: "import \(chunk)of record \(index) (id \"\(record.id)\")",
-                                reason: "the stored chunk is damaged (\(error.message)); nothing of this record was written")
+                throw HDF5Error(
+                    file: path, object: chunked.datasetPath, operation: "import \(chunk)of record \(index) (id \"\(record.id)\")",
+                    reason: "the stored chunk is damaged (\(error.message)); nothing of this record was written")
             }
         }
     }
@@ -199,7 +212,10 @@ public enum HDF5Importer {
             throw StrataHDF5Error.incompatible(file: input, "the strata_metadata attribute is not valid Strata metadata JSON: \(error)")
         }
         guard stored.hidden == layout.hidden, stored.layers.count == layout.layerCount, stored.dtype == layout.valueType.strataDType else {
-            throw StrataHDF5Error.incompatible(file: input, "the strata_metadata attribute (hidden \(stored.hidden), \(stored.layers.count) layers, \(stored.dtype.rawValue)) does not match the values (hidden \(layout.hidden), \(layout.layerCount) layers, \(layout.valueType.strataDType.rawValue))")
+            throw StrataHDF5Error.incompatible(
+                file: input,
+                "the strata_metadata attribute (hidden \(stored.hidden), \(stored.layers.count) layers, \(stored.dtype.rawValue)) does not match the values (hidden \(layout.hidden), \(layout.layerCount) layers, \(layout.valueType.strataDType.rawValue))"
+            )
         }
         return stored
     }
@@ -213,9 +229,11 @@ public enum HDF5Importer {
             hidden: layout.hidden,
             layers: (0..<layout.layerCount).map { LayerInfo(index: $0, kind: LayerInfo.unknownKind) },
             dtype: layout.valueType.strataDType, labelNames: source.labelClassNames, auxiliary: auxiliary,
-            extra: ["source": "hdf5:" + URL(fileURLWithPath: input).lastPathComponent,
-                    "source_layout": layout.summary,
-                    "layer_info": "not recorded in the HDF5 file; layer indices are positions in the file"],
+            extra: [
+                "source": "hdf5:" + URL(fileURLWithPath: input).lastPathComponent,
+                "source_layout": layout.summary,
+                "layer_info": "not recorded in the HDF5 file; layer indices are positions in the file"
+            ],
             layerSemantics: StrataMetadata.unknownLayerSemantics)
     }
 }

@@ -39,9 +39,11 @@ struct HDF5Inventory {
             switch group.kind(of: name) {
             case .dataset:
                 let dataset = try group.openDataset(name)
-                datasets.append(Entry(path: dataset.path, shape: try dataset.shape(), type: try dataset.elementType(),
-                                      typeSummary: try dataset.typeSummary(),
-                                      strataDType: try? dataset.stringAttribute("strata_dtype")))
+                datasets.append(
+                    Entry(
+                        path: dataset.path, shape: try dataset.shape(), type: try dataset.elementType(),
+                        typeSummary: try dataset.typeSummary(),
+                        strataDType: try? dataset.stringAttribute("strata_dtype")))
             case .group:
                 try walk(try group.openGroup(name))
             default:
@@ -70,14 +72,16 @@ private extension String {
 
 /// Sorts names so that embedded numbers compare by value: ex2 before ex10.
 func naturallySorted(_ names: [String]) -> [String] {
-    names.sorted { naturalKey($0).lexicographicallyPrecedes(naturalKey($1)) { a, b in
-        switch (a, b) {
-        case let (.number(x), .number(y)): return x < y
-        case let (.text(x), .text(y)): return x < y
-        case (.number, .text): return true
-        case (.text, .number): return false
+    names.sorted {
+        naturalKey($0).lexicographicallyPrecedes(naturalKey($1)) { a, b in
+            switch (a, b) {
+            case let (.number(x), .number(y)): return x < y
+            case let (.text(x), .text(y)): return x < y
+            case (.number, .text): return true
+            case (.text, .number): return false
+            }
         }
-    } }
+    }
 }
 
 private enum NaturalPart { case number(Int), text(String) }

@@ -2,11 +2,15 @@
 /// a padded array with lengths or a mask, or one group per example — from the user's options
 /// where given and from conventional names, shapes and Strata's own attributes otherwise.
 public enum HDF5LayoutDetector {
-    static let dataNames = ["hidden_states", "hidden", "activations", "acts", "states", "residuals", "resid",
-                            "features", "embeddings", "data", "x"]
+    static let dataNames = [
+        "hidden_states", "hidden", "activations", "acts", "states", "residuals", "resid",
+        "features", "embeddings", "data", "x"
+    ]
     static let offsetNames = ["offsets", "record_offsets", "token_offsets", "seq_offsets", "cu_seqlens", "starts"]
-    static let lengthNames = ["lengths", "length", "seq_lens", "seq_lengths", "seq_len", "n_tokens", "num_tokens",
-                              "token_counts", "lens"]
+    static let lengthNames = [
+        "lengths", "length", "seq_lens", "seq_lengths", "seq_len", "n_tokens", "num_tokens",
+        "token_counts", "lens"
+    ]
     static let maskNames = ["attention_mask", "mask", "masks"]
     static let labelNames = ["labels", "label", "y", "targets", "target"]
     static let tokenIDNames = ["token_ids", "input_ids", "tokens"]
@@ -67,11 +71,13 @@ public enum HDF5LayoutDetector {
             case .uint16? where entry.strataDType == "bf16" || options.uint16IsBF16: return (.bf16, false)
             case .float64? where options.allowFloat64Downcast: return (.f32, true)
             case .float64?:
-                throw failure("\(entry.path) holds float64, which Strata does not store",
-                              needed: "float32/float16/bf16 activations, or --allow-float64 to convert to float32 (lossy)")
+                throw failure(
+                    "\(entry.path) holds float64, which Strata does not store",
+                    needed: "float32/float16/bf16 activations, or --allow-float64 to convert to float32 (lossy)")
             case .uint16?:
-                throw failure("\(entry.path) holds uint16 without the attribute strata_dtype=\"bf16\"",
-                              needed: "--bf16 if these are bfloat16 bit patterns")
+                throw failure(
+                    "\(entry.path) holds uint16 without the attribute strata_dtype=\"bf16\"",
+                    needed: "--bf16 if these are bfloat16 bit patterns")
             default:
                 throw failure("\(entry.path) holds \(entry.typeSummary), not activations")
             }
@@ -99,9 +105,10 @@ public enum HDF5LayoutDetector {
                 dataEntry = inventory.entry(name)
             } else {
                 let candidates = rootLevel.filter(isActivationCandidate)
-                dataEntry = HDF5LayoutDetector.dataNames.lazy.compactMap { name in
-                    candidates.first { $0.path.lowercased() == "/" + name }
-                }.first ?? candidates.max { $0.elementCount < $1.elementCount }
+                dataEntry =
+                    HDF5LayoutDetector.dataNames.lazy.compactMap { name in
+                        candidates.first { $0.path.lowercased() == "/" + name }
+                    }.first ?? candidates.max { $0.elementCount < $1.elementCount }
             }
             if let dataEntry { return try detectSingleArray(dataEntry) }
             if !inventory.rootGroups.isEmpty { return try detectGroups() }
@@ -131,7 +138,8 @@ public enum HDF5LayoutDetector {
             }
             let declaredAxes = try options.layout ?? storedAxes(data.path)
             if let declaredAxes, declaredAxes.count != shape.count {
-                throw failure("layout [\(HDF5Axis.describe(declaredAxes))] has \(declaredAxes.count) axes but \(data.path) has \(shape.count)")
+                throw failure(
+                    "layout [\(HDF5Axis.describe(declaredAxes))] has \(declaredAxes.count) axes but \(data.path) has \(shape.count)")
             }
 
             var starts: [Int] = [], counts: [Int] = []
@@ -154,8 +162,9 @@ public enum HDF5LayoutDetector {
                 if let declaredAxes {
                     axes = declaredAxes
                 } else if shape.count == 4 || !shape.contains(total) {
-                    axes = try paddedAxes(shape: shape, recordCount: lengths.count, maxTokens: lengths.max() ?? 0,
-                                          maskTokens: nil, data: data.path)
+                    axes = try paddedAxes(
+                        shape: shape, recordCount: lengths.count, maxTokens: lengths.max() ?? 0,
+                        maskTokens: nil, data: data.path)
                 } else {
                     axes = try raggedAxes(shape: shape, total: total, data: data.path)
                 }
@@ -172,7 +181,9 @@ public enum HDF5LayoutDetector {
                         throw failure("the lengths in \(name) sum to \(total) but \(data.path) has \(tokenAxis) tokens")
                     }
                     var position = 0
-                    starts = lengths.map { length in defer { position += length }; return position }
+                    starts = lengths.map { length in
+                        defer { position += length }; return position
+                    }
                     arrangement = .ragged
                 }
                 counts = lengths
@@ -182,12 +193,17 @@ public enum HDF5LayoutDetector {
                 guard maskEntry.shape.count == 2 else {
                     throw failure("the mask \(name) has shape \(maskEntry.shape); expected [records, tokens]")
                 }
-                axes = try declaredAxes ?? paddedAxes(shape: shape, recordCount: maskEntry.shape[0], maxTokens: 0,
-                                                      maskTokens: maskEntry.shape[1], data: data.path)
-                (starts, counts) = try recordsFromMask(try readIntegers(maskEntry.path), rows: maskEntry.shape[0],
-                                                       columns: maskEntry.shape[1], name: name)
+                axes =
+                    try declaredAxes
+                    ?? paddedAxes(
+                        shape: shape, recordCount: maskEntry.shape[0], maxTokens: 0,
+                        maskTokens: maskEntry.shape[1], data: data.path)
+                (starts, counts) = try recordsFromMask(
+                    try readIntegers(maskEntry.path), rows: maskEntry.shape[0],
+                    columns: maskEntry.shape[1], name: name)
                 guard axes.contains(.records), shape[axes.firstIndex(of: .tokens)!] == maskEntry.shape[1] else {
-                    throw failure("the mask \(name) \(maskEntry.shape) does not match \(data.path) \(shape) as [\(HDF5Axis.describe(axes))]")
+                    throw failure(
+                        "the mask \(name) \(maskEntry.shape) does not match \(data.path) \(shape) as [\(HDF5Axis.describe(axes))]")
                 }
                 arrangement = .padded
                 described = "mask \(name)"
@@ -195,8 +211,11 @@ public enum HDF5LayoutDetector {
                 guard shape.count == 4 || declaredAxes?.contains(.records) == true else {
                     throw failure("found \(data.path) \(shape) but nothing that delimits its records (no offsets, lengths or mask)")
                 }
-                axes = try declaredAxes ?? paddedAxes(shape: shape, recordCount: shape[0], maxTokens: 0, maskTokens: nil,
-                                                      data: data.path)
+                axes =
+                    try declaredAxes
+                    ?? paddedAxes(
+                        shape: shape, recordCount: shape[0], maxTokens: 0, maskTokens: nil,
+                        data: data.path)
                 let tokens = shape[axes.firstIndex(of: .tokens)!]
                 let n = shape[axes.firstIndex(of: .records)!]
                 starts = [Int](repeating: 0, count: n)
@@ -215,13 +234,16 @@ public enum HDF5LayoutDetector {
                 recordCount: recordCount, layerCount: axes.firstIndex(of: .layers).map { shape[$0] } ?? 1,
                 hidden: shape[axes.firstIndex(of: .hidden)!], tokenStarts: starts, tokenCounts: counts,
                 boundaries: described,
-                labelsName: try sideDataset(explicit: options.labelsName, names: HDF5LayoutDetector.labelNames,
-                                            role: "labels", option: "--labels", firstDimension: recordCount, activations: data.path),
+                labelsName: try sideDataset(
+                    explicit: options.labelsName, names: HDF5LayoutDetector.labelNames,
+                    role: "labels", option: "--labels", firstDimension: recordCount, activations: data.path),
                 tokenIDsName: try tokenIDs(arrangement: arrangement, counts: counts, shape: shape, axes: axes, activations: data.path),
-                idsName: try sideDataset(explicit: nil, names: HDF5LayoutDetector.idNames, role: "ids", option: nil,
-                                         firstDimension: recordCount, activations: data.path),
-                textsName: try sideDataset(explicit: nil, names: HDF5LayoutDetector.textNames, role: "texts", option: nil,
-                                           firstDimension: recordCount, activations: data.path))
+                idsName: try sideDataset(
+                    explicit: nil, names: HDF5LayoutDetector.idNames, role: "ids", option: nil,
+                    firstDimension: recordCount, activations: data.path),
+                textsName: try sideDataset(
+                    explicit: nil, names: HDF5LayoutDetector.textNames, role: "texts", option: nil,
+                    firstDimension: recordCount, activations: data.path))
             return layout
         }
 
@@ -251,14 +273,16 @@ public enum HDF5LayoutDetector {
                 return [.tokens, .hidden]
             }
             guard shape.count == 3 else {
-                throw failure("\(data) \(shape) has \(shape.count) dimensions; a token-concatenated array has 2 or 3",
-                              needed: "--layout naming its axes, or lengths/mask for a padded array")
+                throw failure(
+                    "\(data) \(shape) has \(shape.count) dimensions; a token-concatenated array has 2 or 3",
+                    needed: "--layout naming its axes, or lengths/mask for a padded array")
             }
             let matches = (0..<2).filter { shape[$0] == total }
             guard matches.count == 1 else {
-                throw failure(matches.isEmpty
-                    ? "no axis of \(data) \(shape) has the total token count \(total)"
-                    : "both leading axes of \(data) \(shape) equal the token count \(total)",
+                throw failure(
+                    matches.isEmpty
+                        ? "no axis of \(data) \(shape) has the total token count \(total)"
+                        : "both leading axes of \(data) \(shape) equal the token count \(total)",
                     needed: "--layout tokens,layers,hidden or --layout layers,tokens,hidden")
             }
             return matches[0] == 0 ? [.tokens, .layers, .hidden] : [.layers, .tokens, .hidden]
@@ -267,8 +291,9 @@ public enum HDF5LayoutDetector {
         /// records first; hidden last; tokens is the axis the mask or the longest record fits.
         func paddedAxes(shape: [Int], recordCount: Int, maxTokens: Int, maskTokens: Int?, data: String) throws -> [HDF5Axis] {
             guard shape[0] == recordCount else {
-                throw failure("the first axis of \(data) \(shape) is not the \(recordCount) records",
-                              needed: "--layout naming the axes, e.g. tokens,records,layers,hidden")
+                throw failure(
+                    "the first axis of \(data) \(shape) is not the \(recordCount) records",
+                    needed: "--layout naming the axes, e.g. tokens,records,layers,hidden")
             }
             if shape.count == 3 { return [.records, .tokens, .hidden] }
             guard shape.count == 4 else {
@@ -286,7 +311,8 @@ public enum HDF5LayoutDetector {
 
         func recordsFromOffsets(_ offsets: [Int], total: Int, name: String) throws -> ([Int], [Int]) {
             guard !offsets.isEmpty, zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }),
-                  offsets.first! >= 0, offsets.last! <= total else {
+                offsets.first! >= 0, offsets.last! <= total
+            else {
                 throw failure("the offsets in \(name) are not non-decreasing positions within 0…\(total)")
             }
             // N+1 cumulative offsets (0 … total) are the convention; N start offsets are accepted too.
@@ -301,7 +327,7 @@ public enum HDF5LayoutDetector {
             starts.reserveCapacity(rows)
             counts.reserveCapacity(rows)
             for row in 0..<rows {
-                let values = mask[row * columns ..< (row + 1) * columns]
+                let values = mask[row * columns..<(row + 1) * columns]
                 guard let first = values.firstIndex(where: { $0 != 0 }) else {
                     starts.append(0); counts.append(0); continue
                 }
@@ -318,36 +344,48 @@ public enum HDF5LayoutDetector {
         /// A root dataset with one entry (or one row) per record: labels, ids, texts. One that was
         /// found but does not fit — given explicitly or detected by its name — is an error naming it
         /// and the mismatch, never silently left out.
-        func sideDataset(explicit: String?, names: [String], role: String, option: String?,
-                         firstDimension: Int, activations: String) throws -> String? {
+        func sideDataset(
+            explicit: String?, names: [String], role: String, option: String?,
+            firstDimension: Int, activations: String
+        ) throws -> String? {
             // (The activation array itself may carry one of these names, e.g. "x" or "tokens".)
             guard let entry = try rootDataset(explicit: explicit, names: names, role: role), entry.path != activations else { return nil }
             guard entry.shape.first == firstDimension || (entry.shape.isEmpty && firstDimension == 1) else {
                 let what = explicit == nil ? "the \(role) dataset \(entry.path) (found by its name)" : "the \(role) dataset \(entry.path)"
-                throw failure("\(what) has shape \(entry.shape): its first axis has \(entry.shape.first ?? 1) entries, "
-                              + "but \(firstDimension) records were found",
-                              needed: "one \(role) entry per record; " + remedy(entry, option: option))
+                throw failure(
+                    "\(what) has shape \(entry.shape): its first axis has \(entry.shape.first ?? 1) entries, "
+                        + "but \(firstDimension) records were found",
+                    needed: "one \(role) entry per record; " + remedy(entry, option: option))
             }
             return entry.path
         }
 
         /// Token ids: 1-D concatenated [T] (ragged) or [N, T] (padded), matching the record layout.
         /// A token ids dataset that does not (found by name or given explicitly) is an error.
-        func tokenIDs(arrangement: HDF5SourceLayout.Arrangement, counts: [Int], shape: [Int],
-                      axes: [HDF5Axis], activations: String) throws -> String? {
-            guard let entry = try rootDataset(explicit: options.tokenIDsName, names: HDF5LayoutDetector.tokenIDNames,
-                                              role: "token ids"), entry.path != activations else { return nil }
-            let what = options.tokenIDsName == nil ? "the token ids dataset \(entry.path) (found by its name)" : "the token ids dataset \(entry.path)"
+        func tokenIDs(
+            arrangement: HDF5SourceLayout.Arrangement, counts: [Int], shape: [Int],
+            axes: [HDF5Axis], activations: String
+        ) throws -> String? {
+            guard
+                let entry = try rootDataset(
+                    explicit: options.tokenIDsName, names: HDF5LayoutDetector.tokenIDNames,
+                    role: "token ids"), entry.path != activations
+            else { return nil }
+            let what =
+                options.tokenIDsName == nil
+                ? "the token ids dataset \(entry.path) (found by its name)" : "the token ids dataset \(entry.path)"
             guard entry.type?.isInteger == true else {
-                throw failure("\(what) holds \(entry.typeSummary), not integers",
-                              needed: "integer token ids; " + remedy(entry, option: "--token-ids"))
+                throw failure(
+                    "\(what) holds \(entry.typeSummary), not integers",
+                    needed: "integer token ids; " + remedy(entry, option: "--token-ids"))
             }
             let tokenAxis = shape[axes.firstIndex(of: .tokens)!]
             let expected = arrangement == .ragged ? [tokenAxis] : [counts.count, tokenAxis]
             guard entry.shape == expected else {
-                throw failure("\(what) has shape \(entry.shape), but the activations need \(expected) "
-                              + (arrangement == .ragged ? "(one id per token, \(tokenAxis) tokens)" : "(records × padded tokens)"),
-                              needed: "token ids shaped like the activations' tokens; " + remedy(entry, option: "--token-ids"))
+                throw failure(
+                    "\(what) has shape \(entry.shape), but the activations need \(expected) "
+                        + (arrangement == .ragged ? "(one id per token, \(tokenAxis) tokens)" : "(records × padded tokens)"),
+                    needed: "token ids shaped like the activations' tokens; " + remedy(entry, option: "--token-ids"))
             }
             return entry.path
         }
@@ -363,9 +401,11 @@ public enum HDF5LayoutDetector {
                 dataName = explicit
             } else {
                 let members = inventory.datasets.filter { $0.path.hasPrefix(first.path + "/") && isActivationCandidate($0) }
-                guard let chosen = HDF5LayoutDetector.dataNames.lazy.compactMap({ name in
-                    members.first { $0.path.lowercased().hasSuffix("/" + name) }
-                }).first ?? members.max(by: { $0.elementCount < $1.elementCount }) else {
+                guard
+                    let chosen = HDF5LayoutDetector.dataNames.lazy.compactMap({ name in
+                        members.first { $0.path.lowercased().hasSuffix("/" + name) }
+                    }).first ?? members.max(by: { $0.elementCount < $1.elementCount })
+                else {
                     throw failure("group \(first.path) holds no activation dataset (float, 2 or 3 dimensions)")
                 }
                 dataName = String(chosen.path.dropFirst(first.path.count + 1))
@@ -403,8 +443,9 @@ public enum HDF5LayoutDetector {
                 } else if zip(shapes, counts).allSatisfy({ $0[1] == $1 }) && !zip(shapes, counts).allSatisfy({ $0[0] == $1 }) {
                     axes = [.layers, .tokens, .hidden]
                 } else {
-                    throw failure("cannot tell the token axis of '\(dataName)' from the token ids",
-                                  needed: "--layout tokens,layers,hidden or --layout layers,tokens,hidden")
+                    throw failure(
+                        "cannot tell the token axis of '\(dataName)' from the token ids",
+                        needed: "--layout tokens,layers,hidden or --layout layers,tokens,hidden")
                 }
             } else {
                 let varies0 = Set(shapes.map { $0[0] }).count > 1, varies1 = Set(shapes.map { $0[1] }).count > 1
@@ -412,8 +453,9 @@ public enum HDF5LayoutDetector {
                 case (true, false): axes = [.tokens, .layers, .hidden]
                 case (false, true): axes = [.layers, .tokens, .hidden]
                 default:
-                    throw failure("cannot tell which axis of '\(dataName)' \(firstEntry.shape) is tokens",
-                                  needed: "--layout tokens,layers,hidden or --layout layers,tokens,hidden")
+                    throw failure(
+                        "cannot tell which axis of '\(dataName)' \(firstEntry.shape) is tokens",
+                        needed: "--layout tokens,layers,hidden or --layout layers,tokens,hidden")
                 }
             }
             let tokenIndex = axes.firstIndex(of: .tokens)!, hiddenIndex = axes.firstIndex(of: .hidden)!
@@ -421,7 +463,8 @@ public enum HDF5LayoutDetector {
             let hidden = firstEntry.shape[hiddenIndex], layers = layerIndex.map { firstEntry.shape[$0] } ?? 1
             for (name, shape) in zip(groups, shapes) {
                 guard shape[hiddenIndex] == hidden, (layerIndex.map { shape[$0] } ?? 1) == layers else {
-                    throw failure("/\(name)/\(dataName) \(shape) disagrees with the first example \(firstEntry.shape) in layers or hidden size")
+                    throw failure(
+                        "/\(name)/\(dataName) \(shape) disagrees with the first example \(firstEntry.shape) in layers or hidden size")
                 }
             }
             return HDF5SourceLayout(

@@ -37,8 +37,11 @@ extension HDF5RecordSource {
             if sharedChunkGrid == nil { sharedChunkGrid = .some(try HDF5ChunkGrid(dataset: dataset, layout: layout)) }
             grid = sharedChunkGrid!
         }
-        guard let grid, let pieces = grid.pieces(record: index, tokenStart: layout.tokenStarts[index], tokenCount: layout.tokenCounts[index],
-                                                 layers: layout.layerCount, hidden: layout.hidden) else { return nil }
+        guard let grid,
+            let pieces = grid.pieces(
+                record: index, tokenStart: layout.tokenStarts[index], tokenCount: layout.tokenCounts[index],
+                layers: layout.layerCount, hidden: layout.hidden)
+        else { return nil }
         let width = layout.valueType.byteWidth, hidden = layout.hidden
         let dtype = layout.valueType.strataDType
         let valueBytes = pieces.filter { !$0.isWholeChunk }.reduce(0) { $0 + $1.layerCount * $1.tokenCount * hidden * width }
@@ -55,19 +58,23 @@ extension HDF5RecordSource {
             if piece.isWholeChunk {
                 let (mask, bytes) = try dataset.readChunk(at: piece.origin, maxBytes: StoredBlock.maxPayloadBytes(rawSize: raw))
                 let encoding = grid.encoding(filterMask: mask)
-                let block = StoredBlock(layerStart: piece.layerStart, layerCount: piece.layerCount, tokenStart: piece.tokenStart,
-                                        tokenCount: piece.tokenCount, hidden: hidden, dtype: dtype, codec: encoding.codec,
-                                        shuffled: encoding.shuffled, rawSize: raw, payload: bytes,
-                                        sourceCRC: checksums?.checksum(origin: piece.origin))
+                let block = StoredBlock(
+                    layerStart: piece.layerStart, layerCount: piece.layerCount, tokenStart: piece.tokenStart,
+                    tokenCount: piece.tokenCount, hidden: hidden, dtype: dtype, codec: encoding.codec,
+                    shuffled: encoding.shuffled, rawSize: raw, payload: bytes,
+                    sourceCRC: checksums?.checksum(origin: piece.origin))
                 blocks.append(.chunk(block, origin: piece.origin))
                 copied += 1
             } else {
                 try values.withUnsafeMutableBytes {
-                    try dataset.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[used ..< used + raw]), as: layout.valueType.memoryType,
-                                     start: piece.origin, count: piece.count)
+                    try dataset.read(
+                        into: UnsafeMutableRawBufferPointer(rebasing: $0[used..<used + raw]), as: layout.valueType.memoryType,
+                        start: piece.origin, count: piece.count)
                 }
-                blocks.append(.values(layerStart: piece.layerStart, layerCount: piece.layerCount, tokenStart: piece.tokenStart,
-                                      tokenCount: piece.tokenCount, byteOffset: used, byteCount: raw))
+                blocks.append(
+                    .values(
+                        layerStart: piece.layerStart, layerCount: piece.layerCount, tokenStart: piece.tokenStart,
+                        tokenCount: piece.tokenCount, byteOffset: used, byteCount: raw))
                 used += raw
             }
         }

@@ -71,7 +71,7 @@ public final class HDF5RecordSource {
     /// zstd and the other filters built into HDF5).
     static let knownFilterNames: [Int32: String] = [
         4: "szip", 307: "bzip2", 32000: "lzf", 32001: "blosc", 32004: "lz4", 32008: "bitshuffle", 32013: "zfp",
-        32017: "sz", 32024: "sz3", 32026: "blosc2",
+        32017: "sz", 32024: "sz3", 32026: "blosc2"
     ]
 
     /// Fails up front, with the filter's id and name, when the dataset needs a filter this
@@ -104,8 +104,9 @@ public final class HDF5RecordSource {
     /// An error about side dataset `path` that does not fit the records; a root dataset can be left
     /// out with --ignore, which the message says.
     private func misfit(_ path: String, _ problem: String, needed: String, ignorable: Bool = true) -> HDF5ImportError {
-        HDF5ImportError(file: file.path, problem: "\(path) \(problem)",
-                        needed: needed + (ignorable ? "; or --ignore \(path) to import without it" : ""))
+        HDF5ImportError(
+            file: file.path, problem: "\(path) \(problem)",
+            needed: needed + (ignorable ? "; or --ignore \(path) to import without it" : ""))
     }
 
     private func loadSideData() throws {
@@ -117,8 +118,9 @@ public final class HDF5RecordSource {
             let shape = try dataset.shape()
             labelWidth = shape.count <= 1 ? 1 : HDF5Dataspace.elementCount(Array(shape.dropFirst())) ?? Int.max
             guard labelWidth <= StrataLimits.maxLabels else {
-                throw misfit(name, "has \(labelWidth) labels per record (shape \(shape)), over the limit of \(StrataLimits.maxLabels)",
-                             needed: "one label or one row of labels per record")
+                throw misfit(
+                    name, "has \(labelWidth) labels per record (shape \(shape)), over the limit of \(StrataLimits.maxLabels)",
+                    needed: "one label or one row of labels per record")
             }
             if try dataset.isStringDataset() {
                 guard shape.count <= 1 else {
@@ -159,8 +161,9 @@ public final class HDF5RecordSource {
         if let dataset = try strataSideDataset("label_counts") {
             let counts = try dataset.readIntegers().map { Int($0) }
             guard counts.count == n, counts.allSatisfy({ $0 >= 0 && $0 <= labelWidth }) else {
-                throw misfit(dataset.path, "holds \(counts.count) counts, expected \(n) counts in 0...\(labelWidth) (the width of the label rows)",
-                             needed: "one label count per record")
+                throw misfit(
+                    dataset.path, "holds \(counts.count) counts, expected \(n) counts in 0...\(labelWidth) (the width of the label rows)",
+                    needed: "one label count per record")
             }
             labelCounts = counts
         }
@@ -207,11 +210,12 @@ public final class HDF5RecordSource {
     /// Everything about record `index` except its values.
     public func record(_ index: Int) throws -> HDF5ImportedRecord {
         let start = layout.tokenStarts[index], count = layout.tokenCounts[index]
-        var record = HDF5ImportedRecord(id: ids?[index] ?? String(index), labels: [], tokenIDs: [],
-                                        text: texts?[index], tokenCount: count)
+        var record = HDF5ImportedRecord(
+            id: ids?[index] ?? String(index), labels: [], tokenIDs: [],
+            text: texts?[index], tokenCount: count)
         if labelWidth > 0 {
             let width = labelCounts?[index] ?? labelWidth
-            record.labels = Array(labels[index * labelWidth ..< index * labelWidth + width])
+            record.labels = Array(labels[index * labelWidth..<index * labelWidth + width])
         }
         if let hasText, hasText[index] == 0 { record.text = nil }
         if let recordMetadata, let data = recordMetadata[index].data(using: .utf8) {
@@ -219,10 +223,10 @@ public final class HDF5RecordSource {
         }
         switch layout.arrangement {
         case .ragged where !tokenIDs.isEmpty:
-            record.tokenIDs = try tokenIDs32(tokenIDs[start ..< start + count], record: index)
+            record.tokenIDs = try tokenIDs32(tokenIDs[start..<start + count], record: index)
         case .padded where !tokenIDs.isEmpty:
             let base = index * tokenIDWidth + start
-            record.tokenIDs = try tokenIDs32(tokenIDs[base ..< base + count], record: index)
+            record.tokenIDs = try tokenIDs32(tokenIDs[base..<base + count], record: index)
         case .groupPerExample(let groups):
             let group = try root.openGroup(groups[index])
             record.id = try group.stringAttribute("id") ?? groups[index]
@@ -234,8 +238,9 @@ public final class HDF5RecordSource {
                 let dataset = try group.openDataset(name)
                 let shape = try dataset.shape()
                 guard HDF5Dataspace.elementCount(shape) == count else {
-                    throw misfit(dataset.path, "has shape \(shape) but \(layout.dataPath(record: index)) has \(count) tokens",
-                                 needed: "one token id per token", ignorable: false)
+                    throw misfit(
+                        dataset.path, "has shape \(shape) but \(layout.dataPath(record: index)) has \(count) tokens",
+                        needed: "one token id per token", ignorable: false)
                 }
                 record.tokenIDs = try tokenIDs32(try dataset.readIntegers()[...], record: index)
             }
@@ -244,8 +249,9 @@ public final class HDF5RecordSource {
                     let dataset = try group.openDataset(name)
                     let shape = try dataset.shape()
                     guard let labelCount = HDF5Dataspace.elementCount(shape), labelCount <= StrataLimits.maxLabels else {
-                        throw misfit(dataset.path, "has shape \(shape), more than the \(StrataLimits.maxLabels) labels a record may have",
-                                     needed: "the record's labels", ignorable: false)
+                        throw misfit(
+                            dataset.path, "has shape \(shape), more than the \(StrataLimits.maxLabels) labels a record may have",
+                            needed: "the record's labels", ignorable: false)
                     }
                     record.labels = try dataset.readIntegers().map { Int($0) }
                     break
@@ -268,8 +274,9 @@ public final class HDF5RecordSource {
         result.reserveCapacity(values.count)
         for value in values {
             guard let id = Int32(exactly: value) else {
-                throw HDF5ImportError(file: file.path, problem: "record \(record) has token id \(value), outside int32",
-                                      needed: "token ids that fit in 32 bits")
+                throw HDF5ImportError(
+                    file: file.path, problem: "record \(record) has token id \(value), outside int32",
+                    needed: "token ids that fit in 32 bits")
             }
             result.append(id)
         }
@@ -279,8 +286,9 @@ public final class HDF5RecordSource {
     /// Reads record `index`'s values, layer-major, into `buffer` (exactly `valueByteCount(index)` bytes).
     public func readValues(_ index: Int, into buffer: UnsafeMutableRawBufferPointer) throws {
         guard buffer.count == valueByteCount(index) else {
-            throw HDF5ImportError(file: file.path, problem: "buffer of \(buffer.count) bytes for record \(index) of \(valueByteCount(index))",
-                                  needed: "a buffer of layers × tokens × hidden × element width")
+            throw HDF5ImportError(
+                file: file.path, problem: "buffer of \(buffer.count) bytes for record \(index) of \(valueByteCount(index))",
+                needed: "a buffer of layers × tokens × hidden × element width")
         }
         let dataset: HDF5Dataset
         var shape: [Int]
@@ -301,7 +309,8 @@ public final class HDF5RecordSource {
         }
         if buffer.count == 0 { return }
         let width = layout.valueType.byteWidth
-        let inLayerMajorOrder = layout.axes.filter { $0 != .records } == [.layers, .tokens, .hidden]
+        let inLayerMajorOrder =
+            layout.axes.filter { $0 != .records } == [.layers, .tokens, .hidden]
             || layout.axes.filter { $0 != .records } == [.tokens, .hidden]
         if inLayerMajorOrder && !layout.convertsFloat64 {
             try dataset.read(into: buffer, as: layout.valueType.memoryType, start: start, count: shape)
@@ -317,8 +326,10 @@ public final class HDF5RecordSource {
     }
 
     /// Copies a block in source axis order into [layers][tokens][hidden] order.
-    private func transposeToLayerMajor(source: UnsafeRawBufferPointer, shape: [Int],
-                                       into output: UnsafeMutableRawBufferPointer, width: Int) {
+    private func transposeToLayerMajor(
+        source: UnsafeRawBufferPointer, shape: [Int],
+        into output: UnsafeMutableRawBufferPointer, width: Int
+    ) {
         // Element strides of the source block for each named axis (records has extent 1).
         var stride = [HDF5Axis: Int]()
         var running = 1

@@ -8,9 +8,10 @@ extension HDF5SourceLayout {
     /// unwritten chunks); the error names the file, the dataset and the record.
     func checkLimits(file: String) throws {
         func refuse(_ dataset: String, _ problem: String) -> HDF5ImportError {
-            HDF5ImportError(file: file, problem: "\(dataset): \(problem)",
-                            needed: "records within Strata's limits (spec/FORMAT.md §10); split long records or "
-                                + "import fewer layers (--data of a smaller array)")
+            HDF5ImportError(
+                file: file, problem: "\(dataset): \(problem)",
+                needed: "records within Strata's limits (spec/FORMAT.md §10); split long records or "
+                    + "import fewer layers (--data of a smaller array)")
         }
         guard recordCount <= StrataLimits.maxRecordsPerShard else {
             throw refuse(dataName, "\(recordCount) records, over the limit of \(StrataLimits.maxRecordsPerShard) per shard")
@@ -24,7 +25,8 @@ extension HDF5SourceLayout {
         let width = valueType.byteWidth
         for (index, tokens) in tokenCounts.enumerated() {
             guard tokens <= StrataLimits.maxTokens else {
-                throw refuse(dataPath(record: index), "record \(index) has \(tokens) tokens, over the limit of \(StrataLimits.maxTokens) per record")
+                throw refuse(
+                    dataPath(record: index), "record \(index) has \(tokens) tokens, over the limit of \(StrataLimits.maxTokens) per record")
             }
             if let problem = StrataLimits.recordValueProblem(layers: layerCount, tokens: tokens, hidden: hidden, width: width) {
                 throw refuse(dataPath(record: index), "record \(index) holds \(problem)")

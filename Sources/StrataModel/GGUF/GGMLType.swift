@@ -29,7 +29,8 @@ public enum GGMLType: UInt32, Sendable, CaseIterable {
         case .nvfp4: return 64
         case .q1_0: return 128
         case .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .q8_K, .iq2_xxs, .iq2_xs, .iq3_xxs, .iq1_s,
-             .iq3_s, .iq2_s, .iq4_xs, .iq1_m, .tq1_0, .tq2_0: return 256
+            .iq3_s, .iq2_s, .iq4_xs, .iq1_m, .tq1_0, .tq2_0:
+            return 256
         }
     }
 

@@ -18,8 +18,9 @@ struct GGUFByteCursor {
     /// Fails unless `count` more bytes are available.
     func require(_ count: Int, for what: @autoclosure () -> String) throws {
         guard count >= 0, count <= remaining else {
-            throw GGUFError(.truncated, file: file,
-                            "\(what()) at byte \(offset) needs \(count) bytes but only \(remaining) remain (file size \(bytes.count))")
+            throw GGUFError(
+                .truncated, file: file,
+                "\(what()) at byte \(offset) needs \(count) bytes but only \(remaining) remain (file size \(bytes.count))")
         }
     }
 
@@ -36,8 +37,9 @@ struct GGUFByteCursor {
         let raw = try read(UInt64.self, what())
         let limit = minimumBytesEach > 0 ? remaining / minimumBytesEach : Int.max
         guard raw <= UInt64(limit) else {
-            throw GGUFError(.truncated, file: file,
-                            "\(what()) at byte \(start) is \(raw), but the \(remaining) bytes left in the file can hold at most \(limit)")
+            throw GGUFError(
+                .truncated, file: file,
+                "\(what()) at byte \(start) is \(raw), but the \(remaining) bytes left in the file can hold at most \(limit)")
         }
         return Int(raw)
     }
@@ -45,7 +47,7 @@ struct GGUFByteCursor {
     mutating func readString(_ what: @autoclosure () -> String) throws -> String {
         let start = offset
         let length = try readCount("length of \(what())", minimumBytesEach: 1)
-        let slice = UnsafeRawBufferPointer(rebasing: bytes[offset ..< offset + length])
+        let slice = UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + length])
         guard let string = String(validatingUTF8Bytes: slice) else {
             throw GGUFError(.malformed, file: file, "\(what()) at byte \(start) is not valid UTF-8")
         }

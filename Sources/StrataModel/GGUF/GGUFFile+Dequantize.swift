@@ -18,7 +18,8 @@ extension GGUFFile {
     public func dequantize(_ tensor: GGUFTensorInfo, into output: UnsafeMutableBufferPointer<Float>) throws {
         let count = tensor.elementCount
         guard output.count >= count else {
-            throw GGUFError(.malformed, file: path, "output buffer for tensor '\(tensor.name)' holds \(output.count) floats, needs \(count)")
+            throw GGUFError(
+                .malformed, file: path, "output buffer for tensor '\(tensor.name)' holds \(output.count) floats, needs \(count)")
         }
         guard contains(tensor), tensor.type.byteCount(elements: count) == tensor.byteCount else {
             throw GGUFError(.malformed, file: path, "tensor '\(tensor.name)' does not describe a byte range of this file")
@@ -26,7 +27,9 @@ extension GGUFFile {
         let rowLength = tensor.rowLength, rows = tensor.rowCount
         guard count > 0, let base = rawBytes(of: tensor).baseAddress, let out = output.baseAddress else { return }
         guard let rowBytes = tensor.type.byteCount(elements: rowLength) else {
-            throw GGUFError(.malformed, file: path, "tensor '\(tensor.name)' row length \(rowLength) is not a multiple of the \(tensor.type.name) block size")
+            throw GGUFError(
+                .malformed, file: path,
+                "tensor '\(tensor.name)' row length \(rowLength) is not a multiple of the \(tensor.type.name) block size")
         }
         do {
             if count < GGUFFile.parallelThreshold || rows == 1 {
@@ -41,8 +44,9 @@ extension GGUFFile {
                 let firstRow = chunk * rowsPerChunk
                 let rowCount = min(rowsPerChunk, rows - firstRow)
                 // Type and sizes were checked above, so this cannot throw.
-                try? dequantizeRow(type: tensor.type, source: base + firstRow * rowBytes,
-                                   count: rowCount * rowLength, into: out + firstRow * rowLength)
+                try? dequantizeRow(
+                    type: tensor.type, source: base + firstRow * rowBytes,
+                    count: rowCount * rowLength, into: out + firstRow * rowLength)
             }
         } catch let error as GGUFError {
             throw GGUFError(error.kind, file: path, "tensor '\(tensor.name)': \(error.message)")
@@ -54,13 +58,17 @@ extension GGUFFile {
     public func dequantizeRows(of tensor: GGUFTensorInfo, _ rows: Range<Int>, into output: UnsafeMutableBufferPointer<Float>) throws {
         let rowLength = tensor.rowLength
         guard rows.lowerBound >= 0, rows.upperBound <= tensor.rowCount else {
-            throw GGUFError(.malformed, file: path, "rows \(rows) of tensor '\(tensor.name)' are out of range (it has \(tensor.rowCount) rows)")
+            throw GGUFError(
+                .malformed, file: path, "rows \(rows) of tensor '\(tensor.name)' are out of range (it has \(tensor.rowCount) rows)")
         }
         guard output.count >= rows.count * rowLength else {
-            throw GGUFError(.malformed, file: path, "output buffer for rows \(rows) of tensor '\(tensor.name)' holds \(output.count) floats, needs \(rows.count * rowLength)")
+            throw GGUFError(
+                .malformed, file: path,
+                "output buffer for rows \(rows) of tensor '\(tensor.name)' holds \(output.count) floats, needs \(rows.count * rowLength)")
         }
         guard contains(tensor), tensor.type.byteCount(elements: tensor.elementCount) == tensor.byteCount,
-              let rowBytes = tensor.type.byteCount(elements: rowLength) else {
+            let rowBytes = tensor.type.byteCount(elements: rowLength)
+        else {
             throw GGUFError(.malformed, file: path, "tensor '\(tensor.name)' does not describe a byte range of this file")
         }
         guard !rows.isEmpty, let base = rawBytes(of: tensor).baseAddress, let out = output.baseAddress else { return }

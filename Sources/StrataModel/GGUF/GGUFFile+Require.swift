@@ -6,7 +6,9 @@ extension GGUFFile {
     public func requireArchitecture(_ supported: [String]) throws -> String {
         let list = supported.joined(separator: ", ")
         guard let architecture else {
-            throw GGUFError(.missingKey, file: path, "metadata key 'general.architecture' is missing, so the architecture is unknown (supported: \(list))")
+            throw GGUFError(
+                .missingKey, file: path,
+                "metadata key 'general.architecture' is missing, so the architecture is unknown (supported: \(list))")
         }
         guard supported.contains(architecture) else {
             throw GGUFError(.unsupportedArchitecture, file: path, "architecture '\(architecture)' is not supported (supported: \(list))")

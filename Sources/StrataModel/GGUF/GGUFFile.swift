@@ -54,12 +54,14 @@ public final class GGUFFile: @unchecked Sendable {
         }
         let magic = try cursor.read(UInt32.self, "magic")
         guard magic == GGUFFile.magic else {
-            throw GGUFError(.badMagic, file: path,
-                            "not a GGUF file (magic 0x\(String(magic, radix: 16)), expected 0x\(String(GGUFFile.magic, radix: 16)) \"GGUF\")")
+            throw GGUFError(
+                .badMagic, file: path,
+                "not a GGUF file (magic 0x\(String(magic, radix: 16)), expected 0x\(String(GGUFFile.magic, radix: 16)) \"GGUF\")")
         }
         let rawVersion = try cursor.read(UInt32.self, "version")
         guard rawVersion == 2 || rawVersion == 3 else {
-            let hint = rawVersion.byteSwapped == 2 || rawVersion.byteSwapped == 3 ? " (a big-endian file; only little-endian is supported)" : ""
+            let hint =
+                rawVersion.byteSwapped == 2 || rawVersion.byteSwapped == 3 ? " (a big-endian file; only little-endian is supported)" : ""
             throw GGUFError(.unsupportedVersion, file: path, "GGUF version \(rawVersion) is not supported (supported: 2, 3)\(hint)")
         }
         version = Int(rawVersion)
@@ -72,7 +74,7 @@ public final class GGUFFile: @unchecked Sendable {
         var metadata: [String: GGUFValue] = [:]
         var keys: [String] = []
         keys.reserveCapacity(keyValueCount)
-        for index in 0 ..< keyValueCount {
+        for index in 0..<keyValueCount {
             let key = try cursor.readString("metadata key #\(index)")
             let typeCode = try cursor.read(UInt32.self, "type of metadata key '\(key)'")
             let value = try GGUFFile.readValue(typeCode: typeCode, from: &cursor, key: key, depth: 0)
@@ -87,7 +89,9 @@ public final class GGUFFile: @unchecked Sendable {
         var alignment = 32
         if let value = metadata["general.alignment"] {
             guard let a = value.int, a > 0, a & (a - 1) == 0, a <= GGUFFile.maxAlignment else {
-                throw GGUFError(.malformed, file: path, "metadata key 'general.alignment' must be a power of two up to \(GGUFFile.maxAlignment), got \(value.summary())")
+                throw GGUFError(
+                    .malformed, file: path,
+                    "metadata key 'general.alignment' must be a power of two up to \(GGUFFile.maxAlignment), got \(value.summary())")
             }
             alignment = a
         }
@@ -97,17 +101,19 @@ public final class GGUFFile: @unchecked Sendable {
         var relative: [(name: String, shape: [Int], type: GGMLType, offset: Int, bytes: Int)] = []
         relative.reserveCapacity(tensorCount)
         var index: [String: Int] = [:]
-        for i in 0 ..< tensorCount {
+        for i in 0..<tensorCount {
             let name = try cursor.readString("name of tensor #\(i)")
             let dimCount = try cursor.read(UInt32.self, "dimension count of tensor '\(name)'")
             guard dimCount <= GGUFFile.maxDimensions else {
-                throw GGUFError(.malformed, file: path, "tensor '\(name)' has \(dimCount) dimensions (at most \(GGUFFile.maxDimensions) allowed)")
+                throw GGUFError(
+                    .malformed, file: path, "tensor '\(name)' has \(dimCount) dimensions (at most \(GGUFFile.maxDimensions) allowed)")
             }
             var shape: [Int] = []
             var elements = 1
-            for d in 0 ..< Int(dimCount) {
+            for d in 0..<Int(dimCount) {
                 let dim = try cursor.read(UInt64.self, "dimension \(d) of tensor '\(name)'")
-                guard dim <= UInt64(Int.max), case let (product, overflow) = elements.multipliedReportingOverflow(by: Int(dim)), !overflow else {
+                guard dim <= UInt64(Int.max), case let (product, overflow) = elements.multipliedReportingOverflow(by: Int(dim)), !overflow
+                else {
                     throw GGUFError(.malformed, file: path, "tensor '\(name)' has an impossibly large shape (dimension \(d) = \(dim))")
                 }
                 shape.append(Int(dim))
@@ -119,11 +125,15 @@ public final class GGUFFile: @unchecked Sendable {
             }
             let rawOffset = try cursor.read(UInt64.self, "data offset of tensor '\(name)'")
             guard (shape.first ?? 1) % type.blockSize == 0, let bytes = type.byteCount(elements: elements) else {
-                throw GGUFError(.malformed, file: path,
-                                "tensor '\(name)' of type \(type.name) has row length \(shape.first ?? 1), not a multiple of the block size \(type.blockSize)")
+                throw GGUFError(
+                    .malformed, file: path,
+                    "tensor '\(name)' of type \(type.name) has row length \(shape.first ?? 1), not a multiple of the block size \(type.blockSize)"
+                )
             }
             guard rawOffset <= UInt64(mapping.bytes.count) else {
-                throw GGUFError(.truncated, file: path, "tensor '\(name)' data offset \(rawOffset) is beyond the end of the file (\(mapping.bytes.count) bytes)")
+                throw GGUFError(
+                    .truncated, file: path,
+                    "tensor '\(name)' data offset \(rawOffset) is beyond the end of the file (\(mapping.bytes.count) bytes)")
             }
             guard index.updateValue(i, forKey: name) == nil else {
                 throw GGUFError(.malformed, file: path, "tensor '\(name)' appears twice in the tensor directory")
@@ -134,20 +144,25 @@ public final class GGUFFile: @unchecked Sendable {
 
         let dataStart = (cursor.offset + alignment - 1) / alignment * alignment
         guard tensorCount == 0 || dataStart <= mapping.bytes.count else {
-            throw GGUFError(.truncated, file: path, "tensor data section would start at byte \(dataStart), past the end of the file (\(mapping.bytes.count) bytes)")
+            throw GGUFError(
+                .truncated, file: path,
+                "tensor data section would start at byte \(dataStart), past the end of the file (\(mapping.bytes.count) bytes)")
         }
         dataOffset = min(dataStart, mapping.bytes.count)
         var infos: [GGUFTensorInfo] = []
         infos.reserveCapacity(relative.count)
         for t in relative {
             guard t.offset % alignment == 0 else {
-                throw GGUFError(.malformed, file: path, "tensor '\(t.name)' data offset \(t.offset) is not a multiple of the alignment \(alignment)")
+                throw GGUFError(
+                    .malformed, file: path, "tensor '\(t.name)' data offset \(t.offset) is not a multiple of the alignment \(alignment)")
             }
             let (start, o1) = dataStart.addingReportingOverflow(t.offset)
             let (end, o2) = start.addingReportingOverflow(t.bytes)
             guard !o1, !o2, end <= mapping.bytes.count else {
-                throw GGUFError(.truncated, file: path,
-                                "tensor '\(t.name)' (\(t.type.name), shape \(t.shape)) needs bytes \(dataStart &+ t.offset)..<\(dataStart &+ t.offset &+ t.bytes) but the file has \(mapping.bytes.count) bytes")
+                throw GGUFError(
+                    .truncated, file: path,
+                    "tensor '\(t.name)' (\(t.type.name), shape \(t.shape)) needs bytes \(dataStart &+ t.offset)..<\(dataStart &+ t.offset &+ t.bytes) but the file has \(mapping.bytes.count) bytes"
+                )
             }
             infos.append(GGUFTensorInfo(name: t.name, shape: t.shape, type: t.type, offset: start, byteCount: t.bytes))
         }
@@ -190,7 +205,7 @@ public final class GGUFFile: @unchecked Sendable {
             let count = try cursor.readCount("element count of \(what())", minimumBytesEach: minimumSize)
             var elements: [GGUFValue] = []
             elements.reserveCapacity(count)
-            for _ in 0 ..< count {
+            for _ in 0..<count {
                 elements.append(try readValue(typeCode: elementType, from: &cursor, key: key, depth: depth + 1))
             }
             return .array(elements)
@@ -211,7 +226,7 @@ public final class GGUFFile: @unchecked Sendable {
     /// A tensor description that does not lie inside this file (e.g. one from another file) gives an empty buffer.
     public func rawBytes(of tensor: GGUFTensorInfo) -> UnsafeRawBufferPointer {
         guard contains(tensor) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
-        return UnsafeRawBufferPointer(rebasing: mapping.bytes[tensor.offset ..< tensor.offset + tensor.byteCount])
+        return UnsafeRawBufferPointer(rebasing: mapping.bytes[tensor.offset..<tensor.offset + tensor.byteCount])
     }
 
     /// Lets the system drop `tensor`'s mapped bytes from this process's resident memory (they stay
@@ -220,7 +235,7 @@ public final class GGUFFile: @unchecked Sendable {
     /// the whole file (SmolLM2 Q4_1: 94 MiB less for every command that loads the model).
     public func releaseData(of tensor: GGUFTensorInfo) {
         guard contains(tensor) else { return }
-        mapping.releasePages(tensor.offset ..< tensor.offset + tensor.byteCount)
+        mapping.releasePages(tensor.offset..<tensor.offset + tensor.byteCount)
     }
 
     /// Whether `tensor`'s byte range lies inside the mapping.

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The bytes of a GGUF file: a read-only memory mapping of the whole file (unmapped when released),
@@ -15,7 +15,7 @@ final class GGUFMapping: @unchecked Sendable {
     init(copying contents: [UInt8]) {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(contents.count, 1), alignment: 64)
         contents.withUnsafeBytes { buffer.copyMemory(from: $0) }
-        bytes = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[0 ..< contents.count])
+        bytes = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[0..<contents.count])
         isMapped = false
     }
 

@@ -46,7 +46,8 @@ public struct GGUFWriter {
             bytes.reserveCapacity(values.count * 2)
             for v in values { withUnsafeBytes(of: HalfFloat.f32ToF16(v).littleEndian) { bytes.append(contentsOf: $0) } }
         default:
-            throw GGUFError(.write, file: "", "tensor '\(name)': writing \(type.name) from floats is not supported (use F32 or F16, or raw bytes)")
+            throw GGUFError(
+                .write, file: "", "tensor '\(name)': writing \(type.name) from floats is not supported (use F32 or F16, or raw bytes)")
         }
         try addTensor(name: name, shape: shape, type: type, rawBytes: bytes)
     }
@@ -56,7 +57,7 @@ public struct GGUFWriter {
         guard !tensors.contains(where: { $0.name == name }) else {
             throw GGUFError(.write, file: "", "tensor '\(name)' added twice")
         }
-        guard (1 ... GGUFFile.maxDimensions).contains(shape.count), shape.allSatisfy({ $0 > 0 }) else {
+        guard (1...GGUFFile.maxDimensions).contains(shape.count), shape.allSatisfy({ $0 > 0 }) else {
             throw GGUFError(.write, file: "", "tensor '\(name)': shape \(shape) must have 1–\(GGUFFile.maxDimensions) positive dimensions")
         }
         guard shape[0] % type.blockSize == 0, let expected = type.byteCount(elements: shape.reduce(1, *)), expected == rawBytes.count else {

@@ -39,7 +39,8 @@ public struct ChatTemplate: Sendable, Equatable {
     static func defaultSystem(in template: String) -> String? {
         let opening = "<|im_start|>system\n"
         guard let start = template.range(of: opening),
-              let end = template.range(of: "<|im_end|>", range: start.upperBound..<template.endIndex) else { return nil }
+            let end = template.range(of: "<|im_end|>", range: start.upperBound..<template.endIndex)
+        else { return nil }
         let message = String(template[start.upperBound..<end.lowerBound])
         // A message built from template variables is not a literal default.
         return message.contains("{{") || message.contains("'") || message.contains("+") ? nil : message

@@ -34,8 +34,10 @@ public final class GenerationSession {
 
     /// Runs the prefill of `prompt` with room for `maxNewTokens` more tokens, streaming the requested
     /// hidden states of the prompt to `sink`.
-    public init(model: LlamaModel, prompt: [Int32], maxNewTokens: Int,
-                request: HiddenStateRequest = HiddenStateRequest(layers: []), sink: HiddenStateSink? = nil) throws {
+    public init(
+        model: LlamaModel, prompt: [Int32], maxNewTokens: Int,
+        request: HiddenStateRequest = HiddenStateRequest(layers: []), sink: HiddenStateSink? = nil
+    ) throws {
         guard maxNewTokens >= 0 else { throw LlamaError.invalidInput("maxNewTokens must be >= 0, got \(maxNewTokens)") }
         self.model = model
         cache = try KVCache(model: model, capacity: max(1, prompt.count + maxNewTokens))
@@ -92,8 +94,10 @@ public final class GenerationSession {
 
     /// Samples up to `maxTokens` tokens, stopping early at any of `stopTokens` or when `onToken`
     /// returns false. Returns the new tokens (without a stop token) and why it stopped.
-    public func generate(maxTokens: Int, sampler: inout TokenSampler, stopTokens: Set<Int32>,
-                         onToken: (Int32) throws -> Bool = { _ in true }) throws -> (tokens: [Int32], stop: StopReason) {
+    public func generate(
+        maxTokens: Int, sampler: inout TokenSampler, stopTokens: Set<Int32>,
+        onToken: (Int32) throws -> Bool = { _ in true }
+    ) throws -> (tokens: [Int32], stop: StopReason) {
         var produced: [Int32] = []
         try flush()
         while produced.count < maxTokens {

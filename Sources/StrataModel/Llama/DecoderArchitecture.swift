@@ -58,26 +58,32 @@ public struct DecoderArchitecture: Equatable, Sendable {
 
     /// The architectures this runtime runs, by `general.architecture`.
     public static let supported: [DecoderArchitecture] = [
-        DecoderArchitecture(name: "llama", rotaryPairing: .adjacent, activation: .silu, scalesEmbedding: false,
-                            normsSublayerOutputs: false, normsQueriesAndKeys: false, attentionBiases: .optional,
-                            fusedProjections: false, slidingLayers: .all, hiddenPerHeadQueryScaleAtBlockCounts: []),
-        DecoderArchitecture(name: "qwen2", rotaryPairing: .halves, activation: .silu, scalesEmbedding: false,
-                            normsSublayerOutputs: false, normsQueriesAndKeys: false, attentionBiases: .required,
-                            fusedProjections: false, slidingLayers: .all, hiddenPerHeadQueryScaleAtBlockCounts: []),
-        DecoderArchitecture(name: "qwen3", rotaryPairing: .halves, activation: .silu, scalesEmbedding: false,
-                            normsSublayerOutputs: false, normsQueriesAndKeys: true, attentionBiases: .optional,
-                            fusedProjections: false, slidingLayers: .all, hiddenPerHeadQueryScaleAtBlockCounts: []),
-        DecoderArchitecture(name: "gemma2", rotaryPairing: .halves, activation: .geluTanh, scalesEmbedding: true,
-                            normsSublayerOutputs: true, normsQueriesAndKeys: false, attentionBiases: .optional,
-                            fusedProjections: false, slidingLayers: .allButEvery(period: 2),
-                            hiddenPerHeadQueryScaleAtBlockCounts: [46]),
-        DecoderArchitecture(name: "gemma3", rotaryPairing: .halves, activation: .geluTanh, scalesEmbedding: true,
-                            normsSublayerOutputs: true, normsQueriesAndKeys: true, attentionBiases: .optional,
-                            fusedProjections: false, slidingLayers: .allButEvery(period: 6),
-                            hiddenPerHeadQueryScaleAtBlockCounts: [62]),
-        DecoderArchitecture(name: "phi3", rotaryPairing: .halves, activation: .silu, scalesEmbedding: false,
-                            normsSublayerOutputs: false, normsQueriesAndKeys: false, attentionBiases: .optional,
-                            fusedProjections: true, slidingLayers: .all, hiddenPerHeadQueryScaleAtBlockCounts: []),
+        DecoderArchitecture(
+            name: "llama", rotaryPairing: .adjacent, activation: .silu, scalesEmbedding: false,
+            normsSublayerOutputs: false, normsQueriesAndKeys: false, attentionBiases: .optional,
+            fusedProjections: false, slidingLayers: .all, hiddenPerHeadQueryScaleAtBlockCounts: []),
+        DecoderArchitecture(
+            name: "qwen2", rotaryPairing: .halves, activation: .silu, scalesEmbedding: false,
+            normsSublayerOutputs: false, normsQueriesAndKeys: false, attentionBiases: .required,
+            fusedProjections: false, slidingLayers: .all, hiddenPerHeadQueryScaleAtBlockCounts: []),
+        DecoderArchitecture(
+            name: "qwen3", rotaryPairing: .halves, activation: .silu, scalesEmbedding: false,
+            normsSublayerOutputs: false, normsQueriesAndKeys: true, attentionBiases: .optional,
+            fusedProjections: false, slidingLayers: .all, hiddenPerHeadQueryScaleAtBlockCounts: []),
+        DecoderArchitecture(
+            name: "gemma2", rotaryPairing: .halves, activation: .geluTanh, scalesEmbedding: true,
+            normsSublayerOutputs: true, normsQueriesAndKeys: false, attentionBiases: .optional,
+            fusedProjections: false, slidingLayers: .allButEvery(period: 2),
+            hiddenPerHeadQueryScaleAtBlockCounts: [46]),
+        DecoderArchitecture(
+            name: "gemma3", rotaryPairing: .halves, activation: .geluTanh, scalesEmbedding: true,
+            normsSublayerOutputs: true, normsQueriesAndKeys: true, attentionBiases: .optional,
+            fusedProjections: false, slidingLayers: .allButEvery(period: 6),
+            hiddenPerHeadQueryScaleAtBlockCounts: [62]),
+        DecoderArchitecture(
+            name: "phi3", rotaryPairing: .halves, activation: .silu, scalesEmbedding: false,
+            normsSublayerOutputs: false, normsQueriesAndKeys: false, attentionBiases: .optional,
+            fusedProjections: true, slidingLayers: .all, hiddenPerHeadQueryScaleAtBlockCounts: [])
     ]
 
     /// The names of `supported`, in order.
@@ -101,15 +107,30 @@ extension DecoderArchitecture {
     /// Architectures this runtime does not run, grouped by what sets them apart, so a refusal can say what the
     /// file is (GGUF `general.architecture` names as llama.cpp writes them).
     static let unsupportedKinds: [(kind: String, names: Set<String>)] = [
-        ("a mixture-of-experts model", ["qwen2moe", "qwen3moe", "deepseek", "deepseek2", "dbrx", "grok", "olmoe",
-                                        "llama4", "granitemoe", "gpt-oss", "arctic", "phimoe", "glm4moe",
-                                        "ernie4_5-moe", "hunyuan-moe", "bailingmoe", "bailingmoe2", "dots1"]),
-        ("a recurrent or state-space model", ["mamba", "mamba2", "rwkv6", "rwkv6qwen2", "rwkv7", "arwkv7", "jamba",
-                                              "falcon-h1", "lfm2", "qwen3next", "plamo2", "granitehybrid",
-                                              "nemotron_h"]),
+        (
+            "a mixture-of-experts model",
+            [
+                "qwen2moe", "qwen3moe", "deepseek", "deepseek2", "dbrx", "grok", "olmoe",
+                "llama4", "granitemoe", "gpt-oss", "arctic", "phimoe", "glm4moe",
+                "ernie4_5-moe", "hunyuan-moe", "bailingmoe", "bailingmoe2", "dots1"
+            ]
+        ),
+        (
+            "a recurrent or state-space model",
+            [
+                "mamba", "mamba2", "rwkv6", "rwkv6qwen2", "rwkv7", "arwkv7", "jamba",
+                "falcon-h1", "lfm2", "qwen3next", "plamo2", "granitehybrid",
+                "nemotron_h"
+            ]
+        ),
         ("a vision or multimodal model", ["clip", "mllama", "qwen2vl", "qwen3vl", "gemma3n", "chameleon"]),
-        ("an encoder or embedding model", ["bert", "nomic-bert", "nomic-bert-moe", "jina-bert-v2", "modern-bert",
-                                           "t5", "t5encoder", "gemma-embedding"]),
+        (
+            "an encoder or embedding model",
+            [
+                "bert", "nomic-bert", "nomic-bert-moe", "jina-bert-v2", "modern-bert",
+                "t5", "t5encoder", "gemma-embedding"
+            ]
+        )
     ]
 
     /// The supported description of `file`'s architecture, or a `GGUFError(.unsupportedArchitecture)` that
@@ -122,12 +143,15 @@ extension DecoderArchitecture {
             guard let kind, let name = file.architecture else {
                 return try named(file.requireArchitecture(supportedNames))!
             }
-            throw GGUFError(.unsupportedArchitecture, file: file.path,
-                            "architecture '\(name)' (\(kind.kind)) is not supported (supported: \(list))")
+            throw GGUFError(
+                .unsupportedArchitecture, file: file.path,
+                "architecture '\(name)' (\(kind.kind)) is not supported (supported: \(list))")
         }
         if let experts = file.metadata["\(name).expert_count"]?.int, experts > 0 {
-            throw GGUFError(.unsupportedArchitecture, file: file.path,
-                            "architecture '\(name)' with \(experts) experts (\(name).expert_count) is a mixture-of-experts model, which is not supported (supported: dense \(list))")
+            throw GGUFError(
+                .unsupportedArchitecture, file: file.path,
+                "architecture '\(name)' with \(experts) experts (\(name).expert_count) is a mixture-of-experts model, which is not supported (supported: dense \(list))"
+            )
         }
         return design
     }

@@ -48,8 +48,10 @@ public final class ForwardWorkers: @unchecked Sendable {
     /// the failed one's turn comes, running jobs are waited for, and the error of the earliest failed job is
     /// rethrown. An error thrown by `deliver` is rethrown
     /// once the running jobs are done. No worker thread outlives the call.
-    public func run<Result>(jobs: Int, compute: @escaping (_ job: Int, _ workspace: ForwardWorkspace) throws -> Result,
-                            deliver: (_ job: Int, _ result: Result) throws -> Void) throws {
+    public func run<Result>(
+        jobs: Int, compute: @escaping (_ job: Int, _ workspace: ForwardWorkspace) throws -> Result,
+        deliver: (_ job: Int, _ result: Result) throws -> Void
+    ) throws {
         guard jobs > 0 else { return }
         if count == 1 {
             for job in 0..<jobs { try deliver(job, try compute(job, workspaces[0])) }

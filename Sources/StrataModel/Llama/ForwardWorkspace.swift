@@ -31,11 +31,12 @@ public final class ForwardWorkspace: @unchecked Sendable {
             if buffer.count < count { buffer = FloatBuffer(count: count) }
             return buffer.pointer
         }
-        return Activations(residual: sized(&residual, rows * config.hiddenSize),
-                           normed: sized(&normed, rows * config.hiddenSize),
-                           queryKeyValue: sized(&queryKeyValue, rows * qkvWidth),
-                           attention: sized(&attention, rows * config.queryWidth),
-                           gateUp: sized(&gateUp, rows * 2 * config.feedForwardSize))
+        return Activations(
+            residual: sized(&residual, rows * config.hiddenSize),
+            normed: sized(&normed, rows * config.hiddenSize),
+            queryKeyValue: sized(&queryKeyValue, rows * qkvWidth),
+            attention: sized(&attention, rows * config.queryWidth),
+            gateUp: sized(&gateUp, rows * 2 * config.feedForwardSize))
     }
 
     /// Pointers into the workspace's buffers, valid until the next `activations` call.

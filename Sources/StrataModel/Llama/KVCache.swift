@@ -32,7 +32,7 @@ public final class KVCache: @unchecked Sendable {
     /// Bytes held by the cache's buffers.
     public var byteCount: Int {
         (keys.reduce(0) { $0 + $1.count } + values.reduce(0) { $0 + $1.count }
-         + rotaryTables.reduce(0) { $0 + $1.cosines.count + $1.sines.count }) * 4
+            + rotaryTables.reduce(0) { $0 + $1.cosines.count + $1.sines.count }) * 4
     }
 
     /// Marks `tokens` more positions as filled (called by the model after writing them).

@@ -82,8 +82,10 @@ extension LlamaConfig {
 
     /// Which blocks slide: `<arch>.attention.sliding_window_pattern` (one boolean per block, or a period n:
     /// every n-th block is global), else the architecture's default (`DecoderArchitecture.slidingLayers`).
-    private static func slidingPattern(_ file: GGUFFile, _ arch: String, blockCount: Int,
-                                       design: DecoderArchitecture) throws -> [Bool] {
+    private static func slidingPattern(
+        _ file: GGUFFile, _ arch: String, blockCount: Int,
+        design: DecoderArchitecture
+    ) throws -> [Bool] {
         let key = "\(arch).attention.sliding_window_pattern"
         guard let value = file.metadata[key] else {
             return (0..<blockCount).map { design.slidesByDefault(layer: $0) }
@@ -121,12 +123,14 @@ extension LlamaConfig {
             return factor == 1 ? .none : .linear(factor: factor)
         case "llama3":
             guard let factor else { throw LlamaError.invalidConfig("rope scaling 'llama3' needs \(prefix).factor") }
-            return .llama3(factor: factor,
-                           lowFrequencyFactor: try file.requireFloat("\(prefix).low_freq_factor"),
-                           highFrequencyFactor: try file.requireFloat("\(prefix).high_freq_factor"),
-                           originalContextLength: try file.requireInt("\(prefix).original_context_length"))
+            return .llama3(
+                factor: factor,
+                lowFrequencyFactor: try file.requireFloat("\(prefix).low_freq_factor"),
+                highFrequencyFactor: try file.requireFloat("\(prefix).high_freq_factor"),
+                originalContextLength: try file.requireInt("\(prefix).original_context_length"))
         case let other?:
-            throw LlamaError.invalidConfig("rope scaling type '\(other)' (\(prefix).type) is not supported (supported: none, linear, llama3)")
+            throw LlamaError.invalidConfig(
+                "rope scaling type '\(other)' (\(prefix).type) is not supported (supported: none, linear, llama3)")
         }
     }
 }

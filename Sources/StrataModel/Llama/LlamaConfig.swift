@@ -53,12 +53,14 @@ public struct LlamaConfig: Equatable, Sendable {
     /// Output logits become `c · tanh(logit / c)` (Gemma 2); nil: no soft-cap.
     public var finalLogitSoftcap: Float?
 
-    public init(architecture: String = "llama", blockCount: Int, hiddenSize: Int, feedForwardSize: Int,
-                headCount: Int, keyValueHeadCount: Int, headDimension: Int? = nil, ropeDimension: Int? = nil,
-                ropeFrequencyBase: Double = 10_000, ropeScaling: RopeScaling = .none, rmsNormEpsilon: Float = 1e-5,
-                vocabularySize: Int, tiedOutput: Bool, slidingWindow: Int? = nil, slidingLayers: [Bool]? = nil,
-                localRopeFrequencyBase: Double? = nil, attentionScale: Float? = nil,
-                attentionLogitSoftcap: Float? = nil, finalLogitSoftcap: Float? = nil) {
+    public init(
+        architecture: String = "llama", blockCount: Int, hiddenSize: Int, feedForwardSize: Int,
+        headCount: Int, keyValueHeadCount: Int, headDimension: Int? = nil, ropeDimension: Int? = nil,
+        ropeFrequencyBase: Double = 10_000, ropeScaling: RopeScaling = .none, rmsNormEpsilon: Float = 1e-5,
+        vocabularySize: Int, tiedOutput: Bool, slidingWindow: Int? = nil, slidingLayers: [Bool]? = nil,
+        localRopeFrequencyBase: Double? = nil, attentionScale: Float? = nil,
+        attentionLogitSoftcap: Float? = nil, finalLogitSoftcap: Float? = nil
+    ) {
         self.architecture = architecture
         self.blockCount = blockCount
         self.hiddenSize = hiddenSize
@@ -108,28 +110,35 @@ public struct LlamaConfig: Equatable, Sendable {
         func require(_ condition: Bool, _ why: String) throws {
             if !condition { throw LlamaError.invalidConfig(why) }
         }
-        try require(design != nil, "architecture '\(architecture)' is not supported (supported: \(DecoderArchitecture.supportedNames.joined(separator: ", ")))")
+        try require(
+            design != nil,
+            "architecture '\(architecture)' is not supported (supported: \(DecoderArchitecture.supportedNames.joined(separator: ", ")))")
         try require(blockCount > 0, "block_count must be positive, got \(blockCount)")
         try require(hiddenSize > 0, "embedding_length must be positive, got \(hiddenSize)")
         try require(feedForwardSize > 0, "feed_forward_length must be positive, got \(feedForwardSize)")
         try require(headCount > 0, "attention.head_count must be positive, got \(headCount)")
-        try require(keyValueHeadCount > 0 && headCount % keyValueHeadCount == 0,
-                    "attention.head_count_kv (\(keyValueHeadCount)) must divide attention.head_count (\(headCount))")
+        try require(
+            keyValueHeadCount > 0 && headCount % keyValueHeadCount == 0,
+            "attention.head_count_kv (\(keyValueHeadCount)) must divide attention.head_count (\(headCount))")
         try require(headDimension > 0, "head dimension must be positive, got \(headDimension)")
         try require(headDimension % 2 == 0, "head dimension must be even for RoPE, got \(headDimension)")
         // Widths are products of metadata values; the weights' shapes bound them, but only once
         // computing them cannot overflow.
-        try require(!headCount.multipliedReportingOverflow(by: headDimension).overflow,
-                    "attention.head_count (\(headCount)) × head dimension (\(headDimension)) does not fit in an integer")
-        try require(ropeDimension > 0 && ropeDimension <= headDimension && ropeDimension % 2 == 0,
-                    "rope.dimension_count (\(ropeDimension)) must be even and at most the head dimension (\(headDimension))")
-        try require(ropeDimension == headDimension || design?.rotaryPairing == .halves,
-                    "rope.dimension_count (\(ropeDimension)) must equal the head dimension (\(headDimension)) for \(architecture)")
+        try require(
+            !headCount.multipliedReportingOverflow(by: headDimension).overflow,
+            "attention.head_count (\(headCount)) × head dimension (\(headDimension)) does not fit in an integer")
+        try require(
+            ropeDimension > 0 && ropeDimension <= headDimension && ropeDimension % 2 == 0,
+            "rope.dimension_count (\(ropeDimension)) must be even and at most the head dimension (\(headDimension))")
+        try require(
+            ropeDimension == headDimension || design?.rotaryPairing == .halves,
+            "rope.dimension_count (\(ropeDimension)) must equal the head dimension (\(headDimension)) for \(architecture)")
         try require(ropeFrequencyBase > 0, "rope.freq_base must be positive, got \(ropeFrequencyBase)")
         try require(rmsNormEpsilon >= 0, "layer_norm_rms_epsilon must not be negative, got \(rmsNormEpsilon)")
         try require(vocabularySize > 0, "vocabulary size must be positive, got \(vocabularySize)")
-        try require(slidingLayers.isEmpty || slidingLayers.count == blockCount,
-                    "the sliding-window pattern has \(slidingLayers.count) entries for \(blockCount) blocks")
+        try require(
+            slidingLayers.isEmpty || slidingLayers.count == blockCount,
+            "the sliding-window pattern has \(slidingLayers.count) entries for \(blockCount) blocks")
         if let slidingWindow {
             try require(slidingWindow > 0, "attention.sliding_window must be positive, got \(slidingWindow)")
         }

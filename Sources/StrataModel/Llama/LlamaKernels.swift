@@ -7,12 +7,15 @@ import Foundation
 /// `C[m×n] = A[m×k] · B[n×k]ᵀ (+ C when accumulate)`: a `Linear` layer whose weight `B` is stored
 /// `[outputs × inputs]`. `lda`/`ldc` let A and C be column slices of wider row-major matrices.
 @inline(__always)
-func linear(_ a: UnsafePointer<Float>, rows m: Int, inputs k: Int, lda: Int,
-            weight b: UnsafePointer<Float>, outputs n: Int,
-            into c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false) {
+func linear(
+    _ a: UnsafePointer<Float>, rows m: Int, inputs k: Int, lda: Int,
+    weight b: UnsafePointer<Float>, outputs n: Int,
+    into c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false
+) {
     guard m > 0, n > 0, k > 0 else { return }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k),
-                1, a, Int32(lda), b, Int32(k), accumulate ? 1 : 0, c, Int32(ldc))
+    cblas_sgemm(
+        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k),
+        1, a, Int32(lda), b, Int32(k), accumulate ? 1 : 0, c, Int32(ldc))
 }
 
 /// RMSNorm of rows `rows` of `input` (`width` wide) into `output`: `y = g ⊙ (x / sqrt(mean(x²) + ε))`.
@@ -20,8 +23,10 @@ func linear(_ a: UnsafePointer<Float>, rows m: Int, inputs k: Int, lda: Int,
 /// The mean square is accumulated in Double: Llama residual streams carry a few "massive activation"
 /// channels (~26,000 in SmolLM2's middle layers) next to values of order 1.
 @inline(__always)
-func rmsNorm(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, gain: UnsafePointer<Float>,
-             width: Int, epsilon: Float, rows: Range<Int>) {
+func rmsNorm(
+    _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, gain: UnsafePointer<Float>,
+    width: Int, epsilon: Float, rows: Range<Int>
+) {
     for row in rows {
         let x = input + row * width
         let y = output + row * width
@@ -41,9 +46,11 @@ func rmsNorm(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float
 /// `pairs` pairs of each head: pair `i` is `(2i, 2i+1)` for `.adjacent` (GGUF llama order) and `(i, i + pairs)`
 /// for `.halves` (Hugging Face order), turned by angle `i` of the row's position.
 @inline(__always)
-func applyRotary(_ base: UnsafeMutablePointer<Float>, rowStride: Int, heads: Int, headDimension: Int,
-                 positions: UnsafePointer<Int32>, cos: UnsafePointer<Float>, sin: UnsafePointer<Float>,
-                 pairs: Int, pairing: DecoderArchitecture.RotaryPairing, rows: Range<Int>) {
+func applyRotary(
+    _ base: UnsafeMutablePointer<Float>, rowStride: Int, heads: Int, headDimension: Int,
+    positions: UnsafePointer<Int32>, cos: UnsafePointer<Float>, sin: UnsafePointer<Float>,
+    pairs: Int, pairing: DecoderArchitecture.RotaryPairing, rows: Range<Int>
+) {
     // Element of pair i: first at i·step, second `partner` further on.
     let (step, partner) = pairing == .adjacent ? (2, 1) : (1, pairs)
     for row in rows {
@@ -72,22 +79,27 @@ func softcap(_ values: UnsafeMutablePointer<Float>, count: Int, cap: Float) {
 /// Both activations are `g · σ(z)`: SiLU with `z = g`, PyTorch's tanh GELU with `z = 2u`,
 /// `u = √(2/π)(g + 0.044715 g³)` (since `½(1 + tanh u) = σ(2u)`).
 @inline(__always)
-func gatedActivation(_ gateUp: UnsafeMutablePointer<Float>, width: Int, activation: DecoderArchitecture.Activation,
-                     rows: Range<Int>) {
+func gatedActivation(
+    _ gateUp: UnsafeMutablePointer<Float>, width: Int, activation: DecoderArchitecture.Activation,
+    rows: Range<Int>
+) {
     switch activation {
     case .silu:
         gatedSigmoid(gateUp, width: width, rows: rows, argument: { $0 }, scalarArgument: { $0 })
     case .geluTanh:
-        let c: Float = 1.595_769_1   // 2·√(2/π)
-        gatedSigmoid(gateUp, width: width, rows: rows, argument: { g in c * (g + 0.044_715 * g * g * g) },
-                     scalarArgument: { g in c * (g + 0.044_715 * g * g * g) })
+        let c: Float = 1.595_769_1 // 2·√(2/π)
+        gatedSigmoid(
+            gateUp, width: width, rows: rows, argument: { g in c * (g + 0.044_715 * g * g * g) },
+            scalarArgument: { g in c * (g + 0.044_715 * g * g * g) })
     }
 }
 
 /// `gate ← g / (1 + e^(−z(g))) ⊙ up`, eight lanes at a time.
 @inline(__always)
-private func gatedSigmoid(_ gateUp: UnsafeMutablePointer<Float>, width: Int, rows: Range<Int>,
-                          argument: (SIMD8<Float>) -> SIMD8<Float>, scalarArgument: (Float) -> Float) {
+private func gatedSigmoid(
+    _ gateUp: UnsafeMutablePointer<Float>, width: Int, rows: Range<Int>,
+    argument: (SIMD8<Float>) -> SIMD8<Float>, scalarArgument: (Float) -> Float
+) {
     for row in rows {
         let gate = gateUp + row * 2 * width
         let up = gate + width
@@ -118,10 +130,10 @@ private func gatedSigmoid(_ gateUp: UnsafeMutablePointer<Float>, width: Int, row
 @inline(__always)
 func exponential(_ x: SIMD8<Float>) -> SIMD8<Float> {
     let clamped = pointwiseMax(pointwiseMin(x, SIMD8(repeating: 87)), SIMD8(repeating: -87))
-    let magic = SIMD8<Float>(repeating: 12_582_912)             // 1.5·2²³: adding it rounds to an integer
+    let magic = SIMD8<Float>(repeating: 12_582_912) // 1.5·2²³: adding it rounds to an integer
     let shifted = clamped * 1.442_695_04 + magic
     let n = shifted - magic
-    let f = clamped - n * 0.693_359_375 + n * 2.121_944_4e-4   // 0.693359375 = 355/512: n·C1 is exact
+    let f = clamped - n * 0.693_359_375 + n * 2.121_944_4e-4 // 0.693359375 = 355/512: n·C1 is exact
     var p = SIMD8<Float>(repeating: 1.0 / 5040)
     p = p * f + 1.0 / 720
     p = p * f + 1.0 / 120
@@ -194,9 +206,11 @@ struct AttentionScoring {
 /// `visible`; writes `headDimension` values to `output`. `scores` is scratch of `visible.count` floats.
 /// The packed pass and the KV-cache pass both use it, so a prefill through the cache equals the packed pass.
 @inline(__always)
-func attentionRow(query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
-                  stride: Int, visible: ClosedRange<Int>, headDimension: Int, scoring: AttentionScoring,
-                  output: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>) {
+func attentionRow(
+    query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+    stride: Int, visible: ClosedRange<Int>, headDimension: Int, scoring: AttentionScoring,
+    output: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>
+) {
     let first = visible.lowerBound, count = visible.count
     var maximum = -Float.infinity
     for j in 0..<count {
@@ -206,7 +220,7 @@ func attentionRow(query: UnsafePointer<Float>, keys: UnsafePointer<Float>, value
     }
     if let cap = scoring.softcap {
         softcap(scores, count: count, cap: cap)
-        maximum = cap * tanhf(maximum / cap)   // tanh is increasing: the capped maximum is the maximum
+        maximum = cap * tanhf(maximum / cap) // tanh is increasing: the capped maximum is the maximum
     }
     var total: Float = 0
     for j in 0..<count {
@@ -227,14 +241,17 @@ func attentionRow(query: UnsafePointer<Float>, keys: UnsafePointer<Float>, value
 /// `rowStride` apart. Writes `tokens` output rows (`outputStride` apart). `scores` is scratch of `tokens`
 /// floats.
 @inline(__always)
-func causalAttentionHead(queries: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
-                         rowStride: Int, tokens: Int, headDimension: Int, scoring: AttentionScoring,
-                         output: UnsafeMutablePointer<Float>, outputStride: Int,
-                         scores: UnsafeMutablePointer<Float>) {
+func causalAttentionHead(
+    queries: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+    rowStride: Int, tokens: Int, headDimension: Int, scoring: AttentionScoring,
+    output: UnsafeMutablePointer<Float>, outputStride: Int,
+    scores: UnsafeMutablePointer<Float>
+) {
     for i in 0..<tokens {
-        attentionRow(query: queries + i * rowStride, keys: keys, values: values, stride: rowStride,
-                     visible: scoring.firstKey(for: i)...i, headDimension: headDimension, scoring: scoring,
-                     output: output + i * outputStride, scores: scores)
+        attentionRow(
+            query: queries + i * rowStride, keys: keys, values: values, stride: rowStride,
+            visible: scoring.firstKey(for: i)...i, headDimension: headDimension, scoring: scoring,
+            output: output + i * outputStride, scores: scores)
     }
 }
 

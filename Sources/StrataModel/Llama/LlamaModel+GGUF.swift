@@ -68,9 +68,11 @@ extension LlamaWeights {
                 gateUp = try loaded(prefix + "ffn_up.weight", [d, 2 * ff])
                 bias = try optional(prefix + "attn_qkv.bias", [qkvWidth])
             } else {
-                queryKeyValue = try stacked([(prefix + "attn_q.weight", [d, queryWidth]),
-                                             (prefix + "attn_k.weight", [d, kvWidth]),
-                                             (prefix + "attn_v.weight", [d, kvWidth])])
+                queryKeyValue = try stacked([
+                    (prefix + "attn_q.weight", [d, queryWidth]),
+                    (prefix + "attn_k.weight", [d, kvWidth]),
+                    (prefix + "attn_v.weight", [d, kvWidth])
+                ])
                 gateUp = try stacked([(prefix + "ffn_gate.weight", [d, ff]), (prefix + "ffn_up.weight", [d, ff])])
                 let biasNames = ["attn_q.bias", "attn_k.bias", "attn_v.bias"].map { prefix + $0 }
                 if design.attentionBiases == .required || biasNames.contains(where: { file.tensor(named: $0) != nil }) {
@@ -79,18 +81,19 @@ extension LlamaWeights {
             }
             let head = config.headDimension
             let post = design.normsSublayerOutputs
-            blocks.append(LlamaBlockWeights(
-                attentionNorm: try loaded(prefix + "attn_norm.weight", [d]),
-                queryKeyValue: queryKeyValue,
-                attentionOutput: try loaded(prefix + "attn_output.weight", [queryWidth, d]),
-                feedForwardNorm: try loaded(prefix + "ffn_norm.weight", [d]),
-                gateUp: gateUp,
-                down: try loaded(prefix + "ffn_down.weight", [ff, d]),
-                queryKeyValueBias: bias,
-                queryNorm: design.normsQueriesAndKeys ? try loaded(prefix + "attn_q_norm.weight", [head]) : nil,
-                keyNorm: design.normsQueriesAndKeys ? try loaded(prefix + "attn_k_norm.weight", [head]) : nil,
-                postAttentionNorm: post ? try loaded(prefix + "post_attention_norm.weight", [d]) : nil,
-                postFeedForwardNorm: post ? try loaded(prefix + "post_ffw_norm.weight", [d]) : nil))
+            blocks.append(
+                LlamaBlockWeights(
+                    attentionNorm: try loaded(prefix + "attn_norm.weight", [d]),
+                    queryKeyValue: queryKeyValue,
+                    attentionOutput: try loaded(prefix + "attn_output.weight", [queryWidth, d]),
+                    feedForwardNorm: try loaded(prefix + "ffn_norm.weight", [d]),
+                    gateUp: gateUp,
+                    down: try loaded(prefix + "ffn_down.weight", [ff, d]),
+                    queryKeyValueBias: bias,
+                    queryNorm: design.normsQueriesAndKeys ? try loaded(prefix + "attn_q_norm.weight", [head]) : nil,
+                    keyNorm: design.normsQueriesAndKeys ? try loaded(prefix + "attn_k_norm.weight", [head]) : nil,
+                    postAttentionNorm: post ? try loaded(prefix + "post_attention_norm.weight", [d]) : nil,
+                    postFeedForwardNorm: post ? try loaded(prefix + "post_ffw_norm.weight", [d]) : nil))
         }
         let embedding = try loaded("token_embd.weight", [d, vocabulary])
         let output = config.tiedOutput ? embedding : try loaded("output.weight", [d, vocabulary])
@@ -98,8 +101,9 @@ extension LlamaWeights {
         if file.tensor(named: "rope_freqs.weight") != nil {
             factors = try loaded("rope_freqs.weight", [config.ropeDimension / 2]).array
         }
-        try self.init(config: config, tokenEmbedding: embedding, blocks: blocks,
-                      outputNorm: try loaded("output_norm.weight", [d]), output: output,
-                      ropeFrequencyFactors: factors)
+        try self.init(
+            config: config, tokenEmbedding: embedding, blocks: blocks,
+            outputNorm: try loaded("output_norm.weight", [d]), output: output,
+            ropeFrequencyFactors: factors)
     }
 }

@@ -8,11 +8,14 @@ extension LlamaModel {
     /// prefill, with the same kernels in the same order as a one-sequence `forward(batch:)`, so its hidden
     /// states equal it. Later calls (usually one token each) are decode steps. `request.wantLastLogProbs` is
     /// ignored: the logits are always returned. On error the cache keeps its previous length.
-    public func extend(_ tokens: [Int32], cache: KVCache, request: HiddenStateRequest = HiddenStateRequest(layers: []),
-                       sink: HiddenStateSink? = nil) throws -> [Float] {
+    public func extend(
+        _ tokens: [Int32], cache: KVCache, request: HiddenStateRequest = HiddenStateRequest(layers: []),
+        sink: HiddenStateSink? = nil
+    ) throws -> [Float] {
         guard !tokens.isEmpty else { throw LlamaError.invalidInput("extend needs at least one token") }
-        let result = try forward(sequences: [PackedSequence(tokens: tokens, cache: cache)],
-                                 request: HiddenStateRequest(layers: request.layers), sink: sink)
+        let result = try forward(
+            sequences: [PackedSequence(tokens: tokens, cache: cache)],
+            request: HiddenStateRequest(layers: request.layers), sink: sink)
         return result.nextLogits[0]!
     }
 
@@ -38,7 +41,8 @@ extension LlamaModel {
     /// fresh ones.
     func rotaryTables(covering layout: PackedBatch) -> [RotaryTables] {
         if let largest = layout.caches.compactMap({ $0 }).max(by: { $0.capacity < $1.capacity }),
-           largest.capacity >= layout.positionLimit {
+            largest.capacity >= layout.positionLimit
+        {
             return largest.rotaryTables
         }
         return rotaries.tables(positions: layout.positionLimit)

@@ -5,8 +5,10 @@
 /// `threads` is the calling pass's thread count for the steps outside the matrix products.
 extension LlamaModel {
     /// `h = RMSNorm(x) · gain` for `rows` rows of width d, split across threads.
-    func normalizeRows(_ x: UnsafePointer<Float>, into h: UnsafeMutablePointer<Float>, gain: FloatBuffer, rows: Int,
-                       threads: Int) {
+    func normalizeRows(
+        _ x: UnsafePointer<Float>, into h: UnsafeMutablePointer<Float>, gain: FloatBuffer, rows: Int,
+        threads: Int
+    ) {
         let d = config.hiddenSize, epsilon = config.rmsNormEpsilon
         parallelChunks(rows, threads: threads, minimumChunk: 16) { range in
             rmsNorm(x, h, gain: gain.pointer, width: d, epsilon: epsilon, rows: range)
@@ -29,15 +31,18 @@ extension LlamaModel {
     /// The attention sub-layer's input: `h = RMSNorm(x)`, then the stacked Q/K/V projection of `h` into
     /// `qkv` (rows of `queryWidth + 2·keyValueWidth`) plus biases, the per-head query/key norms, and RoPE on
     /// Q and K at `positions` with block `layer`'s tables.
-    func projectQueryKeyValue(_ block: LlamaBlockWeights, x: UnsafePointer<Float>, h: UnsafeMutablePointer<Float>,
-                              qkv: UnsafeMutablePointer<Float>, rows: Int, positions: UnsafePointer<Int32>,
-                              rotary: RotaryTables, threads: Int) {
+    func projectQueryKeyValue(
+        _ block: LlamaBlockWeights, x: UnsafePointer<Float>, h: UnsafeMutablePointer<Float>,
+        qkv: UnsafeMutablePointer<Float>, rows: Int, positions: UnsafePointer<Int32>,
+        rotary: RotaryTables, threads: Int
+    ) {
         let d = config.hiddenSize, head = config.headDimension, epsilon = config.rmsNormEpsilon
         let queryHeads = config.headCount, keyHeads = config.keyValueHeadCount
         let qkvWidth = config.queryWidth + 2 * config.keyValueWidth
         normalizeRows(x, into: h, gain: block.attentionNorm, rows: rows, threads: threads)
-        linear(h, rows: rows, inputs: d, lda: d, weight: block.queryKeyValue.pointer, outputs: qkvWidth,
-               into: qkv, ldc: qkvWidth)
+        linear(
+            h, rows: rows, inputs: d, lda: d, weight: block.queryKeyValue.pointer, outputs: qkvWidth,
+            into: qkv, ldc: qkvWidth)
         let pairing = design.rotaryPairing
         parallelChunks(rows, threads: threads, minimumChunk: 16) { range in
             for row in range {
@@ -51,46 +56,56 @@ extension LlamaModel {
                     rmsNorm(k, k, gain: keyNorm.pointer, width: head, epsilon: epsilon, rows: 0..<keyHeads)
                 }
             }
-            applyRotary(qkv, rowStride: qkvWidth, heads: queryHeads + keyHeads, headDimension: head,
-                        positions: positions, cos: rotary.cosines.pointer, sin: rotary.sines.pointer,
-                        pairs: config.ropeDimension / 2, pairing: pairing, rows: range)
+            applyRotary(
+                qkv, rowStride: qkvWidth, heads: queryHeads + keyHeads, headDimension: head,
+                positions: positions, cos: rotary.cosines.pointer, sin: rotary.sines.pointer,
+                pairs: config.ropeDimension / 2, pairing: pairing, rows: range)
         }
     }
 
     /// The attention sub-layer's output joins the residual stream: `x += W_o · attention`, or with
     /// post-sub-layer norms (Gemma) `x += RMSNorm(W_o · attention)`, using `h` as scratch.
-    func addAttentionOutput(_ block: LlamaBlockWeights, attention: UnsafePointer<Float>, x: UnsafeMutablePointer<Float>,
-                            h: UnsafeMutablePointer<Float>, rows: Int, threads: Int) {
+    func addAttentionOutput(
+        _ block: LlamaBlockWeights, attention: UnsafePointer<Float>, x: UnsafeMutablePointer<Float>,
+        h: UnsafeMutablePointer<Float>, rows: Int, threads: Int
+    ) {
         addSublayerOutput(x: x, h: h, rows: rows, postNorm: block.postAttentionNorm, threads: threads) { into, accumulate in
-            linear(attention, rows: rows, inputs: config.queryWidth, lda: config.queryWidth,
-                   weight: block.attentionOutput.pointer, outputs: config.hiddenSize, into: into,
-                   ldc: config.hiddenSize, accumulate: accumulate)
+            linear(
+                attention, rows: rows, inputs: config.queryWidth, lda: config.queryWidth,
+                weight: block.attentionOutput.pointer, outputs: config.hiddenSize, into: into,
+                ldc: config.hiddenSize, accumulate: accumulate)
         }
     }
 
     /// The feed-forward sub-layer in place: `x += W_down · (act(W_gate h) ⊙ W_up h)` with `h = RMSNorm(x)`
     /// (and the post-sub-layer norm where the architecture has one). `gateUp` is scratch of `rows × 2·ff`.
-    func feedForward(_ block: LlamaBlockWeights, x: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>,
-                     gateUp: UnsafeMutablePointer<Float>, rows: Int, threads: Int) {
+    func feedForward(
+        _ block: LlamaBlockWeights, x: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>,
+        gateUp: UnsafeMutablePointer<Float>, rows: Int, threads: Int
+    ) {
         let d = config.hiddenSize, ff = config.feedForwardSize
         let activation = design.activation
         normalizeRows(x, into: h, gain: block.feedForwardNorm, rows: rows, threads: threads)
-        linear(h, rows: rows, inputs: d, lda: d, weight: block.gateUp.pointer, outputs: 2 * ff,
-               into: gateUp, ldc: 2 * ff)
+        linear(
+            h, rows: rows, inputs: d, lda: d, weight: block.gateUp.pointer, outputs: 2 * ff,
+            into: gateUp, ldc: 2 * ff)
         parallelChunks(rows, threads: threads, minimumChunk: 4) { range in
             gatedActivation(gateUp, width: ff, activation: activation, rows: range)
         }
         addSublayerOutput(x: x, h: h, rows: rows, postNorm: block.postFeedForwardNorm, threads: threads) { into, accumulate in
-            linear(gateUp, rows: rows, inputs: ff, lda: 2 * ff, weight: block.down.pointer, outputs: d,
-                   into: into, ldc: d, accumulate: accumulate)
+            linear(
+                gateUp, rows: rows, inputs: ff, lda: 2 * ff, weight: block.down.pointer, outputs: d,
+                into: into, ldc: d, accumulate: accumulate)
         }
     }
 
     /// Adds a sub-layer's output projection to `x`: straight into `x` (the product accumulates), or, with
     /// `postNorm`, into `h`, normed in place, then added.
-    private func addSublayerOutput(x: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>, rows: Int,
-                                   postNorm: FloatBuffer?, threads: Int,
-                                   project: (_ into: UnsafeMutablePointer<Float>, _ accumulate: Bool) -> Void) {
+    private func addSublayerOutput(
+        x: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>, rows: Int,
+        postNorm: FloatBuffer?, threads: Int,
+        project: (_ into: UnsafeMutablePointer<Float>, _ accumulate: Bool) -> Void
+    ) {
         guard let postNorm else {
             project(x, true)
             return
@@ -103,16 +118,18 @@ extension LlamaModel {
 
     /// How block `layer` scores its queries against its keys.
     func scoring(layer: Int) -> AttentionScoring {
-        AttentionScoring(scale: config.attentionScale, softcap: config.attentionLogitSoftcap,
-                         window: config.window(layer: layer))
+        AttentionScoring(
+            scale: config.attentionScale, softcap: config.attentionLogitSoftcap,
+            window: config.window(layer: layer))
     }
 
     /// The output head on `rows` final-normed rows: `logits = W_out · h`, soft-capped where the architecture
     /// caps them (Gemma 2).
     func outputLogits(_ normed: UnsafePointer<Float>, rows: Int, into logits: UnsafeMutablePointer<Float>) {
         let d = config.hiddenSize, vocabulary = config.vocabularySize
-        linear(normed, rows: rows, inputs: d, lda: d, weight: weights.output.pointer, outputs: vocabulary,
-               into: logits, ldc: vocabulary)
+        linear(
+            normed, rows: rows, inputs: d, lda: d, weight: weights.output.pointer, outputs: vocabulary,
+            into: logits, ldc: vocabulary)
         if let cap = config.finalLogitSoftcap { softcap(logits, count: rows * vocabulary, cap: cap) }
     }
 }

@@ -56,8 +56,10 @@ public final class LlamaModel: @unchecked Sendable {
     ///
     /// `workspace` holds the activations and the thread count of the non-BLAS steps; without one, a fresh
     /// workspace with `threads` threads is used. Concurrent calls need distinct workspaces.
-    public func forward(batch: [[Int32]], request: HiddenStateRequest = .allLayers,
-                        sink: HiddenStateSink?, workspace: ForwardWorkspace? = nil) throws -> ForwardResult {
+    public func forward(
+        batch: [[Int32]], request: HiddenStateRequest = .allLayers,
+        sink: HiddenStateSink?, workspace: ForwardWorkspace? = nil
+    ) throws -> ForwardResult {
         try forward(sequences: batch.map { PackedSequence(tokens: $0) }, request: request, sink: sink, workspace: workspace)
     }
 
@@ -69,8 +71,10 @@ public final class LlamaModel: @unchecked Sendable {
     /// Every sequence sees only itself (and its own cache), so each result equals that of the sequence alone
     /// up to float rounding of the matrix products; sliding windows and soft-caps apply per sequence at its
     /// own positions. The caches grow only when the whole pass succeeds.
-    public func forward(sequences: [PackedSequence], request: HiddenStateRequest = .allLayers,
-                        sink: HiddenStateSink?, workspace: ForwardWorkspace? = nil) throws -> ForwardResult {
+    public func forward(
+        sequences: [PackedSequence], request: HiddenStateRequest = .allLayers,
+        sink: HiddenStateSink?, workspace: ForwardWorkspace? = nil
+    ) throws -> ForwardResult {
         let layout = try PackedBatch(sequences, config: config)
         let requested = try deliveredLayers(request)
         let deliver: Set<Int> = sink == nil ? [] : requested
@@ -89,9 +93,10 @@ public final class LlamaModel: @unchecked Sendable {
             guard let sink, deliver.contains(layer) else { return }
             for sequence in 0..<layout.count {
                 let start = layout.offsets[sequence], tokens = layout.lengths[sequence]
-                try sink.receive(layer: layer, sequence: sequence,
-                                 rows: UnsafeBufferPointer(start: states + start * d, count: tokens * d),
-                                 tokens: tokens)
+                try sink.receive(
+                    layer: layer, sequence: sequence,
+                    rows: UnsafeBufferPointer(start: states + start * d, count: tokens * d),
+                    tokens: tokens)
             }
         }
 
@@ -102,8 +107,9 @@ public final class LlamaModel: @unchecked Sendable {
         for (index, block) in weights.blocks.enumerated() {
             // Attention sub-layer: x += [norm] Wo · attention(RoPE(Wq h), RoPE(Wk h), Wv h), h = RMSNorm(x).
             layout.positions.withUnsafeBufferPointer { positions in
-                projectQueryKeyValue(block, x: x, h: h, qkv: qkv, rows: rows, positions: positions.baseAddress!,
-                                     rotary: rotaryTables[rotaries.embeddingOfBlock[index]], threads: threads)
+                projectQueryKeyValue(
+                    block, x: x, h: h, qkv: qkv, rows: rows, positions: positions.baseAddress!,
+                    rotary: rotaryTables[rotaries.embeddingOfBlock[index]], threads: threads)
             }
             if layout.hasCaches { appendKeysValues(qkv: qkv, layout: layout, block: index) }
             attend(qkv: qkv, into: attention, layout: layout, block: index, threads: threads)
@@ -124,14 +130,16 @@ public final class LlamaModel: @unchecked Sendable {
 
         let heads = try lastPositionOutputs(residual: x, layout: layout, logProbs: request.wantLastLogProbs, sink: sink)
         for (sequence, cache) in layout.caches.enumerated() { cache?.advance(by: layout.lengths[sequence]) }
-        return ForwardResult(tokenCounts: layout.lengths, layers: requested.sorted(), lastLogProbs: heads.logProbs,
-                             nextLogits: heads.logits)
+        return ForwardResult(
+            tokenCounts: layout.lengths, layers: requested.sorted(), lastLogProbs: heads.logProbs,
+            nextLogits: heads.logits)
     }
 
     /// All hidden states of one text, `[numHiddenStates][tokens][hiddenSize]` flattened.
     public func hiddenStates(tokens: [Int32]) throws -> [Float] {
-        let collector = HiddenStateCollector(numHiddenStates: numHiddenStates, tokens: tokens.count,
-                                             hiddenSize: config.hiddenSize)
+        let collector = HiddenStateCollector(
+            numHiddenStates: numHiddenStates, tokens: tokens.count,
+            hiddenSize: config.hiddenSize)
         _ = try forward(batch: [tokens], request: .allLayers, sink: collector)
         return collector.values
     }
@@ -149,8 +157,10 @@ public final class LlamaModel: @unchecked Sendable {
 
     /// Causal attention of every (sequence, query head) pair: a sequence without a cache reads the RoPE'd
     /// `[q | k | v]` rows of the batch, a cached one reads its cache (its new keys and values already appended).
-    private func attend(qkv: UnsafeMutablePointer<Float>, into output: UnsafeMutablePointer<Float>,
-                        layout: PackedBatch, block: Int, threads: Int) {
+    private func attend(
+        qkv: UnsafeMutablePointer<Float>, into output: UnsafeMutablePointer<Float>,
+        layout: PackedBatch, block: Int, threads: Int
+    ) {
         let heads = config.headCount, headDimension = config.headDimension
         let queryWidth = config.queryWidth, kvWidth = config.keyValueWidth
         let qkvWidth = queryWidth + 2 * kvWidth
@@ -193,8 +203,10 @@ public final class LlamaModel: @unchecked Sendable {
 
     /// Final norm and output head on the last row of the sequences that need it (every cached sequence, and
     /// every sequence when `logProbs`): raw logits for the cached ones, log-softmax for the sink.
-    private func lastPositionOutputs(residual x: UnsafeMutablePointer<Float>, layout: PackedBatch, logProbs: Bool,
-                                     sink: HiddenStateSink?) throws -> (logits: [[Float]?], logProbs: [[Float]]) {
+    private func lastPositionOutputs(
+        residual x: UnsafeMutablePointer<Float>, layout: PackedBatch, logProbs: Bool,
+        sink: HiddenStateSink?
+    ) throws -> (logits: [[Float]?], logProbs: [[Float]]) {
         let needed = (0..<layout.count).filter { logProbs || layout.caches[$0] != nil }
         var nextLogits = [[Float]?](repeating: nil, count: layout.count)
         guard !needed.isEmpty else { return (nextLogits, []) }
@@ -205,8 +217,9 @@ public final class LlamaModel: @unchecked Sendable {
             let row = layout.offsets[sequence] + layout.lengths[sequence] - 1
             (lastRows.pointer + slot * d).update(from: x + row * d, count: d)
         }
-        rmsNorm(lastRows.pointer, lastNormed.pointer, gain: weights.outputNorm.pointer, width: d,
-                epsilon: config.rmsNormEpsilon, rows: 0..<count)
+        rmsNorm(
+            lastRows.pointer, lastNormed.pointer, gain: weights.outputNorm.pointer, width: d,
+            epsilon: config.rmsNormEpsilon, rows: 0..<count)
         let logits = FloatBuffer(count: count * vocabulary)
         outputLogits(lastNormed.pointer, rows: count, into: logits.pointer)
         var result: [[Float]] = []

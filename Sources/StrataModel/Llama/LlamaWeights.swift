@@ -28,16 +28,19 @@ public struct LlamaBlockWeights: Sendable {
     public let postFeedForwardNorm: FloatBuffer?
 
     /// Builds a block from separate row-major matrices, checking every size against `config`.
-    public init(config: LlamaConfig, attentionNorm: [Float], query: [Float], key: [Float], value: [Float],
-                attentionOutput: [Float], feedForwardNorm: [Float], gate: [Float], up: [Float], down: [Float],
-                queryKeyValueBias: [Float]? = nil, queryNorm: [Float]? = nil, keyNorm: [Float]? = nil,
-                postAttentionNorm: [Float]? = nil, postFeedForwardNorm: [Float]? = nil, block: Int = 0) throws {
+    public init(
+        config: LlamaConfig, attentionNorm: [Float], query: [Float], key: [Float], value: [Float],
+        attentionOutput: [Float], feedForwardNorm: [Float], gate: [Float], up: [Float], down: [Float],
+        queryKeyValueBias: [Float]? = nil, queryNorm: [Float]? = nil, keyNorm: [Float]? = nil,
+        postAttentionNorm: [Float]? = nil, postFeedForwardNorm: [Float]? = nil, block: Int = 0
+    ) throws {
         let d = config.hiddenSize, ff = config.feedForwardSize
         let q = config.queryWidth, kv = config.keyValueWidth
         func check(_ values: [Float], _ name: String, _ rows: Int, _ columns: Int) throws {
             guard values.count == rows * columns else {
-                throw LlamaError.tensorShape(name: "blk.\(block).\(name)", expected: [columns, rows],
-                                             found: [values.count])
+                throw LlamaError.tensorShape(
+                    name: "blk.\(block).\(name)", expected: [columns, rows],
+                    found: [values.count])
             }
         }
         try check(attentionNorm, "attn_norm.weight", 1, d)
@@ -54,19 +57,22 @@ public struct LlamaBlockWeights: Sendable {
         if let keyNorm { try check(keyNorm, "attn_k_norm.weight", 1, config.headDimension) }
         if let postAttentionNorm { try check(postAttentionNorm, "post_attention_norm.weight", 1, d) }
         if let postFeedForwardNorm { try check(postFeedForwardNorm, "post_ffw_norm.weight", 1, d) }
-        self.init(attentionNorm: FloatBuffer(attentionNorm), queryKeyValue: FloatBuffer(query + key + value),
-                  attentionOutput: FloatBuffer(attentionOutput), feedForwardNorm: FloatBuffer(feedForwardNorm),
-                  gateUp: FloatBuffer(gate + up), down: FloatBuffer(down),
-                  queryKeyValueBias: queryKeyValueBias.map { FloatBuffer($0) }, queryNorm: queryNorm.map { FloatBuffer($0) },
-                  keyNorm: keyNorm.map { FloatBuffer($0) }, postAttentionNorm: postAttentionNorm.map { FloatBuffer($0) },
-                  postFeedForwardNorm: postFeedForwardNorm.map { FloatBuffer($0) })
+        self.init(
+            attentionNorm: FloatBuffer(attentionNorm), queryKeyValue: FloatBuffer(query + key + value),
+            attentionOutput: FloatBuffer(attentionOutput), feedForwardNorm: FloatBuffer(feedForwardNorm),
+            gateUp: FloatBuffer(gate + up), down: FloatBuffer(down),
+            queryKeyValueBias: queryKeyValueBias.map { FloatBuffer($0) }, queryNorm: queryNorm.map { FloatBuffer($0) },
+            keyNorm: keyNorm.map { FloatBuffer($0) }, postAttentionNorm: postAttentionNorm.map { FloatBuffer($0) },
+            postFeedForwardNorm: postFeedForwardNorm.map { FloatBuffer($0) })
     }
 
     /// Wraps already stacked buffers (sizes checked by the caller).
-    init(attentionNorm: FloatBuffer, queryKeyValue: FloatBuffer, attentionOutput: FloatBuffer,
-         feedForwardNorm: FloatBuffer, gateUp: FloatBuffer, down: FloatBuffer, queryKeyValueBias: FloatBuffer? = nil,
-         queryNorm: FloatBuffer? = nil, keyNorm: FloatBuffer? = nil, postAttentionNorm: FloatBuffer? = nil,
-         postFeedForwardNorm: FloatBuffer? = nil) {
+    init(
+        attentionNorm: FloatBuffer, queryKeyValue: FloatBuffer, attentionOutput: FloatBuffer,
+        feedForwardNorm: FloatBuffer, gateUp: FloatBuffer, down: FloatBuffer, queryKeyValueBias: FloatBuffer? = nil,
+        queryNorm: FloatBuffer? = nil, keyNorm: FloatBuffer? = nil, postAttentionNorm: FloatBuffer? = nil,
+        postFeedForwardNorm: FloatBuffer? = nil
+    ) {
         self.attentionNorm = attentionNorm
         self.queryKeyValue = queryKeyValue
         self.attentionOutput = attentionOutput
@@ -96,16 +102,21 @@ public struct LlamaWeights: Sendable {
     public let ropeFrequencyFactors: [Float]?
 
     /// Assembles and size-checks the weights. `output == nil` ties the head to the embedding.
-    public init(config: LlamaConfig, tokenEmbedding: [Float], blocks: [LlamaBlockWeights], outputNorm: [Float],
-                output: [Float]?, ropeFrequencyFactors: [Float]? = nil) throws {
+    public init(
+        config: LlamaConfig, tokenEmbedding: [Float], blocks: [LlamaBlockWeights], outputNorm: [Float],
+        output: [Float]?, ropeFrequencyFactors: [Float]? = nil
+    ) throws {
         let embedding = FloatBuffer(tokenEmbedding)
-        try self.init(config: config, tokenEmbedding: embedding, blocks: blocks, outputNorm: FloatBuffer(outputNorm),
-                      output: output.map { FloatBuffer($0) } ?? embedding, ropeFrequencyFactors: ropeFrequencyFactors)
+        try self.init(
+            config: config, tokenEmbedding: embedding, blocks: blocks, outputNorm: FloatBuffer(outputNorm),
+            output: output.map { FloatBuffer($0) } ?? embedding, ropeFrequencyFactors: ropeFrequencyFactors)
     }
 
     /// Assembles and size-checks buffers; pass the embedding itself as `output` for a tied head.
-    init(config: LlamaConfig, tokenEmbedding: FloatBuffer, blocks: [LlamaBlockWeights], outputNorm: FloatBuffer,
-         output: FloatBuffer, ropeFrequencyFactors: [Float]?) throws {
+    init(
+        config: LlamaConfig, tokenEmbedding: FloatBuffer, blocks: [LlamaBlockWeights], outputNorm: FloatBuffer,
+        output: FloatBuffer, ropeFrequencyFactors: [Float]?
+    ) throws {
         let d = config.hiddenSize, vocabulary = config.vocabularySize
         guard tokenEmbedding.count == vocabulary * d else {
             throw LlamaError.tensorShape(name: "token_embd.weight", expected: [d, vocabulary], found: [tokenEmbedding.count])
@@ -117,13 +128,17 @@ public struct LlamaWeights: Sendable {
         for (index, block) in blocks.enumerated() {
             func require(_ present: Bool, _ needed: Bool, _ what: String) throws {
                 if present != needed {
-                    throw LlamaError.invalidConfig("block \(index) \(present ? "has" : "lacks") \(what), which architecture '\(config.architecture)' \(needed ? "needs" : "does not use")")
+                    throw LlamaError.invalidConfig(
+                        "block \(index) \(present ? "has" : "lacks") \(what), which architecture '\(config.architecture)' \(needed ? "needs" : "does not use")"
+                    )
                 }
             }
-            try require(block.postAttentionNorm != nil && block.postFeedForwardNorm != nil,
-                        design?.normsSublayerOutputs == true, "post-sub-layer norms")
-            try require(block.queryNorm != nil && block.keyNorm != nil, design?.normsQueriesAndKeys == true,
-                        "query/key norms")
+            try require(
+                block.postAttentionNorm != nil && block.postFeedForwardNorm != nil,
+                design?.normsSublayerOutputs == true, "post-sub-layer norms")
+            try require(
+                block.queryNorm != nil && block.keyNorm != nil, design?.normsQueriesAndKeys == true,
+                "query/key norms")
             if design?.attentionBiases == .required {
                 try require(block.queryKeyValueBias != nil, true, "query/key/value biases")
             }
@@ -135,8 +150,9 @@ public struct LlamaWeights: Sendable {
             throw LlamaError.tensorShape(name: "output.weight", expected: [d, vocabulary], found: [output.count])
         }
         if let factors = ropeFrequencyFactors, factors.count != config.ropeDimension / 2 {
-            throw LlamaError.tensorShape(name: "rope_freqs.weight", expected: [config.ropeDimension / 2],
-                                         found: [factors.count])
+            throw LlamaError.tensorShape(
+                name: "rope_freqs.weight", expected: [config.ropeDimension / 2],
+                found: [factors.count])
         }
         self.tokenEmbedding = tokenEmbedding
         self.blocks = blocks

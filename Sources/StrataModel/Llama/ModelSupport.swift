@@ -14,7 +14,8 @@ public enum ModelSupport {
         let unsupported = Dictionary(grouping: file.tensors.filter { !$0.type.canDequantize }, by: \.type)
         for (type, tensors) in unsupported.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             let supported = GGMLType.allCases.filter(\.canDequantize).map(\.name).joined(separator: ", ")
-            problems.append("tensor type \(type.name) (\(tensors.count) tensors, e.g. '\(tensors[0].name)') is not supported (supported: \(supported))")
+            problems.append(
+                "tensor type \(type.name) (\(tensors.count) tensors, e.g. '\(tensors[0].name)') is not supported (supported: \(supported))")
         }
         do {
             _ = try Tokenizer(gguf: file)

@@ -57,14 +57,16 @@ struct PackedBatch {
                     throw LlamaError.invalidInput("sequence \(sequence): its KV cache is already used by another sequence of the batch")
                 }
                 guard cache.count + ids.count <= cache.capacity else {
-                    throw LlamaError.invalidInput("sequence \(sequence): the KV cache holds \(cache.count) of "
-                                                  + "\(cache.capacity) tokens; \(ids.count) more do not fit")
+                    throw LlamaError.invalidInput(
+                        "sequence \(sequence): the KV cache holds \(cache.count) of "
+                            + "\(cache.capacity) tokens; \(ids.count) more do not fit")
                 }
                 start = cache.count
             }
             for (position, id) in ids.enumerated() where id < 0 || Int(id) >= config.vocabularySize {
-                throw LlamaError.tokenOutOfRange(sequence: sequence, position: start + position, token: id,
-                                                 vocabularySize: config.vocabularySize)
+                throw LlamaError.tokenOutOfRange(
+                    sequence: sequence, position: start + position, token: id,
+                    vocabularySize: config.vocabularySize)
             }
             offsets.append(tokens.count)
             lengths.append(ids.count)

@@ -15,8 +15,9 @@ struct RotaryEmbedding {
 
     /// The global RoPE of `config` (base, scaling and per-frequency factors).
     init(config: LlamaConfig, frequencyFactors: [Float]?) {
-        self.init(base: config.ropeFrequencyBase, dimension: config.ropeDimension, scaling: config.ropeScaling,
-                  frequencyFactors: frequencyFactors)
+        self.init(
+            base: config.ropeFrequencyBase, dimension: config.ropeDimension, scaling: config.ropeScaling,
+            frequencyFactors: frequencyFactors)
     }
 
     init(base: Double, dimension: Int, scaling: RopeScaling, frequencyFactors: [Float]?) {
@@ -73,8 +74,10 @@ struct BlockRotaries {
     init(config: LlamaConfig, frequencyFactors: [Float]?) {
         var embeddings = [RotaryEmbedding(config: config, frequencyFactors: frequencyFactors)]
         if let local = config.localRopeFrequencyBase {
-            embeddings.append(RotaryEmbedding(base: local, dimension: config.ropeDimension, scaling: .none,
-                                              frequencyFactors: nil))
+            embeddings.append(
+                RotaryEmbedding(
+                    base: local, dimension: config.ropeDimension, scaling: .none,
+                    frequencyFactors: nil))
         }
         self.embeddings = embeddings
         embeddingOfBlock = (0..<config.blockCount).map { config.usesLocalRope(layer: $0) ? 1 : 0 }

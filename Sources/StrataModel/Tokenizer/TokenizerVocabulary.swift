@@ -71,8 +71,10 @@ extension TokenizerVocabulary {
             }
             return Int32(id)
         }
-        return (try checked(bosID, "BOS"), try checked(eosID, "EOS"), try checked(unknownID, "unknown"),
-                try checked(paddingID, "padding"))
+        return (
+            try checked(bosID, "BOS"), try checked(eosID, "EOS"), try checked(unknownID, "unknown"),
+            try checked(paddingID, "padding")
+        )
     }
 
     /// The type of token `index` (`.normal` when the vocabulary has no types).

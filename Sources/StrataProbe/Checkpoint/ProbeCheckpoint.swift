@@ -32,8 +32,9 @@ public struct ProbeCheckpoint: Sendable, Equatable {
     public var parameters: [Float]
 
     public init(probe: Probe, threshold: Float?, labelNames: [String]?, provenance: TrainingProvenance?) {
-        header = Header(configuration: probe.configuration, layout: probe.layout, threshold: threshold,
-                        labelNames: labelNames, provenance: provenance)
+        header = Header(
+            configuration: probe.configuration, layout: probe.layout, threshold: threshold,
+            labelNames: labelNames, provenance: provenance)
         parameters = probe.parameters
     }
 
@@ -41,8 +42,9 @@ public struct ProbeCheckpoint: Sendable, Equatable {
     public func makeProbe() throws -> Probe {
         let probe = try Probe(configuration: header.configuration, parameters: parameters)
         guard probe.layout == header.layout else {
-            throw ProbeError.checkpoint(path: "(in memory)", offset: nil,
-                                        reason: "stored parameter layout does not match the configuration's layout")
+            throw ProbeError.checkpoint(
+                path: "(in memory)", offset: nil,
+                reason: "stored parameter layout does not match the configuration's layout")
         }
         return probe
     }
@@ -67,8 +69,9 @@ public struct ProbeCheckpoint: Sendable, Equatable {
     /// Writes atomically (temporary file, then rename).
     public func write(to path: String) throws {
         let data = Data(try encoded())
-        do { try data.write(to: URL(fileURLWithPath: path), options: .atomic) }
-        catch { throw ProbeError.io(path: path, reason: "cannot write checkpoint: \(error.localizedDescription)") }
+        do { try data.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+            throw ProbeError.io(path: path, reason: "cannot write checkpoint: \(error.localizedDescription)")
+        }
     }
 
     /// Reads and verifies a checkpoint file.
@@ -93,13 +96,16 @@ public struct ProbeCheckpoint: Sendable, Equatable {
             return c.checksum
         }
         guard stored == actual else {
-            throw fail(b.count - 4, String(format: "checksum mismatch (stored %08x, computed %08x): the file is corrupt or truncated", stored, actual))
+            throw fail(
+                b.count - 4,
+                String(format: "checksum mismatch (stored %08x, computed %08x): the file is corrupt or truncated", stored, actual))
         }
         let jsonLength = Int(readLE(b, 12) as UInt32)
         guard 16 + jsonLength <= b.count - 12 else { throw fail(12, "header length \(jsonLength) runs past the end of the file") }
         let header: Header
-        do { header = try JSONDecoder().decode(Header.self, from: Data(b[16..<(16 + jsonLength)])) }
-        catch { throw fail(16, "header JSON is invalid: \(error)") }
+        do { header = try JSONDecoder().decode(Header.self, from: Data(b[16..<(16 + jsonLength)])) } catch {
+            throw fail(16, "header JSON is invalid: \(error)")
+        }
         var offset = 16 + jsonLength
         while offset % 16 != 0 { offset += 1 }
         guard offset + 8 <= b.count - 4 else { throw fail(offset, "missing parameter count") }

@@ -28,8 +28,10 @@ public struct TuningTrial: Codable, Sendable, Equatable {
     /// Free-form detail (e.g. "L-BFGS converged in 37 iterations", "skipped: over budget").
     public var note: String?
 
-    public init(settings: [String: String], rung: Int? = nil, epochs: Int? = nil, validationMetric: Double?, validationLoss: Double?,
-                seconds: Double, note: String? = nil) {
+    public init(
+        settings: [String: String], rung: Int? = nil, epochs: Int? = nil, validationMetric: Double?, validationLoss: Double?,
+        seconds: Double, note: String? = nil
+    ) {
         self.settings = settings; self.rung = rung; self.epochs = epochs; self.validationMetric = validationMetric
         self.validationLoss = validationLoss; self.seconds = seconds; self.note = note
     }

@@ -12,7 +12,8 @@ struct GradientReduction {
         buffer = []
         guard communicator.world > 1 else { return }
         guard let partitioned = train as? ResumableBatchSource, partitioned.partition.world == communicator.world,
-              partitioned.partition.rank == communicator.rank else {
+            partitioned.partition.rank == communicator.rank
+        else {
             throw ProbeError.invalidOption(
                 name: "--distributed", value: "\(communicator.world) ranks",
                 reason: "the training source must read rank \(communicator.rank)'s slice of a \(communicator.world)-rank partition")
@@ -30,7 +31,7 @@ struct GradientReduction {
         }
         try communicator.sumAcrossRanks(&buffer)
         buffer.withUnsafeBufferPointer { b in
-            gradients.withUnsafeMutableBufferPointer { g in _ = g.update(fromContentsOf: b[0 ..< n]) }
+            gradients.withUnsafeMutableBufferPointer { g in _ = g.update(fromContentsOf: b[0..<n]) }
             loss = Double(b[n]); weight = Double(b[n + 1]); examples = Int(b[n + 2])
         }
     }

@@ -30,12 +30,13 @@ extension TrainingCommunicator {
         try sumAcrossRanks(&counts)
         let sizes = counts.map { Int($0) }
         guard sizes.reduce(0, +) < limit else {
-            throw ProbeError.invalidOption(name: "--val", value: "\(sizes.reduce(0, +)) values",
-                                           reason: "gathering validation outputs across ranks is limited to \(limit) values (records × classes)")
+            throw ProbeError.invalidOption(
+                name: "--val", value: "\(sizes.reduce(0, +)) values",
+                reason: "gathering validation outputs across ranks is limited to \(limit) values (records × classes)")
         }
         let offset = sizes[..<rank].reduce(0, +)
         var all = [Float](repeating: 0, count: sizes.reduce(0, +))
-        all.replaceSubrange(offset ..< offset + local.count, with: local)
+        all.replaceSubrange(offset..<offset + local.count, with: local)
         try sumAcrossRanks(&all)
         return all
     }

@@ -128,17 +128,20 @@ public final class LiveProbe {
         probabilities.withUnsafeMutableBufferPointer { p in
             ClassificationLoss.probabilities(logits: logits, outputs: outputs, into: p.baseAddress!)
         }
-        return Output(probabilities: probabilities, logits: Array(UnsafeBufferPointer(start: logits, count: outputs)),
-                      layerWeights: layerWeights)
+        return Output(
+            probabilities: probabilities, logits: Array(UnsafeBufferPointer(start: logits, count: outputs)),
+            layerWeights: layerWeights)
     }
 
     /// Bytes of scratch the live probe holds now (summaries, one layer's activations, masks), not
     /// counting the parameters (`probe.parameterCount × 4`).
     public var scratchBytes: Int {
-        let floats = [workspace.summaries, workspace.pooled, workspace.logits,
-                      workspace.layerCache.a, workspace.layerCache.b, workspace.layerCache.c,
-                      workspace.shared.s1, workspace.shared.s2, workspace.shared.s3, workspace.shared.s4,
-                      tokenCache.a, tokenCache.b, tokenCache.c].reduce(0) { $0 + $1.capacity }
+        let floats = [
+            workspace.summaries, workspace.pooled, workspace.logits,
+            workspace.layerCache.a, workspace.layerCache.b, workspace.layerCache.c,
+            workspace.shared.s1, workspace.shared.s2, workspace.shared.s3, workspace.shared.s4,
+            tokenCache.a, tokenCache.b, tokenCache.c
+        ].reduce(0) { $0 + $1.capacity }
         return floats * 4 + (tokenCache.indices.capacity + workspace.layerCache.indices.capacity) * 4 + mask.capacity
     }
 

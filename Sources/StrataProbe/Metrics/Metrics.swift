@@ -39,7 +39,8 @@ public enum Metrics {
         let correct = (0..<classes).reduce(0) { $0 + m[$1][$1] }
         let perClass = (0..<classes).map { precisionRecallF1(m, class: $0) }
         let macroF1 = perClass.map(\.2).reduce(0, +) / Double(classes)
-        let (precision, recall, f1): (Double, Double, Double) = classes == 2
+        let (precision, recall, f1): (Double, Double, Double) =
+            classes == 2
             ? perClass[1]
             : (perClass.map(\.0).reduce(0, +) / Double(classes), perClass.map(\.1).reduce(0, +) / Double(classes), macroF1)
         var aurocs: [Double] = [], auprcs: [Double] = []

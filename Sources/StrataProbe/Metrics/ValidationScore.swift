@@ -12,8 +12,13 @@ public struct ValidationScore: Sendable {
 
     /// Scores n × C `probabilities`; binary thresholds are `fixedThreshold` or chosen to maximise `metric`.
     public init(probabilities: [Float], labels: [Int], classes: Int, metric selection: SelectionMetric, fixedThreshold: Float?) {
-        threshold = classes != 2 ? nil : fixedThreshold ?? Metrics.bestThreshold(
-            positiveScores: stride(from: 1, to: probabilities.count, by: 2).map { probabilities[$0] }, labels: labels, metric: selection)
+        threshold =
+            classes != 2
+            ? nil
+            : fixedThreshold
+                ?? Metrics.bestThreshold(
+                    positiveScores: stride(from: 1, to: probabilities.count, by: 2).map { probabilities[$0] }, labels: labels,
+                    metric: selection)
         report = Metrics.report(probabilities: probabilities, labels: labels, classes: classes, threshold: threshold)
         metric = report.value(of: selection)
         loss = EpochRecord.meanCrossEntropy(probabilities: probabilities, labels: labels, classes: classes)

@@ -13,9 +13,9 @@ enum GateAggregator {
         w: UnsafePointer<Float>, scale: Float, cache: AggregatorCache, out: UnsafeMutablePointer<Float>
     ) {
         let t = cache.a.ensure(n), alpha = cache.b.ensure(n)
-        MatrixOps.matvecForward(x: x, w: w, y: t, m: n, k: d)          // X·w as one sgemv over all rows
+        MatrixOps.matvecForward(x: x, w: w, y: t, m: n, k: d) // X·w as one sgemv over all rows
         ElementwiseOps.tanhForward(t, t, count: n)
-        for i in 0..<n { alpha[i] = scale * t[i] }                      // scores, reused as the softmax input
+        for i in 0..<n { alpha[i] = scale * t[i] } // scores, reused as the softmax input
         SoftmaxOps.maskedSoftmaxForward(scores: alpha, mask: mask, probabilities: alpha, count: n)
         ReductionOps.weightedSumForward(x: x, weights: alpha, rows: n, width: d, y: out)
     }

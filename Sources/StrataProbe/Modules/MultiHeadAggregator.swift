@@ -54,7 +54,7 @@ struct MultiHeadAggregator {
         let d = width, k = inner, dh = headWidth, ld = 3 * k
         let wQKV = params, wOut = params + 3 * d * k
         let qkv = cache.a.ensure(n * ld), o = cache.b.ensure(n * k)
-        MatrixOps.matmulForward(x: x, w: wQKV, y: qkv, m: n, k: d, n: ld)   // all rows of the layer in one sgemm
+        MatrixOps.matmulForward(x: x, w: wQKV, y: qkv, m: n, k: d, n: ld) // all rows of the layer in one sgemm
         let p = shared.s1.ensure(n * n)
         for h in 0..<heads {
             attentionProbabilities(qkv: qkv, head: h, rows: n, mask: mask, into: p)
@@ -92,11 +92,13 @@ struct MultiHeadAggregator {
         case .mean:
             let oMean = cache.c.pointer
             // out = oMean · W_out: dW_out += oMeanᵀ dOut, dOMean = W_out · dOut
-            MatrixOps.gemm(transposeA: true, transposeB: false, m: k, n: d, k: 1,
-                           a: oMean, lda: k, b: dOut, ldb: d, beta: 1, c: dWOut, ldc: d)
+            MatrixOps.gemm(
+                transposeA: true, transposeB: false, m: k, n: d, k: 1,
+                a: oMean, lda: k, b: dOut, ldb: d, beta: 1, c: dWOut, ldc: d)
             let dOMean = shared.s1.ensure(max(k, n * n))
-            MatrixOps.gemm(transposeA: false, transposeB: true, m: 1, n: k, k: d,
-                           a: dOut, lda: d, b: wOut, ldb: d, beta: 0, c: dOMean, ldc: k)
+            MatrixOps.gemm(
+                transposeA: false, transposeB: true, m: 1, n: k, k: d,
+                a: dOut, lda: d, b: wOut, ldb: d, beta: 0, c: dOMean, ldc: k)
             ReductionOps.maskedMeanBackward(dY: dOMean, mask: mask, rows: n, width: k, dX: dO)
         case .max:
             // Only the winning row of each output column receives gradient: O(d·k), no dense dY.
@@ -117,20 +119,24 @@ struct MultiHeadAggregator {
             let q = qkv + h * dh, kk = qkv + k + h * dh, v = qkv + 2 * k + h * dh
             attentionProbabilities(qkv: qkv, head: h, rows: n, mask: mask, into: p)
             // O_h = P V_h: dP = dO_h V_hᵀ, dV_h += Pᵀ dO_h
-            MatrixOps.gemm(transposeA: false, transposeB: true, m: n, n: n, k: dh,
-                           a: dO + h * dh, lda: k, b: v, ldb: ld, beta: 0, c: dP, ldc: n)
-            MatrixOps.gemm(transposeA: true, transposeB: false, m: n, n: dh, k: n,
-                           a: p, lda: n, b: dO + h * dh, ldb: k, beta: 1, c: dQKV + 2 * k + h * dh, ldc: ld)
+            MatrixOps.gemm(
+                transposeA: false, transposeB: true, m: n, n: n, k: dh,
+                a: dO + h * dh, lda: k, b: v, ldb: ld, beta: 0, c: dP, ldc: n)
+            MatrixOps.gemm(
+                transposeA: true, transposeB: false, m: n, n: dh, k: n,
+                a: p, lda: n, b: dO + h * dh, ldb: k, beta: 1, c: dQKV + 2 * k + h * dh, ldc: ld)
             for i in 0..<n {
                 let row = dP + i * n
                 if let mask, mask[i] == 0 { row.update(repeating: 0, count: n); continue }
                 SoftmaxOps.maskedSoftmaxBackward(probabilities: p + i * n, dProbabilities: row, dScores: row, count: n)
             }
             // S = scale · Q_h K_hᵀ: dQ_h += scale · dS K_h, dK_h += scale · dSᵀ Q_h
-            MatrixOps.gemm(transposeA: false, transposeB: false, m: n, n: dh, k: n, alpha: scale,
-                           a: dP, lda: n, b: kk, ldb: ld, beta: 1, c: dQKV + h * dh, ldc: ld)
-            MatrixOps.gemm(transposeA: true, transposeB: false, m: n, n: dh, k: n, alpha: scale,
-                           a: dP, lda: n, b: q, ldb: ld, beta: 1, c: dQKV + k + h * dh, ldc: ld)
+            MatrixOps.gemm(
+                transposeA: false, transposeB: false, m: n, n: dh, k: n, alpha: scale,
+                a: dP, lda: n, b: kk, ldb: ld, beta: 1, c: dQKV + h * dh, ldc: ld)
+            MatrixOps.gemm(
+                transposeA: true, transposeB: false, m: n, n: dh, k: n, alpha: scale,
+                a: dP, lda: n, b: q, ldb: ld, beta: 1, c: dQKV + k + h * dh, ldc: ld)
         }
         MatrixOps.matmulBackward(x: x, w: wQKV, dY: dQKV, dW: dWQKV, dX: dX, m: n, k: d, n: ld)
     }

@@ -46,15 +46,20 @@ public final class Probe {
         let d = configuration.hidden, L = configuration.layers.count
         switch configuration.kind {
         case .pooling:
-            tokenStage = Array(repeating: SetAggregator(kind: .pool(configuration.tokenPool), width: d, name: "", layout: &layout), count: L)
+            tokenStage = Array(
+                repeating: SetAggregator(kind: .pool(configuration.tokenPool), width: d, name: "", layout: &layout), count: L)
             layerStage = SetAggregator(kind: .pool(configuration.layerPool), width: d, name: "", layout: &layout)
         case .gate:
-            tokenStage = (0..<L).map { SetAggregator(kind: .gate(learnableScale: configuration.gateScale), width: d, name: "token_gate.\($0)", layout: &layout) }
+            tokenStage = (0..<L).map {
+                SetAggregator(kind: .gate(learnableScale: configuration.gateScale), width: d, name: "token_gate.\($0)", layout: &layout)
+            }
             layerStage = SetAggregator(kind: .gate(learnableScale: configuration.gateScale), width: d, name: "layer_gate", layout: &layout)
         case .mha:
-            let kind = AggregatorKind.attention(heads: configuration.heads, inner: configuration.attentionInner, pool: configuration.tokenPool)
+            let kind = AggregatorKind.attention(
+                heads: configuration.heads, inner: configuration.attentionInner, pool: configuration.tokenPool)
             tokenStage = (0..<L).map { SetAggregator(kind: kind, width: d, name: "token_mha.\($0)", layout: &layout) }
-            let layerKind = AggregatorKind.attention(heads: configuration.heads, inner: configuration.attentionInner, pool: configuration.layerPool)
+            let layerKind = AggregatorKind.attention(
+                heads: configuration.heads, inner: configuration.attentionInner, pool: configuration.layerPool)
             layerStage = SetAggregator(kind: layerKind, width: d, name: "layer_mha", layout: &layout)
         case .lastToken:
             tokenStage = Array(repeating: SetAggregator(kind: .lastRow, width: d, name: "", layout: &layout), count: L)
@@ -113,7 +118,8 @@ public final class Probe {
     /// Token and layer stages of one example: the pooled vector the head reads (in `ws.pooled`).
     func pool(_ ex: ExampleView, params: UnsafePointer<Float>, ws: ProbeWorkspace) -> UnsafeMutablePointer<Float> {
         let summaries = summarizeLayers(ex, params: params, ws: ws), pooled = ws.pooled.ensure(configuration.hidden)
-        layerStage.forward(x: summaries, rows: tokenStage.count, mask: nil, params: params, cache: ws.layerCache, shared: ws.shared, out: pooled)
+        layerStage.forward(
+            x: summaries, rows: tokenStage.count, mask: nil, params: params, cache: ws.layerCache, shared: ws.shared, out: pooled)
         return pooled
     }
 
@@ -166,7 +172,7 @@ public final class Probe {
         let summaries = ws.summaries.pointer, pooled = ws.pooled.pointer
         let dPooled = ws.dPooled.ensure(d), dSummaries = ws.dSummaries.ensure(L * d)
         head.backward(v: pooled, params: params, dLogits: ws.dLogits.pointer, grads: grads, dV: dPooled)
-        if layout.totalCount == head.parameterCount { return }          // nothing trainable below the head
+        if layout.totalCount == head.parameterCount { return } // nothing trainable below the head
         dSummaries.update(repeating: 0, count: L * d)
         layerStage.backward(
             x: summaries, rows: L, mask: nil, params: params, cache: ws.layerCache, shared: ws.shared,
@@ -239,7 +245,8 @@ public final class Probe {
                 batch.mask.withUnsafeBufferPointer { mbuf in
                     batch.features.withUnsafeBufferPointer { fbuf in
                         gradients.withUnsafeMutableBufferPointer { g in
-                            let gradPointers = [g.baseAddress!] + (1..<max(1, workers)).map { workerGradients[$0 - 1].ensure(parameterCount) }
+                            let gradPointers =
+                                [g.baseAddress!] + (1..<max(1, workers)).map { workerGradients[$0 - 1].ensure(parameterCount) }
                             losses.withUnsafeMutableBufferPointer { lossBuf in
                                 weights.withUnsafeMutableBufferPointer { weightBuf in
                                     DispatchQueue.concurrentPerform(iterations: workers) { w in
@@ -250,7 +257,9 @@ public final class Probe {
                                         while i < batch.count {
                                             let label = batch.labels[i]
                                             if label >= 0 {
-                                                let ex = ExampleView(batch: batch, index: i, values: vbuf.baseAddress, mask: mbuf.baseAddress, features: fbuf.baseAddress)
+                                                let ex = ExampleView(
+                                                    batch: batch, index: i, values: vbuf.baseAddress, mask: mbuf.baseAddress,
+                                                    features: fbuf.baseAddress)
                                                 forward(ex, params: params, ws: ws)
                                                 let weight = classWeights.map { label < $0.count ? $0[label] : 1 } ?? 1
                                                 lossSum += ClassificationLoss.forwardBackward(
@@ -306,9 +315,12 @@ public final class Probe {
                                     let ws = workspaces[w]
                                     var i = w
                                     while i < batch.count {
-                                        let ex = ExampleView(batch: batch, index: i, values: vbuf.baseAddress, mask: mbuf.baseAddress, features: fbuf.baseAddress)
+                                        let ex = ExampleView(
+                                            batch: batch, index: i, values: vbuf.baseAddress, mask: mbuf.baseAddress,
+                                            features: fbuf.baseAddress)
                                         forward(ex, params: pbuf.baseAddress!, ws: ws)
-                                        ClassificationLoss.probabilities(logits: ws.logits.pointer, outputs: outputs, into: probBuf.baseAddress! + i * C)
+                                        ClassificationLoss.probabilities(
+                                            logits: ws.logits.pointer, outputs: outputs, into: probBuf.baseAddress! + i * C)
                                         if collectWeights {
                                             // The layer gate's α over the L layer summaries (cache `b`).
                                             (lwBuf.baseAddress! + i * L).update(from: ws.layerCache.b.pointer, count: L)
@@ -329,7 +341,8 @@ public final class Probe {
         try batch.validate()
         if configuration.kind == .logits || (isHeadOnly && batch.featureWidth > 0) {
             guard batch.featureWidth == head.inputWidth else {
-                throw ProbeError.shapeMismatch(what: "batch features", expected: [batch.count, head.inputWidth], actualCount: batch.features.count)
+                throw ProbeError.shapeMismatch(
+                    what: "batch features", expected: [batch.count, head.inputWidth], actualCount: batch.features.count)
             }
         } else {
             guard batch.layers == tokenStage.count, batch.hidden == configuration.hidden else {
@@ -339,8 +352,9 @@ public final class Probe {
             }
         }
         for (i, label) in batch.labels.enumerated() where label >= configuration.classes {
-            throw ProbeError.invalidData(source: "batch", record: batch.ids.indices.contains(i) ? batch.ids[i] : "\(i)",
-                                         reason: "label \(label) outside 0..<\(configuration.classes)")
+            throw ProbeError.invalidData(
+                source: "batch", record: batch.ids.indices.contains(i) ? batch.ids[i] : "\(i)",
+                reason: "label \(label) outside 0..<\(configuration.classes)")
         }
     }
 }

@@ -30,7 +30,8 @@ public struct ProbeConfiguration: Codable, Sendable, Equatable {
     ) {
         self.kind = kind; self.hidden = hidden; self.layers = layers; self.classes = classes
         self.tokenPool = tokenPool; self.layerPool = layerPool; self.heads = heads; self.downcast = downcast
-        self.gateScale = gateScale; self.inputNormalization = inputNormalization; self.featureName = featureName; self.featureWidth = featureWidth
+        self.gateScale = gateScale; self.inputNormalization = inputNormalization; self.featureName = featureName;
+        self.featureWidth = featureWidth
     }
 
     enum CodingKeys: String, CodingKey {

@@ -27,10 +27,13 @@ extension Probe {
     public func layerSummaries(batch: Batch, workers requested: Int? = nil) throws -> [Float] {
         try batch.validate()
         guard configuration.kind.readsHiddenStates else {
-            throw ProbeError.invalidOption(name: "--probe", value: configuration.kind.rawValue, reason: "the logit baseline has no per-layer token stage")
+            throw ProbeError.invalidOption(
+                name: "--probe", value: configuration.kind.rawValue, reason: "the logit baseline has no per-layer token stage")
         }
         let width = configuration.layers.count * configuration.hidden
-        return try perExample(batch, width: width, workers: requested) { ex, params, ws in UnsafePointer(summarizeLayers(ex, params: params, ws: ws)) }
+        return try perExample(batch, width: width, workers: requested) { ex, params, ws in
+            UnsafePointer(summarizeLayers(ex, params: params, ws: ws))
+        }
     }
 
     /// Runs `rowOf` on every example of a hidden-state batch, in parallel, and gathers its
@@ -40,8 +43,9 @@ extension Probe {
         _ rowOf: (ExampleView, UnsafePointer<Float>, ProbeWorkspace) -> UnsafePointer<Float>
     ) throws -> [Float] {
         guard batch.layers == configuration.layers.count, batch.hidden == configuration.hidden else {
-            throw ProbeError.shapeMismatch(what: "batch hidden states", expected: [batch.count, configuration.layers.count, batch.tokens, configuration.hidden],
-                                           actualCount: batch.values.count)
+            throw ProbeError.shapeMismatch(
+                what: "batch hidden states", expected: [batch.count, configuration.layers.count, batch.tokens, configuration.hidden],
+                actualCount: batch.values.count)
         }
         let workers = Self.workerCount(batch.count, requested: requested)
         let spaces = (0..<workers).map { _ in ProbeWorkspace() }
@@ -54,7 +58,8 @@ extension Probe {
                             DispatchQueue.concurrentPerform(iterations: workers) { k in
                                 var i = k
                                 while i < batch.count {
-                                    let ex = ExampleView(batch: batch, index: i, values: vbuf.baseAddress, mask: mbuf.baseAddress, features: nil)
+                                    let ex = ExampleView(
+                                        batch: batch, index: i, values: vbuf.baseAddress, mask: mbuf.baseAddress, features: nil)
                                     (obuf.baseAddress! + i * w).update(from: rowOf(ex, pbuf.baseAddress!, spaces[k]), count: w)
                                     i += workers
                                 }

@@ -50,21 +50,25 @@ public enum ProbeSetup {
         let c = header.configuration
         if c.kind == .logits {
             guard metadata.auxiliary.contains(where: { $0.name == (c.featureName ?? "") }) else {
-                throw ProbeError.missingAuxiliary(dataset: datasetPath, name: c.featureName ?? "", available: metadata.auxiliary.map(\.name))
+                throw ProbeError.missingAuxiliary(
+                    dataset: datasetPath, name: c.featureName ?? "", available: metadata.auxiliary.map(\.name))
             }
             return
         }
         guard metadata.hidden == c.hidden else {
-            throw ProbeError.invalidData(source: datasetPath, record: nil, reason: "hidden size \(metadata.hidden) differs from the probe's \(c.hidden)")
+            throw ProbeError.invalidData(
+                source: datasetPath, record: nil, reason: "hidden size \(metadata.hidden) differs from the probe's \(c.hidden)")
         }
         for (k, p) in c.layers.enumerated() {
             guard p < metadata.layers.count else {
-                throw ProbeError.invalidData(source: datasetPath, record: nil, reason: "has \(metadata.layers.count) layers; the probe reads position \(p)")
+                throw ProbeError.invalidData(
+                    source: datasetPath, record: nil, reason: "has \(metadata.layers.count) layers; the probe reads position \(p)")
             }
             if let expected = header.provenance?.layerIndices, k < expected.count, metadata.layers[p].index != expected[k] {
                 throw ProbeError.invalidData(
                     source: datasetPath, record: nil,
-                    reason: "layer position \(p) holds hidden state \(metadata.layers[p].index) but the probe was trained on \(expected[k])")
+                    reason: "layer position \(p) holds hidden state \(metadata.layers[p].index) but the probe was trained on \(expected[k])"
+                )
             }
         }
     }

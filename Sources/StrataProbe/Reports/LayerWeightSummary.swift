@@ -18,8 +18,9 @@ public struct LayerWeightSummary: Codable, Sendable, Equatable {
     /// Averages `output.layerWeights` per true class (named by `labelNames`) and per correctness.
     public init(output: EvaluationOutput, threshold: Float?, layerIndices: [Int], labelNames: [String]?) throws {
         guard let w = output.layerWeights else {
-            throw ProbeError.invalidOption(name: "--probe", value: "non-gate probe",
-                                           reason: "layer weights exist only for the gate probe (--probe gate)")
+            throw ProbeError.invalidOption(
+                name: "--probe", value: "non-gate probe",
+                reason: "layer weights exist only for the gate probe (--probe gate)")
         }
         let L = output.layers, C = output.classes
         let predicted = Metrics.predictions(probabilities: output.probabilities, classes: C, threshold: threshold)
@@ -53,14 +54,15 @@ public struct LayerWeightSummary: Codable, Sendable, Equatable {
         func y(_ v: Double) -> Double { top + plotH - v / maxY * plotH }
         let colours = ["#444444", "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22"]
         func esc(_ s: String) -> String {
-            s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+            s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(
+                of: ">", with: "&gt;")
         }
         var s = """
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="sans-serif" font-size="12">
-        <rect width="100%" height="100%" fill="white"/>
-        <text x="\(left)" y="28" font-size="15" font-weight="bold">\(esc(title))</text>
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="sans-serif" font-size="12">
+            <rect width="100%" height="100%" fill="white"/>
+            <text x="\(left)" y="28" font-size="15" font-weight="bold">\(esc(title))</text>
 
-        """
+            """
         // axes, grid and ticks
         s += "<line x1=\"\(left)\" y1=\"\(top + plotH)\" x2=\"\(left + plotW)\" y2=\"\(top + plotH)\" stroke=\"black\"/>\n"
         s += "<line x1=\"\(left)\" y1=\"\(top)\" x2=\"\(left)\" y2=\"\(top + plotH)\" stroke=\"black\"/>\n"
@@ -73,11 +75,14 @@ public struct LayerWeightSummary: Codable, Sendable, Equatable {
         for l in stride(from: 0, to: L, by: tickStep) {
             s += "<text x=\"\(x(l))\" y=\"\(top + plotH + 18)\" text-anchor=\"middle\">\(layerIndices[l])</text>\n"
         }
-        s += "<text x=\"\(left + plotW / 2)\" y=\"\(height - 18)\" text-anchor=\"middle\">layer (hidden-state index; 0 = embeddings)</text>\n"
-        s += "<text x=\"18\" y=\"\(top + plotH / 2)\" text-anchor=\"middle\" transform=\"rotate(-90 18 \(top + plotH / 2))\">mean gate weight α</text>\n"
+        s +=
+            "<text x=\"\(left + plotW / 2)\" y=\"\(height - 18)\" text-anchor=\"middle\">layer (hidden-state index; 0 = embeddings)</text>\n"
+        s +=
+            "<text x=\"18\" y=\"\(top + plotH / 2)\" text-anchor=\"middle\" transform=\"rotate(-90 18 \(top + plotH / 2))\">mean gate weight α</text>\n"
         if L > 0 {
             let uniform = 1 / Double(L)
-            s += "<line x1=\"\(left)\" y1=\"\(y(uniform))\" x2=\"\(left + plotW)\" y2=\"\(y(uniform))\" stroke=\"#999999\" stroke-dasharray=\"4 4\"/>\n"
+            s +=
+                "<line x1=\"\(left)\" y1=\"\(y(uniform))\" x2=\"\(left + plotW)\" y2=\"\(y(uniform))\" stroke=\"#999999\" stroke-dasharray=\"4 4\"/>\n"
         }
         for (g, group) in groups.enumerated() where group.count > 0 {
             let colour = colours[g % colours.count]
@@ -85,10 +90,12 @@ public struct LayerWeightSummary: Codable, Sendable, Equatable {
             let dash = group.name == "incorrect" ? " stroke-dasharray=\"6 3\"" : ""
             s += "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\"\(dash) points=\"\(points)\"/>\n"
             let ly = top + 10 + Double(g) * 20
-            s += "<line x1=\"\(left + plotW + 15)\" y1=\"\(ly)\" x2=\"\(left + plotW + 40)\" y2=\"\(ly)\" stroke=\"\(colour)\" stroke-width=\"2\"\(dash)/>"
+            s +=
+                "<line x1=\"\(left + plotW + 15)\" y1=\"\(ly)\" x2=\"\(left + plotW + 40)\" y2=\"\(ly)\" stroke=\"\(colour)\" stroke-width=\"2\"\(dash)/>"
             s += "<text x=\"\(left + plotW + 46)\" y=\"\(ly + 4)\">\(esc(group.name)) (n=\(group.count))</text>\n"
         }
-        s += "<text x=\"\(left + plotW + 15)\" y=\"\(top + 10 + Double(groups.count) * 20 + 4)\" fill=\"#777777\">dashed grey: uniform 1/L</text>\n"
+        s +=
+            "<text x=\"\(left + plotW + 15)\" y=\"\(top + 10 + Double(groups.count) * 20 + 4)\" fill=\"#777777\">dashed grey: uniform 1/L</text>\n"
         s += "</svg>\n"
         return s
     }

@@ -12,8 +12,11 @@ public enum MatrixOps {
     ) {
         if m == 0 || n == 0 { return }
         if k == 0 {
-            if beta == 0 { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
-            else if beta != 1 { for i in 0..<m { for j in 0..<n { c[i * ldc + j] *= beta } } }
+            if beta == 0 {
+                for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) }
+            } else if beta != 1 {
+                for i in 0..<m { for j in 0..<n { c[i * ldc + j] *= beta } }
+            }
             return
         }
         cblas_sgemm(
@@ -27,8 +30,9 @@ public enum MatrixOps {
         x: UnsafePointer<Float>, w: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
         m: Int, k: Int, n: Int, accumulate: Bool = false
     ) {
-        gemm(transposeA: false, transposeB: false, m: m, n: n, k: k,
-             a: x, lda: k, b: w, ldb: n, beta: accumulate ? 1 : 0, c: y, ldc: n)
+        gemm(
+            transposeA: false, transposeB: false, m: m, n: n, k: k,
+            a: x, lda: k, b: w, ldb: n, beta: accumulate ? 1 : 0, c: y, ldc: n)
     }
 
     /// Backward of `matmulForward`: `dW += Xᵀ · dY` and, when `dX` is given, `dX += dY · Wᵀ`.
@@ -38,11 +42,13 @@ public enum MatrixOps {
         dW: UnsafeMutablePointer<Float>, dX: UnsafeMutablePointer<Float>?,
         m: Int, k: Int, n: Int
     ) {
-        gemm(transposeA: true, transposeB: false, m: k, n: n, k: m,
-             a: x, lda: k, b: dY, ldb: n, beta: 1, c: dW, ldc: n)
+        gemm(
+            transposeA: true, transposeB: false, m: k, n: n, k: m,
+            a: x, lda: k, b: dY, ldb: n, beta: 1, c: dW, ldc: n)
         if let dX {
-            gemm(transposeA: false, transposeB: true, m: m, n: k, k: n,
-                 a: dY, lda: n, b: w, ldb: n, beta: 1, c: dX, ldc: k)
+            gemm(
+                transposeA: false, transposeB: true, m: m, n: k, k: n,
+                a: dY, lda: n, b: w, ldb: n, beta: 1, c: dX, ldc: k)
         }
     }
 

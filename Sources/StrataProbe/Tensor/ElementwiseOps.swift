@@ -12,7 +12,11 @@ public enum ElementwiseOps {
     /// Logistic sigmoid, stable for large |z|.
     @inline(__always)
     public static func sigmoid(_ z: Float) -> Float {
-        z >= 0 ? 1 / (1 + expf(-z)) : { let e = expf(z); return e / (1 + e) }()
+        z >= 0
+            ? 1 / (1 + expf(-z))
+            : {
+                let e = expf(z); return e / (1 + e)
+            }()
     }
 
     /// `log(1 + exp(z))`, stable for large |z|.

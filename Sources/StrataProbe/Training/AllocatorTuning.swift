@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Process-wide allocator settings for training (glibc malloc; no-ops elsewhere).
@@ -15,7 +15,7 @@ public enum AllocatorTuning {
     @discardableResult
     public static func keepLargeBlocksInHeap(upTo bytes: Int) -> Bool {
         let value = Int32(clamping: bytes)
-        return mallopt(option: -3, value) && mallopt(option: -1, value)   // M_MMAP_THRESHOLD, M_TRIM_THRESHOLD
+        return mallopt(option: -3, value) && mallopt(option: -1, value) // M_MMAP_THRESHOLD, M_TRIM_THRESHOLD
     }
 
     /// Makes every thread allocate from one arena (M_ARENA_MAX = 1).
@@ -29,7 +29,7 @@ public enum AllocatorTuning {
     /// blocks, so one arena costs no measurable lock contention. Call it before starting threads.
     @discardableResult
     public static func shareOneArena() -> Bool {
-        mallopt(option: -8, 1)   // M_ARENA_MAX
+        mallopt(option: -8, 1) // M_ARENA_MAX
     }
 
     /// Returns the allocator's free memory to the system (glibc `malloc_trim(0)`: the free top of
@@ -41,9 +41,9 @@ public enum AllocatorTuning {
     /// (benchmarks/probes.md). Harmless anywhere; no-op where unavailable.
     public static func releaseFreeMemory() {
         #if canImport(Glibc)
-        typealias MallocTrim = @convention(c) (Int) -> Int32
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return }
-        _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
+            typealias MallocTrim = @convention(c) (Int) -> Int32
+            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return }
+            _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
         #endif
     }
 
@@ -51,11 +51,11 @@ public enum AllocatorTuning {
     /// does not export, so the function is looked up by name.
     private static func mallopt(option: Int32, _ value: Int32) -> Bool {
         #if canImport(Glibc)
-        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return false }
-        return unsafeBitCast(symbol, to: Mallopt.self)(option, value) == 1
+            typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return false }
+            return unsafeBitCast(symbol, to: Mallopt.self)(option, value) == 1
         #else
-        return false
+            return false
         #endif
     }
 }

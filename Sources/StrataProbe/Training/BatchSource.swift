@@ -22,7 +22,6 @@ public protocol BatchStream: AnyObject {
     func close()
 }
 
-
 /// A batch source whose passes can be saved and resumed exactly: at a step boundary the
 /// stream's `state` says which records of the epoch were consumed.
 public protocol ResumableBatchSource: BatchSource {

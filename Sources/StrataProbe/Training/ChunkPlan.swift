@@ -33,8 +33,9 @@ struct ChunkPlan {
             }
             while true {
                 guard let k = cursor.next() else {
-                    throw ProbeError.invalidData(source: "record order", record: nil,
-                                                 reason: "the epoch share ended with \(steps.leftInStep) records of step \(steps.step + 1) still to come")
+                    throw ProbeError.invalidData(
+                        source: "record order", record: nil,
+                        reason: "the epoch share ended with \(steps.leftInStep) records of step \(steps.step + 1) still to come")
                 }
                 let n = tokenCounts[k]
                 let newLongest = max(longest, n)

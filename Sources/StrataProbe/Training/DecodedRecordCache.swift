@@ -61,8 +61,11 @@ public final class DecodedRecordCache: @unchecked Sendable {
         case .f16, .bf16:
             var out = [UInt16](repeating: 0, count: buffer.count)
             out.withUnsafeMutableBufferPointer { dst in
-                if dtype == .bf16 { StrataConvert.f32ToBF16(UnsafeBufferPointer(buffer), dst) }
-                else { StrataConvert.f32ToF16(UnsafeBufferPointer(buffer), dst) }
+                if dtype == .bf16 {
+                    StrataConvert.f32ToBF16(UnsafeBufferPointer(buffer), dst)
+                } else {
+                    StrataConvert.f32ToF16(UnsafeBufferPointer(buffer), dst)
+                }
             }
             h = out
         }

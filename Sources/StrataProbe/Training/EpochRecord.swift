@@ -19,8 +19,10 @@ public struct EpochRecord: Codable, Sendable, Equatable {
     /// Wall seconds of the epoch, training and validation (summed over resumed parts).
     public var seconds: Double
 
-    public init(epoch: Int, step: Int, trainLoss: Double, valMetric: Double?, valLoss: Double?,
-                examplesPerSecond: Double, seconds: Double) {
+    public init(
+        epoch: Int, step: Int, trainLoss: Double, valMetric: Double?, valLoss: Double?,
+        examplesPerSecond: Double, seconds: Double
+    ) {
         self.epoch = epoch; self.step = step; self.trainLoss = trainLoss; self.valMetric = valMetric
         self.valLoss = valLoss; self.examplesPerSecond = examplesPerSecond; self.seconds = seconds
     }
@@ -65,7 +67,8 @@ public final class EpochLogWriter {
     public init(path: String, existing: [EpochRecord] = []) throws {
         self.path = path
         guard FileManager.default.createFile(atPath: path, contents: nil),
-              let handle = FileHandle(forWritingAtPath: path) else {
+            let handle = FileHandle(forWritingAtPath: path)
+        else {
             throw ProbeError.io(path: path, reason: "cannot create the training log")
         }
         self.handle = handle

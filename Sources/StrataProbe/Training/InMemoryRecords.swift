@@ -46,16 +46,17 @@ public final class InMemoryRecords: StreamSource {
         let r = try record(i)
         let stride = r.tokens * hidden
         guard r.values.count == layers * stride else {
-            throw ProbeError.invalidData(source: streamDescription, record: r.id,
-                                         reason: "has \(r.values.count) values, expected L·n·d = \(layers * stride)")
+            throw ProbeError.invalidData(
+                source: streamDescription, record: r.id,
+                reason: "has \(r.values.count) values, expected L·n·d = \(layers * stride)")
         }
-        let chosen = selected ?? Array(0 ..< layers)
+        let chosen = selected ?? Array(0..<layers)
         guard buffer.count == chosen.count * stride else {
             throw StreamError.invalidRequest("record \(i): buffer holds \(buffer.count) values, expected \(chosen.count * stride)")
         }
         for (j, l) in chosen.enumerated() {
-            _ = UnsafeMutableBufferPointer(rebasing: buffer[j * stride ..< (j + 1) * stride])
-                .update(fromContentsOf: r.values[l * stride ..< (l + 1) * stride])
+            _ = UnsafeMutableBufferPointer(rebasing: buffer[j * stride..<(j + 1) * stride])
+                .update(fromContentsOf: r.values[l * stride..<(l + 1) * stride])
         }
     }
 
@@ -71,8 +72,9 @@ extension RecordBatchSource {
     /// Every record of `records`, in memory: their hidden states (all layers), or their features
     /// when `records.featureWidth` > 0.
     public convenience init(inMemory records: InMemoryRecords, budget: MemoryBudget = MemoryBudget(bytes: 1 << 30)) throws {
-        let content: RecordSelection.Content = records.featureWidth > 0
-            ? .auxiliary(InMemoryRecords.featureName) : .layers((0 ..< records.layers).map { LayerPosition($0) })
+        let content: RecordSelection.Content =
+            records.featureWidth > 0
+            ? .auxiliary(InMemoryRecords.featureName) : .layers((0..<records.layers).map { LayerPosition($0) })
         try self.init(source: records, selection: RecordSelection(source: records, content: content), budget: budget)
     }
 }

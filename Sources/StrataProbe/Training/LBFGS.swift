@@ -40,7 +40,7 @@ enum LBFGS {
             }
             var direction = q.map { -$0 }
             var slope = dot(g, direction)
-            if slope >= 0 {   // not a descent direction (numerical trouble): restart from steepest descent
+            if slope >= 0 { // not a descent direction (numerical trouble): restart from steepest descent
                 sHistory.removeAll(); yHistory.removeAll(); rhoHistory.removeAll()
                 direction = g.map { -$0 }
                 slope = dot(g, direction)

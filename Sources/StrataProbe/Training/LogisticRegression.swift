@@ -64,7 +64,8 @@ public struct LogisticRegression: Sendable {
         zf.withUnsafeBufferPointer { zp in
             p.withUnsafeMutableBufferPointer { pp in
                 for i in 0..<x.rows {
-                    ClassificationLoss.probabilities(logits: zp.baseAddress! + i * outputs, outputs: outputs, into: pp.baseAddress! + i * classes)
+                    ClassificationLoss.probabilities(
+                        logits: zp.baseAddress! + i * outputs, outputs: outputs, into: pp.baseAddress! + i * classes)
                 }
             }
         }
@@ -77,8 +78,9 @@ public struct LogisticRegression: Sendable {
         x.values.withUnsafeBufferPointer { xp in
             weights.withUnsafeBufferPointer { wp in
                 z.withUnsafeMutableBufferPointer { zp in
-                    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(x.rows), Int32(outputs), Int32(x.width), 1,
-                                xp.baseAddress, Int32(x.width), wp.baseAddress, Int32(x.width), 0, zp.baseAddress, Int32(outputs))
+                    cblas_dgemm(
+                        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(x.rows), Int32(outputs), Int32(x.width), 1,
+                        xp.baseAddress, Int32(x.width), wp.baseAddress, Int32(x.width), 0, zp.baseAddress, Int32(outputs))
                     for i in 0..<x.rows { for k in 0..<outputs { zp[i * outputs + k] += bias[k] } }
                 }
             }
@@ -135,8 +137,9 @@ public struct LogisticRegression: Sendable {
                 x.values.withUnsafeBufferPointer { xp in
                     z.withUnsafeBufferPointer { rp in
                         g.withUnsafeMutableBufferPointer { gp in
-                            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(outputs), Int32(d), Int32(x.rows), 1,
-                                        rp.baseAddress, Int32(outputs), xp.baseAddress, Int32(d), 1, gp.baseAddress, Int32(d))
+                            cblas_dgemm(
+                                CblasRowMajor, CblasTrans, CblasNoTrans, Int32(outputs), Int32(d), Int32(x.rows), 1,
+                                rp.baseAddress, Int32(outputs), xp.baseAddress, Int32(d), 1, gp.baseAddress, Int32(d))
                         }
                     }
                 }
@@ -149,7 +152,9 @@ public struct LogisticRegression: Sendable {
             return (loss + penalty / (2 * c)) * scale
         }
 
-        private func softplus(_ v: Double) -> Double { v > 0 ? v + Foundation.log1p(Foundation.exp(-v)) : Foundation.log1p(Foundation.exp(v)) }
+        private func softplus(_ v: Double) -> Double {
+            v > 0 ? v + Foundation.log1p(Foundation.exp(-v)) : Foundation.log1p(Foundation.exp(v))
+        }
         private func sigmoid(_ v: Double) -> Double { v >= 0 ? 1 / (1 + Foundation.exp(-v)) : Foundation.exp(v) / (1 + Foundation.exp(v)) }
     }
 }

@@ -25,15 +25,22 @@ public enum LogisticRegressionSearch {
         progress: (TuningTrial) -> Void = { _ in }
     ) throws -> Outcome {
         guard probe.isHeadOnly else {
-            throw ProbeError.invalidOption(name: "solver", value: "lbfgs", reason: "only probes that train just a linear head (pooling, last-token, mean-last, logits) can be fitted as a logistic regression")
+            throw ProbeError.invalidOption(
+                name: "solver", value: "lbfgs",
+                reason:
+                    "only probes that train just a linear head (pooling, last-token, mean-last, logits) can be fitted as a logistic regression"
+            )
         }
         guard !grid.isEmpty, grid.allSatisfy({ $0 > 0 && $0.isFinite }) else {
-            throw ProbeError.invalidOption(name: "regularization grid (C values)", value: grid.map { "\($0)" }.joined(separator: ","), reason: "needs one or more positive numbers")
+            throw ProbeError.invalidOption(
+                name: "regularization grid (C values)", value: grid.map { "\($0)" }.joined(separator: ","),
+                reason: "needs one or more positive numbers")
         }
         let classes = probe.configuration.classes
         let keep = train.labels.indices.filter { (0..<classes).contains(train.labels[$0]) }
         guard !keep.isEmpty else {
-            throw ProbeError.invalidOption(name: "training records", value: "\(train.labels.count) records", reason: "no labelled records to fit")
+            throw ProbeError.invalidOption(
+                name: "training records", value: "\(train.labels.count) records", reason: "no labelled records to fit")
         }
         let x = FeatureMatrix(features: train.features, width: train.width, keep: keep)
         let y = keep.map { train.labels[$0] }
@@ -49,12 +56,15 @@ public enum LogisticRegressionSearch {
         var previous: LogisticRegression?
         for c in searched {
             let started = Date()
-            let fit = LogisticRegression.fit(features: x, labels: y, sampleWeights: sampleWeights, classes: classes,
-                                             inverseRegularization: c, start: previous)
+            let fit = LogisticRegression.fit(
+                features: x, labels: y, sampleWeights: sampleWeights, classes: classes,
+                inverseRegularization: c, start: previous)
             previous = fit.model
             let score = xValidation.flatMap { xv in
-                hasValidation ? ValidationScore(probabilities: fit.model.probabilities(xv), labels: validationLabels, classes: classes,
-                                                metric: options.metric, fixedThreshold: options.fixedThreshold) : nil
+                hasValidation
+                    ? ValidationScore(
+                        probabilities: fit.model.probabilities(xv), labels: validationLabels, classes: classes,
+                        metric: options.metric, fixedThreshold: options.fixedThreshold) : nil
             }
             let trial = TuningTrial(
                 settings: ["C": format(c)], validationMetric: score?.metric, validationLoss: score?.loss,
@@ -84,14 +94,16 @@ public enum LogisticRegressionSearch {
         let result = TrainingResult(
             epochsRun: 1, bestEpoch: 1, steps: chosen.fit.iterations, validation: chosen.score?.report, threshold: threshold,
             history: chosen.score.map { [$0.metric] } ?? [], epochs: [record])
-        return Outcome(result: result, tuning: TuningRecord(method: method, trials: trials, chosen: chosen.index),
-                       inverseRegularization: chosen.c)
+        return Outcome(
+            result: result, tuning: TuningRecord(method: method, trials: trials, chosen: chosen.index),
+            inverseRegularization: chosen.c)
     }
 
     /// Copies the regression's weights and bias into the probe's `head.weight` and `head.bias`.
     static func write(_ model: LogisticRegression, into probe: Probe) {
         guard let w = probe.layout.entries.first(where: { $0.name == "head.weight" }),
-              let b = probe.layout.entries.first(where: { $0.name == "head.bias" }) else { return }
+            let b = probe.layout.entries.first(where: { $0.name == "head.bias" })
+        else { return }
         for j in 0..<w.count { probe.parameters[w.offset + j] = Float(model.weights[j]) }
         for j in 0..<b.count { probe.parameters[b.offset + j] = Float(model.bias[j]) }
     }

@@ -94,9 +94,9 @@ final class DeferredFloatArrays: @unchecked Sendable {
                 j += 1
             }
             guard j > i + opening.count, j < bytes.count, bytes[j] == UInt8(ascii: "\""), index < arrays.count else { i += 1; continue }
-            try bytes[written...i].withUnsafeBytes { try append($0) }        // up to and including the opening quote
+            try bytes[written...i].withUnsafeBytes { try append($0) } // up to and including the opening quote
             try arrays[index].writeBase64(append)
-            written = j                                                      // the closing quote is written next
+            written = j // the closing quote is written next
             i = j + 1
         }
         try bytes[written...].withUnsafeBytes { try append($0) }

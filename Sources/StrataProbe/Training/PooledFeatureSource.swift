@@ -26,15 +26,17 @@ public final class PooledFeatureSource: ResumableBatchSource {
     /// - Throws: `ProbeError.invalidOption` when the probe trains parameters below its head.
     public init(probe: Probe, base: RecordBatchSource, workers: Int? = nil) throws {
         guard probe.isHeadOnly else {
-            throw ProbeError.invalidOption(name: "probe kind", value: probe.configuration.kind.rawValue,
-                                           reason: "only probes without trainable parameters below the head can train on precomputed features")
+            throw ProbeError.invalidOption(
+                name: "probe kind", value: probe.configuration.kind.rawValue,
+                reason: "only probes without trainable parameters below the head can train on precomputed features")
         }
         width = probe.headInputWidth
         var ids: [String] = [], features = [Float]()
         ids.reserveCapacity(base.count)
         features.reserveCapacity(base.count * width)
-        let stream = try base.makePass(epoch: 0, shuffle: false, seed: 0, batchSize: 64, partition: .whole, resume: nil,
-                                       fillsEpochCache: false)
+        let stream = try base.makePass(
+            epoch: 0, shuffle: false, seed: 0, batchSize: 64, partition: .whole, resume: nil,
+            fillsEpochCache: false)
         defer { stream.close() }
         while let batch = try stream.next() {
             ids += batch.ids
@@ -58,7 +60,9 @@ public final class PooledFeatureSource: ResumableBatchSource {
         try reader.makeStream(epoch: epoch, shuffle: shuffle, seed: seed, batchSize: batchSize)
     }
 
-    public func makeResumableStream(epoch: Int, shuffle: Bool, seed: UInt64, batchSize: Int, resume: StreamState?) throws -> ResumableBatchStream {
+    public func makeResumableStream(epoch: Int, shuffle: Bool, seed: UInt64, batchSize: Int, resume: StreamState?) throws
+        -> ResumableBatchStream
+    {
         try reader.makeResumableStream(epoch: epoch, shuffle: shuffle, seed: seed, batchSize: batchSize, resume: resume)
     }
 }
@@ -91,7 +95,7 @@ private final class PooledFeatureStore: StreamSource {
 
     func streamAuxiliary(_ i: Int, name: String) throws -> [Float] {
         guard i >= 0, i < ids.count else { throw StreamError.invalidRequest("record \(i) is outside 0..<\(ids.count)") }
-        return Array(features[i * width ..< (i + 1) * width])
+        return Array(features[i * width..<(i + 1) * width])
     }
 
     func streamAuxiliaryWidth(_ name: String) -> Int? { width }

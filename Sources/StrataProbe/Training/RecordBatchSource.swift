@@ -37,8 +37,10 @@ public final class RecordBatchSource: ResumableBatchSource {
     ///   - epochCache: keep decoded records in memory (stored dtype) after their first read when the
     ///     whole selection fits in 3/20 of the budget's data share (`MemoryBudget.dataBytes`); the
     ///     prefetch queue then shrinks from 1/5 to 1/20 of it, so the budget's bound still holds.
-    public init(source: StreamSource, selection: RecordSelection, budget: MemoryBudget, partition: RankPartition = .whole,
-                prefetchThreads: Int = 1, epochCache: Bool = false) throws {
+    public init(
+        source: StreamSource, selection: RecordSelection, budget: MemoryBudget, partition: RankPartition = .whole,
+        prefetchThreads: Int = 1, epochCache: Bool = false
+    ) throws {
         self.source = source
         self.selection = selection
         self.budget = budget
@@ -47,8 +49,9 @@ public final class RecordBatchSource: ResumableBatchSource {
         epochCacheRequested = epochCache
         let layerCount = source.streamLayerCount
         for position in selection.layers ?? [] where position.rawValue < 0 || position.rawValue >= layerCount {
-            throw ProbeError.invalidOption(name: "layer positions", value: "\(position.rawValue)",
-                                           reason: "\(source.streamDescription) has layer positions 0..<\(layerCount)")
+            throw ProbeError.invalidOption(
+                name: "layer positions", value: "\(position.rawValue)",
+                reason: "\(source.streamDescription) has layer positions 0..<\(layerCount)")
         }
         var labels: [Int] = [], counts: [Int] = []
         labels.reserveCapacity(selection.count)
@@ -71,9 +74,11 @@ public final class RecordBatchSource: ResumableBatchSource {
 
     /// Reads `records` of `dataset` (nil = all): the stored layers at `layers` (nil = every one), or
     /// the auxiliary vector `featureName` instead of hidden states.
-    public convenience init(dataset: StrataDataset, records: [Int]? = nil, layers: [LayerPosition]?, featureName: String? = nil,
-                            budget: MemoryBudget, partition: RankPartition = .whole, prefetchThreads: Int = 1,
-                            epochCache: Bool = false) throws {
+    public convenience init(
+        dataset: StrataDataset, records: [Int]? = nil, layers: [LayerPosition]?, featureName: String? = nil,
+        budget: MemoryBudget, partition: RankPartition = .whole, prefetchThreads: Int = 1,
+        epochCache: Bool = false
+    ) throws {
         let meta = dataset.metadata
         let content: RecordSelection.Content
         if let featureName {
@@ -82,10 +87,11 @@ public final class RecordBatchSource: ResumableBatchSource {
             }
             content = .auxiliary(featureName)
         } else {
-            content = .layers(layers ?? (0 ..< meta.layers.count).map { LayerPosition($0) })
+            content = .layers(layers ?? (0..<meta.layers.count).map { LayerPosition($0) })
         }
-        try self.init(source: dataset, selection: RecordSelection(source: dataset, records: records, content: content), budget: budget,
-                      partition: partition, prefetchThreads: prefetchThreads, epochCache: epochCache)
+        try self.init(
+            source: dataset, selection: RecordSelection(source: dataset, records: records, content: content), budget: budget,
+            partition: partition, prefetchThreads: prefetchThreads, epochCache: epochCache)
     }
 
     /// All selected records (every rank).
@@ -111,20 +117,26 @@ public final class RecordBatchSource: ResumableBatchSource {
     private func configureCache() {
         guard epochCacheRequested, let layers = selection.layers else { cache = nil; return }
         // Every rank's share differs per epoch, so the whole selection must fit.
-        let need = DecodedRecordCache.byteCount(tokenCounts: tokenCounts, layers: layers.count, hidden: source.streamHidden,
-                                                dtype: source.streamDType)
-        if need > budget.dataBytes * 3 / 20 { cache = nil }
-        else if cache == nil { cache = DecodedRecordCache(records: selection.count, dtype: source.streamDType) }
+        let need = DecodedRecordCache.byteCount(
+            tokenCounts: tokenCounts, layers: layers.count, hidden: source.streamHidden,
+            dtype: source.streamDType)
+        if need > budget.dataBytes * 3 / 20 {
+            cache = nil
+        } else if cache == nil {
+            cache = DecodedRecordCache(records: selection.count, dtype: source.streamDType)
+        }
     }
 
     private func checkLongestRecordFits(reserved footprint: TrainingFootprint?) throws {
         guard let layers = selection.layers, !tokenCounts.isEmpty else { return }
         let need = recordBytes(tokens: longestRecord)
         guard need > budget.chunkBytes else { return }
-        let shape = "the longest record (\(longestRecord) tokens × \(layers.count) layers × \(source.streamHidden)) needs \(need >> 20)MB as f32"
+        let shape =
+            "the longest record (\(longestRecord) tokens × \(layers.count) layers × \(source.streamHidden)) needs \(need >> 20)MB as f32"
         guard let footprint else {
-            throw ProbeError.invalidOption(name: "memory budget", value: budget.description,
-                                           reason: "\(shape); the budget must be at least 5× that (\((need * 5) >> 20)MB)")
+            throw ProbeError.invalidOption(
+                name: "memory budget", value: budget.description,
+                reason: "\(shape); the budget must be at least 5× that (\((need * 5) >> 20)MB)")
         }
         throw ProbeError.invalidOption(
             name: "memory budget", value: budget.description,
@@ -142,7 +154,9 @@ public final class RecordBatchSource: ResumableBatchSource {
         try makePass(epoch: epoch, shuffle: shuffle, seed: seed, batchSize: batchSize, partition: partition, resume: nil)
     }
 
-    public func makeResumableStream(epoch: Int, shuffle: Bool, seed: UInt64, batchSize: Int, resume: StreamState?) throws -> ResumableBatchStream {
+    public func makeResumableStream(epoch: Int, shuffle: Bool, seed: UInt64, batchSize: Int, resume: StreamState?) throws
+        -> ResumableBatchStream
+    {
         try makePass(epoch: epoch, shuffle: shuffle, seed: seed, batchSize: batchSize, partition: partition, resume: resume)
     }
 
@@ -150,25 +164,32 @@ public final class RecordBatchSource: ResumableBatchSource {
     /// `epoch`), or selection order), from the start or from where `resume` left off. With
     /// `fillsEpochCache` false a pass reads the epoch cache but does not add to it (a one-off pass,
     /// such as computing pooled features, must not fill a cache no epoch will read).
-    public func makePass(epoch: Int, shuffle: Bool, seed: UInt64, batchSize: Int, partition: RankPartition,
-                         resume: StreamState?, fillsEpochCache: Bool = true) throws -> RecordBatchStream {
+    public func makePass(
+        epoch: Int, shuffle: Bool, seed: UInt64, batchSize: Int, partition: RankPartition,
+        resume: StreamState?, fillsEpochCache: Bool = true
+    ) throws -> RecordBatchStream {
         let slices = try StepSlices(partition: partition, globalBatch: max(1, batchSize))
         let stepBatch = partition.world > 1 ? slices.globalBatch : nil
         let steps = try StepCounter.completedSteps(resume, slices: slices, total: count)
         let cursor: StreamCursor
         if let saved = resume {
             let state = StepCounter.rankState(saved, slices: slices, steps: steps)
-            try StreamCursor.check(state, seed: seed, epoch: epoch, rank: partition.rank, world: partition.world, shuffle: shuffle,
-                                   stepBatch: .some(stepBatch))
+            try StreamCursor.check(
+                state, seed: seed, epoch: epoch, rank: partition.rank, world: partition.world, shuffle: shuffle,
+                stepBatch: .some(stepBatch))
             cursor = try StreamCursor(resuming: state, shards: selection.shards)
         } else {
-            cursor = try StreamCursor(shards: selection.shards, seed: seed, epoch: epoch, shuffle: shuffle, partition: partition,
-                                      stepBatch: stepBatch)
+            cursor = try StreamCursor(
+                shards: selection.shards, seed: seed, epoch: epoch, shuffle: shuffle, partition: partition,
+                stepBatch: stepBatch)
         }
-        let plan = try ChunkPlan(cursor: cursor, steps: StepCounter(slices: slices, total: count, startStep: steps),
-                                 tokenCounts: tokenCounts, chunkBytes: budget.chunkBytes, recordBytes: recordBytes(tokens:))
+        let plan = try ChunkPlan(
+            cursor: cursor, steps: StepCounter(slices: slices, total: count, startStep: steps),
+            tokenCounts: tokenCounts, chunkBytes: budget.chunkBytes, recordBytes: recordBytes(tokens:))
         let queue = max(1, cache == nil ? budget.queueBytes : budget.dataBytes / 20)
-        return RecordBatchStream(reader: ChunkReader(self, fillsCache: fillsEpochCache), plan: plan, cursor: cursor, startSteps: steps, threads: prefetchThreads, budget: queue)
+        return RecordBatchStream(
+            reader: ChunkReader(self, fillsCache: fillsEpochCache), plan: plan, cursor: cursor, startSteps: steps, threads: prefetchThreads,
+            budget: queue)
     }
 
     /// Decodes chunks into padded batches (runs on the pass's workers; thread-safe).
@@ -198,21 +219,24 @@ public final class RecordBatchSource: ResumableBatchSource {
         /// Padded bytes of a chunk (what it reserves while built and queued).
         func byteCount(_ slots: [Int]) -> Int {
             if auxiliaryName != nil { return slots.count * featureWidth * 4 }
-            return PaddedBatchBuilder.byteCount(tokenCounts: slots.map { tokenCounts[$0] }, layers: layers?.count ?? 0,
-                                                hidden: source.streamHidden)
+            return PaddedBatchBuilder.byteCount(
+                tokenCounts: slots.map { tokenCounts[$0] }, layers: layers?.count ?? 0,
+                hidden: source.streamHidden)
         }
 
         func build(_ slots: [Int], endsStep: Bool, scratch: inout [Float]) throws -> Batch {
             let hidden = source.streamHidden
             if let name = auxiliaryName {
-                var builder = PaddedBatchBuilder(tokenCounts: slots.map { _ in 0 }, layers: 0, hidden: hidden,
-                                                 featureWidth: featureWidth, endsStep: endsStep)
+                var builder = PaddedBatchBuilder(
+                    tokenCounts: slots.map { _ in 0 }, layers: 0, hidden: hidden,
+                    featureWidth: featureWidth, endsStep: endsStep)
                 for (slot, k) in slots.enumerated() {
                     let g = records[k]
                     let v = try source.streamAuxiliary(g, name: name)
                     guard v.count == featureWidth else {
-                        throw ProbeError.invalidData(source: source.streamDescription, record: "\(g)",
-                                                     reason: "auxiliary '\(name)' has \(v.count) values, expected \(featureWidth)")
+                        throw ProbeError.invalidData(
+                            source: source.streamDescription, record: "\(g)",
+                            reason: "auxiliary '\(name)' has \(v.count) values, expected \(featureWidth)")
                     }
                     builder.setFeatures(slot: slot, v)
                     builder.setLabel(slot: slot, labels[k], id: try source.streamHeader(g).id)
@@ -220,8 +244,9 @@ public final class RecordBatchSource: ResumableBatchSource {
                 return builder.batch
             }
             let layerCount = layers?.count ?? 0
-            var builder = PaddedBatchBuilder(tokenCounts: slots.map { tokenCounts[$0] }, layers: layerCount, hidden: hidden,
-                                             endsStep: endsStep)
+            var builder = PaddedBatchBuilder(
+                tokenCounts: slots.map { tokenCounts[$0] }, layers: layerCount, hidden: hidden,
+                endsStep: endsStep)
             let longest = builder.batch.tokens
             for (slot, k) in slots.enumerated() {
                 let g = records[k], n = tokenCounts[k]
@@ -231,12 +256,12 @@ public final class RecordBatchSource: ResumableBatchSource {
                         // The record's rows are contiguous in the padded batch: decode straight into it.
                         let offset = builder.valueOffset(slot: slot, layer: 0)
                         try builder.withValues { values in
-                            try read(k, global: g, into: UnsafeMutableBufferPointer(rebasing: values[offset ..< offset + total]))
+                            try read(k, global: g, into: UnsafeMutableBufferPointer(rebasing: values[offset..<offset + total]))
                         }
                     } else {
                         if scratch.count < total { scratch = [Float](repeating: 0, count: total) }
                         try scratch.withUnsafeMutableBufferPointer { buffer in
-                            let view = UnsafeMutableBufferPointer(rebasing: buffer[0 ..< total])
+                            let view = UnsafeMutableBufferPointer(rebasing: buffer[0..<total])
                             try read(k, global: g, into: view)
                             builder.setValues(slot: slot, from: UnsafeBufferPointer(view), tokens: n)
                         }

@@ -1,6 +1,6 @@
 import Foundation
-import StrataUtilities
 import Strata
+import StrataUtilities
 
 /// What a `RecordBatchSource` reads: which records of a `StreamSource` (a train or validation
 /// split, or all of them) and what of each (stored layers by position, or one auxiliary vector).
@@ -26,7 +26,7 @@ public struct RecordSelection: Sendable {
     /// `records` of `source` (nil = all, in order).
     public init(source: StreamSource, records: [Int]? = nil, content: Content) {
         let total = source.streamShards.reduce(0) { $0 + $1.records }
-        let records = records ?? Array(0 ..< total)
+        let records = records ?? Array(0..<total)
         self.init(records: records, content: content, shards: Self.shards(of: source, total: total, records: records))
     }
 
@@ -34,7 +34,7 @@ public struct RecordSelection: Sendable {
     /// them, in the same order): it keeps that selection's `shards`, so epoch orders and saved
     /// states are interchangeable between the two.
     public init(standingInFor other: RecordSelection, content: Content) {
-        self.init(records: Array(0 ..< other.records.count), content: content, shards: other.shards)
+        self.init(records: Array(0..<other.records.count), content: content, shards: other.shards)
     }
 
     private init(records: [Int], content: Content, shards: [ShardSummary]) {
@@ -58,10 +58,13 @@ public struct RecordSelection: Sendable {
     }
 
     private static func shards(of source: StreamSource, total: Int, records: [Int]) -> [ShardSummary] {
-        var hasher = FNV1a64()   // over the indices' little-endian bytes
+        var hasher = FNV1a64() // over the indices' little-endian bytes
         for r in records { hasher.feed(littleEndian: UInt64(truncatingIfNeeded: r)) }
         let hash = hasher.value
-        return [ShardSummary(name: "subset-of-\(total)", records: records.count, bytes: 0,
-                             checksum: DatasetFingerprint.of(source.streamShards) + "/" + String(hash, radix: 16))]
+        return [
+            ShardSummary(
+                name: "subset-of-\(total)", records: records.count, bytes: 0,
+                checksum: DatasetFingerprint.of(source.streamShards) + "/" + String(hash, radix: 16))
+        ]
     }
 }

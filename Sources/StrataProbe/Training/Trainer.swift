@@ -103,12 +103,14 @@ public final class Trainer {
             try checkResumable(state, recordsPerEpoch: perEpoch)
             let n = probe.parameterCount
             guard [state.parameters, state.bestParameters, state.adamFirst, state.adamSecond].allSatisfy({ $0.count == n }) else {
-                throw ProbeError.invalidOption(name: "resumed training state", value: "state", reason: "the saved arrays do not hold \(n) parameters each")
+                throw ProbeError.invalidOption(
+                    name: "resumed training state", value: "state", reason: "the saved arrays do not hold \(n) parameters each")
             }
             probe.parameters = state.parameters.values
             try optimizer.restore(step: state.adamStep, first: state.adamFirst.values, second: state.adamSecond.values)
             step = state.step; firstEpoch = state.epoch; epochsRun = state.epoch - 1
-            bestEpoch = state.bestEpoch; bestValue = state.bestValue; sinceBest = state.sinceBest; bestParameters = state.bestParameters.values
+            bestEpoch = state.bestEpoch; bestValue = state.bestValue; sinceBest = state.sinceBest;
+            bestParameters = state.bestParameters.values
             bestReport = state.bestReport; bestThreshold = state.bestThreshold; history = state.history; epochRecords = state.epochs
             resumeStream = state.stream
             if state.stream != nil {
@@ -116,7 +118,9 @@ public final class Trainer {
             }
         }
         var lastSave = Date()
-        func makeState(epoch: Int, stream: StreamState?, lossSum: Double, weightSum: Double, examples: Int, seconds: Double) -> TrainingState {
+        func makeState(epoch: Int, stream: StreamState?, lossSum: Double, weightSum: Double, examples: Int, seconds: Double)
+            -> TrainingState
+        {
             let moments = optimizer.moments
             return TrainingState(
                 configuration: probe.configuration, options: options, recordsPerEpoch: perEpoch,
@@ -133,14 +137,16 @@ public final class Trainer {
             epochsRun = epoch
             let stream: BatchStream
             if let resumable = train as? ResumableBatchSource {
-                stream = try resumable.makeResumableStream(epoch: epoch, shuffle: true, seed: options.seed, batchSize: batchSize, resume: resumeStream)
+                stream = try resumable.makeResumableStream(
+                    epoch: epoch, shuffle: true, seed: options.seed, batchSize: batchSize, resume: resumeStream)
             } else {
                 stream = try train.makeStream(epoch: epoch, shuffle: true, seed: options.seed, batchSize: batchSize)
             }
             resumeStream = nil
             defer { stream.close() }
             let started = Date()
-            var lossSum = carried.loss, weightSum = carried.weight, stepLoss = 0.0, stepWeight = 0.0, examples = carried.examples, stepExamples = 0
+            var lossSum = carried.loss, weightSum = carried.weight, stepLoss = 0.0, stepWeight = 0.0, examples = carried.examples,
+                stepExamples = 0
             let secondsBefore = carried.seconds
             carried = (0, 0, 0, 0)
             while let chunk = try stream.next() {
@@ -164,25 +170,30 @@ public final class Trainer {
                     lossSum += stepLoss; weightSum += stepWeight; stepLoss = 0; stepWeight = 0
                     let elapsed = max(1e-9, secondsBefore + Date().timeIntervalSince(started))
                     if let checkpoints, let resumable = stream as? ResumableBatchStream,
-                       (checkpoints.everySteps > 0 && step % checkpoints.everySteps == 0)
-                        || (checkpoints.everySeconds > 0 && Date().timeIntervalSince(lastSave) >= checkpoints.everySeconds) {
-                        try makeState(epoch: epoch, stream: resumable.state, lossSum: lossSum, weightSum: weightSum,
-                                      examples: examples, seconds: elapsed).save(to: checkpoints.path)
+                        (checkpoints.everySteps > 0 && step % checkpoints.everySteps == 0)
+                            || (checkpoints.everySeconds > 0 && Date().timeIntervalSince(lastSave) >= checkpoints.everySeconds)
+                    {
+                        try makeState(
+                            epoch: epoch, stream: resumable.state, lossSum: lossSum, weightSum: weightSum,
+                            examples: examples, seconds: elapsed
+                        ).save(to: checkpoints.path)
                         lastSave = Date()
                     }
-                    progress(TrainingProgress(
-                        epoch: epoch, step: step, totalSteps: totalSteps, loss: weightSum > 0 ? lossSum / weightSum : 0,
-                        examplesPerSecond: Double(examples) / elapsed, learningRate: schedule.rate(at: max(0, step - 1)),
-                        validationMetric: nil, isEpochEnd: false))
+                    progress(
+                        TrainingProgress(
+                            epoch: epoch, step: step, totalSteps: totalSteps, loss: weightSum > 0 ? lossSum / weightSum : 0,
+                            examplesPerSecond: Double(examples) / elapsed, learningRate: schedule.rate(at: max(0, step - 1)),
+                            validationMetric: nil, isEpochEnd: false))
                 }
             }
-            AllocatorTuning.releaseFreeMemory()   // the training pass's chunks and records are gone; validation's differ in size
+            AllocatorTuning.releaseFreeMemory() // the training pass's chunks and records are gone; validation's differ in size
             let trainSeconds = max(1e-9, secondsBefore + Date().timeIntervalSince(started))
             var metricValue: Double?, validationLoss: Double?
             if let validation {
                 let out = try communicator.gather(Self.evaluate(probe: probe, source: validation, workers: options.workers))
-                let score = ValidationScore(probabilities: out.probabilities, labels: out.labels, classes: out.classes,
-                                            metric: options.metric, fixedThreshold: options.fixedThreshold)
+                let score = ValidationScore(
+                    probabilities: out.probabilities, labels: out.labels, classes: out.classes,
+                    metric: options.metric, fixedThreshold: options.fixedThreshold)
                 validationLoss = score.loss
                 let report = score.report, threshold = score.threshold, value = score.metric
                 metricValue = value
@@ -202,10 +213,11 @@ public final class Trainer {
                 valLoss: validationLoss, examplesPerSecond: Double(examples) / trainSeconds,
                 seconds: secondsBefore + Date().timeIntervalSince(started))
             epochRecords.append(record)
-            progress(TrainingProgress(
-                epoch: epoch, step: step, totalSteps: totalSteps, loss: record.trainLoss,
-                examplesPerSecond: record.examplesPerSecond, learningRate: schedule.rate(at: max(0, step - 1)),
-                validationMetric: metricValue, isEpochEnd: true, epochRecord: record))
+            progress(
+                TrainingProgress(
+                    epoch: epoch, step: step, totalSteps: totalSteps, loss: record.trainLoss,
+                    examplesPerSecond: record.examplesPerSecond, learningRate: schedule.rate(at: max(0, step - 1)),
+                    validationMetric: metricValue, isEpochEnd: true, epochRecord: record))
             epoch += 1
             if let checkpoints {
                 try makeState(epoch: epoch, stream: nil, lossSum: 0, weightSum: 0, examples: 0, seconds: 0).save(to: checkpoints.path)
@@ -223,13 +235,20 @@ public final class Trainer {
     /// this many records per epoch.
     private func checkResumable(_ state: TrainingState, recordsPerEpoch: Int) throws {
         guard state.configuration == probe.configuration else {
-            throw ProbeError.invalidOption(name: "resumed training state", value: "state", reason: "the saved run trained a different probe configuration")
+            throw ProbeError.invalidOption(
+                name: "resumed training state", value: "state", reason: "the saved run trained a different probe configuration")
         }
         guard state.options == options else {
-            throw ProbeError.invalidOption(name: "resumed training state", value: "state", reason: "the saved run used different training options (epochs, batch size, learning rate, seed, ...): resume with the same options")
+            throw ProbeError.invalidOption(
+                name: "resumed training state", value: "state",
+                reason:
+                    "the saved run used different training options (epochs, batch size, learning rate, seed, ...): resume with the same options"
+            )
         }
         guard state.recordsPerEpoch == recordsPerEpoch else {
-            throw ProbeError.invalidOption(name: "resumed training state", value: "state", reason: "the saved run read \(state.recordsPerEpoch) records per epoch, this one \(recordsPerEpoch)")
+            throw ProbeError.invalidOption(
+                name: "resumed training state", value: "state",
+                reason: "the saved run read \(state.recordsPerEpoch) records per epoch, this one \(recordsPerEpoch)")
         }
     }
 
@@ -237,8 +256,9 @@ public final class Trainer {
     public static func evaluate(probe: Probe, source: BatchSource, batchSize: Int = 64, workers: Int? = nil) throws -> EvaluationOutput {
         let stream = try source.makeStream(epoch: 0, shuffle: false, seed: 0, batchSize: batchSize)
         defer { stream.close() }
-        var out = EvaluationOutput(ids: [], labels: [], probabilities: [], classes: probe.configuration.classes,
-                                   layerWeights: probe.hasLayerWeights ? [] : nil, layers: probe.configuration.layers.count)
+        var out = EvaluationOutput(
+            ids: [], labels: [], probabilities: [], classes: probe.configuration.classes,
+            layerWeights: probe.hasLayerWeights ? [] : nil, layers: probe.configuration.layers.count)
         while let batch = try stream.next() {
             let p = try probe.predict(batch: batch, workers: workers)
             out.ids += batch.ids

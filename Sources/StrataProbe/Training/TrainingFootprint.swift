@@ -28,7 +28,8 @@ public struct TrainingFootprint: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        String(format: "%.1fMB (parameters, gradients and optimizer state %.1fMB, workspaces of %d workers %.1fMB)",
-               Double(bytes) / 1_048_576, Double(parameterStateBytes) / 1_048_576, workers, Double(workspaceBytes) / 1_048_576)
+        String(
+            format: "%.1fMB (parameters, gradients and optimizer state %.1fMB, workspaces of %d workers %.1fMB)",
+            Double(bytes) / 1_048_576, Double(parameterStateBytes) / 1_048_576, workers, Double(workspaceBytes) / 1_048_576)
     }
 }

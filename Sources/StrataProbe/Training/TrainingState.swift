@@ -73,10 +73,13 @@ public struct TrainingState: Codable, Sendable {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         let state: TrainingState
-        do { state = try decoder.decode(TrainingState.self, from: data) }
-        catch { throw ProbeError.checkpoint(path: path, offset: nil, reason: "not a training state document (\(error))") }
+        do { state = try decoder.decode(TrainingState.self, from: data) } catch {
+            throw ProbeError.checkpoint(path: path, offset: nil, reason: "not a training state document (\(error))")
+        }
         guard state.format == formatName, state.version == currentVersion else {
-            throw ProbeError.checkpoint(path: path, offset: nil, reason: "format \(state.format) version \(state.version); this tool reads \(formatName) version \(currentVersion)")
+            throw ProbeError.checkpoint(
+                path: path, offset: nil,
+                reason: "format \(state.format) version \(state.version); this tool reads \(formatName) version \(currentVersion)")
         }
         guard state.epoch >= 1, state.step >= 0, state.adamStep >= 0, state.sinceBest >= 0 else {
             throw ProbeError.checkpoint(path: path, offset: nil, reason: "negative or zero epoch, step or counter")

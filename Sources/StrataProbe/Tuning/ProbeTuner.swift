@@ -34,15 +34,19 @@ public final class ProbeTuner {
     /// The search space around `base` (the kind's defaults with the user's flags applied); the
     /// unchanged base comes first. `fixed` names the settings the user gave explicitly, which stay as given.
     public static func candidates(base configuration: ProbeConfiguration, options: TrainingOptions, fixed: Set<String>) -> [Candidate] {
-        let rates: [Float] = fixed.contains("lr") ? [options.learningRate]
+        let rates: [Float] =
+            fixed.contains("lr")
+            ? [options.learningRate]
             : [options.learningRate, options.learningRate / 3, options.learningRate * 3]
         var structural: [(ProbeConfiguration, [String: String])] = [(configuration, [:])]
         switch configuration.kind {
         case .gate where !fixed.contains("gate-scale"):
             var other = configuration
             other.gateScale.toggle()
-            structural = [(configuration, ["gate-scale": configuration.gateScale ? "on" : "off"]),
-                          (other, ["gate-scale": other.gateScale ? "on" : "off"])]
+            structural = [
+                (configuration, ["gate-scale": configuration.gateScale ? "on" : "off"]),
+                (other, ["gate-scale": other.gateScale ? "on" : "off"])
+            ]
         case .mha where !fixed.contains("heads"):
             var other = configuration
             other.heads = configuration.heads == 2 ? 4 : 2
@@ -54,8 +58,10 @@ public final class ProbeTuner {
             for rate in rates {
                 var o = options
                 o.learningRate = rate
-                out.append(Candidate(configuration: config, options: o,
-                                     settings: switches.merging(["lr": String(format: "%g", Double(rate))]) { a, _ in a }))
+                out.append(
+                    Candidate(
+                        configuration: config, options: o,
+                        settings: switches.merging(["lr": String(format: "%g", Double(rate))]) { a, _ in a }))
             }
         }
         return out
@@ -84,7 +90,7 @@ public final class ProbeTuner {
         let rungs = [max(1, (fullEpochs + 2) / 3), fullEpochs]
         var survivors = Array(candidates.indices)
         for (rung, epochs) in rungs.enumerated() {
-            if rung > 0 && epochs == rungs[rung - 1] && survivors.count == 1 { break }   // nothing new to learn
+            if rung > 0 && epochs == rungs[rung - 1] && survivors.count == 1 { break } // nothing new to learn
             var scored: [(index: Int, score: ValidationScore)] = []
             for index in survivors {
                 let candidate = candidates[index]
@@ -92,8 +98,10 @@ public final class ProbeTuner {
                 options.epochs = epochs
                 let elapsed = Date().timeIntervalSince(started)
                 if let perEpoch = secondsPerEpoch, elapsed + perEpoch * Double(epochs) > budgetSeconds {
-                    let trial = TuningTrial(settings: candidate.settings, rung: rung, epochs: epochs, validationMetric: nil, validationLoss: nil,
-                                            seconds: 0, note: String(format: "skipped: ~%.0fs would pass the %.0fs budget", perEpoch * Double(epochs), budgetSeconds))
+                    let trial = TuningTrial(
+                        settings: candidate.settings, rung: rung, epochs: epochs, validationMetric: nil, validationLoss: nil,
+                        seconds: 0,
+                        note: String(format: "skipped: ~%.0fs would pass the %.0fs budget", perEpoch * Double(epochs), budgetSeconds))
                     trials.append(trial)
                     trialFinished(trial)
                     continue
@@ -105,11 +113,13 @@ public final class ProbeTuner {
                 let perEpoch = seconds / Double(max(1, result.epochsRun))
                 secondsPerEpoch = max(secondsPerEpoch ?? 0, perEpoch)
                 let out = try Trainer.evaluate(probe: probe, source: validation, workers: options.workers)
-                let score = ValidationScore(probabilities: out.probabilities, labels: out.labels, classes: out.classes,
-                                            metric: options.metric, fixedThreshold: options.fixedThreshold)
-                let trial = TuningTrial(settings: candidate.settings, rung: rung, epochs: epochs, validationMetric: score.metric,
-                                        validationLoss: score.loss, seconds: seconds,
-                                        note: "best epoch \(result.bestEpoch) of \(result.epochsRun)")
+                let score = ValidationScore(
+                    probabilities: out.probabilities, labels: out.labels, classes: out.classes,
+                    metric: options.metric, fixedThreshold: options.fixedThreshold)
+                let trial = TuningTrial(
+                    settings: candidate.settings, rung: rung, epochs: epochs, validationMetric: score.metric,
+                    validationLoss: score.loss, seconds: seconds,
+                    note: "best epoch \(result.bestEpoch) of \(result.epochsRun)")
                 trials.append(trial)
                 trialFinished(trial)
                 scored.append((index, score))
@@ -124,7 +134,8 @@ public final class ProbeTuner {
         guard let chosen = best else {
             throw ProbeError.invalidOption(name: "--tune-budget", value: "\(budgetSeconds)s", reason: "no trial finished")
         }
-        return Outcome(probe: chosen.probe, options: chosen.options, result: chosen.result,
-                       tuning: TuningRecord(method: Self.method, budgetSeconds: budgetSeconds, trials: trials, chosen: chosen.trial))
+        return Outcome(
+            probe: chosen.probe, options: chosen.options, result: chosen.result,
+            tuning: TuningRecord(method: Self.method, budgetSeconds: budgetSeconds, trials: trials, chosen: chosen.trial))
     }
 }

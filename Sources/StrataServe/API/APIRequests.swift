@@ -21,9 +21,10 @@ public struct ChatMessage: Codable, Sendable, Equatable {
         } else {
             let parts = try container.decode([Part].self, forKey: .content)
             for (index, part) in parts.enumerated() where part.type != "text" || part.text == nil {
-                throw DecodingError.dataCorrupted(.init(
-                    codingPath: container.codingPath + [CodingKeys.content, IndexKey(index)],
-                    debugDescription: "only text parts ({\"type\": \"text\", \"text\": …}) are supported"))
+                throw DecodingError.dataCorrupted(
+                    .init(
+                        codingPath: container.codingPath + [CodingKeys.content, IndexKey(index)],
+                        debugDescription: "only text parts ({\"type\": \"text\", \"text\": …}) are supported"))
             }
             content = parts.compactMap(\.text).joined()
         }
@@ -94,8 +95,10 @@ public struct CompletionRequest: Decodable, Sendable {
         } else {
             let prompts = try container.decode([String].self, forKey: .prompt)
             guard prompts.count == 1 else {
-                throw DecodingError.dataCorrupted(.init(codingPath: [CodingKeys.prompt],
-                                                        debugDescription: "give one prompt (a string or a list of one)"))
+                throw DecodingError.dataCorrupted(
+                    .init(
+                        codingPath: [CodingKeys.prompt],
+                        debugDescription: "give one prompt (a string or a list of one)"))
             }
             prompt = prompts[0]
         }

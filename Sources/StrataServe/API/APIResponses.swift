@@ -60,10 +60,13 @@ struct CompletionHeader: Sendable {
     var created: Int
     var model: String
 
-    func envelope<Choice>(_ object: String, _ choices: [Choice], usage: Usage? = nil,
-                          guardReport: ProbeReport? = nil) -> CompletionEnvelope<Choice> {
-        CompletionEnvelope(id: id, object: object, created: created, model: model, choices: choices, usage: usage,
-                           strataGuard: guardReport)
+    func envelope<Choice>(
+        _ object: String, _ choices: [Choice], usage: Usage? = nil,
+        guardReport: ProbeReport? = nil
+    ) -> CompletionEnvelope<Choice> {
+        CompletionEnvelope(
+            id: id, object: object, created: created, model: model, choices: choices, usage: usage,
+            strataGuard: guardReport)
     }
 }
 

@@ -12,8 +12,9 @@ enum ChatPrompt {
     static func render(_ messages: [ChatMessage], template: ChatTemplate, messagesField: String = "messages") throws -> String {
         guard !messages.isEmpty else { throw ServeAPIError.invalid(messagesField, "give at least one message") }
         for (index, message) in messages.enumerated() where !roles.contains(message.role) {
-            throw ServeAPIError.invalid("\(messagesField)[\(index)].role",
-                                        "'\(message.role)' is not one of \(roles.sorted().joined(separator: ", "))")
+            throw ServeAPIError.invalid(
+                "\(messagesField)[\(index)].role",
+                "'\(message.role)' is not one of \(roles.sorted().joined(separator: ", "))")
         }
         var system: String?
         var turns = messages[...]

@@ -15,8 +15,10 @@ public struct ServeAPIError: Error, Equatable, CustomStringConvertible, Sendable
     /// Seconds after which a retry may succeed (sent as `Retry-After`).
     public var retryAfterSeconds: Int?
 
-    public init(status: Int, message: String, type: String = "invalid_request_error", param: String? = nil,
-                code: String? = nil, retryAfterSeconds: Int? = nil) {
+    public init(
+        status: Int, message: String, type: String = "invalid_request_error", param: String? = nil,
+        code: String? = nil, retryAfterSeconds: Int? = nil
+    ) {
         self.status = status
         self.message = message
         self.type = type
@@ -39,14 +41,18 @@ public struct ServeAPIError: Error, Equatable, CustomStringConvertible, Sendable
 
     /// The body is over the size limit (413).
     public static func bodyTooLarge(limit: Int) -> ServeAPIError {
-        ServeAPIError(status: 413, message: "the request body is larger than the server's limit of \(limit) bytes "
-                      + "(--max-body-bytes)", code: "body_too_large")
+        ServeAPIError(
+            status: 413,
+            message: "the request body is larger than the server's limit of \(limit) bytes "
+                + "(--max-body-bytes)", code: "body_too_large")
     }
 
     /// The queue is full (429): the client should retry later.
     public static func queueFull(limit: Int) -> ServeAPIError {
-        ServeAPIError(status: 429, message: "the server's request queue is full (\(limit) requests, --queue-limit); "
-                      + "retry later", type: "rate_limit_error", code: "queue_full", retryAfterSeconds: 1)
+        ServeAPIError(
+            status: 429,
+            message: "the server's request queue is full (\(limit) requests, --queue-limit); "
+                + "retry later", type: "rate_limit_error", code: "queue_full", retryAfterSeconds: 1)
     }
 
     /// The server is shutting down (503).
@@ -56,8 +62,9 @@ public struct ServeAPIError: Error, Equatable, CustomStringConvertible, Sendable
 
     /// The request ran past its deadline (504).
     public static func timedOut(seconds: Double) -> ServeAPIError {
-        ServeAPIError(status: 504, message: "the request did not finish within \(seconds) s (--request-timeout)",
-                      type: "server_error", code: "timeout")
+        ServeAPIError(
+            status: 504, message: "the request did not finish within \(seconds) s (--request-timeout)",
+            type: "server_error", code: "timeout")
     }
 
     /// A missing or wrong API key (401).

@@ -11,8 +11,10 @@ final class ClassifyTask: PassTask {
     /// `leased[text][probe]` for the current pass.
     private var leased: [[ServingProbe]] = []
 
-    init(ticket: RequestTicket, texts: [[Int32]], probeNames: [String], threshold: Float?,
-         deliver: @escaping (Result<[[ProbeVerdict]], ServeAPIError>) -> Void) {
+    init(
+        ticket: RequestTicket, texts: [[Int32]], probeNames: [String], threshold: Float?,
+        deliver: @escaping (Result<[[ProbeVerdict]], ServeAPIError>) -> Void
+    ) {
         self.ticket = ticket
         self.texts = texts
         self.probeNames = probeNames

@@ -43,8 +43,10 @@ final class GenerationTask {
     var ended = false
 
     /// `screened`: the server's guard (if any) reads the prefill.
-    init(ticket: RequestTicket, prompt: [Int32], maxTokens: Int, sampling: SamplingOptions, screened: Bool,
-         threshold: Float?, tokenizer: Tokenizer, events: AsyncThrowingStream<GenerationEvent, any Error>.Continuation) {
+    init(
+        ticket: RequestTicket, prompt: [Int32], maxTokens: Int, sampling: SamplingOptions, screened: Bool,
+        threshold: Float?, tokenizer: Tokenizer, events: AsyncThrowingStream<GenerationEvent, any Error>.Continuation
+    ) {
         self.ticket = ticket
         self.prompt = prompt
         self.maxTokens = maxTokens

@@ -27,8 +27,10 @@ final class HiddenStatesTask: PassTask {
     private var received: [Int: [Float]] = [:]
     private let deliver: (Result<HiddenStatesResult, ServeAPIError>) -> Void
 
-    init(ticket: RequestTicket, tokens: [Int32], layers: [Int], pooling: HiddenStatePooling, hiddenSize: Int,
-         deliver: @escaping (Result<HiddenStatesResult, ServeAPIError>) -> Void) {
+    init(
+        ticket: RequestTicket, tokens: [Int32], layers: [Int], pooling: HiddenStatePooling, hiddenSize: Int,
+        deliver: @escaping (Result<HiddenStatesResult, ServeAPIError>) -> Void
+    ) {
         self.ticket = ticket
         texts = [tokens]
         self.layers = layers
@@ -65,8 +67,10 @@ final class HiddenStatesTask: PassTask {
         var values: [Float] = []
         for layer in layers {
             guard let rows = received[layer] else {
-                throw ServeAPIError.internalFailure(ServeConfigurationError(what: "hidden state \(layer)",
-                                                                            why: "the forward pass did not produce it"))
+                throw ServeAPIError.internalFailure(
+                    ServeConfigurationError(
+                        what: "hidden state \(layer)",
+                        why: "the forward pass did not produce it"))
             }
             values += rows
         }

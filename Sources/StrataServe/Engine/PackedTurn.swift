@@ -131,8 +131,10 @@ final class PackedTurn: HiddenStateSink {
     /// Hands the pass's results to their owners: completes the pass tasks, builds the prefilled generations
     /// (their guards' verdicts from the pass), and gives decoded logits back. Per-owner failures are
     /// reported through `failed`, never thrown.
-    func deliver(_ result: ForwardResult, prefillStart: UInt64, stopTokens: Set<Int32>,
-                 failed: (TurnWork, ServeAPIError) -> Void) -> [GenerationOutcome] {
+    func deliver(
+        _ result: ForwardResult, prefillStart: UInt64, stopTokens: Set<Int32>,
+        failed: (TurnWork, ServeAPIError) -> Void
+    ) -> [GenerationOutcome] {
         var outcomes: [GenerationOutcome] = []
         var completed = Set<ObjectIdentifier>()
         for (sequence, owner) in owners.enumerated() {
@@ -142,11 +144,13 @@ final class PackedTurn: HiddenStateSink {
                 do { try task.complete() } catch { task.fail(ServeScheduler.apiError(error)) }
             case .prompt(let task, let probe, let cache):
                 do {
-                    let session = try GenerationSession(model: model, prompt: task.prompt, prefilled: cache,
-                                                        logits: result.nextLogits[sequence] ?? [])
-                    let generation = try GuardedGeneration(prefilled: session, maxTokens: task.maxTokens,
-                                                           sampling: task.sampling, stopTokens: stopTokens, guard: probe,
-                                                           threshold: task.threshold, prefillStart: prefillStart)
+                    let session = try GenerationSession(
+                        model: model, prompt: task.prompt, prefilled: cache,
+                        logits: result.nextLogits[sequence] ?? [])
+                    let generation = try GuardedGeneration(
+                        prefilled: session, maxTokens: task.maxTokens,
+                        sampling: task.sampling, stopTokens: stopTokens, guard: probe,
+                        threshold: task.threshold, prefillStart: prefillStart)
                     outcomes.append(.prefilled(task, generation))
                 } catch {
                     failed(.prompt(task), ServeScheduler.apiError(error))

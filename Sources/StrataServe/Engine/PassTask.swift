@@ -45,7 +45,8 @@ extension HiddenStateRequest {
         for request in requests {
             if let chosen = request.layers { layers.formUnion(chosen) } else { all = true }
         }
-        return HiddenStateRequest(layers: all ? nil : layers.sorted(),
-                                  wantLastLogProbs: requests.contains { $0.wantLastLogProbs })
+        return HiddenStateRequest(
+            layers: all ? nil : layers.sorted(),
+            wantLastLogProbs: requests.contains { $0.wantLastLogProbs })
     }
 }

@@ -249,8 +249,9 @@ public final class ServeScheduler: @unchecked Sendable {
         return nil
     }
 
-    static let cancelled = ServeAPIError(status: 499, message: "the client closed the request", type: "server_error",
-                                         code: "cancelled")
+    static let cancelled = ServeAPIError(
+        status: 499, message: "the client closed the request", type: "server_error",
+        code: "cancelled")
 
     static func apiError(_ error: any Error) -> ServeAPIError {
         switch error {

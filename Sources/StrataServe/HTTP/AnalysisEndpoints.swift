@@ -11,16 +11,20 @@ struct AnalysisEndpoints: Sendable {
         let body = try await JSONBody.decode(ClassifyRequest.self, from: request, limit: context.limits.maxBodyBytes)
         guard !body.texts.isEmpty else { throw ServeAPIError.invalid("texts", "give at least one text") }
         guard body.texts.count <= context.limits.maxTextsPerRequest else {
-            throw ServeAPIError.invalid("texts", "\(body.texts.count) texts are more than the limit of "
-                                        + "\(context.limits.maxTextsPerRequest) per request")
+            throw ServeAPIError.invalid(
+                "texts",
+                "\(body.texts.count) texts are more than the limit of "
+                    + "\(context.limits.maxTextsPerRequest) per request")
         }
         let names = body.probes ?? context.probeNames
         guard !names.isEmpty else {
             throw ServeAPIError.invalid("probes", "the server has no probes (start it with --probe NAME=PATH or --guard)")
         }
         for (index, name) in names.enumerated() where !context.probeNames.contains(name) {
-            throw ServeAPIError(status: 404, message: "probes[\(index)]: unknown probe '\(name)'; this server has "
-                                + "\(context.probeNames.joined(separator: ", "))", param: "probes[\(index)]", code: "unknown_probe")
+            throw ServeAPIError(
+                status: 404,
+                message: "probes[\(index)]: unknown probe '\(name)'; this server has "
+                    + "\(context.probeNames.joined(separator: ", "))", param: "probes[\(index)]", code: "unknown_probe")
         }
         guard Set(names).count == names.count else { throw ServeAPIError.invalid("probes", "a probe is named twice") }
         if let threshold = body.threshold, !(threshold >= 0 && threshold <= 1) {
@@ -31,8 +35,9 @@ struct AnalysisEndpoints: Sendable {
         }
         let chat = body.chatTemplate == true
         let texts = try body.texts.enumerated().map { index, text in
-            try context.promptTokens(chat ? context.model.chat.prompt(user: text, system: body.system) : text,
-                                     field: "texts[\(index)]")
+            try context.promptTokens(
+                chat ? context.model.chat.prompt(user: text, system: body.system) : text,
+                field: "texts[\(index)]")
         }
         let verdicts: [[ProbeVerdict]] = try await context.run(connected: requestContext.connected) { ticket, deliver in
             ClassifyTask(ticket: ticket, texts: texts, probeNames: names, threshold: body.threshold, deliver: deliver)
@@ -41,8 +46,9 @@ struct AnalysisEndpoints: Sendable {
             for (name, verdict) in zip(names, row) { context.metrics.verdict(probe: name, flagged: verdict.flagged) }
         }
         let results = verdicts.enumerated().map { index, row in
-            ClassifyResponse.Result(index: index, tokens: texts[index].count,
-                                    probes: Dictionary(uniqueKeysWithValues: zip(names, row.map(ProbeReport.init))))
+            ClassifyResponse.Result(
+                index: index, tokens: texts[index].count,
+                probes: Dictionary(uniqueKeysWithValues: zip(names, row.map(ProbeReport.init))))
         }
         return try JSONResponse.make(ClassifyResponse(model: context.modelID, results: results))
     }
@@ -70,17 +76,21 @@ struct AnalysisEndpoints: Sendable {
         let hidden = context.model.llama.config.hiddenSize
         let bytes = layers.count * (pooling == .none ? tokens.count : 1) * hidden * (encoding == .float32 ? 4 : 2)
         guard bytes <= context.limits.maxHiddenStateBytes else {
-            throw ServeAPIError.invalid("layers", "the answer would hold \(bytes) bytes of states, more than the limit of "
-                                        + "\(context.limits.maxHiddenStateBytes) (--max-hidden-state-bytes): ask for fewer "
-                                        + "layers, a shorter text or pooling")
+            throw ServeAPIError.invalid(
+                "layers",
+                "the answer would hold \(bytes) bytes of states, more than the limit of "
+                    + "\(context.limits.maxHiddenStateBytes) (--max-hidden-state-bytes): ask for fewer "
+                    + "layers, a shorter text or pooling")
         }
         let result: HiddenStatesResult = try await context.run(connected: requestContext.connected) { ticket, deliver in
-            HiddenStatesTask(ticket: ticket, tokens: tokens, layers: layers, pooling: pooling, hiddenSize: hidden,
-                             deliver: deliver)
+            HiddenStatesTask(
+                ticket: ticket, tokens: tokens, layers: layers, pooling: pooling, hiddenSize: hidden,
+                deliver: deliver)
         }
-        return try JSONResponse.make(HiddenStatesResponse(
-            model: context.modelID, tokens: tokens, layers: layers, pooling: pooling, dtype: encoding, shape: result.shape,
-            data: Self.base64(result.values, encoding: encoding)))
+        return try JSONResponse.make(
+            HiddenStatesResponse(
+                model: context.modelID, tokens: tokens, layers: layers, pooling: pooling, dtype: encoding, shape: result.shape,
+                data: Self.base64(result.values, encoding: encoding)))
     }
 
     /// Little-endian bytes of `values` in `encoding`, base64-encoded.

@@ -20,9 +20,11 @@ struct GenerationEndpoints: Sendable {
             let includeUsage = body.generation.streamOptions?.includeUsage == true
             return ServerSentEvents.response(events: events, ticket: ticket, firstToken: firstToken) { event, promptTokens in
                 func chunk(_ delta: ChatMessageBody, finish: FinishReason? = nil, guardReport: ProbeReport? = nil)
-                    -> CompletionEnvelope<ChatChoice> {
-                    header.envelope("chat.completion.chunk", [ChatChoice(delta: delta, finishReason: finish)],
-                                    guardReport: guardReport)
+                    -> CompletionEnvelope<ChatChoice>
+                {
+                    header.envelope(
+                        "chat.completion.chunk", [ChatChoice(delta: delta, finishReason: finish)],
+                        guardReport: guardReport)
                 }
                 switch event {
                 case .started(_, let verdict):
@@ -32,8 +34,10 @@ struct GenerationEndpoints: Sendable {
                 case .finished(let reason, let completion):
                     var last = [chunk(.init(refusal: reason == .contentFilter ? Self.refusal : nil), finish: reason)]
                     if includeUsage {
-                        last.append(header.envelope("chat.completion.chunk", [ChatChoice](),
-                                                    usage: Usage(prompt: promptTokens, completion: completion)))
+                        last.append(
+                            header.envelope(
+                                "chat.completion.chunk", [ChatChoice](),
+                                usage: Usage(prompt: promptTokens, completion: completion)))
                     }
                     return last
                 }
@@ -41,12 +45,14 @@ struct GenerationEndpoints: Sendable {
         }
         let outcome = try await GenerationOutcome.collect(events, ticket: ticket, firstToken: firstToken)
         let refused = outcome.finish == .contentFilter
-        let message = ChatMessageBody(role: "assistant", content: refused ? nil : outcome.text,
-                                      refusal: refused ? Self.refusal : nil)
-        return try JSONResponse.make(header.envelope(
-            "chat.completion", [ChatChoice(message: message, finishReason: outcome.finish)],
-            usage: Usage(prompt: outcome.promptTokens, completion: outcome.completionTokens),
-            guardReport: outcome.verdict.map(ProbeReport.init)))
+        let message = ChatMessageBody(
+            role: "assistant", content: refused ? nil : outcome.text,
+            refusal: refused ? Self.refusal : nil)
+        return try JSONResponse.make(
+            header.envelope(
+                "chat.completion", [ChatChoice(message: message, finishReason: outcome.finish)],
+                usage: Usage(prompt: outcome.promptTokens, completion: outcome.completionTokens),
+                guardReport: outcome.verdict.map(ProbeReport.init)))
     }
 
     func completion(_ request: Request, _ requestContext: ServeRequestContext) async throws -> Response {
@@ -61,21 +67,28 @@ struct GenerationEndpoints: Sendable {
             return ServerSentEvents.response(events: events, ticket: ticket, firstToken: firstToken) { event, promptTokens in
                 switch event {
                 case .started(_, let verdict):
-                    return [header.envelope("text_completion", [TextChoice(text: "")],
-                                            guardReport: verdict.map(ProbeReport.init))]
+                    return [
+                        header.envelope(
+                            "text_completion", [TextChoice(text: "")],
+                            guardReport: verdict.map(ProbeReport.init))
+                    ]
                 case .text(let piece):
                     return [header.envelope("text_completion", [TextChoice(text: piece)])]
                 case .finished(let reason, let completion):
-                    return [header.envelope("text_completion", [TextChoice(text: "", finishReason: reason)],
-                                            usage: includeUsage ? Usage(prompt: promptTokens, completion: completion) : nil)]
+                    return [
+                        header.envelope(
+                            "text_completion", [TextChoice(text: "", finishReason: reason)],
+                            usage: includeUsage ? Usage(prompt: promptTokens, completion: completion) : nil)
+                    ]
                 }
             }
         }
         let outcome = try await GenerationOutcome.collect(events, ticket: ticket, firstToken: firstToken)
-        return try JSONResponse.make(header.envelope(
-            "text_completion", [TextChoice(text: outcome.text, finishReason: outcome.finish)],
-            usage: Usage(prompt: outcome.promptTokens, completion: outcome.completionTokens),
-            guardReport: outcome.verdict.map(ProbeReport.init)))
+        return try JSONResponse.make(
+            header.envelope(
+                "text_completion", [TextChoice(text: outcome.text, finishReason: outcome.finish)],
+                usage: Usage(prompt: outcome.promptTokens, completion: outcome.completionTokens),
+                guardReport: outcome.verdict.map(ProbeReport.init)))
     }
 
     static let refusal = "The request was refused: the guard probe flagged the prompt."
@@ -102,10 +115,12 @@ struct GenerationEndpoints: Sendable {
         guard topK >= 0 else { throw ServeAPIError.invalid("top_k", "must be >= 0, got \(topK)") }
         let seed = body.seed ?? 0
         guard seed >= 0 else { throw ServeAPIError.invalid("seed", "must be >= 0, got \(seed)") }
-        let maxTokens = try checkedMaxTokens(body.maxTokens ?? defaultMaxTokens ?? context.limits.defaultCompletionTokens,
-                                             field: "max_tokens")
-        return Settings(maxTokens: maxTokens,
-                        sampling: SamplingOptions(temperature: Float(temperature), topK: topK, seed: UInt64(seed)))
+        let maxTokens = try checkedMaxTokens(
+            body.maxTokens ?? defaultMaxTokens ?? context.limits.defaultCompletionTokens,
+            field: "max_tokens")
+        return Settings(
+            maxTokens: maxTokens,
+            sampling: SamplingOptions(temperature: Float(temperature), topK: topK, seed: UInt64(seed)))
     }
 
     private func checkedMaxTokens(_ value: Int, field: String) throws -> Int {
@@ -117,13 +132,15 @@ struct GenerationEndpoints: Sendable {
     }
 
     private func start(prompt: [Int32], settings: Settings, connected: @escaping @Sendable () -> Bool) throws
-        -> (AsyncThrowingStream<GenerationEvent, any Error>, RequestTicket) {
+        -> (AsyncThrowingStream<GenerationEvent, any Error>, RequestTicket)
+    {
         let ticket = RequestTicket(timeoutSeconds: context.limits.requestTimeoutSeconds, connected: connected)
         let (events, continuation) = AsyncThrowingStream.makeStream(of: GenerationEvent.self)
         continuation.onTermination = { _ in ticket.cancellation.cancel() }
-        let task = GenerationTask(ticket: ticket, prompt: prompt, maxTokens: settings.maxTokens, sampling: settings.sampling,
-                                  screened: true, threshold: context.guardThreshold, tokenizer: context.model.tokenizer,
-                                  events: continuation)
+        let task = GenerationTask(
+            ticket: ticket, prompt: prompt, maxTokens: settings.maxTokens, sampling: settings.sampling,
+            screened: true, threshold: context.guardThreshold, tokenizer: context.model.tokenizer,
+            events: continuation)
         try context.scheduler.submit(task)
         return (events, ticket)
     }
@@ -138,8 +155,10 @@ struct GenerationOutcome {
     var finish = FinishReason.stop
 
     /// Gathers `events`; `firstToken` is called when the first generated text arrives.
-    static func collect(_ events: AsyncThrowingStream<GenerationEvent, any Error>, ticket: RequestTicket,
-                        firstToken: @Sendable () -> Void) async throws -> Self {
+    static func collect(
+        _ events: AsyncThrowingStream<GenerationEvent, any Error>, ticket: RequestTicket,
+        firstToken: @Sendable () -> Void
+    ) async throws -> Self {
         try await withTaskCancellationHandler {
             var outcome = GenerationOutcome()
             for try await event in events {
@@ -173,30 +192,31 @@ enum ServerSentEvents {
         firstToken: @escaping @Sendable () -> Void,
         chunks: @escaping @Sendable (_ event: GenerationEvent, _ promptTokens: Int) -> [Chunk]
     ) -> Response {
-        Response(status: .ok, headers: [.contentType: contentType, .cacheControl: "no-cache"],
-                 body: ResponseBody { writer in
-            var promptTokens = 0
-            var sentText = false
-            do {
-                for try await event in events {
-                    if case .started(let count, _) = event { promptTokens = count }
-                    for chunk in chunks(event, promptTokens) {
-                        try await writer.write(ByteBuffer(string: "data: \(try JSONResponse.encodeLine(chunk))\n\n"))
+        Response(
+            status: .ok, headers: [.contentType: contentType, .cacheControl: "no-cache"],
+            body: ResponseBody { writer in
+                var promptTokens = 0
+                var sentText = false
+                do {
+                    for try await event in events {
+                        if case .started(let count, _) = event { promptTokens = count }
+                        for chunk in chunks(event, promptTokens) {
+                            try await writer.write(ByteBuffer(string: "data: \(try JSONResponse.encodeLine(chunk))\n\n"))
+                        }
+                        if case .text = event, !sentText {
+                            sentText = true
+                            firstToken()
+                        }
                     }
-                    if case .text = event, !sentText {
-                        sentText = true
-                        firstToken()
-                    }
+                } catch let error as ServeAPIError {
+                    let line = (try? JSONResponse.encodeLine(ErrorEnvelope(error))) ?? "{}"
+                    try await writer.write(ByteBuffer(string: "data: \(line)\n\n"))
+                } catch {
+                    ticket.cancellation.cancel()
+                    throw error
                 }
-            } catch let error as ServeAPIError {
-                let line = (try? JSONResponse.encodeLine(ErrorEnvelope(error))) ?? "{}"
-                try await writer.write(ByteBuffer(string: "data: \(line)\n\n"))
-            } catch {
-                ticket.cancellation.cancel()
-                throw error
-            }
-            try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
-            try await writer.finish(nil)
-        })
+                try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+                try await writer.finish(nil)
+            })
     }
 }

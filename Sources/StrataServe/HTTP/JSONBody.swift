@@ -79,8 +79,9 @@ enum JSONResponse {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(value)
-        return Response(status: status, headers: [.contentType: "application/json"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     static func encodeLine(_ value: some Encodable) throws -> String {
@@ -93,7 +94,8 @@ enum JSONResponse {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let retry = error.retryAfterSeconds { headers[.retryAfter] = String(retry) }
         let body = (try? encodeLine(ErrorEnvelope(error))) ?? #"{"error":{"message":"error","type":"server_error"}}"#
-        return Response(status: .init(code: error.status), headers: headers,
-                        body: .init(byteBuffer: ByteBuffer(string: body)))
+        return Response(
+            status: .init(code: error.status), headers: headers,
+            body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 }

@@ -17,8 +17,10 @@ public struct ServeContext: Sendable {
     /// Unix time the server started.
     public let created = Int(Date().timeIntervalSince1970)
 
-    public init(model: ServedModel, scheduler: ServeScheduler, limits: ServeLimits, metrics: ServeMetrics,
-                modelID: String, probeNames: [String], hasGuard: Bool, guardThreshold: Float?) {
+    public init(
+        model: ServedModel, scheduler: ServeScheduler, limits: ServeLimits, metrics: ServeMetrics,
+        modelID: String, probeNames: [String], hasGuard: Bool, guardThreshold: Float?
+    ) {
         self.model = model
         self.scheduler = scheduler
         self.limits = limits
@@ -34,17 +36,22 @@ public struct ServeContext: Sendable {
         let tokens = model.tokenizer.encode(text)
         guard !tokens.isEmpty else { throw ServingError.emptyPrompt(source: field, field: field).apiError }
         guard tokens.count <= limits.maxPromptTokens else {
-            throw ServeAPIError.invalid(field, "the prompt is \(tokens.count) tokens, more than the limit of "
-                                        + "\(limits.maxPromptTokens) (--max-prompt-tokens)")
+            throw ServeAPIError.invalid(
+                field,
+                "the prompt is \(tokens.count) tokens, more than the limit of "
+                    + "\(limits.maxPromptTokens) (--max-prompt-tokens)")
         }
         return tokens
     }
 
     /// Submits a pass task made by `make` and waits for its result; a cancelled request or a closed
     /// connection (`connected` false) drops the task.
-    func run<Output>(connected: @escaping @Sendable () -> Bool,
-                     _ make: (RequestTicket, @escaping @Sendable (Result<Output, ServeAPIError>) -> Void) -> any PassTask)
-        async throws -> Output {
+    func run<Output>(
+        connected: @escaping @Sendable () -> Bool,
+        _ make: (RequestTicket, @escaping @Sendable (Result<Output, ServeAPIError>) -> Void) -> any PassTask
+    )
+        async throws -> Output
+    {
         let ticket = RequestTicket(timeoutSeconds: limits.requestTimeoutSeconds, connected: connected)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
@@ -58,7 +65,8 @@ public struct ServeContext: Sendable {
 
     /// A new response's id (`prefix` + 12 random base-36 digits), the time and the model id.
     func header(prefix: String) -> CompletionHeader {
-        CompletionHeader(id: prefix + (0..<12).map { _ in String(UInt8.random(in: 0..<36), radix: 36) }.joined(),
-                         created: Int(Date().timeIntervalSince1970), model: modelID)
+        CompletionHeader(
+            id: prefix + (0..<12).map { _ in String(UInt8.random(in: 0..<36), radix: 36) }.joined(),
+            created: Int(Date().timeIntervalSince1970), model: modelID)
     }
 }

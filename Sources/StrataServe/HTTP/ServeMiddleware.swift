@@ -14,8 +14,10 @@ struct ServeMiddleware<Context: RequestContext>: RouterMiddleware {
     /// Paths served without the API key.
     static var openPaths: Set<String> { ["/health"] }
 
-    func handle(_ request: Request, context: Context,
-                next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         let start = DispatchTime.now().uptimeNanoseconds
         let path = request.uri.path
         var response: Response
@@ -54,8 +56,12 @@ struct ServeMiddleware<Context: RequestContext>: RouterMiddleware {
             return ServeAPIError(status: 413, message: "the request body is too large", code: "body_too_large")
         case let error as any HTTPResponseError:
             let code = Int(error.status.code)
-            let message = code == 404 ? "no such endpoint" : code == 405 ? "method not allowed on this endpoint"
-                : "\(error.status.reasonPhrase)"
+            let message =
+                code == 404
+                ? "no such endpoint"
+                : code == 405
+                    ? "method not allowed on this endpoint"
+                    : "\(error.status.reasonPhrase)"
             return ServeAPIError(status: code, message: message, type: code >= 500 ? "server_error" : "invalid_request_error")
         default:
             return .internalFailure(error)

@@ -24,8 +24,10 @@ public enum StrataServer {
         let generation = GenerationEndpoints(context: context)
         let analysis = AnalysisEndpoints(context: context)
         let openAPI = OpenAPIDocument.json(limits: context.limits, probes: context.probeNames)
-        let paths: Set<String> = ["/v1/chat/completions", "/v1/completions", "/v1/classify", "/v1/hidden-states",
-                                  "/v1/models", "/health", "/metrics", "/openapi.json"]
+        let paths: Set<String> = [
+            "/v1/chat/completions", "/v1/completions", "/v1/classify", "/v1/hidden-states",
+            "/v1/models", "/health", "/metrics", "/openapi.json"
+        ]
         let router = Router(context: ServeRequestContext.self)
         router.add(middleware: ServeMiddleware(metrics: context.metrics, apiKey: apiKey, knownPaths: paths))
         router.post("/v1/chat/completions") { request, requestContext in try await generation.chat(request, requestContext) }
@@ -35,28 +37,35 @@ public enum StrataServer {
             try await analysis.hiddenStates(request, requestContext)
         }
         router.get("/v1/models") { _, _ in
-            try JSONResponse.make(ModelList(data: [.init(
-                id: context.modelID, created: context.created, hiddenStates: context.model.llama.numHiddenStates,
-                probes: context.probeNames)]))
+            try JSONResponse.make(
+                ModelList(data: [
+                    .init(
+                        id: context.modelID, created: context.created, hiddenStates: context.model.llama.numHiddenStates,
+                        probes: context.probeNames)
+                ]))
         }
         router.get("/health") { _, _ in
             try JSONResponse.make(HealthReport(status: "ok", queueDepth: context.scheduler.depth))
         }
         router.get("/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                     body: .init(byteBuffer: ByteBuffer(string: context.metrics.render())))
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(string: context.metrics.render())))
         }
         router.get("/openapi.json") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/json"],
-                     body: .init(byteBuffer: ByteBuffer(bytes: openAPI)))
+            Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: openAPI)))
         }
         return router
     }
 
     /// Serves until SIGTERM or SIGINT, then stops accepting connections, lets in-flight requests finish and
     /// returns. `onListening` gets the bound address (the port is the real one when `listener.port` is 0).
-    public static func run(_ context: ServeContext, listener: Listener,
-                           onListening: @escaping @Sendable (_ host: String, _ port: Int) -> Void) async throws {
+    public static func run(
+        _ context: ServeContext, listener: Listener,
+        onListening: @escaping @Sendable (_ host: String, _ port: Int) -> Void
+    ) async throws {
         let app = Application(
             router: router(context, apiKey: listener.apiKey),
             server: .http1(configuration: .init(additionalChannelHandlers: [ClientGoneHandler()])),
@@ -67,8 +76,9 @@ public enum StrataServer {
         do {
             try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
         } catch let error as IOError {
-            throw ServeConfigurationError(what: "--host \(listener.host) --port \(listener.port)",
-                                          why: "cannot listen there: \(error)")
+            throw ServeConfigurationError(
+                what: "--host \(listener.host) --port \(listener.port)",
+                why: "cannot listen there: \(error)")
         }
     }
 }

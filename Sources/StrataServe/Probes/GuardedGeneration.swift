@@ -54,8 +54,10 @@ public final class GuardedGeneration {
     /// the probe predicts class 1 (for a binary probe: P(class 1) >= `threshold`, default the checkpoint's
     /// validation threshold, else 0.5). Steps then decode up to `maxTokens` tokens with `sampling`, stopping
     /// at `stopTokens`.
-    public convenience init(model: LlamaModel, prompt: [Int32], maxTokens: Int, sampling: SamplingOptions = .greedy,
-                            stopTokens: Set<Int32>, guard probe: ServingProbe? = nil, threshold: Float? = nil) throws {
+    public convenience init(
+        model: LlamaModel, prompt: [Int32], maxTokens: Int, sampling: SamplingOptions = .greedy,
+        stopTokens: Set<Int32>, guard probe: ServingProbe? = nil, threshold: Float? = nil
+    ) throws {
         guard !prompt.isEmpty else { throw ServingError.emptyPrompt(source: "prompt") }
         let prefillStart = DispatchTime.now().uptimeNanoseconds
         if let probe { try probe.begin(tokens: prompt.count) }
@@ -63,16 +65,19 @@ public final class GuardedGeneration {
             model: model, prompt: prompt, maxNewTokens: maxTokens,
             request: probe.map { HiddenStateRequest(layers: $0.request.layers) } ?? HiddenStateRequest(layers: []),
             sink: probe)
-        try self.init(prefilled: session, maxTokens: maxTokens, sampling: sampling, stopTokens: stopTokens,
-                      guard: probe, threshold: threshold, prefillStart: prefillStart)
+        try self.init(
+            prefilled: session, maxTokens: maxTokens, sampling: sampling, stopTokens: stopTokens,
+            guard: probe, threshold: threshold, prefillStart: prefillStart)
     }
 
     /// A generation whose prompt has already been prefilled into `session` (for example in a packed pass
     /// shared with other requests), with `probe` (begun on the prompt) fed that pass's hidden states;
     /// `prefillStart` (`DispatchTime` uptime nanoseconds) is when the prefill began.
-    public init(prefilled session: GenerationSession, maxTokens: Int, sampling: SamplingOptions = .greedy,
-                stopTokens: Set<Int32>, guard probe: ServingProbe? = nil, threshold: Float? = nil,
-                prefillStart: UInt64) throws {
+    public init(
+        prefilled session: GenerationSession, maxTokens: Int, sampling: SamplingOptions = .greedy,
+        stopTokens: Set<Int32>, guard probe: ServingProbe? = nil, threshold: Float? = nil,
+        prefillStart: UInt64
+    ) throws {
         sampler = try TokenSampler(options: sampling)
         self.maxTokens = maxTokens
         self.stopTokens = stopTokens
@@ -131,14 +136,18 @@ public final class GuardedGeneration {
 
     /// Prefill, guard and generation in one call; `onToken` sees each token as it is produced and may
     /// return false to stop.
-    public static func run(model: LlamaModel, prompt: [Int32], maxTokens: Int, sampling: SamplingOptions = .greedy,
-                           stopTokens: Set<Int32>, guard probe: ServingProbe? = nil, threshold: Float? = nil,
-                           onToken: (Int32) throws -> Bool = { _ in true }) throws -> Result {
-        let generation = try GuardedGeneration(model: model, prompt: prompt, maxTokens: maxTokens, sampling: sampling,
-                                               stopTokens: stopTokens, guard: probe, threshold: threshold)
+    public static func run(
+        model: LlamaModel, prompt: [Int32], maxTokens: Int, sampling: SamplingOptions = .greedy,
+        stopTokens: Set<Int32>, guard probe: ServingProbe? = nil, threshold: Float? = nil,
+        onToken: (Int32) throws -> Bool = { _ in true }
+    ) throws -> Result {
+        let generation = try GuardedGeneration(
+            model: model, prompt: prompt, maxTokens: maxTokens, sampling: sampling,
+            stopTokens: stopTokens, guard: probe, threshold: threshold)
         if generation.refused {
-            return Result(verdict: generation.verdict, refused: true, tokens: [], stop: nil, promptTokens: prompt.count,
-                          prefillSeconds: generation.prefillSeconds, decodeSeconds: 0)
+            return Result(
+                verdict: generation.verdict, refused: true, tokens: [], stop: nil, promptTokens: prompt.count,
+                prefillSeconds: generation.prefillSeconds, decodeSeconds: 0)
         }
         let decodeStart = DispatchTime.now().uptimeNanoseconds
         var stop = GenerationSession.StopReason.maxTokens
@@ -154,9 +163,10 @@ public final class GuardedGeneration {
                 break decoding
             }
         }
-        return Result(verdict: generation.verdict, refused: false, tokens: generation.generated, stop: stop,
-                      promptTokens: prompt.count, prefillSeconds: generation.prefillSeconds,
-                      decodeSeconds: seconds(since: decodeStart))
+        return Result(
+            verdict: generation.verdict, refused: false, tokens: generation.generated, stop: stop,
+            promptTokens: prompt.count, prefillSeconds: generation.prefillSeconds,
+            decodeSeconds: seconds(since: decodeStart))
     }
 
     private static func seconds(since start: UInt64) -> Double {

@@ -45,7 +45,8 @@ public final class ServingProbe: HiddenStateSink {
             layerSource = .provenance
             guard c.featureName == "next_token_logprobs", c.featureWidth == config.vocabularySize else {
                 throw ServingError.featureMismatch(
-                    probe: name, reason: "it reads '\(c.featureName ?? "")' of width \(c.featureWidth ?? 0); "
+                    probe: name,
+                    reason: "it reads '\(c.featureName ?? "")' of width \(c.featureWidth ?? 0); "
                         + "the model gives next_token_logprobs of width \(config.vocabularySize)")
             }
         } else {

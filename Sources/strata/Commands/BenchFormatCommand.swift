@@ -9,33 +9,49 @@ struct BenchFormatCommand: ParsableCommand {
         commandName: "format",
         abstract: "Benchmark Strata write MB/s, read MB/s, one-layer read MB/s and compression ratio on synthetic data.",
         discussion: """
-        MB/s are 10^6 bytes of uncompressed stored-dtype values (layers × tokens × hidden × width) per second; \
-        for q8 the width counts as 2 (bf16-equivalent bytes, so q8 and bf16 figures compare directly, and q8's ratio is against raw bf16). \
-        Writes start from the stored dtype (bf16 for q8) (--input stored, like the h5py script) or f32 buffers (--input f32) and include shuffle, zstd, \
-        checksums and the final fsync. Reads return f32 (readFloat into a reused buffer) from a warm page cache. \
-        Single-thread figures use the thread's CPU time, so they hold on a shared machine; wall time is shown too.
-        """)
+            MB/s are 10^6 bytes of uncompressed stored-dtype values (layers × tokens × hidden × width) per second; \
+            for q8 the width counts as 2 (bf16-equivalent bytes, so q8 and bf16 figures compare directly, and q8's ratio is against raw bf16). \
+            Writes start from the stored dtype (bf16 for q8) (--input stored, like the h5py script) or f32 buffers (--input f32) and include shuffle, zstd, \
+            checksums and the final fsync. Reads return f32 (readFloat into a reused buffer) from a warm page cache. \
+            Single-thread figures use the thread's CPU time, so they hold on a shared machine; wall time is shown too.
+            """)
 
     @Option(name: .long, help: "Records per shard.") var records: Int = 48
     @Option(name: .long, help: "Minimum tokens per record.") var minTokens: Int = 32
     @Option(name: .long, help: "Maximum tokens per record.") var maxTokens: Int = 128
     @OptionGroup var layerCount: LayerCountOption
     @Option(name: .long, help: "Hidden size.") var hidden: Int = 576
-    @Option(name: .long, help: ArgumentHelp("Comma-separated stored dtypes (f32, f16, bf16, q8).", valueName: "dtypes")) var dtypes = CommaSeparated<StrataDType>([.f32, .f16, .bf16])
-    @Option(name: .long, help: "q8 only: the bound on each vector's relative L2 error.") var maxRelError: Double = QuantizationInfo.defaultQ8MaxRelError
+    @Option(name: .long, help: ArgumentHelp("Comma-separated stored dtypes (f32, f16, bf16, q8).", valueName: "dtypes")) var dtypes =
+        CommaSeparated<StrataDType>([.f32, .f16, .bf16])
+    @Option(name: .long, help: "q8 only: the bound on each vector's relative L2 error.") var maxRelError: Double = QuantizationInfo
+        .defaultQ8MaxRelError
     @Option(name: .long, help: ArgumentHelp("Comma-separated zstd levels.", valueName: "levels")) var levels = CommaSeparated<Int>([1, 3])
     @Option(name: .long, help: "Block target bytes.") var blockSize: Int = 256 * 1024
     @Option(name: .long, help: "Layers per block (default: derived).") var layersPerBlock: Int?
     @Option(name: .long, help: "Repetitions of each read pass (best is reported).") var repeats: Int = 3
     @Option(name: .long, help: "Seed.") var seed: UInt64 = 1
     @Option(name: .long, help: "Directory for the benchmark shards (default: a temp dir, removed afterwards).") var dir: String?
-    @Option(name: .long, help: "Benchmark on the first --records records of this shard or dataset (e.g. real captured states) instead of synthetic data; --layer-count/--hidden/--*-tokens are then taken from it.")
+    @Option(
+        name: .long,
+        help:
+            "Benchmark on the first --records records of this shard or dataset (e.g. real captured states) instead of synthetic data; --layer-count/--hidden/--*-tokens are then taken from it."
+    )
     var from: String?
-    @Option(name: .long, help: "Writer input: 'stored' (values already in the stored dtype, like the h5py comparison) or 'f32' (a forward pass's f32 buffers; includes the conversion).")
+    @Option(
+        name: .long,
+        help:
+            "Writer input: 'stored' (values already in the stored dtype, like the h5py comparison) or 'f32' (a forward pass's f32 buffers; includes the conversion)."
+    )
     var input: BenchWriterInput = .stored
-    @Flag(name: .long, help: "Also time each codec stage (conversion, shuffle, zstd, CRC, unshuffle) on one 256 KiB-ish block, in thread CPU time.")
+    @Flag(
+        name: .long,
+        help: "Also time each codec stage (conversion, shuffle, zstd, CRC, unshuffle) on one 256 KiB-ish block, in thread CPU time.")
     var stages = false
-    @Option(name: .long, help: "Also write the synthetic values (stored dtype, layer-major per record) and a JSON index here, for benchmarks/bench_hdf5_format.py.")
+    @Option(
+        name: .long,
+        help:
+            "Also write the synthetic values (stored dtype, layer-major per record) and a JSON index here, for benchmarks/bench_hdf5_format.py."
+    )
     var exportRaw: String?
 
     var layers: Int { layerCount.count }
@@ -59,7 +75,8 @@ struct BenchFormatCommand: ParsableCommand {
             sourceMetadata = source.metadata
             for i in 0..<min(records, source.count) {
                 let info = try source.info(i)
-                inputs.append(RecordInput(id: info.id, labels: info.labels, tokenIDs: info.tokenIDs, text: info.text, metadata: info.metadata))
+                inputs.append(
+                    RecordInput(id: info.id, labels: info.labels, tokenIDs: info.tokenIDs, text: info.text, metadata: info.metadata))
                 values.append(try source.readFloat(i))
             }
         } else {
@@ -79,22 +96,30 @@ struct BenchFormatCommand: ParsableCommand {
         let totalTokens = inputs.reduce(0) { $0 + $1.tokenIDs.count }
         let maxRecord = values.map(\.count).max() ?? 0
         print("Writer input: \(input == .stored ? "values already in the stored dtype" : "f32 buffers (conversion included)")")
-        print("\(from.map { "Data: \($0) (\(sourceMetadata?.dtype.rawValue ?? "?") as captured)" } ?? "Synthetic data"): \(values.count) records, \(totalTokens) tokens, \(layers) layers × \(hidden) hidden, seed \(seed); block target \(blockSize) B, layers/block \(layersPerBlock.map(String.init) ?? "auto")")
+        print(
+            "\(from.map { "Data: \($0) (\(sourceMetadata?.dtype.rawValue ?? "?") as captured)" } ?? "Synthetic data"): \(values.count) records, \(totalTokens) tokens, \(layers) layers × \(hidden) hidden, seed \(seed); block target \(blockSize) B, layers/block \(layersPerBlock.map(String.init) ?? "auto")"
+        )
         if stages {
             let sample = Array(values[0].prefix(max(1, blockSize / 4) * 4 / 4))
             print("")
             print("| dtype | stage | MB/s (thread CPU) |")
             print("|---|---|---|")
             for type in types {
-                for (stage, bytes, s) in try CodecStageTimings.measure(values: Array(sample.prefix(blockSize / type.byteWidth)), dtype: type, level: levelList.first ?? 1, repeats: 20) {
+                for (stage, bytes, s) in try CodecStageTimings.measure(
+                    values: Array(sample.prefix(blockSize / type.byteWidth)), dtype: type, level: levelList.first ?? 1, repeats: 20)
+                {
                     print("| \(type.rawValue) | \(stage) | \(String(format: "%.0f", Double(bytes) / s / 1e6)) |")
                 }
             }
         }
         print("")
-        print("MB/s: thread CPU time (wall time in parentheses; wall is inflated when other processes share the cores). Load average now: \(loadAverage())")
+        print(
+            "MB/s: thread CPU time (wall time in parentheses; wall is inflated when other processes share the cores). Load average now: \(loadAverage())"
+        )
         print("")
-        print("| dtype | zstd | ratio | write MB/s, 1 thread | read MB/s, 1 thread | one-layer read MB/s, 1 thread | write MB/s, all cores (wall) | read MB/s, all cores (wall) | all-core CPU ÷ 1-thread CPU (write / read) |")
+        print(
+            "| dtype | zstd | ratio | write MB/s, 1 thread | read MB/s, 1 thread | one-layer read MB/s, 1 thread | write MB/s, all cores (wall) | read MB/s, all cores (wall) | all-core CPU ÷ 1-thread CPU (write / read) |"
+        )
         print("|---|---|---|---|---|---|---|---|---|")
         let output = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(1, maxRecord))
         defer { output.deallocate() }
@@ -107,15 +132,17 @@ struct BenchFormatCommand: ParsableCommand {
                 options.syncEveryRecord = false
                 // The writer's input, prepared outside the timed region.
                 let inputType: StrataDType = type == .q8 ? .bf16 : type
-                let narrow: [[UInt16]] = input == .stored && type != .f32 ? values.map { v in
-                    var bits = [UInt16](repeating: 0, count: v.count)
-                    v.withUnsafeBufferPointer { s in
-                        bits.withUnsafeMutableBufferPointer { d in
-                            if inputType == .bf16 { StrataConvert.f32ToBF16(s, d) } else { StrataConvert.f32ToF16(s, d) }
+                let narrow: [[UInt16]] =
+                    input == .stored && type != .f32
+                    ? values.map { v in
+                        var bits = [UInt16](repeating: 0, count: v.count)
+                        v.withUnsafeBufferPointer { s in
+                            bits.withUnsafeMutableBufferPointer { d in
+                                if inputType == .bf16 { StrataConvert.f32ToBF16(s, d) } else { StrataConvert.f32ToF16(s, d) }
+                            }
                         }
-                    }
-                    return bits
-                } : []
+                        return bits
+                    } : []
                 func appendRecord(_ w: ShardWriter, _ i: Int) throws {
                     if narrow.isEmpty {
                         try values[i].withUnsafeBufferPointer { try w.append(inputs[i], values: .f32($0)) }
@@ -173,7 +200,9 @@ struct BenchFormatCommand: ParsableCommand {
                 let oneLayerBlocks = (reader.blocksDecoded - before) / max(1, repeats)
                 let oneLayerBytes = totalTokens * hidden * type.byteWidth
                 let mb = { (bytes: Int, s: Double) in String(format: "%.0f", Double(bytes) / s / 1e6) }
-                print("| \(type.rawValue) | \(level) | \(String(format: "%.3f", Double(rawBytes) / Double(fileBytes))) | \(mb(rawBytes, writeCPU)) (\(mb(rawBytes, writeWall))) | \(mb(rawBytes, serial.cpu)) (\(mb(rawBytes, serial.wall))) | \(mb(oneLayerBytes, oneLayer.cpu)) (\(mb(oneLayerBytes, oneLayer.wall))), \(oneLayerBlocks) blocks | \(mb(rawBytes, parallelWriteWall)) | \(mb(rawBytes, parallel.wall)) | \(String(format: "%.2f / %.2f", parallelWriteCPU / writeCPU, parallelReadCPU / serial.cpu)) |")
+                print(
+                    "| \(type.rawValue) | \(level) | \(String(format: "%.3f", Double(rawBytes) / Double(fileBytes))) | \(mb(rawBytes, writeCPU)) (\(mb(rawBytes, writeWall))) | \(mb(rawBytes, serial.cpu)) (\(mb(rawBytes, serial.wall))) | \(mb(oneLayerBytes, oneLayer.cpu)) (\(mb(oneLayerBytes, oneLayer.wall))), \(oneLayerBlocks) blocks | \(mb(rawBytes, parallelWriteWall)) | \(mb(rawBytes, parallel.wall)) | \(String(format: "%.2f / %.2f", parallelWriteCPU / writeCPU, parallelReadCPU / serial.cpu)) |"
+                )
                 fflush(stdout)
             }
         }
@@ -210,8 +239,11 @@ struct BenchFormatCommand: ParsableCommand {
                 handle.write(bits.withUnsafeBytes { Data($0) })
             }
         }
-        let info: [String: Any] = ["dtype": dtype.rawValue, "layers": layers, "hidden": hidden,
-                                   "tokens": inputs.map { $0.tokenIDs.count }, "layout": "per record: layers x tokens x hidden, little-endian"]
-        try JSONSerialization.data(withJSONObject: info, options: [.sortedKeys]).write(to: URL(fileURLWithPath: dir + "/synth-\(dtype.rawValue).json"))
+        let info: [String: Any] = [
+            "dtype": dtype.rawValue, "layers": layers, "hidden": hidden,
+            "tokens": inputs.map { $0.tokenIDs.count }, "layout": "per record: layers x tokens x hidden, little-endian"
+        ]
+        try JSONSerialization.data(withJSONObject: info, options: [.sortedKeys]).write(
+            to: URL(fileURLWithPath: dir + "/synth-\(dtype.rawValue).json"))
     }
 }

@@ -41,36 +41,46 @@ struct BenchForwardCommand: ParsableCommand {
         if let workers, workers < 1 { throw UsageError("--workers must be at least 1") }
         if let threads, threads < 1 { throw UsageError("--threads must be at least 1") }
         let workerCount = workers ?? ForwardWorkers.defaultCount
-        let llama = try LlamaModel(path: resolveModelPath(model),
-                                   threads: threads ?? ForwardWorkers.defaultThreads(workers: workerCount))
-        BLASThreads.set(llama.threads)   // --threads covers each worker's products too (capture keeps them at 1)
+        let llama = try LlamaModel(
+            path: resolveModelPath(model),
+            threads: threads ?? ForwardWorkers.defaultThreads(workers: workerCount))
+        BLASThreads.set(llama.threads) // --threads covers each worker's products too (capture keeps them at 1)
         let pool = ForwardWorkers(model: llama, count: workerCount)
-        print(String(format: "model %@: loaded in %.1f s; %d texts, %d tokens; %d worker(s) × %d thread(s)",
-                     model, Date().timeIntervalSince(loadStart), sequences.count, totalTokens, pool.count, llama.threads))
+        print(
+            String(
+                format: "model %@: loaded in %.1f s; %d texts, %d tokens; %d worker(s) × %d thread(s)",
+                model, Date().timeIntervalSince(loadStart), sequences.count, totalTokens, pool.count, llama.threads))
         let sinks = (0..<pool.count).map { _ in CopyingSink(hiddenSize: llama.config.hiddenSize) }
         // Every batch through the workers, with the sink of the worker that runs it (or none).
         func pass(_ batches: [[[Int32]]], request: HiddenStateRequest, sink: Bool) throws {
-            try pool.run(jobs: batches.count, compute: { job, workspace in
-                _ = try llama.forward(batch: batches[job], request: request, sink: sink ? sinks[workspace.index] : nil,
-                                      workspace: workspace)
-            }, deliver: { _, _ in })
+            try pool.run(
+                jobs: batches.count,
+                compute: { job, workspace in
+                    _ = try llama.forward(
+                        batch: batches[job], request: request, sink: sink ? sinks[workspace.index] : nil,
+                        workspace: workspace)
+                }, deliver: { _, _ in })
         }
         for target in batchTokens.values {
             guard target > 0 else { throw UsageError("--batch-tokens must be positive") }
             let batches = Self.pack(sequences, targetTokens: target)
-            try pass(Array(batches.prefix(pool.count)), request: HiddenStateRequest(layers: []), sink: false)  // warm-up
+            try pass(Array(batches.prefix(pool.count)), request: HiddenStateRequest(layers: []), sink: false) // warm-up
             var forward = Timing.slowest, withSink = Timing.slowest
             for _ in 0..<max(repeats, 1) {
-                forward = min(forward, try Timing.measure {
-                    try pass(batches, request: HiddenStateRequest(layers: []), sink: false)
-                })
+                forward = min(
+                    forward,
+                    try Timing.measure {
+                        try pass(batches, request: HiddenStateRequest(layers: []), sink: false)
+                    })
                 withSink = min(withSink, try Timing.measure { try pass(batches, request: .allLayers, sink: true) })
             }
             let tokens = Double(totalTokens)
-            print(String(format: "batch ~%5d tokens (%3d batches): forward %7.1f tokens/s (%7.1f per CPU-s) | "
-                         + "forward + all %d layers to a sink %7.1f tokens/s (%7.1f per CPU-s)",
-                         target, batches.count, tokens / forward.wall, tokens / forward.cpu, llama.numHiddenStates,
-                         tokens / withSink.wall, tokens / withSink.cpu))
+            print(
+                String(
+                    format: "batch ~%5d tokens (%3d batches): forward %7.1f tokens/s (%7.1f per CPU-s) | "
+                        + "forward + all %d layers to a sink %7.1f tokens/s (%7.1f per CPU-s)",
+                    target, batches.count, tokens / forward.wall, tokens / forward.cpu, llama.numHiddenStates,
+                    tokens / withSink.wall, tokens / withSink.cpu))
         }
     }
 
@@ -85,16 +95,17 @@ struct BenchForwardCommand: ParsableCommand {
         static func measure(_ body: () throws -> Void) rethrows -> Timing {
             let wallStart = DispatchTime.now().uptimeNanoseconds, cpuStart = processCPUSeconds()
             try body()
-            return Timing(wall: Double(DispatchTime.now().uptimeNanoseconds - wallStart) / 1e9,
-                          cpu: processCPUSeconds() - cpuStart)
+            return Timing(
+                wall: Double(DispatchTime.now().uptimeNanoseconds - wallStart) / 1e9,
+                cpu: processCPUSeconds() - cpuStart)
         }
 
         static func processCPUSeconds() -> Double {
             var usage = rusage()
             #if os(Linux)
-            getrusage(RUSAGE_SELF.rawValue, &usage)
+                getrusage(RUSAGE_SELF.rawValue, &usage)
             #else
-            getrusage(RUSAGE_SELF, &usage)
+                getrusage(RUSAGE_SELF, &usage)
             #endif
             func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
             return seconds(usage.ru_utime) + seconds(usage.ru_stime)
@@ -126,10 +137,11 @@ struct BenchForwardCommand: ParsableCommand {
         for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\t" || $0 == "\r" })
             if fields.isEmpty { continue }
-            sequences.append(try fields.map { field in
-                guard let id = Int32(field) else { throw UsageError("--texts: \(path):\(number + 1): '\(field)' is not a token id") }
-                return id
-            })
+            sequences.append(
+                try fields.map { field in
+                    guard let id = Int32(field) else { throw UsageError("--texts: \(path):\(number + 1): '\(field)' is not a token id") }
+                    return id
+                })
         }
         guard !sequences.isEmpty else { throw UsageError("--texts: \(path) holds no texts") }
         return sequences

@@ -11,13 +11,15 @@ struct BenchProbesCommand: ParsableCommand {
         commandName: "probes",
         abstract: "Benchmark probe training steps (forward, backward, clip, AdamW) per probe kind on synthetic batches.",
         discussion: """
-        Batches are B records of layer-major hidden states with lengths spread evenly over \
-        [--min-tokens, --tokens] (record i has min + (i·7919 mod (max − min + 1)) tokens, the same rule \
-        as benchmarks/bench_probes_torch.py), padded to the longest. Data loading is excluded: this measures \
-        the probe's compute. Examples/s = timed steps × B / wall seconds.
-        """)
+            Batches are B records of layer-major hidden states with lengths spread evenly over \
+            [--min-tokens, --tokens] (record i has min + (i·7919 mod (max − min + 1)) tokens, the same rule \
+            as benchmarks/bench_probes_torch.py), padded to the longest. Data loading is excluded: this measures \
+            the probe's compute. Examples/s = timed steps × B / wall seconds.
+            """)
 
-    @Option(help: ArgumentHelp("Comma-separated probe kinds.", valueName: "kinds")) var kinds = CommaSeparated<ProbeKind>([.pooling, .gate, .mha])
+    @Option(help: ArgumentHelp("Comma-separated probe kinds.", valueName: "kinds")) var kinds = CommaSeparated<ProbeKind>([
+        .pooling, .gate, .mha
+    ])
     @Option(name: .customLong("batch-size")) var batchSize: Int = 32
     @Option(help: "Longest record (tokens).") var tokens: Int = 128
     @Option(name: .customLong("min-tokens"), help: "Shortest record (tokens).") var minTokens: Int = 64
@@ -39,10 +41,14 @@ struct BenchProbesCommand: ParsableCommand {
         var rng = SeededGenerator(seed: 1)
         let maxT = lengths.max() ?? 0
         builder.withValues { v in
-            for b in 0..<batchSize { for l in 0..<layers { for t in 0..<lengths[b] {
-                let row = v.baseAddress! + ((b * layers + l) * maxT + t) * hidden
-                for j in 0..<hidden { row[j] = rng.normal() }
-            } } }
+            for b in 0..<batchSize {
+                for l in 0..<layers {
+                    for t in 0..<lengths[b] {
+                        let row = v.baseAddress! + ((b * layers + l) * maxT + t) * hidden
+                        for j in 0..<hidden { row[j] = rng.normal() }
+                    }
+                }
+            }
         }
         for b in 0..<batchSize { builder.setLabel(slot: b, b % 2, id: "\(b)") }
         let batch = builder.batch
@@ -51,8 +57,9 @@ struct BenchProbesCommand: ParsableCommand {
             print("|---|---|---|---|---|---|---|---|---|")
         }
         for kind in kindList {
-            let config = ProbeConfiguration(kind: kind, hidden: hidden, layers: Array(0..<(kind.readsOneLayer ? 1 : layers)),
-                                            classes: 2, heads: heads, downcast: downcast)
+            let config = ProbeConfiguration(
+                kind: kind, hidden: hidden, layers: Array(0..<(kind.readsOneLayer ? 1 : layers)),
+                classes: 2, heads: heads, downcast: downcast)
             let probe = try Probe(configuration: config, seed: 1)
             var input = batch
             if kind.readsOneLayer {
@@ -60,7 +67,9 @@ struct BenchProbesCommand: ParsableCommand {
                 var one = PaddedBatchBuilder(tokenCounts: lengths, layers: 1, hidden: hidden, endsStep: true)
                 for b in 0..<batchSize {
                     let start = ((b * layers + layers - 1) * maxT) * hidden
-                    batch.values.withUnsafeBufferPointer { one.setValues(slot: b, from: UnsafeBufferPointer(rebasing: $0[start..<(start + maxT * hidden)]), tokens: maxT) }
+                    batch.values.withUnsafeBufferPointer {
+                        one.setValues(slot: b, from: UnsafeBufferPointer(rebasing: $0[start..<(start + maxT * hidden)]), tokens: maxT)
+                    }
                     one.setLabel(slot: b, b % 2, id: "\(b)")
                 }
                 input = one.batch
@@ -83,11 +92,15 @@ struct BenchProbesCommand: ParsableCommand {
             let peak = Double(ProcessResources.peakResidentBytes ?? 0) / Double(1 << 20)
             let workers = threads ?? ProcessInfo.processInfo.activeProcessorCount
             if json {
-                print("{\"impl\":\"strata\",\"kind\":\"\(kind.rawValue)\",\"params\":\(probe.parameterCount),\"examples_per_s\":\(eps),"
-                      + "\"ms_per_step\":\(seconds * 1000 / Double(steps)),\"peak_rss_mib\":\(peak),\"threads\":\(workers)}")
+                print(
+                    "{\"impl\":\"strata\",\"kind\":\"\(kind.rawValue)\",\"params\":\(probe.parameterCount),\"examples_per_s\":\(eps),"
+                        + "\"ms_per_step\":\(seconds * 1000 / Double(steps)),\"peak_rss_mib\":\(peak),\"threads\":\(workers)}")
             } else {
-                print(String(format: "| %@ | %d | %d | %d–%d | %d × %d | %d | %.1f | %.1f | %.0f |", kind.rawValue, probe.parameterCount,
-                             batchSize, minTokens, tokens, kind.readsOneLayer ? 1 : layers, hidden, workers, eps, seconds * 1000 / Double(steps), peak))
+                print(
+                    String(
+                        format: "| %@ | %d | %d | %d–%d | %d × %d | %d | %.1f | %.1f | %.0f |", kind.rawValue, probe.parameterCount,
+                        batchSize, minTokens, tokens, kind.readsOneLayer ? 1 : layers, hidden, workers, eps, seconds * 1000 / Double(steps),
+                        peak))
             }
         }
     }

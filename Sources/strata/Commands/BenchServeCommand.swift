@@ -3,9 +3,9 @@ import Dispatch
 import Foundation
 import Strata
 import StrataCapture
-import StrataServe
 import StrataModel
 import StrataProbe
+import StrataServe
 
 /// `strata bench serve` — the serving-cost table: prefill time and memory without a probe and with each
 /// probe attached to the hidden-state tap.
@@ -30,7 +30,9 @@ struct BenchServeCommand: ParsableCommand {
 
     @OptionGroup var modelOptions: ServedModelOptions
     @Option(help: "A probe checkpoint to attach (repeat for several).") var probe: [String] = []
-    @Option(help: ArgumentHelp("Prompt lengths in tokens, comma-separated.", valueName: "lengths")) var lengths = CommaSeparated<Int>([512, 32])
+    @Option(help: ArgumentHelp("Prompt lengths in tokens, comma-separated.", valueName: "lengths")) var lengths = CommaSeparated<Int>([
+        512, 32
+    ])
     @Option(help: "Texts to cut the prompts from (.jsonl with a 'text' field; default: IMDB test reviews when cached, else samples/).")
     var texts: String?
     @Option(help: "Timed runs per setting (median reported).") var runs: Int = 7
@@ -47,12 +49,19 @@ struct BenchServeCommand: ParsableCommand {
         var probes: [(name: String, path: String, serving: ServingProbe)] = []
         if probe.isEmpty {
             for kind in [ProbeKind.pooling, .gate, .mha] {
-                let configuration = ProbeConfiguration(kind: kind, hidden: llama.config.hiddenSize,
-                                                       layers: Array(0..<llama.numHiddenStates), classes: 2)
-                let checkpoint = ProbeCheckpoint(probe: try Probe(configuration: configuration, seed: 1), threshold: nil,
-                                                 labelNames: nil, provenance: nil)
-                probes.append((kind.rawValue, "random", try ServingProbe(checkpoint: checkpoint, name: "random \(kind.rawValue)",
-                                                                         config: llama.config)))
+                let configuration = ProbeConfiguration(
+                    kind: kind, hidden: llama.config.hiddenSize,
+                    layers: Array(0..<llama.numHiddenStates), classes: 2)
+                let checkpoint = ProbeCheckpoint(
+                    probe: try Probe(configuration: configuration, seed: 1), threshold: nil,
+                    labelNames: nil, provenance: nil)
+                probes.append(
+                    (
+                        kind.rawValue, "random",
+                        try ServingProbe(
+                            checkpoint: checkpoint, name: "random \(kind.rawValue)",
+                            config: llama.config)
+                    ))
             }
         } else {
             for path in probe {
@@ -79,17 +88,20 @@ struct BenchServeCommand: ParsableCommand {
                 let start = DispatchTime.now().uptimeNanoseconds
                 if let attached {
                     try attached.begin(tokens: tokens.count)
-                    let logits = try llama.extend(tokens, cache: cache, request: HiddenStateRequest(layers: attached.request.layers),
-                                                  sink: attached)
+                    let logits = try llama.extend(
+                        tokens, cache: cache, request: HiddenStateRequest(layers: attached.request.layers),
+                        sink: attached)
                     if attached.live.needsFeatures { try attached.receiveLastLogits(logits) }
                     _ = try attached.finish()
                 } else {
                     _ = try llama.extend(tokens, cache: cache)
                 }
-                return (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6,
-                        Double(attached?.busyNanoseconds ?? 0) / 1e6)
+                return (
+                    Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6,
+                    Double(attached?.busyNanoseconds ?? 0) / 1e6
+                )
             }
-            _ = try prefill(nil)                                   // warm-up: page in weights, size scratch
+            _ = try prefill(nil) // warm-up: page in weights, size scratch
             for entry in probes { _ = try prefill(entry.serving) }
             var base: [Double] = [], timed = [[Double]](repeating: [], count: probes.count)
             var inside = [[Double]](repeating: [], count: probes.count)
@@ -106,26 +118,30 @@ struct BenchServeCommand: ParsableCommand {
             for (i, entry) in probes.enumerated() {
                 let ms = Self.median(timed[i]), probeMs = Self.median(inside[i])
                 let live = entry.serving.live
-                probeResults[entry.name] = [
-                    "ms": Self.round(ms), "overhead_pct": Self.round((ms - baseMs) / baseMs * 100),
-                    "probe_ms": Self.round(probeMs), "probe_pct": Self.round(probeMs / baseMs * 100),
-                    "extra_bytes": live.probe.parameterCount * 4 + live.scratchBytes,
-                    "parameters": live.probe.parameterCount, "layers": entry.serving.modelLayers.count,
-                    "probe": entry.path,
-                ] as [String: Any]
+                probeResults[entry.name] =
+                    [
+                        "ms": Self.round(ms), "overhead_pct": Self.round((ms - baseMs) / baseMs * 100),
+                        "probe_ms": Self.round(probeMs), "probe_pct": Self.round(probeMs / baseMs * 100),
+                        "extra_bytes": live.probe.parameterCount * 4 + live.scratchBytes,
+                        "parameters": live.probe.parameterCount, "layers": entry.serving.modelLayers.count,
+                        "probe": entry.path
+                    ] as [String: Any]
             }
-            results.append(["tokens": tokens.count, "source": source, "base_ms": Self.round(baseMs),
-                            "kv_cache_bytes": cache.byteCount, "probes": probeResults])
+            results.append([
+                "tokens": tokens.count, "source": source, "base_ms": Self.round(baseMs),
+                "kv_cache_bytes": cache.byteCount, "probes": probeResults
+            ])
         }
 
         let report: [String: Any] = [
             "model": served.path, "threads": llama.threads, "runs": runs,
-            "peak_rss_bytes": ProcessResources.peakResidentBytes ?? 0, "prompts": results,
+            "peak_rss_bytes": ProcessResources.peakResidentBytes ?? 0, "prompts": results
         ]
         let data = try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys])
         if let out {
-            do { try data.write(to: URL(fileURLWithPath: out), options: .atomic) }
-            catch { throw UsageError("--out: cannot write \(out): \(error.localizedDescription)") }
+            do { try data.write(to: URL(fileURLWithPath: out), options: .atomic) } catch {
+                throw UsageError("--out: cannot write \(out): \(error.localizedDescription)")
+            }
         }
         if json {
             print(String(decoding: data, as: UTF8.self))
@@ -140,10 +156,12 @@ struct BenchServeCommand: ParsableCommand {
             let entries = (result["probes"] as? [String: Any]) ?? [:]
             for entry in probes {
                 guard let row = entries[entry.name] as? [String: Any] else { continue }
-                print(String(format: "%6d  ", tokens) + pad(entry.name) + String(
-                    format: "  %10.2f  %+7.1f%%  %11.2f  %7.2f%%  %9.2f MB", row["ms"] as? Double ?? 0,
-                    row["overhead_pct"] as? Double ?? 0, row["probe_ms"] as? Double ?? 0, row["probe_pct"] as? Double ?? 0,
-                    Double(row["extra_bytes"] as? Int ?? 0) / 1e6))
+                print(
+                    String(format: "%6d  ", tokens) + pad(entry.name)
+                        + String(
+                            format: "  %10.2f  %+7.1f%%  %11.2f  %7.2f%%  %9.2f MB", row["ms"] as? Double ?? 0,
+                            row["overhead_pct"] as? Double ?? 0, row["probe_ms"] as? Double ?? 0, row["probe_pct"] as? Double ?? 0,
+                            Double(row["extra_bytes"] as? Int ?? 0) / 1e6))
             }
         }
     }
@@ -151,10 +169,14 @@ struct BenchServeCommand: ParsableCommand {
     /// Texts to cut prompts from: --texts, else the cached IMDB test set, else the samples folder.
     private func promptPool(tokenizer: Tokenizer) throws -> [(tokens: [Int32], source: String)] {
         var candidates: [String] = []
-        if let texts { candidates = [texts] } else {
+        if let texts {
+            candidates = [texts]
+        } else {
             let home = NSHomeDirectory()
-            candidates = ["\(home)/.cache/strata/data/imdb/test.jsonl", "samples/safety_sample.jsonl",
-                          "samples/rotten_tomatoes_sample.jsonl"].filter { FileManager.default.fileExists(atPath: $0) }
+            candidates = [
+                "\(home)/.cache/strata/data/imdb/test.jsonl", "samples/safety_sample.jsonl",
+                "samples/rotten_tomatoes_sample.jsonl"
+            ].filter { FileManager.default.fileExists(atPath: $0) }
         }
         var pool: [(tokens: [Int32], source: String)] = []
         for path in candidates {

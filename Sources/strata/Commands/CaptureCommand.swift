@@ -48,69 +48,98 @@ struct CaptureCommand: ParsableCommand {
     @Option(help: "Field holding the text.") var textField = "text"
     @Option(help: "Field holding the label (integer, or a name from --label-names); absent = unlabelled.") var labelField = "label"
     @Option(help: "Field holding the record id (default when absent: row-<n>).") var idField = "id"
-    @Option(help: ArgumentHelp("Layers to keep, as \(hiddenStateIndicesHelp): 'all', or indices and ranges such as 0,5,10 or 0-4,last.",
-                               valueName: "indices"))
+    @Option(
+        help: ArgumentHelp(
+            "Layers to keep, as \(hiddenStateIndicesHelp): 'all', or indices and ranges such as 0,5,10 or 0-4,last.",
+            valueName: "indices"))
     var layers = LayerListArgument.all
-    @Option(help: "Stored dtype: bf16, f16, f32, or q8 (lossy: int8 + per-vector scale + exact outlier channels, spec/FORMAT.md §5.1; the shard records the bound, not the measured errors, which `strata convert` of a bf16 capture records too).")
+    @Option(
+        help:
+            "Stored dtype: bf16, f16, f32, or q8 (lossy: int8 + per-vector scale + exact outlier channels, spec/FORMAT.md §5.1; the shard records the bound, not the measured errors, which `strata convert` of a bf16 capture records too)."
+    )
     var dtype: StrataDType = .bf16
-    @Option(name: .long, help: "q8: the bound on every vector's relative L2 error (default 0.01); a vector that cannot meet it fails the record naming layer and token.")
+    @Option(
+        name: .long,
+        help:
+            "q8: the bound on every vector's relative L2 error (default 0.01); a vector that cannot meet it fails the record naming layer and token."
+    )
     var maxRelError: Double = QuantizationInfo.defaultQ8MaxRelError
     @Flag(help: "Wrap each text as a user turn in the model's chat template, as `strata generate` does.")
     var chatTemplate = false
     @Option(help: "System message for --chat-template (default: the template's, as `strata generate`).") var system: String?
-    @Option(help: "Longest text in tokens, chat template included (default: the model's context length); longer texts are skipped unless --truncate.")
+    @Option(
+        help:
+            "Longest text in tokens, chat template included (default: the model's context length); longer texts are skipped unless --truncate."
+    )
     var maxTokens: Int?
     @Flag(help: "Keep the first --max-tokens tokens of longer texts instead of skipping them.") var truncate = false
     @Option(help: "Capture only shard i of n (0 <= i < n): rows with (row - 1) mod n = i.") var shard: String?
     @Flag(help: "Continue a capture in --out that was interrupted; never duplicates or rewrites records.") var resume = false
-    @Flag(help: """
-        Also store the last position's next-token log-probabilities as the auxiliary vector \
-        'next_token_logprobs' (for the logit-only baseline). Costs vocab × 4 bytes per record, uncompressed: \
-        196,608 bytes for a 49,152-token vocabulary (about 2 GB per 10,000 records).
-        """) var saveLogits = false
-    @Option(help: "Tokens per packed forward batch; a longer text runs alone. With several workers, smaller batches keep every worker busy to the end of the input.") var batchTokens = 512
+    @Flag(
+        help: """
+            Also store the last position's next-token log-probabilities as the auxiliary vector \
+            'next_token_logprobs' (for the logit-only baseline). Costs vocab × 4 bytes per record, uncompressed: \
+            196,608 bytes for a 49,152-token vocabulary (about 2 GB per 10,000 records).
+            """) var saveLogits = false
+    @Option(
+        help:
+            "Tokens per packed forward batch; a longer text runs alone. With several workers, smaller batches keep every worker busy to the end of the input."
+    ) var batchTokens = 512
     @Option(help: "Bad input rows: skip (count and list them) or fail (stop, naming file and row).") var onBadRow: BadRowPolicy = .skip
     @Flag(help: "Accept an input (or --shard) with no data rows and write an empty dataset instead of failing.") var allowEmpty = false
-    @Option(help: ArgumentHelp("""
-        Skip input rows longer than this size as too_long, without reading them into memory or tokenising \
-        them. Texts that cannot fit --max-tokens are not tokenised either. \(sizeRule)
-        """, valueName: "size")) var maxRowBytes = ByteSize(bytes: 16 << 20)
+    @Option(
+        help: ArgumentHelp(
+            """
+            Skip input rows longer than this size as too_long, without reading them into memory or tokenising \
+            them. Texts that cannot fit --max-tokens are not tokenised either. \(sizeRule)
+            """, valueName: "size")) var maxRowBytes = ByteSize(bytes: 16 << 20)
     @Option(help: "zstd compression level (1-22); 1 was faster and as compact as 3 on hidden states.") var zstdLevel = 1
     @Option(help: "Class names, comma-separated: label k means the k-th name; string labels are mapped through them.")
     var labelNames: String?
     @Option(help: ArgumentHelp("Seal a part file and start a new one at this size. \(sizeRule)", valueName: "size"))
     var partSize = ByteSize(bytes: 1 << 30)
     @Option(help: "Seal the part file and rewrite manifest.json at least this often (seconds).") var checkpointInterval: Double = 600
-    @Flag(inversion: .prefixedNo, help: """
-        Compress and write batch k on a background thread while the model computes batch k+1. Off by default: \
-        it costs CPU when BLAS already uses every core; use it with --workers below the core count. (With \
-        several workers, writing already runs alongside them.)
-        """)
+    @Flag(
+        inversion: .prefixedNo,
+        help: """
+            Compress and write batch k on a background thread while the model computes batch k+1. Off by default: \
+            it costs CPU when BLAS already uses every core; use it with --workers below the core count. (With \
+            several workers, writing already runs alongside them.)
+            """)
     var overlap = false
-    @Option(help: """
-        Forward passes run at once, one packed batch each, sharing the weights (default: one per core). \
-        Records are written in input order and every matrix product runs on one BLAS thread, so the dataset \
-        is byte-identical for any --workers and --threads on the same machine.
-        """) var workers: Int?
-    @Option(help: """
-        Threads of each worker for the steps between matrix products: norms, RoPE, attention (default: \
-        cores / workers, i.e. 1 with the default workers). Products always run on one BLAS thread per worker.
-        """) var threads: Int?
+    @Option(
+        help: """
+            Forward passes run at once, one packed batch each, sharing the weights (default: one per core). \
+            Records are written in input order and every matrix product runs on one BLAS thread, so the dataset \
+            is byte-identical for any --workers and --threads on the same machine.
+            """) var workers: Int?
+    @Option(
+        help: """
+            Threads of each worker for the steps between matrix products: norms, RoPE, attention (default: \
+            cores / workers, i.e. 1 with the default workers). Products always run on one BLAS thread per worker.
+            """) var threads: Int?
     @Option(help: "Progress line interval in seconds (0 = none).") var progressInterval: Double = 1
-    @Option(help: """
-        Measure only, write nothing: 'forward' runs the forward pass alone, 'assemble' also assembles \
-        every record's hidden states (all but compression and writing).
-        """) var dryRun: CaptureOptions.DryRun?
+    @Option(
+        help: """
+            Measure only, write nothing: 'forward' runs the forward pass alone, 'assemble' also assembles \
+            every record's hidden states (all but compression and writing).
+            """) var dryRun: CaptureOptions.DryRun?
 
     func validate() throws {
-        guard maxRowBytes.bytes > 0 else { throw ValidationError("--max-row-bytes must be a positive size such as 16MiB (got '\(maxRowBytes)')") }
-        guard partSize.bytes > 0 else { throw ValidationError("--part-size must be a positive size such as 512MiB or 2GiB (got '\(partSize)')") }
+        guard maxRowBytes.bytes > 0 else {
+            throw ValidationError("--max-row-bytes must be a positive size such as 16MiB (got '\(maxRowBytes)')")
+        }
+        guard partSize.bytes > 0 else {
+            throw ValidationError("--part-size must be a positive size such as 512MiB or 2GiB (got '\(partSize)')")
+        }
     }
 
     func run() throws {
         var options = CaptureOptions(modelPath: model.path, inputPath: input, outputDirectory: out)
         options.fields = TextFields(text: textField, label: labelField, id: idField)
-        options.labelNames = labelNames.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
+        options.labelNames = labelNames.map {
+            $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        }
         options.layers = try LayerSelection(parsing: layers.text)
         options.dtype = dtype
         options.maxRelError = maxRelError

@@ -2,8 +2,8 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import StrataCapture
-import StrataServe
 import StrataModel
+import StrataServe
 
 /// `strata classify`: single-pass classification — one forward pass per text, with the probe reading the
 /// hidden-state tap layer by layer (nothing is written to disk).
@@ -34,8 +34,9 @@ struct ClassifyCommand: ParsableCommand {
     @Option(help: "Field holding a reference label (--input; reported next to the prediction).") var labelField = "label"
     @Option(help: "Decision threshold on P(class 1) (default: the checkpoint's validation threshold, else 0.5).")
     var threshold: Float?
-    @Flag(name: [.customLong("chat-template"), .customLong("chat")],
-          help: "Wrap each text as a user turn in the model's chat template (as `strata generate` does without --raw).")
+    @Flag(
+        name: [.customLong("chat-template"), .customLong("chat")],
+        help: "Wrap each text as a user turn in the model's chat template (as `strata generate` does without --raw).")
     var chatTemplate = false
     @Option(help: "System message for --chat-template (default: the template's).") var system: String?
     @Option(help: "Keep only the first N tokens of longer texts.") var maxTokens: Int?
@@ -50,14 +51,16 @@ struct ClassifyCommand: ParsableCommand {
     func run() throws {
         let served = try modelOptions.load()
         let probe = try served.attach(probe: probe)
-        served.warnIfPromptFormatDiffers(probe, raw: !chatTemplate, system: system,
-                                         hint: chatTemplate ? "drop --chat-template or retrain" : "pass --chat-template, or retrain")
+        served.warnIfPromptFormatDiffers(
+            probe, raw: !chatTemplate, system: system,
+            hint: chatTemplate ? "drop --chat-template or retrain" : "pass --chat-template, or retrain")
         var records: [(row: Int, id: String, text: String, label: Int?)] = []
         if let text {
             records = [(row: 1, id: "text", text: text, label: nil)]
         } else if let input {
-            let reader = TextRecordReader(path: input, fields: TextFields(text: textField, label: labelField, id: idField),
-                                          labelNames: probe.checkpoint.header.labelNames)
+            let reader = TextRecordReader(
+                path: input, fields: TextFields(text: textField, label: labelField, id: idField),
+                labelNames: probe.checkpoint.header.labelNames)
             for result in try reader.readAll() {
                 switch result {
                 case .success(let record): records.append((record.row, record.id, record.text, record.label))
@@ -79,9 +82,11 @@ struct ClassifyCommand: ParsableCommand {
                 if label == verdict.predicted { correct += 1 }
             }
             if json {
-                var object: [String: Any] = ["id": record.id, "probability": Double(verdict.probability),
-                                             "predicted": verdict.predicted, "tokens": tokens.count,
-                                             "ms": (ms * 100).rounded() / 100]
+                var object: [String: Any] = [
+                    "id": record.id, "probability": Double(verdict.probability),
+                    "predicted": verdict.predicted, "tokens": tokens.count,
+                    "ms": (ms * 100).rounded() / 100
+                ]
                 if let name = verdict.label { object["predicted_name"] = name }
                 if let label = record.label { object["label"] = label }
                 print(try jsonLine(object))

@@ -43,8 +43,9 @@ struct ExportHDF5Command: ParsableCommand {
         let report = try HDF5Exporter.export(datasetAt: input, to: output, options: options)
         let seconds = Date().timeIntervalSince(started)
         for partial in report.removedStalePartials { print("removed \(partial), left by a killed export") }
-        print("exported \(report.records) records (\(report.tokens) tokens) to \(output): \(report.bytesWritten) bytes, "
-              + "\(report.chunksCopied) blocks copied as chunks, \(report.blocksRecompressed) blocks recompressed, "
-              + String(format: "%.2f s", seconds))
+        print(
+            "exported \(report.records) records (\(report.tokens) tokens) to \(output): \(report.bytesWritten) bytes, "
+                + "\(report.chunksCopied) blocks copied as chunks, \(report.blocksRecompressed) blocks recompressed, "
+                + String(format: "%.2f s", seconds))
     }
 }

@@ -28,8 +28,10 @@ struct FeaturesCommand: ParsableCommand {
     @Option(name: .customLong("layer-pool"), help: "Pooling over layers (none keeps one row per layer: [N, L, d]).")
     var layerPool: LayerPoolChoice = .mean
     @Option(help: "Whose head input to export: pooling, last-token or mean-last.") var probe: ProbeKind = .pooling
-    @Option(help: ArgumentHelp("Layers, as \(hiddenStateIndicesHelp): all, last, or a list such as 0,5,10 or 0-4,last (default: all; last for last-token/mean-last).",
-                               valueName: "indices"))
+    @Option(
+        help: ArgumentHelp(
+            "Layers, as \(hiddenStateIndicesHelp): all, last, or a list such as 0,5,10 or 0-4,last (default: all; last for last-token/mean-last).",
+            valueName: "indices"))
     var layers: LayerListArgument?
     @Option(help: "Per-token input normalisation before pooling (the probes' default is rms).") var normalize: InputNormalization = .rms
     @OptionGroup var memoryBudgetOption: MemoryBudgetOptions
@@ -42,14 +44,16 @@ struct FeaturesCommand: ParsableCommand {
 
     func validate() throws {
         guard [.pooling, .lastToken, .meanLast].contains(probe) else {
-            throw ValidationError("--probe must be pooling, last-token or mean-last (the kinds whose head input is a fixed function of the record), not '\(probe.rawValue)'")
+            throw ValidationError(
+                "--probe must be pooling, last-token or mean-last (the kinds whose head input is a fixed function of the record), not '\(probe.rawValue)'"
+            )
         }
         guard probe == .pooling || layerPool != .none else { throw ValidationError("--layer-pool none applies to --probe pooling only") }
     }
 
     func run() throws {
         let tokenPool = pool, normalization = normalize
-        let layerPoolMode = layerPool.mode  // nil = none
+        let layerPoolMode = layerPool.mode // nil = none
         let budget = try memoryBudgetOption.budget()
         let dataset = try StrataDataset(path: data)
         let meta = dataset.metadata
@@ -58,9 +62,10 @@ struct FeaturesCommand: ParsableCommand {
         let d = meta.hidden, count = dataset.count
 
         // The probe kind's own code computes the features; its (unused) head is never read.
-        let probe = try Probe(configuration: ProbeConfiguration(
-            kind: kind, hidden: d, layers: positions, classes: 2, tokenPool: tokenPool, layerPool: layerPoolMode ?? .mean,
-            inputNormalization: normalization), parameters: nil)
+        let probe = try Probe(
+            configuration: ProbeConfiguration(
+                kind: kind, hidden: d, layers: positions, classes: 2, tokenPool: tokenPool, layerPool: layerPoolMode ?? .mean,
+                inputNormalization: normalization), parameters: nil)
         let shape = layerPoolMode == nil ? [count, positions.count, d] : [count, d]
         let source = try RecordBatchSource(dataset: dataset, layers: positions.map { LayerPosition($0) }, budget: budget)
         let writer = try NumpyFileWriter(path: out, shape: shape)
@@ -71,8 +76,10 @@ struct FeaturesCommand: ParsableCommand {
         let start = Date()
         var lastPrint = start
         while let batch = try stream.next() {
-            let rows = layerPoolMode == nil ? try probe.layerSummaries(batch: batch, workers: threads)
-                                            : try probe.headInputs(batch: batch, workers: threads)
+            let rows =
+                layerPoolMode == nil
+                ? try probe.layerSummaries(batch: batch, workers: threads)
+                : try probe.headInputs(batch: batch, workers: threads)
             try rows.withUnsafeBufferPointer { try writer.append($0) }
             ids += batch.ids
             labels += batch.labels
@@ -80,7 +87,8 @@ struct FeaturesCommand: ParsableCommand {
             if !quiet, now.timeIntervalSince(lastPrint) >= 1 || ids.count == count {
                 lastPrint = now
                 let rate = Double(ids.count) / max(now.timeIntervalSince(start), 1e-9)
-                FileHandle.standardError.write(Data(String(format: "features: %d/%d records  %.0f records/s\n", ids.count, count, rate).utf8))
+                FileHandle.standardError.write(
+                    Data(String(format: "features: %d/%d records  %.0f records/s\n", ids.count, count, rate).utf8))
             }
         }
         try writer.finish()
@@ -90,12 +98,15 @@ struct FeaturesCommand: ParsableCommand {
             "dataset": data, "shape": shape, "dtype": "float32", "ids": ids, "labels": labels,
             "label_names": meta.labelNames.map { $0 as Any } ?? NSNull(),
             "layer_indices": positions.map { meta.layers[$0].index }, "pool": tokenPool.rawValue, "layer_pool": layerPool.rawValue,
-            "normalize": normalization.rawValue, "tool_version": strataToolVersion, "probe": kind.rawValue,
+            "normalize": normalization.rawValue, "tool_version": strataToolVersion, "probe": kind.rawValue
         ]
         let json = try JSONSerialization.data(withJSONObject: info, options: [.sortedKeys])
-        do { try json.write(to: URL(fileURLWithPath: sidecar), options: .atomic) }
-        catch { throw ProbeError.io(path: sidecar, reason: "cannot write the features sidecar: \(error.localizedDescription)") }
-        let pooling = kind == .pooling ? "\(tokenPool.rawValue) over tokens, \(layerPool.rawValue) over \(positions.count) layers" : "\(kind.rawValue) of 1 layer"
+        do { try json.write(to: URL(fileURLWithPath: sidecar), options: .atomic) } catch {
+            throw ProbeError.io(path: sidecar, reason: "cannot write the features sidecar: \(error.localizedDescription)")
+        }
+        let pooling =
+            kind == .pooling
+            ? "\(tokenPool.rawValue) over tokens, \(layerPool.rawValue) over \(positions.count) layers" : "\(kind.rawValue) of 1 layer"
         print("wrote \(out): \(shape) float32 (\(pooling), normalize \(normalization.rawValue)); ids and labels in \(sidecar)")
     }
 

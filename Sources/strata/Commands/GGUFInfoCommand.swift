@@ -7,7 +7,8 @@ import StrataModel
 struct GGUFInfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gguf-info",
-        abstract: "Show a GGUF file's version, architecture, whether Strata runs it (and why not), tokenizer support, metadata and tensor types.",
+        abstract:
+            "Show a GGUF file's version, architecture, whether Strata runs it (and why not), tokenizer support, metadata and tensor types.",
         discussion: """
             The 'runs' line says whether capture, classify, generate and serve can load the file: its architecture \
             must be one of \(LlamaConfig.supportedArchitectures.joined(separator: ", ")) (dense, no experts), its \
@@ -34,7 +35,9 @@ struct GGUFInfoCommand: ParsableCommand {
             let old = byType[t.type] ?? (0, 0, 0)
             byType[t.type] = (old.count + 1, old.bytes + t.byteCount, old.elements + t.elementCount)
         }
-        let types = byType.keys.sorted { byType[$0]!.count > byType[$1]!.count || (byType[$0]!.count == byType[$1]!.count && $0.rawValue < $1.rawValue) }
+        let types = byType.keys.sorted {
+            byType[$0]!.count > byType[$1]!.count || (byType[$0]!.count == byType[$1]!.count && $0.rawValue < $1.rawValue)
+        }
         let parameters = file.tensors.reduce(0) { $0 + $1.elementCount }
 
         let speeds = bench ? try benchmark(file) : []
@@ -48,15 +51,20 @@ struct GGUFInfoCommand: ParsableCommand {
                 "parameters": parameters, "tokenizer": tokenizer.json,
                 "runs": ["supported": problems.isEmpty, "problems": problems] as [String: Any],
                 "metadata": Dictionary(uniqueKeysWithValues: file.metadataKeys.map { ($0, jsonValue(file.metadata[$0]!)) }),
-                "tensor_types": Dictionary(uniqueKeysWithValues: types.map { type in
-                    (type.name, ["count": byType[type]!.count, "bytes": byType[type]!.bytes, "elements": byType[type]!.elements])
-                }),
+                "tensor_types": Dictionary(
+                    uniqueKeysWithValues: types.map { type in
+                        (type.name, ["count": byType[type]!.count, "bytes": byType[type]!.bytes, "elements": byType[type]!.elements])
+                    })
             ]
             if bench {
-                object["dequantize_speed"] = speeds.map { ["type": $0.type.name, "bytes": $0.bytes, "elements": $0.elements, "seconds": $0.seconds] as [String: Any] }
+                object["dequantize_speed"] = speeds.map {
+                    ["type": $0.type.name, "bytes": $0.bytes, "elements": $0.elements, "seconds": $0.seconds] as [String: Any]
+                }
             }
             if tensors {
-                object["tensors"] = file.tensors.map { ["name": $0.name, "type": $0.type.name, "shape": $0.shape, "offset": $0.offset, "bytes": $0.byteCount] as [String: Any] }
+                object["tensors"] = file.tensors.map {
+                    ["name": $0.name, "type": $0.type.name, "shape": $0.shape, "offset": $0.offset, "bytes": $0.byteCount] as [String: Any]
+                }
             }
             let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
@@ -72,7 +80,9 @@ struct GGUFInfoCommand: ParsableCommand {
         print("tensors:       \(file.tensors.count), \(parameters) parameters")
         for type in types {
             let s = byType[type]!
-            print("  \(type.name.padding(toLength: 6, withPad: " ", startingAt: 0)) \(String(s.count).leftPadded(5)) tensors, \(String(s.bytes).leftPadded(11)) bytes")
+            print(
+                "  \(type.name.padding(toLength: 6, withPad: " ", startingAt: 0)) \(String(s.count).leftPadded(5)) tensors, \(String(s.bytes).leftPadded(11)) bytes"
+            )
         }
         print("metadata (\(file.metadataKeys.count) keys):")
         let width = min(48, file.metadataKeys.map(\.count).max() ?? 0)
@@ -83,7 +93,9 @@ struct GGUFInfoCommand: ParsableCommand {
             print("dequantisation speed (best of 3 passes, \(ProcessInfo.processInfo.activeProcessorCount) cores):")
             for s in speeds {
                 let gb = Double(s.bytes) / s.seconds / 1e9, gf = Double(s.elements) / s.seconds / 1e9
-                print("  \(s.type.name.padding(toLength: 6, withPad: " ", startingAt: 0)) \(String(format: "%7.2f", gb)) GB/s stored, \(String(format: "%6.2f", gf)) Gfloat/s out")
+                print(
+                    "  \(s.type.name.padding(toLength: 6, withPad: " ", startingAt: 0)) \(String(format: "%7.2f", gb)) GB/s stored, \(String(format: "%6.2f", gf)) Gfloat/s out"
+                )
             }
         }
         if tensors {
@@ -101,9 +113,9 @@ struct GGUFInfoCommand: ParsableCommand {
             let largest = group.map(\.elementCount).max() ?? 0
             let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: largest)
             defer { buffer.deallocate() }
-            for t in group { try file.dequantize(t, into: buffer) }  // warm the page cache and the buffer
+            for t in group { try file.dequantize(t, into: buffer) } // warm the page cache and the buffer
             var best = Double.infinity
-            for _ in 0 ..< 3 {
+            for _ in 0..<3 {
                 let start = DispatchTime.now().uptimeNanoseconds
                 for t in group { try file.dequantize(t, into: buffer) }
                 best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
@@ -122,8 +134,10 @@ struct GGUFInfoCommand: ParsableCommand {
         case .float64(let d): return d.isFinite ? d as Any : "\(d)"
         case .uint64(let u): return NSNumber(value: u)
         case .array(let elements) where elements.count > 64:
-            return ["type": "array", "element_type": elements.first?.typeName ?? "empty", "count": elements.count,
-                    "first": elements.prefix(8).map(jsonValue)] as [String: Any]
+            return [
+                "type": "array", "element_type": elements.first?.typeName ?? "empty", "count": elements.count,
+                "first": elements.prefix(8).map(jsonValue)
+            ] as [String: Any]
         case .array(let elements): return elements.map(jsonValue)
         default: return value.int ?? 0
         }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import StrataServe
 import StrataModel
+import StrataServe
 
 /// `strata generate`: text generation with a KV cache, optionally guarded by a probe that reads the
 /// prompt's own prefill pass.
@@ -49,8 +49,9 @@ struct GenerateCommand: ParsableCommand {
         let served = try modelOptions.load()
         let guardian = try guardProbe.map { try served.attach(probe: $0) }
         if let guardian {
-            served.warnIfPromptFormatDiffers(guardian, raw: raw, system: system,
-                                             hint: "train the guard on `strata capture --chat-template` data with the same --system")
+            served.warnIfPromptFormatDiffers(
+                guardian, raw: raw, system: system,
+                hint: "train the guard on `strata capture --chat-template` data with the same --system")
         }
         let tokens = served.encode(prompt, raw: raw, system: system)
         guard !tokens.isEmpty else { throw ServingError.emptyPrompt(source: "--prompt") }
@@ -68,12 +69,15 @@ struct GenerateCommand: ParsableCommand {
         }
 
         let verdictText = result.verdict.map { verdict in
-            String(format: "%@ p=%.4f threshold %.4f", verdict.label ?? "class \(verdict.predicted)",
-                   verdict.probability, verdict.threshold ?? 0.5)
+            String(
+                format: "%@ p=%.4f threshold %.4f", verdict.label ?? "class \(verdict.predicted)",
+                verdict.probability, verdict.threshold ?? 0.5)
         }
         if json {
-            var object: [String: Any] = ["refused": result.refused, "prompt_tokens": result.promptTokens,
-                                         "prefill_ms": (result.prefillSeconds * 1e5).rounded() / 100]
+            var object: [String: Any] = [
+                "refused": result.refused, "prompt_tokens": result.promptTokens,
+                "prefill_ms": (result.prefillSeconds * 1e5).rounded() / 100
+            ]
             if let verdict = result.verdict {
                 object["probability"] = Double(verdict.probability)
                 object["threshold"] = Double(verdict.threshold ?? 0.5)
@@ -94,9 +98,10 @@ struct GenerateCommand: ParsableCommand {
         }
         stdout.write(Data(pieces.finish().utf8))
         stdout.write(Data("\n".utf8))
-        var summary = String(format: "[%d prompt tokens, prefill %.0f ms; %d tokens in %.2f s (%.1f tokens/s); stop: %@]",
-                             result.promptTokens, result.prefillSeconds * 1000, result.tokens.count, result.decodeSeconds,
-                             Double(result.tokens.count) / max(result.decodeSeconds, 1e-9), result.stop?.rawValue ?? "")
+        var summary = String(
+            format: "[%d prompt tokens, prefill %.0f ms; %d tokens in %.2f s (%.1f tokens/s); stop: %@]",
+            result.promptTokens, result.prefillSeconds * 1000, result.tokens.count, result.decodeSeconds,
+            Double(result.tokens.count) / max(result.decodeSeconds, 1e-9), result.stop?.rawValue ?? "")
         if let verdictText { summary = "[guard: \(verdictText)] " + summary }
         FileHandle.standardError.write(Data((summary + "\n").utf8))
     }

@@ -23,8 +23,10 @@ struct HiddenCommand: ParsableCommand {
     @Option(help: "Output .npy file.")
     var out: String
 
-    @Option(help: ArgumentHelp("Layers to save, as \(hiddenStateIndicesHelp): all, or a list such as 0,5,10, 0-4 or last, in the order given.",
-                               valueName: "indices"))
+    @Option(
+        help: ArgumentHelp(
+            "Layers to save, as \(hiddenStateIndicesHelp): all, or a list such as 0,5,10, 0-4 or last, in the order given.",
+            valueName: "indices"))
     var layers = LayerListArgument.all
 
     func validate() throws {
@@ -42,7 +44,7 @@ struct HiddenCommand: ParsableCommand {
             guard !tokens.isEmpty else { throw UsageError("--ids: no token ids given") }
         }
         let llama = try LlamaModel(gguf: file, threads: modelOptions.threads)
-        BLASThreads.set(llama.threads)   // one pass: split each product over the pass's threads
+        BLASThreads.set(llama.threads) // one pass: split each product over the pass's threads
         let selected = try layers.hiddenStateIndices(count: llama.numHiddenStates)
 
         // Layers arrive in increasing order; the file keeps the order the user asked for.

@@ -9,11 +9,11 @@ struct InspectCommand: ParsableCommand {
         commandName: "inspect",
         abstract: "Summarize a Strata shard or dataset (records, tokens, shape, dtype, sizes, metadata).",
         discussion: """
-        raw_bytes counts values at the dtype's width (2 bytes for q8, i.e. against raw bf16). For a lossy dtype (q8) \
-        --json adds "lossy": true and "quantization": the error bound and the relative L2 error figures each shard's \
-        writer recorded (rel_error_per_shard; rel_error combines them: mean and max exact, p50/p99 the largest shard's, \
-        an upper bound; null where a writer did not record them).
-        """)
+            raw_bytes counts values at the dtype's width (2 bytes for q8, i.e. against raw bf16). For a lossy dtype (q8) \
+            --json adds "lossy": true and "quantization": the error bound and the relative L2 error figures each shard's \
+            writer recorded (rel_error_per_shard; rel_error combines them: mean and max exact, p50/p99 the largest shard's, \
+            an upper bound; null where a writer did not record them).
+            """)
 
     @Argument(help: "A shard file or a dataset directory (with manifest.json).")
     var path: String
@@ -39,8 +39,10 @@ struct InspectCommand: ParsableCommand {
         var listed: [[String: Any]] = []
         for g in 0..<min(max(0, records), dataset.count) {
             let info = try dataset.info(g)
-            var row: [String: Any] = ["index": g, "id": info.id, "labels": info.labels, "tokens": info.nTokens,
-                                      "raw_bytes": info.rawBytes, "stored_bytes": info.storedBytes, "blocks": info.blockCount]
+            var row: [String: Any] = [
+                "index": g, "id": info.id, "labels": info.labels, "tokens": info.nTokens,
+                "raw_bytes": info.rawBytes, "stored_bytes": info.storedBytes, "blocks": info.blockCount
+            ]
             if let text = info.text { row["text"] = text }
             listed.append(row)
         }
@@ -53,15 +55,19 @@ struct InspectCommand: ParsableCommand {
                 "raw_bytes": raw, "stored_bytes": stored, "file_bytes": fileBytes,
                 "compression_ratio": stored > 0 ? Double(raw) / Double(stored) : 0,
                 "format_version": "\(dataset.shards.first?.version.major ?? 1).\(dataset.shards.first?.version.minor ?? 0)",
-                "tool_version": meta.toolVersion, "extra": meta.extra,
+                "tool_version": meta.toolVersion, "extra": meta.extra
             ]
             if let c = meta.codec {
-                object["codec"] = ["name": c.name, "level": c.level, "shuffle": c.shuffle, "block_target_bytes": c.blockTargetBytes,
-                                   "layers_per_block": c.layersPerBlock as Any? ?? NSNull()]
+                object["codec"] = [
+                    "name": c.name, "level": c.level, "shuffle": c.shuffle, "block_target_bytes": c.blockTargetBytes,
+                    "layers_per_block": c.layersPerBlock as Any? ?? NSNull()
+                ]
             }
             if let m = meta.model {
-                object["model"] = ["name": m.name, "architecture": m.architecture, "n_blocks": m.nBlocks, "hidden_size": m.hiddenSize,
-                                   "file_sha256": m.fileSHA256 as Any? ?? NSNull()]
+                object["model"] = [
+                    "name": m.name, "architecture": m.architecture, "n_blocks": m.nBlocks, "hidden_size": m.hiddenSize,
+                    "file_sha256": m.fileSHA256 as Any? ?? NSNull()
+                ]
             }
             object["lossy"] = meta.dtype.isLossy
             if let q = meta.quantization {
@@ -70,12 +76,16 @@ struct InspectCommand: ParsableCommand {
                     return ["vectors": e.vectors, "mean": e.mean, "p50": e.p50, "p99": e.p99, "max": e.max]
                 }
                 let perShard = dataset.shards.map(\.metadata.quantization?.relError)
-                object["quantization"] = ["scheme": q.scheme, "max_rel_error": q.maxRelError, "max_outliers": q.maxOutliers,
-                                          "rel_error": figures(QuantizationErrorSummary.combined(perShard)),
-                                          "rel_error_per_shard": perShard.map(figures)]
+                object["quantization"] = [
+                    "scheme": q.scheme, "max_rel_error": q.maxRelError, "max_outliers": q.maxOutliers,
+                    "rel_error": figures(QuantizationErrorSummary.combined(perShard)),
+                    "rel_error_per_shard": perShard.map(figures)
+                ]
             }
             if let names = meta.labelNames { object["label_names"] = names }
-            if !meta.auxiliary.isEmpty { object["auxiliary"] = meta.auxiliary.map { ["name": $0.name, "length": $0.length as Any? ?? NSNull()] } }
+            if !meta.auxiliary.isEmpty {
+                object["auxiliary"] = meta.auxiliary.map { ["name": $0.name, "length": $0.length as Any? ?? NSNull()] }
+            }
             if records > 0 { object["record_list"] = listed }
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
@@ -83,9 +93,13 @@ struct InspectCommand: ParsableCommand {
         }
         print("\(dataset.manifest == nil ? "shard" : "dataset"): \(path)")
         print("  shards: \(dataset.shards.count)   records: \(dataset.count)   tokens: \(tokens)")
-        print("  layers: \(meta.layers.count) (indices \(meta.layers.map(\.index)), \(meta.layerSemantics))   hidden: \(meta.hidden)   dtype: \(meta.dtype.rawValue)")
+        print(
+            "  layers: \(meta.layers.count) (indices \(meta.layers.map(\.index)), \(meta.layerSemantics))   hidden: \(meta.hidden)   dtype: \(meta.dtype.rawValue)"
+        )
         if let c = meta.codec {
-            print("  codec: \(c.name) level \(c.level), shuffle \(c.shuffle), block target \(c.blockTargetBytes) B, layers/block \(c.layersPerBlock.map(String.init) ?? "auto")")
+            print(
+                "  codec: \(c.name) level \(c.level), shuffle \(c.shuffle), block target \(c.blockTargetBytes) B, layers/block \(c.layersPerBlock.map(String.init) ?? "auto")"
+            )
         }
         let ratio = stored > 0 ? String(format: "%.3f", Double(raw) / Double(stored)) : "-"
         print("  raw: \(raw) B   stored: \(stored) B   file: \(fileBytes) B   ratio: \(ratio)×")
@@ -94,7 +108,8 @@ struct InspectCommand: ParsableCommand {
         if let q = meta.quantization {
             var line = "  lossy: \(q.scheme), every vector's relative L2 error ≤ \(q.maxRelError)"
             if let e = QuantizationErrorSummary.combined(dataset.shards.map(\.metadata.quantization?.relError)) {
-                line += String(format: "; measured mean %.4g, p50 %.4g, p99 %.4g, max %.4g over %d vectors", e.mean, e.p50, e.p99, e.max, e.vectors)
+                line += String(
+                    format: "; measured mean %.4g, p50 %.4g, p99 %.4g, max %.4g over %d vectors", e.mean, e.p50, e.p99, e.max, e.vectors)
             }
             print(line)
         }
@@ -103,7 +118,9 @@ struct InspectCommand: ParsableCommand {
         if let format = PromptFormat(metadataExtra: meta.extra) { print("  texts: \(format)") }
         print("  tool version: \(meta.toolVersion)")
         for row in listed {
-            print("  [\(row["index"]!)] id=\(row["id"]!) labels=\(row["labels"]!) tokens=\(row["tokens"]!) stored=\(row["stored_bytes"]!) B blocks=\(row["blocks"]!)")
+            print(
+                "  [\(row["index"]!)] id=\(row["id"]!) labels=\(row["labels"]!) tokens=\(row["tokens"]!) stored=\(row["stored_bytes"]!) B blocks=\(row["blocks"]!)"
+            )
         }
     }
 }

@@ -25,12 +25,14 @@ struct LayersCommand: ParsableCommand {
         }
         let dataset = try StrataDataset(path: data)
         try ProbeSetup.checkCompatible(checkpoint.header, metadata: dataset.metadata, datasetPath: data)
-        let source = try RecordBatchSource(dataset: dataset, layers: model.configuration.layers.map { LayerPosition($0) },
-                                           budget: try memoryBudgetOption.budget())
+        let source = try RecordBatchSource(
+            dataset: dataset, layers: model.configuration.layers.map { LayerPosition($0) },
+            budget: try memoryBudgetOption.budget())
         let output = try Trainer.evaluate(probe: model, source: source)
         let indices = model.configuration.layers.map { dataset.metadata.layers[$0].index }
-        let summary = try LayerWeightSummary(output: output, threshold: checkpoint.header.threshold, layerIndices: indices,
-                                             labelNames: checkpoint.header.labelNames)
+        let summary = try LayerWeightSummary(
+            output: output, threshold: checkpoint.header.threshold, layerIndices: indices,
+            labelNames: checkpoint.header.labelNames)
         let title = "Gate layer weights — \((probe as NSString).lastPathComponent) on \((data as NSString).lastPathComponent)"
         let jsonPath = json ?? ((out as NSString).deletingPathExtension + ".json")
         let encoder = JSONEncoder()
@@ -44,7 +46,9 @@ struct LayersCommand: ParsableCommand {
         print("wrote \(out) and \(jsonPath)")
         for g in summary.groups {
             let top = g.meanWeights.enumerated().max { $0.element < $1.element }
-            print("  \(g.name) (n=\(g.count)): peak weight \(String(format: "%.4f", top?.element ?? 0)) at layer \(top.map { indices[$0.offset] } ?? -1)")
+            print(
+                "  \(g.name) (n=\(g.count)): peak weight \(String(format: "%.4f", top?.element ?? 0)) at layer \(top.map { indices[$0.offset] } ?? -1)"
+            )
         }
     }
 }

@@ -8,15 +8,15 @@ struct MergeCommand: ParsableCommand {
         commandName: "merge",
         abstract: "Gather shards (e.g. from `strata capture --shard i/n` workers) into one dataset directory with a manifest.",
         discussion: """
-        Each INPUT is a shard file, a dataset directory (its manifest's shards), or a directory of .strata files.
-        Shard data is never re-encoded: shards already inside --out are referenced in place; others are
-        hard-linked (--mode link, the default; a byte copy across file systems), copied, or moved.
-        Inputs must agree on hidden size, layers, dtype, model, tokenizer, label names, auxiliary vectors and (for q8) the error bound;
-        a mismatch is refused naming the field. The same shard file twice (by any name or link) and a record id in
-        two shards are refused, naming both (a dataset reader refuses them too). Shards taken from a dataset
-        directory must match their manifest entries, whole-file CRC32C included (spec/FORMAT.md §11), before
-        any is placed.
-        """)
+            Each INPUT is a shard file, a dataset directory (its manifest's shards), or a directory of .strata files.
+            Shard data is never re-encoded: shards already inside --out are referenced in place; others are
+            hard-linked (--mode link, the default; a byte copy across file systems), copied, or moved.
+            Inputs must agree on hidden size, layers, dtype, model, tokenizer, label names, auxiliary vectors and (for q8) the error bound;
+            a mismatch is refused naming the field. The same shard file twice (by any name or link) and a record id in
+            two shards are refused, naming both (a dataset reader refuses them too). Shards taken from a dataset
+            directory must match their manifest entries, whole-file CRC32C included (spec/FORMAT.md §11), before
+            any is placed.
+            """)
 
     @Argument(help: "Shard files or dataset directories to merge.") var inputs: [String]
     @Option(name: .long, help: "Output dataset directory (new, or an existing dataset with --append).") var out: String
@@ -28,6 +28,8 @@ struct MergeCommand: ParsableCommand {
         for shard in result.placed {
             print("\(shard.action.rawValue)\t\(shard.records)\t\(shard.path)")
         }
-        print("merged \(result.placed.count) shard(s) into \(out): \(result.manifest.shards.count) shards, \(result.manifest.records) records")
+        print(
+            "merged \(result.placed.count) shard(s) into \(out): \(result.manifest.shards.count) shards, \(result.manifest.records) records"
+        )
     }
 }

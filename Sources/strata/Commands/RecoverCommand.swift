@@ -7,7 +7,9 @@ struct RecoverCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recover",
         abstract: "Restore every completed record of an unsealed, truncated or broken-seal shard and seal it (in place).",
-        discussion: "Scans the shard from its start, keeps every record whose commit entry and blocks are intact, truncates after the last one and appends a fresh index and trailer. Running it again is harmless. Refused while another process writes the shard or the dataset directory it is in.")
+        discussion:
+            "Scans the shard from its start, keeps every record whose commit entry and blocks are intact, truncates after the last one and appends a fresh index and trailer. Running it again is harmless. Refused while another process writes the shard or the dataset directory it is in."
+    )
 
     @Argument(help: "The shard file to recover.")
     var path: String
@@ -24,7 +26,9 @@ struct RecoverCommand: ParsableCommand {
             return
         }
         let verb = dryRun ? "would recover" : "recovered"
-        print("\(path): \(verb) \(r.recordsKept) records, \(r.bytesDropped) bytes dropped\(r.stopReason.map { " (scan stopped: \($0))" } ?? "")\(dryRun ? "" : "; sealed")")
+        print(
+            "\(path): \(verb) \(r.recordsKept) records, \(r.bytesDropped) bytes dropped\(r.stopReason.map { " (scan stopped: \($0))" } ?? "")\(dryRun ? "" : "; sealed")"
+        )
     }
 
     /// The shard's own lock, and its directory's when that directory has a lock file (a dataset writer

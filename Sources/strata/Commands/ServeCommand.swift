@@ -36,8 +36,9 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("guard"), help: "Probe checkpoint that screens every generation prompt during its prefill.")
     var guardProbe: String?
     @Option(help: "Guard decision threshold on P(class 1) (default: the checkpoint's, else 0.5).") var threshold: Float?
-    @Option(name: .customLong("probe"), parsing: .singleValue,
-            help: "NAME=PATH: a probe checkpoint /v1/classify serves under NAME (repeatable).")
+    @Option(
+        name: .customLong("probe"), parsing: .singleValue,
+        help: "NAME=PATH: a probe checkpoint /v1/classify serves under NAME (repeatable).")
     var probes: [NamedProbe] = []
     @Option(help: "Address to listen on (loopback by default; any other address must be given here).")
     var host = "127.0.0.1"
@@ -60,10 +61,12 @@ struct ServeCommand: ParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
-        for (flag, value) in [("--queue-limit", queueLimit), ("--max-active", maxActive), ("--max-batch-tokens", maxBatchTokens),
-                              ("--max-body-bytes", maxBodyBytes), ("--max-prompt-tokens", maxPromptTokens),
-                              ("--max-completion-tokens", maxCompletionTokens), ("--default-max-tokens", defaultMaxTokens ?? 1),
-                              ("--max-texts", maxTexts), ("--max-hidden-state-bytes", maxHiddenStateBytes)] where value < 1 {
+        for (flag, value) in [
+            ("--queue-limit", queueLimit), ("--max-active", maxActive), ("--max-batch-tokens", maxBatchTokens),
+            ("--max-body-bytes", maxBodyBytes), ("--max-prompt-tokens", maxPromptTokens),
+            ("--max-completion-tokens", maxCompletionTokens), ("--default-max-tokens", defaultMaxTokens ?? 1),
+            ("--max-texts", maxTexts), ("--max-hidden-state-bytes", maxHiddenStateBytes)
+        ] where value < 1 {
             throw ValidationError("\(flag) must be at least 1")
         }
         guard (defaultMaxTokens ?? 1) <= maxCompletionTokens else {
@@ -94,8 +97,9 @@ struct ServeCommand: ParsableCommand {
         var attached: [(name: String, probe: ServingProbe)] = []
         if let guardProbe {
             let probe = try served.attach(probe: guardProbe)
-            served.warnIfPromptFormatDiffers(probe, raw: false, system: nil,
-                                             hint: "train the guard on `strata capture --chat-template` data")
+            served.warnIfPromptFormatDiffers(
+                probe, raw: false, system: nil,
+                hint: "train the guard on `strata capture --chat-template` data")
             attached.append((ProbeRegistry.guardName, probe))
         }
         for named in probes {

@@ -8,12 +8,16 @@ struct ShardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "shard",
         abstract: "Re-shard a dataset into shards of N records or of a target byte size (record order kept, values bit-exact).",
-        discussion: "A dataset directory's shards must match their manifest entries, whole-file CRC32C included (spec/FORMAT.md §11), before anything is written.")
+        discussion:
+            "A dataset directory's shards must match their manifest entries, whole-file CRC32C included (spec/FORMAT.md §11), before anything is written."
+    )
 
     @Argument(help: "Input dataset directory or shard file.") var input: String
     @Option(name: .long, help: "Output dataset directory (must be new or empty).") var out: String
     @Option(name: .long, help: "Records per output shard.") var recordsPerShard: Int?
-    @Option(name: .long, help: ArgumentHelp("Target shard size, e.g. 256MB or 1GiB (a shard is closed once it reaches it). \(sizeRule)", valueName: "size"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Target shard size, e.g. 256MB or 1GiB (a shard is closed once it reaches it). \(sizeRule)", valueName: "size"))
     var shardSize: ByteSize?
 
     func validate() throws {
@@ -27,8 +31,9 @@ struct ShardCommand: ParsableCommand {
     }
 
     func run() throws {
-        let manifest = try DatasetReshard.reshard(input: input, output: out, recordsPerShard: recordsPerShard,
-                                                  shardBytes: shardSize?.bytes)
+        let manifest = try DatasetReshard.reshard(
+            input: input, output: out, recordsPerShard: recordsPerShard,
+            shardBytes: shardSize?.bytes)
         print("wrote \(manifest.records) records in \(manifest.shards.count) shards to \(out)")
     }
 }

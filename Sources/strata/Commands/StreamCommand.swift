@@ -10,12 +10,12 @@ struct StreamCommand: ParsableCommand {
         commandName: "stream",
         abstract: "Stream one epoch of a dataset (shuffled, partitioned, resumable); --ids prints the record ids in training order.",
         discussion: """
-        The order is a seeded uniform permutation of all records per (seed, epoch); rank r of w gets the
-        contiguous r-th share of it, so the ranks together see every record exactly once. --stop-after N
-        --save-state FILE stops after N records and saves the position; --resume-state FILE continues with
-        exactly the remaining records (seed, epoch, rank and world default to the saved ones).
-        A JSON summary (records, bytes, seconds, CPU seconds, records/s, MB/s, peak prefetch bytes, peak RSS) goes to stderr.
-        """)
+            The order is a seeded uniform permutation of all records per (seed, epoch); rank r of w gets the
+            contiguous r-th share of it, so the ranks together see every record exactly once. --stop-after N
+            --save-state FILE stops after N records and saves the position; --resume-state FILE continues with
+            exactly the remaining records (seed, epoch, rank and world default to the saved ones).
+            A JSON summary (records, bytes, seconds, CPU seconds, records/s, MB/s, peak prefetch bytes, peak RSS) goes to stderr.
+            """)
 
     @Argument(help: "Dataset directory or shard file.") var dataset: String
     @Option(name: .long, help: "Shuffle seed (default 0, or the resumed state's).") var seed: UInt64?
@@ -23,30 +23,43 @@ struct StreamCommand: ParsableCommand {
     @Option(name: .long, help: "This worker's rank (default 0).") var rank: Int?
     @Option(name: .long, help: "Number of workers (default 1).") var world: Int?
     @Flag(name: .long, help: "Dataset order instead of shuffled.") var sequential = false
-    @Flag(name: .long, help: "Equal shares: every rank gets floor(N/world) records; the last N mod world of the epoch order are left out.") var evenShares = false
+    @Flag(name: .long, help: "Equal shares: every rank gets floor(N/world) records; the last N mod world of the epoch order are left out.")
+    var evenShares = false
     @Option(name: .long, help: "Stop after this many records.") var stopAfter: Int?
     @Option(name: .long, help: "Write the stream state here when stopping (or at the end).") var saveState: String?
-    @Option(name: .long, help: "Also save the state every N records (ids printed so far are flushed first), so a killed run can resume.") var saveEvery: Int?
+    @Option(name: .long, help: "Also save the state every N records (ids printed so far are flushed first), so a killed run can resume.")
+    var saveEvery: Int?
     @Option(name: .long, help: "Resume from a state written by --save-state.") var resumeState: String?
-    @Flag(name: .long, help: "Print each record id, one per line, in order (as they are streamed: a failure part-way still leaves the ids before it printed).") var ids = false
-    @Option(name: .long, help: ArgumentHelp(
-        "Layers to decode, as \(hiddenStateIndicesHelp): all, none, or a list such as 0,12,last or 0-4 (default: none with --ids, else all).",
-        valueName: "indices"))
+    @Flag(
+        name: .long,
+        help:
+            "Print each record id, one per line, in order (as they are streamed: a failure part-way still leaves the ids before it printed)."
+    ) var ids = false
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Layers to decode, as \(hiddenStateIndicesHelp): all, none, or a list such as 0,12,last or 0-4 (default: none with --ids, else all).",
+            valueName: "indices"))
     var layers: LayerListArgument?
-    @Option(name: .long, help: ArgumentHelp(
-        "Layers to decode, as positions in the dataset's list of captured layers (0 = the first captured): all, none, or a list such as 0,2,last (instead of --layers).",
-        valueName: "positions"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Layers to decode, as positions in the dataset's list of captured layers (0 = the first captured): all, none, or a list such as 0,2,last (instead of --layers).",
+            valueName: "positions"))
     var layerPositions: LayerListArgument?
     @Option(name: .long, help: ArgumentHelp("Prefetch budget of decoded values, e.g. 256MiB. \(sizeRule)", valueName: "size"))
     var prefetch = ByteSize(bytes: 256 << 20)
     @Option(name: .long, help: "Background read/decode threads.") var threads: Int = 1
-    @Option(name: .long, help: "Simulate a consumer that spends this many milliseconds per record (prefetch overlap, kill tests).") var stepMs: Double = 0
+    @Option(name: .long, help: "Simulate a consumer that spends this many milliseconds per record (prefetch overlap, kill tests).")
+    var stepMs: Double = 0
 
     func validate() throws {
         if let stopAfter, stopAfter < 0 { throw ValidationError("--stop-after must be >= 0") }
         guard prefetch.bytes >= 1 else { throw ValidationError("--prefetch must be a positive size like 64MiB (got '\(prefetch)')") }
-        if layers != nil && layerPositions != nil { throw ValidationError("give --layers (hidden-state indices) or --layer-positions, not both") }
-        guard (1 ... 64).contains(threads) else { throw ValidationError("--threads must be in 1...64") }
+        if layers != nil && layerPositions != nil {
+            throw ValidationError("give --layers (hidden-state indices) or --layer-positions, not both")
+        }
+        guard (1...64).contains(threads) else { throw ValidationError("--threads must be in 1...64") }
         if let saveEvery {
             guard saveEvery >= 1 else { throw ValidationError("--save-every must be at least 1") }
             guard saveState != nil else { throw ValidationError("--save-every needs --save-state FILE") }
@@ -127,7 +140,7 @@ struct StreamCommand: ParsableCommand {
             "peak_rss_bytes": ProcessResources.peakResidentBytes ?? -1,
             "position": stream.state.position,
             "remaining": stream.remaining,
-            "epoch": options.epoch, "rank": options.rank, "world": options.world,
+            "epoch": options.epoch, "rank": options.rank, "world": options.world
         ]
         let json = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
         FileHandle.standardError.write(json + Data("\n".utf8))

@@ -27,6 +27,6 @@ extension StrataCommand {
         BenchCommand.self,
         ClassifyCommand.self,
         GenerateCommand.self,
-        ServeCommand.self,
+        ServeCommand.self
     ]
 }

@@ -6,7 +6,9 @@ import Strata
 struct SynthCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "synth",
-        abstract: "Write a shard of seeded synthetic hidden states (residual-stream-like: depth-growing scale, outlier channels, token correlation).")
+        abstract:
+            "Write a shard of seeded synthetic hidden states (residual-stream-like: depth-growing scale, outlier channels, token correlation)."
+    )
 
     @Option(name: .long, help: "Output shard path (replaced when the new shard is complete).") var out: String
     @Option(name: .long, help: "Number of records.") var records: Int
@@ -14,9 +16,14 @@ struct SynthCommand: ParsableCommand {
     @Option(name: .long, help: "Maximum tokens per record.") var maxTokens: Int = 64
     @OptionGroup var layerCount: LayerCountOption
     @Option(name: .long, help: "Hidden size.") var hidden: Int = 576
-    @Option(name: .long, help: "Stored dtype: f32, f16, bf16, or q8 (lossy, spec/FORMAT.md §5.1: measured in a first pass, so the shard's metadata records the error figures).")
+    @Option(
+        name: .long,
+        help:
+            "Stored dtype: f32, f16, bf16, or q8 (lossy, spec/FORMAT.md §5.1: measured in a first pass, so the shard's metadata records the error figures)."
+    )
     var dtype: StrataDType = .bf16
-    @Option(name: .long, help: "q8: the bound on every vector's relative L2 error (default 0.01).") var maxRelError: Double = QuantizationInfo.defaultQ8MaxRelError
+    @Option(name: .long, help: "q8: the bound on every vector's relative L2 error (default 0.01).") var maxRelError: Double =
+        QuantizationInfo.defaultQ8MaxRelError
     @Option(name: .long, help: "Random seed.") var seed: UInt64 = 0
     @Option(name: .long, help: "Number of label classes (0 = unlabelled).") var labels: Int = 0
     @Option(name: .long, help: "Record id prefix (ids are PREFIX0, PREFIX1, ...).") var idPrefix: String = ""
@@ -38,16 +45,19 @@ struct SynthCommand: ParsableCommand {
 
     func run() throws {
         let type = dtype
-        let synth = SyntheticStates(layers: layers, hidden: hidden, seed: seed, minTokens: minTokens, maxTokens: maxTokens,
-                                    labelCount: labels, idPrefix: idPrefix)
-        let options = WriterOptions(zstdLevel: zstdLevel, blockTargetBytes: blockSize, layersPerBlock: layersPerBlock, syncEveryRecord: syncEveryRecord,
-                                    compressionThreads: threads)
+        let synth = SyntheticStates(
+            layers: layers, hidden: hidden, seed: seed, minTokens: minTokens, maxTokens: maxTokens,
+            labelCount: labels, idPrefix: idPrefix)
+        let options = WriterOptions(
+            zstdLevel: zstdLevel, blockTargetBytes: blockSize, layersPerBlock: layersPerBlock, syncEveryRecord: syncEveryRecord,
+            compressionThreads: threads)
         let start = Date()
         try FileReplacement(target: out).write { partial in
             try write(synth, dtype: type, options: options, to: partial)
         }
         let seconds = Date().timeIntervalSince(start)
-        FileHandle.standardError.write("synth: wrote \(records) records to \(out) in \(String(format: "%.2f", seconds)) s\n".data(using: .utf8)!)
+        FileHandle.standardError.write(
+            "synth: wrote \(records) records to \(out) in \(String(format: "%.2f", seconds)) s\n".data(using: .utf8)!)
     }
 
     private func write(_ synth: SyntheticStates, dtype type: StrataDType, options: WriterOptions, to path: String) throws {

@@ -6,7 +6,9 @@ struct SynthModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "synth-model",
         abstract: "Write a tiny seeded random Llama GGUF model with a byte-level BPE tokenizer (to try capture and for tests).",
-        discussion: "The weights are random: the hidden states are meaningless, but every part of the pipeline (tokenizer, packing, layers, dtypes, sharding, resume) runs as with a real model, in milliseconds.")
+        discussion:
+            "The weights are random: the hidden states are meaningless, but every part of the pipeline (tokenizer, packing, layers, dtypes, sharding, resume) runs as with a real model, in milliseconds."
+    )
 
     @Option(help: "Output .gguf path (overwritten).") var out: String
     @Option(help: "Transformer blocks.") var blocks = 2
@@ -26,8 +28,10 @@ struct SynthModelCommand: ParsableCommand {
     }
 
     func run() throws {
-        try SyntheticModel(blocks: blocks, hidden: hidden, feedForward: feedForward, heads: heads, keyValueHeads: kvHeads,
-                           contextLength: contextLength, seed: seed).write(to: out)
+        try SyntheticModel(
+            blocks: blocks, hidden: hidden, feedForward: feedForward, heads: heads, keyValueHeads: kvHeads,
+            contextLength: contextLength, seed: seed
+        ).write(to: out)
         print(out)
     }
 }

@@ -57,7 +57,6 @@ struct TokenizeCommand: ParsableCommand {
             texts = jsonl ? try Self.records(contents, field: field, file: file) : [contents]
         }
 
-
         let cpuStart = Self.processCPUSeconds()
         let start = DispatchTime.now().uptimeNanoseconds
         let encoded = texts.map { tokenizer.encode($0, addSpecialTokens: !noSpecial) }

@@ -68,7 +68,9 @@ enum ClassWeightsChoice: ExpressibleByArgument {
 
     init?(argument: String) {
         if argument == "balanced" { self = .balanced; return }
-        let weights = argument.split(separator: ",", omittingEmptySubsequences: false).map { Float($0.trimmingCharacters(in: .whitespaces)) }
+        let weights = argument.split(separator: ",", omittingEmptySubsequences: false).map {
+            Float($0.trimmingCharacters(in: .whitespaces))
+        }
         guard !weights.isEmpty, weights.allSatisfy({ ($0 ?? 0) > 0 && $0!.isFinite }) else { return nil }
         self = .weights(weights.map { $0! })
     }

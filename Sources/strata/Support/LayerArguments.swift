@@ -58,23 +58,27 @@ struct LayerListArgument: ExpressibleByArgument, CustomStringConvertible {
         case .all: return .all
         case .none: return .none
         case .items(let items):
-            return .positions(try items.map { item -> LayerPosition in
-                switch item {
-                case .last:
-                    guard !layers.isEmpty else { throw UsageError("\(flag): the dataset has no layers") }
-                    return LayerPosition(layers.count - 1)
-                case .number(let number) where asPositions:
-                    guard number < layers.count else {
-                        throw UsageError("\(flag): position \(number) is outside 0..<\(layers.count) (the dataset has \(layers.count) captured layers)")
+            return .positions(
+                try items.map { item -> LayerPosition in
+                    switch item {
+                    case .last:
+                        guard !layers.isEmpty else { throw UsageError("\(flag): the dataset has no layers") }
+                        return LayerPosition(layers.count - 1)
+                    case .number(let number) where asPositions:
+                        guard number < layers.count else {
+                            throw UsageError(
+                                "\(flag): position \(number) is outside 0..<\(layers.count) (the dataset has \(layers.count) captured layers)"
+                            )
+                        }
+                        return LayerPosition(number)
+                    case .number(let index):
+                        guard let position = layers.firstIndex(where: { $0.index == index }) else {
+                            throw UsageError(
+                                "\(flag): \(index) is not a captured layer; this dataset has hidden-state indices \(layers.map(\.index))")
+                        }
+                        return LayerPosition(position)
                     }
-                    return LayerPosition(number)
-                case .number(let index):
-                    guard let position = layers.firstIndex(where: { $0.index == index }) else {
-                        throw UsageError("\(flag): \(index) is not a captured layer; this dataset has hidden-state indices \(layers.map(\.index))")
-                    }
-                    return LayerPosition(position)
-                }
-            })
+                })
         }
     }
 }
@@ -85,8 +89,9 @@ struct LayerListArgument: ExpressibleByArgument, CustomStringConvertible {
 struct LayerCountOption: ParsableArguments {
     static let defaultCount = 31
 
-    @Option(name: .customLong("layer-count"),
-            help: "Layers per record, a count (default: 31, the hidden states of a 30-block model).")
+    @Option(
+        name: .customLong("layer-count"),
+        help: "Layers per record, a count (default: 31, the hidden states of a 30-block model).")
     var layerCount: Int?
     @Option(name: .customLong("layers"), help: ArgumentHelp("Deprecated spelling of --layer-count.", visibility: .hidden))
     var deprecatedLayers: Int?
@@ -94,7 +99,9 @@ struct LayerCountOption: ParsableArguments {
     var count: Int { layerCount ?? deprecatedLayers ?? Self.defaultCount }
 
     func validate() throws {
-        if layerCount != nil && deprecatedLayers != nil { throw ValidationError("give --layer-count once (--layers N is its old spelling)") }
+        if layerCount != nil && deprecatedLayers != nil {
+            throw ValidationError("give --layer-count once (--layers N is its old spelling)")
+        }
         guard count >= 1 else { throw ValidationError("--layer-count must be >= 1") }
     }
 }

@@ -25,7 +25,8 @@ final class NumpyFileWriter {
         self.shape = shape
         replacement = try FileReplacement(target: path)
         guard FileManager.default.createFile(atPath: replacement.partialPath, contents: nil),
-              let handle = FileHandle(forWritingAtPath: replacement.partialPath) else {
+            let handle = FileHandle(forWritingAtPath: replacement.partialPath)
+        else {
             throw WriteError(path: path, reason: "cannot create \(replacement.partialPath)")
         }
         self.handle = handle

@@ -15,10 +15,12 @@ let sizeRule = "Sizes: \(ByteSize.rule)."
 /// `--memory-budget`, shared by the commands that read hidden states in bounded batches
 /// (train, eval, features, layers).
 struct MemoryBudgetOptions: ParsableArguments {
-    @Option(name: .customLong("memory-budget"), help: ArgumentHelp(
-        "Bound on the memory batches, caches and (when training) the probe's state take, e.g. 512MiB or 2GiB "
-            + "(spec/PROBES.md §3). \(sizeRule)",
-        valueName: "size"))
+    @Option(
+        name: .customLong("memory-budget"),
+        help: ArgumentHelp(
+            "Bound on the memory batches, caches and (when training) the probe's state take, e.g. 512MiB or 2GiB "
+                + "(spec/PROBES.md §3). \(sizeRule)",
+            valueName: "size"))
     var memoryBudget = ByteSize(bytes: 2 << 30)
 
     /// The budget, refused below `MemoryBudget.minimumBytes` with an error naming the flag.

@@ -36,8 +36,10 @@ struct TrainingWorld {
         case .mpi: useMPI = true
         case .auto:
             if let tasks = MPILaunch.srunTasksWithoutMPI(environment: environment) {
-                throw ValidationError("srun started \(tasks) tasks without an MPI plugin, so each would train alone: "
-                    + "launch with srun --mpi=pmix (or --mpi=pmi2), or pass --distributed none to train \(tasks) separate runs on purpose")
+                throw ValidationError(
+                    "srun started \(tasks) tasks without an MPI plugin, so each would train alone: "
+                        + "launch with srun --mpi=pmix (or --mpi=pmi2), or pass --distributed none to train \(tasks) separate runs on purpose"
+                )
             }
             useMPI = launch != nil
         }
@@ -45,8 +47,9 @@ struct TrainingWorld {
             return TrainingWorld(communicator: SingleProcessCommunicator(), mpi: nil, launcher: nil, localRanks: 1)
         }
         let mpi = try MPICommunicator(environment: environment)
-        return TrainingWorld(communicator: mpi, mpi: mpi, launcher: launch?.launcher ?? "MPI",
-                             localRanks: max(1, min(mpi.world, MPILaunch.localRanks(environment: environment) ?? mpi.world)))
+        return TrainingWorld(
+            communicator: mpi, mpi: mpi, launcher: launch?.launcher ?? "MPI",
+            localRanks: max(1, min(mpi.world, MPILaunch.localRanks(environment: environment) ?? mpi.world)))
     }
 
     /// Worker threads per rank: `requested`, or the machine's cores divided among its ranks.
@@ -63,7 +66,8 @@ struct TrainingWorld {
             mpi?.finish()
         } catch {
             if let mpi, size > 1 {
-                FileHandle.standardError.write(Data("strata train (rank \(rank) of \(size)): error: \(SystemErrorMessage(error)?.description ?? "\(error)")\n".utf8))
+                FileHandle.standardError.write(
+                    Data("strata train (rank \(rank) of \(size)): error: \(SystemErrorMessage(error)?.description ?? "\(error)")\n".utf8))
                 mpi.abortAll(exitCode: 1)
             }
             mpi?.finish()

@@ -1,6 +1,7 @@
 import Foundation
 import StrataTestSupport
 import Testing
+
 @testable import StrataModel
 
 /// Dequantisation against gguf-py's `gguf.quants.dequantize` on random blocks
@@ -12,7 +13,8 @@ struct GGUFDequantizeTests {
 
     static let cases: [Case] = {
         guard let data = try? GGUFFixtures.data("dequant.json"),
-              let manifest = try? JSONDecoder().decode(Manifest.self, from: data) else { return [] }
+            let manifest = try? JSONDecoder().decode(Manifest.self, from: data)
+        else { return [] }
         return manifest.cases
     }()
 
@@ -48,10 +50,13 @@ struct GGUFDequantizeTests {
 
     /// Every GGMLType's code, block size and block byte size agree with gguf-py's GGML_QUANT_SIZES.
     @Test(.needsPython("gguf", "numpy")) func typeTableMatchesPython() throws {
-        let result = try Python.run(["-c", """
+        let result = try Python.run([
+            "-c",
+            """
             import json, gguf
             print(json.dumps({t.name: [int(t), *gguf.GGML_QUANT_SIZES[t]] for t in gguf.GGMLQuantizationType}))
-            """])
+            """
+        ])
         try #require(result.status == 0, "\(result.stderr)")
         let table = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: [Int]])
         for type in GGMLType.allCases {

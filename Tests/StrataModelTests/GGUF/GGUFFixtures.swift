@@ -1,6 +1,7 @@
 import Foundation
 import StrataTestSupport
 import Testing
+
 @testable import StrataModel
 
 /// Locates the committed GGUF fixtures (made by Tests/StrataModelTests/Fixtures/gguf/gen_gguf_fixtures.py) and shared test helpers.
@@ -20,7 +21,7 @@ enum GGUFFixtures {
     static func floats(_ name: String) throws -> [Float] {
         let data = try data(name)
         return data.withUnsafeBytes { raw in
-            (0 ..< data.count / 4).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+            (0..<data.count / 4).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
         }
     }
 
@@ -28,8 +29,10 @@ enum GGUFFixtures {
 
     /// Expects `actual` and `expected` to be bit-for-bit equal, reporting the number of differences and the
     /// first few (not whole arrays) when they are not.
-    static func expectBitEqual(_ actual: [Float], _ expected: [Float], _ what: String,
-                               sourceLocation: SourceLocation = #_sourceLocation) {
+    static func expectBitEqual(
+        _ actual: [Float], _ expected: [Float], _ what: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         guard actual.count == expected.count else {
             Issue.record("\(what): \(actual.count) values, expected \(expected.count)", sourceLocation: sourceLocation)
             return
@@ -41,4 +44,3 @@ enum GGUFFixtures {
         }
     }
 }
-

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import StrataModel
 import StrataTestSupport
+import Testing
+
+@testable import StrataModel
 
 /// A typed metadata value as written in tiny.json by Tests/StrataModelTests/Fixtures/gguf/gen_gguf_fixtures.py.
 struct GGUFExpectedValue: Decodable {
@@ -73,14 +74,14 @@ struct GGUFReaderTests {
         // Row ranges agree with the whole-tensor result.
         for t in file.tensors {
             let all = try file.dequantize(t)
-            let rows = 1 ..< t.rowCount
+            let rows = 1..<t.rowCount
             var part = [Float](repeating: .nan, count: rows.count * t.rowLength)
             try part.withUnsafeMutableBufferPointer { try file.dequantizeRows(of: t, rows, into: $0) }
             GGUFFixtures.expectBitEqual(part, Array(all[t.rowLength...]), "rows of \(t.name)")
         }
         let q8 = try file.requireTensor("t.q8_0")
         var small = [Float](repeating: 0, count: 64)
-        #expect(throws: GGUFError.self) { try small.withUnsafeMutableBufferPointer { try file.dequantizeRows(of: q8, 1 ..< 3, into: $0) } }
+        #expect(throws: GGUFError.self) { try small.withUnsafeMutableBufferPointer { try file.dequantizeRows(of: q8, 1..<3, into: $0) } }
     }
 
     @Test func architectureCheckNamesTheArchitecture() throws {
@@ -111,9 +112,9 @@ struct GGUFReaderTests {
     /// Every truncation of a valid file must fail cleanly with an error naming the file — never crash.
     @Test func everyTruncationFailsCleanly() throws {
         let bytes = [UInt8](try GGUFFixtures.data("tiny.gguf"))
-        for length in 0 ..< bytes.count {
+        for length in 0..<bytes.count {
             do {
-                _ = try GGUFFile(bytes: Array(bytes[0 ..< length]), name: "cut.gguf")
+                _ = try GGUFFile(bytes: Array(bytes[0..<length]), name: "cut.gguf")
                 Issue.record("truncation to \(length) of \(bytes.count) bytes was accepted")
             } catch let error as GGUFError {
                 #expect(error.file == "cut.gguf")
@@ -133,11 +134,11 @@ struct GGUFReaderTests {
     @Test func randomCorruptionNeverCrashes() throws {
         let original = [UInt8](try GGUFFixtures.data("tiny.gguf"))
         var generator = SystemRandomNumberGenerator()
-        for _ in 0 ..< 2000 {
+        for _ in 0..<2000 {
             var bytes = original
-            for _ in 0 ..< Int.random(in: 1 ... 4, using: &generator) {
-                let at = Int.random(in: 8 ..< min(bytes.count, 1200), using: &generator)
-                bytes[at] = [0xFF, 0x00, 0x7F, 0x80, UInt8.random(in: 0 ... 255, using: &generator)].randomElement(using: &generator)!
+            for _ in 0..<Int.random(in: 1...4, using: &generator) {
+                let at = Int.random(in: 8..<min(bytes.count, 1200), using: &generator)
+                bytes[at] = [0xFF, 0x00, 0x7F, 0x80, UInt8.random(in: 0...255, using: &generator)].randomElement(using: &generator)!
             }
             if let file = try? GGUFFile(bytes: bytes, name: "bad.gguf") {
                 for tensor in file.tensors where tensor.type.canDequantize {
@@ -178,7 +179,8 @@ struct GGUFReaderTests {
             #expect(pastEnd.kind == .truncated && pastEnd.message.contains("tensor 'w'"))
             // An absurd alignment is rejected, not used in offset arithmetic.
             let alignKey = Array("general.alignment".utf8)
-            let badAlign = try attempt(magic + le32(3) + le64(0) + le64(1) + le64(UInt64(alignKey.count)) + alignKey + le32(10) + le64(1 << 62))
+            let badAlign = try attempt(
+                magic + le32(3) + le64(0) + le64(1) + le64(UInt64(alignKey.count)) + alignKey + le32(10) + le64(1 << 62))
             #expect(badAlign.kind == .malformed && badAlign.message.contains("general.alignment"))
             // Missing file.
             let missing = try #require(throws: GGUFError.self) { try GGUFFile(path: dir.appendingPathComponent("nope.gguf").path) }

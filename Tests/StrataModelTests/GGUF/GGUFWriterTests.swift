@@ -1,8 +1,9 @@
 import Foundation
-import Testing
-@testable import StrataModel
 import StrataTestSupport
 import StrataUtilities
+import Testing
+
+@testable import StrataModel
 
 /// The Swift GGUFWriter, checked by reading its output back with GGUFFile and with gguf-py.
 struct GGUFWriterTests {
@@ -16,21 +17,21 @@ struct GGUFWriterTests {
         ("t.strings", .array([.string("a"), .string(""), .string("héllo")])),
         ("t.floats", .array([.float32(0.25), .float32(-2)])),
         ("t.nested", .array([.array([.int32(1), .int32(2)]), .array([.string("x")])])),
-        ("t.empty", .array([])),
+        ("t.empty", .array([]))
     ]
 
     static func makeWriter(alignment: Int = 32) throws -> (GGUFWriter, [String: [Float]]) {
         var writer = try GGUFWriter(alignment: alignment)
         for (key, value) in metadata { try writer.set(key, value) }
         var generator = SystemRandomNumberGenerator()
-        let a = (0 ..< 24).map { _ in Float.random(in: -2 ... 2, using: &generator) }
-        let b = (0 ..< 40).map { _ in Float.random(in: -2 ... 2, using: &generator) }
+        let a = (0..<24).map { _ in Float.random(in: -2...2, using: &generator) }
+        let b = (0..<40).map { _ in Float.random(in: -2...2, using: &generator) }
         try writer.addTensor(name: "a.f32", shape: [8, 3], values: a)
         try writer.addTensor(name: "b.f16", shape: [5, 4, 2], values: b, type: .f16)
         // A pre-quantised Q8_0 row: scale 0.5 (f16 0x3800) and q = -16 ... 15.
-        let q8: [UInt8] = [0x00, 0x38] + (0 ..< 32).map { UInt8(bitPattern: Int8($0 - 16)) }
+        let q8: [UInt8] = [0x00, 0x38] + (0..<32).map { UInt8(bitPattern: Int8($0 - 16)) }
         try writer.addTensor(name: "c.q8_0", shape: [32], type: .q8_0, rawBytes: q8)
-        return (writer, ["a.f32": a, "b.f16": b, "c.q8_0": (0 ..< 32).map { Float($0 - 16) * 0.5 }])
+        return (writer, ["a.f32": a, "b.f16": b, "c.q8_0": (0..<32).map { Float($0 - 16) * 0.5 }])
     }
 
     @Test(arguments: [32, 64])
@@ -59,14 +60,17 @@ struct GGUFWriterTests {
     /// A tensor of a type Strata cannot dequantise opens fine; dequantising it names file, tensor and type.
     @Test func unsupportedTensorTypeErrorNamesFileTensorAndType() throws {
         var writer = try GGUFWriter()
-        try writer.addTensor(name: "blk.0.attn_q.weight", shape: [256, 2], type: .q3_K,
-                             rawBytes: [UInt8](repeating: 0, count: 2 * GGMLType.q3_K.blockByteCount))
+        try writer.addTensor(
+            name: "blk.0.attn_q.weight", shape: [256, 2], type: .q3_K,
+            rawBytes: [UInt8](repeating: 0, count: 2 * GGMLType.q3_K.blockByteCount))
         let file = try GGUFFile(bytes: writer.serialized(), name: "model.gguf")
         let tensor = try file.requireTensor("blk.0.attn_q.weight")
         #expect(file.rawBytes(of: tensor).count == 220)
         let error = try #require(throws: GGUFError.self) { try file.dequantize(tensor) }
         #expect(error.kind == .unsupportedType)
-        #expect(error.description.hasPrefix("gguf: model.gguf: tensor 'blk.0.attn_q.weight': dequantising Q3_K (ggml type 11) is not supported"))
+        #expect(
+            error.description.hasPrefix("gguf: model.gguf: tensor 'blk.0.attn_q.weight': dequantising Q3_K (ggml type 11) is not supported")
+        )
     }
 
     @Test func rejectsBadInput() throws {
@@ -74,7 +78,9 @@ struct GGUFWriterTests {
         #expect(throws: GGUFError.self) { try writer.set("k", .array([.int32(1), .string("x")])) }
         #expect(throws: GGUFError.self) { try writer.addTensor(name: "t", shape: [3], values: [1, 2]) }
         #expect(throws: GGUFError.self) { try writer.addTensor(name: "t", shape: [4], values: [1, 2, 3, 4], type: .q8_0) }
-        #expect(throws: GGUFError.self) { try writer.addTensor(name: "t", shape: [33], type: .q8_0, rawBytes: [UInt8](repeating: 0, count: 34)) }
+        #expect(throws: GGUFError.self) {
+            try writer.addTensor(name: "t", shape: [33], type: .q8_0, rawBytes: [UInt8](repeating: 0, count: 34))
+        }
         try writer.addTensor(name: "t", shape: [1], values: [1])
         #expect(throws: GGUFError.self) { try writer.addTensor(name: "t", shape: [1], values: [1]) }
         #expect(throws: GGUFError.self) { try GGUFWriter(alignment: 24) }
@@ -89,20 +95,20 @@ struct GGUFWriterTests {
 
             // gguf-py's contents() does not decode nested arrays, so for those only the type chain is reported.
             let script = """
-            import sys, json, numpy as np, gguf
-            from gguf.quants import dequantize
-            r = gguf.GGUFReader(sys.argv[1])
-            fields = {}
-            for name, f in r.fields.items():
-                if name.startswith('GGUF.'): continue
-                types = [t.name.lower() for t in f.types]
-                nested = len(types) > 1 and types[1] == 'array'
-                fields[name] = {'types': types, 'value': None if nested or (types == ['array'] and not f.data) else f.contents()}
-            tensors = {t.name: {'type': t.tensor_type.name, 'shape': [int(x) for x in t.shape],
-                                'values': [float(v) for v in np.asarray(dequantize(t.data, t.tensor_type), dtype=np.float32).reshape(-1)]}
-                       for t in r.tensors}
-            print(json.dumps({'fields': fields, 'tensors': tensors}))
-            """
+                import sys, json, numpy as np, gguf
+                from gguf.quants import dequantize
+                r = gguf.GGUFReader(sys.argv[1])
+                fields = {}
+                for name, f in r.fields.items():
+                    if name.startswith('GGUF.'): continue
+                    types = [t.name.lower() for t in f.types]
+                    nested = len(types) > 1 and types[1] == 'array'
+                    fields[name] = {'types': types, 'value': None if nested or (types == ['array'] and not f.data) else f.contents()}
+                tensors = {t.name: {'type': t.tensor_type.name, 'shape': [int(x) for x in t.shape],
+                                    'values': [float(v) for v in np.asarray(dequantize(t.data, t.tensor_type), dtype=np.float32).reshape(-1)]}
+                           for t in r.tensors}
+                print(json.dumps({'fields': fields, 'tensors': tensors}))
+                """
             let result = try Python.run(["-c", script, path])
             try #require(result.status == 0, "gguf-py could not read the file: \(result.stderr)")
             let json = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any])

@@ -1,6 +1,7 @@
 import Foundation
 import StrataTestSupport
 import Testing
+
 @testable import StrataModel
 
 /// Checks against the real SmolLM2-135M-Instruct Q4_1 file when it is in the model cache
@@ -41,25 +42,26 @@ struct SmolLM2GGUFTests {
         let samples: [(tensor: String, rows: [Int])] = [
             ("token_embd.weight", [0, 1, 2, 100, 12345, 49151]),
             ("blk.0.ffn_down.weight", [0, 17, 300, 575]),
-            ("blk.29.attn_norm.weight", [0]),
+            ("blk.29.attn_norm.weight", [0])
         ]
         let script = """
-        import sys, json, numpy as np, gguf
-        from gguf.quants import dequantize
-        reader = gguf.GGUFReader(sys.argv[1])
-        by_name = {t.name: t for t in reader.tensors}
-        out = sys.stdout.buffer
-        for spec in json.loads(sys.argv[2]):
-            t = by_name[spec[0]]
-            data = t.data if t.data.ndim > 1 else t.data.reshape(1, -1)
-            rows = dequantize(np.ascontiguousarray(data[spec[1]]), t.tensor_type)
-            out.write(np.asarray(rows, dtype='<f4').tobytes())
-        """
-        let spec = String(decoding: try JSONSerialization.data(withJSONObject: samples.map { [$0.tensor, $0.rows] as [Any] }), as: UTF8.self)
+            import sys, json, numpy as np, gguf
+            from gguf.quants import dequantize
+            reader = gguf.GGUFReader(sys.argv[1])
+            by_name = {t.name: t for t in reader.tensors}
+            out = sys.stdout.buffer
+            for spec in json.loads(sys.argv[2]):
+                t = by_name[spec[0]]
+                data = t.data if t.data.ndim > 1 else t.data.reshape(1, -1)
+                rows = dequantize(np.ascontiguousarray(data[spec[1]]), t.tensor_type)
+                out.write(np.asarray(rows, dtype='<f4').tobytes())
+            """
+        let spec = String(
+            decoding: try JSONSerialization.data(withJSONObject: samples.map { [$0.tensor, $0.rows] as [Any] }), as: UTF8.self)
         let result = try Python.run(["-c", script, path, spec])
         try #require(result.status == 0, "python failed: \(result.stderr)")
         let reference: [Float] = result.stdout.withUnsafeBytes { raw in
-            (0 ..< raw.count / 4).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+            (0..<raw.count / 4).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
         }
 
         var cursor = 0
@@ -70,8 +72,8 @@ struct SmolLM2GGUFTests {
             let rowLength = info.rowLength
             for row in sample.rows {
                 try #require(cursor + rowLength <= reference.count, "python returned too few values")
-                let ours = Array(all[row * rowLength ..< (row + 1) * rowLength])
-                let theirs = Array(reference[cursor ..< cursor + rowLength])
+                let ours = Array(all[row * rowLength..<(row + 1) * rowLength])
+                let theirs = Array(reference[cursor..<cursor + rowLength])
                 GGUFFixtures.expectBitEqual(ours, theirs, "\(sample.tensor) row \(row)")
                 cursor += rowLength
             }

@@ -1,6 +1,7 @@
 import Foundation
 import StrataTestSupport
 import Testing
+
 @testable import StrataModel
 
 /// ChatML rendering against the Jinja template stored in SmolLM2-Instruct's GGUF.
@@ -25,16 +26,18 @@ struct ChatTemplateTests {
     /// hand from the template above.
     @Test func rendersOneUserTurn() {
         let template = ChatTemplate(defaultSystem: ChatTemplate.defaultSystem(in: Self.smolLM2))
-        #expect(template.prompt(user: "Hi there") == """
-            <|im_start|>system
-            You are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>
-            <|im_start|>user
-            Hi there<|im_end|>
-            <|im_start|>assistant
+        #expect(
+            template.prompt(user: "Hi there") == """
+                <|im_start|>system
+                You are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>
+                <|im_start|>user
+                Hi there<|im_end|>
+                <|im_start|>assistant
 
-            """)
-        #expect(template.prompt(user: "x", system: "Be brief.") ==
-                "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nx<|im_end|>\n<|im_start|>assistant\n")
+                """)
+        #expect(
+            template.prompt(user: "x", system: "Be brief.")
+                == "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nx<|im_end|>\n<|im_start|>assistant\n")
         #expect(ChatTemplate().prompt(user: "x") == "<|im_start|>user\nx<|im_end|>\n<|im_start|>assistant\n")
     }
 

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import StrataModel
 import StrataTestSupport
+import Testing
+
+@testable import StrataModel
 
 /// KV-cache decoding on the real SmolLM2-135M-Instruct (skipped when the model is not cached): every
 /// decode step's next-token distribution equals a full re-forward of the whole sequence.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import StrataModel
 
 /// Every supported architecture against transformers, on the tiny random models in
@@ -66,8 +67,10 @@ struct ArchitectureFixtureTests {
     }
 
     /// Per hidden state: relative L2 over all tokens ≤ `tolerance.rel_l2`, and every token's cosine ≥ `tolerance.cosine`.
-    static func compare(_ ours: [Float], _ expected: [Float], shape: [Int], tolerance: Reference.Tolerance,
-                        _ what: String) {
+    static func compare(
+        _ ours: [Float], _ expected: [Float], shape: [Int], tolerance: Reference.Tolerance,
+        _ what: String
+    ) {
         let tokens = shape[1], d = shape[2], layerSize = tokens * d
         #expect(ours.count == expected.count, "\(what): \(ours.count) values, expected \(expected.count)")
         guard ours.count == expected.count else { return }
@@ -110,8 +113,9 @@ struct ArchitectureFixtureTests {
             let ids = try #require(text.token_ids)
             try #require(text.shape == [model.numHiddenStates, ids.count, model.config.hiddenSize])
             let ours = try model.hiddenStates(tokens: ids)
-            Self.compare(ours, try fixture.states(text), shape: text.shape, tolerance: fixture.reference.tolerance,
-                         "\(name) f32 text \(index)")
+            Self.compare(
+                ours, try fixture.states(text), shape: text.shape, tolerance: fixture.reference.tolerance,
+                "\(name) f32 text \(index)")
         }
     }
 
@@ -122,8 +126,9 @@ struct ArchitectureFixtureTests {
         for (index, (text, reference)) in zip(fixture.reference.texts, quantized.texts).enumerated() {
             let ids = try #require(text.token_ids)
             let ours = try model.hiddenStates(tokens: ids)
-            Self.compare(ours, try fixture.states(reference), shape: reference.shape, tolerance: quantized.tolerance,
-                         "\(name) q8_0 text \(index)")
+            Self.compare(
+                ours, try fixture.states(reference), shape: reference.shape, tolerance: quantized.tolerance,
+                "\(name) q8_0 text \(index)")
         }
     }
 
@@ -138,15 +143,17 @@ struct ArchitectureFixtureTests {
         for (index, text) in fixture.reference.texts.enumerated() {
             var ours: [Float] = []
             for layer in 0..<model.numHiddenStates { ours += try #require(sink.states[layer]?[index]) }
-            Self.compare(ours, try fixture.states(text), shape: text.shape, tolerance: fixture.reference.tolerance,
-                         "\(name) packed text \(index)")
+            Self.compare(
+                ours, try fixture.states(text), shape: text.shape, tolerance: fixture.reference.tolerance,
+                "\(name) packed text \(index)")
             if let top = text.last_token_top_logits, let best = top.first {
                 #expect(result.topTokens(sequence: index, k: 1) == [best.id], "\(name) text \(index): most likely next token")
                 // Log-prob differences are logit differences.
                 for other in top.dropFirst() {
                     let ours = Double(result.lastLogProbs[index][Int(best.id)] - result.lastLogProbs[index][Int(other.id)])
-                    #expect(abs(ours - (best.logit - other.logit)) <= 1e-3 * max(1, abs(best.logit)),
-                            "\(name) text \(index): logit gap to \(other.id) is \(ours), transformers \(best.logit - other.logit)")
+                    #expect(
+                        abs(ours - (best.logit - other.logit)) <= 1e-3 * max(1, abs(best.logit)),
+                        "\(name) text \(index): logit gap to \(other.id) is \(ours), transformers \(best.logit - other.logit)")
                 }
             }
         }
@@ -158,7 +165,7 @@ struct ArchitectureFixtureTests {
         let fixture = try Fixture(name)
         let model = try fixture.model("model-f32.gguf")
         let longest = fixture.reference.texts.compactMap(\.token_ids).max { $0.count < $1.count } ?? []
-        let ids = Array(longest.prefix(48))   // past every fixture's sliding window
+        let ids = Array(longest.prefix(48)) // past every fixture's sliding window
         try #require(ids.count == 48)
         let prompt = Array(ids.prefix(5))
         let cache = try KVCache(model: model, capacity: ids.count)
@@ -170,8 +177,9 @@ struct ArchitectureFixtureTests {
             let error = relativeError(ours, full.lastLogProbs[0])
             #expect(error <= 1e-5, "\(name) position \(position): cached vs full log-probs relative error \(error)")
             let sink = RecordingSink()
-            logits = try model.extend([ids[position]], cache: cache, request: HiddenStateRequest(layers: [model.config.blockCount]),
-                                      sink: sink)
+            logits = try model.extend(
+                [ids[position]], cache: cache, request: HiddenStateRequest(layers: [model.config.blockCount]),
+                sink: sink)
             if position == ids.count - 1 {
                 let fullSink = RecordingSink()
                 _ = try model.forward(batch: [ids], request: HiddenStateRequest(layers: [model.config.blockCount]), sink: fullSink)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import StrataModel
 
 /// `ForwardWorkers`: packed batches computed several at once (each worker with its own workspace and
@@ -9,9 +10,10 @@ struct ForwardWorkersTests {
     /// Products on one OpenBLAS thread, as `strata capture` runs them (no test sets another count).
     init() { BLASThreads.set(1) }
 
-    static let config = LlamaConfig(blockCount: 2, hiddenSize: 128, feedForwardSize: 256, headCount: 4,
-                                    keyValueHeadCount: 2, headDimension: nil, ropeFrequencyBase: 10_000,
-                                    ropeScaling: .none, rmsNormEpsilon: 1e-5, vocabularySize: 97, tiedOutput: true)
+    static let config = LlamaConfig(
+        blockCount: 2, hiddenSize: 128, feedForwardSize: 256, headCount: 4,
+        keyValueHeadCount: 2, headDimension: nil, ropeFrequencyBase: 10_000,
+        ropeScaling: .none, rmsNormEpsilon: 1e-5, vocabularySize: 97, tiedOutput: true)
 
     /// 10 packed batches of 1–6 texts of 1–40 tokens (pseudo-random, fixed), so workspaces are reused for
     /// batches both larger and smaller than the one before.
@@ -34,8 +36,9 @@ struct ForwardWorkersTests {
 
     static func run(_ model: LlamaModel, _ batch: [[Int32]], workspace: ForwardWorkspace?) throws -> Output {
         let sink = RecordingSink()
-        let result = try model.forward(batch: batch, request: HiddenStateRequest(wantLastLogProbs: true), sink: sink,
-                                       workspace: workspace)
+        let result = try model.forward(
+            batch: batch, request: HiddenStateRequest(wantLastLogProbs: true), sink: sink,
+            workspace: workspace)
         return Output(states: sink.states, logProbs: result.lastLogProbs)
     }
 
@@ -51,12 +54,15 @@ struct ForwardWorkersTests {
             let workers = ForwardWorkers(model: model, count: count)
             var delivered: [Int] = []
             var outputs: [Output] = []
-            try workers.run(jobs: batches.count, compute: { job, workspace in
-                try Self.run(model, batches[job], workspace: workspace)
-            }, deliver: { job, output in
-                delivered.append(job)
-                outputs.append(output)
-            })
+            try workers.run(
+                jobs: batches.count,
+                compute: { job, workspace in
+                    try Self.run(model, batches[job], workspace: workspace)
+                },
+                deliver: { job, output in
+                    delivered.append(job)
+                    outputs.append(output)
+                })
             #expect(delivered == Array(batches.indices), "\(count) workers × \(threads) threads")
             for (job, (output, expected)) in zip(outputs, reference).enumerated() {
                 #expect(output == expected, "\(count) workers × \(threads) threads, batch \(job)")
@@ -80,20 +86,25 @@ struct ForwardWorkersTests {
     }
 
     @Test func resultsComeInOrderWithBoundedOutstandingJobs() throws {
-        let model = try LlamaModel(config: Self.config, weights: try HFLlamaWeights.random(Self.config, tied: true, seed: 22)
-            .ggufWeights(Self.config), threads: 1)
+        let model = try LlamaModel(
+            config: Self.config,
+            weights: try HFLlamaWeights.random(Self.config, tied: true, seed: 22)
+                .ggufWeights(Self.config), threads: 1)
         for count in [2, 4] {
             let tally = Tally()
             var delivered: [Int] = []
-            try ForwardWorkers(model: model, count: count).run(jobs: 60, compute: { job, _ in
-                tally.start(job)
-                usleep(UInt32((job * 7919) % 5 * 300))   // uneven durations, so jobs finish out of order
-                return job * 3
-            }, deliver: { job, result in
-                #expect(result == job * 3)
-                delivered.append(job)
-                tally.deliver()
-            })
+            try ForwardWorkers(model: model, count: count).run(
+                jobs: 60,
+                compute: { job, _ in
+                    tally.start(job)
+                    usleep(UInt32((job * 7919) % 5 * 300)) // uneven durations, so jobs finish out of order
+                    return job * 3
+                },
+                deliver: { job, result in
+                    #expect(result == job * 3)
+                    delivered.append(job)
+                    tally.deliver()
+                })
             #expect(delivered == Array(0..<60))
             #expect(tally.mostOutstanding <= count + 1, "\(count) workers: \(tally.mostOutstanding) outstanding")
         }
@@ -102,35 +113,44 @@ struct ForwardWorkersTests {
     struct JobFailure: Error, Equatable { let job: Int }
 
     @Test func aFailedJobStopsTheRunAfterDeliveringEveryEarlierJob() throws {
-        let model = try LlamaModel(config: Self.config, weights: try HFLlamaWeights.random(Self.config, tied: true, seed: 23)
-            .ggufWeights(Self.config), threads: 1)
+        let model = try LlamaModel(
+            config: Self.config,
+            weights: try HFLlamaWeights.random(Self.config, tied: true, seed: 23)
+                .ggufWeights(Self.config), threads: 1)
         for count in [1, 2, 3] {
             var delivered: [Int] = []
             // Job 9 fails at once, job 7 only after a while: the earliest failed job's error is the one reported.
             #expect(throws: JobFailure(job: 7)) {
-                try ForwardWorkers(model: model, count: count).run(jobs: 40, compute: { job, _ in
-                    if job == 7 { usleep(20_000); throw JobFailure(job: 7) }
-                    if job == 9 { throw JobFailure(job: 9) }
-                    return job
-                }, deliver: { job, _ in delivered.append(job) })
+                try ForwardWorkers(model: model, count: count).run(
+                    jobs: 40,
+                    compute: { job, _ in
+                        if job == 7 { usleep(20_000); throw JobFailure(job: 7) }
+                        if job == 9 { throw JobFailure(job: 9) }
+                        return job
+                    }, deliver: { job, _ in delivered.append(job) })
             }
             #expect(delivered == Array(0..<7), "\(count) workers")
         }
     }
 
     @Test func aDeliveryErrorStopsTheWorkers() throws {
-        let model = try LlamaModel(config: Self.config, weights: try HFLlamaWeights.random(Self.config, tied: true, seed: 24)
-            .ggufWeights(Self.config), threads: 1)
+        let model = try LlamaModel(
+            config: Self.config,
+            weights: try HFLlamaWeights.random(Self.config, tied: true, seed: 24)
+                .ggufWeights(Self.config), threads: 1)
         for count in [1, 3] {
             let tally = Tally()
             #expect(throws: JobFailure(job: 3)) {
-                try ForwardWorkers(model: model, count: count).run(jobs: 100, compute: { job, _ in
-                    tally.start(job)
-                    return job
-                }, deliver: { job, _ in
-                    if job == 3 { throw JobFailure(job: 3) }
-                    tally.deliver()
-                })
+                try ForwardWorkers(model: model, count: count).run(
+                    jobs: 100,
+                    compute: { job, _ in
+                        tally.start(job)
+                        return job
+                    },
+                    deliver: { job, _ in
+                        if job == 3 { throw JobFailure(job: 3) }
+                        tally.deliver()
+                    })
             }
             // Nothing past the window of the failed delivery was started.
             #expect((tally.computed.max() ?? 0) < 3 + count + 1, "\(count) workers")

@@ -1,6 +1,7 @@
 import Foundation
 import StrataTestSupport
 import Testing
+
 @testable import StrataModel
 
 /// Tiny random Llama models written with `GGUFWriter` (as the llama.cpp converter would: Q/K rows permuted),
@@ -10,9 +11,11 @@ private let modelFolder = Result { try TemporaryDirectories.processLifetime("lla
 
 struct LlamaGGUFLoadingTests {
     /// Writes `weights` (HF layout) as a llama GGUF file and returns its path.
-    static func write(_ c: LlamaConfig, _ w: HFLlamaWeights, architecture: String = "llama",
-                      metadata extra: [(String, GGUFValue)] = [], omit: Set<String> = [], omitTensors: Set<String> = [],
-                      ropeFactors: [Float]? = nil, reshape: [String: [Int]] = [:]) throws -> String {
+    static func write(
+        _ c: LlamaConfig, _ w: HFLlamaWeights, architecture: String = "llama",
+        metadata extra: [(String, GGUFValue)] = [], omit: Set<String> = [], omitTensors: Set<String> = [],
+        ropeFactors: [Float]? = nil, reshape: [String: [Int]] = [:]
+    ) throws -> String {
         var writer = try GGUFWriter()
         var metadata: [(String, GGUFValue)] = [
             ("general.architecture", .string(architecture)),
@@ -24,7 +27,7 @@ struct LlamaGGUFLoadingTests {
             ("\(architecture).rope.freq_base", .float32(Float(c.ropeFrequencyBase))),
             ("\(architecture).attention.layer_norm_rms_epsilon", .float32(c.rmsNormEpsilon)),
             ("\(architecture).vocab_size", .uint32(UInt32(c.vocabularySize))),
-            ("\(architecture).rope.dimension_count", .uint32(UInt32(c.headDimension))),
+            ("\(architecture).rope.dimension_count", .uint32(UInt32(c.headDimension)))
         ]
         metadata += extra
         for (key, value) in metadata where !omit.contains(key) { try writer.set(key, value) }
@@ -37,7 +40,8 @@ struct LlamaGGUFLoadingTests {
         for (i, b) in w.blocks.enumerated() {
             try add("blk.\(i).attn_norm.weight", [d], b.attentionNorm)
             try add("blk.\(i).attn_q.weight", [d, c.queryWidth], HFLlamaWeights.permuteToGGUF(b.query, heads: c.headCount, columns: d))
-            try add("blk.\(i).attn_k.weight", [d, c.keyValueWidth], HFLlamaWeights.permuteToGGUF(b.key, heads: c.keyValueHeadCount, columns: d))
+            try add(
+                "blk.\(i).attn_k.weight", [d, c.keyValueWidth], HFLlamaWeights.permuteToGGUF(b.key, heads: c.keyValueHeadCount, columns: d))
             try add("blk.\(i).attn_v.weight", [d, c.keyValueWidth], b.value)
             try add("blk.\(i).attn_output.weight", [c.queryWidth, d], b.attentionOutput)
             try add("blk.\(i).ffn_norm.weight", [d], b.feedForwardNorm)
@@ -83,19 +87,25 @@ struct LlamaGGUFLoadingTests {
     @Test func llama3ScalingFromMetadata() throws {
         let c = LlamaTinyModelTests.config(scaling: LlamaTinyModelTests.llama3)
         let w = HFLlamaWeights.random(c, tied: true, seed: 23)
-        let path = try Self.write(c, w, metadata: [
-            ("llama.rope.scaling.type", .string("llama3")), ("llama.rope.scaling.factor", .float32(8)),
-            ("llama.rope.scaling.low_freq_factor", .float32(1)), ("llama.rope.scaling.high_freq_factor", .float32(4)),
-            ("llama.rope.scaling.original_context_length", .uint32(125)),
-        ])
+        let path = try Self.write(
+            c, w,
+            metadata: [
+                ("llama.rope.scaling.type", .string("llama3")), ("llama.rope.scaling.factor", .float32(8)),
+                ("llama.rope.scaling.low_freq_factor", .float32(1)), ("llama.rope.scaling.high_freq_factor", .float32(4)),
+                ("llama.rope.scaling.original_context_length", .uint32(125))
+            ])
         try Self.checkLoaded(path, c, w)
     }
 
     @Test func linearScalingFromMetadata() throws {
         let c = LlamaTinyModelTests.config(scaling: .linear(factor: 2))
         let w = HFLlamaWeights.random(c, tied: true, seed: 24)
-        let path = try Self.write(c, w, metadata: [("llama.rope.scaling.type", .string("linear")),
-                                                   ("llama.rope.scaling.factor", .float32(2))])
+        let path = try Self.write(
+            c, w,
+            metadata: [
+                ("llama.rope.scaling.type", .string("linear")),
+                ("llama.rope.scaling.factor", .float32(2))
+            ])
         try Self.checkLoaded(path, c, w)
     }
 
@@ -123,17 +133,27 @@ struct LlamaGGUFLoadingTests {
     @Test func loadErrorsNameTheProblem() throws {
         let c = LlamaTinyModelTests.config()
         let w = HFLlamaWeights.random(c, tied: true, seed: 26)
-        Self.expectLoadError(GGUFError.self, try Self.write(c, w, architecture: "mamba"), mentions: ["mamba", "llama", "gemma2", "qwen3", "phi3"])
+        Self.expectLoadError(
+            GGUFError.self, try Self.write(c, w, architecture: "mamba"), mentions: ["mamba", "llama", "gemma2", "qwen3", "phi3"])
         Self.expectLoadError(GGUFError.self, try Self.write(c, w, omit: ["llama.block_count"]), mentions: ["llama.block_count"])
-        Self.expectLoadError(GGUFError.self, try Self.write(c, w, omitTensors: ["blk.1.ffn_up.weight"]),
-                             mentions: ["blk.1.ffn_up.weight"])
-        Self.expectLoadError(LlamaError.self, try Self.write(c, w, reshape: ["blk.0.attn_k.weight": [32, 8, 2]]),
-                             mentions: ["blk.0.attn_k.weight", "[32, 16]"])
-        Self.expectLoadError(LlamaError.self, try Self.write(c, w, metadata: [("llama.rope.scaling.type", .string("yarn")),
-                                                                              ("llama.rope.scaling.factor", .float32(4))]),
-                             mentions: ["yarn"])
-        Self.expectLoadError(LlamaError.self, try Self.write(c, w, metadata: [("llama.attention.head_count_kv", .uint32(3))]),
-                             mentions: ["head_count_kv"])
+        Self.expectLoadError(
+            GGUFError.self, try Self.write(c, w, omitTensors: ["blk.1.ffn_up.weight"]),
+            mentions: ["blk.1.ffn_up.weight"])
+        Self.expectLoadError(
+            LlamaError.self, try Self.write(c, w, reshape: ["blk.0.attn_k.weight": [32, 8, 2]]),
+            mentions: ["blk.0.attn_k.weight", "[32, 16]"])
+        Self.expectLoadError(
+            LlamaError.self,
+            try Self.write(
+                c, w,
+                metadata: [
+                    ("llama.rope.scaling.type", .string("yarn")),
+                    ("llama.rope.scaling.factor", .float32(4))
+                ]),
+            mentions: ["yarn"])
+        Self.expectLoadError(
+            LlamaError.self, try Self.write(c, w, metadata: [("llama.attention.head_count_kv", .uint32(3))]),
+            mentions: ["head_count_kv"])
     }
 
     /// Models of a kind the runtime does not run are refused at load, saying what they are and listing the
@@ -142,10 +162,12 @@ struct LlamaGGUFLoadingTests {
         let c = LlamaTinyModelTests.config()
         let w = HFLlamaWeights.random(c, tied: true, seed: 28)
         let supported = ["llama", "qwen2", "qwen3", "gemma2", "gemma3", "phi3"]
-        Self.expectLoadError(GGUFError.self, try Self.write(c, w, architecture: "qwen3moe"),
-                             mentions: ["qwen3moe", "mixture-of-experts"] + supported)
-        Self.expectLoadError(GGUFError.self, try Self.write(c, w, architecture: "rwkv7"),
-                             mentions: ["rwkv7", "recurrent"] + supported)
+        Self.expectLoadError(
+            GGUFError.self, try Self.write(c, w, architecture: "qwen3moe"),
+            mentions: ["qwen3moe", "mixture-of-experts"] + supported)
+        Self.expectLoadError(
+            GGUFError.self, try Self.write(c, w, architecture: "rwkv7"),
+            mentions: ["rwkv7", "recurrent"] + supported)
         Self.expectLoadError(GGUFError.self, try Self.write(c, w, architecture: "clip"), mentions: ["clip", "vision"])
         let mixtral = try Self.write(c, w, metadata: [("llama.expert_count", .uint32(8))])
         Self.expectLoadError(GGUFError.self, mixtral, mentions: ["llama.expert_count", "mixture-of-experts"])
@@ -153,8 +175,9 @@ struct LlamaGGUFLoadingTests {
         #expect(problems.contains { $0.contains("llama.expert_count") }, "\(problems)")
         #expect(problems.contains { $0.contains("tokenizer") }, "the file has no tokenizer: \(problems)")
         // A gemma2 file lacking Gemma's post-sub-layer norms names the first missing tensor.
-        Self.expectLoadError(GGUFError.self, try Self.write(c, w, architecture: "gemma2"),
-                             mentions: ["blk.0.post_attention_norm.weight"])
+        Self.expectLoadError(
+            GGUFError.self, try Self.write(c, w, architecture: "gemma2"),
+            mentions: ["blk.0.post_attention_norm.weight"])
     }
 
     /// Sizes in the metadata that the tensors do not back are refused before anything is allocated
@@ -163,14 +186,27 @@ struct LlamaGGUFLoadingTests {
         let c = LlamaTinyModelTests.config()
         let w = HFLlamaWeights.random(c, tied: true, seed: 27)
         let hidden = 1 << 40, head = hidden / c.headCount
-        Self.expectLoadError(LlamaError.self, try Self.write(c, w, metadata: [("llama.embedding_length", .uint64(UInt64(hidden))),
-                                                                              ("llama.rope.dimension_count", .uint64(UInt64(head)))]),
-                             mentions: ["blk.0.attn_q.weight", "[\(hidden), \(hidden)]", "[32, 32]"])
-        Self.expectLoadError(LlamaError.self, try Self.write(c, w, metadata: [("llama.feed_forward_length", .uint64(1 << 40))]),
-                             mentions: ["blk.0.ffn_gate.weight", "[32, \(1 << 40)]"])
-        Self.expectLoadError(LlamaError.self, try Self.write(c, w, metadata: [("llama.attention.key_length", .uint64(1 << 62)),
-                                                                              ("llama.attention.value_length", .uint64(1 << 62)),
-                                                                              ("llama.rope.dimension_count", .uint64(1 << 62))]),
-                             mentions: ["head_count", "does not fit"])
+        Self.expectLoadError(
+            LlamaError.self,
+            try Self.write(
+                c, w,
+                metadata: [
+                    ("llama.embedding_length", .uint64(UInt64(hidden))),
+                    ("llama.rope.dimension_count", .uint64(UInt64(head)))
+                ]),
+            mentions: ["blk.0.attn_q.weight", "[\(hidden), \(hidden)]", "[32, 32]"])
+        Self.expectLoadError(
+            LlamaError.self, try Self.write(c, w, metadata: [("llama.feed_forward_length", .uint64(1 << 40))]),
+            mentions: ["blk.0.ffn_gate.weight", "[32, \(1 << 40)]"])
+        Self.expectLoadError(
+            LlamaError.self,
+            try Self.write(
+                c, w,
+                metadata: [
+                    ("llama.attention.key_length", .uint64(1 << 62)),
+                    ("llama.attention.value_length", .uint64(1 << 62)),
+                    ("llama.rope.dimension_count", .uint64(1 << 62))
+                ]),
+            mentions: ["head_count", "does not fit"])
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import StrataModel
 import StrataTestSupport
+import Testing
+
+@testable import StrataModel
 
 /// SmolLM2-135M-Instruct (Q4_1) against Hugging Face transformers (float32, same GGUF), from the fixtures that
 /// Tests/StrataModelTests/Fixtures/forward/gen_forward_golden.py wrote. Skipped when the model is not cached, except under CI=true.
@@ -62,8 +63,9 @@ struct LlamaGoldenTests {
             let error = relativeError(rows, reference)
             #expect(error <= 1e-4, "\(text.text.debugDescription) layer \(layer): relative error \(error)")
             for token in 0..<tokens {
-                let similarity = cosine(rows[(token * d)..<((token + 1) * d)],
-                                        reference.dropFirst(token * d).prefix(d))
+                let similarity = cosine(
+                    rows[(token * d)..<((token + 1) * d)],
+                    reference.dropFirst(token * d).prefix(d))
                 #expect(similarity >= 0.9999, "\(text.text.debugDescription) layer \(layer) token \(token): cosine \(similarity)")
             }
         }
@@ -90,8 +92,9 @@ struct LlamaGoldenTests {
         let model = try #require(try Self.loadModel())
         let golden = try #require(Self.golden, "Fixtures/forward/golden.json is missing")
         let packed = RecordingSink()
-        let result = try model.forward(batch: golden.texts.map(\.ids), request: HiddenStateRequest(wantLastLogProbs: true),
-                                       sink: packed)
+        let result = try model.forward(
+            batch: golden.texts.map(\.ids), request: HiddenStateRequest(wantLastLogProbs: true),
+            sink: packed)
         for (index, text) in golden.texts.enumerated() {
             try Self.compare(ours: packed, sequence: index, text: text, golden: golden)
             let alone = RecordingSink()
@@ -109,10 +112,13 @@ struct LlamaGoldenTests {
     @Test(.needsRealModel) func configFromMetadata() throws {
         let model = try #require(try Self.loadModel())
         let c = model.config
-        #expect(c == LlamaConfig(architecture: "llama", blockCount: 30, hiddenSize: 576, feedForwardSize: 1536,
-                                 headCount: 9, keyValueHeadCount: 3, headDimension: 64, ropeDimension: 64,
-                                 ropeFrequencyBase: 100_000, ropeScaling: .none,
-                                 rmsNormEpsilon: Float(9.999999747378752e-06), vocabularySize: 49152, tiedOutput: true))
+        #expect(
+            c
+                == LlamaConfig(
+                    architecture: "llama", blockCount: 30, hiddenSize: 576, feedForwardSize: 1536,
+                    headCount: 9, keyValueHeadCount: 3, headDimension: 64, ropeDimension: 64,
+                    ropeFrequencyBase: 100_000, ropeScaling: .none,
+                    rmsNormEpsilon: Float(9.999999747378752e-06), vocabularySize: 49152, tiedOutput: true))
         #expect(model.weights.output === model.weights.tokenEmbedding)
     }
 }

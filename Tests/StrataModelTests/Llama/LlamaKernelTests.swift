@@ -1,8 +1,9 @@
 import Foundation
-import Testing
-@testable import StrataModel
 import StrataTestSupport
 import StrataUtilities
+import Testing
+
+@testable import StrataModel
 
 /// The hand-vectorised kernels against plain Foundation math.
 struct LlamaKernelTests {
@@ -28,11 +29,11 @@ struct LlamaKernelTests {
     /// in Double, over both vector blocks and the scalar tail, including extreme gates.
     @Test(arguments: [DecoderArchitecture.Activation.silu, .geluTanh])
     func gatedActivationMatchesDefinitionIncludingExtremes(_ activation: DecoderArchitecture.Activation) {
-        let width = 21   // 2 vector blocks + a scalar tail
+        let width = 21 // 2 vector blocks + a scalar tail
         var random = SplitMix64(state: 42)
         var gateUp = random.values(2 * width * 3, scale: 12)
         gateUp[0] = -1e30; gateUp[1] = 1e30; gateUp[2] = -90; gateUp[3] = 90; gateUp[4] = 0
-        gateUp[2 * width + 18] = -90; gateUp[2 * width + 19] = 1e30; gateUp[2 * width + 20] = -1e30   // in the tail
+        gateUp[2 * width + 18] = -90; gateUp[2 * width + 19] = 1e30; gateUp[2 * width + 20] = -1e30 // in the tail
         let original = gateUp
         gateUp.withUnsafeMutableBufferPointer {
             gatedActivation($0.baseAddress!, width: width, activation: activation, rows: 0..<3)
@@ -46,7 +47,7 @@ struct LlamaKernelTests {
             switch activation {
             case .silu: return g / (1 + exp(-g))
             case .geluTanh:
-                guard abs(g) < 1e10 else { return g > 0 ? g : 0 }   // g³ overflows; the limits are g and 0
+                guard abs(g) < 1e10 else { return g > 0 ? g : 0 } // g³ overflows; the limits are g and 0
                 // ½(1 + tanh u) written as 1 / (1 + e^(−2u)), its exact equal, which Double evaluates without
                 // the cancellation of 1 + tanh u far in the negative tail.
                 let u = (2 / Double.pi).squareRoot() * (g + 0.044715 * g * g * g)
@@ -59,8 +60,9 @@ struct LlamaKernelTests {
                 let expected = definition(g) * u
                 let ours = Double(gateUp[row * 2 * width + i])
                 #expect(!ours.isNaN, "\(activation) row \(row) i \(i)")
-                #expect(abs(ours - expected) <= (1e-6 + argumentError(g)) * max(abs(expected), 1e-30) + 1e-30,
-                        "\(activation) row \(row) i \(i): \(ours) vs \(expected)")
+                #expect(
+                    abs(ours - expected) <= (1e-6 + argumentError(g)) * max(abs(expected), 1e-30) + 1e-30,
+                    "\(activation) row \(row) i \(i): \(ours) vs \(expected)")
             }
         }
     }

@@ -1,7 +1,8 @@
 import Foundation
-@testable import StrataModel
 import StrataTestSupport
 import StrataUtilities
+
+@testable import StrataModel
 
 /// Weights of a tiny Llama in Hugging Face layout (Q/K rows *not* permuted), `[out × in]` row-major.
 struct HFLlamaWeights {
@@ -11,7 +12,7 @@ struct HFLlamaWeights {
     var embedding: [Float]
     var blocks: [Block]
     var outputNorm: [Float]
-    var output: [Float]?   // nil = tied
+    var output: [Float]? // nil = tied
 
     static func random(_ c: LlamaConfig, tied: Bool, seed: UInt64) -> HFLlamaWeights {
         var random = SplitMix64(state: seed)
@@ -20,15 +21,17 @@ struct HFLlamaWeights {
             random.values(rows * columns, scale: 1.7 / Float(columns).squareRoot())
         }
         let blocks = (0..<c.blockCount).map { _ in
-            Block(attentionNorm: random.values(d, scale: 0.3, around: 1),
-                  query: matrix(c.queryWidth, d), key: matrix(c.keyValueWidth, d), value: matrix(c.keyValueWidth, d),
-                  attentionOutput: matrix(d, c.queryWidth),
-                  feedForwardNorm: random.values(d, scale: 0.3, around: 1),
-                  gate: matrix(ff, d), up: matrix(ff, d), down: matrix(d, ff))
+            Block(
+                attentionNorm: random.values(d, scale: 0.3, around: 1),
+                query: matrix(c.queryWidth, d), key: matrix(c.keyValueWidth, d), value: matrix(c.keyValueWidth, d),
+                attentionOutput: matrix(d, c.queryWidth),
+                feedForwardNorm: random.values(d, scale: 0.3, around: 1),
+                gate: matrix(ff, d), up: matrix(ff, d), down: matrix(d, ff))
         }
-        return HFLlamaWeights(embedding: random.values(c.vocabularySize * d, scale: 1),
-                              blocks: blocks, outputNorm: random.values(d, scale: 0.3, around: 1),
-                              output: tied ? nil : matrix(c.vocabularySize, d))
+        return HFLlamaWeights(
+            embedding: random.values(c.vocabularySize * d, scale: 1),
+            blocks: blocks, outputNorm: random.values(d, scale: 0.3, around: 1),
+            output: tied ? nil : matrix(c.vocabularySize, d))
     }
 
     /// The llama.cpp converter's Q/K row permutation (HF → GGUF): within each head, HF row `j·D/2 + i`
@@ -59,8 +62,9 @@ struct HFLlamaWeights {
                 value: b.value, attentionOutput: b.attentionOutput, feedForwardNorm: b.feedForwardNorm,
                 gate: b.gate, up: b.up, down: b.down, block: index)
         }
-        return try LlamaWeights(config: c, tokenEmbedding: embedding, blocks: blocks, outputNorm: outputNorm,
-                                output: output, ropeFrequencyFactors: ropeFrequencyFactors)
+        return try LlamaWeights(
+            config: c, tokenEmbedding: embedding, blocks: blocks, outputNorm: outputNorm,
+            output: output, ropeFrequencyFactors: ropeFrequencyFactors)
     }
 }
 
@@ -92,7 +96,8 @@ enum NaiveLlama {
 
     /// Hidden states `[L+1][T][d]` and the last-position log-softmax for one sequence.
     static func run(_ c: LlamaConfig, _ w: HFLlamaWeights, tokens: [Int32], ropeFactors: [Float]? = nil)
-        -> (states: [[[Double]]], lastLogProbs: [Double]) {
+        -> (states: [[[Double]]], lastLogProbs: [Double])
+    {
         let d = c.hiddenSize, hd = c.headDimension, T = tokens.count
         let group = c.headCount / c.keyValueHeadCount
         func matvec(_ m: [Float], _ x: [Double], rows: Int) -> [Double] {
@@ -110,7 +115,7 @@ enum NaiveLlama {
                 let old = Array(v[base..<base + hd])
                 for i in 0..<hd {
                     let angle = Double(position) * frequencies[i % (hd / 2)]
-                    let rotated = i < hd / 2 ? -old[i + hd / 2] : old[i - hd / 2]   // rotate_half
+                    let rotated = i < hd / 2 ? -old[i + hd / 2] : old[i - hd / 2] // rotate_half
                     v[base + i] = old[i] * cos(angle) + rotated * sin(angle)
                 }
             }
@@ -164,8 +169,8 @@ enum NaiveLlama {
 
 /// Collects what a forward pass streams, keyed by (layer, sequence).
 final class RecordingSink: HiddenStateSink {
-    var states: [Int: [Int: [Float]]] = [:]   // layer → sequence → rows
-    var order: [Int] = []                     // layers in delivery order (one entry per call)
+    var states: [Int: [Int: [Float]]] = [:] // layer → sequence → rows
+    var order: [Int] = [] // layers in delivery order (one entry per call)
     var logProbs: [Int: [Float]] = [:]
 
     func receive(layer: Int, sequence: Int, rows: UnsafeBufferPointer<Float>, tokens: Int) throws {
@@ -186,7 +191,7 @@ let packingTolerance = 1e-5
 
 /// ‖a − b‖ / ‖b‖ in Double.
 func relativeError<A: Collection, B: Collection>(_ a: A, _ b: B) -> Double
-    where A.Element: BinaryFloatingPoint, B.Element: BinaryFloatingPoint {
+where A.Element: BinaryFloatingPoint, B.Element: BinaryFloatingPoint {
     var difference = 0.0, norm = 0.0
     for (x, y) in zip(a, b) {
         let dx = Double(x) - Double(y)
@@ -198,7 +203,7 @@ func relativeError<A: Collection, B: Collection>(_ a: A, _ b: B) -> Double
 
 /// Cosine similarity in Double.
 func cosine<A: Collection, B: Collection>(_ a: A, _ b: B) -> Double
-    where A.Element: BinaryFloatingPoint, B.Element: BinaryFloatingPoint {
+where A.Element: BinaryFloatingPoint, B.Element: BinaryFloatingPoint {
     var dotProduct = 0.0, na = 0.0, nb = 0.0
     for (x, y) in zip(a, b) {
         dotProduct += Double(x) * Double(y)

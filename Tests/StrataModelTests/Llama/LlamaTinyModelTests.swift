@@ -1,15 +1,19 @@
 import Foundation
 import Testing
+
 @testable import StrataModel
 
 /// The forward pass on tiny random models against `NaiveLlama` (Double, loops, Hugging Face RoPE convention on
 /// unpermuted weights), covering GQA, tied/untied heads, RoPE scaling, packing and the sink contract.
 struct LlamaTinyModelTests {
-    static func config(scaling: RopeScaling = .none, tied: Bool = true, kvHeads: Int = 2,
-                       headDimension: Int? = nil) -> LlamaConfig {
-        LlamaConfig(blockCount: 2, hiddenSize: 32, feedForwardSize: 48, headCount: 4, keyValueHeadCount: kvHeads,
-                    headDimension: headDimension, ropeFrequencyBase: 10_000, ropeScaling: scaling,
-                    rmsNormEpsilon: 1e-5, vocabularySize: 61, tiedOutput: tied)
+    static func config(
+        scaling: RopeScaling = .none, tied: Bool = true, kvHeads: Int = 2,
+        headDimension: Int? = nil
+    ) -> LlamaConfig {
+        LlamaConfig(
+            blockCount: 2, hiddenSize: 32, feedForwardSize: 48, headCount: 4, keyValueHeadCount: kvHeads,
+            headDimension: headDimension, ropeFrequencyBase: 10_000, ropeScaling: scaling,
+            rmsNormEpsilon: 1e-5, vocabularySize: 61, tiedOutput: tied)
     }
 
     static let texts: [[Int32]] = [[7], [3, 14, 15, 9, 2], [60, 0, 1, 1, 2, 3, 5, 8, 13, 21, 34, 55]]
@@ -56,8 +60,9 @@ struct LlamaTinyModelTests {
 
     /// Llama-3 scaling with an original context short enough that the four frequencies of an 8-wide head
     /// fall into all three regimes (kept, smoothed, divided).
-    static let llama3 = RopeScaling.llama3(factor: 8, lowFrequencyFactor: 1, highFrequencyFactor: 4,
-                                           originalContextLength: 125)
+    static let llama3 = RopeScaling.llama3(
+        factor: 8, lowFrequencyFactor: 1, highFrequencyFactor: 4,
+        originalContextLength: 125)
 
     @Test func llama3RopeScaling() throws {
         try checkAgainstNaive(Self.config(scaling: Self.llama3), tied: true, seed: 5)
@@ -135,8 +140,10 @@ struct LlamaTinyModelTests {
             try model.forward(batch: [[1]], request: HiddenStateRequest(layers: [3]), sink: nil)
         }
         #expect(throws: LlamaError.self) {
-            try LlamaConfig(blockCount: 1, hiddenSize: 32, feedForwardSize: 8, headCount: 4, keyValueHeadCount: 3,
-                            vocabularySize: 5, tiedOutput: true).validate()
+            try LlamaConfig(
+                blockCount: 1, hiddenSize: 32, feedForwardSize: 8, headCount: 4, keyValueHeadCount: 3,
+                vocabularySize: 5, tiedOutput: true
+            ).validate()
         }
     }
 
@@ -155,6 +162,6 @@ struct LlamaTinyModelTests {
         let model = try LlamaModel(config: c, weights: try HFLlamaWeights.random(c, tied: true, seed: 10).ggufWeights(c))
         let sink = FailingSink()
         #expect(throws: SinkFailure()) { try model.forward(batch: [[1, 2], [3]], sink: sink) }
-        #expect(sink.calls == 3)   // layer 0 for both sequences, then the throwing call
+        #expect(sink.calls == 3) // layer 0 for both sequences, then the throwing call
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import StrataModel
 
 /// `forward(sequences:)` with KV caches: several prefills, decode steps and whole texts in one packed pass
@@ -84,8 +85,9 @@ struct PackedCachePassTests {
                 owners.append(index)
             }
             let sink = RecordingSink()
-            let result = try model.forward(sequences: batch, request: turn == 1 ? all : HiddenStateRequest(layers: []),
-                                           sink: sink)
+            let result = try model.forward(
+                sequences: batch, request: turn == 1 ? all : HiddenStateRequest(layers: []),
+                sink: sink)
             for (slot, index) in owners.enumerated() {
                 logits[index] = try #require(result.nextLogits[slot])
                 packedLogits[index].append(logits[index])
@@ -120,16 +122,23 @@ struct PackedCachePassTests {
         let cache = try KVCache(model: model, capacity: 8), other = try KVCache(model: model, capacity: 4)
         _ = try model.extend([1, 2], cache: cache)
         #expect(throws: LlamaError.self) {
-            try model.forward(sequences: [PackedSequence(tokens: [3], cache: cache), PackedSequence(tokens: [4], cache: cache)],
-                              sink: nil)
+            try model.forward(
+                sequences: [PackedSequence(tokens: [3], cache: cache), PackedSequence(tokens: [4], cache: cache)],
+                sink: nil)
         }
         #expect(throws: LlamaError.self) {
-            try model.forward(sequences: [PackedSequence(tokens: [3], cache: cache),
-                                          PackedSequence(tokens: [1, 2, 3, 4, 5], cache: other)], sink: nil)
+            try model.forward(
+                sequences: [
+                    PackedSequence(tokens: [3], cache: cache),
+                    PackedSequence(tokens: [1, 2, 3, 4, 5], cache: other)
+                ], sink: nil)
         }
         #expect(throws: LlamaError.self) {
-            try model.forward(sequences: [PackedSequence(tokens: [3], cache: cache),
-                                          PackedSequence(tokens: [Int32(model.config.vocabularySize)])], sink: nil)
+            try model.forward(
+                sequences: [
+                    PackedSequence(tokens: [3], cache: cache),
+                    PackedSequence(tokens: [Int32(model.config.vocabularySize)])
+                ], sink: nil)
         }
         #expect(cache.count == 2 && other.count == 0)
     }

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import StrataModel
 import StrataTestSupport
+import Testing
+
+@testable import StrataModel
 
 /// The committed tokenizer fixtures (made by Tests/StrataModelTests/Fixtures/tokenizer/gen_tokenizer_fixture.py and
 /// Tests/StrataModelTests/Fixtures/tokenizer/gen_sentencepiece_fixture.py with Hugging Face `tokenizers`) and the real-model tokenizer shared by
@@ -78,8 +79,11 @@ enum TokenizerFixtures {
                 guard actual != ids else { continue }
                 failures += 1
                 if failures <= 3 {
-                    Issue.record(Comment(rawValue: "\(label) addSpecialTokens=\(addSpecial) " + mismatch(
-                        text: text, expected: ids, actual: actual, tokenizer: tokenizer)))
+                    Issue.record(
+                        Comment(
+                            rawValue: "\(label) addSpecialTokens=\(addSpecial) "
+                                + mismatch(
+                                    text: text, expected: ids, actual: actual, tokenizer: tokenizer)))
                 }
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import StrataModel
 
 /// The llama-bpe and qwen2 families, BOS/EOS flags and user-defined tokens end to end: small GGUF files
@@ -18,7 +19,7 @@ struct TokenizerMiniGGUFTests {
 
     @Test(arguments: [
         ("mini-llama-bpe.gguf", PreTokenizer.llama3, true, false),
-        ("mini-qwen2.gguf", PreTokenizer.qwen2, false, true),
+        ("mini-qwen2.gguf", PreTokenizer.qwen2, false, true)
     ])
     func encodesLikeThePublishedTokenizer(name: String, family: PreTokenizer, addBOS: Bool, addEOS: Bool) throws {
         guard case .bytePairEncoding(let tokenizer) = try Tokenizer(gguf: GGUFFile(path: TokenizerFixtures.path(name)))

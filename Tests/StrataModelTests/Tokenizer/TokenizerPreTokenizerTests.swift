@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import StrataModel
 
 /// The hand-written pre-tokenizer scanners against Hugging Face `tokenizers` pre-tokenizers (fixture:
@@ -16,10 +17,13 @@ struct TokenizerPreTokenizerTests {
             if actual != pieces {
                 failures += 1
                 if failures <= 3 {
-                    let position = (0..<min(actual.count, pieces.count)).first { actual[$0] != pieces[$0] } ?? min(actual.count, pieces.count)
-                    Issue.record(Comment(rawValue:
-                        "\(family) \(text.debugDescription): first difference at piece \(position): expected "
-                        + "\(Array(pieces[position...].prefix(3))) got \(Array(actual[position...].prefix(3)))"))
+                    let position =
+                        (0..<min(actual.count, pieces.count)).first { actual[$0] != pieces[$0] } ?? min(actual.count, pieces.count)
+                    Issue.record(
+                        Comment(
+                            rawValue:
+                                "\(family) \(text.debugDescription): first difference at piece \(position): expected "
+                                + "\(Array(pieces[position...].prefix(3))) got \(Array(actual[position...].prefix(3)))"))
                 }
             }
         }
@@ -32,7 +36,7 @@ struct TokenizerPreTokenizerTests {
         let fixture = try TokenizerFixtures.load("pretokenizers.json", as: TokenizerFixtures.PreTokenizers.self)
         let familyOfType: [String: PreTokenizer] = [
             "GPT2": .gpt2, "SMOLLM": .gpt2IsolatedDigits, "STARCODER": .gpt2IsolatedDigits,
-            "LLAMA3": .llama3, "DBRX": .llama3, "SMAUG": .llama3, "QWEN2": .qwen2,
+            "LLAMA3": .llama3, "DBRX": .llama3, "SMAUG": .llama3, "QWEN2": .qwen2
         ]
         for name in PreTokenizer.supportedNames where name != "gpt2" {
             let expected = try #require(fixture.llama_cpp[name], "llama.cpp has no pre-tokenizer '\(name)'")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import StrataModel
 
 /// The SentencePiece tokenizer against Hugging Face `tokenizers` built from the same .model files as each
@@ -102,8 +103,9 @@ struct TokenizerSentencePieceTests {
                 #expect(count >= tokenizer.minimumTokenCount(utf8Count: text.utf8.count), "\(name) \(text.prefix(40).debugDescription)")
             }
         }
-        let noBytes = try SentencePieceTokenizer(vocabulary: TokenizerVocabulary(
-            tokens: ["<unk>", "b"], scores: [0, -1], unknownID: 0, model: "llama", pre: "default"))
+        let noBytes = try SentencePieceTokenizer(
+            vocabulary: TokenizerVocabulary(
+                tokens: ["<unk>", "b"], scores: [0, -1], unknownID: 0, model: "llama", pre: "default"))
         #expect(noBytes.longestTokenBytes == nil && noBytes.minimumTokenCount(utf8Count: 10) == 0)
     }
 

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import StrataModel
 import StrataTestSupport
+import Testing
+
+@testable import StrataModel
 
 /// The tokenizer built from the real SmolLM2 GGUF against SmolLM2's published tokenizer (its tokenizer.json
 /// settings over the GGUF's vocabulary, in Hugging Face `tokenizers`; llama.cpp's converter names it `smollm`;
@@ -17,8 +18,11 @@ struct TokenizerSmolLM2Tests {
             if ids != testCase.ids {
                 failures += 1
                 if failures <= 3 {
-                    Issue.record(Comment(rawValue: "[\(testCase.source)] " + TokenizerFixtures.mismatch(
-                        text: testCase.text, expected: testCase.ids, actual: ids, tokenizer: tokenizer)))
+                    Issue.record(
+                        Comment(
+                            rawValue: "[\(testCase.source)] "
+                                + TokenizerFixtures.mismatch(
+                                    text: testCase.text, expected: testCase.ids, actual: ids, tokenizer: tokenizer)))
                 }
             }
         }

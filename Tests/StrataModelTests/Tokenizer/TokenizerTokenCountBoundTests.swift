@@ -1,8 +1,9 @@
 import Foundation
 import StrataTestSupport
-import Testing
-@testable import StrataModel
 import StrataUtilities
+import Testing
+
+@testable import StrataModel
 
 /// `minimumTokenCount(utf8Count:)` must never exceed the real token count: capture skips a text as too
 /// long without encoding it when the bound is over --max-tokens, so a bound too high would drop texts that
@@ -14,9 +15,9 @@ struct TokenizerTokenCountBoundTests {
         // The merged tokens are ASCII letters: their byte length is their character count.
         #expect(tokenizer.longestTokenBytes == vocabulary.tokens.map { $0.count }.max())
         var generator = SplitMix64(state: 9)
-        for _ in 0 ..< 300 {
-            let length = Int.random(in: 0 ... 200, using: &generator)
-            let text = String((0 ..< length).map { _ in "abcd ".randomElement(using: &generator)! })
+        for _ in 0..<300 {
+            let length = Int.random(in: 0...200, using: &generator)
+            let text = String((0..<length).map { _ in "abcd ".randomElement(using: &generator)! })
             let count = tokenizer.encode(text).count
             let bound = tokenizer.minimumTokenCount(utf8Count: text.utf8.count)
             #expect(count >= bound, "\(text.debugDescription): \(count) tokens, bound \(bound)")
@@ -26,8 +27,8 @@ struct TokenizerTokenCountBoundTests {
     }
 
     @Test func noBoundWhenAByteHasNoToken() throws {
-        var tokens = (0 ..< 256).map { String(Character(ByteLevelAlphabet.scalarForByte[$0])) }
-        tokens.remove(at: 0x41)  // "A" has no token: it is dropped from texts, which then have fewer tokens than bytes
+        var tokens = (0..<256).map { String(Character(ByteLevelAlphabet.scalarForByte[$0])) }
+        tokens.remove(at: 0x41) // "A" has no token: it is dropped from texts, which then have fewer tokens than bytes
         let tokenizer = try BPETokenizer(vocabulary: TokenizerVocabulary(tokens: tokens, merges: [], model: "gpt2", pre: "gpt2"))
         #expect(tokenizer.longestTokenBytes == nil)
         #expect(tokenizer.encode("AAAA").isEmpty)

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import StrataModel
 import StrataUtilities
+import Testing
+
+@testable import StrataModel
 
 /// Tokenizer parts that need no model: BPE merge order against a textbook implementation, added tokens,
 /// errors, the byte alphabet and SHA-256.
@@ -160,7 +161,6 @@ struct TokenizerUnitTests {
         #expect(ByteLevelAlphabet.bytes(ofSpelling: "Ġhi") == [0x20, 0x68, 0x69])
         #expect(ByteLevelAlphabet.bytes(ofSpelling: "▁") == nil)
     }
-
 
     @Test func identityChangesWithTheVocabulary() throws {
         let vocabulary = Self.syntheticVocabulary(mergeCount: 30, seed: 5)

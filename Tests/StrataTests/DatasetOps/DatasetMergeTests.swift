@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Strata
 import StrataTestSupport
+import Testing
+
+@testable import Strata
 
 /// `strata merge`: gathering worker shards without rewriting them, refusing incompatible or
 /// duplicated inputs with messages that say what differs.
@@ -60,7 +61,7 @@ import StrataTestSupport
     @Test(arguments: [
         ("hidden", DatasetFixtures.metadata(hidden: 5)),
         ("dtype", DatasetFixtures.metadata(dtype: .bf16)),
-        ("model.name", DatasetFixtures.metadata(model: "other-model")),
+        ("model.name", DatasetFixtures.metadata(model: "other-model"))
     ])
     func incompatibleMetadataIsRefusedNamingTheField(field: String, other: StrataMetadata) throws {
         try withTemporaryDirectory { root in
@@ -134,7 +135,9 @@ import StrataTestSupport
             let second = try DatasetMerge.merge(inputs: [b], into: root + "/ds", append: true)
             #expect(Array(second.manifest.shards.prefix(1)) == first.manifest.shards)
             #expect(second.manifest.records == 3)
-            #expect(throws: DatasetOpsError.self) { try DatasetMerge.merge(inputs: [root + "/ds/a.strata"], into: root + "/ds", append: true) }
+            #expect(throws: DatasetOpsError.self) {
+                try DatasetMerge.merge(inputs: [root + "/ds/a.strata"], into: root + "/ds", append: true)
+            }
             try DatasetFixtures.expectFaithful(StrataDataset(path: root + "/ds"))
         }
     }

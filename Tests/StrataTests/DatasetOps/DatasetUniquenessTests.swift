@@ -1,6 +1,7 @@
 import Foundation
 import StrataTestSupport
 import Testing
+
 @testable import Strata
 
 /// A dataset must not list one shard file twice nor hold one record id twice (spec/FORMAT.md §11):
@@ -29,7 +30,7 @@ struct DatasetUniquenessTests {
             try FileManager.default.createSymbolicLink(atPath: root + "/link.strata", withDestinationPath: "a.strata")
             try FileManager.default.linkItem(atPath: root + "/a.strata", toPath: root + "/hard.strata")
             var manifest = try DatasetManifest.build(directory: root, shardPaths: ["a.strata", "a.strata"])
-            manifest.shards[1].path = second  // `..` is refused on read, before the shards are compared
+            manifest.shards[1].path = second // `..` is refused on read, before the shards are compared
             try manifest.write(directory: root)
             let message = try #require(Self.openFailure(root))
             if second.contains("..") {

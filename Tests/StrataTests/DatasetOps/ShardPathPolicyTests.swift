@@ -1,6 +1,7 @@
 import Foundation
 import StrataTestSupport
 import Testing
+
 @testable import Strata
 
 /// A manifest is untrusted: shard paths that leave the dataset directory are refused.
@@ -33,8 +34,10 @@ import Testing
         }
     }
 
-    @Test(arguments: ["", "/etc/passwd", "../outside/secret.strata", "sub/../../outside/secret.strata", "..",
-                      "out-link", "out-dir/secret.strata", "out-dir/missing.strata", "abs-link", ".", "a\u{0}b"])
+    @Test(arguments: [
+        "", "/etc/passwd", "../outside/secret.strata", "sub/../../outside/secret.strata", "..",
+        "out-link", "out-dir/secret.strata", "out-dir/missing.strata", "abs-link", ".", "a\u{0}b"
+    ])
     func pathsLeavingTheDirectoryAreRefused(entry: String) throws {
         try withTemporaryDirectory { root in
             let tree = try Self.makeTree(in: root)
@@ -45,7 +48,8 @@ import Testing
     @Test func missingShardInsideIsReturnedForANotFoundError() throws {
         try withTemporaryDirectory { root in
             let tree = try Self.makeTree(in: root)
-            #expect(try ShardPathPolicy.resolve("sub/missing.strata", in: tree.data, manifest: "m.json") == tree.data + "/sub/missing.strata")
+            #expect(
+                try ShardPathPolicy.resolve("sub/missing.strata", in: tree.data, manifest: "m.json") == tree.data + "/sub/missing.strata")
         }
     }
 

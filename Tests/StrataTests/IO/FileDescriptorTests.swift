@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Strata
 import StrataTestSupport
+import Testing
+
+@testable import Strata
 
 /// The file calls that go through swift-system: `FileDescriptor`'s positioned reads and writes and
 /// truncation, `AtomicFile`'s piecewise write and `ShardPlacement`'s copy, each checked against what
@@ -10,7 +11,7 @@ import StrataTestSupport
     /// Deterministic bytes that are not all alike (xorshift).
     static func bytes(_ count: Int, seed: UInt64) -> [UInt8] {
         var state = seed
-        return (0 ..< count).map { _ in
+        return (0..<count).map { _ in
             state ^= state << 13; state ^= state >> 7; state ^= state << 17
             return UInt8(truncatingIfNeeded: state)
         }
@@ -22,11 +23,11 @@ import StrataTestSupport
             let file = try FileDescriptor.openForWriting(path, create: true, truncate: true)
             let head = Self.bytes(1000, seed: 1), tail = Self.bytes(3 << 20, seed: 2)
             try file.write(head, at: 0)
-            try file.write(tail, at: 5000)  // leaves a hole of zeros
+            try file.write(tail, at: 5000) // leaves a hole of zeros
             #expect(try file.size() == 5000 + tail.count)
             var expected = head + [UInt8](repeating: 0, count: 4000) + tail
             #expect(try file.read(count: expected.count, at: 0) == expected)
-            #expect(try file.read(count: 10, at: 995) == Array(expected[995 ..< 1005]))
+            #expect(try file.read(count: 10, at: 995) == Array(expected[995..<1005]))
             try file.truncate(to: 2500)
             expected = Array(expected[..<2500])
             try file.sync()

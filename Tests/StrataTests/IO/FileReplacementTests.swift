@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Strata
 import StrataTestSupport
+import Testing
+
+@testable import Strata
 
 /// `FileReplacement`: the target changes only on `commit()`; a failed write leaves it byte for byte and
 /// removes its partial file; partial files of dead pids are removed, those of running ones kept.

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Strata
 import StrataTestSupport
+import Testing
+
+@testable import Strata
 
 /// `OutputLock`: one writer per output; a second is refused naming the holder's pid; a lock file
 /// left by a dead process does not block; releasing removes the lock file (and a directory the lock

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Strata
 
 /// `SystemErrorText`: Foundation's and POSIX's errors become "PATH: cannot OP: reason"; Strata's own
@@ -7,10 +8,12 @@ import Testing
 @Suite struct SystemErrorTextTests {
     @Test func aReadOnlyFileSystemIsNamed() {
         // What FileManager.createDirectory throws on a read-only mount (observed on Linux).
-        let error = CocoaError(.fileWriteVolumeReadOnly, userInfo: [
-            NSFilePathErrorKey: "/mnt/ro/caps",
-            NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: Int(EROFS)),
-        ])
+        let error = CocoaError(
+            .fileWriteVolumeReadOnly,
+            userInfo: [
+                NSFilePathErrorKey: "/mnt/ro/caps",
+                NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: Int(EROFS))
+            ])
         #expect(SystemErrorText.isSystemError(error))
         #expect(SystemErrorText.message(for: error) == "/mnt/ro/caps: cannot write: read-only file system")
         // Without the underlying POSIX error, the Cocoa code alone says it.

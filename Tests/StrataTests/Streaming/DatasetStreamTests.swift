@@ -1,15 +1,16 @@
 import Foundation
-import Testing
-@testable import Strata
 import StrataTestSupport
+import Testing
+
+@testable import Strata
 
 /// `StrataStream` over real shards (`StrataDataset`): values, layer subsets, auxiliary vectors and
 /// the prefetch budget with a consumer slower than the reader.
 @Suite struct DatasetStreamTests {
     @Test func streamsRealShardsFaithfullyWithinTheBudget() throws {
         try withTemporaryDirectory { root in
-            try DatasetFixtures.writeShard(root + "/a.strata", keys: Array(0 ..< 12))
-            try DatasetFixtures.writeShard(root + "/b.strata", keys: Array(12 ..< 30))
+            try DatasetFixtures.writeShard(root + "/a.strata", keys: Array(0..<12))
+            try DatasetFixtures.writeShard(root + "/b.strata", keys: Array(12..<30))
             _ = try DatasetMerge.merge(inputs: [root + "/a.strata", root + "/b.strata"], into: root + "/ds")
             var options = StreamOptions()
             options.seed = 21
@@ -26,12 +27,12 @@ import StrataTestSupport
                 #expect(record.labels == [DatasetFixtures.label(key)])
                 #expect(record.auxiliary["logp"] == [Float(key), -1])
                 keys.append(key)
-                Thread.sleep(forTimeInterval: 0.002)  // a consumer slower than the reader
+                Thread.sleep(forTimeInterval: 0.002) // a consumer slower than the reader
                 #expect(stream.prefetchedBytes <= options.prefetchBytes)
             }
-            #expect(keys.sorted() == Array(0 ..< 30))
+            #expect(keys.sorted() == Array(0..<30))
             #expect(stream.peakPrefetchedBytes <= options.prefetchBytes)
-            #expect(stream.peakPrefetchedBytes >= largest)  // it did read ahead
+            #expect(stream.peakPrefetchedBytes >= largest) // it did read ahead
         }
     }
 }

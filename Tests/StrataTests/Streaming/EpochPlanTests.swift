@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Strata
 
 /// Exhaustive checks of the epoch order and its partition over small datasets.
@@ -6,25 +7,26 @@ import Testing
     static let seeds: [UInt64] = [0, 1, 12345, UInt64.max]
 
     @Test func everyRecordExactlyOncePerEpochForAllSmallCases() throws {
-        for count in 0 ... 20 {
-            for world in 1 ... 4 {
+        for count in 0...20 {
+            for world in 1...4 {
                 for seed in Self.seeds {
-                    for epoch in 0 ..< 3 {
+                    for epoch in 0..<3 {
                         for shuffle in [true, false] {
                             let whole = try EpochPlan(recordCount: count, seed: seed, epoch: epoch, shuffle: shuffle)
                             var concatenated: [Int] = []
                             var sizes: [Int] = []
-                            for rank in 0 ..< world {
-                                let plan = try EpochPlan(recordCount: count, seed: seed, epoch: epoch, shuffle: shuffle,
-                                                         partition: RankPartition(rank: rank, world: world))
+                            for rank in 0..<world {
+                                let plan = try EpochPlan(
+                                    recordCount: count, seed: seed, epoch: epoch, shuffle: shuffle,
+                                    partition: RankPartition(rank: rank, world: world))
                                 concatenated += plan.globalIndices
                                 sizes.append(plan.count)
                             }
                             // The ranks tile the single-worker order: each record once, none lost.
                             #expect(concatenated == whole.globalIndices)
-                            #expect(concatenated.sorted() == Array(0 ..< count))
+                            #expect(concatenated.sorted() == Array(0..<count))
                             #expect((sizes.max() ?? 0) - (sizes.min() ?? 0) <= 1)
-                            if !shuffle { #expect(whole.globalIndices == Array(0 ..< count)) }
+                            if !shuffle { #expect(whole.globalIndices == Array(0..<count)) }
                         }
                     }
                 }
@@ -33,14 +35,15 @@ import Testing
     }
 
     @Test func evenSharesGiveEveryRankTheSameCountAndNoRecordTwice() throws {
-        for count in 0 ... 20 {
-            for world in 1 ... 4 {
-                for epoch in 0 ..< 3 {
+        for count in 0...20 {
+            for world in 1...4 {
+                for epoch in 0..<3 {
                     let whole = try EpochPlan(recordCount: count, seed: 2, epoch: epoch).globalIndices
                     var concatenated: [Int] = []
-                    for rank in 0 ..< world {
-                        let plan = try EpochPlan(recordCount: count, seed: 2, epoch: epoch,
-                                                 partition: RankPartition(rank: rank, world: world), evenShares: true)
+                    for rank in 0..<world {
+                        let plan = try EpochPlan(
+                            recordCount: count, seed: 2, epoch: epoch,
+                            partition: RankPartition(rank: rank, world: world), evenShares: true)
                         #expect(plan.count == count / world)
                         concatenated += plan.globalIndices
                     }
@@ -55,10 +58,10 @@ import Testing
         let count = 50
         let first = try EpochPlan(recordCount: count, seed: 9, epoch: 0).globalIndices
         #expect(try EpochPlan(recordCount: count, seed: 9, epoch: 0).globalIndices == first)
-        #expect(first != Array(0 ..< count))
+        #expect(first != Array(0..<count))
         var seen: Set<[Int]> = [first]
-        for epoch in 1 ..< 20 { seen.insert(try EpochPlan(recordCount: count, seed: 9, epoch: epoch).globalIndices) }
-        for seed: UInt64 in 10 ..< 20 { seen.insert(try EpochPlan(recordCount: count, seed: seed, epoch: 0).globalIndices) }
+        for epoch in 1..<20 { seen.insert(try EpochPlan(recordCount: count, seed: 9, epoch: epoch).globalIndices) }
+        for seed: UInt64 in 10..<20 { seen.insert(try EpochPlan(recordCount: count, seed: seed, epoch: 0).globalIndices) }
         #expect(seen.count == 30)
     }
 
@@ -67,7 +70,7 @@ import Testing
     @Test func shuffleIsUniformOverAllOrders() throws {
         var counts: [[Int]: Int] = [:]
         let trials = 24_000
-        for epoch in 0 ..< trials {
+        for epoch in 0..<trials {
             counts[try EpochPlan(recordCount: 4, seed: 3, epoch: epoch).globalIndices, default: 0] += 1
         }
         #expect(counts.count == 24)
@@ -80,7 +83,7 @@ import Testing
     @Test func eachPositionIsUniform() throws {
         let n = 10, trials = 5_000
         var hits = [[Int]](repeating: [Int](repeating: 0, count: n), count: n)
-        for epoch in 0 ..< trials {
+        for epoch in 0..<trials {
             for (position, record) in try EpochPlan(recordCount: n, seed: 77, epoch: epoch).globalIndices.enumerated() {
                 hits[record][position] += 1
             }

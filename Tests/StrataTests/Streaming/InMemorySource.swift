@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import Strata
 
 /// A synthetic dataset for stream tests: record g has 1 + g % 7 tokens and value
@@ -45,13 +46,13 @@ final class InMemorySource: StreamSource, @unchecked Sendable {
         lock.unlock()
         if readDelay > 0 { Thread.sleep(forTimeInterval: readDelay) }
         if global == failingRecord { throw StreamError.invalidRequest("synthetic failure at \(global)") }
-        let selected = layers ?? Array(0 ..< streamLayerCount)
+        let selected = layers ?? Array(0..<streamLayerCount)
         let tokens = Self.tokens(global)
         precondition(buffer.count == selected.count * tokens * streamHidden)
         var i = 0
         for layer in selected {
-            for token in 0 ..< tokens {
-                for h in 0 ..< streamHidden {
+            for token in 0..<tokens {
+                for h in 0..<streamHidden {
                     buffer[i] = Self.value(global, layer: layer, token: token, h: h)
                     i += 1
                 }

@@ -1,12 +1,15 @@
 import Foundation
 import Testing
+
 @testable import Strata
 
 /// The prefetching stream over an in-memory source: order, values, layer subsets,
 /// partitioning, resume, error propagation and the prefetch memory bound.
 @Suite struct StrataStreamTests {
-    static func options(seed: UInt64 = 11, epoch: Int = 0, rank: Int = 0, world: Int = 1, threads: Int = 2,
-                        budget: Int = 1 << 20, layers: StreamOptions.LayerSelection = .all) -> StreamOptions {
+    static func options(
+        seed: UInt64 = 11, epoch: Int = 0, rank: Int = 0, world: Int = 1, threads: Int = 2,
+        budget: Int = 1 << 20, layers: StreamOptions.LayerSelection = .all
+    ) -> StreamOptions {
         var options = StreamOptions()
         options.seed = seed
         options.epoch = epoch
@@ -28,7 +31,7 @@ import Testing
     func everyRecordOncePerEpochAcrossWorkersWithCorrectValues(world: Int) throws {
         let source = InMemorySource(shardCounts: [5, 0, 9, 3])
         var seen: [Int] = []
-        for rank in 0 ..< world {
+        for rank in 0..<world {
             let stream = try StrataStream(source: source, options: Self.options(rank: rank, world: world, threads: 1 + rank % 3))
             let records = try Self.drain(stream)
             #expect(records.map(\.globalIndex) == stream.plan.globalIndices)
@@ -41,7 +44,7 @@ import Testing
             }
             seen += records.map(\.globalIndex)
         }
-        #expect(seen.sorted() == Array(0 ..< source.count))
+        #expect(seen.sorted() == Array(0..<source.count))
     }
 
     @Test func layerSubsetDeliversOnlyThoseLayersInRequestOrder() throws {
@@ -51,13 +54,15 @@ import Testing
             #expect(record.layerCount == 2)
             let g = record.globalIndex
             var expected: [Float] = []
-            for layer in [3, 1] { for t in 0 ..< record.nTokens { for h in 0 ..< 3 { expected.append(InMemorySource.value(g, layer: layer, token: t, h: h)) } } }
+            for layer in [3, 1] {
+                for t in 0..<record.nTokens { for h in 0..<3 { expected.append(InMemorySource.value(g, layer: layer, token: t, h: h)) } }
+            }
             #expect(record.values == expected)
         }
         let idsOnly = try StrataStream(source: source, options: Self.options(layers: .none))
         let records = try Self.drain(idsOnly)
         #expect(records.count == 6 && records.allSatisfy { $0.values.isEmpty })
-        #expect(source.started.count == 6)  // only the subset stream decoded values
+        #expect(source.started.count == 6) // only the subset stream decoded values
         #expect(throws: StreamError.self) { try StrataStream(source: source, options: Self.options(layers: .positions([4]))) }
     }
 
@@ -73,17 +78,18 @@ import Testing
 
     @Test func resumeAfterNRecordsEqualsUninterruptedRun() throws {
         let source = InMemorySource(shardCounts: [7, 8])
-        for world in 1 ... 3 {
-            for rank in 0 ..< world {
+        for world in 1...3 {
+            for rank in 0..<world {
                 let options = Self.options(epoch: 3, rank: rank, world: world)
                 let full = try Self.drain(StrataStream(source: source, options: options)).map(\.globalIndex)
-                for stop in 0 ... full.count {
+                for stop in 0...full.count {
                     let first = try StrataStream(source: source, options: options)
                     let before = try first.nextBatch(stop).map(\.globalIndex)
                     let saved = try first.state.jsonData()
                     first.close()
-                    let resumed = try StrataStream(source: source, options: options,
-                                                   resume: StreamState.decode(saved, source: "memory"))
+                    let resumed = try StrataStream(
+                        source: source, options: options,
+                        resume: StreamState.decode(saved, source: "memory"))
                     #expect(before + (try Self.drain(resumed)).map(\.globalIndex) == full)
                 }
             }
@@ -113,14 +119,14 @@ import Testing
         source.readDelay = 0.0005
         let bytesPerToken = 4 * 64 * 4
         func size(_ g: Int) -> Int { InMemorySource.tokens(g) * bytesPerToken + PrefetchPipeline.recordOverheadBytes }
-        let budget = 3 * 7 * bytesPerToken  // about three of the largest records
+        let budget = 3 * 7 * bytesPerToken // about three of the largest records
         let stream = try StrataStream(source: source, options: Self.options(threads: threads, budget: budget))
         let order = stream.plan.globalIndices
         var delivered = 0
         while let record = try stream.next() {
             #expect(record.globalIndex == order[delivered])
             delivered += 1
-            if delivered % 5 == 0 { Thread.sleep(forTimeInterval: 0.01) }  // let the prefetcher fill up
+            if delivered % 5 == 0 { Thread.sleep(forTimeInterval: 0.01) } // let the prefetcher fill up
             let started = Set(source.started)
             let beyond = order[delivered...].filter { started.contains($0) }
             let held = beyond.reduce(0) { $0 + size($1) }
@@ -129,7 +135,7 @@ import Testing
         }
         #expect(delivered == 80)
         #expect(stream.peakPrefetchedBytes <= budget)
-        #expect(stream.peakPrefetchedBytes > budget / 2)  // it did prefetch ahead
+        #expect(stream.peakPrefetchedBytes > budget / 2) // it did prefetch ahead
     }
 
     @Test func budgetSmallerThanOneRecordStillStreamsOneAtATime() throws {

@@ -1,29 +1,32 @@
 import Foundation
 import StrataTestSupport
 import Testing
+
 @testable import Strata
 
 /// Resume: a cursor saved after any number of records and resumed from its JSON state
 /// yields exactly the rest of the uninterrupted run.
 @Suite struct StreamCursorTests {
     static func shards(_ counts: [Int]) -> [ShardSummary] {
-        counts.enumerated().map { ShardSummary(name: "s\($0.offset).strata", records: $0.element, bytes: 1000 + $0.element, checksum: "c\($0.offset)") }
+        counts.enumerated().map {
+            ShardSummary(name: "s\($0.offset).strata", records: $0.element, bytes: 1000 + $0.element, checksum: "c\($0.offset)")
+        }
     }
 
     @Test func resumeAfterEveryPositionEqualsUninterruptedRun() throws {
         for counts in [[0], [1], [3, 0, 4], [5, 5, 5, 2], [20]] {
             let shards = Self.shards(counts)
-            for world in 1 ... 4 {
-                for rank in 0 ..< world {
+            for world in 1...4 {
+                for rank in 0..<world {
                     for shuffle in [true, false] {
                         let partition = try RankPartition(rank: rank, world: world)
                         var uninterrupted = try StreamCursor(shards: shards, seed: 5, epoch: 2, shuffle: shuffle, partition: partition)
                         var full: [Int] = []
                         while let index = uninterrupted.next() { full.append(index) }
-                        for stop in 0 ... full.count {
+                        for stop in 0...full.count {
                             var cursor = try StreamCursor(shards: shards, seed: 5, epoch: 2, shuffle: shuffle, partition: partition)
                             var before: [Int] = []
-                            for _ in 0 ..< stop { before.append(cursor.next()!) }
+                            for _ in 0..<stop { before.append(cursor.next()!) }
                             let json = try cursor.state.jsonData()
                             var resumed = try StreamCursor(resuming: StreamState.decode(json, source: "memory"), shards: shards)
                             var after: [Int] = []
@@ -55,7 +58,9 @@ import Testing
             try StreamCursor.check(state, seed: 8, epoch: 1, rank: 1, world: 3, shuffle: true, evenShares: false)
         }
         // A state written without the key decodes as false.
-        let legacy = Data(#"{"version":1,"seed":1,"epoch":0,"shuffle":true,"rank":0,"world":1,"position":0,"shard_count":1,"record_count":7,"fingerprint":"x"}"#.utf8)
+        let legacy = Data(
+            #"{"version":1,"seed":1,"epoch":0,"shuffle":true,"rank":0,"world":1,"position":0,"shard_count":1,"record_count":7,"fingerprint":"x"}"#
+                .utf8)
         #expect(try StreamState.decode(legacy, source: "memory").evenShares == nil)
     }
 
@@ -70,11 +75,11 @@ import Testing
     @Test func appendedShardsAreLeftForTheNextEpoch() throws {
         var cursor = try StreamCursor(shards: Self.shards([4, 4]), seed: 1, epoch: 0)
         var before: [Int] = []
-        for _ in 0 ..< 3 { before.append(cursor.next()!) }
+        for _ in 0..<3 { before.append(cursor.next()!) }
         var resumed = try StreamCursor(resuming: cursor.state, shards: Self.shards([4, 4, 9]))
         var after: [Int] = []
         while let index = resumed.next() { after.append(index) }
-        #expect((before + after).sorted() == Array(0 ..< 8))
+        #expect((before + after).sorted() == Array(0..<8))
     }
 
     @Test func changedDatasetRefusesResume() throws {

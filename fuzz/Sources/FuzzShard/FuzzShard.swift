@@ -39,7 +39,7 @@ private func readRecords(of dataset: StrataDataset) {
         let (values, overflow) = info.nTokens.multipliedReportingOverflow(by: layers * dataset.metadata.hidden)
         guard !overflow, values <= readBudget else { continue }
         _ = try? dataset.readFloat(index)
-        _ = try? dataset.readFloat(index, layers: [layers - 1], tokens: info.nTokens / 2 ..< info.nTokens)
+        _ = try? dataset.readFloat(index, layers: [layers - 1], tokens: info.nTokens / 2..<info.nTokens)
     }
 }
 

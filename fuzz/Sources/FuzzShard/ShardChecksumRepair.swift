@@ -9,9 +9,9 @@ import Strata
 enum ShardChecksumRepair {
     private static let magic: [UInt8] = [0x89, 0x53, 0x54, 0x52, 0x41, 0x54, 0x41, 0x0A]
     private static let trailerMagic = Array("STRATEND".utf8)
-    private static let blockTag: UInt32 = 0x4B4C_4253   // SBLK
-    private static let recordTag: UInt32 = 0x4345_5253  // SREC
-    private static let indexTag: UInt32 = 0x5844_4953   // SIDX
+    private static let blockTag: UInt32 = 0x4B4C_4253 // SBLK
+    private static let recordTag: UInt32 = 0x4345_5253 // SREC
+    private static let indexTag: UInt32 = 0x5844_4953 // SIDX
 
     static func repair(_ bytes: inout [UInt8]) {
         let size = bytes.count
@@ -31,7 +31,7 @@ enum ShardChecksumRepair {
     private static func repairBody(_ bytes: inout [UInt8], from start: Int) {
         let size = bytes.count
         var offset = start
-        var payloadCRCs: [Int: UInt32] = [:]  // block header offset -> payload CRC, for the next record entry
+        var payloadCRCs: [Int: UInt32] = [:] // block header offset -> payload CRC, for the next record entry
         while offset <= size - 8 {
             switch UInt32(int(bytes, offset, 4)!) {
             case blockTag:
@@ -74,7 +74,8 @@ enum ShardChecksumRepair {
         }
         func string() -> Bool { skip(u32()) }
         guard string(), let tokens = u32(), let labels = u32(), skip(labels * 8), skip(tokens * 4),
-              cursor < body.upperBound else { return }
+            cursor < body.upperBound
+        else { return }
         let hasText = bytes[cursor]
         cursor += 1
         if hasText == 1 { guard string() else { return } }

@@ -8,8 +8,10 @@ public typealias FuzzTestOneInput = @convention(c) (UnsafePointer<UInt8>?, Int) 
 /// SwiftPM links every executable with `--defsym main=<Module>_main` (so that executables can be
 /// tested), and under `-parse-as-library` nothing else defines that symbol — libFuzzer's own `main`
 /// is never linked, so the target supplies the entry and hands over to `LLVMFuzzerRunDriver`.
-public func runLibFuzzer(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
-                         _ testOneInput: FuzzTestOneInput) -> CInt {
+public func runLibFuzzer(
+    _ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+    _ testOneInput: FuzzTestOneInput
+) -> CInt {
     var count = argc
     var arguments = argv
     return LLVMFuzzerRunDriver(&count, &arguments, testOneInput)

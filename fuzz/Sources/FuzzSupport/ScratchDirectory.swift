@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A directory of this fuzzer process for the files a target hands to path-based readers:
@@ -11,7 +12,8 @@ public final class ScratchDirectory: @unchecked Sendable {
 
     public init(_ label: String) {
         let environment = ProcessInfo.processInfo.environment
-        let base = environment["STRATA_FUZZ_SCRATCH"].flatMap { $0.isEmpty ? nil : $0 }
+        let base =
+            environment["STRATA_FUZZ_SCRATCH"].flatMap { $0.isEmpty ? nil : $0 }
             ?? (access("/dev/shm", W_OK) == 0 ? "/dev/shm" : NSTemporaryDirectory())
         path = (base as NSString).appendingPathComponent("strata-fuzz-\(label)-\(getpid())")
         try? FileManager.default.removeItem(atPath: path)

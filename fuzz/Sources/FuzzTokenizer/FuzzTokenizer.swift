@@ -44,8 +44,10 @@ private let tokenizers: [LoadedTokenizer] = {
             for id in 0..<tokenizer.vocabularySize {
                 if let bytes = tokenizer.bytes(ofToken: Int32(id)), bytes.count == 1 { byteHasToken[Int(bytes[0])] = true }
             }
-            loaded.append(LoadedTokenizer(name: name, kindName: wrapped.kindName, isByteLevelBPE: isByteLevelBPE,
-                                          tokenizer: tokenizer, byteHasToken: byteHasToken))
+            loaded.append(
+                LoadedTokenizer(
+                    name: name, kindName: wrapped.kindName, isByteLevelBPE: isByteLevelBPE,
+                    tokenizer: tokenizer, byteHasToken: byteHasToken))
         } catch {
             fatalError("fuzz harness: cannot build the tokenizer \(name) from \(path): \(error)")
         }
