@@ -28,7 +28,7 @@ public struct ServedModel: Sendable {
 
     /// How `encode(_:raw:system:)` prepares a text, in the terms datasets and probe checkpoints record.
     public func promptFormat(raw: Bool, system: String?) -> PromptFormat {
-        raw ? .raw : PromptFormat(template: chat, system: system)
+        raw ? .raw : chat.promptFormat(system: system)
     }
 
     /// Warns on stderr when `probe` was trained on texts prepared differently from how this command feeds

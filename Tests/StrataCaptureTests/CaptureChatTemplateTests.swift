@@ -59,9 +59,11 @@ struct CaptureChatTemplateTests {
             let extra = try StrataDataset(path: dir + "/chat").metadata.extra
             #expect(extra["capture.chat_template"] == "chatml")
             #expect(extra["capture.chat_system"] == "You are a tiny test model")
-            #expect(PromptFormat(metadataExtra: extra) == PromptFormat(chatTemplate: "chatml", system: "You are a tiny test model"))
+            #expect(extra["capture.prompt_format"] == "chatml")
+            #expect(PromptFormat(metadataExtra: extra) == .chat(template: "chatml", system: "You are a tiny test model"))
             let plainExtra = try StrataDataset(path: dir + "/plain").metadata.extra
             #expect(plainExtra["capture.chat_template"] == nil)
+            #expect(plainExtra["capture.prompt_format"] == "raw")
             #expect(PromptFormat(metadataExtra: plainExtra) == .raw)
         }
     }

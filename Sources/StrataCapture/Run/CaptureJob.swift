@@ -69,15 +69,14 @@ public final class CaptureJob {
             "read \(plan.rowsInFile) rows, \(plan.rowsInShard) in shard \(options.shard): \(plan.records.count) to capture (\(plan.totalTokens) tokens), \(plan.skipped.count) skipped; tokenised in \(String(format: "%.1f", Date().timeIntervalSince(planStart))) s"
         )
 
+        let format = options.chatTemplate ? loaded.chat.promptFormat(system: options.chatSystem) : .raw
         var extra = [
-            "capture.input": (options.inputPath as NSString).lastPathComponent,
+            StrataMetadata.PromptKey.captureInput: (options.inputPath as NSString).lastPathComponent,
             "capture.max_tokens": String(maxTokens),
             "capture.truncate": String(options.truncate),
             "capture.text_field": options.fields.text
         ]
-        if options.chatTemplate {
-            extra.merge(PromptFormat(template: loaded.chat, system: options.chatSystem).metadataExtra) { _, new in new }
-        }
+        extra.merge(format.metadataExtra) { _, new in new }
         let metadata = StrataMetadata(
             hidden: config.hiddenSize, layers: layers, dtype: options.dtype, model: loaded.identity,
             tokenizer: loaded.tokenizerIdentity, labelNames: options.labelNames,

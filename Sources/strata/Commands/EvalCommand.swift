@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Strata
+import StrataCapture
+import StrataModel
 import StrataProbe
 
 /// `strata eval`: evaluates a trained probe on a dataset.

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Strata
+import StrataCapture
+import StrataModel
 import StrataProbe
 
 /// `strata inspect PATH [--json] [--records N]`: summary of a shard or dataset.

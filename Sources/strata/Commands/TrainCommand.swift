@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Strata
+import StrataCapture
+import StrataModel
 import StrataProbe
 
 /// `strata train`: trains a probe on a Strata dataset and writes a checkpoint.
