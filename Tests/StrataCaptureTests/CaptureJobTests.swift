@@ -11,8 +11,8 @@ import Testing
 struct CaptureJobTests {
     @Test func f32ValuesEqualTheModelsHiddenStatesExactly() throws {
         try withTemporaryDirectory { dir in
-            let modelPath = try CaptureFixture.model(in: dir)
-            var options = CaptureFixture.options(model: modelPath, input: try CaptureFixture.jsonl(in: dir), out: dir + "/out")
+            var options = try CaptureFixture.standardOptions(in: dir, out: dir + "/out")
+            let modelPath = options.modelPath
             options.dtype = .f32
             options.batchTokens = 1 // every text alone: the same computation as hiddenStates(tokens:)
             let report = try CaptureJob(options: options).run()
@@ -44,8 +44,8 @@ struct CaptureJobTests {
 
     @Test func packedBF16LayerSubsetWithinRounding() throws {
         try withTemporaryDirectory { dir in
-            let modelPath = try CaptureFixture.model(in: dir)
-            var options = CaptureFixture.options(model: modelPath, input: try CaptureFixture.jsonl(in: dir), out: dir + "/out")
+            var options = try CaptureFixture.standardOptions(in: dir, out: dir + "/out")
+            let modelPath = options.modelPath
             options.dtype = .bf16
             options.layers = try LayerSelection(parsing: "last,0")
             options.batchTokens = 40 // several texts per forward batch
@@ -126,8 +126,7 @@ struct CaptureJobTests {
 
     @Test func partsRollAndManifestListsThemInOrder() throws {
         try withTemporaryDirectory { dir in
-            let modelPath = try CaptureFixture.model(in: dir)
-            var options = CaptureFixture.options(model: modelPath, input: try CaptureFixture.jsonl(in: dir), out: dir + "/out")
+            var options = try CaptureFixture.standardOptions(in: dir, out: dir + "/out")
             options.partBytes = 4000
             options.batchTokens = 1
             try CaptureJob(options: options).run()

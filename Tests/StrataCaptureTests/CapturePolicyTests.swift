@@ -93,8 +93,8 @@ struct CapturePolicyTests {
 
     @Test func truncateKeepsTheFirstTokens() throws {
         try withTemporaryDirectory { dir in
-            let modelPath = try CaptureFixture.model(in: dir)
-            var options = CaptureFixture.options(model: modelPath, input: try CaptureFixture.jsonl(in: dir), out: dir + "/out")
+            var options = try CaptureFixture.standardOptions(in: dir, out: dir + "/out")
+            let modelPath = options.modelPath
             options.maxTokens = 5
             options.truncate = true
             let report = try CaptureJob(options: options).run()

@@ -11,8 +11,7 @@ import Testing
 struct CaptureResumeTests {
     @Test func resumeAfterACrashAtAnyPointGivesTheUninterruptedDataset() throws {
         try withTemporaryDirectory { dir in
-            let modelPath = try CaptureFixture.model(in: dir)
-            var options = CaptureFixture.options(model: modelPath, input: try CaptureFixture.jsonl(in: dir), out: dir + "/ref")
+            var options = try CaptureFixture.standardOptions(in: dir, out: dir + "/ref")
             options.dtype = .f32
             options.batchTokens = 30
             options.partBytes = 6000

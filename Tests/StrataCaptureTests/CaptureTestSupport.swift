@@ -54,6 +54,12 @@ enum CaptureFixture {
         return o
     }
 
+    /// Options capturing `texts` (in `dir`/in.jsonl) with the fixture model (in `dir`) into `out`: the
+    /// starting point of most capture tests.
+    static func standardOptions(in dir: String, out: String) throws -> CaptureOptions {
+        options(model: try model(in: dir), input: try jsonl(in: dir), out: out)
+    }
+
     /// Every record of a dataset: info and all values as f32.
     static func records(_ path: String) throws -> [(info: RecordInfo, values: [Float])] {
         let dataset = try StrataDataset(path: path)

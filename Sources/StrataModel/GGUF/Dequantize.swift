@@ -162,6 +162,17 @@ enum GGMLDecode {
         return ((s[j + 4] & 0x0F) | ((s[j - 4] >> 6) << 4), (s[j + 4] >> 4) | ((s[j] >> 6) << 4))
     }
 
+    /// The scales and mins of 32-element group `group` (0–3) of a Q4_K/Q5_K block: sub-blocks 2·group
+    /// (low nibbles) and 2·group + 1 (high nibbles), each y = d·q − min.
+    @inline(__always)
+    static func groupScalesK4(
+        _ group: Int, d: Float, dmin: Float, _ scales: UnsafePointer<UInt8>
+    ) -> (d0: Float, min0: Float, d1: Float, min1: Float) {
+        let (sc0, m0) = scaleMinK4(2 * group, scales)
+        let (sc1, m1) = scaleMinK4(2 * group + 1, scales)
+        return (d * Float(sc0), dmin * Float(m0), d * Float(sc1), dmin * Float(m1))
+    }
+
     /// Q4_K: f16 d, f16 dmin, 12 bytes of 6-bit scales/mins, 128 bytes of nibbles (8 sub-blocks of 32).
     /// Each 32-byte group holds two sub-blocks: low nibbles then high nibbles. y = (d·sc)·q − dmin·m.
     static func q4_K(_ src: UnsafePointer<UInt8>, _ blocks: Int, _ out: UnsafeMutablePointer<Float>) {
@@ -169,10 +180,7 @@ enum GGMLDecode {
             let p = src + b * 144, y = out + b * 256
             let d = half(p), dmin = half(p + 2), scales = p + 4, qs = p + 16
             for group in 0..<4 {
-                let (sc0, m0) = scaleMinK4(2 * group, scales)
-                let (sc1, m1) = scaleMinK4(2 * group + 1, scales)
-                let d0 = d * Float(sc0), min0 = dmin * Float(m0)
-                let d1 = d * Float(sc1), min1 = dmin * Float(m1)
+                let (d0, min0, d1, min1) = groupScalesK4(group, d: d, dmin: dmin, scales)
                 let q = qs + 32 * group, y0 = y + 64 * group
                 for l in 0..<32 {
                     y0[l] = d0 * Float(q[l] & 0x0F) - min0
@@ -188,10 +196,7 @@ enum GGMLDecode {
             let p = src + b * 176, y = out + b * 256
             let d = half(p), dmin = half(p + 2), scales = p + 4, qh = p + 16, qs = p + 48
             for group in 0..<4 {
-                let (sc0, m0) = scaleMinK4(2 * group, scales)
-                let (sc1, m1) = scaleMinK4(2 * group + 1, scales)
-                let d0 = d * Float(sc0), min0 = dmin * Float(m0)
-                let d1 = d * Float(sc1), min1 = dmin * Float(m1)
+                let (d0, min0, d1, min1) = groupScalesK4(group, d: d, dmin: dmin, scales)
                 let q = qs + 32 * group, y0 = y + 64 * group
                 let mask0 = UInt8(1) << UInt8(2 * group), mask1 = UInt8(1) << UInt8(2 * group + 1)
                 for l in 0..<32 {

@@ -13,15 +13,7 @@ public final class BPETokenizer: TokenizerModel {
     /// The `tokenizer.ggml.model` value this type implements.
     public static let model = "gpt2"
 
-    /// Number of tokens (ids are `0..<vocabularySize`).
-    public let vocabularySize: Int
-    public let bosID: Int32?
-    public let eosID: Int32?
-    public let unknownID: Int32?
-    public let paddingID: Int32?
-    /// Whether `encode(_:addSpecialTokens: true)` prepends BOS / appends EOS.
-    public let addBOS: Bool
-    public let addEOS: Bool
+    public let specialTokens: SpecialTokens
     /// The pre-tokenizer family in use.
     public let preTokenizer: PreTokenizer
     /// Whether a piece that is itself a token is kept whole instead of being merged from its bytes.
@@ -57,8 +49,7 @@ public final class BPETokenizer: TokenizerModel {
         }
         try vocabulary.checkShape()
         let tokens = vocabulary.tokens
-        (bosID, eosID, unknownID, paddingID) = try vocabulary.checkedSpecialIDs()
-        (vocabularySize, addBOS, addEOS) = (tokens.count, vocabulary.addBOS, vocabulary.addEOS)
+        specialTokens = try SpecialTokens(vocabulary: vocabulary)
         preTokenizer = reading.family
         ignoresMerges = reading.ignoresMerges
 
@@ -222,7 +213,7 @@ public final class BPETokenizer: TokenizerModel {
             }
         }
         for id in ids {
-            guard id >= 0 && Int(id) < vocabularySize else { continue }
+            guard specialTokens.contains(id) else { continue }
             if isAddedToken[Int(id)] {
                 flush()
                 result += String(decoding: tokenBytes[Int(id)], as: UTF8.self)
@@ -236,7 +227,7 @@ public final class BPETokenizer: TokenizerModel {
 
     /// The bytes token `id` stands for (nil outside the vocabulary).
     public func bytes(ofToken id: Int32) -> [UInt8]? {
-        guard id >= 0 && Int(id) < vocabularySize else { return nil }
+        guard specialTokens.contains(id) else { return nil }
         return tokenBytes[Int(id)]
     }
 }

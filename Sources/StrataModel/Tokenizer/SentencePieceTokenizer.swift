@@ -22,13 +22,7 @@ public final class SentencePieceTokenizer: TokenizerModel {
     /// The character SentencePiece writes for a space.
     static let spaceMarker: Unicode.Scalar = "\u{2581}"
 
-    public let vocabularySize: Int
-    public let bosID: Int32?
-    public let eosID: Int32?
-    public let unknownID: Int32?
-    public let paddingID: Int32?
-    public let addBOS: Bool
-    public let addEOS: Bool
+    public let specialTokens: SpecialTokens
     /// Whether each run of text gets a `▁` in front (`tokenizer.ggml.add_space_prefix`).
     public let addSpacePrefix: Bool
     /// `sha256:<hex>` over tokens, scores, token types, BOS/EOS/unknown ids and the add flags.
@@ -59,8 +53,7 @@ public final class SentencePieceTokenizer: TokenizerModel {
         guard vocabulary.scores.count == tokens.count else {
             throw TokenizerError.scoreCountMismatch(tokens: tokens.count, scores: vocabulary.scores.count)
         }
-        (bosID, eosID, unknownID, paddingID) = try vocabulary.checkedSpecialIDs()
-        (vocabularySize, addBOS, addEOS) = (tokens.count, vocabulary.addBOS, vocabulary.addEOS)
+        specialTokens = try SpecialTokens(vocabulary: vocabulary)
         addSpacePrefix = vocabulary.addSpacePrefix
 
         // Token ids by text; a later duplicate wins (llama.cpp's and Hugging Face's maps do the same).
@@ -117,7 +110,7 @@ public final class SentencePieceTokenizer: TokenizerModel {
         fingerprint.field(
             "bos=\(vocabulary.bosID.map(String.init) ?? "-") eos=\(vocabulary.eosID.map(String.init) ?? "-") "
                 + "unk=\(vocabulary.unknownID.map(String.init) ?? "-")")
-        fingerprint.field("addBOS=\(addBOS) addEOS=\(addEOS) addSpacePrefix=\(addSpacePrefix)")
+        fingerprint.field("addBOS=\(vocabulary.addBOS) addEOS=\(vocabulary.addEOS) addSpacePrefix=\(addSpacePrefix)")
         identity = fingerprint.finish()
     }
 
@@ -233,7 +226,7 @@ public final class SentencePieceTokenizer: TokenizerModel {
             }
             byteRun.removeAll(keepingCapacity: true)
         }
-        for id in ids where id >= 0 && Int(id) < vocabularySize {
+        for id in ids where specialTokens.contains(id) {
             let byte = byteOfToken[Int(id)]
             if byte >= 0 {
                 byteRun.append(UInt8(byte))
@@ -248,7 +241,7 @@ public final class SentencePieceTokenizer: TokenizerModel {
     }
 
     public func bytes(ofToken id: Int32) -> [UInt8]? {
-        guard id >= 0 && Int(id) < vocabularySize else { return nil }
+        guard specialTokens.contains(id) else { return nil }
         let byte = byteOfToken[Int(id)]
         return byte >= 0 ? [UInt8(byte)] : decodedBytes[Int(id)]
     }

@@ -1,14 +1,7 @@
 /// What every tokenizer implementation offers (`BPETokenizer`, `SentencePieceTokenizer`).
 public protocol TokenizerModel: AnyObject, Sendable {
-    /// Number of tokens (ids are `0..<vocabularySize`).
-    var vocabularySize: Int { get }
-    var bosID: Int32? { get }
-    var eosID: Int32? { get }
-    var unknownID: Int32? { get }
-    var paddingID: Int32? { get }
-    /// Whether `encode(_:addSpecialTokens: true)` prepends BOS / appends EOS.
-    var addBOS: Bool { get }
-    var addEOS: Bool { get }
+    /// Vocabulary size, special ids and the BOS/EOS flags.
+    var specialTokens: SpecialTokens { get }
     /// `sha256:<hex>` over everything that decides the ids. Two tokenizers with equal identity encode alike.
     var identity: String { get }
     /// Token ids of `text`; with `addSpecialTokens`, BOS/EOS where `addBOS`/`addEOS` say so.
@@ -23,6 +16,16 @@ public protocol TokenizerModel: AnyObject, Sendable {
 }
 
 extension TokenizerModel {
+    /// Number of tokens (ids are `0..<vocabularySize`).
+    public var vocabularySize: Int { specialTokens.vocabularySize }
+    public var bosID: Int32? { specialTokens.bosID }
+    public var eosID: Int32? { specialTokens.eosID }
+    public var unknownID: Int32? { specialTokens.unknownID }
+    public var paddingID: Int32? { specialTokens.paddingID }
+    /// Whether `encode(_:addSpecialTokens: true)` prepends BOS / appends EOS.
+    public var addBOS: Bool { specialTokens.addBOS }
+    public var addEOS: Bool { specialTokens.addEOS }
+
     /// The fewest tokens `encode` can return for a text of `utf8Count` bytes, without encoding it: every
     /// byte of the text is covered by exactly one token and no token covers more than `longestTokenBytes`
     /// (0 when that bound does not exist). Lets a caller refuse a text that cannot fit a token budget

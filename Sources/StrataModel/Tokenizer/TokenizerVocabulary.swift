@@ -62,21 +62,6 @@ extension TokenizerVocabulary {
         }
     }
 
-    /// BOS, EOS, unknown and padding ids as token ids (nil where absent); throws for one outside the vocabulary.
-    func checkedSpecialIDs() throws -> (bos: Int32?, eos: Int32?, unknown: Int32?, padding: Int32?) {
-        func checked(_ id: Int?, _ name: String) throws -> Int32? {
-            guard let id else { return nil }
-            guard id >= 0 && id < tokens.count else {
-                throw TokenizerError.specialTokenOutOfRange(name: name, id: id, vocabularySize: tokens.count)
-            }
-            return Int32(id)
-        }
-        return (
-            try checked(bosID, "BOS"), try checked(eosID, "EOS"), try checked(unknownID, "unknown"),
-            try checked(paddingID, "padding")
-        )
-    }
-
     /// The type of token `index` (`.normal` when the vocabulary has no types).
     func type(of index: Int) -> TokenType {
         tokenTypes.isEmpty ? .normal : TokenType(rawValue: tokenTypes[index]) ?? .undefined
