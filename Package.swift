@@ -53,7 +53,7 @@ let package = Package(
         .target(
             name: "StrataServe",
             dependencies: [
-                "Strata", "StrataModel", "StrataProbe", "StrataCapture",
+                "Strata", "StrataModel", "StrataProbe", "StrataCapture", "StrataUtilities",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio")
@@ -77,14 +77,14 @@ let package = Package(
             name: "StrataModelTests", dependencies: ["StrataModel", "StrataTestSupport", "StrataUtilities"],
             resources: [.copy("Fixtures")]),
         .testTarget(
-            name: "StrataProbeTests", dependencies: ["StrataProbe", "Strata", "StrataTestSupport"],
+            name: "StrataProbeTests", dependencies: ["StrataProbe", "Strata", "StrataTestSupport", "StrataUtilities"],
             exclude: ["gen_probe_references.py"]), // writes ReferenceValues.swift
         .testTarget(
             name: "StrataCaptureTests",
-            dependencies: ["StrataCapture", "StrataModel", "StrataProbe", "StrataTestSupport"]),
+            dependencies: ["StrataCapture", "StrataModel", "StrataProbe", "StrataTestSupport", "StrataUtilities"]),
         .testTarget(
             name: "StrataServeTests",
-            dependencies: ["StrataServe", "StrataModel", "StrataProbe", "StrataCapture", "StrataTestSupport"]),
+            dependencies: ["StrataServe", "StrataModel", "StrataProbe", "StrataCapture", "StrataTestSupport", "StrataUtilities"]),
         .testTarget(name: "StrataCLITests", dependencies: ["Strata", "StrataTestSupport"])
     ],
     swiftLanguageModes: [.v5]

@@ -1,9 +1,11 @@
+import StrataUtilities
+
 /// Failures of a capture job that are not the format's or the model's own errors (those pass through
 /// unchanged: `StrataError`, `GGUFError`, `LlamaError`, `TokenizerError`; a forward-pass failure is wrapped
 /// in `forward` to say which batch it was).
-public enum CaptureError: Error, CustomStringConvertible, Equatable {
-    /// A command-line value that cannot be used.
-    case invalidOption(flag: String, value: String, why: String)
+public enum CaptureError: SettingError, CustomStringConvertible, Equatable {
+    /// A setting's value that cannot be used (named in words; the CLI names its flag).
+    case invalidSetting(InvalidSetting)
     /// `--on-bad-row fail` met a row that cannot become a record.
     case badRow(path: String, row: Int, reason: SkipReason, detail: String)
     /// The input (or this worker's shard of it) has rows, but every one of them is bad: most often for
@@ -24,8 +26,8 @@ public enum CaptureError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case .invalidOption(let flag, let value, let why):
-            return "\(flag) \(value): \(why)"
+        case .invalidSetting(let refusal):
+            return refusal.description
         case .badRow(let path, let row, let reason, let detail):
             return "\(path): row \(row): \(reason.rawValue): \(detail) (pass --on-bad-row skip to leave such rows out)"
         case .nothingToCapture(let path, let shard, let rows, let reason, let count, let first):
@@ -63,5 +65,12 @@ public enum CaptureError: Error, CustomStringConvertible, Equatable {
         case .tooLong: return " (see --max-tokens, --truncate and --max-row-bytes)"
         case .emptyText, .invalidUTF8, .duplicateID: return ""
         }
+    }
+}
+
+extension CaptureError {
+    public var invalidSetting: InvalidSetting? {
+        if case .invalidSetting(let refusal) = self { return refusal }
+        return nil
     }
 }

@@ -22,9 +22,9 @@ struct StrataCommand: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch {
-            // A Foundation or POSIX error prints as "PATH: cannot write: read-only file system", not as
-            // `NSCocoaErrorDomain Code=642 …`.
-            exit(withError: SystemErrorMessage(error) ?? error)
+            // A library's refused setting names the flag that set it (`SettingFlags`); a Foundation or POSIX
+            // error prints as "PATH: cannot write: read-only file system", not as `NSCocoaErrorDomain Code=642 …`.
+            exit(withError: SystemErrorMessage(error) ?? SettingFlags.error(for: error))
         }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Strata
 import StrataModel
 import StrataTestSupport
+import StrataUtilities
 import Testing
 
 @testable import StrataCapture
@@ -85,7 +86,7 @@ struct CaptureWorkersTests {
     @Test func invalidWorkerCountIsRejected() throws {
         var options = CaptureOptions(modelPath: "m.gguf", inputPath: "in.jsonl", outputDirectory: "/nonexistent/out")
         options.workers = 0
-        #expect(throws: CaptureError.invalidOption(flag: "--workers", value: "0", why: "must be at least 1")) {
+        #expect(throws: CaptureError.invalidSetting(InvalidSetting(CaptureSetting.workers, value: "0", "must be at least 1"))) {
             try CaptureJob(options: options).run()
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import StrataUtilities
 
 /// `strata convert`: re-encodes a shard or a dataset in another dtype (e.g. bf16 → q8), record by
 /// record, keeping ids, labels, token ids, text, metadata and auxiliary vectors. A shard file becomes
@@ -28,7 +29,7 @@ public enum DatasetConvert {
         options: WriterOptions? = nil, progress: Progress? = nil
     ) throws -> Report {
         guard maxRelError.isFinite, maxRelError >= 0 else {
-            throw DatasetOpsError.invalidArgument("--max-rel-error must be a finite number ≥ 0, got \(maxRelError)")
+            throw DatasetOpsError.invalid(.maxRelativeError, value: "\(maxRelError)", "must be a finite number ≥ 0")
         }
         var isDirectory: ObjCBool = false
         let inputIsDirectory = FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) && isDirectory.boolValue

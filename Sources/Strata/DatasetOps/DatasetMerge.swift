@@ -1,4 +1,5 @@
 import Foundation
+import StrataUtilities
 
 /// `strata merge`: gathers shards written independently (e.g. by `strata capture --shard i/n`
 /// workers) into one dataset directory with a manifest. Shard data is never re-encoded: a
@@ -51,7 +52,7 @@ public enum DatasetMerge {
             existingShards = try DatasetInputs.shards(of: directory)
             reference = (manifest.metadata, manifestPath)
         } else if append {
-            throw DatasetOpsError.invalidArgument("--append: \(directory) has no \(DatasetManifest.fileName) to append to")
+            throw DatasetOpsError.invalid(.append, value: "", "\(directory) has no \(DatasetManifest.fileName) to append to")
         }
 
         var incoming: [InputShard] = []

@@ -1,3 +1,4 @@
+import StrataUtilities
 import SystemPackage
 
 #if canImport(Glibc)
@@ -8,7 +9,7 @@ import SystemPackage
 
 /// Errors of dataset-level operations (manifest safety, merge, re-shard, split). Each says
 /// what failed, on which path or field, and why.
-public enum DatasetOpsError: Error, CustomStringConvertible, Equatable {
+public enum DatasetOpsError: SettingError, CustomStringConvertible, Equatable {
     case io(path: String, operation: String, errno: Int32)
     /// A manifest names a shard outside the dataset directory (absolute path, `..`, or a
     /// symbolic link that resolves elsewhere).
@@ -17,6 +18,8 @@ public enum DatasetOpsError: Error, CustomStringConvertible, Equatable {
     case incompatibleMetadata(field: String, first: String, firstValue: String, other: String, otherValue: String)
     case duplicateRecordID(id: String, first: String, second: String)
     case invalidArgument(String)
+    /// A setting's value that cannot be used (named in words; the CLI names its flag).
+    case invalidSetting(InvalidSetting)
     case outputExists(String)
     /// The output directory holds what an interrupted run left (`why` says what is missing).
     case unfinishedOutput(String, why: String)
@@ -33,6 +36,8 @@ public enum DatasetOpsError: Error, CustomStringConvertible, Equatable {
             return "cannot merge: record id \"\(id)\" appears in both \(first) and \(second) (was the same capture shard given twice?)"
         case let .invalidArgument(reason):
             return reason
+        case let .invalidSetting(refusal):
+            return refusal.description
         case let .outputExists(path):
             return "\(path) already exists and is not empty; choose a new output directory"
         case let .unfinishedOutput(path, why):
@@ -43,6 +48,16 @@ public enum DatasetOpsError: Error, CustomStringConvertible, Equatable {
 }
 
 extension DatasetOpsError {
+    /// A refused value of `setting`.
+    static func invalid(_ setting: DatasetSetting, value: String, _ reason: SettingText) -> DatasetOpsError {
+        .invalidSetting(InvalidSetting(setting, value: value, reason))
+    }
+
+    public var invalidSetting: InvalidSetting? {
+        if case let .invalidSetting(refusal) = self { return refusal }
+        return nil
+    }
+
     /// Runs one swift-system call (which retries on `EINTR` itself) and turns the `Errno` it throws
     /// into `.io` naming `path` and `operation`.
     static func performing<T>(_ operation: String, on path: String, _ call: () throws -> T) throws -> T {

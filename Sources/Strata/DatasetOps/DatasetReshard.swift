@@ -1,3 +1,5 @@
+import StrataUtilities
+
 /// `strata shard`: rewrites a dataset into shards of a chosen record count or byte size,
 /// keeping record order, metadata and (by default) the input's codec settings.
 public enum DatasetReshard {
@@ -12,7 +14,9 @@ public enum DatasetReshard {
         options: WriterOptions? = nil
     ) throws -> DatasetManifest {
         guard (recordsPerShard == nil) != (shardBytes == nil) else {
-            throw DatasetOpsError.invalidArgument("give exactly one of --records-per-shard and --shard-size")
+            throw DatasetOpsError.invalid(
+                .recordsPerShard, value: recordsPerShard.map { "\($0)" } ?? "",
+                "give exactly one of \(setting: DatasetSetting.recordsPerShard) and \(setting: DatasetSetting.shardSize)")
         }
         let lock = try OutputLock(directory: output)
         defer { lock.release() }

@@ -1,4 +1,5 @@
 import Foundation
+import StrataUtilities
 
 /// `strata split`: deterministic, optionally stratified train/val/test splits, written as
 /// sub-datasets `OUT/<name>/`.
@@ -26,7 +27,7 @@ public enum DatasetSplit {
             case "label": self = .label
             default:
                 guard text.hasPrefix("meta:"), text.count > 5 else {
-                    throw DatasetOpsError.invalidArgument("--stratify must be none, label or meta:KEY, got \"\(text)\"")
+                    throw DatasetOpsError.invalid(.stratify, value: text, "must be none, label or meta:KEY")
                 }
                 self = .metadata(String(text.dropFirst(5)))
             }
@@ -53,15 +54,19 @@ public enum DatasetSplit {
 
     /// Checks fractions: each in [0, 1], total in (0, 1] (a total below 1 leaves records out).
     public static func validate(_ parts: [Part]) throws {
-        guard !parts.isEmpty else { throw DatasetOpsError.invalidArgument("split needs at least one part") }
+        guard !parts.isEmpty else { throw DatasetOpsError.invalid(.splitParts, value: "", "split needs at least one part") }
         for part in parts where !(part.fraction >= 0 && part.fraction <= 1) {
-            throw DatasetOpsError.invalidArgument("--\(part.name) must be a fraction in [0, 1], got \(part.fraction)")
+            throw DatasetOpsError.invalid(.splitParts, value: "\(part.name) \(part.fraction)", "each part's fraction must be in [0, 1]")
         }
         let total = parts.reduce(0) { $0 + $1.fraction }
         guard total > 0, total <= 1 + 1e-9 else {
-            throw DatasetOpsError.invalidArgument("split fractions add up to \(total); they must total more than 0 and at most 1")
+            throw DatasetOpsError.invalid(
+                .splitParts, value: parts.map { "\($0.name) \($0.fraction)" }.joined(separator: ", "),
+                "the fractions add up to \(total); they must total more than 0 and at most 1")
         }
-        guard Set(parts.map(\.name)).count == parts.count else { throw DatasetOpsError.invalidArgument("split part names repeat") }
+        guard Set(parts.map(\.name)).count == parts.count else {
+            throw DatasetOpsError.invalid(.splitParts, value: parts.map(\.name).joined(separator: ","), "part names repeat")
+        }
     }
 
     /// The pure assignment: for records with stratum `keys[i]`, the sorted record indices of
@@ -138,14 +143,14 @@ public enum DatasetSplit {
             case .label:
                 let info = try source.info(global)
                 guard let label = info.labels.first else {
-                    throw DatasetOpsError.invalidArgument("--stratify label: record \(global) (id \"\(info.id)\") has no label")
+                    throw DatasetOpsError.invalid(.stratify, value: "label", "record \(global) (id \"\(info.id)\") has no label")
                 }
                 keys.append(String(label))
             case let .metadata(field):
                 let info = try source.info(global)
                 guard let value = info.metadata[field] else {
-                    throw DatasetOpsError.invalidArgument(
-                        "--stratify meta:\(field): record \(global) (id \"\(info.id)\") has no metadata field \"\(field)\"")
+                    throw DatasetOpsError.invalid(
+                        .stratify, value: "meta:\(field)", "record \(global) (id \"\(info.id)\") has no metadata field \"\(field)\"")
                 }
                 keys.append(value)
             }

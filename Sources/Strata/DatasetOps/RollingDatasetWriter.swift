@@ -1,4 +1,5 @@
 import Foundation
+import StrataUtilities
 
 /// Writes records into a new dataset directory as a series of shards
 /// (`shard-00000.strata`, `shard-00001.strata`, …), starting the next shard when the current
@@ -18,9 +19,9 @@ final class RollingDatasetWriter {
         recordsPerShard: Int?, shardBytes: Int?
     ) throws {
         if let recordsPerShard, recordsPerShard < 1 {
-            throw DatasetOpsError.invalidArgument("--records-per-shard must be at least 1, got \(recordsPerShard)")
+            throw DatasetOpsError.invalid(.recordsPerShard, value: "\(recordsPerShard)", "must be at least 1")
         }
-        if let shardBytes, shardBytes < 1 { throw DatasetOpsError.invalidArgument("--shard-size must be positive") }
+        if let shardBytes, shardBytes < 1 { throw DatasetOpsError.invalid(.shardSize, value: "\(shardBytes)", "must be positive") }
         try NewOutputDirectory.requireEmpty(directory, datasets: ["."])
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         self.directory = directory

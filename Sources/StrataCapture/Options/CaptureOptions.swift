@@ -1,4 +1,5 @@
 import Strata
+import StrataUtilities
 
 /// Everything a capture job needs to know; the CLI maps its flags onto this one to one.
 public struct CaptureOptions: Sendable {
@@ -75,41 +76,45 @@ public struct CaptureOptions: Sendable {
     /// Checks values that do not depend on the model.
     func validate() throws {
         if let maxTokens, maxTokens < 1 {
-            throw CaptureError.invalidOption(flag: "--max-tokens", value: String(maxTokens), why: "must be at least 1")
+            throw CaptureError.invalidSetting(InvalidSetting(CaptureSetting.maxTokens, value: String(maxTokens), "must be at least 1"))
         }
         if truncate && maxTokens == nil {
-            throw CaptureError.invalidOption(flag: "--truncate", value: "", why: "needs --max-tokens N (the number of tokens to keep)")
+            throw CaptureError.invalidSetting(
+                InvalidSetting(
+                    CaptureSetting.truncate, value: "", "needs \(setting: CaptureSetting.maxTokens) (the number of tokens to keep)"))
         }
         guard batchTokens >= 1 else {
-            throw CaptureError.invalidOption(flag: "--batch-tokens", value: String(batchTokens), why: "must be at least 1")
+            throw CaptureError.invalidSetting(InvalidSetting(CaptureSetting.batchTokens, value: String(batchTokens), "must be at least 1"))
         }
         guard maxRowBytes >= 1 else {
-            throw CaptureError.invalidOption(flag: "--max-row-bytes", value: String(maxRowBytes), why: "must be positive")
+            throw CaptureError.invalidSetting(InvalidSetting(CaptureSetting.maxRowBytes, value: String(maxRowBytes), "must be positive"))
         }
         guard (1...22).contains(zstdLevel) else {
-            throw CaptureError.invalidOption(flag: "--zstd-level", value: String(zstdLevel), why: "must be in 1...22")
+            throw CaptureError.invalidSetting(InvalidSetting(CaptureSetting.zstdLevel, value: String(zstdLevel), "must be in 1...22"))
         }
         guard partBytes >= 1 else {
-            throw CaptureError.invalidOption(flag: "--part-size", value: String(partBytes), why: "must be positive")
+            throw CaptureError.invalidSetting(InvalidSetting(CaptureSetting.partSize, value: String(partBytes), "must be positive"))
         }
         guard checkpointSeconds > 0 else {
-            throw CaptureError.invalidOption(flag: "--checkpoint-interval", value: String(checkpointSeconds), why: "must be positive")
+            throw CaptureError.invalidSetting(
+                InvalidSetting(CaptureSetting.checkpointInterval, value: String(checkpointSeconds), "must be positive"))
         }
         if let labelNames {
             guard !labelNames.isEmpty, Set(labelNames).count == labelNames.count, !labelNames.contains("") else {
-                throw CaptureError.invalidOption(
-                    flag: "--label-names", value: labelNames.joined(separator: ","),
-                    why: "need distinct, non-empty class names")
+                throw CaptureError.invalidSetting(
+                    InvalidSetting(
+                        CaptureSetting.labelNames, value: labelNames.joined(separator: ","), "need distinct, non-empty class names"))
             }
         }
         if chatSystem != nil && !chatTemplate {
-            throw CaptureError.invalidOption(flag: "--system", value: chatSystem ?? "", why: "needs --chat-template")
+            throw CaptureError.invalidSetting(
+                InvalidSetting(CaptureSetting.systemMessage, value: chatSystem ?? "", "needs \(setting: CaptureSetting.chatTemplate)"))
         }
         if let workers, workers < 1 {
-            throw CaptureError.invalidOption(flag: "--workers", value: String(workers), why: "must be at least 1")
+            throw CaptureError.invalidSetting(InvalidSetting(CaptureSetting.workers, value: String(workers), "must be at least 1"))
         }
         if let threads, threads < 1 {
-            throw CaptureError.invalidOption(flag: "--threads", value: String(threads), why: "must be at least 1")
+            throw CaptureError.invalidSetting(InvalidSetting(CaptureSetting.threads, value: String(threads), "must be at least 1"))
         }
     }
 }

@@ -1,4 +1,6 @@
-/// `--shard i/n`: the worker's share of the input. Data row r (1-based, as `TextRecordReader`
+import StrataUtilities
+
+/// Shard `i/n` (the CLI's `capture --shard i/n`): the worker's share of the input. Data row r (1-based, as `TextRecordReader`
 /// numbers them; blank JSONL lines and the CSV header are not rows) belongs to shard
 /// `(r - 1) mod n`. Every row belongs to exactly one shard whatever its content, so n workers
 /// (a Slurm array, a Kubernetes Indexed Job) produce disjoint outputs that together cover the input.
@@ -17,9 +19,10 @@ public struct CaptureShard: Sendable, Equatable, CustomStringConvertible {
 
     public init(index: Int, count: Int) throws {
         guard count >= 1, index >= 0, index < count else {
-            throw CaptureError.invalidOption(
-                flag: "--shard", value: "\(index)/\(count)",
-                why: "need 0 <= i < n (shards are numbered from 0, as Slurm array and Indexed Job indices are)")
+            throw CaptureError.invalidSetting(
+                InvalidSetting(
+                    CaptureSetting.shard, value: "\(index)/\(count)",
+                    "need 0 <= i < n (shards are numbered from 0, as Slurm array and Indexed Job indices are)"))
         }
         self.index = index
         self.count = count
@@ -31,7 +34,7 @@ public struct CaptureShard: Sendable, Equatable, CustomStringConvertible {
         guard parts.count == 2, let i = Int(parts[0].trimmingCharacters(in: .whitespaces)),
             let n = Int(parts[1].trimmingCharacters(in: .whitespaces))
         else {
-            throw CaptureError.invalidOption(flag: "--shard", value: text, why: "expected i/n, e.g. 0/4")
+            throw CaptureError.invalidSetting(InvalidSetting(CaptureSetting.shard, value: text, "expected i/n, e.g. 0/4"))
         }
         try self.init(index: i, count: n)
     }

@@ -18,13 +18,13 @@ public enum LayerSelection: Sendable, Equatable, CustomStringConvertible {
         do {
             syntax = try LayerListSyntax.parse(text)
         } catch let error as TextParseError {
-            throw CaptureError.invalidOption(flag: "--layers", value: text, why: error.reason)
+            throw CaptureError.invalidSetting(InvalidSetting(CaptureSetting.layers, value: text, "\(error.reason)"))
         }
         switch syntax {
         case .all:
             self = .all
         case .none:
-            throw CaptureError.invalidOption(flag: "--layers", value: text, why: "no layers given")
+            throw CaptureError.invalidSetting(InvalidSetting(CaptureSetting.layers, value: text, "no layers given"))
         case .items(let items):
             self = .indices(
                 items.map { item in
@@ -48,11 +48,11 @@ public enum LayerSelection: Sendable, Equatable, CustomStringConvertible {
         case .indices(let raw):
             let resolved = Set(raw.map { $0 == LayerSelection.lastMarker ? blocks : $0 })
             if let bad = resolved.sorted().first(where: { $0 > blocks }) {
-                throw CaptureError.invalidOption(
-                    flag: "--layers", value: description,
-                    why:
+                throw CaptureError.invalidSetting(
+                    InvalidSetting(
+                        CaptureSetting.layers, value: description,
                         "layer \(bad) does not exist: the model has hidden states 0...\(blocks) (0 = embeddings, \(blocks) = after the final norm)"
-                )
+                    ))
             }
             return resolved.sorted().map { all[$0] }
         }

@@ -67,7 +67,7 @@ public struct CapturePlan: Sendable {
                     skipped.append(
                         SkippedRow(
                             row: record.row, reason: .badLabel,
-                            detail: "label \(label) is outside the \(labelCount) --label-names classes",
+                            detail: "label \(label) is outside the \(labelCount) named classes (--label-names)",
                             excerpt: RowExcerpt.of(text: record.text)))
                     return policy != .fail
                 }
@@ -102,7 +102,7 @@ public struct CapturePlan: Sendable {
                 let bytes = texts[k].utf8.count
                 skip(
                     .tooLong,
-                    "\(bytes) bytes, at least \(tokenizer.minimumTokenCount(utf8Count: bytes)) tokens (a token is at most \(tokenizer.longestTokenBytes ?? 0) bytes), over --max-tokens \(maxTokens) (pass --truncate to keep the first \(maxTokens))"
+                    "\(bytes) bytes, at least \(tokenizer.minimumTokenCount(utf8Count: bytes)) tokens (a token is at most \(tokenizer.longestTokenBytes ?? 0) bytes), over the limit of \(maxTokens) tokens (--max-tokens; pass --truncate to keep the first \(maxTokens))"
                 )
                 continue
             }
@@ -115,7 +115,9 @@ public struct CapturePlan: Sendable {
             if tokens.count > maxTokens {
                 guard truncate else {
                     skip(
-                        .tooLong, "\(tokens.count) tokens, over --max-tokens \(maxTokens) (pass --truncate to keep the first \(maxTokens))")
+                        .tooLong,
+                        "\(tokens.count) tokens, over the limit of \(maxTokens) tokens (--max-tokens; pass --truncate to keep the first \(maxTokens))"
+                    )
                     continue
                 }
                 truncatedFrom = tokens.count

@@ -2,6 +2,7 @@ import Foundation
 import Strata
 import StrataModel
 import StrataProbe
+import StrataUtilities
 
 /// `strata capture`: reads texts, runs them through a GGUF model in packed batches and writes every
 /// requested layer's hidden states, in input order, to a Strata dataset directory.
@@ -51,9 +52,10 @@ public final class CaptureJob {
         let layers = try options.layers.resolve(blocks: config.blockCount)
         let maxTokens = options.maxTokens ?? loaded.contextLength ?? StrataLimits.maxTokens
         if maxTokens > StrataLimits.maxTokens {
-            throw CaptureError.invalidOption(
-                flag: "--max-tokens", value: String(maxTokens),
-                why: "over the format's limit of \(StrataLimits.maxTokens) tokens per record")
+            throw CaptureError.invalidSetting(
+                InvalidSetting(
+                    CaptureSetting.maxTokens, value: String(maxTokens),
+                    "over the format's limit of \(StrataLimits.maxTokens) tokens per record"))
         }
 
         let planStart = Date()

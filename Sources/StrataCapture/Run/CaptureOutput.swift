@@ -1,5 +1,6 @@
 import Foundation
 import Strata
+import StrataUtilities
 
 /// The output dataset directory of one capture shard: a series of part files
 /// `<tag>.part-NNNNN.strata` (tag = `capture` or `capture-s<i>of<n>`) and `manifest.json`.
@@ -73,7 +74,8 @@ final class CaptureOutput {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         if fm.fileExists(atPath: directory, isDirectory: &isDirectory), !isDirectory.boolValue {
-            throw CaptureError.invalidOption(flag: "--out", value: directory, why: "exists and is not a directory")
+            throw CaptureError.invalidSetting(
+                InvalidSetting(CaptureSetting.outputDirectory, value: directory, "exists and is not a directory"))
         }
         // Taken before the directory is looked at, so two captures into one --out cannot both find it empty.
         lock = try OutputLock(directory: directory)

@@ -62,7 +62,7 @@ public struct CaptureReport: Codable, Sendable {
             lines.append(
                 "skipped \(skippedTotal) rows: \(perReason)" + (dryRun == nil ? " (rows listed in \(CaptureOutput.reportName))" : ""))
         }
-        if truncated > 0 { lines.append("truncated \(truncated) texts to --max-tokens") }
+        if truncated > 0 { lines.append("truncated \(truncated) texts to the token limit (--max-tokens)") }
         if let dryRun {
             lines.append("dry run (\(dryRun)): nothing written")
         } else {

@@ -28,9 +28,12 @@ public struct TokenSampler: Sendable {
 
     public init(options: SamplingOptions) throws {
         guard options.temperature >= 0, options.temperature.isFinite else {
-            throw LlamaError.invalidInput("--temperature must be a finite number >= 0, got \(options.temperature)")
+            throw LlamaError.invalidSetting(
+                InvalidSetting(GenerationSetting.temperature, value: "\(options.temperature)", "must be a finite number >= 0"))
         }
-        guard options.topK >= 0 else { throw LlamaError.invalidInput("--top-k must be >= 0, got \(options.topK)") }
+        guard options.topK >= 0 else {
+            throw LlamaError.invalidSetting(InvalidSetting(GenerationSetting.topK, value: "\(options.topK)", "must be >= 0"))
+        }
         self.options = options
         random = SplitMix64(state: options.seed)
     }

@@ -1,3 +1,5 @@
+import StrataUtilities
+
 /// The once-per-step reduction of data-parallel training: every rank's gradient sums, loss sum,
 /// example weight and example count, summed across ranks in one call. The trainer then divides
 /// by the summed weight, so ranks with unequal slices count by their examples, exactly as the
@@ -14,9 +16,9 @@ struct GradientReduction {
         guard let partitioned = train as? ResumableBatchSource, partitioned.partition.world == communicator.world,
             partitioned.partition.rank == communicator.rank
         else {
-            throw ProbeError.invalidOption(
-                name: "--distributed", value: "\(communicator.world) ranks",
-                reason: "the training source must read rank \(communicator.rank)'s slice of a \(communicator.world)-rank partition")
+            throw ProbeError.invalid(
+                .distributed, value: "\(communicator.world) ranks",
+                "the training source must read rank \(communicator.rank)'s slice of a \(communicator.world)-rank partition")
         }
         buffer = [Float](repeating: 0, count: parameterCount + 3)
     }

@@ -1,3 +1,5 @@
+import StrataUtilities
+
 /// How the ranks of a data-parallel training run combine what each of them computed. The
 /// trainer calls it at the same points on every rank (once per optimizer step, once per
 /// validation pass), from the thread that runs `Trainer.fit`.
@@ -30,9 +32,9 @@ extension TrainingCommunicator {
         try sumAcrossRanks(&counts)
         let sizes = counts.map { Int($0) }
         guard sizes.reduce(0, +) < limit else {
-            throw ProbeError.invalidOption(
-                name: "--val", value: "\(sizes.reduce(0, +)) values",
-                reason: "gathering validation outputs across ranks is limited to \(limit) values (records × classes)")
+            throw ProbeError.invalid(
+                .validationData, value: "\(sizes.reduce(0, +)) values",
+                "gathering validation outputs across ranks is limited to \(limit) values (records × classes)")
         }
         let offset = sizes[..<rank].reduce(0, +)
         var all = [Float](repeating: 0, count: sizes.reduce(0, +))

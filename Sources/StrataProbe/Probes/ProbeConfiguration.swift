@@ -1,3 +1,5 @@
+import StrataUtilities
+
 /// Everything that defines a probe's architecture (stored verbatim in checkpoints).
 public struct ProbeConfiguration: Codable, Sendable, Equatable {
     public var kind: ProbeKind
@@ -67,19 +69,19 @@ public struct ProbeConfiguration: Codable, Sendable, Equatable {
 
     /// Checks that the configuration is usable; throws a message naming the bad option.
     public func validate() throws {
-        func bad(_ n: String, _ v: Any, _ r: String) -> ProbeError { .invalidOption(name: n, value: "\(v)", reason: r) }
-        guard classes >= 2 else { throw bad("classes", classes, "need at least 2 classes") }
+        func bad(_ setting: ProbeSetting, _ v: Any, _ r: SettingText) -> ProbeError { .invalid(setting, value: "\(v)", r) }
+        guard classes >= 2 else { throw bad(.classes, classes, "need at least 2 classes") }
         if kind == .logits {
             guard let w = featureWidth, w > 0, featureName != nil else {
-                throw bad("featureWidth", featureWidth ?? 0, "the logit baseline needs an auxiliary vector")
+                throw bad(.featureWidth, featureWidth ?? 0, "the logit baseline needs an auxiliary vector")
             }
             return
         }
-        guard hidden > 0 else { throw bad("hidden", hidden, "must be positive") }
-        guard !layers.isEmpty else { throw bad("layers", layers, "select at least one layer") }
+        guard hidden > 0 else { throw bad(.hidden, hidden, "must be positive") }
+        guard !layers.isEmpty else { throw bad(.layers, layers, "select at least one layer") }
         if kind == .mha {
-            guard heads >= 1 else { throw bad("--heads", heads, "must be at least 1") }
-            guard downcast >= 1, downcast <= hidden else { throw bad("--downcast", downcast, "must be in 1...\(hidden)") }
+            guard heads >= 1 else { throw bad(.heads, heads, "must be at least 1") }
+            guard downcast >= 1, downcast <= hidden else { throw bad(.downcast, downcast, "must be in 1...\(hidden)") }
         }
     }
 }

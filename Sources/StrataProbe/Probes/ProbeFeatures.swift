@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import StrataUtilities
 
 /// The fixed (parameter-free) stages of a probe as feature extractors, for whole batches: the
 /// pooled vector a head-only probe's head reads (`PooledFeatureSource`, `strata features`) and the
@@ -23,12 +24,12 @@ extension Probe {
     /// The token stage's output for every example of `batch`: B × L × d, layer l's row being the
     /// (normalised, then mean- or max-pooled over valid tokens) summary of the probe's l-th layer.
     /// For a pooling probe this is the input of its layer pooling.
-    /// - Throws: `ProbeError.invalidOption` for the logit baseline (no token stage).
+    /// - Throws: `ProbeError.invalidSetting` for the logit baseline (no token stage).
     public func layerSummaries(batch: Batch, workers requested: Int? = nil) throws -> [Float] {
         try batch.validate()
         guard configuration.kind.readsHiddenStates else {
-            throw ProbeError.invalidOption(
-                name: "--probe", value: configuration.kind.rawValue, reason: "the logit baseline has no per-layer token stage")
+            throw ProbeError.invalid(
+                .probeKind, value: configuration.kind.rawValue, "the logit baseline has no per-layer token stage")
         }
         let width = configuration.layers.count * configuration.hidden
         return try perExample(batch, width: width, workers: requested) { ex, params, ws in

@@ -12,7 +12,7 @@ public enum ProbeSetup {
         return max(2, (labels.max() ?? 0) + 1)
     }
 
-    /// Layer positions from a `--layers` value (`LayerListSyntax`): "all", or a comma list of model
+    /// Layer positions from a layers value (`LayerListSyntax`): "all", or a comma list of model
     /// hidden-state indices (0 = embeddings), ranges and "last" (the last captured layer). nil text = the
     /// probe kind's default (all; last for one-layer baselines).
     public static func layerPositions(_ text: String?, kind: ProbeKind, metadata: StrataMetadata) throws -> [Int] {
@@ -22,7 +22,7 @@ public enum ProbeSetup {
         do {
             syntax = try LayerListSyntax.parse(spec)
         } catch let error as TextParseError {
-            throw ProbeError.invalidOption(name: "--layers", value: spec, reason: error.reason)
+            throw ProbeError.invalid(.layers, value: spec, "\(error.reason)")
         }
         guard case .items(let items) = syntax else { return Array(0..<n) }
         let positions = try items.map { item -> Int in
@@ -31,15 +31,15 @@ public enum ProbeSetup {
                 return n - 1
             case .number(let index):
                 guard let position = metadata.layers.firstIndex(where: { $0.index == index }) else {
-                    throw ProbeError.invalidOption(
-                        name: "--layers", value: String(index),
-                        reason: "not a captured layer; this dataset has hidden-state indices \(metadata.layers.map(\.index))")
+                    throw ProbeError.invalid(
+                        .layers, value: String(index),
+                        "not a captured layer; this dataset has hidden-state indices \(metadata.layers.map(\.index))")
                 }
                 return position
             }
         }
         if kind.readsOneLayer && positions.count != 1 {
-            throw ProbeError.invalidOption(name: "--layers", value: spec, reason: "--probe \(kind.rawValue) reads exactly one layer")
+            throw ProbeError.invalid(.layers, value: spec, "the \(kind.rawValue) probe reads exactly one layer")
         }
         return positions
     }

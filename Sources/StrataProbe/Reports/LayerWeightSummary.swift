@@ -1,4 +1,5 @@
 import Foundation
+import StrataUtilities
 
 /// The gate's layer weights α averaged over groups of examples — per true class and per correct /
 /// incorrect prediction (the paper's layer-attention figure) — with an SVG rendering.
@@ -18,9 +19,7 @@ public struct LayerWeightSummary: Codable, Sendable, Equatable {
     /// Averages `output.layerWeights` per true class (named by `labelNames`) and per correctness.
     public init(output: EvaluationOutput, threshold: Float?, layerIndices: [Int], labelNames: [String]?) throws {
         guard let w = output.layerWeights else {
-            throw ProbeError.invalidOption(
-                name: "--probe", value: "non-gate probe",
-                reason: "layer weights exist only for the gate probe (--probe gate)")
+            throw ProbeError.invalid(.probeKind, value: "non-gate probe", "layer weights exist only for the gate probe")
         }
         let L = output.layers, C = output.classes
         let predicted = Metrics.predictions(probabilities: output.probabilities, classes: C, threshold: threshold)

@@ -1,4 +1,5 @@
 import Foundation
+import StrataUtilities
 
 /// Trains a head-only probe's linear head as an L2-regularised logistic regression (`--solver lbfgs`):
 /// one L-BFGS fit per C of a grid, from the strongest regularisation up (each fit warm-starts the
@@ -18,29 +19,28 @@ public enum LogisticRegressionSearch {
     }
 
     /// Fits `probe`'s head on `train`'s feature vectors and writes it into `probe.parameters`.
-    /// - Throws: `ProbeError.invalidOption` for a probe with parameters below its head, an empty or
+    /// - Throws: `ProbeError.invalidSetting` for a probe with parameters below its head, an empty or
     ///   non-positive grid, or a training split without labelled records.
     public static func fit(
         probe: Probe, train: some PooledFeatures, validation: (any PooledFeatures)?, grid: [Double], options: TrainingOptions,
         progress: (TuningTrial) -> Void = { _ in }
     ) throws -> Outcome {
         guard probe.isHeadOnly else {
-            throw ProbeError.invalidOption(
-                name: "solver", value: "lbfgs",
-                reason:
-                    "only probes that train just a linear head (pooling, last-token, mean-last, logits) can be fitted as a logistic regression"
+            throw ProbeError.invalid(
+                .solver, value: "lbfgs",
+                "only probes that train just a linear head (pooling, last-token, mean-last, logits) can be fitted as a logistic regression"
             )
         }
         guard !grid.isEmpty, grid.allSatisfy({ $0 > 0 && $0.isFinite }) else {
-            throw ProbeError.invalidOption(
-                name: "regularization grid (C values)", value: grid.map { "\($0)" }.joined(separator: ","),
-                reason: "needs one or more positive numbers")
+            throw ProbeError.invalid(
+                .regularizationGrid, value: grid.map { "\($0)" }.joined(separator: ","),
+                "needs one or more positive numbers")
         }
         let classes = probe.configuration.classes
         let keep = train.labels.indices.filter { (0..<classes).contains(train.labels[$0]) }
         guard !keep.isEmpty else {
-            throw ProbeError.invalidOption(
-                name: "training records", value: "\(train.labels.count) records", reason: "no labelled records to fit")
+            throw ProbeError.invalid(
+                .trainingRecords, value: "\(train.labels.count) records", "no labelled records to fit")
         }
         let x = FeatureMatrix(features: train.features, width: train.width, keep: keep)
         let y = keep.map { train.labels[$0] }

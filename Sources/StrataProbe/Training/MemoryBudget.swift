@@ -31,9 +31,9 @@ public struct MemoryBudget: Sendable, Equatable, CustomStringConvertible {
     /// A budget of `bytes` from the command line, refused below `minimumBytes`.
     public init(checking bytes: Int) throws {
         guard bytes >= Self.minimumBytes else {
-            throw ProbeError.invalidOption(
-                name: "--memory-budget", value: ByteSize(bytes: bytes).description,
-                reason: "expected a size of at least 1MiB such as 512MiB or 2GiB")
+            throw ProbeError.invalid(
+                .memoryBudget, value: ByteSize(bytes: bytes).description,
+                "expected a size of at least 1MiB such as 512MiB or 2GiB")
         }
         self.init(bytes: bytes)
     }
@@ -42,9 +42,9 @@ public struct MemoryBudget: Sendable, Equatable, CustomStringConvertible {
     /// of 1000), "100000000" (bytes); at least 1MiB.
     public init(parsing text: String) throws {
         guard let size = try? ByteSize(parsing: text) else {
-            throw ProbeError.invalidOption(
-                name: "--memory-budget", value: text,
-                reason: "expected a size of at least 1MiB such as 512MiB or 2GiB (\(ByteSize.rule))")
+            throw ProbeError.invalid(
+                .memoryBudget, value: text,
+                "expected a size of at least 1MiB such as 512MiB or 2GiB (\(ByteSize.rule))")
         }
         try self.init(checking: size.bytes)
     }

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Strata
+import StrataUtilities
 
 /// Batches of precomputed head inputs for probes with nothing trainable below the head
 /// (pooling, last-token, mean-last, logits): the token and layer stages are fixed functions of
@@ -23,12 +24,12 @@ public final class PooledFeatureSource: ResumableBatchSource {
 
     /// Runs `probe`'s token and layer stages over every record of `base` (in selection order, all
     /// ranks' records); epochs are then read with `base`'s partition.
-    /// - Throws: `ProbeError.invalidOption` when the probe trains parameters below its head.
+    /// - Throws: `ProbeError.invalidSetting` when the probe trains parameters below its head.
     public init(probe: Probe, base: RecordBatchSource, workers: Int? = nil) throws {
         guard probe.isHeadOnly else {
-            throw ProbeError.invalidOption(
-                name: "probe kind", value: probe.configuration.kind.rawValue,
-                reason: "only probes without trainable parameters below the head can train on precomputed features")
+            throw ProbeError.invalid(
+                .probeKind, value: probe.configuration.kind.rawValue,
+                "only probes without trainable parameters below the head can train on precomputed features")
         }
         width = probe.headInputWidth
         var ids: [String] = [], features = [Float]()

@@ -1,5 +1,6 @@
 import Foundation
 import Strata
+import StrataUtilities
 
 /// The one path from stored records to training and evaluation batches. A `RecordSelection`
 /// (records, stored layers or an auxiliary vector) and a pass (epoch, shuffle, seed, batch size,
@@ -49,9 +50,9 @@ public final class RecordBatchSource: ResumableBatchSource {
         epochCacheRequested = epochCache
         let layerCount = source.streamLayerCount
         for position in selection.layers ?? [] where position.rawValue < 0 || position.rawValue >= layerCount {
-            throw ProbeError.invalidOption(
-                name: "layer positions", value: "\(position.rawValue)",
-                reason: "\(source.streamDescription) has layer positions 0..<\(layerCount)")
+            throw ProbeError.invalid(
+                .layerPositions, value: "\(position.rawValue)",
+                "\(source.streamDescription) has layer positions 0..<\(layerCount)")
         }
         var labels: [Int] = [], counts: [Int] = []
         labels.reserveCapacity(selection.count)
@@ -107,7 +108,7 @@ public final class RecordBatchSource: ResumableBatchSource {
 
     /// Sets `footprint`'s bytes aside from the budget (the probe's parameters, gradients, optimizer
     /// state and workspaces); chunks, the queue and the epoch cache are sized from what remains.
-    /// - Throws: `ProbeError.invalidOption` (the memory budget) when the longest record no longer fits in a chunk.
+    /// - Throws: `ProbeError.invalidSetting` (the memory budget) when the longest record no longer fits in a chunk.
     public func reserve(_ footprint: TrainingFootprint) throws {
         budget.reservedBytes = footprint.bytes
         try checkLongestRecordFits(reserved: footprint)
@@ -134,14 +135,15 @@ public final class RecordBatchSource: ResumableBatchSource {
         let shape =
             "the longest record (\(longestRecord) tokens × \(layers.count) layers × \(source.streamHidden)) needs \(need >> 20)MB as f32"
         guard let footprint else {
-            throw ProbeError.invalidOption(
-                name: "memory budget", value: budget.description,
-                reason: "\(shape); the budget must be at least 5× that (\((need * 5) >> 20)MB)")
+            throw ProbeError.invalid(
+                .memoryBudget, value: budget.description,
+                "\(shape); the budget must be at least 5× that (\((need * 5) >> 20)MB)")
         }
-        throw ProbeError.invalidOption(
-            name: "memory budget", value: budget.description,
-            reason: "the probe's training state takes \(footprint) of it, and \(shape), a fifth of what is left; "
-                + "the budget must be at least \((footprint.bytes + need * 5 + (1 << 20) - 1) >> 20)MB (fewer worker threads need less)")
+        let least = (footprint.bytes + need * 5 + (1 << 20) - 1) >> 20
+        throw ProbeError.invalid(
+            .memoryBudget, value: budget.description,
+            "the probe's training state takes \(footprint) of it, and \(shape), a fifth of what is left; the budget must be at least \(least)MB (fewer worker threads need less)"
+        )
     }
 
     /// Padded f32 bytes of one record with `tokens` tokens.

@@ -1,5 +1,6 @@
 import Foundation
 import Strata
+import StrataUtilities
 
 /// One progress report (after every optimizer step, and at the end of each epoch).
 public struct TrainingProgress: Sendable {
@@ -103,8 +104,8 @@ public final class Trainer {
             try checkResumable(state, recordsPerEpoch: perEpoch)
             let n = probe.parameterCount
             guard [state.parameters, state.bestParameters, state.adamFirst, state.adamSecond].allSatisfy({ $0.count == n }) else {
-                throw ProbeError.invalidOption(
-                    name: "resumed training state", value: "state", reason: "the saved arrays do not hold \(n) parameters each")
+                throw ProbeError.invalid(
+                    .resumedState, value: "state", "the saved arrays do not hold \(n) parameters each")
             }
             probe.parameters = state.parameters.values
             try optimizer.restore(step: state.adamStep, first: state.adamFirst.values, second: state.adamSecond.values)
@@ -235,20 +236,19 @@ public final class Trainer {
     /// this many records per epoch.
     private func checkResumable(_ state: TrainingState, recordsPerEpoch: Int) throws {
         guard state.configuration == probe.configuration else {
-            throw ProbeError.invalidOption(
-                name: "resumed training state", value: "state", reason: "the saved run trained a different probe configuration")
+            throw ProbeError.invalid(
+                .resumedState, value: "state", "the saved run trained a different probe configuration")
         }
         guard state.options == options else {
-            throw ProbeError.invalidOption(
-                name: "resumed training state", value: "state",
-                reason:
-                    "the saved run used different training options (epochs, batch size, learning rate, seed, ...): resume with the same options"
+            throw ProbeError.invalid(
+                .resumedState, value: "state",
+                "the saved run used different training options (epochs, batch size, learning rate, seed, ...): resume with the same options"
             )
         }
         guard state.recordsPerEpoch == recordsPerEpoch else {
-            throw ProbeError.invalidOption(
-                name: "resumed training state", value: "state",
-                reason: "the saved run read \(state.recordsPerEpoch) records per epoch, this one \(recordsPerEpoch)")
+            throw ProbeError.invalid(
+                .resumedState, value: "state",
+                "the saved run read \(state.recordsPerEpoch) records per epoch, this one \(recordsPerEpoch)")
         }
     }
 

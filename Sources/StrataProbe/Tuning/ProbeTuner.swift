@@ -1,4 +1,5 @@
 import Foundation
+import StrataUtilities
 
 /// `strata train --tune`: a small successive-halving search on the validation split within a time
 /// budget. Rung 0 trains every candidate for a third of the epochs (its own warm-up and cosine
@@ -80,7 +81,7 @@ public final class ProbeTuner {
         train: BatchSource, validation: BatchSource, trialFinished: (TuningTrial) -> Void = { _ in }
     ) throws -> Outcome {
         guard let first = candidates.first else {
-            throw ProbeError.invalidOption(name: "--tune", value: "", reason: "no candidate to train")
+            throw ProbeError.invalid(.tuning, value: "", "no candidate to train")
         }
         let started = Date()
         var secondsPerEpoch: Double?
@@ -132,7 +133,7 @@ public final class ProbeTuner {
             survivors = scored.sorted { $0.score.isBetter(than: $1.score) }.prefix(keep).map(\.index)
         }
         guard let chosen = best else {
-            throw ProbeError.invalidOption(name: "--tune-budget", value: "\(budgetSeconds)s", reason: "no trial finished")
+            throw ProbeError.invalid(.tuningBudget, value: "\(budgetSeconds)s", "no trial finished")
         }
         return Outcome(
             probe: chosen.probe, options: chosen.options, result: chosen.result,

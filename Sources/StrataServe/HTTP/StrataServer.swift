@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import StrataUtilities
 
 /// The HTTP server of `strata serve`: OpenAI-compatible generation, single-pass probes and hidden
 /// states, health, metrics and the OpenAPI description, on Hummingbird.
@@ -76,9 +77,7 @@ public enum StrataServer {
         do {
             try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
         } catch let error as IOError {
-            throw ServeConfigurationError(
-                what: "--host \(listener.host) --port \(listener.port)",
-                why: "cannot listen there: \(error)")
+            throw InvalidSetting(ServeSetting.listenAddress, value: "\(listener.host):\(listener.port)", "cannot listen there: \(error)")
         }
     }
 }

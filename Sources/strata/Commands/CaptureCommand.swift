@@ -73,7 +73,8 @@ struct CaptureCommand: ParsableCommand {
     )
     var maxTokens: Int?
     @Flag(help: "Keep the first --max-tokens tokens of longer texts instead of skipping them.") var truncate = false
-    @Option(help: "Capture only shard i of n (0 <= i < n): rows with (row - 1) mod n = i.") var shard: String?
+    @Option(help: ArgumentHelp("Capture only shard i of n (integers, 0 <= i < n): rows with (row - 1) mod n = i.", valueName: "i/n"))
+    var shard: CaptureShard?
     @Flag(help: "Continue a capture in --out that was interrupted; never duplicates or rewrites records.") var resume = false
     @Flag(
         help: """
@@ -147,7 +148,7 @@ struct CaptureCommand: ParsableCommand {
         options.chatSystem = system
         options.maxTokens = maxTokens
         options.truncate = truncate
-        if let shard { options.shard = try CaptureShard(parsing: shard) }
+        if let shard { options.shard = shard }
         options.resume = resume
         options.saveLogits = saveLogits
         options.batchTokens = batchTokens

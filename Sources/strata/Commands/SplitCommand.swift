@@ -30,7 +30,7 @@ struct SplitCommand: ParsableCommand {
         do {
             try DatasetSplit.validate(parts)
         } catch {
-            throw ValidationError("\(error)")
+            throw ValidationError(SettingFlags.message(for: error) ?? "\(error)")
         }
     }
 

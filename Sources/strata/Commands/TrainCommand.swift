@@ -58,8 +58,10 @@ struct TrainCommand: ParsableCommand {
     var solver: ProbeSolver?
     @Option(
         name: .customLong("c-grid"),
-        help: "lbfgs: comma-separated inverse L2 strengths C to choose from on validation (default 1e-3,3e-3,…,1e3).")
-    var cGrid: String?
+        help: ArgumentHelp(
+            "lbfgs: comma-separated positive inverse L2 strengths C to choose from on validation (default 1e-3,3e-3,…,1e3).",
+            valueName: "numbers"))
+    var cGrid: PositiveNumberList?
     @Flag(
         help:
             "Search learning rate ×⅓/×1/×3 and the kind's key switch (gate: --gate-scale; mha: --heads 2/4) by successive halving on validation, within --tune-budget; the checkpoint holds the best trial and records every trial. Needs validation data; not with --resume or under MPI."
@@ -67,8 +69,10 @@ struct TrainCommand: ParsableCommand {
     var tune = false
     @Option(
         name: .customLong("tune-budget"),
-        help: "Time budget of --tune, e.g. 600s, 10m, 1h (a trial that would end past it is skipped; the first always runs).")
-    var tuneBudget: String = "10m"
+        help: ArgumentHelp(
+            "Time budget of --tune: a positive duration in seconds or with s, m or h, e.g. 600s, 10m, 1h (a trial that would end past it is skipped; the first always runs).",
+            valueName: "duration"))
+    var tuneBudget = DurationArgument(argument: "10m")!
     @Option(help: "Per-token input normalisation before the token stage (see spec/PROBES.md).")
     var normalize: InputNormalization = .rms
     @Option(
@@ -141,9 +145,7 @@ struct TrainCommand: ParsableCommand {
         guard (patience ?? 0) >= 0, (weightDecay ?? 0) >= 0 else {
             throw ValidationError("--patience and --weight-decay must not be negative")
         }
-        if let cGrid { _ = try parseCGrid(cGrid) }
         if tune {
-            _ = try parseDuration(tuneBudget)
             guard !resume else {
                 throw ValidationError("--tune trains several probes and keeps none of their states: run it without --resume")
             }
@@ -156,18 +158,7 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         let world = try TrainingWorld.join(distributed)
-        try world.run { try Self.namingFlags { try train(in: world) } }
-    }
-
-    /// The library names what is wrong in its own terms; here they become the flags that set them.
-    private static func namingFlags(_ body: () throws -> Void) throws {
-        do { try body() } catch let ProbeError.invalidOption(name, value, reason) {
-            let flags = [
-                "memory budget": "--memory-budget", "resumed training state": "--resume", "probe kind": "--probe",
-                "solver": "--solver", "regularization grid (C values)": "--c-grid"
-            ]
-            throw ProbeError.invalidOption(name: flags[name] ?? name, value: value, reason: reason)
-        }
+        try world.run { try train(in: world) }
     }
 
     private func train(in world: TrainingWorld) throws {
@@ -327,7 +318,7 @@ struct TrainCommand: ParsableCommand {
         let result: TrainingResult
         var tuning: TuningRecord?
         if method == .lbfgs {
-            let grid = try cGrid.map(parseCGrid) ?? LogisticRegressionSearch.defaultGrid
+            let grid = cGrid?.values ?? LogisticRegressionSearch.defaultGrid
             let outcome = try LogisticRegressionSearch.fit(
                 probe: model, train: pooledTrain!, validation: pooledValidation, grid: grid, options: options)
             result = outcome.result
@@ -335,7 +326,7 @@ struct TrainCommand: ParsableCommand {
             if let log { _ = try EpochLogWriter(path: log, existing: result.epochs) }
             if !quiet { printTrials(outcome.tuning, metric: selection) }
         } else if !tuneCandidates.isEmpty {
-            let tuner = ProbeTuner(candidates: tuneCandidates, seed: seed, budgetSeconds: try parseDuration(tuneBudget))
+            let tuner = ProbeTuner(candidates: tuneCandidates, seed: seed, budgetSeconds: tuneBudget.seconds)
             let outcome = try tuner.run(train: train, validation: validation!) { trial in
                 if !quiet { FileHandle.standardError.write(Data((TuningTable.line(trial, metric: selection) + "\n").utf8)) }
             }

@@ -80,3 +80,9 @@ enum ClassWeightsChoice: ExpressibleByArgument {
 extension DatasetSplit.Stratify: ExpressibleByArgument {
     public init?(argument: String) { try? self.init(parsing: argument) }
 }
+
+/// `capture --shard i/n`, refused by the argument parser with the flag's usage when it is not two integers
+/// with 0 <= i < n.
+extension CaptureShard: ExpressibleByArgument {
+    public init?(argument: String) { try? self.init(parsing: argument) }
+}

@@ -67,7 +67,9 @@ struct TrainingWorld {
         } catch {
             if let mpi, size > 1 {
                 FileHandle.standardError.write(
-                    Data("strata train (rank \(rank) of \(size)): error: \(SystemErrorMessage(error)?.description ?? "\(error)")\n".utf8))
+                    Data(
+                        "strata train (rank \(rank) of \(size)): error: \(SystemErrorMessage(error)?.description ?? "\(SettingFlags.error(for: error))")\n"
+                            .utf8))
                 mpi.abortAll(exitCode: 1)
             }
             mpi?.finish()
