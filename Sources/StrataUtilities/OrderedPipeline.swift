@@ -1,7 +1,7 @@
 import Foundation
 
-/// Jobs run on background threads and finish strictly in job order for whoever takes their outputs.
-/// The one bounded, in-order producer/consumer primitive of the package: prefetching records and
+/// Jobs run on background threads; their outputs are handed over, and their failures take effect,
+/// strictly in job order. The one bounded, in-order producer/consumer primitive of the package: prefetching records and
 /// batches and the forward workers run on it in counted mode, the capture writer in push mode.
 ///
 /// **Two ways to feed it.** *Counted*: jobs 0 ..< count are known up front; workers compute each job's
@@ -26,8 +26,9 @@ import Foundation
 /// one came first).
 ///
 /// **Lifetime.** The worker threads hold only the pipeline's shared state, never the pipeline object, so
-/// dropping the last outside reference runs `deinit`, which stops the run and joins the workers (a job
-/// that itself drops that reference is not waited for by its own worker). An owner that wants the
+/// dropping the last outside reference runs `deinit`, which stops the run and joins the workers. (If a
+/// job itself drops that reference, `deinit` runs on that job's worker: it joins the other workers, and
+/// its own worker exits when the job returns.) An owner that wants the
 /// workers gone at a known point calls `stop()` or `finish()`.
 public final class OrderedPipeline<Output>: @unchecked Sendable {
     /// What becomes of a pushed job's output.
