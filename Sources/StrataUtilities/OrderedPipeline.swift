@@ -1,40 +1,48 @@
 import Foundation
 
-/// Jobs 0 ..< count run on background threads; one consumer takes their results strictly in job
-/// order. The one bounded, in-order producer/consumer primitive of the package (prefetching
-/// records and batches, and the forward workers, run on it).
+/// Jobs run on background threads; their outputs are handed over, and their failures take effect,
+/// strictly in job order. The one bounded, in-order producer/consumer primitive of the package: prefetching records and
+/// batches and the forward workers run on it in counted mode, the capture writer in push mode.
 ///
-/// **Bound.** Before running job k a worker reserves `cost(k)` units. Reservations are granted in
-/// job order and only while the reserved total stays within `budget`; a job costing more than the
-/// whole budget is granted alone, when nothing else is reserved. A job's units are released when
-/// the consumer takes its result. So at most max(budget, largest cost) units are held, and since
-/// the earliest job not yet taken is always the next to be granted, the consumer never waits on a
-/// budget held by later jobs (no deadlock).
+/// **Two ways to feed it.** *Counted*: jobs 0 ..< count are known up front; workers compute each job's
+/// cost and run it. *Pushed*: the caller submits jobs one at a time (`submit(cost:_:)`), an unknown
+/// number of them, and ends the input with `endInput()` (or `finish()`). Jobs are numbered in
+/// submission order and started in that order; with one thread each runs after the one before it.
 ///
-/// **Stop and failure (one rule).** A job (or its cost) that throws fails the pipeline at that job's
-/// turn: `take()` first delivers every earlier result, then throws that error, and throws it again
-/// on every later call; no job after it is started once it is delivered. `stop()` ends the run
-/// early: workers finish the job in hand, start no other, and are joined; `take()` then throws
-/// `stoppedError`. An owner that may drop the pipeline before the last result must call `stop()`:
-/// running workers hold the pipeline, so dropping the last outside reference does not end them.
+/// **Bound.** Every job holds `cost` units from before it runs: a counted job's worker reserves them,
+/// a pushed job's `submit` does (and blocks while they do not fit). Reservations are granted in job
+/// order and only while the reserved total stays within `budget`; a job costing more than the whole
+/// budget is granted alone, when nothing else is reserved. A job's units are released when its output
+/// is taken by `take()`, or, for a pushed pipeline whose outputs are `.dropped`, when the job finishes.
+/// So at most max(budget, largest cost) units are held, and since the earliest job not yet taken is
+/// always the next to be granted, the consumer never waits on a budget held by later jobs (no deadlock).
+///
+/// **Stop and failure (one rule, both ways).** A job (or its cost) that throws fails the pipeline at
+/// that job's turn, i.e. once every earlier job has finished: `take()` first delivers every earlier
+/// output, then throws that error; from then on `take()`, `submit` and `finish()` throw it again. No job
+/// after a failed one is started once the failure is known (jobs already running finish). `stop()` ends
+/// the run early: workers finish the job in hand, start no other, and are joined; undelivered outputs and
+/// unstarted jobs are dropped, and `take()` and `submit` then throw `stoppedError` (or the failure, if
+/// one came first).
+///
+/// **Lifetime.** The worker threads hold only the pipeline's shared state, never the pipeline object, so
+/// dropping the last outside reference runs `deinit`, which stops the run and joins the workers. (If a
+/// job itself drops that reference, `deinit` runs on that job's worker: it joins the other workers, and
+/// its own worker exits when the job returns.) An owner that wants the
+/// workers gone at a known point calls `stop()` or `finish()`.
 public final class OrderedPipeline<Output>: @unchecked Sendable {
-    private let condition = NSCondition()
-    private let count: Int
-    private let budget: Int
-    private let cost: (Int) throws -> Int
-    private let work: (_ job: Int, _ worker: Int) throws -> Output
-    private let stoppedError: Error
+    /// What becomes of a pushed job's output.
+    public enum PushedOutputs: Sendable {
+        /// Kept, holding the job's units, until `take()` returns it in job order.
+        case taken
+        /// Dropped when the job finishes, which releases its units; `take()` then only waits and reports
+        /// the failure.
+        case dropped
+    }
 
-    private var nextToClaim = 0
-    private var nextToReserve = 0
-    private var nextToDeliver = 0
-    private var ready: [Int: (result: Result<Output, Error>, cost: Int)] = [:]
-    private var reserved = 0
-    private var peak = 0
-    private var stopping = false
-    private var failure: Error?
-    private var runningWorkers = 0
+    private let state: OrderedPipelineState<Output>
 
+    /// A counted pipeline.
     /// - Parameters:
     ///   - count: number of jobs.
     ///   - threads: background workers (at least 1).
@@ -60,102 +68,69 @@ public final class OrderedPipeline<Output>: @unchecked Sendable {
         cost: @escaping (Int) throws -> Int,
         workOnWorker work: @escaping (_ job: Int, _ worker: Int) throws -> Output
     ) {
-        self.count = max(0, count)
-        self.budget = max(1, budget)
-        self.cost = cost
-        self.work = work
-        self.stoppedError = stoppedError
-        let threads = max(1, threads)
-        runningWorkers = threads
-        for worker in 0..<threads {
-            let thread = Thread { [self] in run(worker: worker) }
-            thread.name = "\(name)-\(worker)"
-            thread.stackSize = stackSize
-            thread.start()
-        }
+        state = OrderedPipelineState(
+            source: .counted(count: max(0, count), cost: cost, work: work), name: name, budget: budget,
+            stoppedError: stoppedError)
+        state.start(threads: threads, stackSize: stackSize)
     }
 
-    deinit { stop() }
+    /// A pushed pipeline: jobs come from `submit(cost:_:)` until `endInput()`.
+    /// - Parameters:
+    ///   - threads: background workers (at least 1; 1 runs the jobs one after another, in order).
+    ///   - budget: units that submitted jobs may hold at once (at least 1); `submit` blocks beyond it.
+    ///   - name: thread name prefix (for debuggers and `top -H`).
+    ///   - stoppedError: what `take()` and `submit` throw after `stop()`.
+    ///   - outputs: whether outputs wait for `take()` or are dropped when their job finishes.
+    public init(
+        threads: Int, budget: Int, name: String, stoppedError: Error, stackSize: Int = 4 << 20, outputs: PushedOutputs
+    ) {
+        state = OrderedPipelineState(
+            source: .pushed(keepOutputs: outputs == .taken), name: name, budget: budget, stoppedError: stoppedError)
+        state.start(threads: threads, stackSize: stackSize)
+    }
 
-    /// Units reserved right now (jobs running or waiting for the consumer).
-    public var reservedUnits: Int { condition.lock(); defer { condition.unlock() }; return reserved }
+    /// Stops the run and joins the workers (see **Lifetime**).
+    deinit { state.stop() }
+
+    /// Worker threads, process-wide, of the pipelines named `name` that have not yet left their loop
+    /// (for diagnostics and tests: a pipeline that was stopped or dropped has none left).
+    public static func workersRunning(name: String) -> Int { OrderedPipelineWorkers.count(name: name) }
+
+    /// Units reserved right now (jobs waiting, running, or holding an output nobody took yet).
+    public var reservedUnits: Int { state.reservedUnits }
     /// The most units reserved at once so far.
-    public var peakReservedUnits: Int { condition.lock(); defer { condition.unlock() }; return peak }
+    public var peakReservedUnits: Int { state.peakReservedUnits }
 
-    /// The next result in job order, nil after the last; rethrows a job's failure at its turn.
-    public func take() throws -> Output? {
-        condition.lock()
-        defer { condition.unlock() }
-        while true {
-            if let failure { throw failure }
-            if nextToDeliver >= count { return nil }
-            if let slot = ready.removeValue(forKey: nextToDeliver) {
-                reserved -= slot.cost
-                condition.broadcast()
-                switch slot.result {
-                case let .success(output):
-                    nextToDeliver += 1
-                    return output
-                case let .failure(error):
-                    failure = error
-                    stopping = true
-                    throw error
-                }
-            }
-            if stopping { throw stoppedError }
-            condition.wait()
+    /// The next output in job order, nil after the last (for a pushed pipeline: after `endInput()` and
+    /// the last submitted job); rethrows a job's failure at its turn. With `.dropped` outputs it returns
+    /// nil once every job has finished.
+    public func take() throws -> Output? { try state.take() }
+
+    /// Pushed pipelines: queues `work` as the next job, holding `cost` units (see **Bound**); blocks while
+    /// they do not fit. Throws the pipeline's failure, or `stoppedError` after `stop()`, instead of
+    /// queueing. Submitting to a counted pipeline or after `endInput()` is a programming error.
+    public func submit(cost: Int = 1, _ work: @escaping () throws -> Output) throws {
+        try state.submit(units: max(0, cost), work: work)
+    }
+
+    /// Pushed pipelines: no job follows the ones submitted so far (so `take()` can return nil).
+    /// Idempotent; nothing to do for a counted pipeline.
+    public func endInput() { state.endInput() }
+
+    /// Ends the input, waits for every job, dropping outputs nobody took, and joins the workers;
+    /// rethrows the failure (after stopping the run) if a job failed.
+    public func finish() throws {
+        state.endInput()
+        do {
+            while try state.take() != nil {}
+        } catch {
+            state.stop()
+            throw error
         }
+        state.stop()
     }
 
-    /// Starts no further job, waits for the workers to exit and drops undelivered results.
-    /// Idempotent; called by deinit.
-    public func stop() {
-        condition.lock()
-        stopping = true
-        condition.broadcast()
-        while runningWorkers > 0 { condition.wait() }
-        ready.removeAll()
-        reserved = 0
-        condition.unlock()
-    }
-
-    private func exitWorker() {
-        runningWorkers -= 1
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    private func run(worker: Int) {
-        while true {
-            condition.lock()
-            guard !stopping, nextToClaim < count else { return exitWorker() }
-            let job = nextToClaim
-            nextToClaim += 1
-            condition.unlock()
-
-            var units = 0
-            var costFailure: Error?
-            do { units = max(0, try cost(job)) } catch { costFailure = error }
-
-            condition.lock()
-            while !stopping && (nextToReserve != job || (reserved > 0 && reserved + units > budget)) { condition.wait() }
-            if stopping {
-                if nextToReserve == job { nextToReserve += 1 }
-                return exitWorker()
-            }
-            nextToReserve += 1
-            reserved += units
-            peak = max(peak, reserved)
-            condition.broadcast()
-            condition.unlock()
-
-            let result: Result<Output, Error>
-            if let costFailure { result = .failure(costFailure) } else { result = Result { try work(job, worker) } }
-
-            condition.lock()
-            ready[job] = (result, units)
-            condition.broadcast()
-            condition.unlock()
-        }
-    }
+    /// Starts no further job, waits for the workers to exit and drops undelivered outputs and unstarted
+    /// jobs. Idempotent; called by deinit.
+    public func stop() { state.stop() }
 }

@@ -1,62 +1,48 @@
 import Foundation
+import StrataUtilities
 
 /// Writes captured batches to the output in order, either inline or on a background thread that
-/// overlaps compression and I/O of batch k with the forward pass of batch k+1 (a bounded queue of
-/// `capacity` waiting batches, so memory stays at a few batches).
+/// overlaps compression and I/O of batch k with the forward pass of batch k+1.
+///
+/// The background writer is a pushed `OrderedPipeline` with one thread (so batches are written one
+/// after another, in submission order) and a budget of `capacity` batches: `submit` blocks while
+/// `capacity` batches are waiting or being written, so memory stays at a few batches. Its one failure
+/// rule applies: a failed write fails the writer, no later batch is written, and the next `submit` or
+/// `finish` rethrows the error.
 final class BatchWriter {
     private let output: CaptureOutput?
-    private let overlap: Bool
-    private let capacity: Int
     private let onWritten: (_ records: Int, _ tokens: Int) -> Void
-    private let condition = NSCondition()
-    private var queue: [CapturedBatch] = []
-    private var closing = false
-    private var failure: Error?
-    private var thread: Thread?
-    private let finished = DispatchSemaphore(value: 0)
+    /// The background writer; nil when writing inline.
+    private let pipeline: OrderedPipeline<Void>?
 
     /// `output` nil = dry run: batches are dropped (still counted as written).
     init(output: CaptureOutput?, overlap: Bool, capacity: Int = 1, onWritten: @escaping (Int, Int) -> Void) {
         self.output = output
-        self.overlap = overlap
-        self.capacity = max(1, capacity)
         self.onWritten = onWritten
-        if overlap {
-            let thread = Thread { [unowned self] in self.drain() }
-            thread.name = "strata-capture-writer"
-            thread.stackSize = 4 << 20
-            self.thread = thread
-            thread.start()
-        }
+        pipeline =
+            overlap
+            ? OrderedPipeline(
+                threads: 1, budget: max(1, capacity), name: "strata-capture-writer", stoppedError: BatchWriterStopped(),
+                outputs: .dropped)
+            : nil
     }
 
     /// Queues (or, without overlap, writes) a batch. Blocks while the queue is full; rethrows a
     /// failure of the writer thread.
     func submit(_ batch: CapturedBatch) throws {
-        guard overlap else {
-            try write(batch)
-            return
-        }
-        condition.lock()
-        defer { condition.unlock() }
-        while queue.count >= capacity && failure == nil { condition.wait() }
-        if let failure { throw failure }
-        queue.append(batch)
-        condition.broadcast()
+        guard let pipeline else { return try Self.write(batch, to: output, onWritten: onWritten) }
+        let output = self.output, onWritten = self.onWritten
+        try pipeline.submit(cost: 1) { try Self.write(batch, to: output, onWritten: onWritten) }
     }
 
-    /// Waits until every queued batch is written; rethrows the writer thread's failure.
+    /// Waits until every queued batch is written and the writer thread has exited; rethrows its failure.
     func finish() throws {
-        guard overlap else { return }
-        condition.lock()
-        closing = true
-        condition.broadcast()
-        condition.unlock()
-        finished.wait()
-        if let failure { throw failure }
+        try pipeline?.finish()
     }
 
-    private func write(_ batch: CapturedBatch) throws {
+    private static func write(
+        _ batch: CapturedBatch, to output: CaptureOutput?, onWritten: (_ records: Int, _ tokens: Int) -> Void
+    ) throws {
         var records = 0, tokens = 0
         for (i, record) in batch.records.enumerated() {
             guard let record else { continue }
@@ -66,32 +52,10 @@ final class BatchWriter {
         }
         onWritten(records, tokens)
     }
+}
 
-    private func drain() {
-        while true {
-            condition.lock()
-            while queue.isEmpty && !closing { condition.wait() }
-            if queue.isEmpty || failure != nil {
-                condition.unlock()
-                break
-            }
-            let batch = queue[0]
-            condition.unlock()
-            do {
-                try write(batch)
-                condition.lock()
-                queue.removeFirst()
-                condition.broadcast()
-                condition.unlock()
-            } catch {
-                condition.lock()
-                failure = error
-                queue.removeAll()
-                condition.broadcast()
-                condition.unlock()
-                break
-            }
-        }
-        finished.signal()
-    }
+/// What the writer's pipeline throws once stopped (never reaches a caller: it is only stopped by
+/// `finish()` or when the writer goes away).
+private struct BatchWriterStopped: Error, CustomStringConvertible {
+    var description: String { "the capture writer was stopped" }
 }

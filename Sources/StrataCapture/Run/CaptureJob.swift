@@ -12,8 +12,9 @@ import StrataUtilities
 /// already captured; then run each batch's forward pass on one of the `ForwardWorkers` (several
 /// batches at once, sharing the weights) with a `CapturedBatch` sink that assembles each sequence's
 /// L × T × d values, and hand the batches, in input order, to the `BatchWriter`, which appends the
-/// records to the `CaptureOutput` (inline or on a background thread). The dataset does not depend on
-/// the number of workers.
+/// records to the `CaptureOutput` (inline, or with `overlapWriting` on a one-thread `OrderedPipeline`,
+/// the same ordered pipeline the forward workers run on). The dataset does not depend on the number of
+/// workers.
 public final class CaptureJob {
     /// Name of the auxiliary vector `--save-logits` stores.
     public static let logProbsName = "next_token_logprobs"
