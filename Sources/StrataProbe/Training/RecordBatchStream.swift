@@ -30,8 +30,6 @@ public final class RecordBatchStream: ResumableBatchStream {
             })
     }
 
-    deinit { pipeline.stop() }
-
     /// Records consumed so far (exact at step boundaries, i.e. after a chunk with `endsStep`).
     public var state: StreamState {
         var s = cursor.state
