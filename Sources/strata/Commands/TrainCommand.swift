@@ -13,7 +13,7 @@ struct TrainCommand: ParsableCommand {
         discussion: """
             Per-kind defaults (a flag given on the command line overrides them; chosen by the sweep in \
             benchmarks/probes.md, spec/PROBES.md §3):
-            \(ProbeDefaults.table)
+            \(ProbeDefaults.helpTable)
 
             Memory: --memory-budget bounds what training holds, so peak RSS stays within it plus a fixed \
             \(MemoryBudget.processOverheadBytes >> 20)MiB. The budget holds the probe's parameters, gradients, optimizer \
