@@ -95,7 +95,7 @@ class HFCaptureTests(TempDirTest):
         self.assertEqual({k: v for k, v in inspect["model"].items() if v is not None},
                          {"name": "LlamaForCausalLM", "architecture": "llama", "n_blocks": 3, "hidden_size": 32})
         self.assertEqual(set(inspect["extra"]), {"capture.input", "capture.max_tokens", "capture.text_field",
-                                                 "capture.truncate", "capture.runtime"})
+                                                 "capture.truncate", "capture.prompt_format", "capture.runtime"})
         self.assertEqual(inspect["extra"]["capture.max_tokens"], "64")
         run_strata("export-hdf5", out, self.path("f32.h5"), "--compression", "none")
         exported, metadata = read_hdf5_export(self.path("f32.h5"))

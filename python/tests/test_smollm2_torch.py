@@ -99,7 +99,7 @@ class SmolLM2TorchTests(TempDirTest):
         self.assertEqual(set(python.metadata["tokenizer"]) | {"pre"}, set(swift.metadata["tokenizer"]))
         self.assertEqual(python.metadata["tokenizer"]["vocab_size"], swift.metadata["tokenizer"]["vocab_size"])
         self.assertEqual(set(python.metadata["extra"]) - {"capture.runtime"}, set(swift.metadata["extra"]))
-        for key in ("capture.input", "capture.max_tokens", "capture.text_field", "capture.truncate"):
+        for key in ("capture.input", "capture.max_tokens", "capture.text_field", "capture.truncate", "capture.prompt_format"):
             self.assertEqual(python.metadata["extra"][key], swift.metadata["extra"][key], key)
         for i in range(2):
             a, b = python.info(i), swift.info(i)

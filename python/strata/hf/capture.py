@@ -51,7 +51,8 @@ def capture(model: Any, tokenizer: Any, texts: Iterable[str], out: "str | os.Pat
     ``file_sha256``), ``tokenizer`` (kind, vocab_size, sha256; ``tokenizer_info`` overrides),
     ``layers`` with their kinds, ``layer_semantics`` ``hf_output_hidden_states``, ``label_names`` and
     the ``extra`` keys of spec/DATASETS.md §8 (``capture.input`` = ``input_name``, ``capture.text_field``,
-    ``capture.max_tokens``, ``capture.truncate``) plus ``capture.runtime`` (transformers, torch, device,
+    ``capture.max_tokens``, ``capture.truncate``, ``capture.prompt_format`` = ``raw``: the texts are tokenised
+    as given) plus ``capture.runtime`` (transformers, torch, device,
     model dtype) and ``extra``.
     """
     if not isinstance(batch_size, int) or batch_size < 1:
@@ -70,7 +71,8 @@ def capture(model: Any, tokenizer: Any, texts: Iterable[str], out: "str | os.Pat
     import transformers
     runtime = f"transformers {transformers.__version__}, torch {torch.__version__}, {run_device.type}, {str(run_dtype).replace('torch.', '')}"
     extra_keys = {"capture.input": input_name, "capture.text_field": text_field, "capture.max_tokens": str(max_tokens),
-                  "capture.truncate": "true" if truncate else "false", "capture.runtime": runtime}
+                  "capture.truncate": "true" if truncate else "false", "capture.prompt_format": "raw",
+                  "capture.runtime": runtime}
     extra_keys.update(dict(extra or {}))
     vocab = int(getattr(config, "vocab_size", 0) or len(tokenizer))
     pad_id = _pad_id(tokenizer)
