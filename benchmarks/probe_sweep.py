@@ -255,7 +255,8 @@ def append_result(work, results, record):
     with open(work / "results.jsonl", "a") as f:
         f.write(json.dumps(record) + "\n")
     results[record["key"]] = record
-    say(f"{record['key']}: val {record['val']} test {record['test']:.4f} ({record['seconds']}s)")
+    took = f"{record['seconds']}s" if record.get("seconds") is not None else record.get("trained_by", "time not recorded")
+    say(f"{record['key']}: val {record['val']} test {record['test']:.4f} ({took})")
     return record
 
 
