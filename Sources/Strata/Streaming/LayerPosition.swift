@@ -1,27 +1,31 @@
+/// What `HiddenStateIndex` and `LayerPosition` share: a typed `Int` that cannot be passed for the other,
+/// written as a bare number where the type is known (`let p: LayerPosition = 3`) and ordered by its value.
+public protocol LayerNumber: RawRepresentable, Hashable, Comparable, Sendable, Codable, ExpressibleByIntegerLiteral,
+    CustomStringConvertible
+where RawValue == Int, IntegerLiteralType == Int {
+    init(rawValue: Int)
+}
+
+extension LayerNumber {
+    public init(_ rawValue: Int) { self.init(rawValue: rawValue) }
+    public init(integerLiteral value: Int) { self.init(rawValue: value) }
+    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+}
+
 /// Which of a model's hidden states: 0 = the embeddings, i = the output of block i, up to the
 /// number of blocks (after the final norm). What a capture records in `LayerInfo.index`.
-public struct HiddenStateIndex: RawRepresentable, Hashable, Comparable, Sendable, Codable,
-    ExpressibleByIntegerLiteral, CustomStringConvertible
-{
+public struct HiddenStateIndex: LayerNumber {
     public let rawValue: Int
     public init(rawValue: Int) { self.rawValue = rawValue }
-    public init(_ rawValue: Int) { self.rawValue = rawValue }
-    public init(integerLiteral value: Int) { rawValue = value }
-    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
     public var description: String { "hidden state \(rawValue)" }
 }
 
 /// Where a layer sits in one dataset's stored layer list: position p reads
 /// `metadata.layers[p]`, whatever hidden state that is. Readers (`StrataStream`, the batch
 /// sources) select layers by position.
-public struct LayerPosition: RawRepresentable, Hashable, Comparable, Sendable, Codable,
-    ExpressibleByIntegerLiteral, CustomStringConvertible
-{
+public struct LayerPosition: LayerNumber {
     public let rawValue: Int
     public init(rawValue: Int) { self.rawValue = rawValue }
-    public init(_ rawValue: Int) { self.rawValue = rawValue }
-    public init(integerLiteral value: Int) { rawValue = value }
-    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
     public var description: String { "layer position \(rawValue)" }
 }
 
