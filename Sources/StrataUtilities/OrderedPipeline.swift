@@ -47,7 +47,7 @@ public final class OrderedPipeline<Output>: @unchecked Sendable {
     ///   - count: number of jobs.
     ///   - threads: background workers (at least 1).
     ///   - budget: units that may be reserved at once (at least 1).
-    ///   - name: thread name prefix (for debuggers and `top -H`).
+    ///   - name: thread name prefix; worker k is named "name-k", cut to the 15 bytes Linux shows in `top -H` and gdb.
     ///   - stoppedError: what `take()` throws after `stop()`.
     ///   - cost: units job k holds from before it runs until its result is taken (runs on a worker).
     ///   - work: runs job k on a worker.
@@ -78,7 +78,7 @@ public final class OrderedPipeline<Output>: @unchecked Sendable {
     /// - Parameters:
     ///   - threads: background workers (at least 1; 1 runs the jobs one after another, in order).
     ///   - budget: units that submitted jobs may hold at once (at least 1); `submit` blocks beyond it.
-    ///   - name: thread name prefix (for debuggers and `top -H`).
+    ///   - name: thread name prefix; worker k is named "name-k", cut to the 15 bytes Linux shows in `top -H` and gdb.
     ///   - stoppedError: what `take()` and `submit` throw after `stop()`.
     ///   - outputs: whether outputs wait for `take()` or are dropped when their job finishes.
     public init(

@@ -85,8 +85,10 @@ final class OrderedPipelineState<Output>: @unchecked Sendable {
         OrderedPipelineWorkers.started(threads, name: name)
         for worker in 0..<threads {
             // Holds this state, not the pipeline: see `OrderedPipeline`, **Lifetime**.
-            // Holds this state, not the pipeline: see `OrderedPipeline`, **Lifetime**.
-            let thread = Thread { [self] in run(worker: worker) }
+            let thread = Thread { [self, name] in
+                ThreadName.setCurrent(prefix: name, worker: worker)
+                run(worker: worker)
+            }
             thread.name = "\(name)-\(worker)"
             thread.stackSize = stackSize
             thread.start()
